@@ -1,0 +1,18 @@
+// What the CLI touches of the outside world, passed in so tests run it in-process.
+import { InvalidInput } from '../shared/errors.js';
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): string;
+  now(): number;
+}
+
+/** --now: an ISO-8601 instant with an offset; defaults to the real clock. */
+export function parseNow(value: string | undefined, io: Io): number {
+  if (value === undefined) return io.now();
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidInput('--now', `"${value}" must be ISO-8601 with an offset, e.g. 2026-11-25T09:00:00+09:00`);
+  }
+  return Date.parse(value);
+}

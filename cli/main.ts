@@ -1,0 +1,44 @@
+// The backup-dr command line: dispatches sub-commands and turns errors into exit codes.
+// Exit codes: 0 done, 1 unexpected failure, 2 bad input (one line on stderr), 3 refused by a guard.
+
+import { readFileSync } from 'node:fs';
+import { BackupDrError, InvalidInput, InvalidPolicy, RetentionRefused } from '../shared/errors.js';
+import type { Io } from './io.js';
+import { POLICY_CHECK_USAGE, runPolicyCheck } from './policy-check.js';
+import { RETENTION_PLAN_USAGE, runRetentionPlan } from './retention-plan.js';
+
+const USAGE = ['usage: backup-dr <command>', `  ${POLICY_CHECK_USAGE.replace('usage: ', '')}`, `  ${RETENTION_PLAN_USAGE.replace('usage: ', '')}`].join('\n');
+
+export function runCli(argv: readonly string[], io: Io): number {
+  const [group, command, ...rest] = argv;
+  try {
+    if (group === 'policy' && command === 'check') return runPolicyCheck(rest, io);
+    if (group === 'retention' && command === 'plan') return runRetentionPlan(rest, io);
+    if (group === undefined || group === '--help' || group === 'help') {
+      io.stdout(`${USAGE}\n`);
+      return group === undefined ? 2 : 0;
+    }
+    throw new InvalidInput('', `unknown command "${[group, command].filter(Boolean).join(' ')}"\n${USAGE}`);
+  } catch (error) {
+    if (error instanceof InvalidInput || error instanceof InvalidPolicy) {
+      io.stderr(`backup-dr: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof RetentionRefused) {
+      io.stderr(`backup-dr: refused: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof BackupDrError) {
+      io.stderr(`backup-dr: ${error.name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: () => readFileSync(0, 'utf8'),
+  now: () => Date.now(),
+};

@@ -1,0 +1,131 @@
+// `backup-dr retention plan`: the preview operators run before trusting a prune. Prints what the
+// policy keeps (and why), what it removes, and when each kept snapshot will expire.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { InvalidInput } from '../shared/errors.js';
+import { DEFAULT_POLICY_FILE } from '../shared/policy/load.js';
+import { formatRules } from '../shared/retention/describe.js';
+import { planRetention, type RetentionPlan } from '../shared/retention/plan.js';
+import { nextOccurrence } from '../shared/schedule/expression.js';
+import { formatIsoInZone, formatWall, MS } from '../shared/time/zone.js';
+import { parseNow, type Io } from './io.js';
+import { readPreviewPolicy, resourcePreviewPolicy, type PreviewPolicy } from './preview-policy.js';
+import { parseSnapshotList, type InputSnapshot } from './snapshot-input.js';
+import { renderTable } from './table.js';
+
+export const RETENTION_PLAN_USAGE =
+  'usage: backup-dr retention plan --snapshots FILE|- (--policy FILE | --resource NAME [--policy-file FILE] [--region primary|secondary]) [--now ISO] [--json]';
+
+function readSource(path: string, io: Io, flag: string): string {
+  if (path === '-') return io.readStdin();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidInput(flag, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+}
+
+function parseOptions(args: readonly string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        snapshots: { type: 'string' },
+        policy: { type: 'string' },
+        resource: { type: 'string' },
+        'policy-file': { type: 'string' },
+        region: { type: 'string' },
+        now: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new InvalidInput('', `${(error as Error).message.split('\n')[0]} (${RETENTION_PLAN_USAGE})`, { cause: error });
+  }
+  const v = parsed.values;
+  if (v.snapshots === undefined) throw new InvalidInput('--snapshots', `is required (${RETENTION_PLAN_USAGE})`);
+  if ((v.policy === undefined) === (v.resource === undefined)) {
+    throw new InvalidInput('--policy', `give exactly one of --policy FILE or --resource NAME (${RETENTION_PLAN_USAGE})`);
+  }
+  if (v.region !== undefined && v.region !== 'primary' && v.region !== 'secondary') {
+    throw new InvalidInput('--region', `must be "primary" or "secondary", not "${v.region}"`);
+  }
+  return v;
+}
+
+function loadPolicy(options: ReturnType<typeof parseOptions>, io: Io): PreviewPolicy {
+  if (options.policy !== undefined) return readPreviewPolicy(readSource(options.policy, io, '--policy'), options.policy);
+  const region = options.region === 'secondary' ? 'secondary' : 'primary';
+  return resourcePreviewPolicy(options['policy-file'] ?? DEFAULT_POLICY_FILE, options.resource ?? '', region);
+}
+
+/** Without a schedule, backups are assumed to go on every 24 h after the newest snapshot. */
+function nextRunFor(policy: PreviewPolicy, snapshots: readonly InputSnapshot[]) {
+  const schedule = policy.schedule;
+  if (schedule !== null) return (after: number) => nextOccurrence(schedule, policy.retention.timeZone, after);
+  const anchor = snapshots.reduce((max, s) => Math.max(max, s.time), Number.NEGATIVE_INFINITY);
+  return (after: number) => anchor + (Math.floor((after - anchor) / MS.day) + 1) * MS.day;
+}
+
+export function runRetentionPlan(args: readonly string[], io: Io): number {
+  const options = parseOptions(args);
+  const now = parseNow(options.now, io);
+  const policy = loadPolicy(options, io);
+  const snapshots = parseSnapshotList(readSource(options.snapshots ?? '-', io, '--snapshots'), options.snapshots ?? '-');
+  const plan = planRetention(snapshots, policy.retention, {
+    now,
+    legalHoldTags: [policy.legalHoldTag],
+    nextRun: nextRunFor(policy, snapshots),
+  });
+  const timeZone = policy.retention.timeZone;
+  if (options.json) {
+    io.stdout(`${JSON.stringify(planToJson(plan, timeZone), null, 2)}\n`);
+  } else {
+    io.stdout(renderPlan(plan, policy, now));
+  }
+  return 0;
+}
+
+export function planToJson(plan: RetentionPlan<InputSnapshot>, timeZone: string) {
+  return {
+    keep: plan.keep.map((k) => ({
+      id: k.snapshot.id,
+      reasons: k.reasons,
+      guards: k.guards,
+      expiresAt: k.expiresAt === undefined || k.expiresAt === null ? null : formatIsoInZone(k.expiresAt, timeZone),
+    })),
+    remove: plan.remove.map((r) => ({ id: r.snapshot.id })),
+    ignored: plan.ignored.map((s) => ({ id: s.id })),
+  };
+}
+
+function renderPlan(plan: RetentionPlan<InputSnapshot>, policy: PreviewPolicy, now: number): string {
+  const tz = policy.retention.timeZone;
+  const rows = [
+    ...plan.keep.map((k) => ({
+      time: k.snapshot.time,
+      cells: [
+        k.snapshot.id,
+        formatWall(k.snapshot.time, tz),
+        'KEEP',
+        [...k.reasons, ...k.guards.map((g) => `guard: ${g}`)].join('; '),
+        k.expiresAt === undefined || k.expiresAt === null ? (k.guards.includes('legal hold') ? 'held' : 'never') : formatWall(k.expiresAt, tz),
+      ],
+    })),
+    ...plan.remove.map((r) => ({ time: r.snapshot.time, cells: [r.snapshot.id, formatWall(r.snapshot.time, tz), 'REMOVE', '', ''] })),
+  ].sort((a, b) => b.time - a.time);
+  const table = renderTable(['ID', `TIME (${tz})`, 'ACTION', 'REASONS', 'EXPIRES'], rows.map((r) => r.cells));
+  const total = plan.keep.length + plan.remove.length;
+  const guarded = plan.keep.filter((k) => k.reasons.length === 0).length;
+  const lines = [
+    `policy: ${policy.source}: ${formatRules(policy.retention.keep)} (time zone ${tz}, now ${formatWall(now, tz)})`,
+    table,
+    `keep ${plan.keep.length} (${guarded} only by a guard), remove ${plan.remove.length} of ${total} snapshots` +
+      (plan.ignored.length > 0 ? `; ${plan.ignored.length} not ours, ignored` : ''),
+  ];
+  return `${lines.join('\n')}\n`;
+}

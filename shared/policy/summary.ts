@@ -1,0 +1,97 @@
+// What a policy implies, in figures: per resource its next run, its retention in words and the number
+// of snapshots each region holds in steady state; per region the RDS manual-snapshot quota use.
+
+import { formatRules } from '../retention/describe.js';
+import { assertPolicyAcceptable } from '../retention/plan.js';
+import { steadyStateCount } from '../retention/projection.js';
+import { nextOccurrence, parseScheduleExpression } from '../schedule/expression.js';
+import { listResources, retentionPolicyFor, type RegionRole } from './load.js';
+import type { Policy } from './schema.js';
+
+export interface ResourceSummary {
+  readonly kind: string;
+  readonly name: string;
+  readonly source: string;
+  readonly schedule: string | null;
+  readonly nextRun: number | null;
+  readonly retention: string;
+  /** Peak snapshot count per region role once the policy has filled; null inside = unbounded. */
+  readonly steadyState: { readonly primary: number | null; readonly secondary: number | null } | null;
+}
+
+export interface PolicySummary {
+  readonly name: string;
+  readonly timezone: string;
+  readonly regions: Policy['regions'];
+  readonly resources: readonly ResourceSummary[];
+  readonly objectives: readonly { component: string; rpo: string; rto: string }[];
+  readonly rdsQuota: readonly { region: string; snapshots: number | null; quota: number }[];
+  readonly warnings: readonly string[];
+}
+
+function formatMs(ms: number): string {
+  if (ms === 0) return '0 (real time)';
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}
+
+function sourceOf(policy: Policy, kind: string, name: string): string {
+  const r = policy.resources;
+  if (kind === 'databases') return `rds:${r.databases.find((d) => d.name === name)?.instanceId ?? ''}`;
+  if (kind === 'caches') return `elasticache:${r.caches.find((c) => c.name === name)?.replicationGroupId ?? ''}`;
+  if (kind === 'buckets') {
+    const b = r.buckets.find((x) => x.name === name);
+    return `s3:${b?.bucket ?? ''} → ${b?.replicaBucket ?? ''}${b?.archiveBucket ? ` + ${b.archiveBucket}` : ''}`;
+  }
+  const c = r.configuration.find((x) => x.name === name);
+  return `ssm:${(c?.ssmParameterPaths ?? []).join(',')} secrets:${(c?.secrets ?? []).join(',')}`;
+}
+
+/** Throws RetentionRefused when a resource's retention breaks its floor without an override. */
+export function summarisePolicy(policy: Policy, now: number): PolicySummary {
+  const tz = policy.timezone;
+  const warnings: string[] = [];
+  const resources = listResources(policy).map((resource): ResourceSummary => {
+    const base = { kind: resource.kind, name: resource.name, source: sourceOf(policy, resource.kind, resource.name) };
+    if (resource.kind === 'buckets' || resource.schedule === undefined) {
+      const lifecycle = policy.resources.buckets.find((b) => b.name === resource.name)?.lifecycle ?? {};
+      const steps = Object.entries(lifecycle).map(([k, d]) => `${k.replace('After', '')} ${d.years ? `${d.years}y` : ''}${d.months ? `${d.months}m` : ''}${d.days ? `${d.days}d` : ''}`);
+      return { ...base, schedule: null, nextRun: null, retention: `all versions; ${steps.join(', ') || 'no lifecycle'}`, steadyState: null };
+    }
+    const schedule = parseScheduleExpression(resource.schedule);
+    const nextRun = (after: number) => nextOccurrence(schedule, tz, after);
+    const count = (role: RegionRole): number | null => {
+      const retention = retentionPolicyFor(policy, resource, role);
+      assertPolicyAcceptable(retention);
+      return steadyStateCount(retention.keep, tz, nextRun, now).max;
+    };
+    const primary = retentionPolicyFor(policy, resource, 'primary');
+    const secondary = retentionPolicyFor(policy, resource, 'secondary');
+    if (primary.override !== undefined) warnings.push(`${resource.name}: compliance override in use: ${primary.override}`);
+    const sameInBoth = resource.retention?.secondary === undefined;
+    const primaryCount = count('primary');
+    const secondaryCount = sameInBoth ? primaryCount : count('secondary');
+    const retention = sameInBoth ? formatRules(primary.keep) : `${formatRules(primary.keep)}; secondary: ${formatRules(secondary.keep)}`;
+    return { ...base, schedule: resource.schedule, nextRun: nextRun(now), retention, steadyState: { primary: primaryCount, secondary: secondaryCount } };
+  });
+
+  const quota = policy.rds.manualSnapshotQuota;
+  const rdsQuota = (['primary', 'secondary'] as const).map((role) => {
+    const region = policy.regions[role];
+    let snapshots: number | null = 0;
+    for (const r of resources) {
+      if (r.kind !== 'databases' || r.steadyState === null) continue;
+      const n = r.steadyState[role];
+      snapshots = n === null || snapshots === null ? null : snapshots + n;
+    }
+    if (snapshots === null) warnings.push(`${region}: a database keeps snapshots without limit; the RDS quota of ${quota} will be reached`);
+    else if (snapshots > quota * policy.rds.quotaWarningRatio) {
+      warnings.push(`${region}: the policy keeps up to ${snapshots} manual DB snapshots, over ${Math.round(policy.rds.quotaWarningRatio * 100)} % of the quota of ${quota} (request a quota increase or shorten retention)`);
+    }
+    return { region, snapshots, quota };
+  });
+
+  const objectives = Object.entries(policy.objectives).map(([component, o]) => ({ component, rpo: formatMs(o.rpo), rto: formatMs(o.rto) }));
+  return { name: policy.name, timezone: tz, regions: policy.regions, resources, objectives, rdsQuota, warnings };
+}

@@ -1,0 +1,128 @@
+// The retention plan a prune carries out: restic's policy decisions plus the guards a DR system needs
+// (legal hold, the newest copy, ownership, refusal to empty a set, compliance floors), reported apart.
+
+import { RetentionRefused } from '../errors.js';
+import { applyPolicy, type RetentionSnapshot } from './apply-policy.js';
+import { floorViolations, type ComplianceFloor } from './floor.js';
+import { projectExpiry, type NextRun } from './projection.js';
+import { keepsNothing, type RetentionRules } from './rules.js';
+
+export const DEFAULT_LEGAL_HOLD_TAG = 'legal-hold';
+
+export interface PlannedSnapshot extends RetentionSnapshot {
+  /** False for a snapshot someone else made: it is ignored, never planned. Absent = ours. */
+  readonly owned?: boolean;
+}
+
+export interface RetentionPolicy {
+  readonly timeZone: string;
+  readonly keep: RetentionRules;
+  /** Minimum history per tier; a policy below it is refused unless `override` gives a reason. */
+  readonly floor?: ComplianceFloor;
+  readonly override?: string;
+}
+
+export interface PlanOptions<S extends PlannedSnapshot> {
+  readonly now: number;
+  /** Tags that put a snapshot under legal hold: a tag equal to one, or "name=value" with value not "false". */
+  readonly legalHoldTags?: readonly string[];
+  /** Extra guards from the caller (e.g. "newest verified copy"): a reason to keep, or null. */
+  readonly extraGuards?: readonly ((snapshot: S) => string | null)[];
+  /** The backup schedule, to project when each kept snapshot will expire. */
+  readonly nextRun?: NextRun;
+}
+
+export interface KeptSnapshot<S> {
+  readonly snapshot: S;
+  /** Policy reasons only (restic's wording). */
+  readonly reasons: readonly string[];
+  /** Guard reasons only: why a snapshot the policy would remove, or that must never go, stays. */
+  readonly guards: readonly string[];
+  /** When the projected schedule first removes it; null = not projected to expire; undefined = no schedule. */
+  readonly expiresAt?: number | null;
+}
+
+export interface RetentionPlan<S> {
+  readonly keep: readonly KeptSnapshot<S>[];
+  readonly remove: readonly { readonly snapshot: S; readonly reasons: readonly string[] }[];
+  /** Snapshots we do not own: left alone and not counted by any rule. */
+  readonly ignored: readonly S[];
+}
+
+/** Refuses a policy that keeps nothing or breaks a compliance floor without an override. */
+export function assertPolicyAcceptable(policy: RetentionPolicy): void {
+  if (keepsNothing(policy.keep)) {
+    throw new RetentionRefused('the policy keeps nothing: set at least one keep rule (refusing to remove every snapshot)');
+  }
+  const violations = floorViolations(policy.keep, policy.floor ?? {});
+  if (violations.length > 0 && (policy.override ?? '').trim() === '') {
+    throw new RetentionRefused(`${violations.join('; ')}; lower it only with an explicit override reason`);
+  }
+}
+
+export function isUnderLegalHold(snapshot: RetentionSnapshot, holdTags: readonly string[]): boolean {
+  return (snapshot.tags ?? []).some((tag) =>
+    holdTags.some((hold) => {
+      if (tag === hold) return true;
+      if (!tag.startsWith(`${hold}=`)) return false;
+      const value = tag.slice(hold.length + 1).trim().toLowerCase();
+      return value !== 'false' && value !== '';
+    }),
+  );
+}
+
+export function planRetention<S extends PlannedSnapshot>(
+  snapshots: readonly S[],
+  policy: RetentionPolicy,
+  options: PlanOptions<S>,
+): RetentionPlan<S> {
+  assertPolicyAcceptable(policy);
+  const ignored = snapshots.filter((s) => s.owned === false);
+  const owned = snapshots.filter((s) => s.owned !== false);
+  const outcome = applyPolicy(owned, policy.keep, { now: options.now, timeZone: policy.timeZone });
+  if (owned.length > 0 && outcome.decisions.every((d) => d.reasons.length === 0)) {
+    throw new RetentionRefused(
+      `the policy would remove all ${owned.length} snapshots (none matches a keep rule); refusing to remove any`,
+    );
+  }
+
+  const holdTags = options.legalHoldTags ?? [DEFAULT_LEGAL_HOLD_TAG];
+  const newest = outcome.decisions[0]?.snapshot;
+  const newestPast = outcome.decisions.find((d) => d.snapshot.time < options.now)?.snapshot;
+  const guardsFor = (snapshot: S): string[] => {
+    const guards: string[] = [];
+    if (isUnderLegalHold(snapshot, holdTags)) guards.push('legal hold');
+    if (snapshot === newest) guards.push('newest snapshot');
+    else if (snapshot === newestPast) guards.push('newest snapshot not in the future');
+    for (const guard of options.extraGuards ?? []) {
+      const reason = guard(snapshot);
+      if (reason !== null) guards.push(reason);
+    }
+    return guards;
+  };
+
+  const keep: { snapshot: S; reasons: readonly string[]; guards: string[] }[] = [];
+  const remove: { snapshot: S; reasons: readonly string[] }[] = [];
+  for (const { snapshot, reasons } of outcome.decisions) {
+    const guards = guardsFor(snapshot);
+    if (reasons.length > 0 || guards.length > 0) keep.push({ snapshot, reasons, guards });
+    else remove.push({ snapshot, reasons: ['not kept by any rule'] });
+  }
+  if (options.nextRun === undefined) return { keep, remove, ignored };
+
+  const held = new Set(keep.filter((k) => k.guards.includes('legal hold')).map((k) => k.snapshot.id));
+  const newestTime = newest?.time ?? options.now;
+  const expiry = projectExpiry({
+    snapshots: keep.map((k) => k.snapshot),
+    rules: policy.keep,
+    timeZone: policy.timeZone,
+    nextRun: options.nextRun,
+    from: Math.max(options.now, newestTime),
+    held,
+  });
+  return {
+    keep: keep.map((k) => ({ ...k, expiresAt: expiry.get(k.snapshot.id) ?? null })),
+    remove,
+    ignored,
+  };
+}

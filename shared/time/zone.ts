@@ -1,0 +1,169 @@
+// Wall-clock arithmetic in an IANA time zone without a date library.
+// Offsets come from Intl once per UTC day (twice when a transition falls inside it), so converting
+// a million instants costs a few Map look-ups each rather than a million Intl calls.
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_DAY = 86_400_000;
+
+/** Calendar fields of an instant as a clock in the zone shows them (month 1–12). */
+export interface WallTime {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly millisecond: number;
+}
+
+interface DayOffsets {
+  /** The zone's offset (ms east of UTC) when it is the same all day; null when it changes that day. */
+  readonly uniform: number | null;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCaches = new Map<string, Map<number, DayOffsets>>();
+
+/** True when the runtime knows the IANA zone name (e.g. "Asia/Tokyo"). */
+export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.trim() === '') return false;
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The zone's UTC offset in ms at an instant, straight from Intl (slow path). */
+function intlOffset(instant: number, timeZone: string): number {
+  const parts = formatterFor(timeZone).formatToParts(new Date(instant));
+  const field = (type: Intl.DateTimeFormatPartTypes): number => {
+    const part = parts.find((p) => p.type === type);
+    return part === undefined ? 0 : Number(part.value);
+  };
+  let year = field('year');
+  if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
+  const wallAsUtc = Date.UTC(year, field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+  const truncated = instant - (((instant % 1000) + 1000) % 1000);
+  return wallAsUtc - truncated;
+}
+
+/** The zone's UTC offset in ms at an instant. */
+export function offsetAt(instant: number, timeZone: string): number {
+  let cache = offsetCaches.get(timeZone);
+  if (cache === undefined) {
+    cache = new Map();
+    offsetCaches.set(timeZone, cache);
+  }
+  const dayNumber = Math.floor(instant / MS_PER_DAY);
+  let day = cache.get(dayNumber);
+  if (day === undefined) {
+    const start = dayNumber * MS_PER_DAY;
+    const atStart = intlOffset(start, timeZone);
+    const atEnd = intlOffset(start + MS_PER_DAY - MS_PER_MINUTE, timeZone);
+    day = { uniform: atStart === atEnd ? atStart : null };
+    cache.set(dayNumber, day);
+  }
+  return day.uniform ?? intlOffset(instant, timeZone);
+}
+
+/** The wall-clock fields of an instant in the zone. */
+export function wallTime(instant: number, timeZone: string): WallTime {
+  const shifted = new Date(instant + offsetAt(instant, timeZone));
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    second: shifted.getUTCSeconds(),
+    millisecond: shifted.getUTCMilliseconds(),
+  };
+}
+
+/**
+ * The instant a wall-clock time names in the zone. Out-of-range fields normalise the way Go's
+ * time.Date does (March 31 minus one month is "February 31", i.e. March 2 or 3). A wall time that a
+ * DST gap skips, or that a fall-back repeats, resolves like Go: by the offset in force just before.
+ */
+export function instantFromWall(
+  fields: Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>,
+  timeZone: string,
+): number {
+  const wallAsUtc = utcFromFields(fields);
+  const guess = offsetAt(wallAsUtc, timeZone);
+  const first = wallAsUtc - guess;
+  const corrected = offsetAt(first, timeZone);
+  if (corrected === guess) return first;
+  const second = wallAsUtc - corrected;
+  return offsetAt(second, timeZone) === corrected ? second : first;
+}
+
+function utcFromFields(fields: Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>): number {
+  const date = new Date(0);
+  date.setUTCFullYear(fields.year, fields.month - 1, fields.day);
+  date.setUTCHours(fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0, fields.millisecond ?? 0);
+  return date.getTime();
+}
+
+/** ISO-8601 week-numbering year and week (1–53) of a calendar date. */
+export function isoWeek(year: number, month: number, day: number): { year: number; week: number } {
+  const date = Date.UTC(year, month - 1, day);
+  const weekday = (new Date(date).getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = date + (3 - weekday) * MS_PER_DAY;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  const firstThursdayOrdinal = Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / MS_PER_DAY);
+  return { year: weekYear, week: Math.floor(firstThursdayOrdinal / 7) + 1 };
+}
+
+/** Day of week of a calendar date, 0 = Sunday … 6 = Saturday. */
+export function dayOfWeek(year: number, month: number, day: number): number {
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+}
+
+/** Number of days in a month (month 1–12). */
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** "2024-12-30 23:59" style local rendering for tables and messages. */
+export function formatWall(instant: number, timeZone: string, withSeconds = false): string {
+  const w = wallTime(instant, timeZone);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const base = `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
+  return withSeconds ? `${base}:${pad(w.second)}` : base;
+}
+
+/** ISO-8601 with the zone's offset, e.g. "2026-11-25T02:00:00+09:00". */
+export function formatIsoInZone(instant: number, timeZone: string): string {
+  const offset = offsetAt(instant, timeZone);
+  const w = wallTime(instant, timeZone);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset) / MS_PER_MINUTE;
+  const ms = w.millisecond === 0 ? '' : `.${pad(w.millisecond, 3)}`;
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${ms}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+export const MS = { minute: MS_PER_MINUTE, hour: MS_PER_HOUR, day: MS_PER_DAY } as const;
