@@ -71,7 +71,11 @@ const RATE_UNITS = {
 const DEFAULT_LIMIT = 100_000;
 const TYPICAL_WINDOW_MS = 366 * MS.day;
 /** Around an instant, how many days to look for UTC-offset changes that can reorder wall times. */
-const OFFSET_MARGIN_DAYS = 2;
+const OFFSET_MARGIN_DAYS = 1;
+/** No zone is ahead of UTC by more than this (Kiribati: +14:00), so wall w maps at or after w - this. */
+const MAX_UTC_OFFSET_MS = 15 * MS.hour;
+/** Wall-clock span mapped at once near an offset change. */
+const SETTLE_BLOCK_MS = 3 * MS.day;
 
 /** Throws the InvalidInput for one cron field (or pair of fields, for the day-of-month/week rule). */
 type Fail = (fieldName: string, reason: string) => never;
@@ -367,55 +371,70 @@ interface WallMinute {
 
 /**
  * Where the zone's offset is steady, wall-clock order is instant order: walk the candidate wall times
- * and emit each. Near an offset change (DST) a wall time can map before its predecessor, or onto it,
- * so there each occurrence is found by the careful search in nextCronNearOffsetChange.
+ * and emit each. Near an offset change (DST) a wall time can map before its predecessor or onto it,
+ * so there a block of candidates is mapped, sorted and de-duplicated before any is emitted.
  */
 function* cronOccurrencesAfter(cron: CronSchedule, timeZone: string, afterMs: number): Generator<number> {
   let after = afterMs;
   for (;;) {
     if (offsetSpreadNear(timeZone, after) === 0) {
-      let reachedOffsetChange = false;
-      for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(wallMsAt(after, timeZone)))) {
-        const instant = instantFromWall(candidate, timeZone);
-        if (instant <= after) continue;
-        if (offsetSpreadNear(timeZone, instant) !== 0) {
-          reachedOffsetChange = true;
-          break;
-        }
-        yield instant;
-        after = instant;
-      }
-      if (!reachedOffsetChange) return;
+      const change = yield* steadyOccurrences(cron, timeZone, after);
+      if (change === null) return;
+      after = change;
     }
-    const next = nextCronNearOffsetChange(cron, timeZone, after);
-    if (next === null) return;
-    yield next;
-    after = next;
+    const block = settleNearOffsetChange(cron, timeZone, after);
+    for (const occurrence of block.occurrences) yield occurrence;
+    if (block.settledBefore === null) return;
+    after = Math.max(after, block.occurrences.at(-1) ?? after, block.settledBefore - 1);
   }
 }
 
 /**
- * The smallest candidate instant after `afterMs`. The walk starts as far before afterMs's wall time
- * as the offsets nearby differ (a skipped wall time maps later than it reads), and goes on that far
- * past the first hit (a later wall time can map earlier).
+ * Emits candidates in wall-clock order while the offset stays steady around them. Returns null when the
+ * candidates run out, else an instant before which nothing is left to emit, the walk having reached a
+ * candidate near an offset change.
  */
-function nextCronNearOffsetChange(cron: CronSchedule, timeZone: string, afterMs: number): number | null {
-  const startWallMs = wallMsAt(afterMs, timeZone) - offsetSpreadNear(timeZone, afterMs);
-  let best: number | null = null;
-  let horizonWallMs = Number.POSITIVE_INFINITY;
-  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(startWallMs))) {
-    const candidateWallMs = wallMsOf(candidate);
-    if (candidateWallMs > horizonWallMs) break;
+function* steadyOccurrences(cron: CronSchedule, timeZone: string, afterMs: number): Generator<number, number | null> {
+  let after = afterMs;
+  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(wallMsAt(after, timeZone)))) {
     const instant = instantFromWall(candidate, timeZone);
-    if (instant <= afterMs) continue;
-    if (best === null) {
-      best = instant;
-      horizonWallMs = candidateWallMs + offsetSpreadNear(timeZone, instant);
-    } else if (instant < best) {
-      best = instant;
+    if (instant <= after) continue;
+    if (offsetSpreadNear(timeZone, instant) !== 0) {
+      // Every earlier wall time mapped to `after` or before; this and later ones map at or after wall - max offset.
+      return Math.max(after, wallMsOf(candidate) - MAX_UTC_OFFSET_MS - 1);
     }
+    yield instant;
+    after = instant;
   }
-  return best;
+  return null;
+}
+
+/**
+ * Maps the candidates whose wall times lie in a block starting a little before afterMs's wall time
+ * (a skipped wall time maps later than it reads) and returns, ascending and distinct, those after
+ * afterMs and before `settledBefore`: no wall time past the block can map before that.
+ * settledBefore is null when the candidates ran out inside the block, making the list final.
+ */
+function settleNearOffsetChange(
+  cron: CronSchedule,
+  timeZone: string,
+  afterMs: number,
+): { occurrences: number[]; settledBefore: number | null } {
+  const startWallMs = wallMsAt(afterMs, timeZone) - offsetSpreadNear(timeZone, afterMs);
+  const endWallMs = startWallMs + SETTLE_BLOCK_MS;
+  const instants = new Set<number>();
+  let ranOut = true;
+  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(startWallMs))) {
+    if (wallMsOf(candidate) >= endWallMs) {
+      ranOut = false;
+      break;
+    }
+    const instant = instantFromWall(candidate, timeZone);
+    if (instant > afterMs) instants.add(instant);
+  }
+  const settledBefore = ranOut ? null : endWallMs - MAX_UTC_OFFSET_MS;
+  const occurrences = [...instants].filter((instant) => settledBefore === null || instant < settledBefore).sort((a, b) => a - b);
+  return { occurrences, settledBefore };
 }
 
 const spreadCaches = new Map<string, Map<number, number>>();
