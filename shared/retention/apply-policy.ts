@@ -1,9 +1,12 @@
 // restic's `forget` policy, exactly: which snapshots each rule keeps and why. Pure: the clock and the
 // time zone are arguments, buckets are the calendar hour/day/ISO week/month/year on the zone's clock.
 
-import { isoWeek, wallTime } from '../time/zone.js';
+import { civilFromDays, isoWeek, MS, offsetAt } from '../time/zone.js';
+import { sortNewestFirst } from './sort.js';
 import { formatDuration, isZeroDuration, subtractDuration, type Duration } from './duration.js';
 import { COUNT_RULES, WITHIN_BUCKET, WITHIN_RULES, type CountRule, type RetentionRules } from './rules.js';
+
+export { sortNewestFirst } from './sort.js';
 
 export interface RetentionSnapshot {
   readonly id: string;
@@ -36,26 +39,25 @@ const COUNT_REASON: Record<CountRule, string> = {
   yearly: 'yearly snapshot',
 };
 
-/** Bucket keys of one snapshot, computed once from its wall-clock time in the zone. */
-function bucketKeys(time: number, timeZone: string): Record<Bucket, number> {
-  const w = wallTime(time, timeZone);
-  const day = w.year * 10_000 + w.month * 100 + w.day;
-  const week = isoWeek(w.year, w.month, w.day);
-  return {
-    hourly: day * 100 + w.hour,
-    daily: day,
-    weekly: week.year * 100 + week.week,
-    monthly: w.year * 100 + w.month,
-    yearly: w.year,
+/**
+ * Bucket keys of snapshots, from their wall-clock time in the zone. Sorted input visits the same day
+ * many times in a row, so the calendar part is remembered for the last day seen.
+ */
+function bucketKeyer(timeZone: string): (time: number) => Record<Bucket, number> {
+  let lastDay = Number.NaN;
+  let dayKeys = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+  return (time) => {
+    const local = time + offsetAt(time, timeZone);
+    const dayNumber = Math.floor(local / MS.day);
+    if (dayNumber !== lastDay) {
+      const { year, month, day } = civilFromDays(dayNumber);
+      const week = isoWeek(year, month, day);
+      dayKeys = { daily: year * 10_000 + month * 100 + day, weekly: week.year * 100 + week.week, monthly: year * 100 + month, yearly: year };
+      lastDay = dayNumber;
+    }
+    const hour = Math.floor((local - dayNumber * MS.day) / MS.hour);
+    return { hourly: dayKeys.daily * 100 + hour, ...dayKeys };
   };
-}
-
-/** Newest first by instant; equal instants keep their input order. */
-export function sortNewestFirst<S extends RetentionSnapshot>(snapshots: readonly S[]): S[] {
-  return snapshots
-    .map((snapshot, index) => ({ snapshot, index }))
-    .sort((a, b) => b.snapshot.time - a.snapshot.time || a.index - b.index)
-    .map((entry) => entry.snapshot);
 }
 
 function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boolean {
@@ -95,6 +97,7 @@ export function applyPolicy<S extends RetentionSnapshot>(
   const withinAll = cutoff(rules.within);
   const withinAllLabel = rules.within === undefined ? '' : formatDuration(rules.within);
   const needsBuckets = withins.length > 0 || counters.some((c) => c.rule !== 'last');
+  const bucketKeys = bucketKeyer(clock.timeZone);
 
   const decisions = list.map((snapshot, nr): PolicyDecision<S> => {
     const reasons: string[] = [];
@@ -104,7 +107,7 @@ export function applyPolicy<S extends RetentionSnapshot>(
     }
     if (withinAll !== null && snapshot.time > withinAll) reasons.push(`within ${withinAllLabel}`);
 
-    const keys = needsBuckets ? bucketKeys(snapshot.time, clock.timeZone) : null;
+    const keys = needsBuckets ? bucketKeys(snapshot.time) : null;
     for (const counter of counters) {
       if (counter.budget === 0) continue;
       const value = counter.rule === 'last' || keys === null ? nr : keys[counter.rule];

@@ -80,16 +80,18 @@ export function addDuration(instant: number, d: Duration, timeZone: string): num
 
 /** Shortest and longest span, in hours, that a duration can measure on a calendar. */
 function spanHours(d: Duration): { min: number; max: number } {
+  const years = d.years + Math.floor(d.months / 12);
+  const months = d.months % 12;
   const fixed = d.days * 24 + d.hours;
-  return {
-    min: fixed + d.years * 365 * 24 + d.months * 28 * 24,
-    max: fixed + d.years * 366 * 24 + d.months * 31 * 24,
-  };
+  // y consecutive years hold floor(y/4) or ceil(y/4) leap days (a century year may skip one).
+  const minYearDays = 365 * years + Math.max(0, Math.floor(years / 4) - Math.ceil(years / 100));
+  const maxYearDays = 365 * years + Math.ceil(years / 4);
+  return { min: fixed + (minYearDays + 28 * months) * 24, max: fixed + (maxYearDays + 31 * months) * 24 };
 }
 
 /**
  * True when `a` reaches back at least as far as `b` on every calendar date. Conservative: "84m"
- * covers "7y", "52w" does not cover "1y", "365d" does not cover "1y" (leap years), "366d" does.
+ * covers "7y", "52w" does not cover "1y", "2556d" does not cover "7y" (two leap days), "2557d" does.
  */
 export function durationCovers(a: Duration, b: Duration): boolean {
   const aMonths = a.years * 12 + a.months;

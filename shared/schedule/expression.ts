@@ -138,7 +138,7 @@ function fieldLabel(spec: FieldSpec): string {
 /** A comma list of `*`, `n`, `a-b`, each optionally `/step`, as sorted distinct values. */
 function parseList(text: string, spec: FieldSpec, fail: Fail): number[] {
   const values = new Set<number>();
-  for (const item of text.toUpperCase().split(',')) {
+  for (const item of text.split(',')) {
     for (const value of parseItem(item, spec, fail)) values.add(value);
   }
   return [...values].sort((a, b) => a - b);
@@ -175,12 +175,12 @@ function rejectSpecialCharacters(item: string, spec: FieldSpec, fail: Fail): voi
   if (item.includes('?')) {
     fail(label, isDayField ? '? must stand alone, not in a list, range or step' : '? is only allowed in day-of-month or day-of-week');
   }
-  const tokens = item.split(/[-/]/).filter((token) => token !== '' && !(spec.names ?? []).includes(token));
+  const tokens = item.split(/[-/]/).filter((token) => token !== '' && !(spec.names ?? []).includes(token.toUpperCase()));
   for (const token of tokens) {
-    if (!/[LW#]/.test(token)) continue;
+    if (!/[LW#]/i.test(token)) continue;
     if (!isDayField) fail(label, `"${token}": L, W and # are only allowed in day-of-month or day-of-week`);
     if (spec.name === FIELDS.dayOfMonth.name && token.includes('#')) fail(label, `"${token}": # is only allowed in day-of-week`);
-    if (spec.name === FIELDS.dayOfWeek.name && token.includes('W')) fail(label, `"${token}": W is only allowed in day-of-month`);
+    if (spec.name === FIELDS.dayOfWeek.name && /W/i.test(token)) fail(label, `"${token}": W is only allowed in day-of-month`);
     fail(label, `"${token}": L, W and # must make up the whole field (e.g. L, LW, 15W, 6L, 3#2), not part of a list, range or step`);
   }
 }
@@ -204,7 +204,7 @@ function parseValue(token: string, spec: FieldSpec, fail: Fail): number {
     if (value < spec.min || value > spec.max) fail(label, `${token} is out of range ${spec.min}-${spec.max}`);
     return value;
   }
-  const index = spec.names?.indexOf(token) ?? -1;
+  const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
   if (index >= 0) return spec.min + index;
   const names = spec.names === undefined ? '' : ` or name (${spec.names[0]}-${spec.names[spec.names.length - 1]})`;
   return fail(label, `"${token}" is not a number${names}`);
@@ -228,26 +228,28 @@ function parseDayRule(dayOfMonth: string, dayOfWeek: string, fail: Fail): DayRul
   if (!monthAny && !weekAny) {
     fail(label, `both are specified ("${dayOfMonth}" and "${dayOfWeek}"); one of them must be ?`);
   }
-  return monthAny ? parseDayOfWeek(dayOfWeek.toUpperCase(), fail) : parseDayOfMonth(dayOfMonth.toUpperCase(), fail);
+  return monthAny ? parseDayOfWeek(dayOfWeek, fail) : parseDayOfMonth(dayOfMonth, fail);
 }
 
 function parseDayOfMonth(text: string, fail: Fail): DayRule {
   const spec = FIELDS.dayOfMonth;
-  if (text === 'L') return { kind: 'lastDayOfMonth' };
-  if (text === 'LW') return { kind: 'lastWeekdayOfMonth' };
-  if (/^L-\d+$/.test(text)) fail(fieldLabel(spec), `"${text}" (an offset from the last day) is not supported`);
-  const nearest = /^(\d+)W$/.exec(text);
+  const special = text.toUpperCase();
+  if (special === 'L') return { kind: 'lastDayOfMonth' };
+  if (special === 'LW') return { kind: 'lastWeekdayOfMonth' };
+  if (/^L-\d+$/.test(special)) fail(fieldLabel(spec), `"${text}" (an offset from the last day) is not supported`);
+  const nearest = /^(\d+)W$/.exec(special);
   if (nearest?.[1] !== undefined) return { kind: 'nearestWeekday', day: parseValue(nearest[1], spec, fail) };
   return { kind: 'daysOfMonth', days: parseList(text, spec, fail) };
 }
 
 function parseDayOfWeek(text: string, fail: Fail): DayRule {
   const spec = FIELDS.dayOfWeek;
+  const special = text.toUpperCase();
   // `L` alone is the last day of the week: Saturday.
-  if (text === 'L') return { kind: 'daysOfWeek', days: [7] };
-  const last = /^([A-Z]{3}|\d+)L$/.exec(text);
+  if (special === 'L') return { kind: 'daysOfWeek', days: [7] };
+  const last = /^([A-Z]{3}|\d+)L$/.exec(special);
   if (last?.[1] !== undefined) return { kind: 'lastDayOfWeekInMonth', weekday: parseValue(last[1], spec, fail) };
-  const nth = /^([A-Z]{3}|\d+)#(\d*)$/.exec(text);
+  const nth = /^([A-Z]{3}|\d+)#(\d*)$/.exec(special);
   if (nth?.[1] !== undefined) {
     const weekday = parseValue(nth[1], spec, fail);
     const which = nth[2] ?? '';

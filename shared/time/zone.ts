@@ -137,6 +137,20 @@ export function isoWeek(year: number, month: number, day: number): { year: numbe
   return { year: weekYear, week: Math.floor(firstThursdayOrdinal / 7) + 1 };
 }
 
+/** The calendar date of a day number (days since 1970-01-01), without allocating a Date. */
+export function civilFromDays(dayNumber: number): { year: number; month: number; day: number } {
+  // Howard Hinnant's days_from_civil inverse, exact for the proleptic Gregorian calendar.
+  const z = dayNumber + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
 /** Day of week of a calendar date, 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(year: number, month: number, day: number): number {
   return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
