@@ -26,3 +26,50 @@ export class InvalidPolicy extends BackupDrError {
 export class RetentionRefused extends BackupDrError {
   override name = 'RetentionRefused';
 }
+
+/** A required environment variable is missing or empty (a deployment error). */
+export class MissingConfiguration extends BackupDrError {
+  override name = 'MissingConfiguration';
+}
+
+/** The policy and the account disagree (e.g. an encrypted snapshot but no destination KMS key). */
+export class ConfigurationError extends BackupDrError {
+  override name = 'ConfigurationError';
+}
+
+/** An RDS manual-snapshot quota would be exceeded. */
+export class SnapshotQuotaExceeded extends BackupDrError {
+  override name = 'SnapshotQuotaExceeded';
+}
+
+/** Too many cross-region snapshot copies are already in flight to the destination region. */
+export class CopyLimitReached extends BackupDrError {
+  override name = 'CopyLimitReached';
+}
+
+/** The DB instance is in a state that forbids a snapshot (stopped, modifying, …). */
+export class InstanceNotReady extends BackupDrError {
+  override name = 'InstanceNotReady';
+}
+
+/** The DB instance named in the policy does not exist. */
+export class InstanceNotFound extends BackupDrError {
+  override name = 'InstanceNotFound';
+}
+
+/** The KMS key exists in the policy but RDS cannot use it (disabled, deleted, no grant). */
+export class KmsKeyNotAccessible extends BackupDrError {
+  override name = 'KmsKeyNotAccessible';
+}
+
+/** One or more resources failed in a run; each failure has already been alerted. */
+export class RunFailed extends BackupDrError {
+  override name = 'RunFailed';
+  constructor(
+    message: string,
+    readonly failures: readonly { resource: string; error: string }[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

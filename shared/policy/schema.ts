@@ -14,7 +14,7 @@ import {
 
 const resourceName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, { error: 'must be 2-40 lowercase letters, digits or dashes, starting with a letter' });
+  .regex(/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$/, { error: 'must be 2-40 lowercase letters, digits or single dashes, starting with a letter' });
 
 const scheduleExpression = z.string().superRefine((text, ctx) => {
   try {
@@ -89,10 +89,14 @@ const configuration = z
     path: ['ssmParameterPaths'],
   });
 
+/** KMS keys (alias or ARN) per region role; a role without one can only handle unencrypted data. */
+const kmsKey = z.string().regex(/^(alias\/[a-zA-Z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z0-9/_-]+|[0-9a-f-]{36})$/, {
+  error: 'must be a KMS key alias (alias/…), key ARN or key id',
+});
 const regionKeys = z.strictObject({
-  primary: z.string().min(1),
-  secondary: z.string().min(1),
-  archive: z.string().min(1).optional(),
+  primary: kmsKey.optional(),
+  secondary: kmsKey.optional(),
+  archive: kmsKey.optional(),
 });
 
 export const policySchema = z
@@ -105,7 +109,7 @@ export const policySchema = z
       .refine((r) => new Set([r.primary, r.secondary, r.archive].filter(Boolean)).size === [r.primary, r.secondary, r.archive].filter(Boolean).length, {
         error: 'primary, secondary and archive must be different regions',
       }),
-    kms: regionKeys,
+    kms: regionKeys.prefault({}),
     tags: z
       .strictObject({
         owner: z.string().min(1).default('backup-dr:owner'),
@@ -124,6 +128,15 @@ export const policySchema = z
       .strictObject({
         manualSnapshotQuota: z.number().int().positive().default(100),
         quotaWarningRatio: z.number().gt(0).lte(1).default(0.8),
+        /** Cross-region copies in flight at once per destination region (AWS allows 20). */
+        maxCopiesInFlight: z.number().int().min(1).max(20).default(20),
+        /** A copy still `creating` after this long is a verification failure. */
+        copyStuckAfter: objectiveDuration.prefault('12h'),
+        /** Daily prune and posture check times (policy time zone). */
+        pruneSchedule: scheduleExpression.default('cron(30 5 * * ? *)'),
+        postureSchedule: scheduleExpression.default('cron(0 9 * * ? *)'),
+        /** Fallback runs of the copy and verify reconcilers, besides the RDS events that trigger them. */
+        reconcileSchedule: scheduleExpression.default('rate(1 hour)'),
       })
       .prefault({}),
     dryRun: z.boolean().default(false),

@@ -1,0 +1,117 @@
+// The daily posture check: automated backups on with enough retention, cross-region replication of
+// them active (started when the policy enforces it), RPO figures in both regions, the age of the newest
+// verified copy, and manual-snapshot quota use in both regions. Findings become alerts.
+
+import {
+  DescribeAccountAttributesCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import type { AlertSink } from '../../shared/alerts/alert.js';
+import { errorMessage, errorName } from '../../shared/aws/rds-errors.js';
+import { listOwnedSnapshots } from '../../shared/aws/rds-snapshots.js';
+import type { DatabaseResource, Policy } from '../../shared/policy/schema.js';
+import type { Log } from '../../shared/runtime/log.js';
+import { nextOccurrence, parseScheduleExpression } from '../../shared/schedule/expression.js';
+import { TAG, tagValue } from '../../shared/tags.js';
+import { assessPosture, assessQuota, type Finding, type PostureFigures } from './posture.js';
+
+export interface PostureDeps {
+  readonly policy: Policy;
+  readonly primary: RDSClient;
+  readonly secondary: RDSClient;
+  readonly alerts: AlertSink;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export interface PostureReport {
+  readonly databases: readonly { resource: string; figures: PostureFigures; findings: readonly Finding[]; replicationStarted: boolean }[];
+  readonly quota: readonly { region: string; used: number; max: number; ours: number }[];
+}
+
+async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | null> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0] ?? null;
+  } catch (error) {
+    if (errorName(error) === 'DBInstanceNotFoundFault' || errorName(error) === 'DBInstanceNotFound') return null;
+    throw error;
+  }
+}
+
+async function quotaOf(rds: RDSClient): Promise<{ used: number; max: number }> {
+  const attributes = await rds.send(new DescribeAccountAttributesCommand({}));
+  const quota = attributes.AccountQuotas?.find((q) => q.AccountQuotaName === 'ManualSnapshots');
+  return { used: quota?.Used ?? 0, max: quota?.Max ?? 0 };
+}
+
+/** Twice the backup interval: a daily schedule tolerates one missed day before the copy is "old". */
+function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number): number {
+  const schedule = parseScheduleExpression(db.schedule);
+  const first = nextOccurrence(schedule, timeZone, now);
+  const second = first === null ? null : nextOccurrence(schedule, timeZone, first);
+  return first === null || second === null ? 2 * 86_400_000 : 2 * (second - first);
+}
+
+export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> {
+  const { policy } = deps;
+  const now = deps.now();
+  const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
+  const copies = await listOwnedSnapshots(deps.secondary, ownership);
+  const databases: PostureReport['databases'][number][] = [];
+  const alerts: { region: string; resource: string; finding: Finding }[] = [];
+
+  for (const db of policy.resources.databases) {
+    const instance = await describeInstance(deps.primary, db.instanceId);
+    const replicated = instance?.DBInstanceArn === undefined ? [] : (await deps.secondary.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: db.instanceId }))).DBInstanceAutomatedBackups ?? [];
+    const newestVerifiedCopy = copies
+      .filter((c) => tagValue(c.TagList, TAG.resource) === db.name && tagValue(c.TagList, TAG.verifiedAt) !== undefined)
+      .map((c) => c.OriginalSnapshotCreateTime?.getTime() ?? c.SnapshotCreateTime?.getTime() ?? 0)
+      .reduce<number | null>((a, b) => (a === null || b > a ? b : a), null);
+    const verdict = assessPosture({ db, instance, replicated, newestVerifiedCopy, now, rpoTarget: policy.objectives.database.rpo, copyAgeLimit: copyAgeLimit(db, policy.timezone, now) });
+    let replicationStarted = false;
+    let findings = verdict.findings;
+    if (verdict.replicationMissing && db.automatedBackups.enforce && instance !== null && (instance.BackupRetentionPeriod ?? 0) > 0) {
+      try {
+        await deps.secondary.send(
+          new StartDBInstanceAutomatedBackupsReplicationCommand({
+            SourceDBInstanceArn: instance.DBInstanceArn,
+            BackupRetentionPeriod: db.automatedBackups.retentionDays,
+            ...(instance.StorageEncrypted === true && policy.kms.secondary !== undefined ? { KmsKeyId: policy.kms.secondary } : {}),
+          }),
+        );
+        replicationStarted = true;
+        findings = findings.map((f) =>
+          f.check === 'replication'
+            ? { ...f, severity: 'warning' as const, summary: `automated-backup replication of ${db.instanceId} was off; started it (enforce: true)`, action: 'Nothing to do; the next posture check confirms it is replicating.' }
+            : f,
+        );
+        deps.log.info('started automated backups replication', { resource: db.name, instance: db.instanceId });
+      } catch (error) {
+        findings = [...findings, { severity: 'critical', check: 'replication', summary: `could not start automated-backup replication: ${errorName(error)}`, action: `Read the error (${errorMessage(error).slice(0, 200)}); check the KMS key in the secondary region and the IAM role of check-db-posture.` }];
+      }
+    }
+    for (const finding of findings) alerts.push({ region: finding.check === 'rpo-secondary' || finding.check === 'copies' || finding.check === 'replication' ? policy.regions.secondary : policy.regions.primary, resource: db.name, finding });
+    databases.push({ resource: db.name, figures: verdict.figures, findings, replicationStarted });
+  }
+
+  const quota: PostureReport['quota'][number][] = [];
+  const primaryOwned = await listOwnedSnapshots(deps.primary, ownership);
+  for (const [region, rds, ours] of [
+    [policy.regions.primary, deps.primary, primaryOwned.length],
+    [policy.regions.secondary, deps.secondary, copies.length],
+  ] as const) {
+    const { used, max } = await quotaOf(rds);
+    quota.push({ region, used, max, ours });
+    const finding = assessQuota(region, used, max, policy.rds.quotaWarningRatio);
+    if (finding !== null) alerts.push({ region, resource: 'rds-quota', finding });
+  }
+
+  for (const { region, resource, finding } of alerts) {
+    await deps.alerts.publish({ severity: finding.severity, kind: 'posture', resource, region, summary: finding.summary, action: finding.action, source: 'check-db-posture', at: now, details: { check: finding.check } });
+  }
+  return { databases, quota };
+}

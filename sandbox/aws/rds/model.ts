@@ -1,0 +1,173 @@
+// The RDS stand-in's records and naming rules: instances, snapshots and replicated backups as RDS keeps
+// them, ARNs, resource ids, and the identifier grammar RDS enforces (letters, digits, single hyphens).
+
+import { createHash } from 'node:crypto';
+import type { Tag } from '@aws-sdk/client-rds';
+import { invalidParameter } from './errors.js';
+
+/** DBInstanceStatus values the stand-in lets tests set (RDS has more; any string is accepted). */
+export type InstanceStatus =
+  | 'available'
+  | 'stopped'
+  | 'stopping'
+  | 'starting'
+  | 'modifying'
+  | 'backing-up'
+  | 'storage-optimization'
+  | 'rebooting'
+  | 'failed'
+  | (string & {});
+
+export interface InstanceRecord {
+  readonly region: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly dbiResourceId: string;
+  status: InstanceStatus;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly allocatedStorage: number;
+  readonly instanceClass: string;
+  /** Key ARN; null when storage is unencrypted. */
+  readonly kmsKeyArn: string | null;
+  readonly backupRetentionPeriod: number;
+  /** "hh:mm-hh:mm" in UTC, as RDS reports it. */
+  readonly preferredBackupWindow: string;
+  readonly copyTagsToSnapshot: boolean;
+  readonly createdAt: number;
+  readonly endpoint: { readonly address: string; readonly port: number };
+  readonly masterUsername: string;
+  tags: Tag[];
+}
+
+export interface CopyOrigin {
+  readonly sourceArn: string;
+  readonly sourceRegion: string;
+  readonly crossRegion: boolean;
+  /** A cross-Region copy is incremental when an earlier copy of the same database with the same key exists. */
+  readonly incremental: boolean;
+}
+
+export interface SnapshotRecord {
+  readonly region: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly type: 'manual' | 'automated';
+  readonly instanceId: string;
+  readonly dbiResourceId: string;
+  readonly instanceCreateTime: number;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly allocatedStorage: number;
+  readonly kmsKeyArn: string | null;
+  /** When the CreateDBSnapshot/CopyDBSnapshot request was accepted (SnapshotCreateTime once available). */
+  readonly createdAt: number;
+  /** When the data was captured by the original CreateDBSnapshot; kept through copies. */
+  readonly originalCreateTime: number;
+  /** When the work starts: later than `createdAt` for a copy queued behind another copy of the same database. */
+  readonly startedAt: number;
+  /** When the work would finish with no faults. */
+  readonly normalReadyAt: number;
+  /** When the snapshot becomes available (a stuck copy's is pushed out). */
+  readyAt: number;
+  failed: boolean;
+  readonly copy?: CopyOrigin;
+  tags: Tag[];
+}
+
+export type SnapshotStatus = 'creating' | 'available' | 'failed';
+
+export interface ReplicationRecord {
+  /** Destination Region: where the replicated backup lives and is described. */
+  readonly region: string;
+  readonly arn: string;
+  readonly sourceArn: string;
+  readonly sourceRegion: string;
+  readonly sourceId: string;
+  readonly dbiResourceId: string;
+  readonly retentionPeriod: number;
+  readonly kmsKeyArn: string | null;
+  readonly startedAt: number;
+  readonly replicatingAt: number;
+  /** Set when the source instance went away: the backup is then retained, its window frozen. */
+  sourceGoneAt: number | null;
+  readonly tags: Tag[];
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly allocatedStorage: number;
+  readonly instanceCreateTime: number;
+}
+
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+
+/** Deterministic pseudo-random text from a seed (resource ids look random but tests are reproducible). */
+export const stableToken = (seed: string, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'): string => {
+  const digest = createHash('sha256').update(seed).digest();
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += alphabet[digest[i % digest.length]! % alphabet.length];
+  return out;
+};
+
+export const instanceArn = (region: string, account: string, id: string) => `arn:aws:rds:${region}:${account}:db:${id}`;
+export const snapshotArn = (region: string, account: string, id: string) => `arn:aws:rds:${region}:${account}:snapshot:${id}`;
+export const dbiResourceIdFor = (region: string, id: string) => `db-${stableToken(`${region}/${id}`, 26)}`;
+export const autoBackupArn = (region: string, account: string, dbiResourceId: string) =>
+  `arn:aws:rds:${region}:${account}:auto-backup:ab-${stableToken(`${region}/${dbiResourceId}`, 26).toLowerCase()}`;
+
+export interface ParsedRdsArn {
+  readonly region: string;
+  readonly account: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** `arn:aws:rds:<region>:<account>:<kind>:<name>` (a snapshot name may itself contain ':', as in `rds:`). */
+export const parseRdsArn = (value: string): ParsedRdsArn | undefined => {
+  const match = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):([a-z-]+):(.+)$/.exec(value);
+  if (!match) return undefined;
+  const [, region, account, kind, name] = match;
+  return { region: region!, account: account!, kind: kind!, name: name! };
+};
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,254}$/;
+
+/**
+ * RDS identifiers: 1–255 letters, digits or hyphens, starting with a letter, not ending with a hyphen, no
+ * two hyphens in a row. RDS stores them lowercased, so lookups are case-insensitive.
+ */
+export const validIdentifier = (parameter: string, value: string): string => {
+  if (!IDENTIFIER.test(value) || value.endsWith('-') || value.includes('--')) {
+    throw invalidParameter(
+      `The parameter ${parameter} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+    );
+  }
+  return value.toLowerCase();
+};
+
+export const snapshotStatus = (snapshot: SnapshotRecord, now: number): SnapshotStatus =>
+  snapshot.failed ? 'failed' : now >= snapshot.readyAt ? 'available' : 'creating';
+
+/** PercentProgress: 0 while queued, rising with the clock, held at 99 while stuck, 100 when available. */
+export const percentProgress = (snapshot: SnapshotRecord, now: number): number => {
+  if (snapshotStatus(snapshot, now) === 'available') return 100;
+  if (now <= snapshot.startedAt) return 0;
+  const duration = Math.max(1, snapshot.normalReadyAt - snapshot.startedAt);
+  return Math.min(99, Math.floor(((now - snapshot.startedAt) / duration) * 100));
+};
+
+export const cloneTags = (tags: readonly Tag[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
+
+/** Tags merged by key, later lists winning. */
+export const mergeTags = (...lists: readonly (readonly Tag[])[]): Tag[] => {
+  const byKey = new Map<string, Tag>();
+  for (const list of lists) for (const tag of list) if (tag.Key !== undefined) byKey.set(tag.Key, { Key: tag.Key, Value: tag.Value ?? '' });
+  return [...byKey.values()];
+};
+
+export const validateTags = (tags: readonly Tag[] | undefined): Tag[] => {
+  for (const tag of tags ?? []) {
+    if (tag.Key === undefined || tag.Key === '') throw invalidParameter('Tag key must not be empty');
+    if (/^aws:/i.test(tag.Key)) throw invalidParameter(`Tag keys cannot start with the reserved prefix 'aws:': ${tag.Key}`);
+  }
+  return cloneTags(tags);
+};

@@ -1,0 +1,114 @@
+// What every Lambda of the service shares: the policy (parsed once per container, strictly), its
+// region role, the alert sink, Powertools logging and metrics, and a middleware that turns any
+// unexpected failure into an alert before Lambda records the error.
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { AlertSink } from '../alerts/alert.js';
+import { snsClient } from '../aws/clients.js';
+import { snsAlertSink } from '../aws/sns-alerts.js';
+import { optionalEnv, requireEnv } from '../env.js';
+import { InvalidInput, RunFailed } from '../errors.js';
+import { loadPolicyFile, type RegionRole } from '../policy/load.js';
+import type { Policy } from '../policy/schema.js';
+import type { Log } from './log.js';
+
+export interface Runtime {
+  readonly policy: Policy;
+  readonly role: RegionRole;
+  /** This deployment's region. */
+  readonly region: string;
+  readonly alerts: AlertSink;
+  readonly logger: Logger;
+  /** The logger as the cores see it. */
+  readonly log: Log;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+}
+
+export const logger = new Logger({ serviceName: 'backup-dr' });
+export const metrics = new Metrics({ namespace: 'BackupDR', serviceName: 'backup-dr' });
+export const log: Log = {
+  info: (message, fields) => logger.info(message, fields ?? {}),
+  warn: (message, fields) => logger.warn(message, fields ?? {}),
+  error: (message, fields) => logger.error(message, fields ?? {}),
+};
+export { MetricUnit };
+
+let cached: Runtime | undefined;
+
+/** Parsed on first use, not at import, so an invalid policy reaches the alerts topic too. */
+export function runtime(): Runtime {
+  if (cached !== undefined) return cached;
+  const policy = loadPolicyFile(optionalEnv('POLICY_FILE') ?? 'backup-policy.yml');
+  const role = requireEnv('REGION_ROLE');
+  if (role !== 'primary' && role !== 'secondary') throw new InvalidInput('REGION_ROLE', `must be primary or secondary, not "${role}"`);
+  const region = policy.regions[role];
+  cached = {
+    policy,
+    role,
+    region,
+    alerts: snsAlertSink(snsClient(region), requireEnv('ALERTS_TOPIC_ARN'), policy.timezone),
+    logger,
+    log,
+    metrics,
+    now: () => Date.now(),
+  };
+  return cached;
+}
+
+/** Lets tests (and the local drill) run handlers against a runtime of their own. */
+export function setRuntimeForTesting(value: Runtime | undefined): void {
+  cached = value;
+}
+
+/**
+ * Publishes an alert for any error the handler did not alert itself (RunFailed means it did), then
+ * lets the error propagate so Lambda records the failure and the Errors alarm can fire.
+ */
+function alertOnError(source: string): MiddlewareObj {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof RunFailed) return;
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error(`${source} failed`, { error: { name, message } });
+      let rt: Runtime | undefined;
+      try {
+        rt = runtime();
+      } catch {
+        rt = undefined;
+      }
+      if (rt === undefined) {
+        // No policy or no topic: nothing to publish with. The Lambda Errors alarm is the signal.
+        logger.error('cannot publish an alert: the runtime configuration is invalid');
+        return;
+      }
+      await rt.alerts.publish({
+        severity: 'critical',
+        kind: 'function-error',
+        resource: 'backup-dr',
+        region: rt.region,
+        summary: `${source} failed: ${name}`,
+        action: `Read the ${source} logs in CloudWatch (aws/lambda/…-${source}); fix the cause; the next scheduled run retries.`,
+        source,
+        at: rt.now(),
+        details: { error: name, message: message.slice(0, 500) },
+      });
+    },
+  };
+}
+
+/** A Lambda handler with logging, metrics and alert-on-error wired in. */
+export function lambdaHandler<E, R>(source: string, run: (event: E, rt: Runtime) => Promise<R>) {
+  return middy<E, R, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(alertOnError(source))
+    .handler(async (event) => run(event, runtime()));
+}
