@@ -1,5 +1,6 @@
 // What the CLI touches of the outside world, passed in so tests run it in-process.
 import { InvalidInput } from '../shared/errors.js';
+import { parseIsoInstant } from '../shared/time/iso.js';
 
 export interface Io {
   stdout(text: string): void;
@@ -11,8 +12,7 @@ export interface Io {
 /** --now: an ISO-8601 instant with an offset; defaults to the real clock. */
 export function parseNow(value: string | undefined, io: Io): number {
   if (value === undefined) return io.now();
-  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidInput('--now', `"${value}" must be ISO-8601 with an offset, e.g. 2026-11-25T09:00:00+09:00`);
-  }
-  return Date.parse(value);
+  const instant = parseIsoInstant(value);
+  if (instant === null) throw new InvalidInput('--now', `"${value}" must be a real ISO-8601 time with an offset, e.g. 2026-11-25T09:00:00+09:00`);
+  return instant;
 }

@@ -14,10 +14,11 @@ export function runCli(argv: readonly string[], io: Io): number {
   try {
     if (group === 'policy' && command === 'check') return runPolicyCheck(rest, io);
     if (group === 'retention' && command === 'plan') return runRetentionPlan(rest, io);
-    if (group === undefined || group === '--help' || group === 'help') {
+    if (group === '--help' || group === 'help') {
       io.stdout(`${USAGE}\n`);
-      return group === undefined ? 2 : 0;
+      return 0;
     }
+    if (group === undefined) throw new InvalidInput('', `a command is required (${USAGE.split('\n').slice(1).map((l) => l.trim()).join(' | ')})`);
     throw new InvalidInput('', `unknown command "${[group, command].filter(Boolean).join(' ')}"\n${USAGE}`);
   } catch (error) {
     if (error instanceof InvalidInput || error instanceof InvalidPolicy) {

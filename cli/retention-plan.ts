@@ -51,6 +51,7 @@ function parseOptions(args: readonly string[]) {
   if ((v.policy === undefined) === (v.resource === undefined)) {
     throw new InvalidInput('--policy', `give exactly one of --policy FILE or --resource NAME (${RETENTION_PLAN_USAGE})`);
   }
+  if (v.snapshots === '-' && v.policy === '-') throw new InvalidInput('--policy', 'only one of --snapshots and --policy can read standard input');
   if (v.region !== undefined && v.region !== 'primary' && v.region !== 'secondary') {
     throw new InvalidInput('--region', `must be "primary" or "secondary", not "${v.region}"`);
   }
@@ -67,7 +68,7 @@ function loadPolicy(options: ReturnType<typeof parseOptions>, io: Io): PreviewPo
 function nextRunFor(policy: PreviewPolicy, snapshots: readonly InputSnapshot[]) {
   const schedule = policy.schedule;
   if (schedule !== null) return (after: number) => nextOccurrence(schedule, policy.retention.timeZone, after);
-  const anchor = snapshots.reduce((max, s) => Math.max(max, s.time), Number.NEGATIVE_INFINITY);
+  const anchor = snapshots.filter((s) => s.owned !== false).reduce((max, s) => Math.max(max, s.time), Number.NEGATIVE_INFINITY);
   return (after: number) => anchor + (Math.floor((after - anchor) / MS.day) + 1) * MS.day;
 }
 

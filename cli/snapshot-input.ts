@@ -4,15 +4,15 @@
 import { z } from 'zod';
 import { InvalidInput } from '../shared/errors.js';
 import { describeIssues } from '../shared/policy/fields.js';
+import { parseIsoInstant } from '../shared/time/iso.js';
 
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 const snapshotEntry = z.strictObject({
   id: z.string().min(1, { error: 'must not be empty' }),
   time: z
     .string()
-    .regex(ISO_WITH_OFFSET, { error: 'must be ISO-8601 with an offset, e.g. "2026-11-25T02:00:00+09:00" or "…Z"' })
-    .refine((t) => !Number.isNaN(Date.parse(t)), { error: 'is not a real date and time' }),
+    .regex(/(Z|[+-]\d{2}:?\d{2})$/i, { error: 'must be ISO-8601 with an offset, e.g. "2026-11-25T02:00:00+09:00" or "…Z"' })
+    .refine((t) => parseIsoInstant(t) !== null, { error: 'is not a real date and time' }),
   tags: z.array(z.string()).optional(),
   owned: z.boolean().optional(),
 });
@@ -42,7 +42,7 @@ export function parseSnapshotList(text: string, source: string): InputSnapshot[]
     seen.add(entry.id);
     return {
       id: entry.id,
-      time: Date.parse(entry.time),
+      time: parseIsoInstant(entry.time) as number,
       tags: entry.tags ?? [],
       ...(entry.owned === undefined ? {} : { owned: entry.owned }),
     };

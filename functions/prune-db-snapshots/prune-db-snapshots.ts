@@ -38,10 +38,15 @@ export interface PruneDecision {
   readonly kept: readonly { id: string; reasons: readonly string[]; guards: readonly string[] }[];
 }
 
+/** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
+function takenAt(snapshot: DBSnapshot): number {
+  return (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime() ?? 0;
+}
+
 function asCandidate(snapshot: DBSnapshot): Candidate {
   return {
     id: snapshot.DBSnapshotIdentifier ?? '',
-    time: snapshot.SnapshotCreateTime?.getTime() ?? 0,
+    time: takenAt(snapshot),
     tags: tagStrings(snapshot.TagList),
     snapshot,
   };
@@ -59,7 +64,7 @@ async function roleGuards(deps: PruneDeps, mine: readonly DBSnapshot[]): Promise
   }
   const newestVerified = mine
     .filter((s) => tagValue(s.TagList, TAG.verifiedAt) !== undefined)
-    .reduce<DBSnapshot | undefined>((best, s) => ((s.SnapshotCreateTime?.getTime() ?? 0) > (best?.SnapshotCreateTime?.getTime() ?? -1) ? s : best), undefined);
+    .reduce<DBSnapshot | undefined>((best, s) => (best === undefined || takenAt(s) > takenAt(best) ? s : best), undefined);
   return [notAvailable, (c) => (c.snapshot === newestVerified ? 'newest verified copy' : null)];
 }
 

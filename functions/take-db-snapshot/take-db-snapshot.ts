@@ -7,6 +7,7 @@ import type { Alert, AlertSink } from '../../shared/alerts/alert.js';
 import { errorMessage, errorName, isAlreadyExists, translateRdsError } from '../../shared/aws/rds-errors.js';
 import { InvalidInput, RunFailed } from '../../shared/errors.js';
 import { snapshotId } from '../../shared/naming.js';
+import { parseIsoInstant } from '../../shared/time/iso.js';
 import type { DatabaseResource, Policy } from '../../shared/policy/schema.js';
 import type { Log } from '../../shared/runtime/log.js';
 import { OWNER_VALUE, TAG, toAwsTags } from '../../shared/tags.js';
@@ -40,10 +41,9 @@ export function parseTakeEvent(event: unknown, policy: Policy, now: number): { s
   const input = (event ?? {}) as Record<string, unknown>;
   let scheduledAt = Math.floor(now / 60_000) * 60_000;
   if (input.scheduledTime !== undefined) {
-    if (typeof input.scheduledTime !== 'string' || !/(Z|[+-]\d{2}:?\d{2})$/.test(input.scheduledTime) || Number.isNaN(Date.parse(input.scheduledTime))) {
-      throw new InvalidInput('scheduledTime', 'must be an ISO-8601 time with an offset');
-    }
-    scheduledAt = Date.parse(input.scheduledTime);
+    const parsed = typeof input.scheduledTime === 'string' ? parseIsoInstant(input.scheduledTime) : null;
+    if (parsed === null) throw new InvalidInput('scheduledTime', 'must be an ISO-8601 time with an offset');
+    scheduledAt = parsed;
   }
   let databases = policy.resources.databases;
   if (input.resources !== undefined) {

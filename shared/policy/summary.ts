@@ -1,6 +1,7 @@
 // What a policy implies, in figures: per resource its next run, its retention in words and the number
 // of snapshots each region holds in steady state; per region the RDS manual-snapshot quota use.
 
+import { InvalidPolicy, RetentionRefused } from '../errors.js';
 import { formatRules } from '../retention/describe.js';
 import { assertPolicyAcceptable } from '../retention/plan.js';
 import { steadyStateCount } from '../retention/projection.js';
@@ -48,7 +49,7 @@ function sourceOf(policy: Policy, kind: string, name: string): string {
   return `ssm:${(c?.ssmParameterPaths ?? []).join(',')} secrets:${(c?.secrets ?? []).join(',')}`;
 }
 
-/** Throws RetentionRefused when a resource's retention breaks its floor without an override. */
+/** Throws InvalidPolicy, naming the resource's field, when a retention keeps nothing or breaks its floor. */
 export function summarisePolicy(policy: Policy, now: number): PolicySummary {
   const tz = policy.timezone;
   const warnings: string[] = [];
@@ -63,7 +64,14 @@ export function summarisePolicy(policy: Policy, now: number): PolicySummary {
     const nextRun = (after: number) => nextOccurrence(schedule, tz, after);
     const count = (role: RegionRole): number | null => {
       const retention = retentionPolicyFor(policy, resource, role);
-      assertPolicyAcceptable(retention);
+      try {
+        assertPolicyAcceptable(retention);
+      } catch (error) {
+        if (!(error instanceof RetentionRefused)) throw error;
+        const index = (policy.resources[resource.kind] as { name: string }[]).findIndex((r) => r.name === resource.name);
+        const field = `resources.${resource.kind}[${index}].retention${role === 'secondary' && resource.retention?.secondary !== undefined ? '.secondary' : ''}`;
+        throw new InvalidPolicy(`${field} ("${resource.name}"): ${error.message}`, { cause: error });
+      }
       return steadyStateCount(retention.keep, tz, nextRun, now).max;
     };
     const primary = retentionPolicyFor(policy, resource, 'primary');

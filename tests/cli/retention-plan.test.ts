@@ -4,7 +4,7 @@
 // checked by hand, and one run of the real `npx backup-dr` the way an operator types it.
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultPolicyDocument, FIXED_NOW, REPO_ROOT, run, scratchDir, toYaml, type CliResult } from '../helpers/cli.js';
+import { defaultPolicyDocument, REPO_ROOT, run, scratchDir, toYaml, type CliResult } from '../helpers/cli.js';
 
 const tmp = scratchDir('retention-plan');
 afterAll(() => tmp.cleanup());
@@ -311,7 +311,7 @@ describe('retention plan — bad input exits 2 with one stderr line naming the c
     expectBadInput(result, mentions(argv));
   });
 
-  it('checks the input before it reads stdin or files that come later (usage errors first)', () => {
+  it('reports a usage error before reading stdin', () => {
     // No stdin is given: reading it would throw in the fake Io.
     expectBadInput(plan(['--snapshots', '-']), ['--policy']);
   });
@@ -561,7 +561,6 @@ describe('retention plan — input sources', () => {
   it('uses the Io clock when --now is not given', () => {
     const viaClock = run(['retention', 'plan', '--snapshots', goodSnapshots, '--policy', dailyOnePolicy, '--json'], { now: Date.parse(NOW) });
     expect(JSON.parse(viaClock.stdout)).toEqual(planJson(['--snapshots', goodSnapshots, '--policy', dailyOnePolicy, '--now', NOW]));
-    expect(FIXED_NOW).toBe(Date.parse(NOW));
   });
 
   it('plans an empty snapshot list as nothing to do', () => {

@@ -29,9 +29,13 @@ const CENTRES = [
   '2026-11-24T17:00:00Z',
 ].map(Date.parse);
 
-/** Times across 2019–2026: anywhere (to the minute), dense near a centre, or daily-ish for two years. */
+/**
+ * Times across 2019–2026: anywhere (to the minute or to the millisecond), dense near a centre, or
+ * daily-ish for two years.
+ */
 const instant = fc.oneof(
   fc.integer({ min: Date.parse('2019-01-01T00:00:00Z') / MINUTE, max: Date.parse('2027-01-01T00:00:00Z') / MINUTE }).map((m) => m * MINUTE),
+  fc.integer({ min: Date.parse('2019-01-01T00:00:00Z'), max: Date.parse('2027-01-01T00:00:00Z') }),
   fc.tuple(fc.constantFrom(...CENTRES), fc.integer({ min: -3 * 24 * 60, max: 3 * 24 * 60 })).map(([c, m]) => c + m * MINUTE),
   fc.tuple(fc.constantFrom(...CENTRES), fc.integer({ min: -800, max: 40 }), fc.integer({ min: 0, max: 23 })).map(([c, d, h]) => c + d * DAY + h * HOUR),
 );

@@ -83,9 +83,9 @@ export const createDBSnapshot = (state: RdsState, region: string, input: CreateD
 /** The source of a copy: an id in the destination Region, or an ARN (required across Regions). */
 const findSource = (state: RdsState, region: string, given: string): SnapshotRecord => {
   const arn = parseRdsArn(given);
-  if (!arn) return state.findSnapshot(region, given) ?? (() => { throw snapshotNotFound(given); })();
-  if (arn.kind !== 'snapshot' || arn.account !== state.account) throw snapshotNotFound(given);
-  return state.findSnapshot(arn.region, arn.name) ?? (() => { throw snapshotNotFound(given); })();
+  const found = !arn ? state.findSnapshot(region, given) : arn.kind === 'snapshot' && arn.account === state.account ? state.findSnapshot(arn.region, arn.name) : undefined;
+  if (!found) throw snapshotNotFound(given);
+  return found;
 };
 
 const copiesInFlightInto = (state: RdsState, region: string, now: number) =>

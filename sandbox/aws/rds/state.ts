@@ -154,11 +154,11 @@ export class RdsState {
     const now = this.now();
     const [hours, minutes] = instance.preferredBackupWindow.slice(0, 5).split(':').map(Number);
     const offset = ((hours ?? 0) * 60 + (minutes ?? 0)) * MINUTE_MS;
-    const oldest = Math.max(instance.createdAt, now - instance.backupRetentionPeriod * DAY_MS);
+    const expired = now - instance.backupRetentionPeriod * DAY_MS;
     const region = this.region(instance.region);
     const out: SnapshotRecord[] = [];
-    for (let at = Math.floor(oldest / DAY_MS) * DAY_MS + offset; at <= now; at += DAY_MS) {
-      if (at < oldest) continue;
+    for (let at = Math.floor(Math.max(instance.createdAt, expired) / DAY_MS) * DAY_MS + offset; at <= now; at += DAY_MS) {
+      if (at < instance.createdAt || at <= expired) continue;
       const id = `rds:${instance.id}-${new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-')}`;
       const arn = snapshotArn(instance.region, this.account, id);
       out.push({

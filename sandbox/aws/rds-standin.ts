@@ -1,0 +1,328 @@
+// A stateful stand-in for the RDS calls backup-dr makes, installed on RDSClient with aws-sdk-client-mock so
+// real handlers run unchanged: every RDSClient, whatever its Region, talks to this one simulated account.
+//
+// Under aws-sdk-client-mock the client's `send` is replaced, so no middleware runs: no retries (a Throttling
+// fault reaches the caller on the first attempt, whatever `maxAttempts` says), no credentials, no endpoint
+// resolution, no request validation. Should the stand-in ever move to the middleware stack instead, build
+// test clients with `maxAttempts: 1` so throttling faults don't wait out the SDK's backoff.
+
+import {
+  AddTagsToResourceCommand,
+  CopyDBSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  RDSClient,
+  RemoveTagsFromResourceCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import { mockClient, type AwsCommand, type AwsStub } from 'aws-sdk-client-mock';
+import { randomUUID } from 'node:crypto';
+import { UnmodelledCommand } from './rds/errors.js';
+import { commandName, FaultSwitchboard, type RdsFaults } from './rds/faults.js';
+import {
+  describeAccountAttributes,
+  describeDBInstanceAutomatedBackups,
+  describeDBInstances,
+  startDBInstanceAutomatedBackupsReplication,
+} from './rds/instance-commands.js';
+import {
+  cloneTags,
+  dbiResourceIdFor,
+  instanceArn,
+  percentProgress,
+  snapshotArn,
+  snapshotStatus,
+  stableToken,
+  validIdentifier,
+  type InstanceRecord,
+  type InstanceStatus,
+  type SnapshotStatus,
+} from './rds/model.js';
+import { copyDBSnapshot, createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './rds/snapshot-commands.js';
+import { RdsState, type HistoryEntry, type RdsStandInOptions } from './rds/state.js';
+import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './rds/tag-commands.js';
+import { replicationStatus } from './rds/views.js';
+
+export type { HistoryEntry, RdsStandInOptions } from './rds/state.js';
+export type { RdsFaults } from './rds/faults.js';
+export type { InstanceStatus } from './rds/model.js';
+
+export type RdsMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, RDSClient['config']>;
+
+export interface InstanceSpec {
+  readonly id: string;
+  readonly status?: InstanceStatus;
+  readonly engine?: string;
+  readonly engineVersion?: string;
+  readonly allocatedStorage?: number;
+  readonly instanceClass?: string;
+  /** Key ARN, key id or alias (resolved like CopyDBSnapshot's KmsKeyId); null = unencrypted; absent = `alias/aws/rds`. */
+  readonly kmsKeyId?: string | null;
+  /** Days (0–35); 0 disables automated backups and PITR. Default 7. */
+  readonly backupRetentionPeriod?: number;
+  /** "hh:mm-hh:mm" UTC. Default 17:00-17:30 (02:00 in Tokyo). */
+  readonly preferredBackupWindow?: string;
+  readonly copyTagsToSnapshot?: boolean;
+  readonly tags?: readonly Tag[];
+  /** Default: the clock's now. */
+  readonly createdAt?: number;
+  readonly endpoint?: { readonly address: string; readonly port: number };
+}
+
+export interface SeedSnapshotSpec {
+  readonly id: string;
+  readonly instanceId: string;
+  /** When the snapshot was taken; it is available `snapshotMinutes` later. */
+  readonly createdAt: number;
+  readonly tags?: readonly Tag[];
+  readonly kmsKeyId?: string | null;
+  readonly engineVersion?: string;
+  readonly allocatedStorage?: number;
+}
+
+/** A snapshot as the stand-in holds it, for assertions (status and progress evaluated at the clock's now). */
+export interface StandInSnapshot {
+  readonly id: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly type: 'manual' | 'automated';
+  readonly status: SnapshotStatus;
+  readonly percentProgress: number;
+  readonly instanceId: string;
+  readonly createTime: number;
+  readonly originalCreateTime: number;
+  readonly availableAt: number;
+  readonly tags: readonly Tag[];
+  readonly encrypted: boolean;
+  readonly kmsKeyId: string | null;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly allocatedStorage: number;
+  readonly sourceArn?: string;
+  readonly sourceRegion?: string;
+  readonly incremental?: boolean;
+}
+
+export interface StandInReplication {
+  readonly destinationRegion: string;
+  readonly arn: string;
+  readonly sourceArn: string;
+  readonly status: 'pending' | 'replicating' | 'retained';
+  readonly retentionPeriod: number;
+  readonly kmsKeyId: string | null;
+}
+
+type Handler<I> = (state: RdsState, region: string, input: I) => object;
+
+export class RdsStandIn {
+  readonly #state: RdsState;
+  readonly #faults: FaultSwitchboard;
+  #mock: RdsMock | undefined;
+
+  constructor(options: RdsStandInOptions) {
+    this.#state = new RdsState(options);
+    this.#faults = new FaultSwitchboard(this.#state);
+  }
+
+  get accountId(): string {
+    return this.#state.account;
+  }
+
+  get faults(): RdsFaults {
+    return this.#faults;
+  }
+
+  /** Everything the stand-in did on request, oldest first: for "nothing deleted before verified" assertions. */
+  get history(): readonly HistoryEntry[] {
+    return this.#state.history;
+  }
+
+  /** The aws-sdk-client-mock stub, for `commandCalls(...)` and `toReceiveCommandWith(...)`. */
+  get mock(): RdsMock {
+    if (!this.#mock) throw new Error('RdsStandIn.install() has not been called');
+    return this.#mock;
+  }
+
+  /** Replace RDSClient#send for every RDSClient (existing and future) until `restore()`. */
+  install(): RdsMock {
+    if (this.#mock) throw new Error('RdsStandIn is already installed');
+    const mock = mockClient(RDSClient);
+    mock.onAnyCommand().callsFake(() => {
+      const command: unknown = mock.send.lastCall?.args[0];
+      const name = typeof command === 'object' && command !== null ? command.constructor.name : 'an unknown command';
+      throw new UnmodelledCommand(name);
+    });
+    this.#route(mock, CreateDBSnapshotCommand, createDBSnapshot);
+    this.#route(mock, CopyDBSnapshotCommand, copyDBSnapshot);
+    this.#route(mock, DeleteDBSnapshotCommand, deleteDBSnapshot);
+    this.#route(mock, DescribeDBSnapshotsCommand, describeDBSnapshots);
+    this.#route(mock, AddTagsToResourceCommand, addTagsToResource);
+    this.#route(mock, ListTagsForResourceCommand, listTagsForResource);
+    this.#route(mock, RemoveTagsFromResourceCommand, removeTagsFromResource);
+    this.#route(mock, DescribeDBInstancesCommand, describeDBInstances);
+    this.#route(mock, DescribeDBInstanceAutomatedBackupsCommand, describeDBInstanceAutomatedBackups);
+    this.#route(mock, StartDBInstanceAutomatedBackupsReplicationCommand, startDBInstanceAutomatedBackupsReplication);
+    this.#route(mock, DescribeAccountAttributesCommand, (state, region) => describeAccountAttributes(state, region));
+    this.#mock = mock;
+    return mock;
+  }
+
+  restore(): void {
+    this.#mock?.restore();
+    this.#mock = undefined;
+  }
+
+  addInstance(region: string, spec: InstanceSpec): void {
+    const id = validIdentifier('DBInstanceIdentifier', spec.id);
+    const regionState = this.#state.region(region);
+    if (regionState.instances.has(id)) throw new Error(`instance ${id} already exists in ${region}`);
+    const retention = spec.backupRetentionPeriod ?? 7;
+    if (!Number.isInteger(retention) || retention < 0 || retention > 35) throw new RangeError(`backupRetentionPeriod must be 0–35, got ${retention}`);
+    const kmsKeyArn = spec.kmsKeyId === null ? null : this.#state.kms.resolve(region, spec.kmsKeyId ?? 'alias/aws/rds');
+    const record: InstanceRecord = {
+      region,
+      id,
+      arn: instanceArn(region, this.#state.account, id),
+      dbiResourceId: dbiResourceIdFor(region, id),
+      status: spec.status ?? 'available',
+      engine: spec.engine ?? 'postgres',
+      engineVersion: spec.engineVersion ?? '16.4',
+      allocatedStorage: spec.allocatedStorage ?? 100,
+      instanceClass: spec.instanceClass ?? 'db.t4g.medium',
+      kmsKeyArn,
+      backupRetentionPeriod: retention,
+      preferredBackupWindow: spec.preferredBackupWindow ?? '17:00-17:30',
+      copyTagsToSnapshot: spec.copyTagsToSnapshot ?? false,
+      createdAt: spec.createdAt ?? this.#state.now(),
+      endpoint: spec.endpoint ?? { address: `${id}.${stableToken(region, 12).toLowerCase()}.${region}.rds.amazonaws.com`, port: 5432 },
+      masterUsername: 'postgres',
+      tags: cloneTags(spec.tags),
+    };
+    regionState.instances.set(id, record);
+  }
+
+  setInstanceStatus(region: string, id: string, status: InstanceStatus): void {
+    this.#instance(region, id).status = status;
+  }
+
+  /** The instance disappears; its automated snapshots go with it, its replicated backups become `retained`. */
+  removeInstance(region: string, id: string): void {
+    const instance = this.#instance(region, id);
+    this.#state.region(region).instances.delete(instance.id);
+    for (const replication of this.#state.replications) {
+      if (replication.sourceArn === instance.arn && replication.sourceGoneAt === null) replication.sourceGoneAt = this.#state.now();
+    }
+  }
+
+  /** Make `aliasOrId` resolve to `keyArn` in `region` (`alias/aws/rds` always exists). */
+  addKmsKey(region: string, aliasOrId: string, keyArn: string): void {
+    this.#state.kms.add(region, aliasOrId, keyArn);
+  }
+
+  /** Uses of this key in `region` fail with KMSKeyNotAccessibleFault (disabled, deleted, or no grant). */
+  denyKmsKey(region: string, keyIdOrAliasOrArn: string): void {
+    this.#state.kms.deny(region, keyIdOrAliasOrArn);
+  }
+
+  /** A manual snapshot that already exists (taken before the test starts, or by someone else). */
+  seedSnapshot(region: string, spec: SeedSnapshotSpec): void {
+    const id = validIdentifier('DBSnapshotIdentifier', spec.id);
+    const regionState = this.#state.region(region);
+    if (regionState.snapshots.has(id)) throw new Error(`snapshot ${id} already exists in ${region}`);
+    const instance = regionState.instances.get(spec.instanceId.toLowerCase());
+    const kmsKeyArn =
+      spec.kmsKeyId === null ? null : spec.kmsKeyId !== undefined ? this.#state.kms.resolve(region, spec.kmsKeyId) : (instance?.kmsKeyArn ?? null);
+    const readyAt = spec.createdAt + this.#state.limits.snapshotMs;
+    regionState.snapshots.set(id, {
+      region,
+      id,
+      arn: snapshotArn(region, this.#state.account, id),
+      type: 'manual',
+      instanceId: spec.instanceId.toLowerCase(),
+      dbiResourceId: instance?.dbiResourceId ?? dbiResourceIdFor(region, spec.instanceId.toLowerCase()),
+      instanceCreateTime: instance?.createdAt ?? spec.createdAt,
+      engine: instance?.engine ?? 'postgres',
+      engineVersion: spec.engineVersion ?? instance?.engineVersion ?? '16.4',
+      allocatedStorage: spec.allocatedStorage ?? instance?.allocatedStorage ?? 100,
+      kmsKeyArn,
+      createdAt: spec.createdAt,
+      originalCreateTime: spec.createdAt,
+      startedAt: spec.createdAt,
+      normalReadyAt: readyAt,
+      readyAt,
+      failed: false,
+      tags: cloneTags(spec.tags),
+    });
+  }
+
+  /** Manual and (current) automated snapshots in `region`, oldest first. */
+  snapshots(region: string): readonly StandInSnapshot[] {
+    const now = this.#state.now();
+    return this.#state.snapshotsIn(region).map((s) => ({
+      id: s.id,
+      arn: s.arn,
+      region: s.region,
+      type: s.type,
+      status: snapshotStatus(s, now),
+      percentProgress: percentProgress(s, now),
+      instanceId: s.instanceId,
+      createTime: s.createdAt,
+      originalCreateTime: s.originalCreateTime,
+      availableAt: s.readyAt,
+      tags: cloneTags(s.tags),
+      encrypted: s.kmsKeyArn !== null,
+      kmsKeyId: s.kmsKeyArn,
+      engine: s.engine,
+      engineVersion: s.engineVersion,
+      allocatedStorage: s.allocatedStorage,
+      ...(s.copy ? { sourceArn: s.copy.sourceArn, sourceRegion: s.copy.sourceRegion, incremental: s.copy.incremental } : {}),
+    }));
+  }
+
+  replications(): readonly StandInReplication[] {
+    const now = this.#state.now();
+    return this.#state.replications.map((r) => ({
+      destinationRegion: r.region,
+      arn: r.arn,
+      sourceArn: r.sourceArn,
+      status: replicationStatus(r, now),
+      retentionPeriod: r.retentionPeriod,
+      kmsKeyId: r.kmsKeyArn,
+    }));
+  }
+
+  #instance(region: string, id: string): InstanceRecord {
+    const instance = this.#state.region(region).instances.get(id.toLowerCase());
+    if (!instance) throw new Error(`no instance ${id} in ${region}`);
+    return instance;
+  }
+
+  /**
+   * Wire one command. aws-sdk-client-mock's `getClient` returns the client of the call being made only
+   * while the fake runs synchronously (it reads the stub's latest `this`), so it is read before any await.
+   */
+  #route<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+    mock: RdsMock,
+    command: new (input: I) => AwsCommand<I, O>,
+    handler: Handler<I>,
+  ): void {
+    const name = commandName(command.name);
+    mock.on(command).callsFake((input: I, getClient: () => RDSClient) => {
+      const client = getClient();
+      return client.config.region().then((region) => {
+        const fault = this.#faults.take(name);
+        if (fault) throw fault;
+        const output = handler(this.#state, region, input);
+        return structuredClone({ ...output, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 } });
+      });
+    });
+  }
+}
