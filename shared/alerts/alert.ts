@@ -31,7 +31,7 @@ const SUBJECT_LIMIT = 100;
 /** SNS subjects: ASCII, at most 100 characters, no line breaks. */
 export function alertSubject(alert: Alert): string {
   const subject = `[backup-dr ${alert.severity.toUpperCase()}] ${alert.resource}: ${alert.summary} (${alert.region})`;
-  // eslint-disable-next-line no-control-regex
+   
   const ascii = subject.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
 }

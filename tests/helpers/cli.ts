@@ -67,7 +67,7 @@ export function scratchDir(prefix: string): { path(name: string): string; write(
 }
 
 /** A parsed YAML document, mutated freely by tests (`any`: its shape is what the test is about). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type PolicyDocument = Record<string, any>;
 
 /** The repository's backup-policy.yml as a plain, mutable object (a fresh copy each call). */
