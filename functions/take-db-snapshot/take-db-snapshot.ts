@@ -117,7 +117,7 @@ export async function takeDbSnapshots(deps: TakeSnapshotDeps, event: unknown): P
       kind: 'backup-failed',
       resource: failure.resource,
       region: deps.policy.regions.primary,
-      summary: `daily snapshot ${failure.snapshotId} failed: ${failure.error}`,
+      summary: `snapshot failed: ${failure.error} (${failure.snapshotId})`,
       action: actionFor(failure.error, db),
       source: 'take-db-snapshot',
       at: deps.now(),

@@ -30,7 +30,7 @@ const SUBJECT_LIMIT = 100;
 
 /** SNS subjects: ASCII, at most 100 characters, no line breaks. */
 export function alertSubject(alert: Alert): string {
-  const subject = `[backup-dr ${alert.severity.toUpperCase()}] ${alert.resource}: ${alert.summary} (${alert.region})`;
+  const subject = `[backup-dr ${alert.severity.toUpperCase()}] ${alert.resource} ${alert.region}: ${alert.summary}`;
    
   const ascii = subject.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;

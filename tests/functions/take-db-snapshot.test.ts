@@ -86,7 +86,7 @@ describe('take-db-snapshot', () => {
       kind: 'backup-failed',
       resource: 'app-db',
       region: PRIMARY,
-      summary: `daily snapshot backup-dr-app-db-20261125-0200 failed: ${error}`,
+      summary: `snapshot failed: ${error} (backup-dr-app-db-20261125-0200)`,
       action: expect.stringMatching(action),
       source: 'take-db-snapshot',
       details: expect.objectContaining({ instance: 'app-db-prod', snapshotId: 'backup-dr-app-db-20261125-0200', error }),
