@@ -1,0 +1,81 @@
+// The bridge serverless.yml reads through `${file(deploy/serverless.cjs):<name>}`. osls calls each
+// exported function with { options, resolveVariable, resolveConfigurationProperty }.
+//
+// It loads backup-policy.yml (or the file named by BACKUP_DR_POLICY / --param="policy=FILE") and
+// validates it with the project's own zod schema (shared/policy, loaded through tsx), so an invalid
+// policy fails `osls package` with the bad field named; then deploy/stack.ts builds what the region's
+// role deploys. A region that is neither the policy's primary nor its secondary fails packaging.
+'use strict';
+
+const path = require('node:path');
+// tsx's scoped require compiles the TypeScript sources (and their ESM-style imports) on the fly.
+const { require: tsxRequire } = require('tsx/cjs/api'); // eslint-disable-line @typescript-eslint/no-require-imports
+
+const SERVICE_DIR = path.resolve(__dirname, '..');
+const DEFAULT_POLICY = 'backup-policy.yml';
+
+/** An error osls prints as is: the message is the whole story, the stack trace only noise. */
+function packagingError(message) {
+  const error = new Error(message);
+  error.stack = `backup-dr packaging failed: ${message}`;
+  return error;
+}
+
+function policyArgument(options) {
+  const fromEnv = process.env.BACKUP_DR_POLICY;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
+  const params = [].concat(options.param ?? []);
+  for (const param of params) {
+    const match = /^policy=(.+)$/.exec(String(param));
+    if (match) return match[1].trim();
+  }
+  return DEFAULT_POLICY;
+}
+
+let stack;
+function loadStack() {
+  stack ??= tsxRequire('./stack.ts', __filename);
+  return stack;
+}
+
+const cache = new Map();
+
+/** The validated policy and the deployment for the region being packaged (memoized per process). */
+async function deployment({ options, resolveVariable }) {
+  const policyPath = path.resolve(SERVICE_DIR, policyArgument(options));
+  const region = options.region ?? undefined;
+  const stage = resolveVariable === undefined ? (options.stage ?? 'dev') : await resolveVariable('sls:stage');
+  const key = JSON.stringify([policyPath, region, stage]);
+  if (!cache.has(key)) {
+    cache.set(
+      key,
+      (async () => {
+        const { deploymentFromFile } = loadStack();
+        let built;
+        try {
+          built = deploymentFromFile(policyPath, path.relative(SERVICE_DIR, policyPath) || policyPath, region, stage);
+        } catch (error) {
+          throw packagingError(error instanceof Error ? error.message : String(error));
+        }
+        // The Lambdas read the policy at cold start from their package: it must be packageable.
+        const relative = path.relative(SERVICE_DIR, policyPath);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) {
+          throw packagingError(`the policy file ${policyPath} is valid but outside the service directory ${SERVICE_DIR}: it cannot be packaged with the functions`);
+        }
+        return { ...built, policyFile: relative.split(path.sep).join('/') };
+      })(),
+    );
+  }
+  return cache.get(key);
+}
+
+module.exports = {
+  /** The default region: the policy's primary. */
+  primaryRegion: async (context) => (await deployment(context)).policy.regions.primary,
+  /** primary | secondary: the role of the region being packaged. */
+  role: async (context) => (await deployment(context)).role,
+  /** The policy file, relative to the service directory (packaged into every function's zip). */
+  policyFile: async (context) => (await deployment(context)).policyFile,
+  functions: async (context) => (await deployment(context)).functions,
+  resources: async (context) => (await deployment(context)).resources,
+};
