@@ -70,12 +70,20 @@ async function deployment({ options, resolveVariable }) {
 }
 
 module.exports = {
-  /** The default region: the policy's primary. */
-  primaryRegion: async (context) => (await deployment(context)).policy.regions.primary,
-  /** primary | secondary: the role of the region being packaged. */
-  role: async (context) => (await deployment(context)).role,
-  /** The policy file, relative to the service directory (packaged into every function's zip). */
-  policyFile: async (context) => (await deployment(context)).policyFile,
-  functions: async (context) => (await deployment(context)).functions,
-  resources: async (context) => (await deployment(context)).resources,
+  /**
+   * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
+   * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (relative
+   * to the service directory, packaged into every zip), functions and resources (deploy/stack.ts).
+   */
+  deployment: async (context) => {
+    const built = await deployment(context);
+    return {
+      primaryRegion: built.policy.regions.primary,
+      region: built.region,
+      role: built.role,
+      policyFile: built.policyFile,
+      functions: built.functions,
+      resources: built.resources,
+    };
+  },
 };

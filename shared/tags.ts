@@ -11,6 +11,7 @@ export const TAG = {
   tier: 'backup-dr:tier',
   copyOf: 'backup-dr:copy-of',
   verifiedAt: 'backup-dr:verified-at',
+  copyStartedAt: 'backup-dr:copy-started-at',
 } as const;
 
 /** The value of the ownership tag: the system's name; the policy tag says which policy. */

@@ -41,12 +41,15 @@ function time(s: DBSnapshot): number {
 }
 
 /** Our tags carried over, marked as a copy, with AWS-reserved keys left out. */
-function copyTags(source: DBSnapshot): { Key: string; Value: string }[] {
-  const carried = (source.TagList ?? []).filter((t) => t.Key !== undefined && !t.Key.startsWith('aws:') && t.Key !== TAG.tier && t.Key !== TAG.copyOf && t.Key !== TAG.verifiedAt);
+function copyTags(source: DBSnapshot, now: number): { Key: string; Value: string }[] {
+  const own = new Set<string>([TAG.tier, TAG.copyOf, TAG.verifiedAt, TAG.copyStartedAt]);
+  const carried = (source.TagList ?? []).filter((t) => t.Key !== undefined && !t.Key.startsWith('aws:') && !own.has(t.Key));
   return [
     ...carried.map((t) => ({ Key: t.Key as string, Value: t.Value ?? '' })),
     { Key: TAG.tier, Value: 'copy' },
     { Key: TAG.copyOf, Value: source.DBSnapshotArn ?? '' },
+    // RDS reports no SnapshotCreateTime while a copy is in progress: this is how a stuck copy is timed.
+    { Key: TAG.copyStartedAt, Value: new Date(now).toISOString() },
   ];
 }
 
@@ -103,7 +106,7 @@ export async function copyDbSnapshots(deps: CopyDeps): Promise<CopyReport> {
           // No SourceRegion/PreSignedUrl: outside GovCloud RDS reads the source region from the ARN
           // (SDK v3's CopyDBSnapshot input has no SourceRegion; PreSignedUrl is GovCloud-only).
           ...(snapshot.Encrypted === true ? { KmsKeyId: key } : {}),
-          Tags: copyTags(snapshot),
+          Tags: copyTags(snapshot, deps.now()),
         }),
       );
       started.push(id);

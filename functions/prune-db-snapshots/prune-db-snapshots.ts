@@ -40,7 +40,11 @@ export interface PruneDecision {
 
 /** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
 function takenAt(snapshot: DBSnapshot): number {
-  return (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime() ?? 0;
+  const reported = (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime();
+  if (reported !== undefined) return reported;
+  // RDS omits the create time while a snapshot is being created; our tag says when it was requested.
+  const tagged = Date.parse(tagValue(snapshot.TagList, TAG.createdAt) ?? '');
+  return Number.isNaN(tagged) ? 0 : tagged;
 }
 
 function asCandidate(snapshot: DBSnapshot): Candidate {

@@ -2,6 +2,7 @@
 // the same snapshot as its source (engine, version, storage, source ARN, original creation time)?
 
 import type { DBSnapshot } from '@aws-sdk/client-rds';
+import { TAG, tagValue } from '../../shared/tags.js';
 
 export type CopyVerdict =
   | { readonly state: 'verified' }
@@ -21,11 +22,17 @@ export interface VerifyInput {
 
 const same = (a: unknown, b: unknown) => a === b;
 
+/** When the copy was requested: our tag (RDS omits SnapshotCreateTime while copying), else RDS's time. */
+function copyStartedAt(copy: DBSnapshot): number | undefined {
+  const tagged = Date.parse(tagValue(copy.TagList, TAG.copyStartedAt) ?? '');
+  return Number.isNaN(tagged) ? copy.SnapshotCreateTime?.getTime() : tagged;
+}
+
 export function verifyCopy(input: VerifyInput): CopyVerdict {
   const { copy, source } = input;
   const status = copy.Status ?? 'unknown';
   if (status !== 'available') {
-    const started = copy.SnapshotCreateTime?.getTime() ?? input.now;
+    const started = copyStartedAt(copy) ?? input.now;
     if (status === 'creating' || status === 'copying' || status === 'pending') {
       const age = input.now - started;
       if (age > input.stuckAfter) {

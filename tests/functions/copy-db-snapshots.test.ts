@@ -52,7 +52,12 @@ describe('copy-db-snapshots', () => {
       SourceDBSnapshotIdentifier: s2.DBSnapshotArn,
       TargetDBSnapshotIdentifier: 'backup-dr-app-db-20261124-0200',
       KmsKeyId: 'alias/backup-dr',
-      Tags: [...ourTags('app-db').filter((t) => t.Key !== 'backup-dr:tier'), { Key: 'backup-dr:tier', Value: 'copy' }, { Key: 'backup-dr:copy-of', Value: s2.DBSnapshotArn }],
+      Tags: [
+        ...ourTags('app-db').filter((t) => t.Key !== 'backup-dr:tier'),
+        { Key: 'backup-dr:tier', Value: 'copy' },
+        { Key: 'backup-dr:copy-of', Value: s2.DBSnapshotArn },
+        { Key: 'backup-dr:copy-started-at', Value: new Date(NOW).toISOString() },
+      ],
     });
     expect(sourceMock).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
     expect(sourceMock).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { SnapshotType: 'manual', MaxRecords: 100 });

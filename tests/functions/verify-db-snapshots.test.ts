@@ -19,6 +19,7 @@ describe('the verdict on one copy', () => {
     { name: 'a faithful copy', copy: good, verdict: { state: 'verified' } },
     { name: 'a copy still creating', copy: { ...good, Status: 'creating', PercentProgress: 30 }, verdict: { state: 'pending', reason: 'copy is creating (30 %)' } },
     { name: 'a copy stuck past the limit', copy: { ...good, Status: 'creating', PercentProgress: 99, SnapshotCreateTime: new Date(NOW - 13 * HOUR) }, verdict: { state: 'failed', problems: ['copy still "creating" after 13 h (99 % done)'] } },
+    { name: 'a copy stuck past the limit, timed by our tag when RDS reports no create time', copy: { ...good, Status: 'creating', PercentProgress: 5, SnapshotCreateTime: undefined, TagList: [...(good.TagList ?? []), { Key: 'backup-dr:copy-started-at', Value: new Date(NOW - 72 * HOUR).toISOString() }] }, verdict: { state: 'failed', problems: ['copy still "creating" after 72 h (5 % done)'] } },
     { name: 'a failed copy', copy: { ...good, Status: 'failed' }, verdict: { state: 'failed', problems: ['copy is in state "failed"'] } },
     { name: 'a copy with the wrong key', copy: { ...good, KmsKeyId: 'arn:aws:kms:ap-southeast-1:123456789012:key/other' }, verdict: { state: 'failed', problems: [`copy is encrypted with arn:aws:kms:ap-southeast-1:123456789012:key/other, expected ${SECONDARY_KEY_ARN}`] } },
     { name: 'an unencrypted copy of an encrypted source', copy: { ...good, Encrypted: false }, verdict: { state: 'failed', problems: ['copy is not encrypted but its source is'] } },

@@ -91,11 +91,8 @@ const findSource = (state: RdsState, region: string, given: string): SnapshotRec
 const copiesInFlightInto = (state: RdsState, region: string, now: number) =>
   [...state.region(region).snapshots.values()].filter((s) => s.copy && snapshotStatus(s, now) === 'creating');
 
-export const copyDBSnapshot = (
-  state: RdsState,
-  region: string,
-  input: CopyDBSnapshotCommandInput & { SourceRegion?: string },
-): CopyDBSnapshotResult => {
+/** Called on the destination Region's client; the source Region comes from the source ARN (SDK v3 has no SourceRegion input). */
+export const copyDBSnapshot = (state: RdsState, region: string, input: CopyDBSnapshotCommandInput): CopyDBSnapshotResult => {
   const sourceGiven = required('SourceDBSnapshotIdentifier', input.SourceDBSnapshotIdentifier);
   const id = validIdentifier('TargetDBSnapshotIdentifier', required('TargetDBSnapshotIdentifier', input.TargetDBSnapshotIdentifier));
   const source = findSource(state, region, sourceGiven);
