@@ -1,6 +1,7 @@
 // The daily posture check: automated backups on with enough retention, cross-region replication of
 // them active (started when the policy enforces it), RPO figures in both regions, the age of the newest
-// verified copy, and manual-snapshot quota use in both regions. Findings become alerts.
+// verified copy, a scheduled snapshot that never appeared, and manual-snapshot quota use in both
+// regions. Findings become alerts.
 
 import {
   DescribeAccountAttributesCommand,
@@ -8,6 +9,7 @@ import {
   DescribeDBInstancesCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
   type DBInstance,
+  type DBSnapshot,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../shared/alerts/alert.js';
@@ -15,7 +17,8 @@ import { errorMessage, errorName } from '../../shared/aws/rds-errors.js';
 import { listOwnedSnapshots } from '../../shared/aws/rds-snapshots.js';
 import type { DatabaseResource, Policy } from '../../shared/policy/schema.js';
 import type { Log } from '../../shared/runtime/log.js';
-import { nextOccurrence, parseScheduleExpression } from '../../shared/schedule/expression.js';
+import { nextOccurrence, occurrencesBetween, parseScheduleExpression } from '../../shared/schedule/expression.js';
+import { formatWall } from '../../shared/time/zone.js';
 import { TAG, tagValue } from '../../shared/tags.js';
 import { assessPosture, assessQuota, type Finding, type PostureFigures } from './posture.js';
 
@@ -56,11 +59,28 @@ function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number): numb
   return first === null || second === null ? 2 * 86_400_000 : 2 * (second - first);
 }
 
+/**
+ * The "dead man's switch": the latest scheduled run that should have produced a snapshot by now (an hour
+ * of grace) and did not. A job that never ran fails nothing loudly; this is how it is heard.
+ */
+function missedRun(db: DatabaseResource, primaryOwned: readonly DBSnapshot[], timeZone: string, now: number): number | null {
+  const due = occurrencesBetween(parseScheduleExpression(db.schedule), timeZone, now - 3 * 86_400_000, now - 3_600_000).at(-1);
+  if (due === undefined) return null;
+  const covered = primaryOwned.some((s) => {
+    if (tagValue(s.TagList, TAG.resource) !== db.name) return false;
+    const scheduled = Date.parse(tagValue(s.TagList, TAG.scheduledAt) ?? '');
+    const created = Date.parse(tagValue(s.TagList, TAG.createdAt) ?? '');
+    return (!Number.isNaN(scheduled) && scheduled >= due) || (!Number.isNaN(created) && created >= due);
+  });
+  return covered ? null : due;
+}
+
 export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> {
   const { policy } = deps;
   const now = deps.now();
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
   const copies = await listOwnedSnapshots(deps.secondary, ownership);
+  const primaryOwned = await listOwnedSnapshots(deps.primary, ownership);
   const databases: PostureReport['databases'][number][] = [];
   const alerts: { region: string; resource: string; finding: Finding }[] = [];
 
@@ -74,6 +94,15 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
     const verdict = assessPosture({ db, instance, replicated, newestVerifiedCopy, now, rpoTarget: policy.objectives.database.rpo, copyAgeLimit: copyAgeLimit(db, policy.timezone, now) });
     let replicationStarted = false;
     let findings = verdict.findings;
+    const missed = missedRun(db, primaryOwned, policy.timezone, now);
+    if (missed !== null) {
+      findings = [...findings, {
+        severity: 'critical',
+        check: 'missed-backup',
+        summary: `no snapshot of ${db.instanceId} for the run scheduled at ${formatWall(missed, policy.timezone)} (${policy.timezone})`,
+        action: `Check the take-db-snapshot schedule, its logs and earlier alerts; take one now by invoking take-db-snapshot with {"resources":["${db.name}"]}.`,
+      }];
+    }
     if (verdict.replicationMissing && db.automatedBackups.enforce && instance !== null && (instance.BackupRetentionPeriod ?? 0) > 0) {
       try {
         await deps.secondary.send(
@@ -99,7 +128,6 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
   }
 
   const quota: PostureReport['quota'][number][] = [];
-  const primaryOwned = await listOwnedSnapshots(deps.primary, ownership);
   for (const [region, rds, ours] of [
     [policy.regions.primary, deps.primary, primaryOwned.length],
     [policy.regions.secondary, deps.secondary, copies.length],

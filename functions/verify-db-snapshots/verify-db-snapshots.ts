@@ -1,8 +1,9 @@
 // Verifies the cross-region copies in the secondary region: each available copy is compared with its
 // source and tagged verified (with the time) or alerted once as a failure; a copy stuck in "creating"
-// past the policy's limit is a failure too. Runs where the copies are: the secondary region.
+// past the policy's limit is a failure too, and is verified after all if it later completes intact.
+// Runs where the copies are: the secondary region.
 
-import { AddTagsToResourceCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, RemoveTagsFromResourceCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { AlertSink } from '../../shared/alerts/alert.js';
 import { keyArn } from '../../shared/aws/kms-keys.js';
@@ -34,8 +35,9 @@ export interface VerifyReport {
 export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport> {
   const { policy } = deps;
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
+  // Copies that failed before are looked at again (a stuck copy may complete) but alerted only once.
   const copies = (await listOwnedSnapshots(deps.target, ownership)).filter(
-    (c) => tagValue(c.TagList, TAG.tier) === 'copy' && tagValue(c.TagList, TAG.verifiedAt) === undefined && tagValue(c.TagList, VERIFICATION_FAILED_TAG) === undefined,
+    (c) => tagValue(c.TagList, TAG.tier) === 'copy' && tagValue(c.TagList, TAG.verifiedAt) === undefined,
   );
   const expectedKeyArn = policy.kms.secondary === undefined ? undefined : await keyArn(deps.kms, policy.kms.secondary);
   const report = { verified: [] as string[], pending: [] as string[], failed: [] as string[] };
@@ -50,10 +52,16 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
       continue;
     }
     const at = new Date(deps.now()).toISOString();
+    const failedBefore = tagValue(copy.TagList, VERIFICATION_FAILED_TAG) !== undefined;
     if (verdict.state === 'verified') {
       await tag(deps.target, copy, TAG.verifiedAt, at);
-      deps.log.info('copy verified', { snapshotId: id, region: policy.regions.secondary });
+      if (failedBefore) await deps.target.send(new RemoveTagsFromResourceCommand({ ResourceName: copy.DBSnapshotArn, TagKeys: [VERIFICATION_FAILED_TAG] }));
+      deps.log.info('copy verified', { snapshotId: id, region: policy.regions.secondary, recovered: failedBefore });
       report.verified.push(id);
+      continue;
+    }
+    if (failedBefore) {
+      report.pending.push(id);
       continue;
     }
     await tag(deps.target, copy, VERIFICATION_FAILED_TAG, at);

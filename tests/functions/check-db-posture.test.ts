@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkDbPosture } from '../../functions/check-db-posture/check-db-posture.js';
-import { ACCOUNT, copyOf, PRIMARY, primarySnapshot, SECONDARY } from '../helpers/rds-fixtures.js';
+import { ACCOUNT, copyOf, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../helpers/runtime.js';
 
 const primary = new RDSClient({ region: PRIMARY });
@@ -30,7 +30,7 @@ const healthyInstance: DBInstance = {
   LatestRestorableTime: new Date(NOW - 5 * MIN),
   DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: `arn:aws:rds:${SECONDARY}:${ACCOUNT}:auto-backup:ab-1` }],
 };
-const source = primarySnapshot('backup-dr-app-db-20261125-0200', '2026-11-25T02:00:00+09:00');
+const source = primarySnapshot('backup-dr-app-db-20261125-0200', '2026-11-25T02:00:00+09:00', {}, scheduledTags('app-db', '2026-11-25T02:00:00+09:00'));
 const verifiedCopy = copyOf(source, '2026-11-25T03:00:00+09:00', {}, { 'backup-dr:verified-at': '2026-11-25T04:00:00+09:00' });
 
 function given(instance: DBInstance | null, options: { replicatedLatest?: number | null; copies?: typeof verifiedCopy[]; used?: number } = {}) {
@@ -89,6 +89,16 @@ describe('check-db-posture', () => {
     const [db] = (await result).databases;
     expect(db?.findings).toEqual([expect.objectContaining({ check, severity, summary: expect.stringMatching(summary) })]);
     expect(alerts.published).toEqual([expect.objectContaining({ kind: 'posture', resource: 'app-db', severity, source: 'check-db-posture', details: { check } })]);
+  });
+
+  it('raises a missed backup when the latest scheduled run produced no snapshot (a job that never ran)', async () => {
+    given(healthyInstance);
+    const yesterday = primarySnapshot('backup-dr-app-db-20261124-0200', '2026-11-24T02:00:00+09:00', {}, scheduledTags('app-db', '2026-11-24T02:00:00+09:00'));
+    primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [yesterday] });
+    const { result, alerts } = run();
+    const [db] = (await result).databases;
+    expect(db?.findings).toContainEqual(expect.objectContaining({ check: 'missed-backup', severity: 'critical', summary: 'no snapshot of app-db-prod for the run scheduled at 2026-11-25 02:00 (Asia/Tokyo)' }));
+    expect(alerts.published.map((a) => a.details?.check)).toContain('missed-backup');
   });
 
   it('starts automated-backup replication in the secondary region when the policy enforces it', async () => {

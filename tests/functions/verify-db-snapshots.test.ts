@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { AddTagsToResourceCommand, DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand, RDSClient, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyCopy } from '../../functions/verify-db-snapshots/verify-copy.js';
@@ -67,15 +67,29 @@ describe('verify-db-snapshots', () => {
     expect(alerts.published).toEqual([]);
   });
 
-  it('skips copies already verified or already failed, and waits for copies in progress', async () => {
+  it('verifies after all a copy that failed earlier (stuck) and has now completed intact, clearing the failure', async () => {
+    const recovered = copyOf(src, '2026-11-24T18:00:00Z', {}, { 'backup-dr:verification-failed': '2026-11-24T07:00:00Z' });
+    targetMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [recovered] });
+    sourceMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [src] });
+    targetMock.on(RemoveTagsFromResourceCommand).resolves({});
+    const { result, alerts } = run();
+    expect((await result).verified).toEqual(['backup-dr-app-db-20261125-0200']);
+    expect(targetMock).toHaveReceivedCommandWith(RemoveTagsFromResourceCommand, { ResourceName: recovered.DBSnapshotArn, TagKeys: ['backup-dr:verification-failed'] });
+    expect(alerts.published).toEqual([]);
+  });
+
+  it('skips verified copies, waits for copies in progress, and re-checks an earlier failure without alerting again', async () => {
     const verified = copyOf(src, '2026-11-24T18:00:00Z', {}, { 'backup-dr:verified-at': '2026-11-24T19:00:00Z' });
-    const failedBefore = copyOf(primarySnapshot('backup-dr-app-db-20261124-0200', '2026-11-23T17:00:00Z'), '2026-11-23T18:00:00Z', {}, { 'backup-dr:verification-failed': '2026-11-23T19:00:00Z' });
+    const olderSource = primarySnapshot('backup-dr-app-db-20261124-0200', '2026-11-23T17:00:00Z');
+    const failedBefore = copyOf(olderSource, '2026-11-23T18:00:00Z', { AllocatedStorage: 20 }, { 'backup-dr:verification-failed': '2026-11-23T19:00:00Z' });
     const inProgress = copyOf(primarySnapshot('backup-dr-app-db-20261123-0200', '2026-11-22T17:00:00Z'), '2026-11-25T07:00:00+09:00', { Status: 'creating', PercentProgress: 10 });
     targetMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [verified, failedBefore, inProgress] });
-    const { result } = run();
-    expect(await result).toEqual({ verified: [], pending: ['backup-dr-app-db-20261123-0200'], failed: [] });
+    sourceMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [olderSource] });
+    const { result, alerts } = run();
+    expect(await result).toEqual({ verified: [], pending: ['backup-dr-app-db-20261124-0200', 'backup-dr-app-db-20261123-0200'], failed: [] });
     expect(targetMock).not.toHaveReceivedCommand(AddTagsToResourceCommand);
-    expect(sourceMock).not.toHaveReceivedCommand(DescribeDBSnapshotsCommand);
+    expect(sourceMock).toHaveReceivedCommandTimes(DescribeDBSnapshotsCommand, 1);
+    expect(alerts.published).toEqual([]);
   });
 
   it('alerts once on a mismatch: the copy is tagged as failed so later runs do not repeat it', async () => {

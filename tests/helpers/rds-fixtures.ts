@@ -10,6 +10,11 @@ export function ourTags(resource: string, extra: Record<string, string> = {}) {
   return Object.entries({ 'backup-dr:owner': 'backup-dr', [TAG.policy]: 'production', [TAG.resource]: resource, [TAG.tier]: 'primary', ...extra }).map(([Key, Value]) => ({ Key, Value }));
 }
 
+/** Tags of a snapshot taken by take-db-snapshot for the run scheduled at `scheduledIso`. */
+export function scheduledTags(resource: string, scheduledIso: string) {
+  return ourTags(resource, { [TAG.scheduledAt]: new Date(scheduledIso).toISOString(), [TAG.createdAt]: new Date(scheduledIso).toISOString() });
+}
+
 export function primarySnapshot(id: string, created: string, overrides: Partial<DBSnapshot> = {}, tags = ourTags('app-db')): DBSnapshot {
   return {
     DBSnapshotIdentifier: id,
