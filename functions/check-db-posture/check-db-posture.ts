@@ -20,6 +20,8 @@ import type { Log } from '../../shared/runtime/log.js';
 import { nextOccurrence, occurrencesBetween, parseScheduleExpression } from '../../shared/schedule/expression.js';
 import { formatWall } from '../../shared/time/zone.js';
 import { TAG, tagValue } from '../../shared/tags.js';
+import { copySourceArn } from '../copy-db-snapshots/copy-db-snapshots.js';
+import { planPrune, snapshotsOf, takenAt } from '../prune-db-snapshots/prune-plan.js';
 import { assessPosture, assessQuota, type Finding, type PostureFigures } from './posture.js';
 
 export interface PostureDeps {
@@ -75,6 +77,45 @@ function missedRun(db: DatabaseResource, primaryOwned: readonly DBSnapshot[], ti
   return covered ? null : due;
 }
 
+const COPY_BACKLOG_AFTER = 6 * 3_600_000;
+
+/**
+ * Work the reconcilers should have done by now: snapshots hours old without a verified copy (copy or
+ * verify not running), and snapshots the retention plan removes that still exist (prune not running).
+ */
+function backlogFindings(policy: Policy, db: DatabaseResource, primaryOwned: readonly DBSnapshot[], copies: readonly DBSnapshot[], now: number): Finding[] {
+  const findings: Finding[] = [];
+  const originals = snapshotsOf(db, 'primary', primaryOwned);
+  const copiesOfDb = snapshotsOf(db, 'secondary', copies);
+  const verified = new Set(copiesOfDb.filter((c) => tagValue(c.TagList, TAG.verifiedAt) !== undefined).map(copySourceArn));
+  const uncopied = originals.filter((s) => s.Status === 'available' && takenAt(s) < now - COPY_BACKLOG_AFTER && !verified.has(s.DBSnapshotArn));
+  if (uncopied.length > 0) {
+    const oldest = uncopied.reduce((a, b) => (takenAt(b) < takenAt(a) ? b : a));
+    findings.push({
+      severity: 'warning',
+      check: 'copy-backlog',
+      summary: `${uncopied.length} snapshot(s) older than 6 h have no verified copy in ${policy.regions.secondary} (oldest ${oldest.DBSnapshotIdentifier ?? ''})`,
+      action: 'Check that copy-db-snapshots (primary) and verify-db-snapshots (secondary) run, and their alerts; copies in flight are capped by rds.maxCopiesInFlight.',
+    });
+  }
+  for (const [role, mine] of [['primary', originals], ['secondary', copiesOfDb]] as const) {
+    try {
+      const due = planPrune({ policy, role, db, mine, copies, now }).remove.length;
+      if (due > 0) {
+        findings.push({
+          severity: 'warning',
+          check: 'prune-backlog',
+          summary: `${due} snapshot(s) in ${policy.regions[role]} are past their retention but still exist`,
+          action: `Check that prune-db-snapshots runs in ${policy.regions[role]} and its alerts (dryRun is ${String(policy.dryRun)}).`,
+        });
+      }
+    } catch {
+      // A refused plan is alerted by prune-db-snapshots itself.
+    }
+  }
+  return findings;
+}
+
 export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> {
   const { policy } = deps;
   const now = deps.now();
@@ -123,6 +164,7 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
         findings = [...findings, { severity: 'critical', check: 'replication', summary: `could not start automated-backup replication: ${errorName(error)}`, action: `Read the error (${errorMessage(error).slice(0, 200)}); check the KMS key in the secondary region and the IAM role of check-db-posture.` }];
       }
     }
+    findings = [...findings, ...backlogFindings(policy, db, primaryOwned, copies, now)];
     for (const finding of findings) alerts.push({ region: finding.check === 'rpo-secondary' || finding.check === 'copies' || finding.check === 'replication' ? policy.regions.secondary : policy.regions.primary, resource: db.name, finding });
     databases.push({ resource: db.name, figures: verdict.figures, findings, replicationStarted });
   }

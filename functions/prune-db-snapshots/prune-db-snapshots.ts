@@ -8,12 +8,10 @@ import type { AlertSink } from '../../shared/alerts/alert.js';
 import { errorMessage, errorName, isSnapshotNotFound } from '../../shared/aws/rds-errors.js';
 import { listOwnedSnapshots } from '../../shared/aws/rds-snapshots.js';
 import { RetentionRefused, RunFailed } from '../../shared/errors.js';
-import { retentionPolicyFor, type RegionRole } from '../../shared/policy/load.js';
+import type { RegionRole } from '../../shared/policy/load.js';
 import type { DatabaseResource, Policy } from '../../shared/policy/schema.js';
-import { planRetention, type PlannedSnapshot } from '../../shared/retention/plan.js';
 import type { Log } from '../../shared/runtime/log.js';
-import { TAG, tagStrings, tagValue } from '../../shared/tags.js';
-import { copySourceArn } from '../copy-db-snapshots/copy-db-snapshots.js';
+import { planPrune, snapshotsOf } from './prune-plan.js';
 
 export interface PruneDeps {
   readonly policy: Policy;
@@ -27,10 +25,6 @@ export interface PruneDeps {
   readonly now: () => number;
 }
 
-interface Candidate extends PlannedSnapshot {
-  readonly snapshot: DBSnapshot;
-}
-
 export interface PruneDecision {
   readonly resource: string;
   readonly deleted: readonly string[];
@@ -38,49 +32,10 @@ export interface PruneDecision {
   readonly kept: readonly { id: string; reasons: readonly string[]; guards: readonly string[] }[];
 }
 
-/** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
-function takenAt(snapshot: DBSnapshot): number {
-  const reported = (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime();
-  if (reported !== undefined) return reported;
-  // RDS omits the create time while a snapshot is being created; our tag says when it was requested.
-  const tagged = Date.parse(tagValue(snapshot.TagList, TAG.createdAt) ?? '');
-  return Number.isNaN(tagged) ? 0 : tagged;
-}
-
-function asCandidate(snapshot: DBSnapshot): Candidate {
-  return {
-    id: snapshot.DBSnapshotIdentifier ?? '',
-    time: takenAt(snapshot),
-    tags: tagStrings(snapshot.TagList),
-    snapshot,
-  };
-}
-
-/** Guards specific to the region's role, on top of the engine's own (legal hold, newest). */
-async function roleGuards(deps: PruneDeps, mine: readonly DBSnapshot[]): Promise<((c: Candidate) => string | null)[]> {
-  const notAvailable = (c: Candidate) => (c.snapshot.Status === 'available' ? null : `not available yet (${c.snapshot.Status ?? 'unknown'})`);
-  const ownership = { ownerTag: deps.policy.tags.owner, policyName: deps.policy.name };
-  if (deps.role === 'primary') {
-    // Reading the copies must succeed: if the secondary region cannot be read, nothing is deleted.
-    const copies = await listOwnedSnapshots(deps.peer, ownership);
-    const verified = new Set(copies.filter((c) => tagValue(c.TagList, TAG.verifiedAt) !== undefined).map(copySourceArn));
-    return [notAvailable, (c) => (verified.has(c.snapshot.DBSnapshotArn) ? null : 'copy in the secondary region not verified yet')];
-  }
-  const newestVerified = mine
-    .filter((s) => tagValue(s.TagList, TAG.verifiedAt) !== undefined)
-    .reduce<DBSnapshot | undefined>((best, s) => (best === undefined || takenAt(s) > takenAt(best) ? s : best), undefined);
-  return [notAvailable, (c) => (c.snapshot === newestVerified ? 'newest verified copy' : null)];
-}
-
-async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[]): Promise<PruneDecision> {
+async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[], copies: readonly DBSnapshot[]): Promise<PruneDecision> {
   const { policy } = deps;
   const region = policy.regions[deps.role];
-  const candidates = mine.map(asCandidate);
-  const plan = planRetention(candidates, retentionPolicyFor(policy, { kind: 'databases', name: db.name, retention: db.retention }, deps.role), {
-    now: deps.now(),
-    legalHoldTags: [policy.tags.legalHold],
-    extraGuards: await roleGuards(deps, mine),
-  });
+  const plan = planPrune({ policy, role: deps.role, db, mine, copies, now: deps.now() });
   const kept = plan.keep.map((k) => ({ id: k.snapshot.id, reasons: k.reasons, guards: k.guards }));
   if (policy.dryRun) {
     for (const r of plan.remove) deps.log.info('dry run: would delete snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, reason: r.reasons.join('; ') });
@@ -103,14 +58,17 @@ async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readon
 export async function pruneDbSnapshots(deps: PruneDeps): Promise<PruneDecision[]> {
   const { policy } = deps;
   const region = policy.regions[deps.role];
-  const tier = deps.role === 'primary' ? 'primary' : 'copy';
-  const owned = await listOwnedSnapshots(deps.rds, { ownerTag: policy.tags.owner, policyName: policy.name });
+  const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
+  const owned = await listOwnedSnapshots(deps.rds, ownership);
   const decisions: PruneDecision[] = [];
+  let copies: DBSnapshot[] | undefined;
   const failures: { resource: string; error: string }[] = [];
   for (const db of policy.resources.databases) {
-    const mine = owned.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && (tagValue(s.TagList, TAG.tier) ?? 'primary') === tier);
+    const mine = snapshotsOf(db, deps.role, owned);
     try {
-      decisions.push(await pruneDatabase(deps, db, mine));
+      // In the primary the copies must be readable: if the secondary region cannot be read, nothing is deleted.
+      copies ??= deps.role === 'primary' ? await listOwnedSnapshots(deps.peer, ownership) : [];
+      decisions.push(await pruneDatabase(deps, db, mine, copies));
     } catch (error) {
       const refused = error instanceof RetentionRefused;
       failures.push({ resource: db.name, error: errorName(error) });

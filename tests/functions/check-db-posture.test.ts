@@ -80,15 +80,33 @@ describe('check-db-posture', () => {
     { name: 'PITR lagging in the primary', instance: { ...healthyInstance, LatestRestorableTime: new Date(NOW - 40 * MIN) }, opts: {}, check: 'rpo-primary', severity: 'critical', summary: /PITR lags 40 min behind in the primary region \(target 15 min\)/ },
     { name: 'cross-region PITR lagging', instance: healthyInstance, opts: { replicatedLatest: NOW - 25 * MIN }, check: 'rpo-secondary', severity: 'critical', summary: /cross-region PITR lags 25 min/ },
     { name: 'replication off', instance: healthyInstance, opts: { replicatedLatest: null }, check: 'replication', severity: 'critical', summary: /not replicated to the secondary region/ },
-    { name: 'no verified copy', instance: healthyInstance, opts: { copies: [] }, check: 'copies', severity: 'warning', summary: /no verified snapshot copy/ },
-    { name: 'a stale verified copy', instance: healthyInstance, opts: { copies: [copyOf(primarySnapshot('backup-dr-app-db-20261122-0200', '2026-11-22T02:00:00+09:00'), '2026-11-22T03:00:00+09:00', {}, { 'backup-dr:verified-at': 'x' })] }, check: 'copies', severity: 'critical', summary: /newest verified copy .* is 79.0 h old \(limit 48.0 h\)/ },
+    { name: 'no verified copy', instance: healthyInstance, opts: { copies: [] }, check: 'copies', severity: 'warning', summary: /no verified snapshot copy/, also: ['copy-backlog'] },
+    { name: 'a stale verified copy', instance: healthyInstance, opts: { copies: [copyOf(primarySnapshot('backup-dr-app-db-20261122-0200', '2026-11-22T02:00:00+09:00'), '2026-11-22T03:00:00+09:00', {}, { 'backup-dr:verified-at': 'x' })] }, check: 'copies', severity: 'critical', summary: /newest verified copy .* is 79.0 h old \(limit 48.0 h\)/, also: ['copy-backlog'] },
     { name: 'a missing instance', instance: null, opts: {}, check: 'instance', severity: 'critical', summary: /DB instance app-db-prod not found/ },
-  ])('finds $name and alerts it', async ({ instance, opts, check, severity, summary }) => {
+  ])('finds $name and alerts it', async ({ instance, opts, check, severity, summary, also }: { instance: DBInstance | null; opts: object; check: string; severity: string; summary: RegExp; also?: string[] }) => {
     given(instance, opts);
     const { result, alerts } = run();
     const [db] = (await result).databases;
-    expect(db?.findings).toEqual([expect.objectContaining({ check, severity, summary: expect.stringMatching(summary) })]);
-    expect(alerts.published).toEqual([expect.objectContaining({ kind: 'posture', resource: 'app-db', severity, source: 'check-db-posture', details: { check } })]);
+    expect(db?.findings.map((f) => f.check)).toEqual([check, ...(also ?? [])]);
+    expect(db?.findings[0]).toEqual(expect.objectContaining({ check, severity, summary: expect.stringMatching(summary) }));
+    expect(alerts.published[0]).toEqual(expect.objectContaining({ kind: 'posture', resource: 'app-db', severity, source: 'check-db-posture', details: { check } }));
+    expect(alerts.published).toHaveLength(1 + (also?.length ?? 0));
+  });
+
+  it('raises a copy backlog when snapshots hours old have no verified copy, and a prune backlog when expired snapshots remain', async () => {
+    // October 6th is neither the newest of its week or month nor the oldest snapshot: the policy removes it.
+    const october = ['01', '06', '07'].map((day) => primarySnapshot(`backup-dr-app-db-202610${day}-0200`, `2026-10-${day}T02:00:00+09:00`, {}, scheduledTags('app-db', `2026-10-${day}T02:00:00+09:00`)));
+    const octoberCopies = october.map((s) => copyOf(s, new Date((s.SnapshotCreateTime?.getTime() ?? 0) + 3_600_000).toISOString(), {}, { 'backup-dr:verified-at': 'x' }));
+    given(healthyInstance, { copies: [verifiedCopy, ...octoberCopies] });
+    const older = primarySnapshot('backup-dr-app-db-20261124-0200', '2026-11-24T02:00:00+09:00', {}, scheduledTags('app-db', '2026-11-24T02:00:00+09:00'));
+    primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [source, older, ...october] });
+    const { result } = run();
+    const [db] = (await result).databases;
+    expect(db?.findings).toEqual([
+      expect.objectContaining({ check: 'copy-backlog', summary: `1 snapshot(s) older than 6 h have no verified copy in ${SECONDARY} (oldest backup-dr-app-db-20261124-0200)` }),
+      expect.objectContaining({ check: 'prune-backlog', summary: `1 snapshot(s) in ${PRIMARY} are past their retention but still exist` }),
+      expect.objectContaining({ check: 'prune-backlog', summary: `1 snapshot(s) in ${SECONDARY} are past their retention but still exist` }),
+    ]);
   });
 
   it('raises a missed backup when the latest scheduled run produced no snapshot (a job that never ran)', async () => {
