@@ -9,7 +9,7 @@
 
 const path = require('node:path');
 // tsx's scoped require compiles the TypeScript sources (and their ESM-style imports) on the fly.
-const { require: tsxRequire } = require('tsx/cjs/api'); // eslint-disable-line @typescript-eslint/no-require-imports
+const { require: tsxRequire } = require('tsx/cjs/api');
 
 const SERVICE_DIR = path.resolve(__dirname, '..');
 const DEFAULT_POLICY = 'backup-policy.yml';
