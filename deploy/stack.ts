@@ -7,7 +7,7 @@
 import { loadPolicyFile, type RegionRole } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import { SNAPSHOT_PREFIX } from '../shared/naming.js';
-import { OWNER_VALUE } from '../shared/tags.js';
+import { OWNER_VALUE, TAG, VERIFICATION_FAILED_TAG } from '../shared/tags.js';
 
 export const SERVICE = 'backup-dr';
 
@@ -276,7 +276,20 @@ const SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ],
     statements: (ctx) => [
       { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: [allSnapshots(ctx.primary), allInstances(ctx.primary), allSnapshots(ctx.secondary), allInstances(ctx.secondary)] },
-      { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [ourSnapshots(ctx.secondary)], Condition: ownerResourceTag(ctx) },
+      // Marks copies verified / failed (and clears "failed" when a stuck copy recovers): only copies
+      // carrying our owner tag, and only those two tag keys — never the ownership tags.
+      {
+        Effect: 'Allow',
+        Action: ['rds:AddTagsToResource'],
+        Resource: [ourSnapshots(ctx.secondary)],
+        Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.verifiedAt, VERIFICATION_FAILED_TAG] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['rds:RemoveTagsFromResource'],
+        Resource: [ourSnapshots(ctx.secondary)],
+        Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [VERIFICATION_FAILED_TAG] } },
+      },
       ...keyStatements(ctx.policy, ['secondary'], ['kms:DescribeKey'], false),
     ],
   },
@@ -287,9 +300,11 @@ const SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 256,
     events: (ctx) => [scheduled(ctx, ctx.policy.rds.pruneSchedule, 'backup-dr: daily retention run')],
     statements: (ctx) => {
-      const peer = ctx.role === 'primary' ? ctx.secondary : ctx.primary;
+      // The primary reads the copies in the secondary (a source goes only once its copy is verified);
+      // the secondary needs nothing from the primary.
+      const regions = ctx.role === 'primary' ? [ctx.primary, ctx.secondary] : [ctx.secondary];
       return [
-        { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: [allSnapshots(ctx.region), allInstances(ctx.region), allSnapshots(peer), allInstances(peer)] },
+        { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: regions.flatMap((r) => [allSnapshots(r), allInstances(r)]) },
         // The only delete permission in the service: our snapshot ids, in this region, carrying our owner tag.
         { Effect: 'Allow', Action: ['rds:DeleteDBSnapshot'], Resource: [ourSnapshots(ctx.region)], Condition: ownerResourceTag(ctx) },
       ];

@@ -33,6 +33,58 @@ const retention = keepRules.extend({
 
 const objectives = z.strictObject({ rpo: objectiveDuration, rto: objectiveDuration });
 
+/** What a restored database must show to pass (checked by validate-restore against the restore). */
+const validation = z
+  .strictObject({
+    /** Schemas whose tables are expected; `tables` narrows it (schema.table), empty = every table the source has. */
+    schemas: z.array(z.string().min(1)).min(1).default(['public']),
+    tables: z.array(z.string().regex(/^[^.\s]+\.[^.\s]+$/, { error: 'must be schema.table' })).default([]),
+    rowCounts: z
+      .strictObject({
+        /** captured: the counts recorded when the snapshot was taken; live: the live source now, within `tolerance`. */
+        mode: z.enum(['captured', 'live']).default('captured'),
+        /** Allowed relative difference (0.01 = 1 %); captured counts must match exactly unless set. */
+        tolerance: z.number().min(0).max(1).default(0),
+      })
+      .prefault({}),
+    /** bt_index_check on every B-tree index when the amcheck extension is available. */
+    amcheck: z.boolean().default(true),
+    /** A query returning one timestamp: the newest data, which must be within the RPO of the restore point. */
+    freshness: z.strictObject({ query: z.string().min(1) }).optional(),
+    /** SQL whose first column of the first row must equal `expect` (compared as text). */
+    assertions: z
+      .array(z.strictObject({ name: z.string().min(1), sql: z.string().min(1), expect: z.union([z.string(), z.number(), z.boolean(), z.null()]) }))
+      .default([]),
+    statementTimeout: objectiveDuration.prefault('60s'),
+  })
+  .prefault({});
+
+/** Where and how a restore test runs (the temporary instance's network and credentials). */
+const restoreTest = z.strictObject({
+  /** Weekly by default (Sunday 04:00 in the policy's time zone). */
+  schedule: scheduleExpression.default('cron(0 4 ? * SUN *)'),
+  snapshot: z.enum(['latest', 'random-within-30d']).default('latest'),
+  region: z.enum(['primary', 'secondary']).default('primary'),
+  /** The smallest class the engine allows; the restore only has to prove the data. */
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS instance class such as db.t4g.micro' }).default('db.t4g.micro'),
+  subnetGroup: z.string().min(1).optional(),
+  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' })).default([]),
+  /** Secrets Manager secret {username, password} of the source's master user (a restore keeps it). */
+  credentialsSecret: z.string().min(1),
+  database: z.string().min(1).default('postgres'),
+  /** Give up waiting for the restored instance after this long. */
+  timeout: objectiveDuration.prefault('3h'),
+});
+
+/** The monthly point-in-time restore in the secondary region from the replicated automated backups. */
+const pitrTest = z.strictObject({
+  schedule: scheduleExpression.default('cron(0 5 1 * ? *)'),
+  /** Restore to now minus this (the cross-region RPO under test). */
+  restoreTo: objectiveDuration.prefault('15min'),
+  subnetGroup: z.string().min(1).optional(),
+  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' })).default([]),
+});
+
 const database = z.strictObject({
   name: resourceName,
   instanceId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { error: 'must be an RDS DB instance identifier' }),
@@ -47,6 +99,9 @@ const database = z.strictObject({
     })
     .prefault({}),
   objectives: objectives.optional(),
+  restoreTest: restoreTest.optional(),
+  pitrTest: pitrTest.optional(),
+  validation,
 });
 
 const cache = z.strictObject({
