@@ -73,3 +73,18 @@ export class RunFailed extends BackupDrError {
     super(message, options);
   }
 }
+
+/** The restored instance is not available yet: the state machine waits and retries on this name. */
+export class RestoreNotReady extends BackupDrError {
+  override name = 'RestoreNotReady';
+}
+
+/** The restore itself failed (RDS put the instance in a failed state, or refused the restore). */
+export class RestoreFailed extends BackupDrError {
+  override name = 'RestoreFailed';
+}
+
+/** There is nothing to restore: no snapshot (or automated backup) matching the request. */
+export class NoRestorePoint extends BackupDrError {
+  override name = 'NoRestorePoint';
+}

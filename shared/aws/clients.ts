@@ -1,36 +1,24 @@
 // SDK clients, one per service and region, made once per container and shared by warm invocations.
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 
-const rdsClients = new Map<string, RDSClient>();
-const snsClients = new Map<string, SNSClient>();
-
-export function rdsClient(region: string): RDSClient {
-  let client = rdsClients.get(region);
-  if (client === undefined) {
-    client = new RDSClient({ region });
-    rdsClients.set(region, client);
-  }
-  return client;
+function perRegion<C>(make: (region: string) => C): (region: string) => C {
+  const clients = new Map<string, C>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = make(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
 }
 
-export function snsClient(region: string): SNSClient {
-  let client = snsClients.get(region);
-  if (client === undefined) {
-    client = new SNSClient({ region });
-    snsClients.set(region, client);
-  }
-  return client;
-}
-
-const kmsClients = new Map<string, KMSClient>();
-
-export function kmsClient(region: string): KMSClient {
-  let client = kmsClients.get(region);
-  if (client === undefined) {
-    client = new KMSClient({ region });
-    kmsClients.set(region, client);
-  }
-  return client;
-}
+export const rdsClient = perRegion((region) => new RDSClient({ region }));
+export const snsClient = perRegion((region) => new SNSClient({ region }));
+export const kmsClient = perRegion((region) => new KMSClient({ region }));
+export const s3Client = perRegion((region) => new S3Client({ region }));
+export const secretsClient = perRegion((region) => new SecretsManagerClient({ region }));

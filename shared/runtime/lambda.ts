@@ -104,11 +104,20 @@ function alertOnError(source: string): MiddlewareObj {
   };
 }
 
+export interface HandlerOptions {
+  /**
+   * 'alert' (scheduled functions): any unexpected error is published to the alerts topic.
+   * 'state-machine' (steps of a state machine): errors are its control flow (a "not ready" error is
+   * retried); the state machine's own failure path alerts, so the step does not.
+   */
+  readonly onError?: 'alert' | 'state-machine';
+}
+
 /** A Lambda handler with logging, metrics and alert-on-error wired in. */
-export function lambdaHandler<E, R>(source: string, run: (event: E, rt: Runtime) => Promise<R>) {
-  return middy<E, R, Error, Context>()
+export function lambdaHandler<E, R>(source: string, run: (event: E, rt: Runtime) => Promise<R>, options: HandlerOptions = {}) {
+  const handler = middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(alertOnError(source))
-    .handler(async (event) => run(event, runtime()));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  if ((options.onError ?? 'alert') === 'alert') handler.use(alertOnError(source));
+  return handler.handler(async (event) => run(event, runtime()));
 }

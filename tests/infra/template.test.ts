@@ -105,7 +105,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*',
     'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS,
   ],
-  'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS],
+  'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', ...ALERT_ACTIONS],
   'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS],
   'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS],
 };
@@ -350,10 +350,16 @@ describe('IAM scoped to what each function touches', () => {
     }
   });
 
-  it('verify-db-snapshots tags only copies that already carry our owner tag', () => {
+  it('verify-db-snapshots sets and clears only its verdict tags, only on copies carrying our owner tag', () => {
     const [tag] = statementsFor(secondary, 'verify-db-snapshots', 'rds:AddTagsToResource');
-    expect(tag!.Condition).toEqual({ StringEquals: OWNER_CONDITION });
+    expect(tag!.Condition).toEqual({
+      StringEquals: OWNER_CONDITION,
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:verified-at', 'backup-dr:verification-failed'] },
+    });
     expect(resources(tag!).map(subText)).toEqual([snapshotArn(SECONDARY, 'backup-dr-*')]);
+    const [untag] = statementsFor(secondary, 'verify-db-snapshots', 'rds:RemoveTagsFromResource');
+    expect(untag!.Condition).toEqual({ StringEquals: OWNER_CONDITION, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:verification-failed'] } });
+    expect(resources(untag!).map(subText)).toEqual([snapshotArn(SECONDARY, 'backup-dr-*')]);
   });
 
   it('check-db-posture does not get StartDBInstanceAutomatedBackupsReplication while no database enforces it', () => {
@@ -366,6 +372,9 @@ describe('IAM scoped to what each function touches', () => {
       const described = statementsFor(t, fn, 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
       expect(described, fn).toEqual(expect.arrayContaining([snapshotArn(PRIMARY, '*'), snapshotArn(SECONDARY, '*')]));
     }
+    // The secondary's prune reads only its own region.
+    const secondaryPrune = statementsFor(secondary, 'prune-db-snapshots', 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
+    expect(secondaryPrune.every((arn) => String(arn).includes(`:rds:${SECONDARY}:`))).toBe(true);
   });
 });
 
