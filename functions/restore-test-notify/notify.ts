@@ -7,19 +7,20 @@ import type { RestoreRun } from '../../shared/restore/run.js';
 
 export function restoreTestAlert(policy: Policy, run: RestoreRun, bucket: string | undefined, now: number): Alert {
   const failures = run.verdict?.failures ?? (run.error === undefined ? ['unknown failure'] : [`${run.error.Error}: ${run.error.Cause ?? ''}`]);
-  const kind = run.plan?.kind === 'pitr' ? 'PITR test' : 'restore test';
+  const pitr = (run.plan?.kind ?? run.kind) === 'pitr';
+  const kind = pitr ? 'PITR test' : 'restore test';
   const leaked = run.teardown === undefined && run.plan !== undefined;
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms / 1000));
   return {
     severity: 'critical',
-    kind: run.plan?.kind === 'pitr' ? 'pitr-test-failed' : 'restore-test-failed',
-    resource: run.plan?.resource ?? String((run.input as { input?: { resource?: string } } | undefined)?.input?.resource ?? 'unknown'),
-    region: run.plan?.region ?? policy.regions.primary,
+    kind: pitr ? 'pitr-test-failed' : 'restore-test-failed',
+    resource: run.plan?.resource ?? String((run.input as { resource?: string } | undefined)?.resource ?? 'unknown'),
+    region: run.plan?.region ?? (pitr ? policy.regions.secondary : policy.regions.primary),
     summary: `${kind} failed: ${failures[0] ?? ''}`.slice(0, 300),
     action: leaked
       ? `The temporary instance ${run.plan?.instanceId ?? ''} may still exist: delete it (aws rds delete-db-instance --skip-final-snapshot). Then read the evidence and fix the cause.`
       : 'Read the evidence record and the execution history in the Step Functions console; a backup that cannot be restored is no backup — fix the cause and re-run the test from the console.',
-    source: run.plan?.kind === 'pitr' ? 'pitr-test' : 'restore-test',
+    source: pitr ? 'pitr-test' : 'restore-test',
     at: now,
     details: {
       runId: run.plan?.runId ?? null,

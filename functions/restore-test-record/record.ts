@@ -36,7 +36,7 @@ export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Prom
     schema: 'backup-dr/restore-evidence/v1',
     policy: policy.name,
     runId: run.plan?.runId ?? null,
-    kind: run.plan?.kind ?? null,
+    kind: run.plan?.kind ?? run.kind ?? null,
     resource: run.plan?.resource ?? null,
     region: run.plan?.region ?? null,
     restored: run.plan === undefined ? null : { snapshotId: run.plan.snapshotId ?? null, snapshotArn: run.plan.snapshotArn ?? null, automatedBackupsArn: run.plan.automatedBackupsArn ?? null, restorePoint: iso(run.plan.restorePoint), instanceId: run.plan.instanceId, instanceClass: run.plan.instanceClass },

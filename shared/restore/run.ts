@@ -56,6 +56,7 @@ export interface StepError {
 /** The execution's state document (JSONPath `$`). */
 export interface RestoreRun {
   readonly input?: unknown;
+  readonly kind?: RestoreKind;
   readonly plan?: RestorePlan;
   readonly restore?: RestoreStarted;
   readonly instance?: InstanceReady;
