@@ -29,7 +29,7 @@ function sourceText(): string {
 describe.each(FILES)('state machine %s', (file) => {
   const path = join(DIR, file);
   const definition = readAsl(path);
-  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task') as [string, AslState][];
+  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 
   it('passes asl-validator (with the deploy-time references resolved)', () => {
     const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(path)));

@@ -71,7 +71,8 @@ const tasks = (): Record<string, LocalTask> => ({
 
 function evidence(): Record<string, any> {
   const body = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body;
-  return JSON.parse(String(body)) as Record<string, any>;
+  if (typeof body !== 'string') throw new Error('no evidence written');
+  return JSON.parse(body) as Record<string, any>;
 }
 
 describe('restore-test state machine', () => {
