@@ -95,7 +95,7 @@ export async function planRestoreTest(deps: PlanDeps, kind: RestoreKind, rawInpu
     resource: db.name,
     sourceInstanceId: db.instanceId,
     instanceClass: settings.instanceClass,
-    database: settings.database,
+    ...(settings.database === undefined ? {} : { database: settings.database }),
     credentialsSecret: settings.credentialsSecret,
     plannedAt: now,
   };

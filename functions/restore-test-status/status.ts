@@ -21,7 +21,7 @@ export async function checkRestoredInstance(deps: { rds: RDSClient; now: () => n
   }
   const status = instance?.DBInstanceStatus ?? 'unknown';
   if (status === 'available' && instance?.Endpoint?.Address !== undefined) {
-    return { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432, availableAt: deps.now() };
+    return { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432, availableAt: deps.now(), ...(instance.DBName === undefined ? {} : { database: instance.DBName }) };
   }
   if (TERMINAL.has(status)) throw new RestoreFailed(`the restored instance ${plan.instanceId} is "${status}"`);
   throw new RestoreNotReady(`the restored instance ${plan.instanceId} is "${status}"`);

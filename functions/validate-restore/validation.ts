@@ -122,15 +122,29 @@ function memo<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (loaded ??= load());
 }
 
+/** After a failed check: does the restored session still answer? (The server may have ended it.) */
+async function stillAnswers(session: Session): Promise<boolean> {
+  if (!session.alive()) return false;
+  try {
+    await session.client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the planned checks in order; once the restored session is gone, the rest are skipped. */
 async function runChecks(planned: readonly PlannedCheck[], ctx: CheckContext, now: () => number): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  let connected = true;
   for (const check of planned) {
-    if (!ctx.restored.alive()) {
+    if (!connected) {
       results.push(skippedResult(check.name, CONNECTION_LOST));
       continue;
     }
-    results.push(await timed(check.name, now, () => check.run(ctx)));
+    const result = await timed(check.name, now, () => check.run(ctx));
+    results.push(result);
+    if (result.status === 'failed') connected = await stillAnswers(ctx.restored);
   }
   return results;
 }

@@ -71,7 +71,8 @@ const restoreTest = z.strictObject({
   securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' })).default([]),
   /** Secrets Manager secret {username, password} of the source's master user (a restore keeps it). */
   credentialsSecret: z.string().min(1),
-  database: z.string().min(1).default('postgres'),
+  /** The database to validate; absent: the restored instance's initial database (RDS DBName), else "postgres". */
+  database: z.string().min(1).optional(),
   /** Give up waiting for the restored instance after this long. */
   timeout: objectiveDuration.prefault('3h'),
 });

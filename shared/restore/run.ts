@@ -21,7 +21,8 @@ export interface RestorePlan {
   readonly instanceClass: string;
   readonly subnetGroup?: string;
   readonly securityGroups: readonly string[];
-  readonly database: string;
+  /** The database to validate, when the policy names one (else the instance's initial database). */
+  readonly database?: string;
   readonly credentialsSecret: string;
   readonly plannedAt: number;
 }
@@ -34,6 +35,8 @@ export interface RestoreStarted {
 export interface InstanceReady {
   readonly address: string;
   readonly port: number;
+  /** The instance's initial database (RDS DBName), if it has one. */
+  readonly database?: string;
   readonly availableAt: number;
 }
 

@@ -82,6 +82,13 @@ export class TestDatabases {
     }
   }
 
+  /** `server_version` of the test server, e.g. "15.20 (Debian 15.20-0+deb12u1)". */
+  async serverVersion(): Promise<string> {
+    const admin = await this.adminClient();
+    const result = await admin.query<{ version: string }>("select current_setting('server_version') as version");
+    return result.rows[0]!.version;
+  }
+
   /** Sessions with this application name still connected to any database made here. */
   async sessionsNamed(applicationName: string): Promise<number> {
     const admin = await this.adminClient();

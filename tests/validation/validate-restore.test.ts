@@ -275,6 +275,18 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     });
   });
 
+  it('skips the checks after the server ends the session, saying so', async () => {
+    const assertions = [
+      { name: 'terminates', sql: 'select pg_terminate_backend(pg_backend_pid())', expect: true },
+      { name: 'after', sql: 'select 1', expect: 1 },
+    ];
+    const report = await validate(faithful, { config: { assertions } });
+
+    expect(check(report, 'assertion:terminates')).toMatchObject({ status: 'failed', detail: 'query failed: terminating connection due to administrator command (SQLSTATE 57P01)' });
+    expect(check(report, 'assertion:after')).toMatchObject({ status: 'skipped', detail: 'not run: the connection to the restored database was lost' });
+    expect(statuses(report)).toMatchObject({ connectivity: 'passed', schema: 'passed', 'row-counts': 'passed', amcheck: 'passed', freshness: 'passed' });
+  });
+
   it('fails connectivity for a database that does not exist, and runs nothing else', async () => {
     const report = await validate({ ...faithful, database: 'bdr_test_no_such_database', password: 'Wr0ng-Passw0rd-42' });
 
