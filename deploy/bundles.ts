@@ -28,6 +28,8 @@ export interface PackageOptions {
    */
   readonly packageDir?: string;
   readonly stage?: string;
+  /** osls deployment parameters, each "name=value" (`--param`), e.g. "validationSubnets=subnet-a,subnet-b". */
+  readonly params?: readonly string[];
   /** Extra environment, e.g. BACKUP_DR_POLICY. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -40,6 +42,7 @@ function packageArgs(options: PackageOptions): string[] {
     ...(options.region === undefined ? [] : ['--region', options.region]),
     ...(options.stage === undefined ? [] : ['--stage', options.stage]),
     ...(options.packageDir === undefined ? [] : ['--package', options.packageDir]),
+    ...(options.params ?? []).map((param) => `--param=${param}`),
   ];
 }
 

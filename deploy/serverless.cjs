@@ -5,6 +5,10 @@
 // validates it with the project's own zod schema (shared/policy, loaded through tsx), so an invalid
 // policy fails `osls package` with the bad field named; then deploy/stack.ts builds what the region's
 // role deploys. A region that is neither the policy's primary nor its secondary fails packaging.
+//
+// Deployment parameters that are not policy (they differ per account and region):
+//   --param="validationSubnets=subnet-a,subnet-b"      where validate-restore and capture-db-manifest run
+//   --param="validationSecurityGroups=sg-…[,sg-…]"     (the VPC of the databases); absent: no VPC, warned
 'use strict';
 
 const path = require('node:path');
@@ -21,15 +25,27 @@ function packagingError(message) {
   return error;
 }
 
+/** The value of `--param="<name>=<value>"` (osls allows the option several times), or undefined. */
+function paramValue(options, name) {
+  const params = [].concat(options.param ?? []);
+  for (const param of params) {
+    const text = String(param);
+    if (text.startsWith(`${name}=`)) return text.slice(name.length + 1).trim();
+  }
+  return undefined;
+}
+
 function policyArgument(options) {
   const fromEnv = process.env.BACKUP_DR_POLICY;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
-  const params = [].concat(options.param ?? []);
-  for (const param of params) {
-    const match = /^policy=(.+)$/.exec(String(param));
-    if (match) return match[1].trim();
-  }
-  return DEFAULT_POLICY;
+  const fromParam = paramValue(options, 'policy');
+  return fromParam !== undefined && fromParam !== '' ? fromParam : DEFAULT_POLICY;
+}
+
+const list = (text) => (text === undefined ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+
+function validationNetwork(options) {
+  return { subnetIds: list(paramValue(options, 'validationSubnets')), securityGroupIds: list(paramValue(options, 'validationSecurityGroups')) };
 }
 
 let stack;
@@ -45,7 +61,8 @@ async function deployment({ options, resolveVariable }) {
   const policyPath = path.resolve(SERVICE_DIR, policyArgument(options));
   const region = options.region ?? undefined;
   const stage = resolveVariable === undefined ? (options.stage ?? 'dev') : await resolveVariable('sls:stage');
-  const key = JSON.stringify([policyPath, region, stage]);
+  const network = validationNetwork(options);
+  const key = JSON.stringify([policyPath, region, stage, network]);
   if (!cache.has(key)) {
     cache.set(
       key,
@@ -53,10 +70,11 @@ async function deployment({ options, resolveVariable }) {
         const { deploymentFromFile } = loadStack();
         let built;
         try {
-          built = deploymentFromFile(policyPath, path.relative(SERVICE_DIR, policyPath) || policyPath, region, stage);
+          built = deploymentFromFile(policyPath, path.relative(SERVICE_DIR, policyPath) || policyPath, region, stage, network);
         } catch (error) {
           throw packagingError(error instanceof Error ? error.message : String(error));
         }
+        for (const warning of built.warnings) console.warn(`backup-dr packaging warning: ${warning}`);
         // The Lambdas read the policy at cold start from their package: it must be packageable.
         const relative = path.relative(SERVICE_DIR, policyPath);
         if (relative.startsWith('..') || path.isAbsolute(relative)) {
@@ -73,17 +91,19 @@ module.exports = {
   /**
    * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
    * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (relative
-   * to the service directory, packaged into every zip), functions and resources (deploy/stack.ts).
+   * to the service directory, packaged into every zip), functions, stateMachines and resources
+   * (deploy/stack.ts). A fresh copy each time: serverless-step-functions rewrites definitions in place.
    */
   deployment: async (context) => {
     const built = await deployment(context);
-    return {
+    return structuredClone({
       primaryRegion: built.policy.regions.primary,
       region: built.region,
       role: built.role,
       policyFile: built.policyFile,
       functions: built.functions,
+      stateMachines: built.stateMachines,
       resources: built.resources,
-    };
+    });
   },
 };

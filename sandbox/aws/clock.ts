@@ -44,3 +44,17 @@ export class ManualClock implements SandboxClock {
 /** A clock starting at `start` (epoch ms or an ISO date string). */
 export const createClock = (start: number | string): ManualClock =>
   new ManualClock(typeof start === 'number' ? start : Date.parse(start));
+
+/**
+ * A clock that follows real time (`Date.now()`), for drills that measure how long real work takes. It cannot
+ * be set or advanced: `set` and `advance` throw, so a simulation written for a ManualClock fails loudly.
+ */
+export const systemClock = (): SandboxClock => ({
+  now: () => Date.now(),
+  set(ms: number): void {
+    throw new Error(`the system clock follows real time and cannot be set (asked for ${new Date(ms).toISOString()})`);
+  },
+  advance(ms: number): void {
+    throw new Error(`the system clock follows real time and cannot be advanced (asked for ${ms} ms)`);
+  },
+});

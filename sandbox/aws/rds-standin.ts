@@ -1,5 +1,9 @@
 // A stateful stand-in for the RDS calls backup-dr makes, installed on RDSClient with aws-sdk-client-mock so
 // real handlers run unchanged: every RDSClient, whatever its Region, talks to this one simulated account.
+// Snapshots (create, copy, delete, describe, tags), instances and automated-backup replication, and the
+// restore tests' temporary instances (RestoreDBInstanceFromDBSnapshot, RestoreDBInstanceToPointInTime,
+// DeleteDBInstance). Time comes from a SandboxClock (ManualClock for simulations, systemClock() for drills);
+// an optional RdsDataPlane (rds/data-plane.ts) backs snapshots and instances with real databases.
 //
 // Under aws-sdk-client-mock the client's `send` is replaced, so no middleware runs: no retries (a Throttling
 // fault reaches the caller on the first attempt, whatever `maxAttempts` says), no credentials, no endpoint
@@ -10,6 +14,7 @@ import {
   AddTagsToResourceCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
   DescribeAccountAttributesCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
@@ -18,6 +23,8 @@ import {
   ListTagsForResourceCommand,
   RDSClient,
   RemoveTagsFromResourceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
@@ -36,16 +43,18 @@ import {
 import {
   cloneTags,
   dbiResourceIdFor,
+  defaultEndpoint,
   instanceArn,
   percentProgress,
   snapshotArn,
   snapshotStatus,
-  stableToken,
   validIdentifier,
   type InstanceRecord,
   type InstanceStatus,
+  type RestoreOrigin,
   type SnapshotStatus,
 } from './rds/model.js';
+import { deleteDBInstance, restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './rds/restore-commands.js';
 import { copyDBSnapshot, createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './rds/snapshot-commands.js';
 import { RdsState, type HistoryEntry, type RdsStandInOptions } from './rds/state.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './rds/tag-commands.js';
@@ -53,7 +62,8 @@ import { replicationStatus } from './rds/views.js';
 
 export type { HistoryEntry, RdsStandInOptions } from './rds/state.js';
 export type { RdsFaults } from './rds/faults.js';
-export type { InstanceStatus } from './rds/model.js';
+export type { Endpoint, InstanceStatus, RestoreOrigin } from './rds/model.js';
+export type { RdsDataPlane, RestoredEndpoint, RestoreSource } from './rds/data-plane.js';
 
 export type RdsMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, RDSClient['config']>;
 
@@ -74,7 +84,12 @@ export interface InstanceSpec {
   readonly tags?: readonly Tag[];
   /** Default: the clock's now. */
   readonly createdAt?: number;
+  /** Where it listens. Default: `<id>.<token>.<region>.rds.amazonaws.com:5432`. */
   readonly endpoint?: { readonly address: string; readonly port: number };
+  /** Its initial database (DBName); snapshots and restores of it inherit it. Default: none. */
+  readonly dbName?: string;
+  /** DeleteDBInstance refuses while true (InvalidParameterCombination). Default false. */
+  readonly deletionProtection?: boolean;
 }
 
 export interface SeedSnapshotSpec {
@@ -120,7 +135,37 @@ export interface StandInReplication {
   readonly kmsKeyId: string | null;
 }
 
-type Handler<I> = (state: RdsState, region: string, input: I) => object;
+/** An instance as the stand-in holds it, for assertions (status evaluated at the clock's now). */
+export interface StandInInstance {
+  readonly id: string;
+  readonly arn: string;
+  readonly region: string;
+  /** As DescribeDBInstances shows it (`creating`, `available`, `backing-up`, `deleting`, `failed`, …). */
+  readonly status: string;
+  /** null while being restored, or when a data plane's restore failed. */
+  readonly endpoint: { readonly address: string; readonly port: number } | null;
+  readonly dbName?: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly allocatedStorage: number;
+  readonly instanceClass: string;
+  readonly kmsKeyId: string | null;
+  readonly backupRetentionPeriod: number;
+  readonly deletionProtection: boolean;
+  readonly multiAZ: boolean;
+  readonly publiclyAccessible: boolean;
+  readonly subnetGroup?: string;
+  readonly securityGroups: readonly string[];
+  readonly tags: readonly Tag[];
+  readonly createTime: number;
+  /** When a restore becomes (became) available; null while its data plane works. Absent for seeded instances. */
+  readonly availableAt?: number | null;
+  /** When a deleting instance disappears; null while its data plane works. */
+  readonly goneAt?: number | null;
+  readonly restoredFrom?: RestoreOrigin;
+}
+
+type Handler<I> = (state: RdsState, region: string, input: I) => object | Promise<object>;
 
 export class RdsStandIn {
   readonly #state: RdsState;
@@ -170,6 +215,9 @@ export class RdsStandIn {
     this.#route(mock, DescribeDBInstancesCommand, describeDBInstances);
     this.#route(mock, DescribeDBInstanceAutomatedBackupsCommand, describeDBInstanceAutomatedBackups);
     this.#route(mock, StartDBInstanceAutomatedBackupsReplicationCommand, startDBInstanceAutomatedBackupsReplication);
+    this.#route(mock, RestoreDBInstanceFromDBSnapshotCommand, restoreDBInstanceFromDBSnapshot);
+    this.#route(mock, RestoreDBInstanceToPointInTimeCommand, restoreDBInstanceToPointInTime);
+    this.#route(mock, DeleteDBInstanceCommand, deleteDBInstance);
     this.#route(mock, DescribeAccountAttributesCommand, (state, region) => describeAccountAttributes(state, region));
     this.#mock = mock;
     return mock;
@@ -182,6 +230,7 @@ export class RdsStandIn {
 
   addInstance(region: string, spec: InstanceSpec): void {
     const id = validIdentifier('DBInstanceIdentifier', spec.id);
+    this.#state.settle();
     const regionState = this.#state.region(region);
     if (regionState.instances.has(id)) throw new Error(`instance ${id} already exists in ${region}`);
     const retention = spec.backupRetentionPeriod ?? 7;
@@ -202,8 +251,14 @@ export class RdsStandIn {
       preferredBackupWindow: spec.preferredBackupWindow ?? '17:00-17:30',
       copyTagsToSnapshot: spec.copyTagsToSnapshot ?? false,
       createdAt: spec.createdAt ?? this.#state.now(),
-      endpoint: spec.endpoint ?? { address: `${id}.${stableToken(region, 12).toLowerCase()}.${region}.rds.amazonaws.com`, port: 5432 },
+      endpoint: spec.endpoint ? { address: spec.endpoint.address, port: spec.endpoint.port } : defaultEndpoint(region, id),
       masterUsername: 'postgres',
+      ...(spec.dbName === undefined ? {} : { dbName: spec.dbName }),
+      deletionProtection: spec.deletionProtection ?? false,
+      multiAZ: false,
+      publiclyAccessible: false,
+      autoMinorVersionUpgrade: true,
+      securityGroups: [],
       tags: cloneTags(spec.tags),
     };
     regionState.instances.set(id, record);
@@ -213,13 +268,43 @@ export class RdsStandIn {
     this.#instance(region, id).status = status;
   }
 
-  /** The instance disappears; its automated snapshots go with it, its replicated backups become `retained`. */
+  /**
+   * The instance disappears at once (no DeleteDBInstance, no data-plane hook); its automated snapshots go
+   * with it, its replicated backups become `retained`.
+   */
   removeInstance(region: string, id: string): void {
-    const instance = this.#instance(region, id);
-    this.#state.region(region).instances.delete(instance.id);
-    for (const replication of this.#state.replications) {
-      if (replication.sourceArn === instance.arn && replication.sourceGoneAt === null) replication.sourceGoneAt = this.#state.now();
-    }
+    this.#state.forgetInstance(this.#instance(region, id), this.#state.now());
+  }
+
+  /** The DB instances in `region` (including `deleting` ones not yet gone), by identifier. */
+  instances(region: string): readonly StandInInstance[] {
+    this.#state.settle();
+    return [...this.#state.region(region).instances.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((i) => ({
+        id: i.id,
+        arn: i.arn,
+        region: i.region,
+        status: this.#state.instanceStatus(i),
+        endpoint: i.endpoint === null ? null : { address: i.endpoint.address, port: i.endpoint.port },
+        ...(i.dbName === undefined ? {} : { dbName: i.dbName }),
+        engine: i.engine,
+        engineVersion: i.engineVersion,
+        allocatedStorage: i.allocatedStorage,
+        instanceClass: i.instanceClass,
+        kmsKeyId: i.kmsKeyArn,
+        backupRetentionPeriod: i.backupRetentionPeriod,
+        deletionProtection: i.deletionProtection,
+        multiAZ: i.multiAZ,
+        publiclyAccessible: i.publiclyAccessible,
+        ...(i.subnetGroup === undefined ? {} : { subnetGroup: i.subnetGroup }),
+        securityGroups: [...i.securityGroups],
+        tags: cloneTags(i.tags),
+        createTime: i.createdAt,
+        ...(i.availableAt === undefined ? {} : { availableAt: i.availableAt }),
+        ...(i.goneAt === undefined ? {} : { goneAt: i.goneAt }),
+        ...(i.restoredFrom === undefined ? {} : { restoredFrom: { ...i.restoredFrom } }),
+      }));
   }
 
   /** Make `aliasOrId` resolve to `keyArn` in `region` (`alias/aws/rds` always exists). */
@@ -265,6 +350,7 @@ export class RdsStandIn {
 
   /** Manual and (current) automated snapshots in `region`, oldest first. */
   snapshots(region: string): readonly StandInSnapshot[] {
+    this.#state.settle();
     const now = this.#state.now();
     return this.#state.snapshotsIn(region).map((s) => ({
       id: s.id,
@@ -288,6 +374,7 @@ export class RdsStandIn {
   }
 
   replications(): readonly StandInReplication[] {
+    this.#state.settle();
     const now = this.#state.now();
     return this.#state.replications.map((r) => ({
       destinationRegion: r.region,
@@ -300,6 +387,7 @@ export class RdsStandIn {
   }
 
   #instance(region: string, id: string): InstanceRecord {
+    this.#state.settle();
     const instance = this.#state.region(region).instances.get(id.toLowerCase());
     if (!instance) throw new Error(`no instance ${id} in ${region}`);
     return instance;
@@ -308,6 +396,7 @@ export class RdsStandIn {
   /**
    * Wire one command. aws-sdk-client-mock's `getClient` returns the client of the call being made only
    * while the fake runs synchronously (it reads the stub's latest `this`), so it is read before any await.
+   * Time-driven changes are settled before the handler runs; a handler may await the data plane.
    */
   #route<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
     mock: RdsMock,
@@ -317,10 +406,11 @@ export class RdsStandIn {
     const name = commandName(command.name);
     mock.on(command).callsFake((input: I, getClient: () => RDSClient) => {
       const client = getClient();
-      return client.config.region().then((region) => {
+      return client.config.region().then(async (region) => {
         const fault = this.#faults.take(name);
         if (fault) throw fault;
-        const output = handler(this.#state, region, input);
+        this.#state.settle();
+        const output = await handler(this.#state, region, input);
         return structuredClone({ ...output, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 } });
       });
     });

@@ -1,12 +1,24 @@
 // deploy/stack.ts without packaging: what the policy drives (functions per role, schedules, IAM,
-// KMS alias, subscriptions) for variants of backup-policy.yml that the repository's policy does not
-// exercise — e-mails, enforced automated-backup replication, a key ARN, another owner tag, no databases.
+// state machines, KMS alias, subscriptions) for variants of backup-policy.yml that the repository's
+// policy does not exercise — e-mails, enforced automated-backup replication, a key ARN, another owner
+// tag, no databases, several restore-tested databases, a restore test run from the secondary, live row
+// counts — and the deployment parameters (the validation VPC).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { SERVICE_DIR } from '../../deploy/bundles.js';
-import { buildDeployment, lambdaLogicalId, PackagingError, type Deployment, type FunctionName, type Statement } from '../../deploy/stack.js';
+import {
+  buildDeployment,
+  functionKeyOf,
+  lambdaLogicalId,
+  PackagingError,
+  reportsBucketName,
+  type Deployment,
+  type DeploymentInput,
+  type FunctionName,
+  type Statement,
+} from '../../deploy/stack.js';
 import { parsePolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 
@@ -18,8 +30,8 @@ function policyWith(change: (doc: Doc) => void = () => undefined): Policy {
   return parsePolicy(stringifyYaml(doc), 'test-policy.yml');
 }
 
-function deploy(policy: Policy, region = policy.regions.primary): Deployment {
-  return buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml' });
+function deploy(policy: Policy, region = policy.regions.primary, extra: Partial<DeploymentInput> = {}): Deployment {
+  return buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', ...extra });
 }
 
 function statements(d: Deployment, fn: FunctionName): readonly Statement[] {
@@ -29,6 +41,23 @@ function statements(d: Deployment, fn: FunctionName): readonly Statement[] {
 }
 
 const withAction = (list: readonly Statement[], action: string) => list.filter((s) => s.Action.includes(action));
+const subs = (s: Statement | undefined): string[] => (s?.Resource ?? []).map((r) => (typeof r === 'string' ? r : ((r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? JSON.stringify(r))));
+const RESTORE_STEPS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
+
+/** The Fn::GetAtt targets of a state machine definition. */
+function definitionTargets(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(definitionTargets);
+  if (node === null || typeof node !== 'object') return [];
+  const getAtt = (node as Record<string, unknown>)['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return [String(getAtt[0])];
+  return Object.values(node).flatMap(definitionTargets);
+}
+
+function roleStatementsOf(d: Deployment, logicalId: string): Statement[] {
+  const role = d.resources.Resources[logicalId] as { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } } | undefined;
+  if (role === undefined) throw new Error(`no ${logicalId}`);
+  return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+}
 
 describe('deploy/stack.ts', () => {
   it('names osls logical ids the way osls does', () => {
@@ -44,8 +73,15 @@ describe('deploy/stack.ts', () => {
 
   it('deploys the role-specific functions', () => {
     const policy = policyWith();
-    expect(Object.keys(deploy(policy).functions).sort()).toEqual(['check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot']);
-    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['prune-db-snapshots', 'verify-db-snapshots']);
+    expect(Object.keys(deploy(policy).functions).sort()).toEqual(
+      ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot', ...RESTORE_STEPS].sort(),
+    );
+    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['prune-db-snapshots', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
+  });
+
+  it('maps the ASL names of functions to their keys', () => {
+    expect(functionKeyOf('restoreTestPlan')).toBe('restore-test-plan');
+    expect(functionKeyOf('validateRestore')).toBe('validate-restore');
   });
 
   it('schedules one snapshot per database and lets the Scheduler role invoke every scheduled function', () => {
@@ -58,9 +94,14 @@ describe('deploy/stack.ts', () => {
       [['cron(0 2 * * ? *)'], { resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
       [['cron(30 1 * * ? *)'], { resources: ['billing-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
     ]);
-    const role = d.resources.Resources.SchedulerInvokeRole as { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } };
-    const invoke = role.Properties.Policies[0]!.PolicyDocument.Statement[0]!;
-    expect(invoke.Resource).toEqual(Object.keys(d.functions).map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
+    const [invoke, ...others] = roleStatementsOf(d, 'SchedulerInvokeRole');
+    expect(others).toEqual([]);
+    // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
+    const scheduled = ['take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest'];
+    expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
+    // The manifests are captured with each database's snapshot.
+    const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
+    expect(captures.map((s) => [s.rate, s.input])).toEqual(schedules.map((s) => [s.rate, s.input]));
     const create = withAction(statements(d, 'take-db-snapshot'), 'rds:CreateDBSnapshot')[0]!;
     expect(create.Resource.map((r) => (r as { 'Fn::Sub': string })['Fn::Sub'])).toEqual([
       'arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod',
@@ -145,5 +186,174 @@ describe('deploy/stack.ts', () => {
     for (const config of Object.values(d.functions)) {
       for (const s of config.iamRoleStatements) expect(s.Resource.length).toBeGreaterThan(0);
     }
+  });
+
+  it('emits no state machine schedule without restore-tested databases, and still builds the state machines', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.databases = [];
+    });
+    const primary = deploy(policy);
+    expect(primary.stateMachines['restore-test']!.events).toEqual([]);
+    expect(primary.resources.Resources.SchedulerStartExecutionRole).toBeUndefined();
+    expect(primary.functions['restore-test-restore']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual(['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt']);
+  });
+});
+
+describe('deploy/stack.ts: state machines', () => {
+  it('deploys the restore test in both regions and the PITR test in the secondary, each invoking the Lambdas of its own region', () => {
+    const policy = policyWith();
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(Object.keys(primary.stateMachines)).toEqual(['restore-test']);
+    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['pitr-test', 'restore-test']);
+    for (const d of [primary, secondary]) {
+      for (const machine of Object.values(d.stateMachines)) {
+        const targets = [...new Set(definitionTargets(machine.definition))].sort();
+        expect(targets).toEqual(RESTORE_STEPS.map(lambdaLogicalId).sort());
+        const [invoke] = roleStatementsOf(d, `${machine.id}Role`);
+        expect(invoke!.Action).toEqual(['lambda:InvokeFunction']);
+        expect((invoke!.Resource as readonly unknown[] as { 'Fn::GetAtt': string[] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(targets);
+        expect(machine.loggingConfig).toMatchObject({ level: 'ERROR', includeExecutionData: false });
+        expect(machine.tracingConfig).toEqual({ enabled: false });
+      }
+    }
+  });
+
+  it('schedules a restore test in the region its restoreTest.region names, one per database, with the resource as input', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.databases.push({
+        ...doc.resources.databases[0],
+        name: 'billing-db',
+        instanceId: 'billing-prod',
+        restoreTest: { ...doc.resources.databases[0].restoreTest, region: 'secondary', schedule: 'cron(0 6 ? * SAT *)', credentialsSecret: 'backup-dr/billing-master' },
+      });
+    });
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(primary.stateMachines['restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input, e.schedule.timezone])).toEqual([['cron(0 4 ? * SUN *)', { resource: 'app-db' }, 'Asia/Tokyo']]);
+    expect(secondary.stateMachines['restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input])).toEqual([['cron(0 6 ? * SAT *)', { resource: 'billing-db' }]]);
+    // Both databases have a PITR test (copied settings): two monthly schedules in the secondary.
+    expect(secondary.stateMachines['pitr-test']!.events.map((e) => e.schedule.input)).toEqual([{ resource: 'app-db' }, { resource: 'billing-db' }]);
+    const [start] = roleStatementsOf(secondary, 'SchedulerStartExecutionRole');
+    expect(start).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'RestoreTestStateMachine' }, { Ref: 'PitrTestStateMachine' }] });
+    // validate-restore may read both credentials secrets, in its own region.
+    expect(subs(withAction(statements(secondary, 'validate-restore'), 'secretsmanager:GetSecretValue')[0])).toEqual([
+      'arn:${AWS::Partition}:secretsmanager:ap-southeast-1:${AWS::AccountId}:secret:backup-dr/app-db-master-??????',
+      'arn:${AWS::Partition}:secretsmanager:ap-southeast-1:${AWS::AccountId}:secret:backup-dr/billing-master-??????',
+    ]);
+  });
+
+  it('grants PITR (restore to a point in time, read the replicated backups) only in the secondary and only when a database has a PITR test', () => {
+    const withPitr = policyWith();
+    const withoutPitr = policyWith((doc) => {
+      delete doc.resources.databases[0].pitrTest;
+    });
+    const pitrActions = (d: Deployment) =>
+      [...statements(d, 'restore-test-restore'), ...statements(d, 'restore-test-plan')].flatMap((s) => s.Action).filter((a) => /PointInTime|AutomatedBackups/.test(a));
+    expect(pitrActions(deploy(withPitr))).toEqual([]);
+    expect(pitrActions(deploy(withPitr, withPitr.regions.secondary)).sort()).toEqual(['rds:DescribeDBInstanceAutomatedBackups', 'rds:RestoreDBInstanceToPointInTime']);
+    expect(pitrActions(deploy(withoutPitr, withoutPitr.regions.secondary))).toEqual([]);
+    expect(deploy(withoutPitr, withoutPitr.regions.secondary).stateMachines['pitr-test']!.events).toEqual([]);
+  });
+
+  it('warns about (and does not schedule) a PITR test without restoreTest settings', () => {
+    const policy = policyWith((doc) => {
+      delete doc.resources.databases[0].restoreTest;
+    });
+    const d = deploy(policy, policy.regions.secondary);
+    expect(d.stateMachines['pitr-test']!.events).toEqual([]);
+    expect(d.warnings).toContainEqual(expect.stringContaining('resources.databases[0] (app-db) has pitrTest but no restoreTest'));
+  });
+
+  it('restores into the subnet groups the policy names ("default" when it names none)', () => {
+    const policy = policyWith((doc) => {
+      delete doc.resources.databases[0].restoreTest.subnetGroup;
+      doc.resources.databases[0].pitrTest.subnetGroup = 'dr-restore';
+    });
+    const restore = (d: Deployment) => withAction(statements(d, 'restore-test-restore'), 'rds:RestoreDBInstanceFromDBSnapshot')[0];
+    expect(subs(restore(deploy(policy))).filter((r) => r.includes(':subgrp:'))).toEqual(['arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:subgrp:default']);
+    expect(subs(restore(deploy(policy, policy.regions.secondary))).filter((r) => r.includes(':subgrp:'))).toEqual([
+      'arn:${AWS::Partition}:rds:ap-southeast-1:${AWS::AccountId}:subgrp:default',
+      'arn:${AWS::Partition}:rds:ap-southeast-1:${AWS::AccountId}:subgrp:dr-restore',
+    ]);
+  });
+
+  it('conditions the instance delete on the owner tag the policy names, on bdr-* instances only', () => {
+    const d = deploy(
+      policyWith((doc) => {
+        doc.tags.owner = 'acme:backup-owner';
+      }),
+    );
+    expect(withAction(statements(d, 'restore-test-teardown'), 'rds:DeleteDBInstance')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['rds:DeleteDBInstance'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:bdr-*' }],
+        Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } },
+      },
+    ]);
+    expect(withAction(statements(d, 'restore-test-restore'), 'rds:RestoreDBInstanceFromDBSnapshot')[0]!.Condition).toEqual({
+      StringEquals: { 'aws:RequestTag/acme:backup-owner': 'backup-dr' },
+    });
+  });
+
+  it('lets validate-restore describe the live source only when a database compares row counts with it', () => {
+    expect(withAction(statements(deploy(policyWith()), 'validate-restore'), 'rds:DescribeDBInstances')).toEqual([]);
+    const live = deploy(
+      policyWith((doc) => {
+        doc.resources.databases[0].validation.rowCounts.mode = 'live';
+      }),
+    );
+    expect(subs(withAction(statements(live, 'validate-restore'), 'rds:DescribeDBInstances')[0])).toEqual(['arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod']);
+  });
+
+  it('names a credentials secret given by ARN directly', () => {
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:app-db-master-AbCdEf';
+    const d = deploy(
+      policyWith((doc) => {
+        doc.resources.databases[0].restoreTest.credentialsSecret = arn;
+      }),
+    );
+    expect(withAction(statements(d, 'validate-restore'), 'secretsmanager:GetSecretValue')[0]!.Resource).toEqual([arn]);
+    expect(withAction(statements(d, 'capture-db-manifest'), 'secretsmanager:GetSecretValue')[0]!.Resource).toEqual([arn]);
+  });
+});
+
+describe('deploy/stack.ts: reports bucket and validation network', () => {
+  it("names the reports bucket per stage, account and region, and points MANIFEST_BUCKET at the primary's", () => {
+    expect(reportsBucketName('prod', 'ap-southeast-1')).toBe('backup-dr-reports-prod-${AWS::AccountId}-ap-southeast-1');
+    const policy = policyWith();
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect((secondary.resources.Resources.ReportsBucket as { Properties: { BucketName: unknown } }).Properties.BucketName).toEqual({
+      'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-southeast-1',
+    });
+    expect(secondary.functions['validate-restore']!.environment).toEqual({ MANIFEST_BUCKET: { 'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-northeast-1' } });
+  });
+
+  it('refuses a stage that cannot be part of a bucket name', () => {
+    const policy = policyWith();
+    expect(() => deploy(policy, policy.regions.primary, { stage: 'Prod' })).toThrow(/stage "Prod" cannot be part of an S3 bucket name/);
+    expect(() => deploy(policy, policy.regions.primary, { stage: 'a-very-long-stage-name-indeed' })).toThrow(/S3 allows 63/);
+  });
+
+  it('puts validate-restore and capture-db-manifest (only) in the validation VPC when given, and warns when not', () => {
+    const policy = policyWith();
+    const network = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], securityGroupIds: ['sg-0123abcd'] };
+    const d = deploy(policy, policy.regions.primary, { validationNetwork: network });
+    expect(d.warnings).toEqual([]);
+    for (const [name, config] of Object.entries(d.functions)) {
+      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest'].includes(name) ? network : undefined);
+    }
+    const bare = deploy(policy);
+    expect(Object.values(bare.functions).every((config) => config.vpc === undefined)).toBe(true);
+    expect(bare.warnings).toEqual([expect.stringContaining('packaged WITHOUT a VPC')]);
+  });
+
+  it('refuses a half-given or malformed validation network', () => {
+    const policy = policyWith();
+    const attempt = (validationNetwork: DeploymentInput['validationNetwork']) => () => deploy(policy, policy.regions.primary, { validationNetwork });
+    expect(attempt({ subnetIds: ['subnet-0a1b2c3d'] })).toThrow(/give both validationSubnets and validationSecurityGroups/);
+    expect(attempt({ subnetIds: ['subnet-0a1b2c3d'], securityGroupIds: ['0123abcd'] })).toThrow(/"0123abcd" is not a security group id/);
+    expect(attempt({ subnetIds: ['vpc-0a1b2c3d'], securityGroupIds: ['sg-0123abcd'] })).toThrow(PackagingError);
   });
 });

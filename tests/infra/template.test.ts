@@ -1,7 +1,8 @@
 // Infrastructure: `osls package` offline, then assertions on the generated CloudFormation and on the
 // zips. Packaged once per region role in beforeAll: the secondary into a temporary directory first
-// (osls' `--package DIR` deletes `.serverless/`), then the primary into `.serverless/` (what
-// `npm run package` produces). An invalid policy and a region without a role must fail packaging.
+// (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
+// then the primary into `.serverless/` (what `npm run package` produces), with them. An invalid policy
+// and a region without a role must fail packaging.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,11 @@ let primary: Template;
 let secondary: Template;
 let invalidPolicyRun: PackageRun;
 let noRoleRun: PackageRun;
+let primaryRun: PackageRun;
+let secondaryRun: PackageRun;
+
+const VALIDATION_SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
+const VALIDATION_SECURITY_GROUPS = ['sg-0123456789abcdef0'];
 
 beforeAll(async () => {
   // Failures first: they stop at configuration time and must leave no package behind.
@@ -49,9 +55,11 @@ beforeAll(async () => {
     runPackage({ region: 'us-east-1', packageDir: join(scratch, 'no-role') }),
   ]);
 
-  const secondaryRun = await runPackage({ region: SECONDARY, packageDir: SECONDARY_DIR });
+  secondaryRun = await runPackage({ region: SECONDARY, packageDir: SECONDARY_DIR });
   if (secondaryRun.status !== 0) throw new Error(`packaging the secondary failed:\n${secondaryRun.output}`);
-  const primaryRun = await runPackage();
+  primaryRun = await runPackage({
+    params: [`validationSubnets=${VALIDATION_SUBNETS.join(',')}`, `validationSecurityGroups=${VALIDATION_SECURITY_GROUPS.join(',')}`],
+  });
   if (primaryRun.status !== 0) throw new Error(`packaging the primary failed:\n${primaryRun.output}`);
   primary = readTemplate(DEFAULT_PACKAGE_DIR);
   secondary = readTemplate(SECONDARY_DIR);
@@ -97,18 +105,38 @@ const statementsFor = (t: Template, fn: string, action: string) => roleStatement
 
 const subText = (v: unknown) => (v as { 'Fn::Sub'?: string })['Fn::Sub'] ?? v;
 const snapshotArn = (region: string, pattern: string) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:snapshot:${pattern}`;
+const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${resource}`;
+const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
-const EXPECTED_ACTIONS: Record<string, string[]> = {
-  'take-db-snapshot': ['rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances', ...ALERT_ACTIONS],
-  'copy-db-snapshots': [
-    'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*',
-    'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS,
-  ],
-  'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', ...ALERT_ACTIONS],
-  'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS],
-  'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', ...ALERT_ACTIONS],
-};
+/** The actions each function's code calls (and IAM needs), per region role. */
+function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
+  const pitr = role === 'secondary';
+  const byFunction: Record<string, string[]> = {
+    'take-db-snapshot': ['rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances'],
+    'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
+    'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
+    'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
+    'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
+    'capture-db-manifest': ['kms:GenerateDataKey', 'rds:DescribeDBInstances', 's3:PutObject', 'secretsmanager:GetSecretValue'],
+    'restore-test-plan': ['rds:DescribeDBSnapshots', ...(pitr ? ['rds:DescribeDBInstanceAutomatedBackups'] : [])],
+    'restore-test-restore': [
+      'kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot',
+      ...(pitr ? ['rds:RestoreDBInstanceToPointInTime'] : []),
+    ],
+    'restore-test-status': ['rds:DescribeDBInstances'],
+    'validate-restore': ['s3:GetObject', 'secretsmanager:GetSecretValue'],
+    'restore-test-teardown': ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
+    'restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
+    'restore-test-notify': [],
+  };
+  const own = byFunction[fn];
+  if (own === undefined) throw new Error(`no expected actions for ${fn}`);
+  return [...new Set([...own, ...ALERT_ACTIONS])].sort();
+}
+
+/** The steps of both test state machines (state-machines/*.asl.json). */
+const STEP_FUNCTIONS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
 
 // ---- failures ------------------------------------------------------------------------------------------
 
@@ -129,29 +157,49 @@ describe('packaging refuses', () => {
 // ---- functions per role ---------------------------------------------------------------------------------
 
 describe.each([
-  ['primary', () => primary, ['check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot']],
-  ['secondary', () => secondary, ['prune-db-snapshots', 'verify-db-snapshots']],
-] as const)('the %s deployment', (role, template, expected) => {
+  [
+    'primary',
+    () => primary,
+    [
+      'capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-db-snapshot', 'validate-restore',
+    ],
+    ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot'],
+  ],
+  [
+    'secondary',
+    () => secondary,
+    [
+      'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
+      'restore-test-teardown', 'validate-restore', 'verify-db-snapshots',
+    ],
+    ['prune-db-snapshots', 'verify-db-snapshots'],
+  ],
+] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
     expect([...lambdas(template()).keys()].sort()).toEqual([...expected]);
   });
 
-  it('runs them on nodejs22.x arm64 with the role, topic, policy file and service name in the environment', () => {
-    for (const { resource } of lambdas(template()).values()) {
+  it('runs them on nodejs22.x arm64 with the role, topic, policy file, service name and reports bucket in the environment', () => {
+    for (const [fn, { resource }] of lambdas(template())) {
       expect(props(resource).Runtime).toBe('nodejs22.x');
       expect(props(resource).Architectures).toEqual(['arm64']);
-      expect(props(resource).Environment.Variables).toEqual({
+      expect(props(resource).Environment.Variables, fn).toEqual({
         REGION_ROLE: role,
         ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
         POLICY_FILE: 'backup-policy.yml',
         POWERTOOLS_SERVICE_NAME: 'backup-dr',
+        REPORTS_BUCKET: { Ref: 'ReportsBucket' },
+        // The functions that read or write manifests also get the primary's bucket, by its deterministic name.
+        ...(['validate-restore', 'capture-db-manifest'].includes(fn) ? { MANIFEST_BUCKET: { 'Fn::Sub': bucketName(PRIMARY) } } : {}),
       });
     }
   });
 
-  it('retries a failed asynchronous (scheduled or event) invocation once', () => {
+  it('retries a failed asynchronous (scheduled or event) invocation once, and leaves the steps of state machines to their retries', () => {
     const configs = ofType(template(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
-    expect(configs).toHaveLength(expected.length);
+    const ids = lambdas(template());
+    expect(configs.map((c) => JSON.stringify(c.FunctionName)).sort()).toEqual(asynchronous.map((fn) => JSON.stringify({ Ref: ids.get(fn)!.logicalId })).sort());
     for (const config of configs) expect(config.MaximumRetryAttempts).toBe(1);
   });
 
@@ -159,8 +207,11 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => id !== 'SchedulerInvokeRole');
+    const stateMachineRoles = role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'];
+    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles];
+    const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
     expect(functionRoles.map(([id]) => id).sort()).toEqual([...roleIds].sort());
+    expect(ofType(template(), 'AWS::IAM::Role').length).toBe(roleIds.length + otherRoles.length);
     for (const [, role] of functionRoles) {
       const trusted = (props(role).AssumeRolePolicyDocument.Statement as { Principal: { Service: string[] } }[]).flatMap((s) => s.Principal.Service);
       expect(trusted).toEqual(['lambda.amazonaws.com']);
@@ -168,7 +219,7 @@ describe.each([
   });
 
   it('grants each function exactly the actions its code calls', () => {
-    for (const fn of expected) expect(actionSet(template(), fn), fn).toEqual([...EXPECTED_ACTIONS[fn]!].sort());
+    for (const fn of expected) expect(actionSet(template(), fn), fn).toEqual(expectedActions(role, fn));
   });
 
   it('grants no "*" actions and no NotAction, and only "*" resources where IAM has no resource type', () => {
@@ -201,19 +252,26 @@ describe.each([
     }
   });
 
-  it('lets only prune delete snapshots: ours, in its own region, carrying our owner tag', () => {
+  it('lets only prune delete snapshots and only teardown delete instances: ours, in its own region, carrying our owner tag', () => {
     const region = role === 'primary' ? PRIMARY : SECONDARY;
     for (const fn of expected) {
       for (const s of roleStatements(template(), fn)) {
         const deletes = actions(s).filter((a) => /^(\*|rds:\*|rds:Delete.*)$/i.test(a));
         if (deletes.length === 0 || s.Effect !== 'Allow') continue;
-        expect(fn).toBe('prune-db-snapshots');
-        expect(deletes).toEqual(['rds:DeleteDBSnapshot']);
+        expect(['prune-db-snapshots', 'restore-test-teardown'], `${fn} deletes`).toContain(fn);
         expect(s.Condition).toEqual({ StringEquals: OWNER_CONDITION });
-        expect(resources(s).map(subText)).toEqual([snapshotArn(region, 'backup-dr-*')]);
+        if (fn === 'prune-db-snapshots') {
+          expect(deletes).toEqual(['rds:DeleteDBSnapshot']);
+          expect(resources(s).map(subText)).toEqual([snapshotArn(region, 'backup-dr-*')]);
+        } else {
+          // Only the temporary instances of restore and PITR tests (bdr-*), never DeleteDBInstanceAutomatedBackup.
+          expect(deletes).toEqual(['rds:DeleteDBInstance']);
+          expect(resources(s).map(subText)).toEqual([rdsArn(region, 'db:bdr-*')]);
+        }
       }
     }
     expect(statementsFor(template(), 'prune-db-snapshots', 'rds:DeleteDBSnapshot')).toHaveLength(1);
+    expect(statementsFor(template(), 'restore-test-teardown', 'rds:DeleteDBInstance')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
@@ -249,15 +307,24 @@ describe.each([
 
   it('gives the schedules a role of their own that may invoke exactly the scheduled functions', () => {
     const t = template();
-    const schedules = ofType(t, 'AWS::Scheduler::Schedule').map(([, r]) => props(r));
-    expect(schedules.length).toBeGreaterThan(0);
-    for (const s of schedules) {
+    const all = ofType(t, 'AWS::Scheduler::Schedule').map(([, r]) => props(r));
+    for (const s of all) {
       expect(s.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
-      expect(s.Target.RoleArn).toEqual(getAtt('SchedulerInvokeRole'));
       expect(s.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
     }
+    // Schedules of functions (GetAtt …LambdaFunction) and of state machines (Ref …StateMachine).
+    const schedules = all.filter((s) => s.Target.Arn['Fn::GetAtt'] !== undefined);
+    expect(schedules.length).toBeGreaterThan(0);
+    for (const s of schedules) expect(s.Target.RoleArn).toEqual(getAtt('SchedulerInvokeRole'));
+    for (const s of all.filter((x) => x.Target.Arn['Fn::GetAtt'] === undefined)) {
+      expect(s.Target.Arn.Ref).toMatch(/StateMachine$/);
+      expect(s.Target.RoleArn).toEqual(getAtt('SchedulerStartExecutionRole'));
+    }
     const targets = [...new Set(schedules.map((s) => JSON.stringify(s.Target.Arn)))].map((j) => JSON.parse(j) as unknown);
-    expect(targets).toHaveLength(expected.length); // every function runs on a schedule
+    // Every asynchronous function runs on a schedule; the steps of state machines on none.
+    const ids = lambdas(t);
+    expect(targets).toEqual(expect.arrayContaining(asynchronous.map((fn) => getAtt(ids.get(fn)!.logicalId))));
+    expect(targets).toHaveLength(asynchronous.length);
 
     const role = props(t.Resources.SchedulerInvokeRole);
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -314,6 +381,13 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     const rules = rdsRulesOf(secondary, 'verify-db-snapshots');
     expect(rules).toHaveLength(1);
     expect(rules[0]!.EventPattern).toMatchObject({ source: ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0060'] } });
+  });
+
+  it('capture-db-manifest: with each restore-tested database\'s snapshot, for that database only', () => {
+    const schedules = schedulesOf(primary, 'capture-db-manifest');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]).toMatchObject({ ScheduleExpression: 'cron(0 2 * * ? *)', ScheduleExpressionTimezone: 'Asia/Tokyo' });
+    expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' });
   });
 
   it('prune-db-snapshots (both regions) and check-db-posture: their daily schedules', () => {
@@ -375,6 +449,315 @@ describe('IAM scoped to what each function touches', () => {
     // The secondary's prune reads only its own region.
     const secondaryPrune = statementsFor(secondary, 'prune-db-snapshots', 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
     expect(secondaryPrune.every((arn) => String(arn).includes(`:rds:${SECONDARY}:`))).toBe(true);
+  });
+});
+
+// ---- restore tests: IAM ------------------------------------------------------------------------------
+
+describe('IAM of the restore and PITR test steps', () => {
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: restore-test-restore restores only into bdr-* instances tagged as ours, from our snapshots, in its own region', (role, template, region) => {
+    const [restore, ...others] = statementsFor(template(), 'restore-test-restore', 'rds:RestoreDBInstanceFromDBSnapshot');
+    expect(others).toEqual([]);
+    expect(restore!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
+    expect(resources(restore!).map(subText)).toEqual([
+      rdsArn(region, 'db:bdr-*'),
+      snapshotArn(region, 'backup-dr-*'),
+      ...(role === 'secondary' ? [rdsArn(region, 'auto-backup:*')] : []),
+      rdsArn(region, 'subgrp:app-db-restore-test'),
+      rdsArn(region, 'og:*'),
+      rdsArn(region, 'pg:*'),
+    ]);
+    // PITR (from the replicated automated backups) only where the pitr-test runs.
+    expect(actions(restore!).includes('rds:RestoreDBInstanceToPointInTime')).toBe(role === 'secondary');
+    const [tag] = statementsFor(template(), 'restore-test-restore', 'rds:AddTagsToResource');
+    expect(tag!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
+    expect(resources(tag!).map(subText)).toEqual([rdsArn(region, 'db:bdr-*')]);
+    // The snapshot's key, through RDS in this region only; grants only for AWS resources.
+    const kms = nonLogStatements(template(), 'restore-test-restore').filter((s) => actions(s).some((a) => ['kms:CreateGrant', 'kms:DescribeKey'].includes(a)));
+    expect(kms).toHaveLength(2);
+    for (const s of kms) {
+      expect(s.Condition?.StringEquals).toEqual({ 'kms:ViaService': `rds.${region}.amazonaws.com` });
+      expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*`]);
+    }
+    for (const fn of ['restore-test-status', 'restore-test-teardown'] as const) {
+      const described = statementsFor(template(), fn, 'rds:DescribeDBInstances').flatMap((s) => resources(s).map(subText));
+      expect(described, fn).toEqual([rdsArn(region, 'db:bdr-*')]);
+    }
+  });
+
+  it('restore-test-plan reads the replicated automated backups only in the secondary (PITR)', () => {
+    expect(statementsFor(primary, 'restore-test-plan', 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([]);
+    const [backups] = statementsFor(secondary, 'restore-test-plan', 'rds:DescribeDBInstanceAutomatedBackups');
+    expect(resources(backups!).map(subText)).toEqual([rdsArn(SECONDARY, 'auto-backup:*'), rdsArn(SECONDARY, 'db:*')]);
+    for (const t of [primary, secondary]) {
+      const described = statementsFor(t, 'restore-test-plan', 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
+      expect(described).toEqual(expect.arrayContaining([snapshotArn(PRIMARY, '*'), snapshotArn(SECONDARY, '*')]));
+    }
+  });
+
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: validate-restore may read only the configured secret and the manifests of the primary bucket', (_role, template, region) => {
+    const secrets = nonLogStatements(template(), 'validate-restore').filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:backup-dr/app-db-master-??????` }],
+      },
+    ]);
+    const s3 = nonLogStatements(template(), 'validate-restore').filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName(PRIMARY)}/manifests/*` }] }]);
+    // No RDS access: the policy's app-db compares with captured counts, not the live source.
+    expect(actionSet(template(), 'validate-restore').filter((a) => a.startsWith('rds:'))).toEqual([]);
+  });
+
+  it("the secondary's validate-restore may decrypt the primary bucket's objects only through S3 there", () => {
+    const decrypt = statementsFor(secondary, 'validate-restore', 'kms:Decrypt').filter((s) => s.Condition !== undefined);
+    expect(decrypt).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:key/*` }],
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr'] }, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } },
+      },
+    ]);
+  });
+
+  it('restore-test-record writes only evidence/, capture-db-manifest only manifests/, both in the own reports bucket', () => {
+    for (const [t, fn, prefix] of [[primary, 'restore-test-record', 'evidence/'], [secondary, 'restore-test-record', 'evidence/'], [primary, 'capture-db-manifest', 'manifests/']] as const) {
+      expect(statementsFor(t, fn, 's3:PutObject'), fn).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ReportsBucket}/${prefix}*` }] }]);
+      const viaS3 = statementsFor(t, fn, 'kms:GenerateDataKey');
+      expect(viaS3, fn).toHaveLength(1);
+      expect(resources(viaS3[0]!)).toEqual([getAtt('ServiceKey')]);
+    }
+  });
+
+  it('capture-db-manifest describes only the source instance and reads only its credentials', () => {
+    expect(statementsFor(primary, 'capture-db-manifest', 'rds:DescribeDBInstances').flatMap((s) => resources(s).map(subText))).toEqual([rdsArn(PRIMARY, 'db:app-db-prod')]);
+    expect(statementsFor(primary, 'capture-db-manifest', 'secretsmanager:GetSecretValue').flatMap((s) => resources(s).map(subText))).toEqual([
+      `arn:\${AWS::Partition}:secretsmanager:${PRIMARY}:\${AWS::AccountId}:secret:backup-dr/app-db-master-??????`,
+    ]);
+  });
+});
+
+// ---- the validation network ---------------------------------------------------------------------------------
+
+describe('validate-restore and capture-db-manifest in the VPC', () => {
+  it('primary (packaged with the validation parameters): both run in the given subnets and security groups with the VPC access policy', () => {
+    const ids = lambdas(primary);
+    for (const [fn, { resource }] of ids) {
+      const inVpc = ['validate-restore', 'capture-db-manifest'].includes(fn);
+      expect(props(resource).VpcConfig, fn).toEqual(inVpc ? { SubnetIds: VALIDATION_SUBNETS, SecurityGroupIds: VALIDATION_SECURITY_GROUPS } : undefined);
+      const roleId = (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      const managed = JSON.stringify(props(primary.Resources[roleId]).ManagedPolicyArns ?? []);
+      expect(managed.includes('AWSLambdaVPCAccessExecutionRole'), fn).toBe(inVpc);
+    }
+    expect(props(ids.get('validate-restore')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
+    expect(primaryRun.output).not.toContain('WITHOUT a VPC');
+  });
+
+  it('secondary (packaged without them): no VPC configuration, and packaging says so', () => {
+    for (const [fn, { resource }] of lambdas(secondary)) expect(props(resource).VpcConfig, fn).toBeUndefined();
+    expect(secondaryRun.output).toContain('validate-restore and capture-db-manifest are packaged WITHOUT a VPC');
+    expect(secondaryRun.output).toContain('--param="validationSubnets=');
+  });
+});
+
+// ---- state machines --------------------------------------------------------------------------------------
+
+const ASL = {
+  'restore-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'restore-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
+  'pitr-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'pitr-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
+};
+const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine' } as const;
+const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function stateMachineSchedules(t: Template, id: string) {
+  return ofType(t, 'AWS::Scheduler::Schedule')
+    .map(([, r]) => props(r))
+    .filter((s) => s.Target.Arn.Ref === id);
+}
+
+describe('state machines', () => {
+  it('the primary has the restore test; the secondary the PITR test and the restore test (for restores from its copies while the primary is down)', () => {
+    const names = (t: Template) => ofType(t, 'AWS::StepFunctions::StateMachine').map(([id, r]) => [id, props(r).StateMachineName as string]).sort();
+    expect(names(primary)).toEqual([['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`]]);
+    expect(names(secondary)).toEqual([
+      ['PitrTestStateMachine', `backup-dr-${STAGE}-pitr-test`],
+      ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
+    ]);
+  });
+
+  describe.each([
+    ['primary', () => primary, 'restore-test'],
+    ['secondary', () => secondary, 'restore-test'],
+    ['secondary', () => secondary, 'pitr-test'],
+  ] as const)('%s %s', (_role, template, name) => {
+    const id = MACHINE_ID[name];
+    const machine = () => props(template().Resources[id]);
+
+    it("has a DefinitionString whose every Task invokes this region's Lambda the ASL names", () => {
+      const [text, params] = machine().DefinitionString['Fn::Sub'] as [string, Record<string, unknown>];
+      const packaged = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string }> };
+      const ids = lambdas(template());
+      const tasks = Object.entries(ASL[name].States).filter(([, state]) => state.Resource !== undefined);
+      expect(tasks.length).toBeGreaterThanOrEqual(7);
+      for (const [stateName, state] of tasks) {
+        const [aslName] = (state.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+        const placeholder = /^\$\{(\w+)\}$/.exec(String(packaged.States[stateName]?.Resource));
+        expect(placeholder, stateName).not.toBeNull();
+        const lambda = ids.get(kebab(aslName));
+        expect(lambda, `${stateName}: ${aslName}`).toBeDefined();
+        expect(params[placeholder![1]!], stateName).toEqual(getAtt(lambda!.logicalId));
+      }
+      // The rest of the definition is the ASL file's.
+      expect(Object.keys(packaged.States).sort()).toEqual(Object.keys(ASL[name].States).sort());
+    });
+
+    it('runs with a role of its own that may invoke exactly its Lambdas (and deliver its logs)', () => {
+      expect(machine().RoleArn).toEqual(getAtt(`${id}Role`));
+      const role = props(template().Resources[`${id}Role`]);
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      ]);
+      const statements = (role.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      const invoke = statements.filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
+      expect(invoke).toHaveLength(1);
+      expect(actions(invoke[0]!)).toEqual(['lambda:InvokeFunction']);
+      const ids = lambdas(template());
+      expect(resources(invoke[0]!).map((r) => JSON.stringify(r)).sort()).toEqual(STEP_FUNCTIONS.map((fn) => JSON.stringify(getAtt(ids.get(fn)!.logicalId))).sort());
+      for (const s of statements.filter((x) => x !== invoke[0])) expect(actions(s).every((a) => a.startsWith('logs:') && /Deliver|ResourcePolic|DescribeLogGroups/.test(a))).toBe(true);
+    });
+
+    it('logs errors without execution data to its own log group, with tracing off', () => {
+      expect(machine().LoggingConfiguration).toEqual({
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(`${id}LogGroup`) } }],
+      });
+      expect(props(template().Resources[`${id}LogGroup`])).toEqual({ LogGroupName: `/aws/vendedlogs/states/backup-dr-${STAGE}-${name}`, RetentionInDays: 90 });
+      expect(machine().TracingConfiguration).toEqual({ Enabled: false });
+    });
+  });
+
+  it('schedules the restore test of each database where its restoreTest.region says (the primary), weekly in Asia/Tokyo', () => {
+    const db = policy.resources.databases[0]!;
+    const schedules = stateMachineSchedules(primary, 'RestoreTestStateMachine');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]).toMatchObject({ ScheduleExpression: db.restoreTest!.schedule, ScheduleExpressionTimezone: 'Asia/Tokyo', FlexibleTimeWindow: { Mode: 'OFF' } });
+    expect(schedules[0]!.ScheduleExpression).toBe('cron(0 4 ? * SUN *)');
+    expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resource: 'app-db' });
+    expect(schedules[0]!.Target.RoleArn).toEqual(getAtt('SchedulerStartExecutionRole'));
+    expect(stateMachineSchedules(secondary, 'RestoreTestStateMachine')).toEqual([]);
+  });
+
+  it('schedules the PITR test monthly in the secondary, in Asia/Tokyo', () => {
+    const schedules = stateMachineSchedules(secondary, 'PitrTestStateMachine');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]).toMatchObject({ ScheduleExpression: 'cron(0 5 1 * ? *)', ScheduleExpressionTimezone: 'Asia/Tokyo' });
+    expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resource: 'app-db' });
+    expect(schedules[0]!.Target.RoleArn).toEqual(getAtt('SchedulerStartExecutionRole'));
+  });
+
+  it.each([
+    ['primary', () => primary, ['RestoreTestStateMachine']],
+    ['secondary', () => secondary, ['PitrTestStateMachine']],
+  ] as const)("%s: the state machines' schedules assume a role that may start exactly the scheduled state machines", (_role, template, scheduled) => {
+    const role = props(template().Resources.SchedulerStartExecutionRole);
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+    const statements = (role.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: scheduled.map((id) => ({ Ref: id })) }]);
+    // The plugin's own schedule roles (no account condition) are not generated.
+    expect(Object.keys(template().Resources).filter((id) => id.endsWith('ScheduleToStepFunctionsRole'))).toEqual([]);
+  });
+
+  it.each([
+    ['primary', () => primary, ['RestoreTestStateMachine']],
+    ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine']],
+  ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
+    const rules = ofType(template(), 'AWS::Events::Rule')
+      .map(([, r]) => props(r))
+      .filter((rule) => rule.EventPattern?.source?.includes('aws.states'));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: machines.map((id) => ({ Ref: id })) },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    const target = rule.Targets[0];
+    expect(target.Arn).toEqual({ Ref: 'AlertsTopic' });
+    expect(target.InputTransformer.InputPathsMap).toMatchObject({ status: '$.detail.status', execution: '$.detail.name', stateMachine: '$.detail.stateMachineArn' });
+    const message = JSON.parse(String(target.InputTransformer.InputTemplate)) as string; // a JSON string: SNS gets plain text
+    for (const placeholder of ['<status>', '<execution>', '<stateMachine>', '<region>', '<time>']) expect(message).toContain(placeholder);
+    // The topic lets EventBridge of this account publish, and the key lets it encrypt.
+    expect(props(template().Resources.AlertsTopicPolicy).PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: expect.arrayContaining(['events.amazonaws.com']) }, Action: 'sns:Publish' }),
+    );
+  });
+});
+
+// ---- the reports bucket ------------------------------------------------------------------------------------
+
+describe.each([
+  ['primary', () => primary, PRIMARY],
+  ['secondary', () => secondary, SECONDARY],
+] as const)('the %s reports bucket', (_role, template, region) => {
+  const bucket = () => template().Resources.ReportsBucket!;
+
+  it('is named deterministically, versioned, SSE-KMS with the service key (bucket key), private, owner-enforced and retained', () => {
+    expect(bucket().Type).toBe('AWS::S3::Bucket');
+    expect(bucket().DeletionPolicy).toBe('Retain');
+    expect(props(bucket())).toMatchObject({
+      BucketName: { 'Fn::Sub': bucketName(region) },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt('ServiceKey') }, BucketKeyEnabled: true }],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
+  });
+
+  it('keeps evidence 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
+    const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
+    const evidence = rules.find((r) => r.Prefix === 'evidence/');
+    expect(evidence).toMatchObject({
+      Status: 'Enabled',
+      Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
+      ExpirationInDays: 1825,
+      NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
+      NoncurrentVersionExpiration: { NoncurrentDays: 1825 },
+    });
+    const manifests = rules.find((r) => r.Prefix === 'manifests/');
+    expect(manifests).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400 });
+    expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
+    expect(rules).toHaveLength(2);
+  });
+
+  it('refuses any request without TLS', () => {
+    const policyResource = template().Resources.ReportsBucketPolicy!;
+    expect(props(policyResource).Bucket).toEqual({ Ref: 'ReportsBucket' });
+    expect(props(policyResource).PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'DenyWithoutTls',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [getAtt('ReportsBucket'), { 'Fn::Sub': '${ReportsBucket.Arn}/*' }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
   });
 });
 

@@ -10,10 +10,10 @@ import {
   DescribeDBSnapshotsCommand,
   KMSKeyNotAccessibleFault,
   ListTagsForResourceCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
   RDSServiceException,
   RemoveTagsFromResourceCommand,
-  RestoreDBInstanceFromDBSnapshotCommand,
   SnapshotQuotaExceededFault,
   StartDBInstanceAutomatedBackupsReplicationCommand,
   type DBSnapshot,
@@ -479,8 +479,8 @@ describe('faults and wiring', () => {
 
   it('fails loudly on a command it does not model', async () => {
     await expect(
-      tokyo.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'x', DBSnapshotIdentifier: 'y' })),
-    ).rejects.toMatchObject({ name: 'UnmodelledCommand', message: expect.stringContaining('RestoreDBInstanceFromDBSnapshotCommand') });
+      tokyo.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'app-db', DeletionProtection: true })),
+    ).rejects.toMatchObject({ name: 'UnmodelledCommand', message: expect.stringContaining('ModifyDBInstanceCommand') });
   });
 
   it('hands out copies of its state, never references a caller could mutate', async () => {

@@ -15,15 +15,34 @@ export type InstanceStatus =
   | 'backing-up'
   | 'storage-optimization'
   | 'rebooting'
+  | 'creating'
+  | 'deleting'
   | 'failed'
   | (string & {});
+
+/** What a restored instance was restored from (kept for assertions and handed to the data plane). */
+export type RestoreOrigin =
+  | { readonly kind: 'snapshot'; readonly snapshotId: string; readonly snapshotArn: string }
+  | {
+      readonly kind: 'pitr';
+      readonly sourceInstanceId: string;
+      readonly sourceRegion: string;
+      readonly restoreTime: number;
+      /** The automated backups restored from (a replicated backup's ARN in the restore's Region, or the instance's own). */
+      readonly automatedBackupsArn: string;
+    };
 
 export interface InstanceRecord {
   readonly region: string;
   readonly id: string;
   readonly arn: string;
   readonly dbiResourceId: string;
+  /** As set; `creating` turns `available` at `availableAt` (see RdsState.instanceStatus / settle). */
   status: InstanceStatus;
+  /** A restore in progress becomes `available` at this time; null while the data plane is still restoring it. */
+  availableAt?: number | null;
+  /** Set by DeleteDBInstance: the instance disappears at this time; null while the data plane is still deleting it. */
+  goneAt?: number | null;
   readonly engine: string;
   readonly engineVersion: string;
   readonly allocatedStorage: number;
@@ -35,9 +54,24 @@ export interface InstanceRecord {
   readonly preferredBackupWindow: string;
   readonly copyTagsToSnapshot: boolean;
   readonly createdAt: number;
-  readonly endpoint: { readonly address: string; readonly port: number };
+  /** null until a restore's data plane has reported where the instance listens (and after it failed to). */
+  endpoint: Endpoint | null;
   readonly masterUsername: string;
+  /** The instance's initial database (DBName); restores inherit it unless the data plane names another. */
+  dbName?: string;
+  readonly deletionProtection: boolean;
+  readonly multiAZ: boolean;
+  readonly publiclyAccessible: boolean;
+  readonly autoMinorVersionUpgrade: boolean;
+  readonly subnetGroup?: string;
+  readonly securityGroups: readonly string[];
+  readonly restoredFrom?: RestoreOrigin;
   tags: Tag[];
+}
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
 }
 
 export interface CopyOrigin {
@@ -66,11 +100,18 @@ export interface SnapshotRecord {
   readonly originalCreateTime: number;
   /** When the work starts: later than `createdAt` for a copy queued behind another copy of the same database. */
   readonly startedAt: number;
-  /** When the work would finish with no faults. */
-  readonly normalReadyAt: number;
+  /** When the work would finish with no faults (moved to the data plane's finish when it times the work). */
+  normalReadyAt: number;
   /** When the snapshot becomes available (a stuck copy's is pushed out). */
   readyAt: number;
   failed: boolean;
+  /** True while a data-plane hook is still working on it: `creating` whatever the clock says. */
+  pending?: boolean;
+  /** The source instance's settings a restore inherits (unknown for snapshots seeded without an instance). */
+  readonly instanceClass?: string;
+  readonly backupRetentionPeriod?: number;
+  readonly preferredBackupWindow?: string;
+  readonly dbName?: string;
   readonly copy?: CopyOrigin;
   tags: Tag[];
 }
@@ -111,6 +152,10 @@ export const stableToken = (seed: string, length: number, alphabet = 'ABCDEFGHIJ
 export const instanceArn = (region: string, account: string, id: string) => `arn:aws:rds:${region}:${account}:db:${id}`;
 export const snapshotArn = (region: string, account: string, id: string) => `arn:aws:rds:${region}:${account}:snapshot:${id}`;
 export const dbiResourceIdFor = (region: string, id: string) => `db-${stableToken(`${region}/${id}`, 26)}`;
+export const defaultEndpoint = (region: string, id: string, port = 5432): Endpoint => ({
+  address: `${id}.${stableToken(region, 12).toLowerCase()}.${region}.rds.amazonaws.com`,
+  port,
+});
 export const autoBackupArn = (region: string, account: string, dbiResourceId: string) =>
   `arn:aws:rds:${region}:${account}:auto-backup:ab-${stableToken(`${region}/${dbiResourceId}`, 26).toLowerCase()}`;
 
@@ -144,8 +189,15 @@ export const validIdentifier = (parameter: string, value: string): string => {
   return value.toLowerCase();
 };
 
+/** A DB instance identifier: the general grammar, and at most 63 characters. */
+export const instanceIdentifier = (parameter: string, value: string): string => {
+  const id = validIdentifier(parameter, value);
+  if (id.length > 63) throw invalidParameter(`The parameter ${parameter} is not a valid identifier: it must contain from 1 to 63 letters, numbers, or hyphens.`);
+  return id;
+};
+
 export const snapshotStatus = (snapshot: SnapshotRecord, now: number): SnapshotStatus =>
-  snapshot.failed ? 'failed' : now >= snapshot.readyAt ? 'available' : 'creating';
+  snapshot.failed ? 'failed' : !snapshot.pending && now >= snapshot.readyAt ? 'available' : 'creating';
 
 /** PercentProgress: 0 while queued, rising with the clock, held at 99 while stuck, 100 when available. */
 export const percentProgress = (snapshot: SnapshotRecord, now: number): number => {

@@ -6,36 +6,97 @@ import type {
   CopyDBSnapshotResult,
   CreateDBSnapshotCommandInput,
   CreateDBSnapshotResult,
+  DBSnapshot,
   DBSnapshotMessage,
   DeleteDBSnapshotCommandInput,
   DeleteDBSnapshotResult,
   DescribeDBSnapshotsCommandInput,
   Filter,
+  Tag,
 } from '@aws-sdk/client-rds';
+import { failureMessage } from './data-plane.js';
 import { instanceNotFound, invalidParameter, missingParameter, rdsError, snapshotNotFound } from './errors.js';
-import { mergeTags, parseRdsArn, snapshotArn, snapshotStatus, validateTags, validIdentifier, type SnapshotRecord } from './model.js';
+import {
+  cloneTags,
+  mergeTags,
+  parseRdsArn,
+  snapshotArn,
+  snapshotStatus,
+  validateTags,
+  validIdentifier,
+  type InstanceRecord,
+  type SnapshotRecord,
+} from './model.js';
 import { pageSize, paginate, timeKey } from './pagination.js';
 import type { RdsState } from './state.js';
 import { snapshotView } from './views.js';
 
-const required = <T>(name: string, value: T | undefined | null): T => {
+export const required = <T>(name: string, value: T | undefined | null): T => {
   if (value === undefined || value === null || value === '') throw missingParameter(name);
   return value;
 };
 
-const alreadyExists = (id: string) =>
+export const alreadyExists = (id: string) =>
   rdsError('DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
 
 const manualSnapshotCount = (state: RdsState, region: string) =>
   [...state.region(region).snapshots.values()].filter((s) => s.type === 'manual').length;
 
-const checkManualQuota = (state: RdsState, region: string) => {
+export const checkManualQuota = (state: RdsState, region: string) => {
   if (manualSnapshotCount(state, region) >= state.limits.manualSnapshotQuota) {
     throw rdsError('SnapshotQuotaExceededFault', `Cannot create more than ${state.limits.manualSnapshotQuota} manual snapshots`);
   }
 };
 
-export const createDBSnapshot = (state: RdsState, region: string, input: CreateDBSnapshotCommandInput): CreateDBSnapshotResult => {
+/** A manual snapshot of `instance` taken now (CreateDBSnapshot, or DeleteDBInstance's final snapshot), stored. */
+export const takeManualSnapshot = (state: RdsState, instance: InstanceRecord, id: string, requestedTags: readonly Tag[]): SnapshotRecord => {
+  const now = state.now();
+  const snapshot: SnapshotRecord = {
+    region: instance.region,
+    id,
+    arn: snapshotArn(instance.region, state.account, id),
+    type: 'manual',
+    instanceId: instance.id,
+    dbiResourceId: instance.dbiResourceId,
+    instanceCreateTime: instance.createdAt,
+    engine: instance.engine,
+    engineVersion: instance.engineVersion,
+    allocatedStorage: instance.allocatedStorage,
+    kmsKeyArn: instance.kmsKeyArn,
+    createdAt: now,
+    originalCreateTime: now,
+    startedAt: now,
+    normalReadyAt: now + state.limits.snapshotMs,
+    readyAt: now + state.limits.snapshotMs,
+    failed: false,
+    instanceClass: instance.instanceClass,
+    backupRetentionPeriod: instance.backupRetentionPeriod,
+    preferredBackupWindow: instance.preferredBackupWindow,
+    ...(instance.dbName === undefined ? {} : { dbName: instance.dbName }),
+    // CopyTagsToSnapshot copies the instance's tags only when the request names none.
+    tags: requestedTags.length === 0 && instance.copyTagsToSnapshot ? mergeTags(instance.tags) : cloneTags(requestedTags),
+  };
+  state.region(instance.region).snapshots.set(id, snapshot);
+  return snapshot;
+};
+
+/** Let the data plane copy the instance's data; the snapshot stays `creating` meanwhile, `failed` if it rejects. */
+export const announceSnapshotCreated = async (state: RdsState, snapshot: SnapshotRecord): Promise<void> => {
+  const plane = state.dataPlane;
+  if (plane?.snapshotCreated === undefined) return;
+  snapshot.pending = true;
+  try {
+    await plane.snapshotCreated({ region: snapshot.region, snapshotId: snapshot.id, instanceId: snapshot.instanceId });
+    if (!state.explicit.snapshot) snapshot.normalReadyAt = snapshot.readyAt = state.now();
+  } catch (error) {
+    snapshot.failed = true;
+    state.record({ region: snapshot.region, action: 'snapshot-failed', id: snapshot.id, arn: snapshot.arn, detail: `data plane: ${failureMessage(error)}` });
+  } finally {
+    snapshot.pending = false;
+  }
+};
+
+export const createDBSnapshot = async (state: RdsState, region: string, input: CreateDBSnapshotCommandInput): Promise<CreateDBSnapshotResult> => {
   const id = validIdentifier('DBSnapshotIdentifier', required('DBSnapshotIdentifier', input.DBSnapshotIdentifier));
   const instanceId = required('DBInstanceIdentifier', input.DBInstanceIdentifier).toLowerCase();
   const regionState = state.region(region);
@@ -53,31 +114,11 @@ export const createDBSnapshot = (state: RdsState, region: string, input: CreateD
   }
   checkManualQuota(state, region);
   const tags = validateTags(input.Tags);
-  const now = state.now();
-  const snapshot: SnapshotRecord = {
-    region,
-    id,
-    arn: snapshotArn(region, state.account, id),
-    type: 'manual',
-    instanceId: instance.id,
-    dbiResourceId: instance.dbiResourceId,
-    instanceCreateTime: instance.createdAt,
-    engine: instance.engine,
-    engineVersion: instance.engineVersion,
-    allocatedStorage: instance.allocatedStorage,
-    kmsKeyArn: instance.kmsKeyArn,
-    createdAt: now,
-    originalCreateTime: now,
-    startedAt: now,
-    normalReadyAt: now + state.limits.snapshotMs,
-    readyAt: now + state.limits.snapshotMs,
-    failed: false,
-    // CopyTagsToSnapshot copies the instance's tags only when the request names none.
-    tags: tags.length === 0 && instance.copyTagsToSnapshot ? mergeTags(instance.tags) : tags,
-  };
-  regionState.snapshots.set(id, snapshot);
+  const snapshot = takeManualSnapshot(state, instance, id, tags);
   state.record({ region, action: 'create', id, arn: snapshot.arn, detail: instance.arn });
-  return { DBSnapshot: snapshotView(snapshot, now) };
+  const view = snapshotView(snapshot, state.now());
+  await announceSnapshotCreated(state, snapshot);
+  return { DBSnapshot: view };
 };
 
 /** The source of a copy: an id in the destination Region, or an ARN (required across Regions). */
@@ -92,7 +133,7 @@ const copiesInFlightInto = (state: RdsState, region: string, now: number) =>
   [...state.region(region).snapshots.values()].filter((s) => s.copy && snapshotStatus(s, now) === 'creating');
 
 /** Called on the destination Region's client; the source Region comes from the source ARN (SDK v3 has no SourceRegion input). */
-export const copyDBSnapshot = (state: RdsState, region: string, input: CopyDBSnapshotCommandInput): CopyDBSnapshotResult => {
+export const copyDBSnapshot = async (state: RdsState, region: string, input: CopyDBSnapshotCommandInput): Promise<CopyDBSnapshotResult> => {
   const sourceGiven = required('SourceDBSnapshotIdentifier', input.SourceDBSnapshotIdentifier);
   const id = validIdentifier('TargetDBSnapshotIdentifier', required('TargetDBSnapshotIdentifier', input.TargetDBSnapshotIdentifier));
   const source = findSource(state, region, sourceGiven);
@@ -138,14 +179,42 @@ export const copyDBSnapshot = (state: RdsState, region: string, input: CopyDBSna
     readyAt: Math.max(normalReadyAt, regionState.stuckCopiesUntil),
     failed: false,
     copy: { sourceArn: source.arn, sourceRegion: source.region, crossRegion, incremental },
+    ...(source.instanceClass === undefined ? {} : { instanceClass: source.instanceClass }),
+    ...(source.backupRetentionPeriod === undefined ? {} : { backupRetentionPeriod: source.backupRetentionPeriod }),
+    ...(source.preferredBackupWindow === undefined ? {} : { preferredBackupWindow: source.preferredBackupWindow }),
+    ...(source.dbName === undefined ? {} : { dbName: source.dbName }),
     tags: input.CopyTags ? mergeTags(source.tags, explicitTags) : explicitTags,
   };
   regionState.snapshots.set(id, copy);
   state.record({ region, action: 'copy', id, arn: copy.arn, detail: source.arn });
-  return { DBSnapshot: snapshotView(copy, now) };
+  const view = snapshotView(copy, now);
+  await announceSnapshotCopied(state, copy, source);
+  return { DBSnapshot: view };
 };
 
-export const deleteDBSnapshot = (state: RdsState, region: string, input: DeleteDBSnapshotCommandInput): DeleteDBSnapshotResult => {
+/** Let the data plane copy the data; the copy stays `creating` meanwhile, and fails if the hook rejects. */
+const announceSnapshotCopied = async (state: RdsState, copy: SnapshotRecord, source: SnapshotRecord): Promise<void> => {
+  const plane = state.dataPlane;
+  if (plane?.snapshotCopied === undefined) return;
+  copy.pending = true;
+  try {
+    await plane.snapshotCopied({ fromRegion: source.region, sourceSnapshotId: source.id, region: copy.region, snapshotId: copy.id });
+    if (!state.explicit.copy) {
+      const done = state.now();
+      copy.normalReadyAt = done;
+      copy.readyAt = Math.max(done, state.region(copy.region).stuckCopiesUntil);
+    }
+  } catch (error) {
+    if (!copy.failed) {
+      copy.failed = true;
+      state.record({ region: copy.region, action: 'copy-failed', id: copy.id, arn: copy.arn, detail: `data plane: ${failureMessage(error)}` });
+    }
+  } finally {
+    copy.pending = false;
+  }
+};
+
+export const deleteDBSnapshot = async (state: RdsState, region: string, input: DeleteDBSnapshotCommandInput): Promise<DeleteDBSnapshotResult> => {
   const given = required('DBSnapshotIdentifier', input.DBSnapshotIdentifier);
   const snapshot = state.findSnapshot(region, given);
   if (!snapshot) throw snapshotNotFound(given);
@@ -166,7 +235,16 @@ export const deleteDBSnapshot = (state: RdsState, region: string, input: DeleteD
       }
     }
   }
-  return { DBSnapshot: { ...snapshotView(snapshot, now), Status: 'deleted' } };
+  const view: DBSnapshot = { ...snapshotView(snapshot, now), Status: 'deleted' };
+  const plane = state.dataPlane;
+  if (plane?.snapshotDeleted !== undefined) {
+    try {
+      await plane.snapshotDeleted({ region, snapshotId: snapshot.id });
+    } catch (error) {
+      state.record({ region, action: 'data-plane-error', id: snapshot.id, arn: snapshot.arn, detail: `snapshotDeleted: ${failureMessage(error)}` });
+    }
+  }
+  return { DBSnapshot: view };
 };
 
 const FILTERS: Readonly<Record<string, (s: SnapshotRecord, value: string) => boolean>> = {

@@ -3,8 +3,9 @@
 
 import type { Tag } from '@aws-sdk/client-rds';
 import { DAY_MS, MINUTE_MS, type SandboxClock } from '../clock.js';
+import type { RdsDataPlane } from './data-plane.js';
 import { KmsDirectory } from './kms.js';
-import { DEFAULT_ACCOUNT_ID, snapshotArn, type InstanceRecord, type ReplicationRecord, type SnapshotRecord } from './model.js';
+import { DEFAULT_ACCOUNT_ID, snapshotArn, snapshotStatus, type InstanceRecord, type ReplicationRecord, type SnapshotRecord } from './model.js';
 
 export interface RdsStandInOptions {
   readonly clock: SandboxClock;
@@ -33,12 +34,33 @@ export interface RdsStandInOptions {
   readonly pageSize?: number;
   /** Derive daily automated snapshots (`rds:<db>-<date>`) from each instance's retention (default true). */
   readonly automatedSnapshots?: boolean;
+  /** Minutes from a Restore… call to `available` (default 15; with a data plane, see RdsDataPlane). */
+  readonly restoreMinutes?: number;
+  /** Minutes from DeleteDBInstance until the instance is gone (default 5; with a data plane, see RdsDataPlane). */
+  readonly deleteMinutes?: number;
+  /** Hooks that back snapshots and instances with real data (see RdsDataPlane); absent = control plane only. */
+  readonly dataPlane?: RdsDataPlane;
 }
 
 export interface HistoryEntry {
   readonly at: number;
   readonly region: string;
-  readonly action: 'create' | 'copy' | 'delete' | 'tag' | 'untag' | 'copy-failed' | 'start-replication';
+  readonly action:
+    | 'create'
+    | 'copy'
+    | 'delete'
+    | 'tag'
+    | 'untag'
+    | 'copy-failed'
+    | 'start-replication'
+    | 'restore'
+    | 'delete-instance'
+    /** The data plane rejected a restore: the instance is `failed`. */
+    | 'restore-failed'
+    /** The data plane rejected a snapshot (CreateDBSnapshot or a final snapshot): it is `failed`. */
+    | 'snapshot-failed'
+    /** The data plane rejected a deletion hook; the deletion stood. */
+    | 'data-plane-error';
   readonly id: string;
   readonly arn?: string;
   readonly detail?: string;
@@ -57,6 +79,16 @@ export interface ResolvedLimits {
   readonly restorableLagMs: number;
   readonly pageSize: number;
   readonly automatedSnapshots: boolean;
+  readonly restoreMs: number;
+  readonly deleteMs: number;
+}
+
+/** Which durations a test set explicitly: those stay in force even when a data-plane hook times the work. */
+export interface ExplicitDurations {
+  readonly snapshot: boolean;
+  readonly copy: boolean;
+  readonly restore: boolean;
+  readonly delete: boolean;
 }
 
 export interface RegionState {
@@ -68,11 +100,19 @@ export interface RegionState {
   stuckCopiesUntil: number;
 }
 
+const minutes = (name: string, value: number | undefined, fallback: number): number => {
+  const chosen = value ?? fallback;
+  if (!Number.isFinite(chosen) || chosen < 0) throw new RangeError(`${name} must be a non-negative number, got ${chosen}`);
+  return chosen * MINUTE_MS;
+};
+
 export class RdsState {
   readonly clock: SandboxClock;
   readonly account: string;
   readonly limits: ResolvedLimits;
   readonly kms: KmsDirectory;
+  readonly dataPlane: RdsDataPlane | undefined;
+  readonly explicit: ExplicitDurations;
   readonly replications: ReplicationRecord[] = [];
   readonly history: HistoryEntry[] = [];
   readonly #regions = new Map<string, RegionState>();
@@ -95,6 +135,15 @@ export class RdsState {
       restorableLagMs: (options.restorableLagMinutes ?? 5) * MINUTE_MS,
       pageSize: options.pageSize ?? 100,
       automatedSnapshots: options.automatedSnapshots ?? true,
+      restoreMs: minutes('restoreMinutes', options.restoreMinutes, 15),
+      deleteMs: minutes('deleteMinutes', options.deleteMinutes, 5),
+    };
+    this.dataPlane = options.dataPlane;
+    this.explicit = {
+      snapshot: options.snapshotMinutes !== undefined,
+      copy: options.copyMinutes !== undefined || options.incrementalCopyMinutes !== undefined,
+      restore: options.restoreMinutes !== undefined,
+      delete: options.deleteMinutes !== undefined,
     };
   }
 
@@ -135,14 +184,46 @@ export class RdsState {
     return this.snapshotsIn(regionName).find((s) => s.type === 'automated' && s.id === lower);
   }
 
-  /** The instance's status as RDS shows it: `backing-up` while a manual snapshot of it is being taken. */
+  /**
+   * The instance's status as RDS shows it: a restore's `creating` turns `available` on time, and an
+   * available instance is `backing-up` while a manual snapshot of it is being taken.
+   */
   instanceStatus(instance: InstanceRecord): string {
-    if (instance.status !== 'available') return instance.status;
     const now = this.now();
+    const restored = instance.status === 'creating' && typeof instance.availableAt === 'number' && now >= instance.availableAt;
+    if (instance.status !== 'available' && !restored) return instance.status;
     for (const snapshot of this.region(instance.region).snapshots.values()) {
-      if (!snapshot.copy && snapshot.instanceId === instance.id && !snapshot.failed && now < snapshot.readyAt) return 'backing-up';
+      if (!snapshot.copy && snapshot.instanceId === instance.id && snapshotStatus(snapshot, now) === 'creating') return 'backing-up';
     }
     return 'available';
+  }
+
+  /**
+   * Bring time-driven instance changes up to the clock: restores that finished become `available`,
+   * deletions that finished remove the instance. Run before every call and every inspection.
+   */
+  settle(): void {
+    const now = this.now();
+    for (const region of this.#regions.values()) {
+      for (const instance of [...region.instances.values()]) {
+        if (instance.status === 'creating' && typeof instance.availableAt === 'number' && now >= instance.availableAt) instance.status = 'available';
+        if (instance.status === 'deleting' && typeof instance.goneAt === 'number' && now >= instance.goneAt) this.forgetInstance(instance, instance.goneAt);
+      }
+    }
+  }
+
+  /** The instance disappears; its automated snapshots go with it, its replicated backups become `retained`. */
+  forgetInstance(instance: InstanceRecord, at: number): void {
+    const region = this.region(instance.region);
+    if (region.instances.get(instance.id) === instance) region.instances.delete(instance.id);
+    for (const replication of this.replications) {
+      if (replication.sourceArn === instance.arn && replication.sourceGoneAt === null) replication.sourceGoneAt = at;
+    }
+  }
+
+  /** Is `instance` still the record held under its id (not deleted and replaced meanwhile)? */
+  holds(instance: InstanceRecord): boolean {
+    return this.region(instance.region).instances.get(instance.id) === instance;
   }
 
   /**
@@ -179,6 +260,10 @@ export class RdsState {
         normalReadyAt: at + this.limits.snapshotMs,
         readyAt: at + this.limits.snapshotMs,
         failed: false,
+        instanceClass: instance.instanceClass,
+        backupRetentionPeriod: instance.backupRetentionPeriod,
+        preferredBackupWindow: instance.preferredBackupWindow,
+        ...(instance.dbName === undefined ? {} : { dbName: instance.dbName }),
         tags: region.automatedTags.get(arn) ?? [],
       });
     }

