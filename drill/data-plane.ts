@@ -52,7 +52,7 @@ export function pgDataPlane(conn: Connection, prefix: string, sourceInstance: { 
     },
     async instanceRestored({ region, instanceId, from }) {
       if (fault === 'restore-fails') throw new Error('injected fault: the restore failed (restore-fails)');
-      const source = from.kind === 'snapshot' ? need(region, from.snapshotId) : need(region, from.sourceInstanceId);
+      const source = from.kind === 'snapshot' ? need(region, from.snapshotId) : need(from.sourceRegion, from.sourceInstanceId);
       const name = fresh('restore');
       await copyDatabase(conn, source, name);
       databases.set(`${region}/${instanceId}`, name);
