@@ -6,7 +6,7 @@ import { planRestoreTest } from './plan.js';
 
 export const handler = lambdaHandler('restore-test-plan', async (event: { kind?: RestoreKind; input?: unknown }, rt) =>
   planRestoreTest(
-    { policy: rt.policy, rds: { primary: rdsClient(rt.policy.regions.primary), secondary: rdsClient(rt.policy.regions.secondary) }, now: rt.now, random: Math.random },
+    { policy: rt.policy, rds: { primary: rdsClient(rt.policy.regions.primary), secondary: rdsClient(rt.policy.regions.secondary) }, now: rt.now, random: Math.random, role: rt.role },
     event.kind === 'pitr' ? 'pitr' : 'snapshot',
     event.input,
   ),

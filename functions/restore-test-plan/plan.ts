@@ -19,6 +19,8 @@ export interface PlanDeps {
   readonly now: () => number;
   /** Uniform in [0, 1): which snapshot "random-within-30d" picks. */
   readonly random: () => number;
+  /** The region role of the deployment running the test: a restore happens where its state machine runs. */
+  readonly role: 'primary' | 'secondary';
 }
 
 const DAY = 86_400_000;
@@ -125,8 +127,11 @@ export async function planRestoreTest(deps: PlanDeps, kind: RestoreKind, rawInpu
     };
   }
 
-  const roleInput = field(input, 'region') ?? settings.region;
+  const roleInput = field(input, 'region') ?? deps.role;
   if (roleInput !== 'primary' && roleInput !== 'secondary') throw new InvalidInput('region', 'must be "primary" or "secondary"');
+  if (roleInput !== deps.role) {
+    throw new InvalidInput('region', `this is the ${deps.role} region's restore-test: start the restore-test state machine in ${policy.regions[roleInput]} to restore there`);
+  }
   const snapshot = await pickSnapshot(deps, db, roleInput, field(input, 'snapshot') ?? settings.snapshot);
   return {
     ...base,

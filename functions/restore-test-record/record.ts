@@ -1,5 +1,6 @@
 // Records a restore test's evidence — what was restored, every check, the timings, the verdict — as a
-// JSON document in the versioned, encrypted reports bucket: the audit log the policy keeps for 5 years.
+// JSON document in the versioned reports bucket, encrypted by its default customer-managed key (no SSE
+// header: an explicit 'aws:kms' without a key id would pick the AWS-managed key): the audit log kept 5 years.
 
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Policy } from '../../shared/policy/schema.js';
@@ -56,7 +57,7 @@ export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Prom
     error: run.error ?? null,
     verdict: { ...verdict, evidenceKey: key },
   };
-  await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(evidence, null, 2), ContentType: 'application/json', ServerSideEncryption: 'aws:kms' }));
+  await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(evidence, null, 2), ContentType: 'application/json' }));
   deps.log.info('restore test recorded', { runId: evidence.runId, passed: verdict.passed, rtoMs: verdict.rtoMs, rpoMs: verdict.rpoMs, evidence: `s3://${deps.bucket}/${key}` });
   return { ...verdict, evidenceKey: key };
 }

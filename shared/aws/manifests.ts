@@ -15,7 +15,7 @@ export function manifestKey(resource: string, snapshotId: string): string {
 
 export async function putManifest(s3: S3Client, bucket: string, resource: string, snapshotId: string, manifest: StoredManifest): Promise<string> {
   const key = manifestKey(resource, snapshotId);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest), ContentType: 'application/json', ServerSideEncryption: 'aws:kms' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
   return key;
 }
 

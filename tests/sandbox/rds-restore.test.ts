@@ -611,7 +611,7 @@ describe('the restore-test steps against the stand-in', () => {
   it('plans a PITR test, restores, waits for available, tears down, and tolerates every retry', async () => {
     await singapore.send(new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: dbArn(TOKYO, SOURCE), KmsKeyId: 'alias/backup-dr' }));
     minutes(120);
-    const plan = await planRestoreTest({ policy, rds: { primary: tokyo, secondary: singapore }, now: () => clock.now(), random: () => 0 }, 'pitr', {});
+    const plan = await planRestoreTest({ policy, rds: { primary: tokyo, secondary: singapore }, now: () => clock.now(), random: () => 0, role: 'secondary' }, 'pitr', {});
     expect(plan).toMatchObject({ kind: 'pitr', region: SINGAPORE, restorePoint: clock.now() - 15 * MINUTE_MS });
 
     await expect(startRestore(deps(), plan)).resolves.toMatchObject({ alreadyExisted: false });

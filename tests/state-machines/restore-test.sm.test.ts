@@ -114,7 +114,8 @@ describe('restore-test state machine', () => {
     });
     expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBeGreaterThanOrEqual(3);
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE, SkipFinalSnapshot: true, DeleteAutomatedBackups: true });
-    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'backup-dr-reports-test', Key: `evidence/app-db/2026/11/${INSTANCE}.json`, ServerSideEncryption: 'aws:kms' });
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'backup-dr-reports-test', Key: `evidence/app-db/2026/11/${INSTANCE}.json` });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).not.toHaveProperty('ServerSideEncryption');
     const e = evidence();
     expect(e.verdict).toMatchObject({ passed: true, failures: [], rtoMs: 25 * 60_000, rpoMs: 2 * 60_000 });
     expect(e.restored).toMatchObject({ snapshotId: 'backup-dr-app-db-20261129-0200', instanceId: INSTANCE, restorePoint: '2026-11-29T02:00:00+09:00' });
@@ -195,8 +196,17 @@ describe('restore-test state machine', () => {
     expect(message.email).toContain(`The temporary instance ${INSTANCE} may still exist`);
   });
 
-  it('restores a named snapshot in the secondary region when asked', async () => {
-    const run = await runLocally(RESTORE_TEST, { resource: 'app-db', snapshot: 'backup-dr-app-db-20261129-0200', region: 'secondary' }, tasks());
+  it('refuses, in the primary, a restore meant for the secondary region (it runs where its state machine runs)', async () => {
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db', region: 'secondary' }, tasks());
+    expect(run.status).toBe('FAILED');
+    expect(rdsMock).not.toHaveReceivedCommand(RestoreDBInstanceFromDBSnapshotCommand);
+    expect(evidence().verdict.failures[0]).toMatch(/^InvalidInput: region: this is the primary region's restore-test: start the restore-test state machine in ap-southeast-1/);
+  });
+
+  it("restores a named snapshot's verified copy in the secondary region, by the secondary's state machine", async () => {
+    const policy = teamPolicy();
+    setRuntimeForTesting({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db', snapshot: 'backup-dr-app-db-20261129-0200' }, tasks());
     expect(run.status).toBe('SUCCEEDED');
     const call = rdsMock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0];
     expect(call?.args[0].input.DBSnapshotIdentifier).toBe(verifiedCopy.DBSnapshotArn);
