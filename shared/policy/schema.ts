@@ -1,236 +1,217 @@
 // The schema of backup-policy.yml: what is protected, when, kept how long, where copies go, and the
 // recovery objectives they are measured against. Strict: an unknown key is an error naming its path.
+// Written with zod/mini (functional API): it is parsed at every Lambda cold start.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseScheduleExpression } from '../schedule/expression.js';
-import {
-  complianceFloor,
-  keepRules,
-  objectiveDuration,
-  region,
-  retentionDuration,
-  timeZone,
-} from './fields.js';
+import { complianceFloor, keepRules, objectiveDuration, region, retentionDuration, timeZone } from './fields.js';
 
-const resourceName = z
-  .string()
-  .regex(/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$/, { error: 'must be 2-40 lowercase letters, digits or single dashes, starting with a letter' });
+const nonEmpty = () => z.string().check(z.minLength(1));
+const pattern = (re: RegExp, error: string) => z.string().check(z.regex(re, { error }));
+const withDefault = <T extends z.core.SomeType>(schema: T, value: z.core.output<T>) => z._default(schema, value as never);
 
-const scheduleExpression = z.string().superRefine((text, ctx) => {
-  try {
-    parseScheduleExpression(text, '');
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
-  }
-});
+const resourceName = pattern(/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$/, 'must be 2-40 lowercase letters, digits or single dashes, starting with a letter');
+
+const scheduleExpression = z.string().check(
+  z.superRefine((text: string, ctx) => {
+    try {
+      parseScheduleExpression(text, '');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error), input: text });
+    }
+  }),
+);
 
 /** Retention of one resource: restic's rules, optionally different for the copies in the secondary region. */
-const retention = keepRules.extend({
-  secondary: keepRules.optional(),
+const retention = z.extend(keepRules, {
+  secondary: z.optional(keepRules),
   /** A written reason that allows this resource to go below the compliance floor. */
-  complianceOverride: z.string().min(10, { error: 'give a reason of at least 10 characters' }).optional(),
+  complianceOverride: z.optional(z.string().check(z.minLength(10, { error: 'give a reason of at least 10 characters' }))),
 });
 
 const objectives = z.strictObject({ rpo: objectiveDuration, rto: objectiveDuration });
+const securityGroups = withDefault(z.array(pattern(/^sg-[0-9a-f]+$/, 'must be a security group id (sg-…)')), []);
+const bucketName = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
 
 /** What a restored database must show to pass (checked by validate-restore against the restore). */
-const validation = z
-  .strictObject({
+const validation = z.prefault(
+  z.strictObject({
     /** Schemas whose tables are expected; `tables` narrows it (schema.table), empty = every table the source has. */
-    schemas: z.array(z.string().min(1)).min(1).default(['public']),
-    tables: z.array(z.string().regex(/^[^.\s]+\.[^.\s]+$/, { error: 'must be schema.table' })).default([]),
-    rowCounts: z
-      .strictObject({
+    schemas: withDefault(z.array(nonEmpty()).check(z.minLength(1)), ['public']),
+    tables: withDefault(z.array(pattern(/^[^.\s]+\.[^.\s]+$/, 'must be schema.table')), []),
+    rowCounts: z.prefault(
+      z.strictObject({
         /** captured: the counts recorded when the snapshot was taken; live: the live source now, within `tolerance`. */
-        mode: z.enum(['captured', 'live']).default('captured'),
+        mode: withDefault(z.enum(['captured', 'live']), 'captured'),
         /** Allowed relative difference (0.01 = 1 %); captured counts must match exactly unless set. */
-        tolerance: z.number().min(0).max(1).default(0),
-      })
-      .prefault({}),
+        tolerance: withDefault(z.number().check(z.gte(0), z.lte(1)), 0),
+      }),
+      {},
+    ),
     /** bt_index_check on every B-tree index when the amcheck extension is available. */
-    amcheck: z.boolean().default(true),
+    amcheck: withDefault(z.boolean(), true),
     /** A query returning one timestamp: the newest data, which must be within the RPO of the restore point. */
-    freshness: z.strictObject({ query: z.string().min(1) }).optional(),
+    freshness: z.optional(z.strictObject({ query: nonEmpty() })),
     /** SQL whose first column of the first row must equal `expect` (compared as text). */
-    assertions: z
-      .array(z.strictObject({ name: z.string().min(1), sql: z.string().min(1), expect: z.union([z.string(), z.number(), z.boolean(), z.null()]) }))
-      .default([]),
-    statementTimeout: objectiveDuration.prefault('60s'),
-  })
-  .prefault({});
+    assertions: withDefault(z.array(z.strictObject({ name: nonEmpty(), sql: nonEmpty(), expect: z.union([z.string(), z.number(), z.boolean(), z.null()]) })), []),
+    statementTimeout: z.prefault(objectiveDuration, '60s'),
+  }),
+  {},
+);
 
 /** Where and how a restore test runs (the temporary instance's network and credentials). */
 const restoreTest = z.strictObject({
   /** Weekly by default (Sunday 04:00 in the policy's time zone). */
-  schedule: scheduleExpression.default('cron(0 4 ? * SUN *)'),
-  snapshot: z.enum(['latest', 'random-within-30d']).default('latest'),
-  region: z.enum(['primary', 'secondary']).default('primary'),
+  schedule: withDefault(scheduleExpression, 'cron(0 4 ? * SUN *)'),
+  snapshot: withDefault(z.enum(['latest', 'random-within-30d']), 'latest'),
+  region: withDefault(z.enum(['primary', 'secondary']), 'primary'),
   /** The smallest class the engine allows; the restore only has to prove the data. */
-  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS instance class such as db.t4g.micro' }).default('db.t4g.micro'),
-  subnetGroup: z.string().min(1).optional(),
-  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' })).default([]),
+  instanceClass: withDefault(pattern(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t4g.micro'), 'db.t4g.micro'),
+  subnetGroup: z.optional(nonEmpty()),
+  securityGroups,
   /** Secrets Manager secret {username, password} of the source's master user (a restore keeps it). */
-  credentialsSecret: z.string().min(1),
+  credentialsSecret: nonEmpty(),
   /** The database to validate; absent: the restored instance's initial database (RDS DBName), else "postgres". */
-  database: z.string().min(1).optional(),
+  database: z.optional(nonEmpty()),
   /** Give up waiting for the restored instance after this long. */
-  timeout: objectiveDuration.prefault('3h'),
+  timeout: z.prefault(objectiveDuration, '3h'),
 });
 
 /** The monthly point-in-time restore in the secondary region from the replicated automated backups. */
 const pitrTest = z.strictObject({
-  schedule: scheduleExpression.default('cron(0 5 1 * ? *)'),
+  schedule: withDefault(scheduleExpression, 'cron(0 5 1 * ? *)'),
   /** Restore to now minus this (the cross-region RPO under test). */
-  restoreTo: objectiveDuration.prefault('15min'),
-  subnetGroup: z.string().min(1).optional(),
-  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' })).default([]),
+  restoreTo: z.prefault(objectiveDuration, '15min'),
+  subnetGroup: z.optional(nonEmpty()),
+  securityGroups,
 });
 
 const database = z.strictObject({
   name: resourceName,
-  instanceId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { error: 'must be an RDS DB instance identifier' }),
-  engine: z.enum(['postgres']).default('postgres'),
+  instanceId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
+  engine: withDefault(z.enum(['postgres']), 'postgres'),
   schedule: scheduleExpression,
   retention,
-  automatedBackups: z
-    .strictObject({
-      retentionDays: z.number().int().min(1).max(35).default(35),
-      replicateToSecondary: z.boolean().default(true),
-      enforce: z.boolean().default(false),
-    })
-    .prefault({}),
-  objectives: objectives.optional(),
-  restoreTest: restoreTest.optional(),
-  pitrTest: pitrTest.optional(),
+  automatedBackups: z.prefault(
+    z.strictObject({
+      retentionDays: withDefault(z.int().check(z.gte(1), z.lte(35)), 35),
+      replicateToSecondary: withDefault(z.boolean(), true),
+      enforce: withDefault(z.boolean(), false),
+    }),
+    {},
+  ),
+  objectives: z.optional(objectives),
+  restoreTest: z.optional(restoreTest),
+  pitrTest: z.optional(pitrTest),
   validation,
 });
 
 const cache = z.strictObject({
   name: resourceName,
-  replicationGroupId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, { error: 'must be an ElastiCache replication group id' }),
+  replicationGroupId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be an ElastiCache replication group id'),
   schedule: scheduleExpression,
   retention,
-  exportBucket: z.string().min(3).optional(),
-  objectives: objectives.optional(),
+  exportBucket: z.optional(z.string().check(z.minLength(3))),
+  objectives: z.optional(objectives),
 });
 
 const bucket = z.strictObject({
   name: resourceName,
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
-  replicaBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
-  archiveBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }).optional(),
-  versioning: z.literal(true, { error: 'versioning must stay enabled (the policy keeps all versions)' }).default(true),
-  lifecycle: z
-    .strictObject({
-      infrequentAccessAfter: retentionDuration.optional(),
-      glacierAfter: retentionDuration.optional(),
-      deepArchiveAfter: retentionDuration.optional(),
-    })
-    .prefault({}),
-  objectives: objectives.optional(),
+  bucket: bucketName,
+  replicaBucket: bucketName,
+  archiveBucket: z.optional(bucketName),
+  versioning: withDefault(z.literal(true, { error: 'versioning must stay enabled (the policy keeps all versions)' }), true),
+  lifecycle: z.prefault(
+    z.strictObject({
+      infrequentAccessAfter: z.optional(retentionDuration),
+      glacierAfter: z.optional(retentionDuration),
+      deepArchiveAfter: z.optional(retentionDuration),
+    }),
+    {},
+  ),
+  objectives: z.optional(objectives),
 });
 
 const configuration = z
   .strictObject({
     name: resourceName,
-    ssmParameterPaths: z.array(z.string().startsWith('/', { error: 'an SSM path starts with "/"' })).default([]),
-    secrets: z.array(z.string().min(1)).default([]),
+    ssmParameterPaths: withDefault(z.array(z.string().check(z.startsWith('/', { error: 'an SSM path starts with "/"' }))), []),
+    secrets: withDefault(z.array(nonEmpty()), []),
     schedule: scheduleExpression,
-    onChange: z.boolean().default(true),
+    onChange: withDefault(z.boolean(), true),
     retention,
-    objectives: objectives.optional(),
+    objectives: z.optional(objectives),
   })
-  .refine((c) => c.ssmParameterPaths.length + c.secrets.length > 0, {
-    error: 'name at least one SSM parameter path or secret',
-    path: ['ssmParameterPaths'],
-  });
+  .check(
+    z.refine((c) => c.ssmParameterPaths.length + c.secrets.length > 0, {
+      error: 'name at least one SSM parameter path or secret',
+      path: ['ssmParameterPaths'],
+    }),
+  );
 
 /** KMS keys (alias or ARN) per region role; a role without one can only handle unencrypted data. */
-const kmsKey = z.string().regex(/^(alias\/[a-zA-Z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z0-9/_-]+|[0-9a-f-]{36})$/, {
-  error: 'must be a KMS key alias (alias/…), key ARN or key id',
-});
-const regionKeys = z.strictObject({
-  primary: kmsKey.optional(),
-  secondary: kmsKey.optional(),
-  archive: kmsKey.optional(),
-});
+const kmsKey = pattern(/^(alias\/[a-zA-Z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z0-9/_-]+|[0-9a-f-]{36})$/, 'must be a KMS key alias (alias/…), key ARN or key id');
 
 export const policySchema = z
   .strictObject({
     version: z.literal(1, { error: 'the only policy version is 1' }),
     name: resourceName,
-    timezone: timeZone.default('Asia/Tokyo'),
-    regions: z
-      .strictObject({ primary: region, secondary: region, archive: region.optional() })
-      .refine((r) => new Set([r.primary, r.secondary, r.archive].filter(Boolean)).size === [r.primary, r.secondary, r.archive].filter(Boolean).length, {
+    timezone: withDefault(timeZone, 'Asia/Tokyo'),
+    regions: z.strictObject({ primary: region, secondary: region, archive: z.optional(region) }).check(
+      z.refine((r) => new Set([r.primary, r.secondary, r.archive].filter(Boolean)).size === [r.primary, r.secondary, r.archive].filter(Boolean).length, {
         error: 'primary, secondary and archive must be different regions',
       }),
-    kms: regionKeys.prefault({}),
-    tags: z
-      .strictObject({
-        owner: z.string().min(1).default('backup-dr:owner'),
-        legalHold: z.string().min(1).default('legal-hold'),
-      })
-      .prefault({}),
+    ),
+    kms: z.prefault(z.strictObject({ primary: z.optional(kmsKey), secondary: z.optional(kmsKey), archive: z.optional(kmsKey) }), {}),
+    tags: z.prefault(z.strictObject({ owner: withDefault(nonEmpty(), 'backup-dr:owner'), legalHold: withDefault(nonEmpty(), 'legal-hold') }), {}),
     /** Minimum history per resource kind; a resource may go below it only with a complianceOverride. */
-    compliance: z
-      .strictObject({
-        databases: complianceFloor.optional(),
-        caches: complianceFloor.optional(),
-        configuration: complianceFloor.optional(),
-      })
-      .prefault({}),
-    rds: z
-      .strictObject({
-        manualSnapshotQuota: z.number().int().positive().default(100),
-        quotaWarningRatio: z.number().gt(0).lte(1).default(0.8),
+    compliance: z.prefault(
+      z.strictObject({ databases: z.optional(complianceFloor), caches: z.optional(complianceFloor), configuration: z.optional(complianceFloor) }),
+      {},
+    ),
+    rds: z.prefault(
+      z.strictObject({
+        manualSnapshotQuota: withDefault(z.int().check(z.gt(0)), 100),
+        quotaWarningRatio: withDefault(z.number().check(z.gt(0), z.lte(1)), 0.8),
         /** Cross-region copies in flight at once per destination region (AWS allows 20). */
-        maxCopiesInFlight: z.number().int().min(1).max(20).default(20),
+        maxCopiesInFlight: withDefault(z.int().check(z.gte(1), z.lte(20)), 20),
         /** A copy still `creating` after this long is a verification failure. */
-        copyStuckAfter: objectiveDuration.prefault('12h'),
+        copyStuckAfter: z.prefault(objectiveDuration, '12h'),
         /** Daily prune and posture check times (policy time zone). */
-        pruneSchedule: scheduleExpression.default('cron(30 5 * * ? *)'),
-        postureSchedule: scheduleExpression.default('cron(0 9 * * ? *)'),
+        pruneSchedule: withDefault(scheduleExpression, 'cron(30 5 * * ? *)'),
+        postureSchedule: withDefault(scheduleExpression, 'cron(0 9 * * ? *)'),
         /** Fallback runs of the copy and verify reconcilers, besides the RDS events that trigger them. */
-        reconcileSchedule: scheduleExpression.default('rate(1 hour)'),
-      })
-      .prefault({}),
-    dryRun: z.boolean().default(false),
-    objectives: z.strictObject({
-      database: objectives,
-      application: objectives,
-      redis: objectives,
-      media: objectives,
-      regionFailover: objectives,
-    }),
+        reconcileSchedule: withDefault(scheduleExpression, 'rate(1 hour)'),
+      }),
+      {},
+    ),
+    dryRun: withDefault(z.boolean(), false),
+    objectives: z.strictObject({ database: objectives, application: objectives, redis: objectives, media: objectives, regionFailover: objectives }),
     resources: z.strictObject({
-      databases: z.array(database).default([]),
-      caches: z.array(cache).default([]),
-      buckets: z.array(bucket).default([]),
-      configuration: z.array(configuration).default([]),
+      databases: withDefault(z.array(database), []),
+      caches: withDefault(z.array(cache), []),
+      buckets: withDefault(z.array(bucket), []),
+      configuration: withDefault(z.array(configuration), []),
     }),
-    alerts: z
-      .strictObject({
-        emails: z.array(z.email()).default([]),
-        slackWebhookSecret: z.string().min(1).optional(),
-      })
-      .prefault({}),
+    alerts: z.prefault(z.strictObject({ emails: withDefault(z.array(z.email()), []), slackWebhookSecret: z.optional(nonEmpty()) }), {}),
   })
-  .superRefine((policy, ctx) => {
-    const seen = new Map<string, string>();
-    for (const [kind, list] of Object.entries(policy.resources)) {
-      list.forEach((resource: { name: string }, index: number) => {
-        const earlier = seen.get(resource.name);
-        if (earlier !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['resources', kind, index, 'name'], message: `"${resource.name}" is already used by ${earlier}` });
-        }
-        seen.set(resource.name, `resources.${kind}[${index}]`);
-      });
-    }
-    if (policy.regions.archive !== undefined && policy.kms.archive === undefined && policy.resources.buckets.some((b) => b.archiveBucket !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['kms', 'archive'], message: 'an archive bucket needs a KMS key in the archive region' });
-    }
-  });
+  .check(
+    z.superRefine((policy, ctx) => {
+      const seen = new Map<string, string>();
+      for (const [kind, list] of Object.entries(policy.resources)) {
+        list.forEach((resource: { name: string }, index: number) => {
+          const earlier = seen.get(resource.name);
+          if (earlier !== undefined) {
+            ctx.addIssue({ code: 'custom', path: ['resources', kind, index, 'name'], message: `"${resource.name}" is already used by ${earlier}`, input: resource.name });
+          }
+          seen.set(resource.name, `resources.${kind}[${index}]`);
+        });
+      }
+      if (policy.regions.archive !== undefined && policy.kms.archive === undefined && policy.resources.buckets.some((b) => b.archiveBucket !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['kms', 'archive'], message: 'an archive bucket needs a KMS key in the archive region', input: policy.kms });
+      }
+    }),
+  );
 
 export type Policy = z.output<typeof policySchema>;
 export type DatabaseResource = Policy['resources']['databases'][number];

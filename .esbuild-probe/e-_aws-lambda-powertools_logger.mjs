@@ -1,0 +1,1 @@
+import '@aws-lambda-powertools/logger';

@@ -1,0 +1,1 @@
+import '../shared/policy/load.ts';
