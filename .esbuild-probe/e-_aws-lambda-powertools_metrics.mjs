@@ -1,1 +1,0 @@
-import '@aws-lambda-powertools/metrics';
