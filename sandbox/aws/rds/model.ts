@@ -207,6 +207,30 @@ export const percentProgress = (snapshot: SnapshotRecord, now: number): number =
   return Math.min(99, Math.floor(((now - snapshot.startedAt) / duration) * 100));
 };
 
+/** The fields a snapshot (manual or automated) takes from its instance, taken at `at`, ready `readyMs` later. */
+export function snapshotOfInstance(instance: InstanceRecord, at: number, readyMs: number) {
+  return {
+    region: instance.region,
+    instanceId: instance.id,
+    dbiResourceId: instance.dbiResourceId,
+    instanceCreateTime: instance.createdAt,
+    engine: instance.engine,
+    engineVersion: instance.engineVersion,
+    allocatedStorage: instance.allocatedStorage,
+    kmsKeyArn: instance.kmsKeyArn,
+    createdAt: at,
+    originalCreateTime: at,
+    startedAt: at,
+    normalReadyAt: at + readyMs,
+    readyAt: at + readyMs,
+    failed: false,
+    instanceClass: instance.instanceClass,
+    backupRetentionPeriod: instance.backupRetentionPeriod,
+    preferredBackupWindow: instance.preferredBackupWindow,
+    ...(instance.dbName === undefined ? {} : { dbName: instance.dbName }),
+  };
+}
+
 export const cloneTags = (tags: readonly Tag[] | undefined): Tag[] => (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
 
 /** Tags merged by key, later lists winning. */

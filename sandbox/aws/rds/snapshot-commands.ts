@@ -21,6 +21,7 @@ import {
   mergeTags,
   parseRdsArn,
   snapshotArn,
+  snapshotOfInstance,
   snapshotStatus,
   validateTags,
   validIdentifier,
@@ -52,27 +53,10 @@ export const checkManualQuota = (state: RdsState, region: string) => {
 export const takeManualSnapshot = (state: RdsState, instance: InstanceRecord, id: string, requestedTags: readonly Tag[]): SnapshotRecord => {
   const now = state.now();
   const snapshot: SnapshotRecord = {
-    region: instance.region,
+    ...snapshotOfInstance(instance, now, state.limits.snapshotMs),
     id,
     arn: snapshotArn(instance.region, state.account, id),
     type: 'manual',
-    instanceId: instance.id,
-    dbiResourceId: instance.dbiResourceId,
-    instanceCreateTime: instance.createdAt,
-    engine: instance.engine,
-    engineVersion: instance.engineVersion,
-    allocatedStorage: instance.allocatedStorage,
-    kmsKeyArn: instance.kmsKeyArn,
-    createdAt: now,
-    originalCreateTime: now,
-    startedAt: now,
-    normalReadyAt: now + state.limits.snapshotMs,
-    readyAt: now + state.limits.snapshotMs,
-    failed: false,
-    instanceClass: instance.instanceClass,
-    backupRetentionPeriod: instance.backupRetentionPeriod,
-    preferredBackupWindow: instance.preferredBackupWindow,
-    ...(instance.dbName === undefined ? {} : { dbName: instance.dbName }),
     // CopyTagsToSnapshot copies the instance's tags only when the request names none.
     tags: requestedTags.length === 0 && instance.copyTagsToSnapshot ? mergeTags(instance.tags) : cloneTags(requestedTags),
   };

@@ -5,7 +5,7 @@ import type { Tag } from '@aws-sdk/client-rds';
 import { DAY_MS, MINUTE_MS, type SandboxClock } from '../clock.js';
 import type { RdsDataPlane } from './data-plane.js';
 import { KmsDirectory } from './kms.js';
-import { DEFAULT_ACCOUNT_ID, snapshotArn, snapshotStatus, type InstanceRecord, type ReplicationRecord, type SnapshotRecord } from './model.js';
+import { DEFAULT_ACCOUNT_ID, snapshotArn, snapshotOfInstance, snapshotStatus, type InstanceRecord, type ReplicationRecord, type SnapshotRecord } from './model.js';
 
 export interface RdsStandInOptions {
   readonly clock: SandboxClock;
@@ -243,27 +243,10 @@ export class RdsState {
       const id = `rds:${instance.id}-${new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-')}`;
       const arn = snapshotArn(instance.region, this.account, id);
       out.push({
-        region: instance.region,
+        ...snapshotOfInstance(instance, at, this.limits.snapshotMs),
         id,
         arn,
         type: 'automated',
-        instanceId: instance.id,
-        dbiResourceId: instance.dbiResourceId,
-        instanceCreateTime: instance.createdAt,
-        engine: instance.engine,
-        engineVersion: instance.engineVersion,
-        allocatedStorage: instance.allocatedStorage,
-        kmsKeyArn: instance.kmsKeyArn,
-        createdAt: at,
-        originalCreateTime: at,
-        startedAt: at,
-        normalReadyAt: at + this.limits.snapshotMs,
-        readyAt: at + this.limits.snapshotMs,
-        failed: false,
-        instanceClass: instance.instanceClass,
-        backupRetentionPeriod: instance.backupRetentionPeriod,
-        preferredBackupWindow: instance.preferredBackupWindow,
-        ...(instance.dbName === undefined ? {} : { dbName: instance.dbName }),
         tags: region.automatedTags.get(arn) ?? [],
       });
     }
