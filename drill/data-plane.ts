@@ -15,6 +15,8 @@ export interface PgDataPlane extends RdsDataPlane {
   created(): readonly string[];
   /** Sessions held open by a fault (released before cleanup). */
   release(): Promise<void>;
+  /** Refuse further copies (an interrupt is cleaning up) and wait for those under way to settle. */
+  stop(): Promise<void>;
 }
 
 export function pgDataPlane(conn: Connection, prefix: string, sourceInstance: { region: string; id: string; database: string }, fault: Fault | null): PgDataPlane {
@@ -22,6 +24,23 @@ export function pgDataPlane(conn: Connection, prefix: string, sourceInstance: { 
   const created: string[] = [];
   const held: { end(): Promise<void> }[] = [];
   let counter = 0;
+  let stopped = false;
+  const underway = new Set<Promise<unknown>>();
+  /** A copy that respects an interrupt: none starts after stop(), and one that finishes after it is undone. */
+  const copy = async (from: string, to: string) => {
+    if (stopped) throw new Error('the drill is being interrupted');
+    const work = copyDatabase(conn, from, to);
+    underway.add(work);
+    try {
+      await work;
+    } finally {
+      underway.delete(work);
+    }
+    if (stopped) {
+      await dropDatabase(conn, to).catch(() => undefined);
+      throw new Error('the drill is being interrupted');
+    }
+  };
   const fresh = (kind: string) => {
     counter += 1;
     const name = `${prefix}${kind}_${counter}`;
@@ -40,21 +59,25 @@ export function pgDataPlane(conn: Connection, prefix: string, sourceInstance: { 
     async release() {
       await Promise.all(held.splice(0).map((c) => c.end().catch(() => undefined)));
     },
+    async stop() {
+      stopped = true;
+      await Promise.allSettled([...underway]);
+    },
     async snapshotCreated({ region, snapshotId, instanceId }) {
       const name = fresh('snap');
-      await copyDatabase(conn, need(region, instanceId), name);
+      await copy(need(region, instanceId), name);
       databases.set(`${region}/${snapshotId}`, name);
     },
     async snapshotCopied({ fromRegion, sourceSnapshotId, region, snapshotId }) {
       const name = fresh('copy');
-      await copyDatabase(conn, need(fromRegion, sourceSnapshotId), name);
+      await copy(need(fromRegion, sourceSnapshotId), name);
       databases.set(`${region}/${snapshotId}`, name);
     },
     async instanceRestored({ region, instanceId, from }) {
       if (fault === 'restore-fails') throw new Error('injected fault: the restore failed (restore-fails)');
       const source = from.kind === 'snapshot' ? need(region, from.snapshotId) : need(from.sourceRegion, from.sourceInstanceId);
       const name = fresh('restore');
-      await copyDatabase(conn, source, name);
+      await copy(source, name);
       databases.set(`${region}/${instanceId}`, name);
       if (fault === 'drop-table') await withClient(conn, name, (c) => c.query('drop table public.orders'));
       if (fault === 'row-loss') await withClient(conn, name, (c) => c.query('delete from public.orders where id % 10 = 0'));

@@ -87,6 +87,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
+    // No new copies; a copy already under way finishes first (a template cannot be dropped mid-copy).
+    await plane?.stop();
     await plane?.release();
     if (server !== null) {
       for (const name of await databasesWithPrefix(server, runPrefix).catch(() => [] as string[])) await dropDatabase(server, name).catch(() => undefined);

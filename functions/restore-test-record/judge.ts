@@ -15,7 +15,7 @@ export function judge(run: RestoreRun, targets: { rtoMs: number; rpoMs: number }
   } else if (run.error === undefined) {
     failures.push('the restore was never validated');
   }
-  if (run.teardown === undefined) failures.push('the temporary instance was not torn down');
+  if (run.plan !== undefined && run.teardown === undefined) failures.push('the temporary instance was not torn down');
   const passedValidation = validation?.passed === true && run.error === undefined;
   const rtoMs = passedValidation && run.restore !== undefined ? validation.finishedAt - run.restore.requestedAt : null;
   const rpoMs = validation?.newestData !== null && validation?.newestData !== undefined && run.plan !== undefined ? Math.max(0, run.plan.restorePoint - validation.newestData) : null;

@@ -28,6 +28,7 @@ async function leftovers(): Promise<number> {
 
 describe('npm run drill', () => {
   it('passes on a faithful backup, printing every step, check and objective, and leaves nothing behind', async () => {
+    const before = await leftovers();
     const { code, out } = drill();
     expect(out).toContain('RESULT: PASSED');
     expect(code).toBe(0);
@@ -36,22 +37,24 @@ describe('npm run drill', () => {
     expect(out).toMatch(/RTO [\d.]+ s \(target 120\.0 min\) ✓/);
     expect(out).toMatch(/RPO [\d.]+ min \(target 15\.0 min\) ✓/);
     expect(out).toContain('Alert: none would be sent');
-    expect(await leftovers()).toBe(0);
+    expect(await leftovers()).toBe(before);
   }, 240_000);
 
   it.each([
     { fault: 'row-loss', caught: /✗ row-counts .*public\.orders expected 5000, observed 4500/ },
     { fault: 'restore-fails', caught: /✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/ },
   ])('catches --break $fault, prints the alert it would send, and exits 1', async ({ fault, caught }) => {
+    const before = await leftovers();
     const { code, out } = drill('--break', fault);
     expect(code).toBe(1);
     expect(out).toMatch(caught);
     expect(out).toContain('Alert that would be sent to the alerts topic:');
     expect(out).toContain(`RESULT: FAILED — the fault "${fault}" was caught`);
-    expect(await leftovers()).toBe(0);
+    expect(await leftovers()).toBe(before);
   }, 240_000);
 
   it('cleans up everything it created when interrupted with Ctrl-C', async () => {
+    const before = await leftovers();
     const bin = join(ROOT, 'node_modules', '.bin');
     const child = spawn(join(bin, 'tsx'), ['drill/main.ts'], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
     let out = '';
@@ -67,7 +70,7 @@ describe('npm run drill', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await interrupted;
     expect(await exited).toBe(130);
-    expect(await leftovers()).toBe(0);
+    expect(await leftovers()).toBe(before);
   }, 120_000);
 
   it('rejects an unknown fault with a usage line', () => {
