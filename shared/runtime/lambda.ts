@@ -31,7 +31,8 @@ export interface Runtime {
 }
 
 export const logger = new Logger({ serviceName: 'backup-dr' });
-export const metrics = new Metrics({ namespace: 'BackupDR', serviceName: 'backup-dr' });
+// Metrics' own warnings go through the structured logger (and its level), not straight to the console.
+export const metrics = new Metrics({ namespace: 'BackupDR', serviceName: 'backup-dr', logger });
 export const log: Log = {
   info: (message, fields) => logger.info(message, fields ?? {}),
   warn: (message, fields) => logger.warn(message, fields ?? {}),
