@@ -28,7 +28,7 @@ import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { Verdict } from '../shared/restore/run.js';
-import { log, logger, metrics, setRuntimeForTesting } from '../shared/runtime/lambda.js';
+import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { pgDataPlane, type Fault } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { createSampleDatabase, databasesWithPrefix, dropDatabase } from './sample-data.js';
@@ -98,7 +98,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     s3.restore();
     kmsMock.restore();
     secretsMock.restore();
-    setRuntimeForTesting(undefined);
+    setRuntime(undefined);
   };
   options.onCleanup(cleanup);
 
@@ -125,7 +125,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
     const useRuntime = (role: 'primary' | 'secondary') =>
-      setRuntimeForTesting({ policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+      setRuntime({ policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
 
     print('');
     print('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');

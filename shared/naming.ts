@@ -10,13 +10,3 @@ export function snapshotId(resourceName: string, scheduledAt: number, timeZone: 
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${SNAPSHOT_PREFIX}-${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}-${pad(w.hour)}${pad(w.minute)}`;
 }
-
-/** An RDS ARN's last segment (snapshot or instance id). */
-export function idFromArn(arn: string): string {
-  return arn.slice(arn.lastIndexOf(':') + 1);
-}
-
-/** The region segment of an ARN. */
-export function regionFromArn(arn: string): string | undefined {
-  return arn.split(':')[3];
-}

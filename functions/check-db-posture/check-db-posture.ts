@@ -17,7 +17,7 @@ import { errorMessage, errorName } from '../../shared/aws/rds-errors.js';
 import { listOwnedSnapshots } from '../../shared/aws/rds-snapshots.js';
 import type { DatabaseResource, Policy } from '../../shared/policy/schema.js';
 import type { Log } from '../../shared/runtime/log.js';
-import { nextOccurrence, occurrencesBetween, parseScheduleExpression } from '../../shared/schedule/expression.js';
+import { occurrencesBetween, parseScheduleExpression, typicalInterval } from '../../shared/schedule/expression.js';
 import { formatWall } from '../../shared/time/zone.js';
 import { TAG, tagValue } from '../../shared/tags.js';
 import { copySourceArn } from '../copy-db-snapshots/copy-db-snapshots.js';
@@ -55,10 +55,8 @@ async function quotaOf(rds: RDSClient): Promise<{ used: number; max: number }> {
 
 /** Twice the backup interval: a daily schedule tolerates one missed day before the copy is "old". */
 function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number): number {
-  const schedule = parseScheduleExpression(db.schedule);
-  const first = nextOccurrence(schedule, timeZone, now);
-  const second = first === null ? null : nextOccurrence(schedule, timeZone, first);
-  return first === null || second === null ? 2 * 86_400_000 : 2 * (second - first);
+  const interval = typicalInterval(parseScheduleExpression(db.schedule), timeZone, now);
+  return Number.isFinite(interval) ? 2 * interval : 2 * 86_400_000;
 }
 
 /**

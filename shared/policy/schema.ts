@@ -215,7 +215,5 @@ export const policySchema = z
 
 export type Policy = z.output<typeof policySchema>;
 export type DatabaseResource = Policy['resources']['databases'][number];
-export type CacheResource = Policy['resources']['caches'][number];
 export type BucketResource = Policy['resources']['buckets'][number];
-export type ConfigurationResource = Policy['resources']['configuration'][number];
 export type ResourceRetention = DatabaseResource['retention'];

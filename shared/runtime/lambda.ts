@@ -62,8 +62,8 @@ export function runtime(): Runtime {
   return cached;
 }
 
-/** Lets tests (and the local drill) run handlers against a runtime of their own. */
-export function setRuntimeForTesting(value: Runtime | undefined): void {
+/** Runs the handlers against a runtime of the caller's: the local drill, the simulation and the tests. */
+export function setRuntime(value: Runtime | undefined): void {
   cached = value;
 }
 

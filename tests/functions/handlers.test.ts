@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as pruneHandler } from '../../functions/prune-db-snapshots/handler.js';
 import { handler as takeHandler } from '../../functions/take-db-snapshot/handler.js';
 import { snsAlertSink } from '../../shared/aws/sns-alerts.js';
-import { log, logger, metrics, setRuntimeForTesting } from '../../shared/runtime/lambda.js';
+import { log, logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { PRIMARY } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../helpers/runtime.js';
 
@@ -22,9 +22,9 @@ describe('Lambda handlers: alerts reach the SNS topic', () => {
     snsMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const policy = teamPolicy();
-    setRuntimeForTesting({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
   });
-  afterAll(() => setRuntimeForTesting(undefined));
+  afterAll(() => setRuntime(undefined));
 
   it('publishes a readable text for e-mail and JSON for machines when a snapshot fails, then fails the invocation', async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-prod', DBInstanceStatus: 'stopped' }] });

@@ -16,7 +16,7 @@ import { createClock, DAY_MS, MINUTE_MS } from '../../sandbox/aws/clock.js';
 import { RdsStandIn } from '../../sandbox/aws/rds-standin.js';
 import { RunFailed } from '../../shared/errors.js';
 import type { RegionRole } from '../../shared/policy/load.js';
-import { log, logger, metrics, setRuntimeForTesting } from '../../shared/runtime/lambda.js';
+import { log, logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { planRetention } from '../../shared/retention/plan.js';
 import { retentionPolicyFor } from '../../shared/policy/load.js';
 import { RecordingAlerts, teamPolicy } from '../helpers/runtime.js';
@@ -55,7 +55,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   const unexpected: string[] = [];
 
   async function invoke(role: RegionRole, name: string, handler: (event: unknown, ctx: Context) => Promise<unknown>, event: unknown = {}): Promise<unknown> {
-    setRuntimeForTesting({ policy, role, region: policy.regions[role], alerts, logger, log, metrics, now: () => clock.now() });
+    setRuntime({ policy, role, region: policy.regions[role], alerts, logger, log, metrics, now: () => clock.now() });
     try {
       return await handler(event, context);
     } catch (error) {
@@ -147,7 +147,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   afterAll(() => {
     rds.restore();
     kmsMock.restore();
-    setRuntimeForTesting(undefined);
+    setRuntime(undefined);
   });
 
   const history = () => rds.history;

@@ -25,7 +25,7 @@ import { asTask, runLocally, type LocalTask } from '../../sandbox/step-functions
 import { snsAlertSink } from '../../shared/aws/sns-alerts.js';
 import { RestoreFailed } from '../../shared/errors.js';
 import type { RestoreRun, ValidationSummary } from '../../shared/restore/run.js';
-import { log, logger, metrics, setRuntimeForTesting } from '../../shared/runtime/lambda.js';
+import { log, logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { copyOf, ourTags, PRIMARY, primarySnapshot, SECONDARY } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../helpers/runtime.js';
 
@@ -82,7 +82,7 @@ describe('restore-test state machine', () => {
     snsMock.reset();
     process.env.REPORTS_BUCKET = 'backup-dr-reports-test';
     const policy = teamPolicy();
-    setRuntimeForTesting({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     rdsMock.on(DescribeDBSnapshotsCommand).callsFake(async (_input, getClient) => {
       const region = await (getClient() as RDSClient).config.region();
       return { DBSnapshots: region === PRIMARY ? [snapshot] : [verifiedCopy] };
@@ -97,7 +97,7 @@ describe('restore-test state machine', () => {
     snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
     validate = async () => report();
   });
-  afterAll(() => setRuntimeForTesting(undefined));
+  afterAll(() => setRuntime(undefined));
 
   it('restores the newest verified snapshot, waits, validates, deletes the instance, records the evidence and succeeds', async () => {
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
@@ -205,7 +205,7 @@ describe('restore-test state machine', () => {
 
   it("restores a named snapshot's verified copy in the secondary region, by the secondary's state machine", async () => {
     const policy = teamPolicy();
-    setRuntimeForTesting({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db', snapshot: 'backup-dr-app-db-20261129-0200' }, tasks());
     expect(run.status).toBe('SUCCEEDED');
     const call = rdsMock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0];
@@ -220,7 +220,7 @@ describe('pitr-test state machine', () => {
     s3Mock.reset();
     snsMock.reset();
     const policy = teamPolicy();
-    setRuntimeForTesting({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
       DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 35 * 86_400_000), LatestTime: new Date(NOW - 8 * 60_000) } }],
     });
