@@ -35,14 +35,7 @@ import { RestoreFailed, RestoreNotReady } from '../../shared/errors.js';
 import type { RestorePlan } from '../../shared/restore/run.js';
 import { RecordingLog, teamPolicy } from '../helpers/runtime.js';
 
-const TOKYO = 'ap-northeast-1';
-const SINGAPORE = 'ap-southeast-1';
-const ACCOUNT = '123456789012';
-const START = Date.parse('2026-11-25T02:00:00+09:00');
-const DR_KEY = `arn:aws:kms:${SINGAPORE}:${ACCOUNT}:key/0b7c9a1e-dr`;
-const DB_ARN = `arn:aws:rds:${TOKYO}:${ACCOUNT}:db:app-db`;
-const snapArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:snapshot:${id}`;
-const dbArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:db:${id}`;
+import { ACCOUNT, DB_ARN, dbArn, DR_KEY, SINGAPORE, snapArn, START, TOKYO } from '../helpers/standin-fixtures.js';
 
 /** What backup-dr's restore step sends (functions/restore-test-restore/restore.ts). */
 const COMMON = {

@@ -22,13 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClock, DAY_MS, MINUTE_MS, type ManualClock } from '../../sandbox/aws/clock.js';
 import { RdsStandIn, type RdsStandInOptions } from '../../sandbox/aws/rds-standin.js';
 
-const TOKYO = 'ap-northeast-1';
-const SINGAPORE = 'ap-southeast-1';
-const ACCOUNT = '123456789012';
-const START = Date.parse('2026-11-25T02:00:00+09:00');
-const DR_KEY = `arn:aws:kms:${SINGAPORE}:${ACCOUNT}:key/0b7c9a1e-dr`;
-const DB_ARN = `arn:aws:rds:${TOKYO}:${ACCOUNT}:db:app-db`;
-const snapArn = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:snapshot:${id}`;
+import { ACCOUNT, DB_ARN, DR_KEY, SINGAPORE, snapArn, START, TOKYO } from '../helpers/standin-fixtures.js';
 
 let clock: ManualClock;
 let rds: RdsStandIn;
