@@ -94,7 +94,7 @@ export interface PackagedFunction {
   readonly name: string;
   readonly logicalId: string;
   readonly zip: string;
-  /** Lambda's Handler setting, e.g. "functions/take-db-snapshot/handler.handler". */
+  /** Lambda's Handler setting, e.g. "functions/rds/take-db-snapshot/handler.handler". */
   readonly handler: string;
   readonly environment: Readonly<Record<string, unknown>>;
 }

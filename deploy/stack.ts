@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPolicyFile, type RegionRole } from '../shared/policy/load.js';
 import type { DatabaseResource, Policy } from '../shared/policy/schema.js';
-import { SNAPSHOT_PREFIX } from '../shared/naming.js';
+import { SNAPSHOT_PREFIX } from '../shared/rds/naming.js';
 import { OWNER_VALUE, TAG, VERIFICATION_FAILED_TAG } from '../shared/tags.js';
 
 export const SERVICE = 'backup-dr';
@@ -197,7 +197,7 @@ const allInstances = (region: string) => rdsArn(region, 'db:*');
 const restoreInstances = (region: string) => rdsArn(region, `db:${RESTORE_INSTANCE_PREFIX}*`);
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
-const STATE_MACHINE_DIR = resolve(import.meta.dirname, '..', 'state-machines');
+const STATE_MACHINE_DIR = resolve(import.meta.dirname, '..', 'state-machines', 'rds');
 
 /** osls' logical id of a function: "take-db-snapshot" → "TakeDashdbDashsnapshotLambdaFunction". */
 export function lambdaLogicalId(name: string): string {
@@ -944,7 +944,7 @@ export function buildDeployment(input: DeploymentInput): Deployment {
     if (!spec.roles.includes(role)) continue;
     const environment = spec.environment?.(ctx);
     functions[name] = {
-      handler: `functions/${name}/handler.handler`,
+      handler: `functions/rds/${name}/handler.handler`,
       description: spec.description,
       timeout: spec.timeout,
       memorySize: spec.memorySize,

@@ -9,17 +9,17 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { handler as captureHandler } from '../functions/capture-db-manifest/handler.js';
-import { handler as copyHandler } from '../functions/copy-db-snapshots/handler.js';
-import { handler as planHandler } from '../functions/restore-test-plan/handler.js';
-import { handler as notifyHandler } from '../functions/restore-test-notify/handler.js';
-import { handler as recordHandler } from '../functions/restore-test-record/handler.js';
-import { handler as restoreHandler } from '../functions/restore-test-restore/handler.js';
-import { handler as statusHandler } from '../functions/restore-test-status/handler.js';
-import { handler as teardownHandler } from '../functions/restore-test-teardown/handler.js';
-import { handler as takeHandler } from '../functions/take-db-snapshot/handler.js';
-import { handler as validateHandler } from '../functions/validate-restore/handler.js';
-import { handler as verifyHandler } from '../functions/verify-db-snapshots/handler.js';
+import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
+import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
+import { handler as planHandler } from '../functions/rds/restore-test-plan/handler.js';
+import { handler as notifyHandler } from '../functions/rds/restore-test-notify/handler.js';
+import { handler as recordHandler } from '../functions/rds/restore-test-record/handler.js';
+import { handler as restoreHandler } from '../functions/rds/restore-test-restore/handler.js';
+import { handler as statusHandler } from '../functions/rds/restore-test-status/handler.js';
+import { handler as teardownHandler } from '../functions/rds/restore-test-teardown/handler.js';
+import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handler.js';
+import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
+import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
 import { systemClock } from '../sandbox/aws/clock.js';
 import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
 import { S3StandIn } from '../sandbox/aws/s3-standin.js';
@@ -27,7 +27,7 @@ import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
 import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
-import type { Verdict } from '../shared/restore/run.js';
+import type { Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { pgDataPlane, type Fault } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
@@ -144,11 +144,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     }
 
     print('');
-    print('Restore test (state-machines/restore-test.asl.json, run locally with aws-local-stepfunctions)');
+    print('Restore test (state-machines/rds/restore-test.asl.json, run locally with aws-local-stepfunctions)');
     useRuntime('primary');
     const entered: { name: string; at: number }[] = [];
     const run = await runLocally(
-      new URL('../state-machines/restore-test.asl.json', import.meta.url).pathname,
+      new URL('../state-machines/rds/restore-test.asl.json', import.meta.url).pathname,
       { resource: db.name, snapshot: 'latest', region: 'primary' },
       {
         restoreTestPlan: asTask('restoreTestPlan', planHandler),

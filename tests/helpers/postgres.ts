@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
-import type { ConnectionSpec } from '../../functions/validate-restore/validation.js';
+import type { ConnectionSpec } from '../../functions/rds/validate-restore/validation.js';
 
 /** Where the test server is: PGHOST/PGPORT/PGUSER/PGPASSWORD when set, else the machine's default. */
 export function serverConnection(database = 'postgres'): ConnectionSpec {

@@ -571,8 +571,8 @@ describe('validate-restore and capture-db-manifest in the VPC', () => {
 // ---- state machines --------------------------------------------------------------------------------------
 
 const ASL = {
-  'restore-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'restore-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
-  'pitr-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'pitr-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
+  'restore-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'rds', 'restore-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
+  'pitr-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'rds', 'pitr-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
 };
 const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine' } as const;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -779,7 +779,7 @@ describe('function packages', () => {
       expect(files, fn.name).toContain('backup-policy.yml');
       expect(readFileSync(join(root, 'backup-policy.yml')).equals(policyText()), `${fn.name}: packaged policy`).toBe(true);
       // Only the bundle and the policy: no node_modules, no sources, no tests.
-      expect(files.filter((f) => f !== 'backup-policy.yml'), fn.name).toEqual([`functions/${fn.name}/handler.mjs`]);
+      expect(files.filter((f) => f !== 'backup-policy.yml'), fn.name).toEqual([`functions/rds/${fn.name}/handler.mjs`]);
       const { file, exportName } = handlerModule(fn.handler, files);
       const loaded = loadHandler(root, file, exportName, { ...lambdaEnvironment(fn, region), AWS_REGION: region });
       expect(loaded.handlerType, fn.name).toBe('function');

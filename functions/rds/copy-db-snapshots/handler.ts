@@ -1,0 +1,19 @@
+// copy-db-snapshots: on "snapshot available" RDS events and on a fallback schedule (primary region).
+import { rdsClient } from '../../../shared/aws/clients.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { copyDbSnapshots } from './copy-db-snapshots.js';
+
+export const handler = lambdaHandler('copy-db-snapshots', async (_event: unknown, rt) => {
+  const report = await copyDbSnapshots({
+    policy: rt.policy,
+    source: rdsClient(rt.policy.regions.primary),
+    target: rdsClient(rt.policy.regions.secondary),
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  });
+  rt.metrics.addMetric('CopiesStarted', MetricUnit.Count, report.started.length);
+  rt.metrics.addMetric('CopiesInFlight', MetricUnit.Count, report.inFlight);
+  rt.metrics.addMetric('CopiesWaiting', MetricUnit.Count, report.waiting.length);
+  return report;
+});

@@ -1,0 +1,93 @@
+// Prunes our manual DB snapshots in one region by the policy's retention (restic's rules), deleting
+// only what the plan removes and only when it is safe: in the primary region a snapshot goes only once
+// its copy in the secondary region is verified; in the secondary region the newest verified copy
+// always stays; legal holds and snapshots not yet available are never touched. Dry-run only reports.
+
+import { DeleteDBSnapshotCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
+import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { errorMessage, errorName, isSnapshotNotFound } from '../../../shared/rds/errors.js';
+import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
+import { RetentionRefused, RunFailed } from '../../../shared/errors.js';
+import type { RegionRole } from '../../../shared/policy/load.js';
+import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
+import type { Log } from '../../../shared/runtime/log.js';
+import { planPrune, snapshotsOf } from '../../../shared/rds/retention.js';
+
+export interface PruneDeps {
+  readonly policy: Policy;
+  readonly role: RegionRole;
+  /** RDS in the region being pruned. */
+  readonly rds: RDSClient;
+  /** RDS in the other region (the primary's copies live there; the secondary needs nothing from it). */
+  readonly peer: RDSClient;
+  readonly alerts: AlertSink;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export interface PruneDecision {
+  readonly resource: string;
+  readonly deleted: readonly string[];
+  readonly wouldDelete: readonly string[];
+  readonly kept: readonly { id: string; reasons: readonly string[]; guards: readonly string[] }[];
+}
+
+async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[], copies: readonly DBSnapshot[]): Promise<PruneDecision> {
+  const { policy } = deps;
+  const region = policy.regions[deps.role];
+  const plan = planPrune({ policy, role: deps.role, db, mine, copies, now: deps.now() });
+  const kept = plan.keep.map((k) => ({ id: k.snapshot.id, reasons: k.reasons, guards: k.guards }));
+  if (policy.dryRun) {
+    for (const r of plan.remove) deps.log.info('dry run: would delete snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, reason: r.reasons.join('; ') });
+    return { resource: db.name, deleted: [], wouldDelete: plan.remove.map((r) => r.snapshot.id), kept };
+  }
+  const deleted: string[] = [];
+  for (const r of plan.remove) {
+    try {
+      await deps.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: r.snapshot.id }));
+      deps.log.info('deleted snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, created: new Date(r.snapshot.time).toISOString(), reason: r.reasons.join('; ') });
+      deleted.push(r.snapshot.id);
+    } catch (error) {
+      if (!isSnapshotNotFound(error)) throw error;
+      deps.log.info('snapshot already gone', { resource: db.name, region, snapshotId: r.snapshot.id });
+    }
+  }
+  return { resource: db.name, deleted, wouldDelete: [], kept };
+}
+
+export async function pruneDbSnapshots(deps: PruneDeps): Promise<PruneDecision[]> {
+  const { policy } = deps;
+  const region = policy.regions[deps.role];
+  const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
+  const owned = await listOwnedSnapshots(deps.rds, ownership);
+  const decisions: PruneDecision[] = [];
+  let copies: DBSnapshot[] | undefined;
+  const failures: { resource: string; error: string }[] = [];
+  for (const db of policy.resources.databases) {
+    const mine = snapshotsOf(db, deps.role, owned);
+    try {
+      // In the primary the copies must be readable: if the secondary region cannot be read, nothing is deleted.
+      copies ??= deps.role === 'primary' ? await listOwnedSnapshots(deps.peer, ownership) : [];
+      decisions.push(await pruneDatabase(deps, db, mine, copies));
+    } catch (error) {
+      const refused = error instanceof RetentionRefused;
+      failures.push({ resource: db.name, error: errorName(error) });
+      deps.log.error('prune failed', { resource: db.name, region, error: errorName(error), message: errorMessage(error) });
+      await deps.alerts.publish({
+        severity: 'critical',
+        kind: refused ? 'prune-refused' : 'prune-failed',
+        resource: db.name,
+        region,
+        summary: refused ? `prune refused: ${errorMessage(error)}` : `prune failed: ${errorName(error)}`,
+        action: refused
+          ? 'Nothing was deleted. Fix the retention of this resource in backup-policy.yml (npx backup-dr policy check) and redeploy.'
+          : 'Nothing more was deleted for this resource. Read the prune-db-snapshots logs; the next daily run retries. Watch the manual-snapshot quota meanwhile.',
+        source: 'prune-db-snapshots',
+        at: deps.now(),
+        details: { error: errorName(error), message: errorMessage(error).slice(0, 500) },
+      });
+    }
+  }
+  if (failures.length > 0) throw new RunFailed(`prune failed for ${failures.map((f) => f.resource).join(', ')}`, failures);
+  return decisions;
+}

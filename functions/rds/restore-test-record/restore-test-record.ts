@@ -1,0 +1,63 @@
+// Records a restore test's evidence — what was restored, every check, the timings, the verdict — as a
+// JSON document in the versioned reports bucket, encrypted by its default customer-managed key (no SSE
+// header: an explicit 'aws:kms' without a key id would pick the AWS-managed key): the audit log kept 5 years.
+
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Policy } from '../../../shared/policy/schema.js';
+import type { RestoreRun, Verdict } from '../../../shared/rds/restore-run.js';
+import type { Log } from '../../../shared/runtime/log.js';
+import { formatIsoInZone, wallTime } from '../../../shared/time/zone.js';
+import { judge } from './plan.js';
+
+export interface RecordDeps {
+  readonly policy: Policy;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export function evidenceKey(policy: Policy, run: RestoreRun, now: number): string {
+  const at = run.plan?.plannedAt ?? now;
+  const w = wallTime(at, policy.timezone);
+  const resource = run.plan?.resource ?? 'unknown';
+  const id = run.plan?.runId ?? `failed-${at}`;
+  return `evidence/${resource}/${w.year}/${String(w.month).padStart(2, '0')}/${id}.json`;
+}
+
+export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Promise<Verdict> {
+  const { policy } = deps;
+  const now = deps.now();
+  const resource = policy.resources.databases.find((d) => d.name === run.plan?.resource);
+  const objectives = resource?.objectives ?? policy.objectives.database;
+  const verdict = judge(run, { rtoMs: objectives.rto, rpoMs: objectives.rpo });
+  const key = evidenceKey(policy, run, now);
+  const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : formatIsoInZone(ms, policy.timezone));
+  const evidence = {
+    schema: 'backup-dr/restore-evidence/v1',
+    policy: policy.name,
+    runId: run.plan?.runId ?? null,
+    kind: run.plan?.kind ?? run.kind ?? null,
+    resource: run.plan?.resource ?? null,
+    region: run.plan?.region ?? null,
+    restored: run.plan === undefined ? null : { snapshotId: run.plan.snapshotId ?? null, snapshotArn: run.plan.snapshotArn ?? null, automatedBackupsArn: run.plan.automatedBackupsArn ?? null, restorePoint: iso(run.plan.restorePoint), instanceId: run.plan.instanceId, instanceClass: run.plan.instanceClass },
+    input: run.input ?? null,
+    timings: {
+      planned: iso(run.plan?.plannedAt),
+      restoreRequested: iso(run.restore?.requestedAt),
+      instanceAvailable: iso(run.instance?.availableAt),
+      validationStarted: iso(run.validation?.startedAt),
+      validationFinished: iso(run.validation?.finishedAt),
+      recorded: iso(now),
+    },
+    serverVersion: run.validation?.serverVersion ?? null,
+    checks: run.validation?.checks ?? [],
+    newestData: iso(run.validation?.newestData),
+    teardown: run.teardown ?? null,
+    error: run.error ?? null,
+    verdict: { ...verdict, evidenceKey: key },
+  };
+  await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(evidence, null, 2), ContentType: 'application/json' }));
+  deps.log.info('restore test recorded', { runId: evidence.runId, passed: verdict.passed, rtoMs: verdict.rtoMs, rpoMs: verdict.rpoMs, evidence: `s3://${deps.bucket}/${key}` });
+  return { ...verdict, evidenceKey: key };
+}

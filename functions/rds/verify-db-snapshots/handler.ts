@@ -1,0 +1,22 @@
+// verify-db-snapshots: on "copy completed" RDS events and on a fallback schedule (secondary region).
+import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { verifyDbSnapshots } from './verify-db-snapshots.js';
+
+export const handler = lambdaHandler('verify-db-snapshots', async (_event: unknown, rt) => {
+  const report = await verifyDbSnapshots({
+    policy: rt.policy,
+    source: rdsClient(rt.policy.regions.primary),
+    target: rdsClient(rt.policy.regions.secondary),
+    kms: kmsClient(rt.policy.regions.secondary),
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  }).catch((error: unknown) => {
+    rt.metrics.addMetric('CopyVerificationFailures', MetricUnit.Count, 1);
+    throw error;
+  });
+  rt.metrics.addMetric('CopiesVerified', MetricUnit.Count, report.verified.length);
+  rt.metrics.addMetric('CopiesPendingVerification', MetricUnit.Count, report.pending.length);
+  return report;
+});

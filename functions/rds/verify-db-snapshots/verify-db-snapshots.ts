@@ -1,0 +1,90 @@
+// Verifies the cross-region copies in the secondary region: each available copy is compared with its
+// source and tagged verified (with the time) or alerted once as a failure; a copy stuck in "creating"
+// past the policy's limit is a failure too, and is verified after all if it later completes intact.
+// Runs where the copies are: the secondary region.
+
+import { AddTagsToResourceCommand, RemoveTagsFromResourceCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { keyArn } from '../../../shared/aws/kms-keys.js';
+import { describeSnapshot, listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
+import { RunFailed } from '../../../shared/errors.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import type { Log } from '../../../shared/runtime/log.js';
+import { TAG, tagValue, VERIFICATION_FAILED_TAG } from '../../../shared/tags.js';
+import { copySourceArn } from '../copy-db-snapshots/copy-db-snapshots.js';
+import { verifyCopy } from './plan.js';
+
+export interface VerifyDeps {
+  readonly policy: Policy;
+  readonly source: RDSClient;
+  readonly target: RDSClient;
+  /** KMS in the secondary region, to resolve the policy's key alias to the ARN RDS reports. */
+  readonly kms: KMSClient;
+  readonly alerts: AlertSink;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export interface VerifyReport {
+  readonly verified: readonly string[];
+  readonly pending: readonly string[];
+  readonly failed: readonly string[];
+}
+
+export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport> {
+  const { policy } = deps;
+  const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
+  // Copies that failed before are looked at again (a stuck copy may complete) but alerted only once.
+  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter(
+    (c) => tagValue(c.TagList, TAG.tier) === 'copy' && tagValue(c.TagList, TAG.verifiedAt) === undefined,
+  );
+  const expectedKeyArn = policy.kms.secondary === undefined ? undefined : await keyArn(deps.kms, policy.kms.secondary);
+  const report = { verified: [] as string[], pending: [] as string[], failed: [] as string[] };
+
+  for (const copy of copies) {
+    const id = copy.DBSnapshotIdentifier ?? '';
+    const sourceArn = copySourceArn(copy);
+    const source = copy.Status === 'available' && sourceArn !== undefined ? await describeSnapshot(deps.source, sourceArn) : null;
+    const verdict = verifyCopy({ copy, source, expectedKeyArn, now: deps.now(), stuckAfter: policy.rds.copyStuckAfter });
+    if (verdict.state === 'pending') {
+      report.pending.push(id);
+      continue;
+    }
+    const at = new Date(deps.now()).toISOString();
+    const failedBefore = tagValue(copy.TagList, VERIFICATION_FAILED_TAG) !== undefined;
+    if (verdict.state === 'verified') {
+      await tag(deps.target, copy, TAG.verifiedAt, at);
+      if (failedBefore) await deps.target.send(new RemoveTagsFromResourceCommand({ ResourceName: copy.DBSnapshotArn, TagKeys: [VERIFICATION_FAILED_TAG] }));
+      deps.log.info('copy verified', { snapshotId: id, region: policy.regions.secondary, recovered: failedBefore });
+      report.verified.push(id);
+      continue;
+    }
+    if (failedBefore) {
+      report.pending.push(id);
+      continue;
+    }
+    await tag(deps.target, copy, VERIFICATION_FAILED_TAG, at);
+    deps.log.warn('copy verification failed', { snapshotId: id, problems: verdict.problems });
+    report.failed.push(id);
+    await deps.alerts.publish({
+      severity: 'critical',
+      kind: 'verification-failed',
+      resource: tagValue(copy.TagList, TAG.resource) ?? 'unknown',
+      region: policy.regions.secondary,
+      summary: `copy ${id} failed verification: ${verdict.problems[0] ?? ''}`,
+      action: `Do not count on this copy. Delete it (aws rds delete-db-snapshot --region ${policy.regions.secondary} --db-snapshot-identifier ${id}); copy-db-snapshots makes a new one on its next run. Its source stays protected from pruning until a copy verifies.`,
+      source: 'verify-db-snapshots',
+      at: deps.now(),
+      details: { copy: copy.DBSnapshotArn ?? id, source: sourceArn ?? null, problems: verdict.problems.join('; ') },
+    });
+  }
+  if (report.failed.length > 0) {
+    throw new RunFailed(`${report.failed.length} copies failed verification`, report.failed.map((id) => ({ resource: id, error: 'verification-failed' })));
+  }
+  return report;
+}
+
+async function tag(rds: RDSClient, snapshot: DBSnapshot, key: string, value: string): Promise<void> {
+  await rds.send(new AddTagsToResourceCommand({ ResourceName: snapshot.DBSnapshotArn, Tags: [{ Key: key, Value: value }] }));
+}

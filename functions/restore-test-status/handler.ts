@@ -1,7 +1,0 @@
-// restore-test-status: polled by the state machine until the restored instance is available.
-import { rdsClient } from '../../shared/aws/clients.js';
-import type { RestorePlan } from '../../shared/restore/run.js';
-import { lambdaHandler } from '../../shared/runtime/lambda.js';
-import { checkRestoredInstance } from './status.js';
-
-export const handler = lambdaHandler('restore-test-status', async (plan: RestorePlan, rt) => checkRestoredInstance({ rds: rdsClient(plan.region), now: rt.now }, plan), { onError: 'state-machine' });

@@ -1,0 +1,61 @@
+import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, InvalidDBInstanceStateFault, RDSClient } from '@aws-sdk/client-rds';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as pruneHandler } from '../../../functions/rds/prune-db-snapshots/handler.js';
+import { handler as takeHandler } from '../../../functions/rds/take-db-snapshot/handler.js';
+import { snsAlertSink } from '../../../shared/alerts/sns.js';
+import { log, logger, metrics, setRuntime } from '../../../shared/runtime/lambda.js';
+import { PRIMARY } from '../helpers/rds-fixtures.js';
+import { teamPolicy } from '../../helpers/runtime.js';
+
+const TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:backup-dr-alerts-prod';
+const rdsMock = mockClient(RDSClient);
+const snsMock = mockClient(SNSClient);
+const context = { functionName: 'backup-dr-prod-takeDbSnapshot', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:123456789012:function:x', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const NOW = Date.parse('2026-11-25T02:00:05+09:00');
+
+describe('Lambda handlers: alerts reach the SNS topic', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const policy = teamPolicy();
+    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+  });
+  afterAll(() => setRuntime(undefined));
+
+  it('publishes a readable text for e-mail and JSON for machines when a snapshot fails, then fails the invocation', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-prod', DBInstanceStatus: 'stopped' }] });
+    rdsMock.on(CreateDBSnapshotCommand).rejects(new InvalidDBInstanceStateFault({ message: 'Instance app-db-prod is not currently in the available state.', $metadata: {} }));
+    await expect(takeHandler({ scheduledTime: '2026-11-24T17:00:00Z', resources: ['app-db'] }, context)).rejects.toThrow('1 of 1 snapshots failed: app-db (InstanceNotReady)');
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const input = snsMock.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TopicArn: TOPIC,
+      Subject: '[backup-dr CRITICAL] app-db ap-northeast-1: snapshot failed: InstanceNotReady (backup-dr-app-db-2...',
+      MessageStructure: 'json',
+      MessageAttributes: { severity: { DataType: 'String', StringValue: 'critical' }, kind: { DataType: 'String', StringValue: 'backup-failed' }, resource: { DataType: 'String', StringValue: 'app-db' } },
+    });
+    expect(input?.Subject?.length).toBeLessThanOrEqual(100);
+    const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
+    expect(message.email).toContain('What to do: Check the state of DB instance app-db-prod');
+    expect(message.email).toContain('When:     2026-11-25T02:00:05+09:00');
+    expect(JSON.parse(message.lambda ?? '{}')).toMatchObject({ kind: 'backup-failed', resource: 'app-db', region: 'ap-northeast-1', at: '2026-11-24T17:00:05.000Z' });
+  });
+
+  it('turns an unexpected failure into a function-error alert and still fails the invocation', async () => {
+    rdsMock.on(DescribeDBSnapshotsCommand).rejects(Object.assign(new Error('User is not authorized to perform rds:DescribeDBSnapshots'), { name: 'AccessDenied' }));
+    await expect(pruneHandler({}, context)).rejects.toThrow('not authorized');
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { Subject: '[backup-dr CRITICAL] backup-dr ap-northeast-1: prune-db-snapshots failed: AccessDenied' });
+  });
+
+  it('does not publish twice for a failure the function already alerted', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    rdsMock.on(CreateDBSnapshotCommand).rejects(new InvalidDBInstanceStateFault({ message: 'stopped', $metadata: {} }));
+    await expect(takeHandler({}, context)).rejects.toThrow();
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+});
