@@ -1,0 +1,96 @@
+// The naming contracts between the deployment and the handlers: resource prefixes, tag keys, report
+// paths, environment variable names. Written once here and imported by deploy/ and the Lambdas alike,
+// so a name can never be changed on one side only. No behaviour beyond building names.
+
+/** The service's name: the ownership tag's value, the logger's service, the prefix of what it names. */
+export const SERVICE = 'backup-dr';
+
+/** The value of the ownership tag (its key is the policy's `tags.owner`, default `TAG.owner`). */
+export const OWNER_VALUE = SERVICE;
+
+/** CloudWatch metrics namespace (embedded metric format). */
+export const METRICS_NAMESPACE = 'BackupDR';
+
+/** Tag keys of everything the service creates. */
+export const TAG = {
+  /** The default ownership tag key (the policy may name another in `tags.owner`). */
+  owner: 'backup-dr:owner',
+  policy: 'backup-dr:policy',
+  resource: 'backup-dr:resource',
+  sourceArn: 'backup-dr:source-arn',
+  createdAt: 'backup-dr:created-at',
+  scheduledAt: 'backup-dr:scheduled-at',
+  /** `primary` on an original, `copy` on a cross-region copy (`TIER`). */
+  tier: 'backup-dr:tier',
+  copyOf: 'backup-dr:copy-of',
+  verifiedAt: 'backup-dr:verified-at',
+  copyStartedAt: 'backup-dr:copy-started-at',
+  /** Set on a copy whose verification failed (ISO time): it is alerted once, not on every run. */
+  verificationFailed: 'backup-dr:verification-failed',
+  /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
+  restoreTest: 'backup-dr:restore-test',
+} as const;
+
+export const TIER = { primary: 'primary', copy: 'copy' } as const;
+
+/** Prefixes of the names the service gives AWS resources (IAM scopes deletes to them). */
+export const PREFIX = {
+  /** Manual DB snapshots and their copies: `backup-dr-<resource>-<yyyymmdd>-<hhmm>`. */
+  snapshot: SERVICE,
+  /** Every temporary instance of a restore or PITR test (the only instances the service deletes). */
+  restoreInstance: 'bdr-',
+  /** …of a snapshot restore test. */
+  restoreTestInstance: 'bdr-rt-',
+  /** …of a point-in-time restore test. */
+  pitrTestInstance: 'bdr-pitr-',
+} as const;
+
+/** Key prefixes in the reports bucket. */
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/' } as const;
+
+/** Where the manifest captured with a snapshot is kept. */
+export function manifestKey(resource: string, snapshotId: string): string {
+  return `${REPORT_PREFIX.manifests}${resource}/${snapshotId}.json`;
+}
+
+/** Where a restore test's evidence is kept: by resource, then the year and month it ran (policy's zone). */
+export function evidenceKey(resource: string, year: number, month: number, runId: string): string {
+  return `${REPORT_PREFIX.evidence}${resource}/${year}/${String(month).padStart(2, '0')}/${runId}.json`;
+}
+
+/**
+ * The reports bucket of one region: deterministic, so the secondary knows the primary's without a
+ * cross-region lookup. `account` is an account id, or `${AWS::AccountId}` in a CloudFormation Fn::Sub.
+ */
+export function reportsBucketName(stage: string, account: string, region: string): string {
+  return `${SERVICE}-reports-${stage}-${account}-${region}`;
+}
+
+/** The alerts topic of a stage (one per region). */
+export function alertsTopicName(stage: string): string {
+  return `${SERVICE}-alerts-${stage}`;
+}
+
+/** Environment variables the deployment sets and the handlers read (through `requireEnv`/`optionalEnv`). */
+export const ENV = {
+  /** `primary` or `secondary`: the role of the region the function runs in. */
+  regionRole: 'REGION_ROLE',
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  /** The policy file inside the package (relative to /var/task). */
+  policyFile: 'POLICY_FILE',
+  /** This region's reports bucket: evidence and manifests. */
+  reportsBucket: 'REPORTS_BUCKET',
+  /** The primary region's reports bucket, where manifests are captured. */
+  manifestBucket: 'MANIFEST_BUCKET',
+  /** TLS to databases: `verify`, `require` (default) or `off`. */
+  dbTls: 'DB_TLS',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+/** RDS event ids the pipeline reacts to (EventBridge `detail.EventID`, "RDS DB Snapshot Event"). */
+export const RDS_EVENT = {
+  /** "Manual snapshot created." — in the region of the snapshot (the primary). */
+  manualSnapshotCreated: 'RDS-EVENT-0042',
+  /** "Finished copy of snapshot … from region …" — cross-Region copy, in the destination region. */
+  crossRegionCopyFinished: 'RDS-EVENT-0060',
+} as const;
