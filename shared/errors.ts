@@ -1,5 +1,6 @@
-// Domain errors. Each class writes its `name` as a literal: Step Functions' Retry/Catch and the
-// alerting code match on it, and bundlers may rename classes.
+// Domain errors every component shares. Each class writes its `name` as a literal: Step Functions'
+// Retry/Catch and the alerting code match on it, and bundlers may rename classes. A component's own
+// errors live in shared/<component>/errors.ts.
 
 export class BackupDrError extends Error {
   override name = 'BackupDrError';
@@ -37,31 +38,6 @@ export class ConfigurationError extends BackupDrError {
   override name = 'ConfigurationError';
 }
 
-/** An RDS manual-snapshot quota would be exceeded. */
-export class SnapshotQuotaExceeded extends BackupDrError {
-  override name = 'SnapshotQuotaExceeded';
-}
-
-/** Too many cross-region snapshot copies are already in flight to the destination region. */
-export class CopyLimitReached extends BackupDrError {
-  override name = 'CopyLimitReached';
-}
-
-/** The DB instance is in a state that forbids a snapshot (stopped, modifying, …). */
-export class InstanceNotReady extends BackupDrError {
-  override name = 'InstanceNotReady';
-}
-
-/** The DB instance named in the policy does not exist. */
-export class InstanceNotFound extends BackupDrError {
-  override name = 'InstanceNotFound';
-}
-
-/** The KMS key exists in the policy but RDS cannot use it (disabled, deleted, no grant). */
-export class KmsKeyNotAccessible extends BackupDrError {
-  override name = 'KmsKeyNotAccessible';
-}
-
 /** One or more resources failed in a run; each failure has already been alerted. */
 export class RunFailed extends BackupDrError {
   override name = 'RunFailed';
@@ -74,17 +50,11 @@ export class RunFailed extends BackupDrError {
   }
 }
 
-/** The restored instance is not available yet: the state machine waits and retries on this name. */
-export class RestoreNotReady extends BackupDrError {
-  override name = 'RestoreNotReady';
+/** An error's name, whatever was thrown. */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }
 
-/** The restore itself failed (RDS put the instance in a failed state, or refused the restore). */
-export class RestoreFailed extends BackupDrError {
-  override name = 'RestoreFailed';
-}
-
-/** There is nothing to restore: no snapshot (or automated backup) matching the request. */
-export class NoRestorePoint extends BackupDrError {
-  override name = 'NoRestorePoint';
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

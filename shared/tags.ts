@@ -1,21 +1,8 @@
-// The tags everything we create carries, and conversions between AWS key/value tags and the plain
-// strings the retention engine matches ("key=value", or "key" when the value is empty).
+// Conversions between AWS key/value tags and what the cores work with: one tag's value, the plain
+// strings the retention engine matches ("key=value", or "key" when the value is empty), and ownership.
+// The tag keys themselves are naming contracts (shared/contracts.ts).
 
-export const TAG = {
-  owner: 'backup-dr:owner',
-  policy: 'backup-dr:policy',
-  resource: 'backup-dr:resource',
-  sourceArn: 'backup-dr:source-arn',
-  createdAt: 'backup-dr:created-at',
-  scheduledAt: 'backup-dr:scheduled-at',
-  tier: 'backup-dr:tier',
-  copyOf: 'backup-dr:copy-of',
-  verifiedAt: 'backup-dr:verified-at',
-  copyStartedAt: 'backup-dr:copy-started-at',
-} as const;
-
-/** The value of the ownership tag: the system's name; the policy tag says which policy. */
-export const OWNER_VALUE = 'backup-dr';
+import { OWNER_VALUE, TAG } from './contracts.js';
 
 export interface AwsTag {
   Key?: string | undefined;
@@ -38,6 +25,3 @@ export function isOwned(tags: readonly AwsTag[] | undefined, ownerKey: string, p
 export function toAwsTags(record: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
   return Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
 }
-
-/** Set on a copy whose verification failed (ISO time): it is alerted once, not on every run. */
-export const VERIFICATION_FAILED_TAG = 'backup-dr:verification-failed';

@@ -1,21 +1,52 @@
-// Translation of the RDS faults we expect into domain errors, at the edge only; anything else is
-// rethrown untouched so it is neither hidden nor mislabelled.
+// The RDS component's errors: domain errors with literal names (the restore-test ASL retries and
+// catches them by name), and the translation of the RDS faults we expect into them — at the edge only;
+// anything else is rethrown untouched so it is neither hidden nor mislabelled.
 
-import {
-  ConfigurationError,
-  CopyLimitReached,
-  InstanceNotFound,
-  InstanceNotReady,
-  KmsKeyNotAccessible,
-  SnapshotQuotaExceeded,
-} from '../errors.js';
+import { BackupDrError, ConfigurationError, errorMessage, errorName } from '../errors.js';
 
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
+/** An RDS manual-snapshot quota would be exceeded. */
+export class SnapshotQuotaExceeded extends BackupDrError {
+  override name = 'SnapshotQuotaExceeded';
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Too many cross-region snapshot copies are already in flight to the destination region. */
+export class CopyLimitReached extends BackupDrError {
+  override name = 'CopyLimitReached';
+}
+
+/** The DB instance is in a state that forbids a snapshot (stopped, modifying, …). */
+export class InstanceNotReady extends BackupDrError {
+  override name = 'InstanceNotReady';
+}
+
+/** The DB instance named in the policy does not exist. */
+export class InstanceNotFound extends BackupDrError {
+  override name = 'InstanceNotFound';
+}
+
+/** The KMS key exists in the policy but RDS cannot use it (disabled, deleted, no grant). */
+export class KmsKeyNotAccessible extends BackupDrError {
+  override name = 'KmsKeyNotAccessible';
+}
+
+/** The restored instance is not available yet: the state machine waits and retries on this name. */
+export class RestoreNotReady extends BackupDrError {
+  override name = 'RestoreNotReady';
+}
+
+/** The restore itself failed (RDS put the instance in a failed state, or refused the restore). */
+export class RestoreFailed extends BackupDrError {
+  override name = 'RestoreFailed';
+}
+
+/** There is nothing to restore: no snapshot (or automated backup) matching the request. */
+export class NoRestorePoint extends BackupDrError {
+  override name = 'NoRestorePoint';
+}
+
+/** The restored instance did not become available within the policy's restoreTest.timeout. */
+export class RestoreTimedOut extends BackupDrError {
+  override name = 'RestoreTimedOut';
 }
 
 export function isAlreadyExists(error: unknown): boolean {
@@ -24,6 +55,14 @@ export function isAlreadyExists(error: unknown): boolean {
 
 export function isSnapshotNotFound(error: unknown): boolean {
   return errorName(error) === 'DBSnapshotNotFoundFault' || errorName(error) === 'DBSnapshotNotFound';
+}
+
+export function isInstanceNotFound(error: unknown): boolean {
+  return errorName(error) === 'DBInstanceNotFoundFault' || errorName(error) === 'DBInstanceNotFound';
+}
+
+export function isInstanceAlreadyExists(error: unknown): boolean {
+  return errorName(error) === 'DBInstanceAlreadyExistsFault' || errorName(error) === 'DBInstanceAlreadyExists';
 }
 
 export function isThrottling(error: unknown): boolean {

@@ -1,30 +1,23 @@
-// Snapshot manifests: what the source database held when a snapshot was taken (exact row counts per
-// table, server version), stored beside the evidence so a restore test can compare a restore with it.
+// Snapshot manifests in the reports bucket: what the source database held when a snapshot was taken
+// (shared/rds/postgres/manifest.ts captures it), stored under the snapshot's id so a restore test can
+// compare a restore with it.
 
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { manifestKey } from '../contracts.js';
+import type { SourceManifest } from './postgres/types.js';
 
-export interface StoredManifest {
-  readonly capturedAt: number;
-  readonly serverVersion: string;
-  readonly tables: Record<string, number>;
-}
-
-export function manifestKey(resource: string, snapshotId: string): string {
-  return `manifests/${resource}/${snapshotId}.json`;
-}
-
-export async function putManifest(s3: S3Client, bucket: string, resource: string, snapshotId: string, manifest: StoredManifest): Promise<string> {
+export async function putManifest(s3: S3Client, bucket: string, resource: string, snapshotId: string, manifest: SourceManifest): Promise<string> {
   const key = manifestKey(resource, snapshotId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
   return key;
 }
 
 /** The manifest, or null when none was captured for that snapshot. */
-export async function getManifest(s3: S3Client, bucket: string, resource: string, snapshotId: string): Promise<StoredManifest | null> {
+export async function getManifest(s3: S3Client, bucket: string, resource: string, snapshotId: string): Promise<SourceManifest | null> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey(resource, snapshotId) }));
     const text = await object.Body?.transformToString();
-    return text === undefined ? null : (JSON.parse(text) as StoredManifest);
+    return text === undefined ? null : (JSON.parse(text) as SourceManifest);
   } catch (error) {
     if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return null;
     throw error;

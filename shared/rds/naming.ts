@@ -1,12 +1,21 @@
-// Deterministic identifiers: a snapshot's id derives from the resource and the scheduled time (on the
-// policy's wall clock), so a retried or duplicated event asks for the same id and is a no-op.
+// Deterministic identifiers of what the RDS pipeline creates: a snapshot's id derives from the resource
+// and the scheduled time (on the policy's wall clock), so a retried or duplicated event asks for the
+// same id and is a no-op; a restore test's temporary instance is named from the resource and the time
+// the test was planned.
 
+import { PREFIX } from '../contracts.js';
 import { wallTime } from '../time/zone.js';
 
-export const SNAPSHOT_PREFIX = 'backup-dr';
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 export function snapshotId(resourceName: string, scheduledAt: number, timeZone: string): string {
   const w = wallTime(scheduledAt, timeZone);
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  return `${SNAPSHOT_PREFIX}-${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}-${pad(w.hour)}${pad(w.minute)}`;
+  return `${PREFIX.snapshot}-${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}-${pad(w.hour)}${pad(w.minute)}`;
+}
+
+/** "bdr-rt-app-db-202611250400" (or "bdr-pitr-…"): letters, digits, single hyphens, ≤ 63 characters, as RDS requires. */
+export function restoreInstanceId(kind: 'snapshot' | 'pitr', resourceName: string, plannedAt: number, timeZone: string): string {
+  const w = wallTime(plannedAt, timeZone);
+  const prefix = kind === 'pitr' ? PREFIX.pitrTestInstance : PREFIX.restoreTestInstance;
+  return `${prefix}${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}${pad(w.hour)}${pad(w.minute)}`.slice(0, 63);
 }

@@ -7,30 +7,15 @@ import type { DBSnapshot } from '@aws-sdk/client-rds';
 import { retentionPolicyFor, type RegionRole } from '../policy/load.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
 import { planRetention, type PlannedSnapshot, type RetentionPlan } from '../retention/plan.js';
-import { TAG, tagStrings, tagValue } from '../tags.js';
-import { copySourceArn } from '../../functions/rds/copy-db-snapshots/copy-db-snapshots.js';
+import { tagStrings } from '../tags.js';
+import { isVerified, takenAt, verifiedSources } from './snapshots.js';
 
 export interface Candidate extends PlannedSnapshot {
   readonly snapshot: DBSnapshot;
 }
 
-/** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
-export function takenAt(snapshot: DBSnapshot): number {
-  const reported = (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime();
-  if (reported !== undefined) return reported;
-  // RDS omits the create time while a snapshot is being created; our tag says when it was requested.
-  const tagged = Date.parse(tagValue(snapshot.TagList, TAG.createdAt) ?? '');
-  return Number.isNaN(tagged) ? 0 : tagged;
-}
-
 function asCandidate(snapshot: DBSnapshot): Candidate {
   return { id: snapshot.DBSnapshotIdentifier ?? '', time: takenAt(snapshot), tags: tagStrings(snapshot.TagList), snapshot };
-}
-
-/** Our snapshots of one database in a region's role (primary: originals; secondary: copies). */
-export function snapshotsOf(db: DatabaseResource, role: RegionRole, owned: readonly DBSnapshot[]): DBSnapshot[] {
-  const tier = role === 'primary' ? 'primary' : 'copy';
-  return owned.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && (tagValue(s.TagList, TAG.tier) ?? 'primary') === tier);
 }
 
 export interface PrunePlanInput {
@@ -49,12 +34,10 @@ export function planPrune(input: PrunePlanInput): RetentionPlan<Candidate> {
   const notAvailable = (c: Candidate) => (c.snapshot.Status === 'available' ? null : `not available yet (${c.snapshot.Status ?? 'unknown'})`);
   let roleGuard: (c: Candidate) => string | null;
   if (role === 'primary') {
-    const verified = new Set(input.copies.filter((c) => tagValue(c.TagList, TAG.verifiedAt) !== undefined).map(copySourceArn));
+    const verified = verifiedSources(input.copies);
     roleGuard = (c) => (verified.has(c.snapshot.DBSnapshotArn) ? null : 'copy in the secondary region not verified yet');
   } else {
-    const newestVerified = mine
-      .filter((s) => tagValue(s.TagList, TAG.verifiedAt) !== undefined)
-      .reduce<DBSnapshot | undefined>((best, s) => (best === undefined || takenAt(s) > takenAt(best) ? s : best), undefined);
+    const newestVerified = mine.filter(isVerified).reduce<DBSnapshot | undefined>((best, s) => (best === undefined || takenAt(s) > takenAt(best) ? s : best), undefined);
     roleGuard = (c) => (c.snapshot === newestVerified ? 'newest verified copy' : null);
   }
   return planRetention(mine.map(asCandidate), retentionPolicyFor(policy, { kind: 'databases', name: db.name, retention: db.retention }, role), {

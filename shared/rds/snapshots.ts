@@ -1,8 +1,14 @@
-// Reading snapshots from RDS: every page of DescribeDBSnapshots, narrowed to the manual snapshots this
-// policy owns. DescribeDBSnapshots returns each snapshot's TagList, so no per-snapshot tag calls.
+// What the RDS steps know about snapshots: reading them (every page of DescribeDBSnapshots, narrowed to
+// the manual snapshots this policy owns; each comes with its TagList, so no per-snapshot tag calls),
+// and reading our tags on them — which database, original or copy, copied from what, when its data
+// was taken.
 
 import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
-import { isOwned } from '../tags.js';
+import { TAG, TIER } from '../contracts.js';
+import type { RegionRole } from '../policy/load.js';
+import type { DatabaseResource } from '../policy/schema.js';
+import { isOwned, tagValue } from '../tags.js';
+import { isSnapshotNotFound } from './errors.js';
 
 export async function listManualSnapshots(rds: RDSClient, instanceId?: string): Promise<DBSnapshot[]> {
   const snapshots: DBSnapshot[] = [];
@@ -38,7 +44,39 @@ export async function describeSnapshot(rds: RDSClient, idOrArn: string): Promise
     const page = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: idOrArn }));
     return page.DBSnapshots?.[0] ?? null;
   } catch (error) {
-    if (error instanceof Error && (error.name === 'DBSnapshotNotFoundFault' || error.name === 'DBSnapshotNotFound')) return null;
+    if (isSnapshotNotFound(error)) return null;
     throw error;
   }
+}
+
+/** The source snapshot ARN a copy was made from (our tag, else RDS's own field). */
+export function copySourceArn(copy: DBSnapshot): string | undefined {
+  return tagValue(copy.TagList, TAG.copyOf) ?? copy.SourceDBSnapshotIdentifier;
+}
+
+/** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
+export function takenAt(snapshot: DBSnapshot): number {
+  const reported = (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime();
+  if (reported !== undefined) return reported;
+  // RDS omits the create time while a snapshot is being created; our tag says when it was requested.
+  const tagged = Date.parse(tagValue(snapshot.TagList, TAG.createdAt) ?? '');
+  return Number.isNaN(tagged) ? 0 : tagged;
+}
+
+/** Original (`primary`) or cross-region copy (`copy`); untagged snapshots of ours are originals. */
+export function tierOf(snapshot: DBSnapshot): string {
+  return tagValue(snapshot.TagList, TAG.tier) ?? TIER.primary;
+}
+
+export const isVerified = (snapshot: DBSnapshot): boolean => tagValue(snapshot.TagList, TAG.verifiedAt) !== undefined;
+
+/** Our snapshots of one database in a region's role (primary: originals; secondary: copies). */
+export function snapshotsOf(db: DatabaseResource, role: RegionRole, owned: readonly DBSnapshot[]): DBSnapshot[] {
+  const tier = role === 'primary' ? TIER.primary : TIER.copy;
+  return owned.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && tierOf(s) === tier);
+}
+
+/** The source ARNs whose copy in the secondary region is verified. */
+export function verifiedSources(copies: readonly DBSnapshot[]): Set<string | undefined> {
+  return new Set(copies.filter(isVerified).map(copySourceArn));
 }

@@ -1,6 +1,7 @@
 // What every Lambda of the service shares: the policy (parsed once per container, strictly), its
-// region role, the alert sink, Powertools logging and metrics, and a middleware that turns any
-// unexpected failure into an alert before Lambda records the error.
+// region role, the alert sink, Powertools logging and metrics, the input parsed by the function's
+// schema before its core runs, and a middleware that turns any unexpected failure into an alert before
+// Lambda records the error.
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -8,13 +9,16 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type * as z from 'zod/mini';
 import type { AlertSink } from '../alerts/alert.js';
-import { snsClient } from '../aws/clients.js';
 import { snsAlertSink } from '../alerts/sns.js';
-import { optionalEnv, requireEnv } from './env.js';
+import { snsClient } from '../aws/clients.js';
+import { ENV, METRICS_NAMESPACE, SERVICE } from '../contracts.js';
 import { InvalidInput, RunFailed } from '../errors.js';
-import { loadPolicyFile, type RegionRole } from '../policy/load.js';
+import { DEFAULT_POLICY_FILE, loadPolicyFile, type RegionRole } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
+import { optionalEnv, requireEnv } from './env.js';
+import { parseInput } from './input.js';
 import type { Log } from './log.js';
 
 export interface Runtime {
@@ -30,9 +34,9 @@ export interface Runtime {
   readonly now: () => number;
 }
 
-export const logger = new Logger({ serviceName: 'backup-dr' });
+export const logger = new Logger({ serviceName: SERVICE });
 // Metrics' own warnings go through the structured logger (and its level), not straight to the console.
-export const metrics = new Metrics({ namespace: 'BackupDR', serviceName: 'backup-dr', logger });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, logger });
 export const log: Log = {
   info: (message, fields) => logger.info(message, fields ?? {}),
   warn: (message, fields) => logger.warn(message, fields ?? {}),
@@ -45,15 +49,15 @@ let cached: Runtime | undefined;
 /** Parsed on first use, not at import, so an invalid policy reaches the alerts topic too. */
 export function runtime(): Runtime {
   if (cached !== undefined) return cached;
-  const policy = loadPolicyFile(optionalEnv('POLICY_FILE') ?? 'backup-policy.yml');
-  const role = requireEnv('REGION_ROLE');
-  if (role !== 'primary' && role !== 'secondary') throw new InvalidInput('REGION_ROLE', `must be primary or secondary, not "${role}"`);
+  const policy = loadPolicyFile(optionalEnv(ENV.policyFile) ?? DEFAULT_POLICY_FILE);
+  const role = requireEnv(ENV.regionRole);
+  if (role !== 'primary' && role !== 'secondary') throw new InvalidInput(ENV.regionRole, `must be primary or secondary, not "${role}"`);
   const region = policy.regions[role];
   cached = {
     policy,
     role,
     region,
-    alerts: snsAlertSink(snsClient(region), requireEnv('ALERTS_TOPIC_ARN'), policy.timezone),
+    alerts: snsAlertSink(snsClient(region), requireEnv(ENV.alertsTopicArn), policy.timezone),
     logger,
     log,
     metrics,
@@ -93,7 +97,7 @@ function alertOnError(source: string): MiddlewareObj {
       await rt.alerts.publish({
         severity: 'critical',
         kind: 'function-error',
-        resource: 'backup-dr',
+        resource: SERVICE,
         region: rt.region,
         summary: `${source} failed: ${name}`,
         action: `Read the ${source} logs in CloudWatch (aws/lambda/…-${source}); fix the cause; the next scheduled run retries.`,
@@ -114,11 +118,17 @@ export interface HandlerOptions {
   readonly onError?: 'alert' | 'state-machine';
 }
 
-/** A Lambda handler with logging, metrics and alert-on-error wired in. */
-export function lambdaHandler<E, R>(source: string, run: (event: E, rt: Runtime) => Promise<R>, options: HandlerOptions = {}) {
-  const handler = middy<E, R, Error, Context>()
+/**
+ * A Lambda handler with logging, metrics and alert-on-error wired in; the event is parsed by `input`
+ * first (InvalidInput naming the field, before anything is sent).
+ */
+export function lambdaHandler<S extends z.core.$ZodType, R>(source: string, input: S, run: (event: z.core.output<S>, rt: Runtime) => Promise<R>, options: HandlerOptions = {}) {
+  const handler = middy<unknown, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
   if ((options.onError ?? 'alert') === 'alert') handler.use(alertOnError(source));
-  return handler.handler(async (event) => run(event, runtime()));
+  return handler.handler(async (event) => {
+    const rt = runtime();
+    return run(parseInput(input, event), rt);
+  });
 }

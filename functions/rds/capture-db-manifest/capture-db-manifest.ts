@@ -6,15 +6,14 @@ import { DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds'
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { dbCredentials } from '../../../shared/rds/credentials.js';
-import { putManifest } from '../../../shared/rds/manifests.js';
-import { errorMessage, errorName } from '../../../shared/rds/errors.js';
-import { RunFailed } from '../../../shared/errors.js';
-import { snapshotId } from '../../../shared/rds/naming.js';
+import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
+import { dbCredentials } from '../../../shared/rds/credentials.js';
+import { resolveScheduledRun, type ScheduledRunEvent } from '../../../shared/rds/events.js';
+import { putManifest } from '../../../shared/rds/manifests.js';
+import { captureManifest } from '../../../shared/rds/postgres/manifest.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { parseTakeEvent } from '../take-db-snapshot/take-db-snapshot.js';
-import { captureManifest } from '../validate-restore/validation.js';
+import { manifestTargets } from './plan.js';
 
 export interface CaptureDeps {
   readonly policy: Policy;
@@ -28,14 +27,12 @@ export interface CaptureDeps {
   readonly now: () => number;
 }
 
-export async function captureDbManifests(deps: CaptureDeps, event: unknown): Promise<{ resource: string; key: string }[]> {
-  const { scheduledAt, databases } = parseTakeEvent(event, deps.policy, deps.now());
+export async function captureDbManifests(deps: CaptureDeps, event: ScheduledRunEvent): Promise<{ resource: string; key: string }[]> {
+  const targets = manifestTargets(resolveScheduledRun(event, deps.policy, deps.now()), deps.policy.timezone);
   const done: { resource: string; key: string }[] = [];
   const failures: { resource: string; error: string }[] = [];
-  for (const db of databases) {
-    const id = snapshotId(db.name, scheduledAt, deps.policy.timezone);
+  for (const { db, snapshotId: id } of targets) {
     try {
-      if (db.restoreTest === undefined) continue;
       const instance = (await deps.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.instanceId }))).DBInstances?.[0];
       if (instance?.Endpoint?.Address === undefined) throw new Error(`DB instance ${db.instanceId} has no endpoint`);
       const credentials = await dbCredentials(deps.secrets, db.restoreTest.credentialsSecret);

@@ -1,9 +1,10 @@
 // check-db-posture: daily in the primary region; findings are alerts, figures are metrics.
 import { rdsClient } from '../../../shared/aws/clients.js';
+import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { checkDbPosture } from './check-db-posture.js';
 
-export const handler = lambdaHandler('check-db-posture', async (_event: unknown, rt) => {
+export const handler = lambdaHandler('check-db-posture', scheduleEvent, async (_event, rt) => {
   const report = await checkDbPosture({
     policy: rt.policy,
     primary: rdsClient(rt.policy.regions.primary),

@@ -1,8 +1,16 @@
 // The daily posture verdict, pure: from what RDS reports about an instance, its replicated automated
-// backups and our copies, the findings a person must act on and the RPO figures to chart.
+// backups, our snapshots and copies, and the account's quotas — the findings a person must act on and
+// the RPO figures to chart. It only judges: starting replication is replicate-db-backups' job.
 
-import type { DBInstance, DBInstanceAutomatedBackup } from '@aws-sdk/client-rds';
-import type { DatabaseResource } from '../../../shared/policy/schema.js';
+import type { DBInstance, DBInstanceAutomatedBackup, DBSnapshot } from '@aws-sdk/client-rds';
+import { TAG } from '../../../shared/contracts.js';
+import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
+import { activeReplications } from '../../../shared/rds/automated-backups.js';
+import { planPrune } from '../../../shared/rds/retention.js';
+import { isVerified, snapshotsOf, takenAt, verifiedSources } from '../../../shared/rds/snapshots.js';
+import { occurrencesBetween, parseScheduleExpression, typicalInterval } from '../../../shared/schedule/expression.js';
+import { tagValue } from '../../../shared/tags.js';
+import { formatWall } from '../../../shared/time/zone.js';
 
 export interface Finding {
   readonly severity: 'critical' | 'warning';
@@ -35,12 +43,12 @@ export interface PostureInput {
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
-export function assessPosture(input: PostureInput): { findings: Finding[]; figures: PostureFigures; replicationMissing: boolean } {
+export function assessPosture(input: PostureInput): { findings: Finding[]; figures: PostureFigures } {
   const { db, instance, now } = input;
   const findings: Finding[] = [];
   if (instance === null) {
     findings.push({ severity: 'critical', check: 'instance', summary: `DB instance ${db.instanceId} not found`, action: `Fix instanceId of "${db.name}" in backup-policy.yml, or restore the instance.` });
-    return { findings, figures: { primaryPitrLag: null, secondaryPitrLag: null, newestVerifiedCopyAge: input.newestVerifiedCopy === null ? null : now - input.newestVerifiedCopy }, replicationMissing: false };
+    return { findings, figures: { primaryPitrLag: null, secondaryPitrLag: null, newestVerifiedCopyAge: input.newestVerifiedCopy === null ? null : now - input.newestVerifiedCopy } };
   }
   const retention = instance.BackupRetentionPeriod ?? 0;
   const wanted = db.automatedBackups.retentionDays;
@@ -56,12 +64,14 @@ export function assessPosture(input: PostureInput): { findings: Finding[]; figur
     findings.push({ severity: 'critical', check: 'rpo-primary', summary: `PITR lags ${minutes(primaryPitrLag)} behind in the primary region (target ${minutes(input.rpoTarget)})`, action: 'Check the instance events and transaction-log uploads (aws rds describe-events --source-identifier …); open an AWS support case if it persists.' });
   }
 
-  const active = input.replicated.filter((b) => b.Status === 'replicating' || b.Status === 'active');
+  const active = activeReplications(input.replicated);
   const replicationMissing = db.automatedBackups.replicateToSecondary && active.length === 0;
   const windowEnd = active.map((b) => b.RestoreWindow?.LatestTime?.getTime() ?? 0).reduce((a, b) => Math.max(a, b), 0);
   const secondaryPitrLag = active.length > 0 && windowEnd > 0 ? now - windowEnd : null;
-  if (replicationMissing) {
-    findings.push({ severity: 'critical', check: 'replication', summary: `automated backups of ${db.instanceId} are not replicated to the secondary region: no cross-region PITR`, action: 'Set automatedBackups.enforce: true for this database to let check-db-posture start it, or run aws rds start-db-instance-automated-backups-replication in the secondary region.' });
+  if (replicationMissing && db.automatedBackups.enforce && retention > 0) {
+    findings.push({ severity: 'warning', check: 'replication', summary: `automated-backup replication of ${db.instanceId} is off; replicate-db-backups starts it (enforce: true)`, action: 'Nothing to do unless replicate-db-backups alerts that it could not start it; the next posture check confirms it is replicating.' });
+  } else if (replicationMissing) {
+    findings.push({ severity: 'critical', check: 'replication', summary: `automated backups of ${db.instanceId} are not replicated to the secondary region: no cross-region PITR`, action: 'Set automatedBackups.enforce: true for this database to let replicate-db-backups start it, or run aws rds start-db-instance-automated-backups-replication in the secondary region.' });
   } else if (secondaryPitrLag !== null && secondaryPitrLag > input.rpoTarget) {
     findings.push({ severity: 'critical', check: 'rpo-secondary', summary: `cross-region PITR lags ${minutes(secondaryPitrLag)} behind (target ${minutes(input.rpoTarget)})`, action: 'Check the replicated automated backups in the secondary region (aws rds describe-db-instance-automated-backups); a long snapshot copy of the same database can pause replication.' });
   }
@@ -72,7 +82,7 @@ export function assessPosture(input: PostureInput): { findings: Finding[]; figur
   } else if (newestVerifiedCopyAge > input.copyAgeLimit) {
     findings.push({ severity: 'critical', check: 'copies', summary: `newest verified copy in the secondary region is ${hours(newestVerifiedCopyAge)} old (limit ${hours(input.copyAgeLimit)})`, action: 'Backups or copies have stalled: check take-db-snapshot, copy-db-snapshots and verify-db-snapshots alerts and logs.' });
   }
-  return { findings, figures: { primaryPitrLag, secondaryPitrLag, newestVerifiedCopyAge }, replicationMissing };
+  return { findings, figures: { primaryPitrLag, secondaryPitrLag, newestVerifiedCopyAge } };
 }
 
 /** Manual-snapshot quota use in a region: a finding when above the policy's warning ratio. */
@@ -84,4 +94,84 @@ export function assessQuota(region: string, used: number, max: number, ratio: nu
     summary: `${used} of ${max} manual DB snapshots used in ${region} (${Math.round((used / max) * 100)} %)`,
     action: 'Check that prune-db-snapshots runs and is not refusing; delete manual snapshots you no longer need, or request a quota increase (Service Quotas, "Manual DB instance snapshots").',
   };
+}
+
+/** Twice the backup interval: a daily schedule tolerates one missed day before the copy is "old". */
+export function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number): number {
+  const interval = typicalInterval(parseScheduleExpression(db.schedule), timeZone, now);
+  return Number.isFinite(interval) ? 2 * interval : 2 * 86_400_000;
+}
+
+/** When the data of the newest verified copy of `db` was taken, or null when it has none. */
+export function newestVerifiedCopy(db: DatabaseResource, copies: readonly DBSnapshot[]): number | null {
+  return copies
+    .filter((c) => tagValue(c.TagList, TAG.resource) === db.name && isVerified(c))
+    .map((c) => c.OriginalSnapshotCreateTime?.getTime() ?? c.SnapshotCreateTime?.getTime() ?? 0)
+    .reduce<number | null>((a, b) => (a === null || b > a ? b : a), null);
+}
+
+/**
+ * The "dead man's switch": the latest scheduled run that should have produced a snapshot by now (an hour
+ * of grace) and did not. A job that never ran fails nothing loudly; this is how it is heard.
+ */
+export function missedBackup(db: DatabaseResource, primaryOwned: readonly DBSnapshot[], timeZone: string, now: number): Finding | null {
+  const due = occurrencesBetween(parseScheduleExpression(db.schedule), timeZone, now - 3 * 86_400_000, now - 3_600_000).at(-1);
+  if (due === undefined) return null;
+  const covered = primaryOwned.some((s) => {
+    if (tagValue(s.TagList, TAG.resource) !== db.name) return false;
+    const scheduled = Date.parse(tagValue(s.TagList, TAG.scheduledAt) ?? '');
+    const created = Date.parse(tagValue(s.TagList, TAG.createdAt) ?? '');
+    return (!Number.isNaN(scheduled) && scheduled >= due) || (!Number.isNaN(created) && created >= due);
+  });
+  if (covered) return null;
+  return {
+    severity: 'critical',
+    check: 'missed-backup',
+    summary: `no snapshot of ${db.instanceId} for the run scheduled at ${formatWall(due, timeZone)} (${timeZone})`,
+    action: `Check the take-db-snapshot schedule, its logs and earlier alerts; take one now by invoking take-db-snapshot with {"resources":["${db.name}"]}.`,
+  };
+}
+
+const COPY_BACKLOG_AFTER = 6 * 3_600_000;
+
+/**
+ * Work the reconcilers should have done by now: snapshots hours old without a verified copy (copy or
+ * verify not running), and snapshots the retention plan removes that still exist (prune not running).
+ */
+export function backlogFindings(policy: Policy, db: DatabaseResource, primaryOwned: readonly DBSnapshot[], copies: readonly DBSnapshot[], now: number): Finding[] {
+  const findings: Finding[] = [];
+  const originals = snapshotsOf(db, 'primary', primaryOwned);
+  const copiesOfDb = snapshotsOf(db, 'secondary', copies);
+  const verified = verifiedSources(copiesOfDb);
+  const uncopied = originals.filter((s) => s.Status === 'available' && takenAt(s) < now - COPY_BACKLOG_AFTER && !verified.has(s.DBSnapshotArn));
+  if (uncopied.length > 0) {
+    const oldest = uncopied.reduce((a, b) => (takenAt(b) < takenAt(a) ? b : a));
+    findings.push({
+      severity: 'warning',
+      check: 'copy-backlog',
+      summary: `${uncopied.length} snapshot(s) older than 6 h have no verified copy in ${policy.regions.secondary} (oldest ${oldest.DBSnapshotIdentifier ?? ''})`,
+      action: 'Check that copy-db-snapshots (primary) and verify-db-snapshots (secondary) run, and their alerts; copies in flight are capped by rds.maxCopiesInFlight.',
+    });
+  }
+  for (const [role, mine] of [['primary', originals], ['secondary', copiesOfDb]] as const) {
+    try {
+      const due = planPrune({ policy, role, db, mine, copies, now }).remove.length;
+      if (due > 0) {
+        findings.push({
+          severity: 'warning',
+          check: 'prune-backlog',
+          summary: `${due} snapshot(s) in ${policy.regions[role]} are past their retention but still exist`,
+          action: `Check that prune-db-snapshots runs in ${policy.regions[role]} and its alerts (dryRun is ${String(policy.dryRun)}).`,
+        });
+      }
+    } catch {
+      // A refused plan is alerted by prune-db-snapshots itself.
+    }
+  }
+  return findings;
+}
+
+/** Findings about the secondary region's side (replication, cross-region RPO, copies) are filed under it. */
+export function findingRegion(policy: Policy, finding: Finding): string {
+  return finding.check === 'rpo-secondary' || finding.check === 'copies' || finding.check === 'replication' ? policy.regions.secondary : policy.regions.primary;
 }

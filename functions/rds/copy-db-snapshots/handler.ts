@@ -1,9 +1,10 @@
-// copy-db-snapshots: on "snapshot available" RDS events and on a fallback schedule (primary region).
+// copy-db-snapshots: on "manual snapshot created" RDS events and on a fallback schedule (primary region).
 import { rdsClient } from '../../../shared/aws/clients.js';
+import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { copyDbSnapshots } from './copy-db-snapshots.js';
 
-export const handler = lambdaHandler('copy-db-snapshots', async (_event: unknown, rt) => {
+export const handler = lambdaHandler('copy-db-snapshots', snapshotEventOrSchedule, async (_event, rt) => {
   const report = await copyDbSnapshots({
     policy: rt.policy,
     source: rdsClient(rt.policy.regions.primary),

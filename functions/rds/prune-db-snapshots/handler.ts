@@ -1,9 +1,10 @@
-// prune-db-snapshots: daily, in each region, on that region's copies.
+// prune-db-snapshots: daily, in each region, on that region's snapshots.
 import { rdsClient } from '../../../shared/aws/clients.js';
+import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { pruneDbSnapshots } from './prune-db-snapshots.js';
 
-export const handler = lambdaHandler('prune-db-snapshots', async (_event: unknown, rt) => {
+export const handler = lambdaHandler('prune-db-snapshots', scheduleEvent, async (_event, rt) => {
   const peerRole = rt.role === 'primary' ? 'secondary' : 'primary';
   const decisions = await pruneDbSnapshots({
     policy: rt.policy,

@@ -5,13 +5,14 @@
 
 import { DeleteDBSnapshotCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { errorMessage, errorName, isSnapshotNotFound } from '../../../shared/rds/errors.js';
-import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
-import { RetentionRefused, RunFailed } from '../../../shared/errors.js';
+import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { RegionRole } from '../../../shared/policy/load.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
+import { isSnapshotNotFound } from '../../../shared/rds/errors.js';
+import { planPrune } from '../../../shared/rds/retention.js';
+import { listOwnedSnapshots, snapshotsOf } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { planPrune, snapshotsOf } from '../../../shared/rds/retention.js';
+import { pruneActions, pruneFailureAlert } from './plan.js';
 
 export interface PruneDeps {
   readonly policy: Policy;
@@ -35,14 +36,10 @@ export interface PruneDecision {
 async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[], copies: readonly DBSnapshot[]): Promise<PruneDecision> {
   const { policy } = deps;
   const region = policy.regions[deps.role];
-  const plan = planPrune({ policy, role: deps.role, db, mine, copies, now: deps.now() });
-  const kept = plan.keep.map((k) => ({ id: k.snapshot.id, reasons: k.reasons, guards: k.guards }));
-  if (policy.dryRun) {
-    for (const r of plan.remove) deps.log.info('dry run: would delete snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, reason: r.reasons.join('; ') });
-    return { resource: db.name, deleted: [], wouldDelete: plan.remove.map((r) => r.snapshot.id), kept };
-  }
+  const actions = pruneActions(planPrune({ policy, role: deps.role, db, mine, copies, now: deps.now() }), policy.dryRun);
+  for (const r of actions.wouldDelete) deps.log.info('dry run: would delete snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, reason: r.reasons.join('; ') });
   const deleted: string[] = [];
-  for (const r of plan.remove) {
+  for (const r of actions.delete) {
     try {
       await deps.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: r.snapshot.id }));
       deps.log.info('deleted snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, created: new Date(r.snapshot.time).toISOString(), reason: r.reasons.join('; ') });
@@ -52,7 +49,7 @@ async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readon
       deps.log.info('snapshot already gone', { resource: db.name, region, snapshotId: r.snapshot.id });
     }
   }
-  return { resource: db.name, deleted, wouldDelete: [], kept };
+  return { resource: db.name, deleted, wouldDelete: actions.wouldDelete.map((r) => r.snapshot.id), kept: actions.kept };
 }
 
 export async function pruneDbSnapshots(deps: PruneDeps): Promise<PruneDecision[]> {
@@ -70,22 +67,9 @@ export async function pruneDbSnapshots(deps: PruneDeps): Promise<PruneDecision[]
       copies ??= deps.role === 'primary' ? await listOwnedSnapshots(deps.peer, ownership) : [];
       decisions.push(await pruneDatabase(deps, db, mine, copies));
     } catch (error) {
-      const refused = error instanceof RetentionRefused;
       failures.push({ resource: db.name, error: errorName(error) });
       deps.log.error('prune failed', { resource: db.name, region, error: errorName(error), message: errorMessage(error) });
-      await deps.alerts.publish({
-        severity: 'critical',
-        kind: refused ? 'prune-refused' : 'prune-failed',
-        resource: db.name,
-        region,
-        summary: refused ? `prune refused: ${errorMessage(error)}` : `prune failed: ${errorName(error)}`,
-        action: refused
-          ? 'Nothing was deleted. Fix the retention of this resource in backup-policy.yml (npx backup-dr policy check) and redeploy.'
-          : 'Nothing more was deleted for this resource. Read the prune-db-snapshots logs; the next daily run retries. Watch the manual-snapshot quota meanwhile.',
-        source: 'prune-db-snapshots',
-        at: deps.now(),
-        details: { error: errorName(error), message: errorMessage(error).slice(0, 500) },
-      });
+      await deps.alerts.publish(pruneFailureAlert(db.name, region, error, deps.now()));
     }
   }
   if (failures.length > 0) throw new RunFailed(`prune failed for ${failures.map((f) => f.resource).join(', ')}`, failures);

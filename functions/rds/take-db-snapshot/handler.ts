@@ -1,13 +1,11 @@
 // take-db-snapshot: invoked by EventBridge Scheduler (daily, policy time zone) or by hand.
 import { rdsClient } from '../../../shared/aws/clients.js';
+import { scheduledRunEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { takeDbSnapshots } from './take-db-snapshot.js';
 
-export const handler = lambdaHandler('take-db-snapshot', async (event: unknown, rt) => {
-  const outcomes = await takeDbSnapshots(
-    { policy: rt.policy, rds: rdsClient(rt.policy.regions.primary), alerts: rt.alerts, log: rt.log, now: rt.now },
-    event,
-  ).catch((error: unknown) => {
+export const handler = lambdaHandler('take-db-snapshot', scheduledRunEvent, async (event, rt) => {
+  const outcomes = await takeDbSnapshots({ policy: rt.policy, rds: rdsClient(rt.policy.regions.primary), alerts: rt.alerts, log: rt.log, now: rt.now }, event).catch((error: unknown) => {
     rt.metrics.addMetric('SnapshotFailures', MetricUnit.Count, 1);
     throw error;
   });

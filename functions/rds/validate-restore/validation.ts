@@ -1,45 +1,20 @@
 // Whether a restored PostgreSQL database proves its backup: connect, then schema, row counts, amcheck,
-// freshness and the policy's assertions, each a result in the report; and the manifest a snapshot records.
+// freshness and the policy's assertions, each a result in the report.
 
-import { InvalidInput } from '../../../shared/errors.js';
-import { countRows, inSnapshot, listTables, loggedTables, serverVersion, type CatalogTable, type ServerVersion } from '../../../shared/rds/postgres/catalog.js';
-import { checkAmcheck, checkAssertion, checkFreshness, checkRowCounts, checkSchema, type CheckContext, type LazySession } from './checks.js';
-import { ConnectFailed, describeFault, describeTarget, isDatabaseFault, openSession, type Session, type SessionOptions } from '../../../shared/rds/postgres/connection.js';
+import { listTables, serverVersion, type ServerVersion } from '../../../shared/rds/postgres/catalog.js';
+import { ConnectFailed, describeFault, describeTarget, isDatabaseFault, openSession, validationSessionOptions, type Session, type SessionOptions } from '../../../shared/rds/postgres/connection.js';
 import { redact } from '../../../shared/rds/postgres/redact.js';
-import type { CheckOutcome, CheckResult, ConnectionSpec, SourceManifest, ValidationConfig, ValidationReport } from '../../../shared/rds/postgres/types.js';
+import type { ConnectionSpec, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
+import { checkAmcheck, checkAssertion, checkFreshness, checkRowCounts, checkSchema, type CheckContext, type LazySession } from './checks.js';
+import type { CheckOutcome, CheckResult, ValidationReport } from './types.js';
 
-export type { CheckResult, CheckStatus, ConnectionSpec, SourceManifest, ValidationConfig, ValidationReport } from '../../../shared/rds/postgres/types.js';
+export type { ConnectionSpec, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
+export type { CheckResult, CheckStatus, ValidationReport } from './types.js';
 
 const NO_CONNECTION = 'not run: no connection';
 const CONNECTION_LOST = 'not run: the connection to the restored database was lost';
 
-function sessionOptions(config: ValidationConfig): SessionOptions {
-  return { statementTimeoutMs: config.statementTimeout, applicationName: 'backup-dr validate-restore' };
-}
-
-/** The tables a manifest records: those the policy names (all must exist), else the logged tables of its schemas. */
-async function manifestTables(session: Session, config: ValidationConfig, connection: ConnectionSpec): Promise<CatalogTable[]> {
-  if (config.tables.length === 0) return loggedTables((await listTables(session.client, config.schemas)).values());
-  const all = await listTables(session.client, null);
-  const missing = config.tables.filter((key) => !all.has(key));
-  if (missing.length > 0) throw new InvalidInput('validation.tables', `${missing.join(', ')} not found on ${describeTarget(connection)}`);
-  return config.tables.flatMap((key) => all.get(key) ?? []);
-}
-
-/** Exact row counts of every table in the configured schemas (or the configured tables), and the server version: recorded with a snapshot when it is taken. */
-export async function captureManifest(connection: ConnectionSpec, config: ValidationConfig, now: () => number): Promise<SourceManifest> {
-  const capturedAt = now();
-  const session = await openSession(connection, sessionOptions(config));
-  try {
-    return await inSnapshot(session.client, async () => {
-      const version = await serverVersion(session.client);
-      const tables = await countRows(session.client, await manifestTables(session, config, connection));
-      return { capturedAt, serverVersion: version.short, tables };
-    });
-  } finally {
-    await session.close();
-  }
-}
+const sessionOptions = (config: ValidationConfig): SessionOptions => validationSessionOptions(config, 'backup-dr validate-restore');
 
 interface PlannedCheck {
   readonly name: string;

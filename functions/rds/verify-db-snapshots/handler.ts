@@ -1,9 +1,10 @@
 // verify-db-snapshots: on "copy completed" RDS events and on a fallback schedule (secondary region).
 import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { verifyDbSnapshots } from './verify-db-snapshots.js';
 
-export const handler = lambdaHandler('verify-db-snapshots', async (_event: unknown, rt) => {
+export const handler = lambdaHandler('verify-db-snapshots', snapshotEventOrSchedule, async (_event, rt) => {
   const report = await verifyDbSnapshots({
     policy: rt.policy,
     source: rdsClient(rt.policy.regions.primary),

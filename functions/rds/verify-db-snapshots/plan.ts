@@ -1,8 +1,12 @@
 // The verdict on one cross-region copy, pure: is it available, encrypted with the expected key, and
-// the same snapshot as its source (engine, version, storage, source ARN, original creation time)?
+// the same snapshot as its source (engine, version, storage, source ARN, original creation time)? And
+// what a person must do about a copy that is not.
 
 import type { DBSnapshot } from '@aws-sdk/client-rds';
-import { TAG, tagValue } from '../../../shared/tags.js';
+import type { Alert } from '../../../shared/alerts/alert.js';
+import { TAG } from '../../../shared/contracts.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import { tagValue } from '../../../shared/tags.js';
 
 export type CopyVerdict =
   | { readonly state: 'verified' }
@@ -62,4 +66,21 @@ export function verifyCopy(input: VerifyInput): CopyVerdict {
     if (!same(got, want)) problems.push(`${field} differs: copy has ${String(got)}, source has ${String(want)}`);
   }
   return problems.length === 0 ? { state: 'verified' } : { state: 'failed', problems };
+}
+
+/** The one alert for a copy that failed verification (the copy is then tagged, so it is not repeated). */
+export function verificationFailedAlert(policy: Policy, copy: DBSnapshot, sourceArn: string | undefined, problems: readonly string[], now: number): Alert {
+  const id = copy.DBSnapshotIdentifier ?? '';
+  const region = policy.regions.secondary;
+  return {
+    severity: 'critical',
+    kind: 'verification-failed',
+    resource: tagValue(copy.TagList, TAG.resource) ?? 'unknown',
+    region,
+    summary: `copy ${id} failed verification: ${problems[0] ?? ''}`,
+    action: `Do not count on this copy. Delete it (aws rds delete-db-snapshot --region ${region} --db-snapshot-identifier ${id}); copy-db-snapshots makes a new one on its next run. Its source stays protected from pruning until a copy verifies.`,
+    source: 'verify-db-snapshots',
+    at: now,
+    details: { copy: copy.DBSnapshotArn ?? id, source: sourceArn ?? null, problems: problems.join('; ') },
+  };
 }

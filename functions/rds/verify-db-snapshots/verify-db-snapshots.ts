@@ -7,13 +7,13 @@ import { AddTagsToResourceCommand, RemoveTagsFromResourceCommand, type DBSnapsho
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { keyArn } from '../../../shared/aws/kms-keys.js';
-import { describeSnapshot, listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
+import { TAG, TIER } from '../../../shared/contracts.js';
 import { RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
+import { copySourceArn, describeSnapshot, isVerified, listOwnedSnapshots, tierOf } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { TAG, tagValue, VERIFICATION_FAILED_TAG } from '../../../shared/tags.js';
-import { copySourceArn } from '../copy-db-snapshots/copy-db-snapshots.js';
-import { verifyCopy } from './plan.js';
+import { tagValue } from '../../../shared/tags.js';
+import { verificationFailedAlert, verifyCopy } from './plan.js';
 
 export interface VerifyDeps {
   readonly policy: Policy;
@@ -36,9 +36,7 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
   const { policy } = deps;
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
   // Copies that failed before are looked at again (a stuck copy may complete) but alerted only once.
-  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter(
-    (c) => tagValue(c.TagList, TAG.tier) === 'copy' && tagValue(c.TagList, TAG.verifiedAt) === undefined,
-  );
+  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter((c) => tierOf(c) === TIER.copy && !isVerified(c));
   const expectedKeyArn = policy.kms.secondary === undefined ? undefined : await keyArn(deps.kms, policy.kms.secondary);
   const report = { verified: [] as string[], pending: [] as string[], failed: [] as string[] };
 
@@ -52,10 +50,10 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
       continue;
     }
     const at = new Date(deps.now()).toISOString();
-    const failedBefore = tagValue(copy.TagList, VERIFICATION_FAILED_TAG) !== undefined;
+    const failedBefore = tagValue(copy.TagList, TAG.verificationFailed) !== undefined;
     if (verdict.state === 'verified') {
       await tag(deps.target, copy, TAG.verifiedAt, at);
-      if (failedBefore) await deps.target.send(new RemoveTagsFromResourceCommand({ ResourceName: copy.DBSnapshotArn, TagKeys: [VERIFICATION_FAILED_TAG] }));
+      if (failedBefore) await deps.target.send(new RemoveTagsFromResourceCommand({ ResourceName: copy.DBSnapshotArn, TagKeys: [TAG.verificationFailed] }));
       deps.log.info('copy verified', { snapshotId: id, region: policy.regions.secondary, recovered: failedBefore });
       report.verified.push(id);
       continue;
@@ -64,20 +62,10 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
       report.pending.push(id);
       continue;
     }
-    await tag(deps.target, copy, VERIFICATION_FAILED_TAG, at);
+    await tag(deps.target, copy, TAG.verificationFailed, at);
     deps.log.warn('copy verification failed', { snapshotId: id, problems: verdict.problems });
     report.failed.push(id);
-    await deps.alerts.publish({
-      severity: 'critical',
-      kind: 'verification-failed',
-      resource: tagValue(copy.TagList, TAG.resource) ?? 'unknown',
-      region: policy.regions.secondary,
-      summary: `copy ${id} failed verification: ${verdict.problems[0] ?? ''}`,
-      action: `Do not count on this copy. Delete it (aws rds delete-db-snapshot --region ${policy.regions.secondary} --db-snapshot-identifier ${id}); copy-db-snapshots makes a new one on its next run. Its source stays protected from pruning until a copy verifies.`,
-      source: 'verify-db-snapshots',
-      at: deps.now(),
-      details: { copy: copy.DBSnapshotArn ?? id, source: sourceArn ?? null, problems: verdict.problems.join('; ') },
-    });
+    await deps.alerts.publish(verificationFailedAlert(policy, copy, sourceArn, verdict.problems, deps.now()));
   }
   if (report.failed.length > 0) {
     throw new RunFailed(`${report.failed.length} copies failed verification`, report.failed.map((id) => ({ resource: id, error: 'verification-failed' })));

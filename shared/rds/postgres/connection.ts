@@ -1,4 +1,4 @@
-// How validate-restore opens and closes PostgreSQL sessions (short connect timeout, the policy's
+// How the RDS steps (validate-restore, capture-db-manifest) open and close PostgreSQL sessions (short connect timeout, the policy's
 // statement timeout, read-only, UTC/ISO output) and what a failed connect means, told without secrets.
 
 import { Client, DatabaseError } from 'pg';
@@ -17,6 +17,11 @@ export interface SessionOptions {
   /** Server-side limit per statement, in ms (0 = none). */
   readonly statementTimeoutMs: number;
   readonly applicationName: string;
+}
+
+/** The session options the policy's validation settings ask for. */
+export function validationSessionOptions(config: { readonly statementTimeout: number }, applicationName: string): SessionOptions {
+  return { statementTimeoutMs: config.statementTimeout, applicationName };
 }
 
 export interface Session {

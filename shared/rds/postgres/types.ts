@@ -1,5 +1,5 @@
-// The shapes validate-restore speaks in: where a database is, what was recorded with a snapshot, and
-// the report a restore test produces. No behaviour here; validation.ts re-exports all of it.
+// The shapes the PostgreSQL side of the RDS component speaks in: where a database is, what the policy
+// asks of it, and what was recorded with a snapshot. No behaviour here.
 
 import type { DatabaseResource } from '../../policy/schema.js';
 
@@ -24,29 +24,5 @@ export interface SourceManifest {
   tables: Record<string, number>;
 }
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  durationMs: number;
-  expected?: unknown;
-  observed?: unknown;
-}
-
-export interface ValidationReport {
-  passed: boolean;
-  checks: CheckResult[];
-  serverVersion: string | null;
-  /** Epoch ms of the newest data, from the freshness query. */
-  newestData: number | null;
-  startedAt: number;
-  finishedAt: number;
-}
-
 /** The `validation` block of a database resource, as the policy schema parses it. */
 export type ValidationConfig = DatabaseResource['validation'];
-
-/** A check's verdict before the runner adds its name and duration. */
-export type CheckOutcome = Omit<CheckResult, 'name' | 'durationMs'>;

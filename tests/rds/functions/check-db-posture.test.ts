@@ -64,7 +64,7 @@ describe('check-db-posture', () => {
     const { result, alerts } = run();
     const report = await result;
     expect(report.databases).toEqual([
-      { resource: 'app-db', figures: { primaryPitrLag: 5 * MIN, secondaryPitrLag: 10 * MIN, newestVerifiedCopyAge: 7 * 3_600_000 }, findings: [], replicationStarted: false },
+      { resource: 'app-db', figures: { primaryPitrLag: 5 * MIN, secondaryPitrLag: 10 * MIN, newestVerifiedCopyAge: 7 * 3_600_000 }, findings: [] },
     ]);
     expect(report.quota).toEqual([
       { region: PRIMARY, used: 57, max: 100, ours: 1 },
@@ -119,20 +119,22 @@ describe('check-db-posture', () => {
     expect(alerts.published.map((a) => a.details?.check)).toContain('missed-backup');
   });
 
-  it('starts automated-backup replication in the secondary region when the policy enforces it', async () => {
+  it('leaves starting an enforced replication to replicate-db-backups: a warning, and nothing changed', async () => {
     given(healthyInstance, { replicatedLatest: null });
     const { result, alerts } = run(teamPolicy((d) => { d.resources.databases[0].automatedBackups.enforce = true; }));
     const [db] = (await result).databases;
-    expect(secondaryMock).toHaveReceivedCommandWith(StartDBInstanceAutomatedBackupsReplicationCommand, { SourceDBInstanceArn: INSTANCE_ARN, BackupRetentionPeriod: 35, KmsKeyId: 'alias/backup-dr' });
+    expect(secondaryMock).not.toHaveReceivedCommand(StartDBInstanceAutomatedBackupsReplicationCommand);
     expect(primaryMock).not.toHaveReceivedCommand(StartDBInstanceAutomatedBackupsReplicationCommand);
-    expect(db?.replicationStarted).toBe(true);
-    expect(alerts.published).toEqual([expect.objectContaining({ severity: 'warning', summary: expect.stringContaining('started it (enforce: true)') })]);
+    expect(db?.findings).toEqual([expect.objectContaining({ check: 'replication', severity: 'warning' })]);
+    expect(alerts.published).toEqual([expect.objectContaining({ severity: 'warning', region: SECONDARY, summary: 'automated-backup replication of app-db-prod is off; replicate-db-backups starts it (enforce: true)' })]);
   });
 
-  it('only reports missing replication when the policy does not enforce it', async () => {
+  it('reports missing replication as critical when the policy does not enforce it', async () => {
     given(healthyInstance, { replicatedLatest: null });
-    await run().result;
+    const { result, alerts } = run();
+    await result;
     expect(secondaryMock).not.toHaveReceivedCommand(StartDBInstanceAutomatedBackupsReplicationCommand);
+    expect(alerts.published).toEqual([expect.objectContaining({ severity: 'critical', details: { check: 'replication' } })]);
   });
 
   it('warns above 80 % of the manual-snapshot quota and is critical at the quota', async () => {

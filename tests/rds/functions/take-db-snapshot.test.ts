@@ -9,8 +9,10 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { takeDbSnapshots } from '../../../functions/rds/take-db-snapshot/take-db-snapshot.js';
+import { takeDbSnapshots as takeParsed } from '../../../functions/rds/take-db-snapshot/take-db-snapshot.js';
 import { InvalidInput, RunFailed } from '../../../shared/errors.js';
+import { scheduledRunEvent } from '../../../shared/rds/events.js';
+import { parseInput } from '../../../shared/runtime/input.js';
 import { ACCOUNT, PRIMARY } from '../helpers/rds-fixtures.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
@@ -21,6 +23,9 @@ const rdsMock = mockClient(rds);
 const twoDatabases = teamPolicy((d) => {
   d.resources.databases.push({ ...d.resources.databases[0], name: 'billing-db', instanceId: 'billing-db-prod' });
 });
+
+/** As the handler runs it: the event parsed by its schema at the edge, then the core. */
+const takeDbSnapshots = async (d: Parameters<typeof takeParsed>[0], event: unknown) => takeParsed(d, parseInput(scheduledRunEvent, event));
 
 function deps(policy = teamPolicy()) {
   const alerts = new RecordingAlerts();

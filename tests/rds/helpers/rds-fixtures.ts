@@ -1,6 +1,6 @@
 // DBSnapshot records as RDS returns them, for handler tests with aws-sdk-client-mock.
 import type { DBSnapshot } from '@aws-sdk/client-rds';
-import { TAG } from '../../../shared/tags.js';
+import { TAG } from '../../../shared/contracts.js';
 
 export const ACCOUNT = '123456789012';
 export const PRIMARY = 'ap-northeast-1';

@@ -1,0 +1,113 @@
+// What a copy run does, pure: which of our available originals still lack a copy in the secondary
+// region (oldest first), how many more copies fit under the in-flight cap, what each copy request says
+// (same id, re-encrypted with the secondary key, our tags carried over and marked as a copy), and what
+// each failure means for a person: a deferral to wait out, or a fault to fix.
+
+import type { CopyDBSnapshotCommandInput, DBSnapshot } from '@aws-sdk/client-rds';
+import type { Alert } from '../../../shared/alerts/alert.js';
+import { TAG, TIER } from '../../../shared/contracts.js';
+import { errorMessage, errorName } from '../../../shared/errors.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import { isThrottling } from '../../../shared/rds/errors.js';
+import { copySourceArn, tierOf } from '../../../shared/rds/snapshots.js';
+import { tagValue } from '../../../shared/tags.js';
+
+/** Copy states that count against the destination region's limit on copies in flight. */
+const IN_FLIGHT = new Set(['creating', 'copying', 'pending']);
+const time = (s: DBSnapshot) => s.SnapshotCreateTime?.getTime() ?? 0;
+
+export interface CopyPlan {
+  /** Our available originals without a copy, oldest first. */
+  readonly pending: readonly DBSnapshot[];
+  /** Copies in flight to the secondary region now. */
+  readonly inFlight: number;
+}
+
+/** `sources`: our snapshots in the primary; `copies`: ours in the secondary. */
+export function planCopies(policy: Policy, sources: readonly DBSnapshot[], copies: readonly DBSnapshot[]): CopyPlan {
+  const databases = new Set(policy.resources.databases.map((d) => d.name));
+  const copied = new Set(copies.map(copySourceArn).filter((arn): arn is string => arn !== undefined));
+  const pending = sources
+    .filter((s) => s.Status === 'available' && tierOf(s) !== TIER.copy && databases.has(tagValue(s.TagList, TAG.resource) ?? ''))
+    .filter((s) => !copied.has(s.DBSnapshotArn ?? ''))
+    .sort((a, b) => time(a) - time(b));
+  return { pending, inFlight: copies.filter((c) => IN_FLIGHT.has(c.Status ?? '')).length };
+}
+
+/** Our tags carried over, marked as a copy, with AWS-reserved keys left out. */
+export function copyTags(source: DBSnapshot, now: number): { Key: string; Value: string }[] {
+  const own = new Set<string>([TAG.tier, TAG.copyOf, TAG.verifiedAt, TAG.copyStartedAt]);
+  const carried = (source.TagList ?? []).filter((t) => t.Key !== undefined && !t.Key.startsWith('aws:') && !own.has(t.Key));
+  return [
+    ...carried.map((t) => ({ Key: t.Key as string, Value: t.Value ?? '' })),
+    { Key: TAG.tier, Value: TIER.copy },
+    { Key: TAG.copyOf, Value: source.DBSnapshotArn ?? '' },
+    // RDS reports no SnapshotCreateTime while a copy is in progress: this is how a stuck copy is timed.
+    { Key: TAG.copyStartedAt, Value: new Date(now).toISOString() },
+  ];
+}
+
+export type CopyRequest = { readonly input: CopyDBSnapshotCommandInput } | { readonly refused: Alert };
+
+/** The copy of one snapshot, or the alert refusing it (an encrypted snapshot and no key to re-encrypt it with). */
+export function copyRequest(policy: Policy, snapshot: DBSnapshot, now: number): CopyRequest {
+  const id = snapshot.DBSnapshotIdentifier ?? '';
+  const key = policy.kms.secondary;
+  if (snapshot.Encrypted === true && key === undefined) {
+    return {
+      refused: copyAlert(policy, snapshot, now, 'critical', 'configuration', `snapshot ${id} is encrypted but the policy names no KMS key for ${policy.regions.secondary}`,
+        'Set kms.secondary in backup-policy.yml to a customer-managed key in the secondary region and redeploy.'),
+    };
+  }
+  return {
+    input: {
+      SourceDBSnapshotIdentifier: snapshot.DBSnapshotArn,
+      TargetDBSnapshotIdentifier: id,
+      // No SourceRegion/PreSignedUrl: outside GovCloud RDS reads the source region from the ARN
+      // (SDK v3's CopyDBSnapshot input has no SourceRegion; PreSignedUrl is GovCloud-only).
+      ...(snapshot.Encrypted === true ? { KmsKeyId: key } : {}),
+      Tags: copyTags(snapshot, now),
+    },
+  };
+}
+
+/** A failed copy request (the error already translated to a domain error where known) as an alert. */
+export function copyFailureAlert(policy: Policy, snapshot: DBSnapshot, error: unknown, now: number): Alert {
+  const id = snapshot.DBSnapshotIdentifier ?? '';
+  const secondary = policy.regions.secondary;
+  const name = errorName(error);
+  const alert = (severity: Alert['severity'], kind: string, summary: string, action: string) => copyAlert(policy, snapshot, now, severity, kind, summary, action, error);
+  if (name === 'CopyLimitReached') {
+    return alert('warning', 'copy-deferred', `cross-region copy limit reached in ${secondary}; ${id} and later snapshots wait`,
+      'Nothing to do if it clears within a day: the next run continues. If it persists, look for copies stuck in "creating" in the secondary region.');
+  }
+  if (isThrottling(error)) {
+    return alert('warning', 'copy-deferred', `RDS throttled the copy of ${id}; the next run retries`,
+      'Nothing to do unless it repeats for a day; then look for other automation calling RDS in this account.');
+  }
+  if (name === 'SnapshotQuotaExceeded') {
+    return alert('critical', 'copy-failed', `manual snapshot quota reached in ${secondary}: ${id} cannot be copied`, 'Check that prune-db-snapshots runs in the secondary region, or request a quota increase.');
+  }
+  if (name === 'ConfigurationError' || name === 'KmsKeyNotAccessible') {
+    return alert('critical', 'configuration', `the KMS key ${policy.kms.secondary ?? '(none)'} cannot encrypt copies in ${secondary}`,
+      'Check that kms.secondary names an enabled customer-managed key in the secondary region and that its key policy lets this account use it.');
+  }
+  return alert('critical', 'copy-failed', `copy of ${id} to ${secondary} failed: ${name}`, 'Read the copy-db-snapshots logs; the next run retries.');
+}
+
+function copyAlert(policy: Policy, snapshot: DBSnapshot, now: number, severity: Alert['severity'], kind: string, summary: string, action: string, error?: unknown): Alert {
+  return {
+    severity,
+    kind,
+    resource: tagValue(snapshot.TagList, TAG.resource) ?? 'unknown',
+    region: policy.regions.secondary,
+    summary,
+    action,
+    source: 'copy-db-snapshots',
+    at: now,
+    details: {
+      snapshot: snapshot.DBSnapshotArn ?? '',
+      ...(error === undefined ? {} : { error: errorName(error), message: errorMessage(error).slice(0, 500) }),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// replicate-db-backups: daily in the primary region (deployed only when a database enforces replication).
+import { rdsClient } from '../../../shared/aws/clients.js';
+import { scheduleEvent } from '../../../shared/rds/events.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { replicateDbBackups } from './replicate-db-backups.js';
+
+export const handler = lambdaHandler('replicate-db-backups', scheduleEvent, async (_event, rt) => ({
+  outcomes: await replicateDbBackups({
+    policy: rt.policy,
+    primary: rdsClient(rt.policy.regions.primary),
+    secondary: rdsClient(rt.policy.regions.secondary),
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  }),
+}));
