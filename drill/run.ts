@@ -3,10 +3,7 @@
 // databases, S3 and SNS and Secrets Manager by in-memory stand-ins. It first runs the real backup
 // pipeline (manifest, snapshot, copy, verify) so the restore test has a verified snapshot to restore.
 
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
@@ -21,14 +18,19 @@ import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handle
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
 import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
 import { systemClock } from '../sandbox/aws/clock.js';
+import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
 import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
 import { S3StandIn } from '../sandbox/aws/s3-standin.js';
+import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
+import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
+import { ENV, REPORT_PREFIX } from '../shared/contracts.js';
 import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
+import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
 import { pgDataPlane, type Fault } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { createSampleDatabase, databasesWithPrefix, dropDatabase } from './sample-data.js';
@@ -66,8 +68,6 @@ function drillPolicy(): Policy {
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
 
-const context = (name: string) => ({ functionName: `backup-dr-drill-${name}`, awsRequestId: `drill-${name}`, invokedFunctionArn: `arn:aws:lambda:ap-northeast-1:123456789012:function:backup-dr-drill-${name}`, memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 900_000 }) as unknown as Context;
-
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const { print, fault } = options;
   const runPrefix = `bdr_drill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}_`;
@@ -80,8 +80,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   let server: PostgresServer | null = null;
   const rds = { standIn: null as RdsStandIn | null };
   const s3 = new S3StandIn();
-  const kmsMock = mockClient(KMSClient);
-  const secretsMock = mockClient(SecretsManagerClient);
+  const secrets = new SecretsStandIn();
+  let kms: KmsStandIn | null = null;
   let plane: ReturnType<typeof pgDataPlane> | null = null;
   let cleaned = false;
   const cleanup = async () => {
@@ -96,8 +96,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     }
     rds.standIn?.restore();
     s3.restore();
-    kmsMock.restore();
-    secretsMock.restore();
+    kms?.restore();
+    secrets.restore();
     setRuntime(undefined);
   };
   options.onCleanup(cleanup);
@@ -116,11 +116,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     standIn.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: server.host, port: server.port }, dbName: sourceDb });
     standIn.addKmsKey(secondary, 'alias/backup-dr', KEY_ARN);
     s3.install();
-    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'drill-key', Arn: KEY_ARN } });
-    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET }).resolves({ SecretString: JSON.stringify({ username: server.user, password: server.password }) });
-    process.env.REPORTS_BUCKET = REPORTS_BUCKET;
-    process.env.MANIFEST_BUCKET = REPORTS_BUCKET;
-    process.env.DB_TLS = 'off';
+    kms = new KmsStandIn(standIn.kmsKeys);
+    kms.install();
+    secrets.put(primary, SECRET, { username: server.user, password: server.password });
+    secrets.install();
+    process.env[ENV.reportsBucket] = REPORTS_BUCKET;
+    process.env[ENV.manifestBucket] = REPORTS_BUCKET;
+    process.env[ENV.dbTls] = 'off';
 
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
@@ -139,16 +141,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     for (const [name, role, handler, event] of pipeline) {
       useRuntime(role);
       const started = Date.now();
-      const result = await handler(event as never, context(name));
+      const result = await handler(event as never, lambdaContext(name, { region: policy.regions[role] }));
       print(`  ✓ ${pad(name, 22)} ${pad(seconds(Date.now() - started), 9)} ${summarise(name, result)}`);
     }
 
     print('');
-    print('Restore test (state-machines/rds/restore-test.asl.json, run locally with aws-local-stepfunctions)');
+    print('Restore test (state-machines/rds/restore-test.asl.json as the restore-test state machine, run locally with aws-local-stepfunctions)');
     useRuntime('primary');
     const entered: { name: string; at: number }[] = [];
     const run = await runLocally(
-      new URL('../state-machines/rds/restore-test.asl.json', import.meta.url).pathname,
+      restoreTestDefinition('snapshot', policy),
       { resource: db.name, snapshot: 'latest', region: 'primary' },
       {
         restoreTestPlan: asTask('restoreTestPlan', planHandler),
@@ -165,7 +167,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     entered.forEach((state, i) => print(`  ${pad(state.name, 20)} ${seconds((entered[i + 1]?.at ?? end) - state.at)}`));
     print(`  → execution ${run.status}${run.error === undefined ? '' : ` (${run.error.name})`}`);
 
-    const evidenceObject = s3.objects().find((o) => o.key.startsWith('evidence/'));
+    const evidenceObject = s3.objects().find((o) => o.key.startsWith(REPORT_PREFIX.evidence));
     const evidence = evidenceObject === undefined ? null : (JSON.parse(evidenceObject.body) as { checks: { name: string; status: string; detail: string }[]; verdict: Verdict });
     print('');
     print('Checks');

@@ -33,6 +33,7 @@ import {
 import { mockClient, type AwsCommand, type AwsStub } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { UnmodelledCommand } from './rds/errors.js';
+import type { KmsDirectory } from './rds/kms.js';
 import { commandName, FaultSwitchboard, type RdsFaults } from './rds/faults.js';
 import {
   describeAccountAttributes,
@@ -305,6 +306,11 @@ export class RdsStandIn {
         ...(i.goneAt === undefined ? {} : { goneAt: i.goneAt }),
         ...(i.restoredFrom === undefined ? {} : { restoredFrom: { ...i.restoredFrom } }),
       }));
+  }
+
+  /** The KMS keys this account has, per region: the KMS stand-in answers from the same directory. */
+  get kmsKeys(): KmsDirectory {
+    return this.#state.kms;
   }
 
   /** Make `aliasOrId` resolve to `keyArn` in `region` (`alias/aws/rds` always exists). */

@@ -1,24 +1,14 @@
-// Loads a state machine's ASL file for local execution: the `Fn::GetAtt` references that the Serverless
-// plugin resolves at deploy time become plain Lambda ARNs, and each Task can be bound to a handler.
+// Runs a state machine definition locally: the `Fn::GetAtt` references that packaging resolves at deploy
+// time become plain Lambda ARNs, and each Task is bound to a handler (aws-local-stepfunctions).
 
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { AslDefinition } from '../../state-machines/asl.js';
+import { lambdaContext, localFunctionArn } from '../lambda-context.js';
 
-export const LOCAL_ACCOUNT = '123456789012';
-
-export type AslDefinition = { States: Record<string, AslState>; StartAt: string } & Record<string, unknown>;
-export interface AslState {
-  Type: string;
-  Resource?: unknown;
-  Retry?: { ErrorEquals: string[] }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
-  [key: string]: unknown;
-}
-
-export function functionArn(logicalName: string, region = 'ap-northeast-1'): string {
-  return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:backup-dr-${logicalName}`;
-}
+export type { AslDefinition, AslState } from '../../state-machines/asl.js';
+export const functionArn = localFunctionArn;
 
 function resolveGetAtt(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolveGetAtt);
@@ -36,9 +26,9 @@ export function readAsl(path: string): AslDefinition {
   return JSON.parse(readFileSync(path, 'utf8')) as AslDefinition;
 }
 
-/** The ASL with every Fn::GetAtt replaced by a Lambda ARN string, as Step Functions would see it. */
-export function resolvedAsl(path: string): AslDefinition {
-  return resolveGetAtt(readAsl(path)) as AslDefinition;
+/** The definition with every Fn::GetAtt replaced by a Lambda ARN string, as Step Functions would see it. */
+export function resolvedAsl(definition: AslDefinition): AslDefinition {
+  return resolveGetAtt(definition) as AslDefinition;
 }
 
 /** The logical function name each Task state invokes. */
@@ -54,12 +44,9 @@ export function taskFunctions(definition: AslDefinition): Record<string, string>
 export type LambdaLike = (event: never, context: Context) => Promise<unknown>;
 export type LocalTask = (input: unknown) => Promise<unknown>;
 
-const localContext = (name: string) =>
-  ({ functionName: `backup-dr-${name}`, awsRequestId: `local-${name}`, invokedFunctionArn: functionArn(name), memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 900_000 }) as unknown as Context;
-
 /** Runs a real Lambda handler as a local Task (its event is the Task's effective input). */
 export function asTask(name: string, handler: LambdaLike): LocalTask {
-  return async (input) => handler(input as never, localContext(name));
+  return async (input) => handler(input as never, lambdaContext(name));
 }
 
 export interface LocalRun {
@@ -70,12 +57,13 @@ export interface LocalRun {
 }
 
 /**
- * Executes the ASL file with every Task bound to a local function (by the logical function name it
- * invokes), retry pauses skipped, and returns how it ended and which states it entered, in order.
+ * Executes a definition (as generated, with Fn::GetAtt) with every Task bound to a local function (by the
+ * logical function name it invokes), retry pauses skipped, and returns how it ended and which states it
+ * entered, in order.
  */
-export async function runLocally(path: string, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void } = {}): Promise<LocalRun> {
-  const definition = resolvedAsl(path);
-  const byFunction = taskFunctions(readAsl(path));
+export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void } = {}): Promise<LocalRun> {
+  const definition = resolvedAsl(source);
+  const byFunction = taskFunctions(source);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [state, fn] of Object.entries(byFunction)) {

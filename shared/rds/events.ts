@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { InvalidInput } from '../errors.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
-import { isoInstant, nonEmptyString, optionalEvent } from '../runtime/input.js';
+import { isoInstant, nonEmptyString, optionalEvent, strictInput } from '../runtime/input.js';
 
 /**
  * take-db-snapshot and capture-db-manifest: EventBridge Scheduler's input, or a manual run.
@@ -12,7 +12,7 @@ import { isoInstant, nonEmptyString, optionalEvent } from '../runtime/input.js';
  * the run to those databases of the policy (absent: every one).
  */
 export const scheduledRunEvent = optionalEvent(
-  z.strictObject({
+  strictInput({
     scheduledTime: z.optional(isoInstant),
     resources: z.optional(z.array(nonEmptyString, { error: 'must be a list of resource names' })),
   }),

@@ -16,7 +16,9 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown,
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const first = result.error.issues[0];
-  const field = first === undefined ? root : pathOf(first, root) || root || 'input';
+  let field = first === undefined ? root : pathOf(first, root) || root || 'input';
+  // An unknown key is named itself, not the object that holds it.
+  if (first?.code === 'unrecognized_keys' && first.keys[0] !== undefined) field = field === 'input' ? first.keys[0] : `${field}.${first.keys[0]}`;
   const all = describeIssues(result.error, root);
   // The message repeats the field only when several are wrong (InvalidInput prefixes the first).
   const message = result.error.issues.length > 1 ? `${first?.message ?? 'invalid'} (also: ${all.split('\n').slice(1).join('; ')})` : (first?.message ?? 'invalid');
@@ -43,6 +45,17 @@ export const nonEmptyString = z.string({ error: 'must be a non-empty string' }).
 export function optionalEvent<S extends z.core.$ZodType>(schema: S) {
   return z.pipe(
     z.transform((event: unknown): unknown => (event === undefined || event === null ? {} : event)),
-    schema as unknown as z.core.$ZodType<z.core.output<S>, unknown>,
+    schema,
   );
+}
+
+/**
+ * A strict object whose unknown keys are refused with the keys it allows named ("unknown input field
+ * (allowed: resource, snapshot)"): what an operator typing an input in the console needs to read.
+ */
+export function strictInput<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown input field (allowed: ${allowed})` : issue.code === 'invalid_type' ? 'must be a JSON object' : undefined),
+  });
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../shared/policy/schema.js';
+import type { AslDefinition } from '../asl.js';
 
 export type RestoreTestKind = 'snapshot' | 'pitr';
 
@@ -33,16 +34,6 @@ const COMMENTS: Record<RestoreTestKind, string> = {
     'PITR test: restore the replicated automated backups in the secondary region to a point in time (default now - 15 min) into a temporary instance, prove the data and the cross-region RPO, ' +
     'always delete the instance, alert on failure. Input: {"resource": "app-db", "restoreTo": "<ISO time>"}.',
 };
-
-export interface AslState {
-  Type: string;
-  Resource?: unknown;
-  Parameters?: Record<string, unknown>;
-  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
-  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
-  [key: string]: unknown;
-}
-export type AslDefinition = { Comment?: string; StartAt: string; TimeoutSeconds?: number; States: Record<string, AslState> } & Record<string, unknown>;
 
 /** The longest time any restore-tested database of the policy may wait for its restored instance (ms). */
 export function longestRestoreWait(policy: Policy): number {

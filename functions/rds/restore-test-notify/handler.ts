@@ -1,15 +1,13 @@
 // restore-test-notify: the failure path of the restore-test and pitr-test state machines.
+import { ENV } from '../../../shared/contracts.js';
+import { restoreRun } from '../../../shared/rds/restore-run.js';
 import { optionalEnv } from '../../../shared/runtime/env.js';
-import type { RestoreRun } from '../../../shared/rds/restore-run.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';
-import { restoreTestAlert } from './plan.js';
+import { notifyRestoreTest } from './restore-test-notify.js';
 
 export const handler = lambdaHandler(
   'restore-test-notify',
-  async (run: RestoreRun, rt) => {
-    const alert = restoreTestAlert(rt.policy, run, optionalEnv('REPORTS_BUCKET'), rt.now());
-    await rt.alerts.publish(alert);
-    return { notified: true, summary: alert.summary };
-  },
+  restoreRun,
+  async (run, rt) => notifyRestoreTest({ policy: rt.policy, alerts: rt.alerts, bucket: optionalEnv(ENV.reportsBucket), now: rt.now }, run),
   { onError: 'state-machine' },
 );

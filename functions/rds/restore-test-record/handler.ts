@@ -1,14 +1,16 @@
 // restore-test-record: writes the evidence, returns the verdict, emits RTO/RPO metrics.
-import { requireEnv } from '../../../shared/runtime/env.js';
 import { s3Client } from '../../../shared/aws/clients.js';
-import type { RestoreRun } from '../../../shared/rds/restore-run.js';
+import { ENV } from '../../../shared/contracts.js';
+import { restoreRun } from '../../../shared/rds/restore-run.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { recordRestoreTest } from './restore-test-record.js';
 
 export const handler = lambdaHandler(
   'restore-test-record',
-  async (run: RestoreRun, rt) => {
-    const verdict = await recordRestoreTest({ policy: rt.policy, s3: s3Client(rt.region), bucket: requireEnv('REPORTS_BUCKET'), log: rt.log, now: rt.now }, run);
+  restoreRun,
+  async (run, rt) => {
+    const verdict = await recordRestoreTest({ policy: rt.policy, s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket), log: rt.log, now: rt.now }, run);
     const metric = rt.metrics.singleMetric();
     metric.addDimension('resource', run.plan?.resource ?? 'unknown');
     metric.addDimension('kind', run.plan?.kind ?? 'unknown');

@@ -33,6 +33,7 @@ function describeError(name: string, cause: string | undefined): string {
     // Cause is plain text.
   }
   if (name === 'RestoreNotReady') return `the restored instance did not become available in time (${message})`;
+  if (name === 'RestoreTimedOut') return `the restored instance did not become available within restoreTest.timeout (${message})`;
   if (name === 'States.Timeout') return 'a step timed out (validation did not finish in time)';
   return `${name}: ${message}`.trim();
 }

@@ -3,6 +3,7 @@
 // header: an explicit 'aws:kms' without a key id would pick the AWS-managed key): the audit log kept 5 years.
 
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { evidenceKey } from '../../../shared/contracts.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { RestoreRun, Verdict } from '../../../shared/rds/restore-run.js';
 import type { Log } from '../../../shared/runtime/log.js';
@@ -17,12 +18,11 @@ export interface RecordDeps {
   readonly now: () => number;
 }
 
-export function evidenceKey(policy: Policy, run: RestoreRun, now: number): string {
+/** Where this run's evidence goes: by resource and the month it was planned in (policy's zone). */
+export function runEvidenceKey(policy: Policy, run: RestoreRun, now: number): string {
   const at = run.plan?.plannedAt ?? now;
   const w = wallTime(at, policy.timezone);
-  const resource = run.plan?.resource ?? 'unknown';
-  const id = run.plan?.runId ?? `failed-${at}`;
-  return `evidence/${resource}/${w.year}/${String(w.month).padStart(2, '0')}/${id}.json`;
+  return evidenceKey(run.plan?.resource ?? 'unknown', w.year, w.month, run.plan?.runId ?? `failed-${at}`);
 }
 
 export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Promise<Verdict> {
@@ -31,7 +31,7 @@ export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Prom
   const resource = policy.resources.databases.find((d) => d.name === run.plan?.resource);
   const objectives = resource?.objectives ?? policy.objectives.database;
   const verdict = judge(run, { rtoMs: objectives.rto, rpoMs: objectives.rpo });
-  const key = evidenceKey(policy, run, now);
+  const key = runEvidenceKey(policy, run, now);
   const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : formatIsoInZone(ms, policy.timezone));
   const evidence = {
     schema: 'backup-dr/restore-evidence/v1',

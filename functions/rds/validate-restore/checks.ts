@@ -4,7 +4,8 @@
 import { DatabaseError, type Client, type CustomTypesConfig, type QueryArrayConfig } from 'pg';
 import { countRows, inSnapshot, listBtreeIndexes, listTables, loggedTables, quoteIdentifier, type CatalogTable, type IndexName } from '../../../shared/rds/postgres/catalog.js';
 import { describeFault, type Session } from '../../../shared/rds/postgres/connection.js';
-import type { CheckOutcome, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
+import type { SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
+import type { CheckOutcome } from './types.js';
 import { assertionOutcome, assertionText, freshnessOutcome, parseTimestampText, rowCountsOutcome, type Expectation } from './plan.js';
 
 /** A database opened on first use and closed by whoever made it. */

@@ -1,7 +1,7 @@
 // The pure judgements of a restore test: do two sets of row counts agree within a tolerance, is the
 // newest data within the RPO of the restore point, does an assertion's value equal what the policy expects.
 
-import type { CheckOutcome } from '../../../shared/rds/postgres/types.js';
+import type { CheckOutcome } from './types.js';
 
 const MINUTE = 60_000;
 

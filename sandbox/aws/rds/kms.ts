@@ -46,6 +46,17 @@ export class KmsDirectory {
     return arn;
   }
 
+  /** The key ARN that `given` names in `region` (denied or not), or undefined when it names no key. */
+  lookup(region: string, given: string): string | undefined {
+    return this.#lookup(region, given);
+  }
+
+  /** Whether uses of the key `given` names in `region` are refused (see `deny`). */
+  isDenied(region: string, given: string): boolean {
+    const arn = this.#lookup(region, given);
+    return arn !== undefined && this.#isDenied(region, given, arn);
+  }
+
   #lookup(region: string, given: string): string | undefined {
     const registered = this.#names.get(region)?.get(given);
     if (registered !== undefined) return registered;

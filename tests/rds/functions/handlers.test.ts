@@ -1,7 +1,7 @@
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, InvalidDBInstanceStateFault, RDSClient } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as pruneHandler } from '../../../functions/rds/prune-db-snapshots/handler.js';
 import { handler as takeHandler } from '../../../functions/rds/take-db-snapshot/handler.js';
@@ -13,7 +13,7 @@ import { teamPolicy } from '../../helpers/runtime.js';
 const TOPIC = 'arn:aws:sns:ap-northeast-1:123456789012:backup-dr-alerts-prod';
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
-const context = { functionName: 'backup-dr-prod-takeDbSnapshot', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:123456789012:function:x', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = lambdaContext('take-db-snapshot');
 const NOW = Date.parse('2026-11-25T02:00:05+09:00');
 
 describe('Lambda handlers: alerts reach the SNS topic', () => {

@@ -31,7 +31,7 @@ import { checkRestoredInstance } from '../../../functions/rds/restore-test-statu
 import { teardownRestore } from '../../../functions/rds/restore-test-teardown/restore-test-teardown.js';
 import { createClock, MINUTE_MS, systemClock, type ManualClock } from '../../../sandbox/aws/clock.js';
 import { RdsStandIn, type RdsDataPlane, type RdsStandInOptions, type RestoredEndpoint } from '../../../sandbox/aws/rds-standin.js';
-import { RestoreFailed, RestoreNotReady } from '../../../shared/errors.js';
+import { RestoreFailed, RestoreNotReady } from '../../../shared/rds/errors.js';
 import type { RestorePlan } from '../../../shared/rds/restore-run.js';
 import { RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
@@ -641,6 +641,7 @@ describe('the restore-test steps against the stand-in', () => {
       securityGroups: [],
       credentialsSecret: 'x',
       plannedAt: START,
+      waitUntil: START + 3 * 3_600_000,
     };
     const here = { ...deps(), rds: tokyo };
     await startRestore(here, plan);

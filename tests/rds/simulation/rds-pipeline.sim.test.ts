@@ -2,13 +2,14 @@
 // the posture check) against the stateful RDS stand-in, on a shared clock, with faults injected at
 // random for 365 days and then switched off. Asserts the invariants the pipeline promises.
 
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { KmsStandIn } from '../../../sandbox/aws/kms-standin.js';
+import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as postureHandler } from '../../../functions/rds/check-db-posture/handler.js';
 import { handler as copyHandler } from '../../../functions/rds/copy-db-snapshots/handler.js';
 import { handler as pruneHandler } from '../../../functions/rds/prune-db-snapshots/handler.js';
+import { handler as replicateHandler } from '../../../functions/rds/replicate-db-backups/handler.js';
 import type { PruneDecision } from '../../../functions/rds/prune-db-snapshots/prune-db-snapshots.js';
 import { handler as takeHandler } from '../../../functions/rds/take-db-snapshot/handler.js';
 import { handler as verifyHandler } from '../../../functions/rds/verify-db-snapshots/handler.js';
@@ -27,7 +28,7 @@ const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/1111-2222';
 const DAYS = 400;
 const FAULT_DAYS = { first: 5, last: 369 };
 const START = Date.parse('2026-01-01T00:00:00+09:00');
-const context = { functionName: 'sim', awsRequestId: 'sim', invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:123456789012:function:sim', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = lambdaContext('simulation');
 
 const FAULTS = ['throttle-take', 'throttle-copy', 'throttle-verify', 'throttle-prune', 'copy-limit', 'stuck-copies', 'skip-take', 'skip-copy', 'skip-verify', 'skip-prune'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -46,7 +47,7 @@ const jst = (day: number, hhmm: string) => START + day * DAY_MS + (Number(hhmm.s
 describe('400 days of the RDS pipeline against the stand-in', () => {
   const clock = createClock(START);
   const rds = new RdsStandIn({ clock, pageSize: 40 });
-  const kmsMock = mockClient(KMSClient);
+  const kms = new KmsStandIn(rds.kmsKeys);
   const alerts = new RecordingAlerts();
   const policy = teamPolicy((d) => { d.resources.databases[0].automatedBackups.enforce = true; });
   const injected: { day: number; fault: Fault; at: number; due?: boolean }[] = [];
@@ -74,7 +75,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
     rds.install();
     rds.addInstance(PRIMARY, { id: 'app-db-prod', backupRetentionPeriod: 35 });
     rds.addKmsKey(SECONDARY, 'alias/backup-dr', KEY_ARN);
-    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: '1111-2222', Arn: KEY_ARN } });
+    kms.install();
     const next = random(20261125);
 
     for (let day = 0; day < DAYS; day += 1) {
@@ -128,7 +129,8 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
             }
           },
         },
-        { at: '09:00', run: async () => { await invoke('primary', 'posture', postureHandler); } },
+        // Both on the posture schedule: replicate-db-backups starts what posture would report (enforce: true).
+        { at: '09:00', run: async () => { await invoke('primary', 'replicate', replicateHandler); await invoke('primary', 'posture', postureHandler); } },
         ...['08:30', '12:30', '16:30', '20:30'].map((at) => ({ at, run: async () => { if (!skip('copy')) await invoke('primary', 'copy', copyHandler); } })),
         ...['09:15', '13:15', '17:15', '21:15'].map((at) => ({ at, run: async () => { if (!skip('verify')) await invoke('secondary', 'verify', verifyHandler); } })),
       ].sort((a, b) => a.at.localeCompare(b.at));
@@ -146,7 +148,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
 
   afterAll(() => {
     rds.restore();
-    kmsMock.restore();
+    kms.restore();
     setRuntime(undefined);
   });
 

@@ -2,13 +2,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readAsl, resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import { readDefinition, RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../../state-machines/rds/restore-test.js';
+import { teamPolicy } from '../../helpers/runtime.js';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 
-const DIR = new URL('../../../state-machines/rds/', import.meta.url).pathname;
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.asl.json'));
+const POLICY = teamPolicy();
+/** The definition file as written, and each state machine made from it. */
+const DEFINITIONS = [
+  ['restore-test.asl.json (as written)', readDefinition()],
+  ...Object.entries(RESTORE_TEST_MACHINES).map(([name, kind]) => [name, restoreTestDefinition(kind, POLICY)] as const),
+] as const;
 const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
 /** Every string literal in the code the Lambdas are built from. */
@@ -26,13 +32,11 @@ function sourceText(): string {
   return texts.join('\n');
 }
 
-describe.each(FILES)('state machine %s', (file) => {
-  const path = join(DIR, file);
-  const definition = readAsl(path);
+describe.each(DEFINITIONS)('state machine %s', (_name, definition) => {
   const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 
   it('passes asl-validator (with the deploy-time references resolved)', () => {
-    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(path)));
+    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
     expect(isValid, errorsText('\n')).toBe(true);
   });
 

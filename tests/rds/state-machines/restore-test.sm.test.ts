@@ -23,14 +23,15 @@ import { handler as status } from '../../../functions/rds/restore-test-status/ha
 import { handler as teardown } from '../../../functions/rds/restore-test-teardown/handler.js';
 import { asTask, runLocally, type LocalTask } from '../../../sandbox/step-functions/asl.js';
 import { snsAlertSink } from '../../../shared/alerts/sns.js';
-import { RestoreFailed } from '../../../shared/errors.js';
+import { RestoreFailed } from '../../../shared/rds/errors.js';
 import type { RestoreRun, ValidationSummary } from '../../../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../../../shared/runtime/lambda.js';
 import { copyOf, ourTags, PRIMARY, primarySnapshot, SECONDARY } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../../helpers/runtime.js';
+import { restoreTestDefinition } from '../../../state-machines/rds/restore-test.js';
 
-const RESTORE_TEST = new URL('../../../state-machines/rds/restore-test.asl.json', import.meta.url).pathname;
-const PITR_TEST = new URL('../../../state-machines/rds/pitr-test.asl.json', import.meta.url).pathname;
+const RESTORE_TEST = restoreTestDefinition('snapshot', teamPolicy());
+const PITR_TEST = restoreTestDefinition('pitr', teamPolicy());
 const NOW = Date.parse('2026-11-29T04:00:00+09:00');
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -160,11 +161,30 @@ describe('restore-test state machine', () => {
 
   it('gives up waiting after its retries, still deletes the instance, and says the restore timed out', async () => {
     rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
+    const budget = RESTORE_TEST.States['Wait for instance']?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))?.MaxAttempts;
+    expect(budget).toBe(180 + 5); // restoreTest.timeout 3 h, polled every minute, and a few polls to spare
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');
-    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBe(181 + 1);
+    // The first attempt, every retry, and teardown's own look.
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBe(1 + 185 + 1);
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE });
     expect(evidence().verdict.failures[0]).toMatch(/did not become available in time/);
+  });
+
+  it("stops waiting at the policy's restoreTest.timeout (RestoreTimedOut), deletes the instance, and says so", async () => {
+    const policy = teamPolicy((d) => { d.resources.databases[0].restoreTest.timeout = '30min'; });
+    let clock = NOW - 60_000;
+    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
+    const definition = restoreTestDefinition('snapshot', policy);
+    expect(definition.States['Wait for instance']?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 35, BackoffRate: 1 });
+    expect(definition.TimeoutSeconds).toBe(30 * 60 + 2 * 3600);
+    const run = await runLocally(definition, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('FAILED');
+    // A minute passes per call: Plan at NOW, the restore a minute later, then polls until past NOW + 30 min.
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBeLessThan(35);
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE });
+    expect(evidence().verdict.failures[0]).toMatch(/^the restored instance did not become available within restoreTest.timeout \(the restored instance bdr-rt-app-db-\d+ is still "creating" after 3\d min \(restoreTest.timeout: 30 min\)\)$/);
   });
 
   it('tears down when validation itself crashes, and alerts', async () => {

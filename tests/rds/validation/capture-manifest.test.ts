@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFailed } from '../../../shared/rds/postgres/connection.js';
-import { captureManifest, type ValidationConfig } from '../../../functions/rds/validate-restore/validation.js';
+import { captureManifest } from '../../../shared/rds/postgres/manifest.js';
+import type { ValidationConfig } from '../../../shared/rds/postgres/types.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import { postgresAvailable, SAMPLE, SAMPLE_COUNTS, seedProduction, TestDatabases } from '../../helpers/postgres.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFailed } from '../../../shared/rds/postgres/connection.js';
-import { captureManifest, validateRestore, type ConnectionSpec, type ValidationConfig } from '../../../functions/rds/validate-restore/validation.js';
+import { validateRestore, type ConnectionSpec, type ValidationConfig } from '../../../functions/rds/validate-restore/validation.js';
+import { captureManifest } from '../../../shared/rds/postgres/manifest.js';
 import { startPasswordRejectingServer, type RejectingServer } from '../../helpers/postgres.js';
 
 // The test PostgreSQL trusts every password, so a stand-in server plays one that checks them.

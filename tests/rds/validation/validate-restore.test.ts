@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  captureManifest,
   validateRestore,
   type CheckResult,
   type ConnectionSpec,
@@ -10,6 +9,7 @@ import {
   type ValidationReport,
 } from '../../../functions/rds/validate-restore/validation.js';
 import { loadPolicyFile } from '../../../shared/policy/load.js';
+import { captureManifest } from '../../../shared/rds/postgres/manifest.js';
 import { postgresAvailable, SAMPLE, seedProduction, serverConnection, TestDatabases } from '../../helpers/postgres.js';
 
 // The shipped policy's validation of app-db, run against a seeded copy of a small production schema.
