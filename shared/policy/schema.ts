@@ -3,6 +3,7 @@
 // Written with zod/mini (functional API): it is parsed at every Lambda cold start.
 
 import * as z from 'zod/mini';
+import { TAG } from '../contracts.js';
 import { parseScheduleExpression } from '../schedule/expression.js';
 import { complianceFloor, keepRules, objectiveDuration, region, retentionDuration, timeZone } from './fields.js';
 
@@ -163,7 +164,7 @@ export const policySchema = z
       }),
     ),
     kms: z.prefault(z.strictObject({ primary: z.optional(kmsKey), secondary: z.optional(kmsKey), archive: z.optional(kmsKey) }), {}),
-    tags: z.prefault(z.strictObject({ owner: withDefault(nonEmpty(), 'backup-dr:owner'), legalHold: withDefault(nonEmpty(), 'legal-hold') }), {}),
+    tags: z.prefault(z.strictObject({ owner: withDefault(nonEmpty(), TAG.owner), legalHold: withDefault(nonEmpty(), 'legal-hold') }), {}),
     /** Minimum history per resource kind; a resource may go below it only with a complianceOverride. */
     compliance: z.prefault(
       z.strictObject({ databases: z.optional(complianceFloor), caches: z.optional(complianceFloor), configuration: z.optional(complianceFloor) }),

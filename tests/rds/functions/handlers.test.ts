@@ -4,7 +4,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as pruneHandler } from '../../../functions/rds/prune-db-snapshots/handler.js';
+import { handler as restoreHandler } from '../../../functions/rds/restore-test-restore/handler.js';
 import { handler as takeHandler } from '../../../functions/rds/take-db-snapshot/handler.js';
+import { handler as validateHandler } from '../../../functions/rds/validate-restore/handler.js';
+import { InvalidInput } from '../../../shared/errors.js';
+import type { RestorePlan } from '../../../shared/rds/restore-run.js';
 import { snsAlertSink } from '../../../shared/alerts/sns.js';
 import { log, logger, metrics, setRuntime } from '../../../shared/runtime/lambda.js';
 import { PRIMARY } from '../helpers/rds-fixtures.js';
@@ -15,6 +19,23 @@ const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
 const context = lambdaContext('take-db-snapshot');
 const NOW = Date.parse('2026-11-25T02:00:05+09:00');
+const PLAN: RestorePlan = {
+  runId: 'bdr-rt-app-db-202611250400',
+  kind: 'snapshot',
+  resource: 'app-db',
+  role: 'primary',
+  region: PRIMARY,
+  snapshotId: 'backup-dr-app-db-20261125-0200',
+  snapshotArn: `arn:aws:rds:${PRIMARY}:123456789012:snapshot:backup-dr-app-db-20261125-0200`,
+  restorePoint: NOW,
+  sourceInstanceId: 'app-db-prod',
+  instanceId: 'bdr-rt-app-db-202611250400',
+  instanceClass: 'db.t4g.micro',
+  securityGroups: [],
+  credentialsSecret: 'backup-dr/app-db-master',
+  plannedAt: NOW,
+  waitUntil: NOW + 3 * 3_600_000,
+};
 
 describe('Lambda handlers: alerts reach the SNS topic', () => {
   beforeEach(() => {
@@ -57,5 +78,44 @@ describe('Lambda handlers: alerts reach the SNS topic', () => {
     rdsMock.on(CreateDBSnapshotCommand).rejects(new InvalidDBInstanceStateFault({ message: 'stopped', $metadata: {} }));
     await expect(takeHandler({}, context)).rejects.toThrow();
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it.each([
+    { event: { scheduledTime: 42 }, field: 'scheduledTime', message: 'scheduledTime: must be an ISO-8601 time with an offset' },
+    { event: { scheduledTime: 'yesterday' }, field: 'scheduledTime', message: 'scheduledTime: must be an ISO-8601 time with an offset' },
+    { event: { resources: 'app-db' }, field: 'resources', message: 'resources: must be a list of resource names' },
+    { event: { resource: ['app-db'] }, field: 'resource', message: 'resource: unknown input field (allowed: scheduledTime, resources)' },
+    { event: 'app-db', field: 'input', message: 'input: must be a JSON object' },
+  ])('refuses a malformed schedule event ($field) before anything is sent, and alerts it', async ({ event, field, message }) => {
+    const failure = takeHandler(event, context);
+    await expect(failure).rejects.toBeInstanceOf(InvalidInput);
+    await expect(failure).rejects.toMatchObject({ field, message });
+    expect(rdsMock.calls()).toHaveLength(0);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { Subject: '[backup-dr CRITICAL] backup-dr ap-northeast-1: take-db-snapshot failed: InvalidInput' });
+  });
+
+  it('treats an invocation without a payload as a scheduled run of every database', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-prod', DBInstanceStatus: 'available' }] });
+    rdsMock.on(CreateDBSnapshotCommand).resolves({});
+    await expect(takeHandler(null, context)).resolves.toEqual({ outcomes: [{ resource: 'app-db', snapshotId: 'backup-dr-app-db-20261125-0200', status: 'created' }] });
+  });
+
+  it.each([
+    { name: 'a plan without its instance', event: { ...PLAN, instanceId: undefined }, field: 'instanceId' },
+    { name: 'a restore point that is not a number', event: { ...PLAN, restorePoint: '2026-11-25' }, field: 'restorePoint' },
+    { name: 'an unknown kind', event: { ...PLAN, kind: 'clone' }, field: 'kind' },
+    { name: 'no plan at all', event: null, field: 'input' },
+  ])('fails a state machine step given $name with InvalidInput naming the field, touching nothing', async ({ event, field }) => {
+    const failure = restoreHandler(event, context);
+    await expect(failure).rejects.toBeInstanceOf(InvalidInput);
+    await expect(failure).rejects.toMatchObject({ field });
+    expect(rdsMock.calls()).toHaveLength(0);
+    // A step's error is its state machine's to route (teardown, evidence, notify): the step does not alert.
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('names the nested field of a malformed validation step input', async () => {
+    const failure = validateHandler({ plan: PLAN, instance: { address: 'db.internal', port: '5432', availableAt: NOW } }, context);
+    await expect(failure).rejects.toMatchObject({ name: 'InvalidInput', field: 'instance.port' });
   });
 });
