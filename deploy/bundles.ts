@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { alertsTopicName, ENV, SERVICE } from '../shared/contracts.js';
 
 export const SERVICE_DIR = resolve(import.meta.dirname, '..');
 export const DEFAULT_PACKAGE_DIR = join(SERVICE_DIR, '.serverless');
@@ -188,7 +189,7 @@ export interface LoadResult {
 export function lambdaEnvironment(fn: PackagedFunction, region: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(fn.environment)) {
-    env[key] = typeof value === 'string' ? value : key === 'ALERTS_TOPIC_ARN' ? `arn:aws:sns:${region}:123456789012:backup-dr-alerts-test` : `placeholder-${key}`;
+    env[key] = typeof value === 'string' ? value : key === ENV.alertsTopicArn ? `arn:aws:sns:${region}:123456789012:${alertsTopicName('test')}` : `placeholder-${key}`;
   }
   return env;
 }
@@ -201,7 +202,7 @@ export function loadHandler(root: string, moduleFile: string, exportName: string
   const script = `
     const net = require('node:net');
     const attempts = [];
-    const refuse = function (...args) { attempts.push(JSON.stringify(args[0] && typeof args[0] === 'object' ? { host: args[0].host, port: args[0].port, path: args[0].path } : args.slice(0, 2))); throw new Error('backup-dr load check: no network at import'); };
+    const refuse = function (...args) { attempts.push(JSON.stringify(args[0] && typeof args[0] === 'object' ? { host: args[0].host, port: args[0].port, path: args[0].path } : args.slice(0, 2))); throw new Error(${JSON.stringify(`${SERVICE} load check: no network at import`)}); };
     net.Socket.prototype.connect = refuse;
     const started = performance.now();
     import(require('node:url').pathToFileURL(${JSON.stringify(join(root, moduleFile))}).href).then(

@@ -3,8 +3,9 @@
 //
 // It loads backup-policy.yml (or the file named by BACKUP_DR_POLICY / --param="policy=FILE") and
 // validates it with the project's own zod schema (shared/policy, loaded through tsx), so an invalid
-// policy fails `osls package` with the bad field named; then deploy/stack.ts builds what the region's
-// role deploys. A region that is neither the policy's primary nor its secondary fails packaging.
+// policy fails `osls package` with the bad field named; then deploy/assemble.ts composes what the
+// region's role deploys from the platform modules (deploy/platform/) and the components
+// (deploy/components/). A region that is neither the policy's primary nor its secondary fails packaging.
 //
 // Deployment parameters that are not policy (they differ per account and region):
 //   --param="validationSubnets=subnet-a,subnet-b"      where validate-restore and capture-db-manifest run
@@ -18,10 +19,17 @@ const { require: tsxRequire } = require('tsx/cjs/api');
 const SERVICE_DIR = path.resolve(__dirname, '..');
 const DEFAULT_POLICY = 'backup-policy.yml';
 
+let contracts;
+/** The service's name (shared/contracts.ts), for the messages. */
+function service() {
+  contracts ??= tsxRequire('../shared/contracts.ts', __filename);
+  return contracts.SERVICE;
+}
+
 /** An error osls prints as is: the message is the whole story, the stack trace only noise. */
 function packagingError(message) {
   const error = new Error(message);
-  error.stack = `backup-dr packaging failed: ${message}`;
+  error.stack = `${service()} packaging failed: ${message}`;
   return error;
 }
 
@@ -48,10 +56,10 @@ function validationNetwork(options) {
   return { subnetIds: list(paramValue(options, 'validationSubnets')), securityGroupIds: list(paramValue(options, 'validationSecurityGroups')) };
 }
 
-let stack;
-function loadStack() {
-  stack ??= tsxRequire('./stack.ts', __filename);
-  return stack;
+let assemble;
+function loadAssemble() {
+  assemble ??= tsxRequire('./assemble.ts', __filename);
+  return assemble;
 }
 
 const cache = new Map();
@@ -67,20 +75,29 @@ async function deployment({ options, resolveVariable }) {
     cache.set(
       key,
       (async () => {
-        const { deploymentFromFile } = loadStack();
+        const { deploymentFromFile } = loadAssemble();
+        // Where the Lambdas find the policy in their package (POLICY_FILE): relative, with forward slashes.
+        const relative = path.relative(SERVICE_DIR, policyPath);
+        const policyFile = relative.split(path.sep).join('/');
         let built;
         try {
-          built = deploymentFromFile(policyPath, path.relative(SERVICE_DIR, policyPath) || policyPath, region, stage, network);
+          built = deploymentFromFile({
+            policyPath,
+            policySource: relative || policyPath,
+            policyFile,
+            region,
+            stage,
+            validationNetwork: network,
+          });
         } catch (error) {
           throw packagingError(error instanceof Error ? error.message : String(error));
         }
-        for (const warning of built.warnings) console.warn(`backup-dr packaging warning: ${warning}`);
+        for (const warning of built.warnings) console.warn(`${service()} packaging warning: ${warning}`);
         // The Lambdas read the policy at cold start from their package: it must be packageable.
-        const relative = path.relative(SERVICE_DIR, policyPath);
         if (relative.startsWith('..') || path.isAbsolute(relative)) {
           throw packagingError(`the policy file ${policyPath} is valid but outside the service directory ${SERVICE_DIR}: it cannot be packaged with the functions`);
         }
-        return { ...built, policyFile: relative.split(path.sep).join('/') };
+        return { ...built, policyFile };
       })(),
     );
   }
@@ -91,8 +108,9 @@ module.exports = {
   /**
    * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
    * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (relative
-   * to the service directory, packaged into every zip), functions, stateMachines and resources
-   * (deploy/stack.ts). A fresh copy each time: serverless-step-functions rewrites definitions in place.
+   * to the service directory, packaged into every zip), environment (provider.environment), functions,
+   * stateMachines and resources (deploy/assemble.ts). A fresh copy each time: serverless-step-functions
+   * rewrites definitions in place.
    */
   deployment: async (context) => {
     const built = await deployment(context);
@@ -101,6 +119,7 @@ module.exports = {
       region: built.region,
       role: built.role,
       policyFile: built.policyFile,
+      environment: built.environment,
       functions: built.functions,
       stateMachines: built.stateMachines,
       resources: built.resources,

@@ -1,4 +1,4 @@
-// deploy/stack.ts without packaging: what the policy drives (functions per role, schedules, IAM,
+// deploy/assemble.ts without packaging: what the policy drives (functions per role, schedules, IAM,
 // state machines, KMS alias, subscriptions) for variants of backup-policy.yml that the repository's
 // policy does not exercise — e-mails, enforced automated-backup replication, a key ARN, another owner
 // tag, no databases, several restore-tested databases, a restore test run from the secondary, live row
@@ -7,18 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { buildDeployment, type FunctionName } from '../../deploy/assemble.js';
 import { SERVICE_DIR } from '../../deploy/bundles.js';
-import {
-  buildDeployment,
-  functionKeyOf,
-  lambdaLogicalId,
-  PackagingError,
-  reportsBucketName,
-  type Deployment,
-  type DeploymentInput,
-  type FunctionName,
-  type Statement,
-} from '../../deploy/stack.js';
+import { functionKeyOf, lambdaLogicalId, PackagingError, type Statement } from '../../deploy/core/cloudformation.js';
+import type { Deployment, DeploymentInput } from '../../deploy/core/contribution.js';
+import { reportsBucketSub } from '../../deploy/platform/reports-bucket.js';
 import { parsePolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 
@@ -31,7 +24,7 @@ function policyWith(change: (doc: Doc) => void = () => undefined): Policy {
 }
 
 function deploy(policy: Policy, region = policy.regions.primary, extra: Partial<DeploymentInput> = {}): Deployment {
-  return buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', ...extra });
+  return buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml', ...extra });
 }
 
 function statements(d: Deployment, fn: FunctionName): readonly Statement[] {
@@ -59,7 +52,7 @@ function roleStatementsOf(d: Deployment, logicalId: string): Statement[] {
   return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
 }
 
-describe('deploy/stack.ts', () => {
+describe('deploy/assemble.ts', () => {
   it('names osls logical ids the way osls does', () => {
     expect(lambdaLogicalId('take-db-snapshot')).toBe('TakeDashdbDashsnapshotLambdaFunction');
   });
@@ -110,22 +103,47 @@ describe('deploy/stack.ts', () => {
     ]);
   });
 
-  it('gives check-db-posture the replication start (and KMS grant for RDS) only when a database enforces it', () => {
-    const relaxed = statements(deploy(policyWith()), 'check-db-posture');
-    expect(withAction(relaxed, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
-    expect(withAction(relaxed, 'kms:CreateGrant')).toEqual([]);
+  it('deploys replicate-db-backups (primary only) with the replication start and KMS grant for RDS only when a database enforces it; check-db-posture only reads', () => {
+    const relaxed = deploy(policyWith());
+    expect(relaxed.functions['replicate-db-backups']).toBeUndefined();
+    const relaxedPosture = statements(relaxed, 'check-db-posture');
+    expect(withAction(relaxedPosture, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
+    expect(withAction(relaxedPosture, 'kms:CreateGrant')).toEqual([]);
 
-    const enforced = statements(
-      deploy(
-        policyWith((doc) => {
-          doc.resources.databases[0].automatedBackups.enforce = true;
-        }),
-      ),
-      'check-db-posture',
-    );
+    const enforcedPolicy = policyWith((doc) => {
+      doc.resources.databases[0].automatedBackups.enforce = true;
+      // A second database that only reports: replicate-db-backups must not name it.
+      doc.resources.databases.push({ ...doc.resources.databases[0], name: 'billing-db', instanceId: 'billing-prod', automatedBackups: { ...doc.resources.databases[0].automatedBackups, enforce: false } });
+    });
+    const d = deploy(enforcedPolicy);
+    const replicate = d.functions['replicate-db-backups']!;
+    expect(replicate).toMatchObject({
+      handler: 'functions/rds/replicate-db-backups/handler.handler',
+      description: 'Starts cross-region replication of automated backups where the policy enforces it',
+      timeout: 120,
+      memorySize: 256,
+      maximumRetryAttempts: 1,
+    });
+    expect(replicate.events).toEqual([
+      {
+        schedule: {
+          method: 'scheduler',
+          rate: [enforcedPolicy.rds.postureSchedule],
+          timezone: 'Asia/Tokyo',
+          roleArn: { 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] },
+          description: 'backup-dr: start automated-backup replication where enforced',
+        },
+      },
+    ]);
+    const enforced = statements(d, 'replicate-db-backups');
     const start = withAction(enforced, 'rds:StartDBInstanceAutomatedBackupsReplication');
     expect(start).toHaveLength(1);
     expect(start[0]!.Resource).toContainEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod' });
+    expect(subs(start[0])).toEqual([
+      'arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod',
+      'arn:${AWS::Partition}:rds:ap-southeast-1:${AWS::AccountId}:auto-backup:*',
+    ]);
+    expect(subs(withAction(enforced, 'rds:DescribeDBInstances')[0])).toEqual(['arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod']);
     const grant = withAction(enforced, 'kms:CreateGrant');
     expect(grant).toEqual([
       {
@@ -135,6 +153,22 @@ describe('deploy/stack.ts', () => {
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr'] }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       },
     ]);
+    expect(enforced.flatMap((s) => s.Action)).toEqual([
+      'rds:DescribeDBInstances',
+      'rds:StartDBInstanceAutomatedBackupsReplication',
+      'kms:DescribeKey',
+      'kms:CreateGrant',
+      'sns:Publish',
+      'kms:GenerateDataKey*',
+      'kms:Decrypt',
+    ]);
+    // The Scheduler may invoke it; posture keeps its read-only statements.
+    expect(roleStatementsOf(d, 'SchedulerInvokeRole')[0]!.Resource).toContainEqual({ 'Fn::GetAtt': [lambdaLogicalId('replicate-db-backups'), 'Arn'] });
+    const posture = statements(d, 'check-db-posture');
+    expect(withAction(posture, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
+    expect(posture.flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    // Never in the secondary.
+    expect(deploy(enforcedPolicy, enforcedPolicy.regions.secondary).functions['replicate-db-backups']).toBeUndefined();
   });
 
   it('names a key given by ARN directly, and creates no alias for it', () => {
@@ -199,7 +233,7 @@ describe('deploy/stack.ts', () => {
   });
 });
 
-describe('deploy/stack.ts: state machines', () => {
+describe('deploy/assemble.ts: state machines', () => {
   it('deploys the restore test in both regions and the PITR test in the secondary, each invoking the Lambdas of its own region', () => {
     const policy = policyWith();
     const primary = deploy(policy);
@@ -319,12 +353,12 @@ describe('deploy/stack.ts: state machines', () => {
   });
 });
 
-describe('deploy/stack.ts: reports bucket and validation network', () => {
+describe('deploy/assemble.ts: reports bucket and validation network', () => {
   it("names the reports bucket per stage, account and region, and points MANIFEST_BUCKET at the primary's", () => {
-    expect(reportsBucketName('prod', 'ap-southeast-1')).toBe('backup-dr-reports-prod-${AWS::AccountId}-ap-southeast-1');
+    expect(reportsBucketSub('prod', 'ap-southeast-1')).toBe('backup-dr-reports-prod-${AWS::AccountId}-ap-southeast-1');
     const policy = policyWith();
     const secondary = deploy(policy, policy.regions.secondary);
-    expect((secondary.resources.Resources.ReportsBucket as { Properties: { BucketName: unknown } }).Properties.BucketName).toEqual({
+    expect(secondary.resources.Resources.ReportsBucket!.Properties.BucketName).toEqual({
       'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-southeast-1',
     });
     expect(secondary.functions['validate-restore']!.environment).toEqual({ MANIFEST_BUCKET: { 'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-northeast-1' } });

@@ -23,6 +23,7 @@ import {
   type Template,
 } from '../../deploy/bundles.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
+import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
 
 const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
@@ -135,7 +136,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   return [...new Set([...own, ...ALERT_ACTIONS])].sort();
 }
 
-/** The steps of both test state machines (state-machines/*.asl.json). */
+/** The steps of both test state machines (state-machines/rds/restore-test.asl.json). */
 const STEP_FUNCTIONS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
 
 // ---- failures ------------------------------------------------------------------------------------------
@@ -436,9 +437,11 @@ describe('IAM scoped to what each function touches', () => {
     expect(resources(untag!).map(subText)).toEqual([snapshotArn(SECONDARY, 'backup-dr-*')]);
   });
 
-  it('check-db-posture does not get StartDBInstanceAutomatedBackupsReplication while no database enforces it', () => {
+  it('check-db-posture does not get StartDBInstanceAutomatedBackupsReplication, and replicate-db-backups is not deployed, while no database enforces it', () => {
     expect(policy.resources.databases.some((db) => db.automatedBackups.enforce)).toBe(false);
     expect(statementsFor(primary, 'check-db-posture', 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
+    // …and replicate-db-backups, which would start it, is not deployed at all.
+    expect(lambdas(primary).has('replicate-db-backups')).toBe(false);
   });
 
   it('reads snapshots of both regions where the code does (Describe calls list them)', () => {
@@ -570,9 +573,10 @@ describe('validate-restore and capture-db-manifest in the VPC', () => {
 
 // ---- state machines --------------------------------------------------------------------------------------
 
+// The definitions as state-machines/rds/restore-test.ts makes them for the policy (Lambdas as Fn::GetAtt).
 const ASL = {
-  'restore-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'rds', 'restore-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
-  'pitr-test': JSON.parse(readFileSync(join(SERVICE_DIR, 'state-machines', 'rds', 'pitr-test.asl.json'), 'utf8')) as { States: Record<string, { Resource?: unknown }> },
+  'restore-test': restoreTestDefinition(RESTORE_TEST_MACHINES['restore-test'], policy),
+  'pitr-test': restoreTestDefinition(RESTORE_TEST_MACHINES['pitr-test'], policy),
 };
 const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine' } as const;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -617,6 +621,12 @@ describe('state machines', () => {
       }
       // The rest of the definition is the ASL file's.
       expect(Object.keys(packaged.States).sort()).toEqual(Object.keys(ASL[name].States).sort());
+      // …as made for this kind of test and bounded by the policy's restore timeouts: apart from the Lambda
+      // references (and the QueryLanguage default serverless-step-functions writes on each state), the
+      // packaged definition is exactly restoreTestDefinition's.
+      const withoutResources = (definition: unknown) =>
+        JSON.parse(JSON.stringify(definition, (key, value: unknown) => (key === 'Resource' ? '<lambda>' : key === 'QueryLanguage' ? undefined : value))) as Record<string, unknown>;
+      expect(withoutResources(packaged)).toEqual(withoutResources(ASL[name]));
     });
 
     it('runs with a role of its own that may invoke exactly its Lambdas (and deliver its logs)', () => {

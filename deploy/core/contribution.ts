@@ -1,0 +1,209 @@
+// Packaging time only: what a component (deploy/components/<component>/) or a platform module
+// (deploy/platform/) contributes to a region's deployment — functions with their triggers and IAM, state
+// machines, resources, alarms and dashboard widgets — and the shapes deploy/assemble.ts turns them into
+// for serverless.yml (functions, stepFunctions.stateMachines, resources, provider.environment).
+
+import type { RegionRole } from '../../shared/policy/load.js';
+import type { Policy } from '../../shared/policy/schema.js';
+import type { CfnResource, CfnValue, Statement, TemplateFragment } from './cloudformation.js';
+
+/** What every module may read about the deployment being built. */
+export interface Context {
+  readonly policy: Policy;
+  readonly role: RegionRole;
+  /** The region being packaged. */
+  readonly region: string;
+  readonly primary: string;
+  readonly secondary: string;
+  readonly stage: string;
+  /** The ownership tag key the policy names (`tags.owner`). */
+  readonly ownerTag: string;
+  /** The role EventBridge Scheduler assumes to invoke scheduled functions. */
+  readonly schedulerRole: CfnValue;
+  /** The policy file inside the function packages (relative to /var/task). */
+  readonly policyFile: string;
+}
+
+// ---- function triggers (as osls takes them) ------------------------------------------------------------
+
+export interface ScheduleEvent {
+  readonly schedule: {
+    readonly method: 'scheduler';
+    readonly rate: readonly string[];
+    readonly timezone: string;
+    readonly roleArn: CfnValue;
+    readonly description: string;
+    readonly input?: Readonly<Record<string, unknown>>;
+  };
+}
+
+export interface EventBridgeEvent {
+  readonly eventBridge: {
+    readonly description: string;
+    readonly pattern: Readonly<Record<string, unknown>>;
+  };
+}
+
+export type FunctionEvent = ScheduleEvent | EventBridgeEvent;
+
+/** An EventBridge Scheduler schedule in the policy's time zone, assuming the Scheduler's invoke role. */
+export function scheduled(ctx: Context, expression: string, description: string, input?: Record<string, unknown>): ScheduleEvent {
+  return {
+    schedule: {
+      method: 'scheduler',
+      rate: [expression],
+      timezone: ctx.policy.timezone,
+      roleArn: ctx.schedulerRole,
+      description,
+      ...(input === undefined ? {} : { input }),
+    },
+  };
+}
+
+// ---- what a module declares ------------------------------------------------------------------------------
+
+export interface FunctionSpec {
+  /** The region roles that deploy it. */
+  readonly roles: readonly RegionRole[];
+  /** Within those roles, deployed only when the policy needs it (default: always). */
+  readonly deployedWhen?: (ctx: Context) => boolean;
+  /** 'async': scheduled or event-driven (one retry); 'state-machine': a step, invoked synchronously. */
+  readonly invokedBy: 'async' | 'state-machine';
+  readonly description: string;
+  readonly timeout: number;
+  readonly memorySize: number;
+  /** Connects to the databases: runs in the VPC of the validation network. */
+  readonly inVpc?: boolean;
+  /** Besides the environment every function gets (platform/environment.ts). */
+  readonly environment?: (ctx: Context) => Record<string, CfnValue>;
+  readonly events: (ctx: Context) => FunctionEvent[];
+  /** Its own statements; the assembler adds what every function may do (publish alerts). */
+  readonly statements: (ctx: Context) => Statement[];
+}
+
+export interface StateMachineScheduleSpec {
+  readonly expression: string;
+  readonly input: Record<string, unknown>;
+  readonly description: string;
+}
+
+export interface StateMachineSpec {
+  readonly roles: readonly RegionRole[];
+  /** Its CloudFormation logical id (its role and log group are named after it). */
+  readonly id: string;
+  /** Where the definition comes from, for messages. */
+  readonly source: string;
+  /** The ASL definition, Lambdas referenced as `{"Fn::GetAtt": ["<camelCaseFunction>", "Arn"]}`. */
+  readonly definition: (ctx: Context) => Record<string, unknown>;
+  readonly schedules: (ctx: Context) => StateMachineScheduleSpec[];
+}
+
+/** An alarm: an AWS::CloudWatch::Alarm resource by logical id (contributed from the observability issue on). */
+export type AlarmResources = Readonly<Record<string, CfnResource>>;
+/** A widget of the service dashboard (CloudWatch dashboard body JSON). */
+export type DashboardWidget = Readonly<Record<string, unknown>>;
+
+/**
+ * What a component or platform module adds. Functions and state machines are collected first; then
+ * `resources`, `alarms` and `dashboardWidgets` are asked with what the region deploys.
+ */
+export interface Contribution {
+  /** The component, second level of the layout: handlers are `functions/<component>/<name>/handler.handler`. */
+  readonly component: string;
+  /** The module, for messages ("rds/backup", "platform/alerts"). */
+  readonly name: string;
+  /** By the name operators see (the Lambda is `<service>-<stage>-<name>`). */
+  readonly functions?: Readonly<Record<string, FunctionSpec>>;
+  /** By the name operators see (the state machine is `<service>-<stage>-<name>`). */
+  readonly stateMachines?: Readonly<Record<string, StateMachineSpec>>;
+  /** Policy settings that are valid but will not do what their author may expect. */
+  readonly warnings?: (ctx: Context) => string[];
+  readonly resources?: (ctx: Context, deployed: Deployed) => TemplateFragment;
+  readonly alarms?: (ctx: Context, deployed: Deployed) => AlarmResources;
+  readonly dashboardWidgets?: (ctx: Context, deployed: Deployed) => readonly DashboardWidget[];
+}
+
+// ---- what serverless.yml gets ------------------------------------------------------------------------------
+
+export interface VpcConfig {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+export interface FunctionConfig {
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: number;
+  readonly memorySize: number;
+  /**
+   * Async invocations (Scheduler, EventBridge): one retry, then the failure is Lambda's Errors metric.
+   * Absent for the steps of a state machine: it invokes them synchronously and retries them itself.
+   */
+  readonly maximumRetryAttempts?: number;
+  readonly events: readonly FunctionEvent[];
+  readonly iamRoleStatements: readonly Statement[];
+  /** Besides the provider's environment. */
+  readonly environment?: Readonly<Record<string, CfnValue>>;
+  /** Functions that connect to the databases run in the VPC (ENI permissions: AWSLambdaVPCAccessExecutionRole). */
+  readonly vpc?: VpcConfig;
+}
+
+export interface StateMachineScheduleEvent {
+  readonly schedule: {
+    readonly method: 'scheduler';
+    readonly rate: string;
+    readonly timezone: string;
+    readonly role: CfnValue;
+    readonly description: string;
+    readonly input: Readonly<Record<string, unknown>>;
+  };
+}
+
+/** A state machine as serverless-step-functions (3.31) takes it under `stepFunctions.stateMachines`. */
+export interface StateMachineConfig {
+  /** Its CloudFormation logical id. */
+  readonly id: string;
+  readonly name: string;
+  readonly definition: Record<string, unknown>;
+  readonly role: CfnValue;
+  readonly loggingConfig: { readonly level: 'ERROR'; readonly includeExecutionData: boolean; readonly destinations: readonly CfnValue[] };
+  readonly tracingConfig: { readonly enabled: boolean };
+  readonly events: readonly StateMachineScheduleEvent[];
+}
+
+/** What a region deploys, as the modules' `resources`, `alarms` and `dashboardWidgets` see it. */
+export interface Deployed {
+  /** In contribution order. */
+  readonly functions: Readonly<Record<string, FunctionConfig>>;
+  readonly stateMachines: Readonly<Record<string, StateMachineConfig>>;
+  /** The functions each state machine invokes (keys of `functions`). */
+  readonly stateMachineSteps: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Deployment extends Deployed {
+  readonly role: RegionRole;
+  readonly region: string;
+  /** Every function's environment (provider.environment). */
+  readonly environment: Readonly<Record<string, CfnValue>>;
+  readonly resources: { readonly Resources: Readonly<Record<string, CfnResource>>; readonly Outputs: Readonly<Record<string, unknown>> };
+  readonly dashboardWidgets: readonly DashboardWidget[];
+  /** Things packaging should say out loud (e.g. validation functions without VPC access). */
+  readonly warnings: readonly string[];
+}
+
+export interface DeploymentInput {
+  readonly policy: Policy;
+  /** The region being packaged (`--region`, default the policy's primary). */
+  readonly region: string;
+  readonly stage: string;
+  /** Where the policy came from, for messages. */
+  readonly policySource: string;
+  /** The policy file inside the function packages, relative to the service directory (POLICY_FILE). */
+  readonly policyFile: string;
+  /**
+   * Where validate-restore and capture-db-manifest run (`--param="validationSubnets=…"` and
+   * `--param="validationSecurityGroups=…"`): the VPC of the databases. Absent: packaged without a VPC,
+   * with a warning (they then cannot reach a private database).
+   */
+  readonly validationNetwork?: { readonly subnetIds?: readonly string[]; readonly securityGroupIds?: readonly string[] };
+}

@@ -1,0 +1,126 @@
+// Packaging time only: the reports bucket of a region — restore-test evidence (the audit log of the
+// restore tests, 5 years) and snapshot manifests — and how the functions' statements and environment
+// name it. Its name is deterministic (shared/contracts.ts), so the secondary knows the primary's without
+// a cross-region lookup.
+
+import { REPORT_PREFIX, reportsBucketName } from '../../shared/contracts.js';
+import { ACCOUNT, getAtt, LOGICAL_ID, PackagingError, PARTITION, ref, sub, type CfnValue, type Statement } from '../core/cloudformation.js';
+import type { Context, Contribution } from '../core/contribution.js';
+
+/** Retention of the reports bucket (the evidence is the audit log of the restore tests). */
+export const REPORT_RETENTION = {
+  evidenceArchiveAfterDays: 365,
+  evidenceArchiveClass: 'GLACIER',
+  evidenceExpireAfterDays: 1825,
+  manifestsExpireAfterDays: 400,
+  /** A superseded manifest (the same snapshot captured again) is kept only briefly. */
+  manifestsNoncurrentExpireAfterDays: 30,
+} as const;
+
+/** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
+export const reportsBucketSub = (stage: string, region: string): string => reportsBucketName(stage, ACCOUNT, region);
+
+/** Objects under one prefix of this region's reports bucket. */
+export const reportsObjects = (prefix: string): CfnValue => sub(`arn:${PARTITION}:s3:::\${${LOGICAL_ID.reportsBucket}}/${prefix}*`);
+
+/** Objects under one prefix of the primary region's reports bucket (by its deterministic name). */
+export const primaryReportsObjects = (ctx: Context, prefix: string): CfnValue => sub(`arn:${PARTITION}:s3:::${reportsBucketSub(ctx.stage, ctx.primary)}/${prefix}*`);
+
+/** The service key, used through S3 in this region (the bucket's SSE-KMS). */
+export const serviceKeyViaS3 = (ctx: Context, actions: readonly string[]): Statement => ({
+  Effect: 'Allow',
+  Action: actions,
+  Resource: [getAtt(LOGICAL_ID.key)],
+  Condition: { StringEquals: { 'kms:ViaService': `s3.${ctx.region}.amazonaws.com` } },
+});
+
+/** Refuses a stage that cannot be part of the bucket's name in `region`. */
+export function checkBucketName(stage: string, region: string): void {
+  if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(stage)) {
+    throw new PackagingError(`stage "${stage}" cannot be part of an S3 bucket name (the reports bucket): use lowercase letters, digits and dashes`);
+  }
+  const name = reportsBucketSub(stage, region);
+  const length = name.replace(ACCOUNT, '123456789012').length;
+  if (length > 63) {
+    throw new PackagingError(`stage "${stage}" is too long: the reports bucket name ${name} would have ${length} characters (S3 allows 63)`);
+  }
+}
+
+function reportsBucket(ctx: Context) {
+  const r = REPORT_RETENTION;
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      BucketName: sub(reportsBucketSub(ctx.stage, ctx.region)),
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt(LOGICAL_ID.key) }, BucketKeyEnabled: true }],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        // S3's default: objects under 128 KB are not transitioned (most evidence records: they stay in
+        // S3 Standard, cheaper than Glacier's per-object overhead); larger ones go to Glacier at 365 d.
+        TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+        Rules: [
+          {
+            Id: 'evidence-5-years',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.evidence,
+            Transitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
+            ExpirationInDays: r.evidenceExpireAfterDays,
+            NoncurrentVersionTransitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
+            NoncurrentVersionExpiration: { NoncurrentDays: r.evidenceExpireAfterDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+          {
+            Id: 'manifests-400-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.manifests,
+            ExpirationInDays: r.manifestsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.manifestsNoncurrentExpireAfterDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+        ],
+      },
+    },
+  } as const;
+}
+
+export const reports: Contribution = {
+  component: 'platform',
+  name: 'platform/reports-bucket',
+  resources: (ctx) => ({
+    Resources: {
+      // Retained on stack deletion: the evidence is the audit log.
+      [LOGICAL_ID.reportsBucket]: reportsBucket(ctx),
+      [LOGICAL_ID.reportsBucketPolicy]: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: ref(LOGICAL_ID.reportsBucket),
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'DenyWithoutTls',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [getAtt(LOGICAL_ID.reportsBucket), sub(`\${${LOGICAL_ID.reportsBucket}.Arn}/*`)],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    Outputs: {
+      ReportsBucketName: {
+        Description: `Restore-test evidence (${REPORT_PREFIX.evidence}) and snapshot manifests (${REPORT_PREFIX.manifests}) of this region`,
+        Value: ref(LOGICAL_ID.reportsBucket),
+      },
+    },
+  }),
+};

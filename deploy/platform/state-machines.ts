@@ -1,0 +1,162 @@
+// Packaging time only: what every state machine stands on — its definition with the Lambda references
+// pointed at this region's functions, a role that may invoke exactly those, a log group, schedules in
+// the policy's time zone, and the EventBridge rule that brings a failed, timed-out or aborted execution
+// to the alerts topic even when its own notify step could not run.
+
+import { PREFIX, SERVICE } from '../../shared/contracts.js';
+import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
+import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
+
+const roleId = (id: string) => `${id}Role`;
+const logGroupId = (id: string) => `${id}LogGroup`;
+
+/**
+ * The definition with each `{"Fn::GetAtt": ["restoreTestPlan", "Arn"]}` pointed at the Lambda's logical
+ * id ("RestoreDashtestDashplanLambdaFunction"), and the function keys it references. A reference to a
+ * function this region does not deploy fails packaging.
+ */
+function pointAtFunctions(source: string, definition: unknown, deployed: ReadonlySet<string>): { definition: Record<string, unknown>; steps: string[] } {
+  const steps: string[] = [];
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    const entries = Object.entries(node as Record<string, unknown>);
+    const [only] = entries;
+    if (entries.length === 1 && only !== undefined && only[0] === 'Fn::GetAtt') {
+      const [target, attribute] = only[1] as [unknown, unknown];
+      if (typeof target !== 'string' || attribute !== 'Arn') throw new PackagingError(`${source}: unsupported Fn::GetAtt ${JSON.stringify(only[1])}`);
+      const key = functionKeyOf(target);
+      if (!deployed.has(key)) {
+        throw new PackagingError(`${source} references the function "${target}" (${key}), which this region does not deploy (it deploys ${[...deployed].join(', ')})`);
+      }
+      steps.push(key);
+      return { 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] };
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, rewrite(v)]));
+  };
+  return { definition: rewrite(definition) as Record<string, unknown>, steps: unique(steps) };
+}
+
+/** One state machine as serverless-step-functions takes it, and the functions it invokes. */
+export function buildStateMachine(ctx: Context, name: string, spec: StateMachineSpec, deployed: ReadonlySet<string>): { config: StateMachineConfig; steps: string[] } {
+  let raw: Record<string, unknown>;
+  try {
+    raw = spec.definition(ctx);
+  } catch (error) {
+    throw new PackagingError(`cannot build the ${name} state machine from ${spec.source}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { definition, steps } = pointAtFunctions(spec.source, raw, deployed);
+  const config: StateMachineConfig = {
+    id: spec.id,
+    name: `${SERVICE}-${ctx.stage}-${name}`,
+    definition,
+    role: getAtt(roleId(spec.id)),
+    loggingConfig: { level: 'ERROR', includeExecutionData: false, destinations: [getAtt(logGroupId(spec.id))] },
+    tracingConfig: { enabled: false },
+    events: spec.schedules(ctx).map((s) => ({
+      schedule: {
+        method: 'scheduler',
+        rate: s.expression,
+        timezone: ctx.policy.timezone,
+        role: getAtt(LOGICAL_ID.stateMachineSchedulerRole),
+        description: s.description,
+        input: s.input,
+      },
+    })),
+  };
+  return { config, steps };
+}
+
+function ownResources(ctx: Context, name: string, id: string, steps: readonly string[]): Record<string, CfnResource> {
+  return {
+    // ERROR level without execution data: failures are logged with their error and cause; the inputs
+    // and outputs (database endpoints, secret names, table names, row counts, assertion results) stay in
+    // the execution history (90 days) and the evidence record rather than in a log group.
+    [logGroupId(id)]: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: `/aws/vendedlogs/states/${SERVICE}-${ctx.stage}-${name}`, RetentionInDays: 90 },
+    },
+    // The state machine's own role: it may invoke exactly its Lambdas, and deliver its logs (the log
+    // delivery APIs have no resource type: IAM accepts only "*" for them).
+    [roleId(id)]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `${SERVICE} ${ctx.stage}: the ${name} state machine invokes its steps`,
+        AssumeRolePolicyDocument: assumedBy('states.amazonaws.com'),
+        Policies: [
+          {
+            PolicyName: `${name}-steps`,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: steps.map((fn) => getAtt(lambdaLogicalId(fn))) },
+                {
+                  Effect: 'Allow',
+                  Action: [
+                    'logs:CreateLogDelivery',
+                    'logs:GetLogDelivery',
+                    'logs:UpdateLogDelivery',
+                    'logs:DeleteLogDelivery',
+                    'logs:ListLogDeliveries',
+                    'logs:PutResourcePolicy',
+                    'logs:DescribeResourcePolicies',
+                    'logs:DescribeLogGroups',
+                  ],
+                  Resource: ['*'],
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** EventBridge: a test execution that ends FAILED, TIMED_OUT or ABORTED reaches the alerts topic, even when its Notify step could not run. */
+function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): CfnResource {
+  return {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Description: `${SERVICE} ${ctx.stage}: a restore or PITR test execution failed, timed out or was aborted`,
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineIds.map((id) => ref(id)) },
+      },
+      Targets: [
+        {
+          Id: 'alerts-topic',
+          Arn: ref(LOGICAL_ID.topic),
+          InputTransformer: {
+            InputPathsMap: {
+              status: '$.detail.status',
+              execution: '$.detail.name',
+              stateMachine: '$.detail.stateMachineArn',
+              region: '$.region',
+              time: '$.time',
+            },
+            InputTemplate:
+              `"[${SERVICE} CRITICAL] <region>: execution <execution> of <stateMachine> ended <status> at <time>. ` +
+              'A restore or PITR test that does not pass is a failed recovery proof. If no detailed alert from restore-test-notify ' +
+              'followed, the test could not report itself: read the execution history in the Step Functions console, and check RDS in ' +
+              `<region> for a leftover temporary instance (${PREFIX.restoreInstance}*) to delete."`,
+          },
+        },
+      ],
+    },
+  };
+}
+
+export const stateMachinePlumbing: Contribution = {
+  component: 'platform',
+  name: 'platform/state-machines',
+  resources: (ctx, deployed) => {
+    const machines = Object.entries(deployed.stateMachines);
+    const resources: Record<string, CfnResource> = {};
+    for (const [name, machine] of machines) Object.assign(resources, ownResources(ctx, name, machine.id, deployed.stateMachineSteps[name] ?? []));
+    if (machines.length > 0) resources[LOGICAL_ID.executionFailedRule] = executionFailedRule(ctx, machines.map(([, machine]) => machine.id));
+    return { Resources: resources };
+  },
+};
