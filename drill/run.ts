@@ -127,7 +127,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
     const useRuntime = (role: 'primary' | 'secondary') =>
-      setRuntime({ policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+      setRuntime({ stage: 'drill', policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
 
     print('');
     print('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');

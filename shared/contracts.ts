@@ -71,6 +71,11 @@ export function alertsTopicName(stage: string): string {
   return `${SERVICE}-alerts-${stage}`;
 }
 
+/** The alias of the service's own KMS key in each region's deployment (stage-scoped: stages can share a region). */
+export function serviceKeyAlias(stage: string): string {
+  return `alias/${SERVICE}-${stage}`;
+}
+
 /** Environment variables the deployment sets and the handlers read (through `requireEnv`/`optionalEnv`). */
 export const ENV = {
   /** `primary` or `secondary`: the role of the region the function runs in. */
@@ -85,6 +90,8 @@ export const ENV = {
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /** The deployment's stage (names the service key alias, the reports buckets). */
+  stage: 'BACKUP_DR_STAGE',
 } as const;
 
 /** RDS event ids the pipeline reacts to (EventBridge `detail.EventID`, "RDS DB Snapshot Event"). */

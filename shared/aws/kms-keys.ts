@@ -1,7 +1,10 @@
-// Resolving the policy's KMS key names (alias, id or ARN) to key ARNs, which is what RDS reports on a
-// snapshot. Cached per container: a key's ARN never changes.
+// Which KMS key a region role uses (the policy's, else the service's own stage-scoped key), and resolving
+// key names (alias, id or ARN) to key ARNs, which is what RDS reports on a snapshot. Cached per
+// container: a key's ARN never changes.
 
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { serviceKeyAlias } from '../contracts.js';
+import type { Policy } from '../policy/schema.js';
 
 const resolved = new Map<string, string>();
 
@@ -16,4 +19,9 @@ export async function keyArn(kms: KMSClient, keyId: string): Promise<string> {
   if (arn === undefined) throw new Error(`KMS DescribeKey returned no ARN for ${keyId}`);
   resolved.set(cacheKey, arn);
   return arn;
+}
+
+/** The key (alias, id or ARN) a region role encrypts with: the policy's, else the service's own key there. */
+export function keyOf(policy: Policy, role: 'primary' | 'secondary', stage: string): string {
+  return policy.kms[role] ?? serviceKeyAlias(stage);
 }

@@ -60,6 +60,17 @@ const validation = z.prefault(
   {},
 );
 
+/**
+ * The network and credentials of a restore in the secondary region: subnet groups and security groups
+ * are per region, and the credentials secret must be readable there (a replica secret keeps its name).
+ */
+const secondaryRestore = z.strictObject({
+  subnetGroup: z.optional(nonEmpty()),
+  securityGroups,
+  /** Default: the primary's `credentialsSecret` name (a replicated secret has the same name). */
+  credentialsSecret: z.optional(nonEmpty()),
+});
+
 /** Where and how a restore test runs (the temporary instance's network and credentials). */
 const restoreTest = z.strictObject({
   /** Weekly by default (Sunday 04:00 in the policy's time zone). */
@@ -76,7 +87,14 @@ const restoreTest = z.strictObject({
   database: z.optional(nonEmpty()),
   /** Give up waiting for the restored instance after this long. */
   timeout: z.prefault(objectiveDuration, '3h'),
-});
+  /** The settings for restores in the secondary region (`region: secondary`, or a test started there). */
+  secondary: z.optional(secondaryRestore),
+}).check(
+  z.refine((r) => r.region !== 'secondary' || r.secondary !== undefined, {
+    error: 'a restore test in the secondary region needs restoreTest.secondary (its subnet group, security groups and credentials secret there: ids are per region)',
+    path: ['secondary'],
+  }),
+);
 
 /** The monthly point-in-time restore in the secondary region from the replicated automated backups. */
 const pitrTest = z.strictObject({
@@ -85,6 +103,8 @@ const pitrTest = z.strictObject({
   restoreTo: z.prefault(objectiveDuration, '15min'),
   subnetGroup: z.optional(nonEmpty()),
   securityGroups,
+  /** The master credentials secret in the secondary region (default: restoreTest.secondary's, else restoreTest's name). */
+  credentialsSecret: z.optional(nonEmpty()),
 });
 
 const database = z.strictObject({
@@ -163,7 +183,18 @@ export const policySchema = z
         error: 'primary, secondary and archive must be different regions',
       }),
     ),
-    kms: z.prefault(z.strictObject({ primary: z.optional(kmsKey), secondary: z.optional(kmsKey), archive: z.optional(kmsKey) }), {}),
+    /**
+     * Customer-managed keys per region role. Absent: the service's own key of that region's deployment
+     * (alias/backup-dr-<stage>). `source`: the key the production database (and so its snapshots) is
+     * encrypted with, when it is a customer key: copy and restore need grants on it.
+     */
+    kms: z.prefault(z.strictObject({ primary: z.optional(kmsKey), secondary: z.optional(kmsKey), archive: z.optional(kmsKey), source: z.optional(kmsKey) }), {}),
+    /**
+     * How the functions in the VPC (capture-db-manifest, validate-restore) reach AWS APIs: `endpoints` —
+     * the stack creates VPC endpoints (S3 gateway; interface endpoints for RDS, Secrets Manager, SNS, KMS)
+     * in the validation VPC; `nat` — the subnets already route to a NAT gateway.
+     */
+    network: z.prefault(z.strictObject({ egress: withDefault(z.enum(['endpoints', 'nat']), 'endpoints') }), {}),
     tags: z.prefault(z.strictObject({ owner: withDefault(nonEmpty(), TAG.owner), legalHold: withDefault(nonEmpty(), 'legal-hold') }), {}),
     /** Minimum history per resource kind; a resource may go below it only with a complianceOverride. */
     compliance: z.prefault(

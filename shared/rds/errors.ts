@@ -49,6 +49,21 @@ export class RestoreTimedOut extends BackupDrError {
   override name = 'RestoreTimedOut';
 }
 
+/** The manifest captured with a snapshot exists but cannot be read (access, network): not the same as "none". */
+export class ManifestUnreadable extends BackupDrError {
+  override name = 'ManifestUnreadable';
+}
+
+/** The manifest captured with a snapshot is not a valid manifest (unparsable, wrong shape). */
+export class ManifestInvalid extends BackupDrError {
+  override name = 'ManifestInvalid';
+}
+
+/** The temporary instance cannot be deleted yet (creating, backing up, modifying): teardown is retried. */
+export class TeardownNotReady extends BackupDrError {
+  override name = 'TeardownNotReady';
+}
+
 export function isAlreadyExists(error: unknown): boolean {
   return errorName(error) === 'DBSnapshotAlreadyExistsFault' || errorName(error) === 'DBSnapshotAlreadyExists';
 }

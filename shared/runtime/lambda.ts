@@ -22,6 +22,8 @@ import { parseInput } from './input.js';
 import type { Log } from './log.js';
 
 export interface Runtime {
+  /** The deployment's stage (the service key alias and bucket names derive from it). */
+  readonly stage: string;
   readonly policy: Policy;
   readonly role: RegionRole;
   /** This deployment's region. */
@@ -54,6 +56,7 @@ export function runtime(): Runtime {
   if (role !== 'primary' && role !== 'secondary') throw new InvalidInput(ENV.regionRole, `must be primary or secondary, not "${role}"`);
   const region = policy.regions[role];
   cached = {
+    stage: requireEnv(ENV.stage),
     policy,
     role,
     region,

@@ -43,7 +43,7 @@ describe('Lambda handlers: alerts reach the SNS topic', () => {
     snsMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const policy = teamPolicy();
-    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
   });
   afterAll(() => setRuntime(undefined));
 

@@ -56,7 +56,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   const unexpected: string[] = [];
 
   async function invoke(role: RegionRole, name: string, handler: (event: unknown, ctx: Context) => Promise<unknown>, event: unknown = {}): Promise<unknown> {
-    setRuntime({ policy, role, region: policy.regions[role], alerts, logger, log, metrics, now: () => clock.now() });
+    setRuntime({ stage: 'test', policy, role, region: policy.regions[role], alerts, logger, log, metrics, now: () => clock.now() });
     try {
       return await handler(event, context);
     } catch (error) {

@@ -83,7 +83,7 @@ describe('restore-test state machine', () => {
     snsMock.reset();
     process.env.REPORTS_BUCKET = 'backup-dr-reports-test';
     const policy = teamPolicy();
-    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     rdsMock.on(DescribeDBSnapshotsCommand).callsFake(async (_input, getClient) => {
       const region = await (getClient() as RDSClient).config.region();
       return { DBSnapshots: region === PRIMARY ? [snapshot] : [verifiedCopy] };
@@ -174,7 +174,7 @@ describe('restore-test state machine', () => {
   it("stops waiting at the policy's restoreTest.timeout (RestoreTimedOut), deletes the instance, and says so", async () => {
     const policy = teamPolicy((d) => { d.resources.databases[0].restoreTest.timeout = '30min'; });
     let clock = NOW - 60_000;
-    setRuntime({ policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
+    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
     rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
     const definition = restoreTestDefinition('snapshot', policy);
     expect(definition.States['Wait for instance']?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 35, BackoffRate: 1 });
@@ -225,7 +225,7 @@ describe('restore-test state machine', () => {
 
   it("restores a named snapshot's verified copy in the secondary region, by the secondary's state machine", async () => {
     const policy = teamPolicy();
-    setRuntime({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db', snapshot: 'backup-dr-app-db-20261129-0200' }, tasks());
     expect(run.status).toBe('SUCCEEDED');
     const call = rdsMock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0];
@@ -240,7 +240,7 @@ describe('pitr-test state machine', () => {
     s3Mock.reset();
     snsMock.reset();
     const policy = teamPolicy();
-    setRuntime({ policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
+    setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
       DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 35 * 86_400_000), LatestTime: new Date(NOW - 8 * 60_000) } }],
     });
