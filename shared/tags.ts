@@ -25,3 +25,12 @@ export function isOwned(tags: readonly AwsTag[] | undefined, ownerKey: string, p
 export function toAwsTags(record: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
   return Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
 }
+
+/**
+ * A legal hold is read the safe way: the tag is present (its key compared without case), whatever its
+ * value — `legal-hold=false` or `Legal-Hold=` still hold. Only removing the tag releases a snapshot.
+ */
+export function isUnderHold(tags: readonly AwsTag[] | undefined, holdKey: string): boolean {
+  const wanted = holdKey.toLowerCase();
+  return (tags ?? []).some((t) => t.Key?.toLowerCase() === wanted);
+}

@@ -54,21 +54,36 @@ export function copySourceArn(copy: DBSnapshot): string | undefined {
   return tagValue(copy.TagList, TAG.copyOf) ?? copy.SourceDBSnapshotIdentifier;
 }
 
-/** When the data was captured: a copy's own create time is when it was copied, not when it was taken. */
-export function takenAt(snapshot: DBSnapshot): number {
+/**
+ * When the data was captured (epoch ms), or null when nothing says: a copy's own create time is when it
+ * was copied, so RDS's OriginalSnapshotCreateTime comes first; while a snapshot is being created RDS
+ * reports no time, and our created-at tag says when it was requested. A snapshot whose time cannot be
+ * known is never pruned (it would otherwise look 56 years old).
+ */
+export function takenAt(snapshot: DBSnapshot): number | null {
   const reported = (snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime)?.getTime();
-  if (reported !== undefined) return reported;
-  // RDS omits the create time while a snapshot is being created; our tag says when it was requested.
+  if (reported !== undefined && !Number.isNaN(reported)) return reported;
   const tagged = Date.parse(tagValue(snapshot.TagList, TAG.createdAt) ?? '');
-  return Number.isNaN(tagged) ? 0 : tagged;
+  return Number.isNaN(tagged) ? null : tagged;
 }
+
+/** Newest first; snapshots of unknown time last. */
+export const newestFirst = (a: DBSnapshot, b: DBSnapshot): number => (takenAt(b) ?? Number.NEGATIVE_INFINITY) - (takenAt(a) ?? Number.NEGATIVE_INFINITY);
 
 /** Original (`primary`) or cross-region copy (`copy`); untagged snapshots of ours are originals. */
 export function tierOf(snapshot: DBSnapshot): string {
   return tagValue(snapshot.TagList, TAG.tier) ?? TIER.primary;
 }
 
-export const isVerified = (snapshot: DBSnapshot): boolean => tagValue(snapshot.TagList, TAG.verifiedAt) !== undefined;
+/** verify-db-snapshots has judged this copy (verified, or failed and tagged so). */
+export const hasVerdict = (snapshot: DBSnapshot): boolean => tagValue(snapshot.TagList, TAG.verifiedAt) !== undefined;
+
+/**
+ * A copy that counts as a verified backup: available, tagged verified, and not marked as failed. A copy
+ * being deleted or in a failed state, or carrying both tags, protects nothing.
+ */
+export const isVerified = (snapshot: DBSnapshot): boolean =>
+  snapshot.Status === 'available' && tagValue(snapshot.TagList, TAG.verifiedAt) !== undefined && tagValue(snapshot.TagList, TAG.verificationFailed) === undefined;
 
 /** Our snapshots of one database in a region's role (primary: originals; secondary: copies). */
 export function snapshotsOf(db: DatabaseResource, role: RegionRole, owned: readonly DBSnapshot[]): DBSnapshot[] {

@@ -6,7 +6,7 @@
 import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { automatedBackupsOf, describeInstance } from '../../../shared/rds/automated-backups.js';
+import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessPosture, assessQuota, backlogFindings, copyAgeLimit, findingRegion, missedBackup, newestVerifiedCopy, type Finding, type PostureFigures } from './plan.js';
@@ -42,7 +42,7 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
 
   for (const db of policy.resources.databases) {
     const instance = await describeInstance(deps.primary, db.instanceId);
-    const replicated = instance?.DBInstanceArn === undefined ? [] : await automatedBackupsOf(deps.secondary, db.instanceId);
+    const replicated = instance?.DBInstanceArn === undefined ? [] : await replicatedBackupsOf(deps.secondary, policy.regions.primary, db.instanceId);
     const verdict = assessPosture({
       db,
       instance,

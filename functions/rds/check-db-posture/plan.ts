@@ -143,9 +143,9 @@ export function backlogFindings(policy: Policy, db: DatabaseResource, primaryOwn
   const originals = snapshotsOf(db, 'primary', primaryOwned);
   const copiesOfDb = snapshotsOf(db, 'secondary', copies);
   const verified = verifiedSources(copiesOfDb);
-  const uncopied = originals.filter((s) => s.Status === 'available' && takenAt(s) < now - COPY_BACKLOG_AFTER && !verified.has(s.DBSnapshotArn));
+  const uncopied = originals.filter((s) => s.Status === 'available' && (takenAt(s) ?? now) < now - COPY_BACKLOG_AFTER && !verified.has(s.DBSnapshotArn));
   if (uncopied.length > 0) {
-    const oldest = uncopied.reduce((a, b) => (takenAt(b) < takenAt(a) ? b : a));
+    const oldest = uncopied.reduce((a, b) => ((takenAt(b) ?? now) < (takenAt(a) ?? now) ? b : a));
     findings.push({
       severity: 'warning',
       check: 'copy-backlog',
@@ -155,7 +155,7 @@ export function backlogFindings(policy: Policy, db: DatabaseResource, primaryOwn
   }
   for (const [role, mine] of [['primary', originals], ['secondary', copiesOfDb]] as const) {
     try {
-      const due = planPrune({ policy, role, db, mine, copies, now }).remove.length;
+      const due = planPrune({ policy, role, db, mine, counterparts: role === 'primary' ? copies : primaryOwned, now }).remove.length;
       if (due > 0) {
         findings.push({
           severity: 'warning',

@@ -17,6 +17,8 @@ export interface CopyDeps {
   readonly source: RDSClient;
   /** RDS in the secondary region (the copies are made there). */
   readonly target: RDSClient;
+  /** The key copies are encrypted with in the secondary region (alias, id or ARN). */
+  readonly key: string;
   readonly alerts: AlertSink;
   readonly log: Log;
   readonly now: () => number;
@@ -43,13 +45,8 @@ export async function copyDbSnapshots(deps: CopyDeps): Promise<CopyReport> {
       break;
     }
     const id = snapshot.DBSnapshotIdentifier ?? '';
-    const request = copyRequest(policy, snapshot, deps.now());
-    if ('refused' in request) {
-      alerts.push(request.refused);
-      break;
-    }
     try {
-      await deps.target.send(new CopyDBSnapshotCommand(request.input));
+      await deps.target.send(new CopyDBSnapshotCommand(copyRequest(snapshot, deps.key, deps.now())));
       started.push(id);
       inFlight += 1;
       deps.log.info('copy started', { snapshotId: id, from: policy.regions.primary, to: policy.regions.secondary, inFlight });
@@ -60,7 +57,7 @@ export async function copyDbSnapshots(deps: CopyDeps): Promise<CopyReport> {
       }
       const error = translateRdsError(raw);
       deps.log.warn('copy failed', { snapshotId: id, error: errorName(error), message: errorMessage(error) });
-      alerts.push(copyFailureAlert(policy, snapshot, error, deps.now()));
+      alerts.push(copyFailureAlert(policy, snapshot, deps.key, error, deps.now()));
       break;
     }
   }

@@ -1,5 +1,6 @@
 // copy-db-snapshots: on "manual snapshot created" RDS events and on a fallback schedule (primary region).
 import { rdsClient } from '../../../shared/aws/clients.js';
+import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { copyDbSnapshots } from './copy-db-snapshots.js';
@@ -9,6 +10,7 @@ export const handler = lambdaHandler('copy-db-snapshots', snapshotEventOrSchedul
     policy: rt.policy,
     source: rdsClient(rt.policy.regions.primary),
     target: rdsClient(rt.policy.regions.secondary),
+    key: keyOf(rt.policy, 'secondary', rt.stage),
     alerts: rt.alerts,
     log: rt.log,
     now: rt.now,

@@ -1,6 +1,6 @@
 // What a copy run does, pure: which of our available originals still lack a copy in the secondary
 // region (oldest first), how many more copies fit under the in-flight cap, what each copy request says
-// (same id, re-encrypted with the secondary key, our tags carried over and marked as a copy), and what
+// (same id, encrypted with the secondary's key, our tags carried over and marked as a copy), and what
 // each failure means for a person: a deferral to wait out, or a fault to fix.
 
 import type { CopyDBSnapshotCommandInput, DBSnapshot } from '@aws-sdk/client-rds';
@@ -47,32 +47,24 @@ export function copyTags(source: DBSnapshot, now: number): { Key: string; Value:
   ];
 }
 
-export type CopyRequest = { readonly input: CopyDBSnapshotCommandInput } | { readonly refused: Alert };
-
-/** The copy of one snapshot, or the alert refusing it (an encrypted snapshot and no key to re-encrypt it with). */
-export function copyRequest(policy: Policy, snapshot: DBSnapshot, now: number): CopyRequest {
-  const id = snapshot.DBSnapshotIdentifier ?? '';
-  const key = policy.kms.secondary;
-  if (snapshot.Encrypted === true && key === undefined) {
-    return {
-      refused: copyAlert(policy, snapshot, now, 'critical', 'configuration', `snapshot ${id} is encrypted but the policy names no KMS key for ${policy.regions.secondary}`,
-        'Set kms.secondary in backup-policy.yml to a customer-managed key in the secondary region and redeploy.'),
-    };
-  }
+/**
+ * The copy of one snapshot into the secondary region, always encrypted with `key` (the secondary's key):
+ * RDS re-encrypts an encrypted source with it, and encrypts an unencrypted source with it (CopyDBSnapshot,
+ * KmsKeyId) — no copy of ours is ever unencrypted.
+ */
+export function copyRequest(snapshot: DBSnapshot, key: string, now: number): CopyDBSnapshotCommandInput {
   return {
-    input: {
-      SourceDBSnapshotIdentifier: snapshot.DBSnapshotArn,
-      TargetDBSnapshotIdentifier: id,
-      // No SourceRegion/PreSignedUrl: outside GovCloud RDS reads the source region from the ARN
-      // (SDK v3's CopyDBSnapshot input has no SourceRegion; PreSignedUrl is GovCloud-only).
-      ...(snapshot.Encrypted === true ? { KmsKeyId: key } : {}),
-      Tags: copyTags(snapshot, now),
-    },
+    SourceDBSnapshotIdentifier: snapshot.DBSnapshotArn,
+    TargetDBSnapshotIdentifier: snapshot.DBSnapshotIdentifier ?? '',
+    // No SourceRegion/PreSignedUrl: outside GovCloud RDS reads the source region from the ARN
+    // (SDK v3's CopyDBSnapshot input has no SourceRegion; PreSignedUrl is GovCloud-only).
+    KmsKeyId: key,
+    Tags: copyTags(snapshot, now),
   };
 }
 
 /** A failed copy request (the error already translated to a domain error where known) as an alert. */
-export function copyFailureAlert(policy: Policy, snapshot: DBSnapshot, error: unknown, now: number): Alert {
+export function copyFailureAlert(policy: Policy, snapshot: DBSnapshot, key: string, error: unknown, now: number): Alert {
   const id = snapshot.DBSnapshotIdentifier ?? '';
   const secondary = policy.regions.secondary;
   const name = errorName(error);
@@ -89,8 +81,8 @@ export function copyFailureAlert(policy: Policy, snapshot: DBSnapshot, error: un
     return alert('critical', 'copy-failed', `manual snapshot quota reached in ${secondary}: ${id} cannot be copied`, 'Check that prune-db-snapshots runs in the secondary region, or request a quota increase.');
   }
   if (name === 'ConfigurationError' || name === 'KmsKeyNotAccessible') {
-    return alert('critical', 'configuration', `the KMS key ${policy.kms.secondary ?? '(none)'} cannot encrypt copies in ${secondary}`,
-      'Check that kms.secondary names an enabled customer-managed key in the secondary region and that its key policy lets this account use it.');
+    return alert('critical', 'configuration', `the KMS key ${key} cannot encrypt copies in ${secondary}`,
+      `Check that ${key} is an enabled key in ${secondary} (kms.secondary, or the secondary deployment's own key) and that its key policy lets this account use it through RDS.`);
   }
   return alert('critical', 'copy-failed', `copy of ${id} to ${secondary} failed: ${name}`, 'Read the copy-db-snapshots logs; the next run retries.');
 }

@@ -19,7 +19,10 @@ export interface PruneDeps {
   readonly role: RegionRole;
   /** RDS in the region being pruned. */
   readonly rds: RDSClient;
-  /** RDS in the other region (the primary's copies live there; the secondary needs nothing from it). */
+  /**
+   * RDS in the other region: the primary needs its copies (a source goes only once its copy is verified),
+   * both need the counterparts' legal holds. If it cannot be read, nothing is deleted.
+   */
   readonly peer: RDSClient;
   readonly alerts: AlertSink;
   readonly log: Log;
@@ -33,10 +36,10 @@ export interface PruneDecision {
   readonly kept: readonly { id: string; reasons: readonly string[]; guards: readonly string[] }[];
 }
 
-async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[], copies: readonly DBSnapshot[]): Promise<PruneDecision> {
+async function pruneDatabase(deps: PruneDeps, db: DatabaseResource, mine: readonly DBSnapshot[], counterparts: readonly DBSnapshot[]): Promise<PruneDecision> {
   const { policy } = deps;
   const region = policy.regions[deps.role];
-  const actions = pruneActions(planPrune({ policy, role: deps.role, db, mine, copies, now: deps.now() }), policy.dryRun);
+  const actions = pruneActions(planPrune({ policy, role: deps.role, db, mine, counterparts, now: deps.now() }), policy.dryRun);
   for (const r of actions.wouldDelete) deps.log.info('dry run: would delete snapshot', { resource: db.name, region, snapshotId: r.snapshot.id, reason: r.reasons.join('; ') });
   const deleted: string[] = [];
   for (const r of actions.delete) {
@@ -58,14 +61,14 @@ export async function pruneDbSnapshots(deps: PruneDeps): Promise<PruneDecision[]
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
   const owned = await listOwnedSnapshots(deps.rds, ownership);
   const decisions: PruneDecision[] = [];
-  let copies: DBSnapshot[] | undefined;
+  let counterparts: DBSnapshot[] | undefined;
   const failures: { resource: string; error: string }[] = [];
   for (const db of policy.resources.databases) {
     const mine = snapshotsOf(db, deps.role, owned);
     try {
-      // In the primary the copies must be readable: if the secondary region cannot be read, nothing is deleted.
-      copies ??= deps.role === 'primary' ? await listOwnedSnapshots(deps.peer, ownership) : [];
-      decisions.push(await pruneDatabase(deps, db, mine, copies));
+      // The other region must be readable (verified copies, legal holds): if it cannot be, nothing is deleted.
+      counterparts ??= await listOwnedSnapshots(deps.peer, ownership);
+      decisions.push(await pruneDatabase(deps, db, mine, counterparts));
     } catch (error) {
       failures.push({ resource: db.name, error: errorName(error) });
       deps.log.error('prune failed', { resource: db.name, region, error: errorName(error), message: errorMessage(error) });

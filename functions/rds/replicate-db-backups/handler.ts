@@ -1,5 +1,6 @@
 // replicate-db-backups: daily in the primary region (deployed only when a database enforces replication).
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';
 import { replicateDbBackups } from './replicate-db-backups.js';
@@ -9,6 +10,8 @@ export const handler = lambdaHandler('replicate-db-backups', scheduleEvent, asyn
     policy: rt.policy,
     primary: rdsClient(rt.policy.regions.primary),
     secondary: rdsClient(rt.policy.regions.secondary),
+    kms: kmsClient(rt.policy.regions.secondary),
+    key: keyOf(rt.policy, 'secondary', rt.stage),
     alerts: rt.alerts,
     log: rt.log,
     now: rt.now,

@@ -1,6 +1,6 @@
 // Whether to start cross-region replication of a database's automated backups, pure: only where the
 // policy enforces it, the instance exists with automated backups on, and no replication is active
-// yet; the request re-encrypts with the secondary region's key when the instance is encrypted.
+// yet; an encrypted instance's backups are re-encrypted with the secondary region's key.
 
 import type { DBInstance, DBInstanceAutomatedBackup, StartDBInstanceAutomatedBackupsReplicationCommandInput } from '@aws-sdk/client-rds';
 import type { Alert } from '../../../shared/alerts/alert.js';
@@ -9,7 +9,8 @@ import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js'
 import { activeReplications } from '../../../shared/rds/automated-backups.js';
 
 export type ReplicationDecision =
-  | { readonly start: StartDBInstanceAutomatedBackupsReplicationCommandInput }
+  /** `encrypted`: the request must name the secondary's key by ARN (KmsKeyId takes an ARN in the destination region). */
+  | { readonly start: StartDBInstanceAutomatedBackupsReplicationCommandInput; readonly encrypted: boolean }
   | { readonly skip: string };
 
 /** The databases whose replication this function looks after. */
@@ -17,17 +18,11 @@ export function enforcedDatabases(policy: Policy): DatabaseResource[] {
   return policy.resources.databases.filter((db) => db.automatedBackups.replicateToSecondary && db.automatedBackups.enforce);
 }
 
-export function replicationDecision(policy: Policy, db: DatabaseResource, instance: DBInstance | null, replicated: readonly DBInstanceAutomatedBackup[]): ReplicationDecision {
+export function replicationDecision(db: DatabaseResource, instance: DBInstance | null, replicated: readonly DBInstanceAutomatedBackup[]): ReplicationDecision {
   if (instance?.DBInstanceArn === undefined) return { skip: `DB instance ${db.instanceId} not found (check-db-posture reports it)` };
   if ((instance.BackupRetentionPeriod ?? 0) === 0) return { skip: `automated backups are off on ${db.instanceId}: nothing to replicate (check-db-posture reports it)` };
   if (activeReplications(replicated).length > 0) return { skip: 'already replicating' };
-  return {
-    start: {
-      SourceDBInstanceArn: instance.DBInstanceArn,
-      BackupRetentionPeriod: db.automatedBackups.retentionDays,
-      ...(instance.StorageEncrypted === true && policy.kms.secondary !== undefined ? { KmsKeyId: policy.kms.secondary } : {}),
-    },
-  };
+  return { start: { SourceDBInstanceArn: instance.DBInstanceArn, BackupRetentionPeriod: db.automatedBackups.retentionDays }, encrypted: instance.StorageEncrypted === true };
 }
 
 export function startedAlert(policy: Policy, db: DatabaseResource, now: number): Alert {

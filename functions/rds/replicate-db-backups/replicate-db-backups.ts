@@ -3,11 +3,13 @@
 // request is made in the secondary region, naming the source instance. Safe to run again: an active
 // replication is left alone.
 
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { StartDBInstanceAutomatedBackupsReplicationCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { keyArn } from '../../../shared/aws/kms-keys.js';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { automatedBackupsOf, describeInstance } from '../../../shared/rds/automated-backups.js';
+import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { enforcedDatabases, replicationDecision, startedAlert, startFailedAlert } from './plan.js';
 
@@ -16,6 +18,10 @@ export interface ReplicateDeps {
   readonly primary: RDSClient;
   /** RDS in the secondary region: replication is started (and read) there. */
   readonly secondary: RDSClient;
+  /** KMS in the secondary region: the replication request names the key by ARN (an alias is not accepted). */
+  readonly kms: KMSClient;
+  /** The secondary's key (alias, id or ARN) the replicated backups are encrypted with. */
+  readonly key: string;
   readonly alerts: AlertSink;
   readonly log: Log;
   readonly now: () => number;
@@ -32,14 +38,15 @@ export async function replicateDbBackups(deps: ReplicateDeps): Promise<Replicati
   const outcomes: ReplicationOutcome[] = [];
   for (const db of enforcedDatabases(policy)) {
     const instance = await describeInstance(deps.primary, db.instanceId);
-    const replicated = instance === null ? [] : await automatedBackupsOf(deps.secondary, db.instanceId);
-    const decision = replicationDecision(policy, db, instance, replicated);
+    const replicated = instance === null ? [] : await replicatedBackupsOf(deps.secondary, policy.regions.primary, db.instanceId);
+    const decision = replicationDecision(db, instance, replicated);
     if ('skip' in decision) {
       outcomes.push({ resource: db.name, outcome: 'skipped', detail: decision.skip });
       continue;
     }
     try {
-      await deps.secondary.send(new StartDBInstanceAutomatedBackupsReplicationCommand(decision.start));
+      const key = decision.encrypted ? { KmsKeyId: await keyArn(deps.kms, deps.key) } : {};
+      await deps.secondary.send(new StartDBInstanceAutomatedBackupsReplicationCommand({ ...decision.start, ...key }));
       deps.log.info('started automated backups replication', { resource: db.name, instance: db.instanceId });
       outcomes.push({ resource: db.name, outcome: 'started', detail: `replication of ${db.instanceId} to ${policy.regions.secondary} started` });
       await deps.alerts.publish(startedAlert(policy, db, deps.now()));

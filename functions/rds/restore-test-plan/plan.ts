@@ -8,11 +8,11 @@ import * as z from 'zod/mini';
 import { TAG, TIER } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
-import { activeReplications } from '../../../shared/rds/automated-backups.js';
+import { restorableBackups } from '../../../shared/rds/automated-backups.js';
 import { NoRestorePoint } from '../../../shared/rds/errors.js';
 import { restoreInstanceId } from '../../../shared/rds/naming.js';
 import type { RestoreKind, RestorePlan } from '../../../shared/rds/restore-run.js';
-import { copySourceArn, isVerified, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
+import { copySourceArn, isVerified, newestFirst, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
 import { isoInstant, nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
 import { tagValue } from '../../../shared/tags.js';
 
@@ -56,7 +56,8 @@ export interface SnapshotChoice {
 /** The snapshot to restore in `role`'s region. `latest` and `random-within-30d` take only verified ones. */
 export function pickSnapshot(db: DatabaseResource, role: 'primary' | 'secondary', choice: SnapshotChoice): DBSnapshot {
   const { wanted } = choice;
-  const ofDb = (list: readonly DBSnapshot[], tier: string) => list.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && tierOf(s) === tier && s.Status === 'available');
+  // A restore point is a known time: a snapshot whose time RDS does not report is never picked.
+  const ofDb = (list: readonly DBSnapshot[], tier: string) => list.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && tierOf(s) === tier && s.Status === 'available' && takenAt(s) !== null);
   const copies = ofDb(choice.copies, TIER.copy);
   const verifiedCopies = copies.filter(isVerified);
   const onlyVerified = wanted === 'latest' || wanted === 'random-within-30d';
@@ -68,14 +69,14 @@ export function pickSnapshot(db: DatabaseResource, role: 'primary' | 'secondary'
     const verifiedSources = new Set(verifiedCopies.map(copySourceArn));
     candidates = onlyVerified ? primaries.filter((s) => verifiedSources.has(s.DBSnapshotArn)) : primaries;
   }
-  candidates.sort((a, b) => takenAt(b) - takenAt(a));
+  candidates.sort(newestFirst);
   if (wanted === 'latest') {
     const newest = candidates[0];
     if (newest === undefined) throw new NoRestorePoint(`no verified snapshot of "${db.name}" in the ${role} region to restore`);
     return newest;
   }
   if (wanted === 'random-within-30d') {
-    const recent = candidates.filter((s) => takenAt(s) >= choice.now - 30 * DAY);
+    const recent = candidates.filter((s) => (takenAt(s) ?? 0) >= choice.now - 30 * DAY);
     const pick = recent[Math.min(recent.length - 1, Math.floor(choice.random * recent.length))];
     if (pick === undefined) throw new NoRestorePoint(`no verified snapshot of "${db.name}" from the last 30 days in the ${role} region`);
     return pick;
@@ -120,10 +121,14 @@ export function snapshotPlan(policy: Policy, db: RestoreTested, role: 'primary' 
     region: policy.regions[role],
     snapshotId: snapshot.DBSnapshotIdentifier ?? '',
     snapshotArn: snapshot.DBSnapshotArn ?? '',
-    restorePoint: takenAt(snapshot),
+    restorePoint: takenAt(snapshot) ?? plannedTimeUnknown(snapshot),
     ...(settings.subnetGroup === undefined ? {} : { subnetGroup: settings.subnetGroup }),
     securityGroups: [...settings.securityGroups],
   };
+}
+
+function plannedTimeUnknown(snapshot: DBSnapshot): never {
+  throw new NoRestorePoint(`RDS reports no creation time for ${snapshot.DBSnapshotIdentifier ?? 'the snapshot'}: it cannot be a measured restore point`);
 }
 
 /** A point-in-time plan inside the replicated backups' restore window (default: now − pitrTest.restoreTo). */
@@ -131,7 +136,8 @@ export function pitrPlan(policy: Policy, db: RestoreTested, requested: number | 
   const pitr = db.pitrTest;
   if (pitr === undefined) throw new InvalidInput('resource', `"${db.name}" has no pitrTest settings in the policy`);
   const restorePoint = requested ?? now - pitr.restoreTo;
-  const active = activeReplications(replicated)[0];
+  // The replicated backups with the latest restorable time (replicating; or retained once the source is gone).
+  const active = restorableBackups(replicated).sort((a, b) => (b.RestoreWindow?.LatestTime?.getTime() ?? 0) - (a.RestoreWindow?.LatestTime?.getTime() ?? 0))[0];
   if (active?.DBInstanceAutomatedBackupsArn === undefined) throw new NoRestorePoint(`automated backups of ${db.instanceId} are not replicated to ${policy.regions.secondary}`);
   const latest = active.RestoreWindow?.LatestTime?.getTime() ?? 0;
   const earliest = active.RestoreWindow?.EarliestTime?.getTime() ?? Number.POSITIVE_INFINITY;

@@ -4,7 +4,7 @@
 
 import type { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { automatedBackupsOf } from '../../../shared/rds/automated-backups.js';
+import { replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import type { RestoreKind, RestorePlan } from '../../../shared/rds/restore-run.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import { parseInput } from '../../../shared/runtime/input.js';
@@ -26,7 +26,7 @@ export async function planRestoreTest(deps: PlanDeps, kind: RestoreKind, rawInpu
   if (kind === 'pitr') {
     const input = parseInput(executionInput.pitr, rawInput ?? {});
     const db = resourceFor(policy, input.resource, kind);
-    return pitrPlan(policy, db, input.restoreTo, await automatedBackupsOf(deps.rds.secondary, db.instanceId), now);
+    return pitrPlan(policy, db, input.restoreTo, await replicatedBackupsOf(deps.rds.secondary, policy.regions.primary, db.instanceId), now);
   }
   const input = parseInput(executionInput.snapshot, rawInput ?? {});
   const db = resourceFor(policy, input.resource, kind);

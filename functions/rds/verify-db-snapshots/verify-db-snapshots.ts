@@ -10,7 +10,7 @@ import { keyArn } from '../../../shared/aws/kms-keys.js';
 import { TAG, TIER } from '../../../shared/contracts.js';
 import { RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { copySourceArn, describeSnapshot, isVerified, listOwnedSnapshots, tierOf } from '../../../shared/rds/snapshots.js';
+import { copySourceArn, describeSnapshot, hasVerdict, listOwnedSnapshots, tierOf } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { tagValue } from '../../../shared/tags.js';
 import { verificationFailedAlert, verifyCopy } from './plan.js';
@@ -36,7 +36,7 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
   const { policy } = deps;
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
   // Copies that failed before are looked at again (a stuck copy may complete) but alerted only once.
-  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter((c) => tierOf(c) === TIER.copy && !isVerified(c));
+  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter((c) => tierOf(c) === TIER.copy && !hasVerdict(c));
   const expectedKeyArn = policy.kms.secondary === undefined ? undefined : await keyArn(deps.kms, policy.kms.secondary);
   const report = { verified: [] as string[], pending: [] as string[], failed: [] as string[] };
 

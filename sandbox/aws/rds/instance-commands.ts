@@ -65,7 +65,13 @@ export const describeDBInstanceAutomatedBackups = (
   const own = [...state.region(region).instances.values()].filter((i) => i.backupRetentionPeriod > 0).map((i) => activeBackupView(state, i));
   const replicated = state.replications.filter((r) => r.region === region).map((r) => replicatedBackupView(state, r));
   let list = [...own, ...replicated].sort((a, b) => ((a.DBInstanceAutomatedBackupsArn ?? '') < (b.DBInstanceAutomatedBackupsArn ?? '') ? -1 : 1));
-  if (input.DBInstanceIdentifier) list = list.filter((b) => matchesInstance(b, input.DBInstanceIdentifier ?? ''));
+  if (input.DBInstanceIdentifier) {
+    // The API reference: "If this parameter is specified, it must match the identifier of an existing DB
+    // instance" — in a destination Region, where the source instance does not exist, it is not found.
+    const given = input.DBInstanceIdentifier;
+    if (![...state.region(region).instances.values()].some((i) => i.id === given.toLowerCase() || i.arn === given)) throw instanceNotFound(given);
+    list = list.filter((b) => matchesInstance(b, given));
+  }
   if (input.DbiResourceId) list = list.filter((b) => matchesResource(b, input.DbiResourceId ?? ''));
   if (input.DBInstanceAutomatedBackupsArn) list = list.filter((b) => b.DBInstanceAutomatedBackupsArn === input.DBInstanceAutomatedBackupsArn);
   for (const filter of input.Filters ?? []) {

@@ -38,7 +38,7 @@ function given(instance: DBInstance | null, options: { replicatedLatest?: number
   else primaryMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance] });
   const latest = options.replicatedLatest === undefined ? NOW - 10 * MIN : options.replicatedLatest;
   secondaryMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-    DBInstanceAutomatedBackups: latest === null ? [] : [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', RestoreWindow: { EarliestTime: new Date(NOW - 86_400_000), LatestTime: new Date(latest) } }],
+    DBInstanceAutomatedBackups: latest === null ? [] : [{ DBInstanceArn: INSTANCE_ARN, DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', RestoreWindow: { EarliestTime: new Date(NOW - 86_400_000), LatestTime: new Date(latest) } }],
   });
   secondaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: options.copies ?? [verifiedCopy] });
   primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [source] });
@@ -70,7 +70,9 @@ describe('check-db-posture', () => {
       { region: PRIMARY, used: 57, max: 100, ours: 1 },
       { region: SECONDARY, used: 57, max: 100, ours: 1 },
     ]);
-    expect(secondaryMock).toHaveReceivedCommandWith(DescribeDBInstanceAutomatedBackupsCommand, { DBInstanceIdentifier: 'app-db-prod' });
+    // Listed and matched on the source ARN: DBInstanceIdentifier must name an instance of the region asked (none in the secondary).
+    expect(secondaryMock).toHaveReceivedCommandWith(DescribeDBInstanceAutomatedBackupsCommand, { MaxRecords: 100 });
+    expect(secondaryMock.commandCalls(DescribeDBInstanceAutomatedBackupsCommand)[0]?.args[0].input.DBInstanceIdentifier).toBeUndefined();
     expect(alerts.published).toEqual([]);
   });
 

@@ -20,9 +20,12 @@ const sourceMock = mockClient(source);
 const targetMock = mockClient(target);
 const NOW = Date.parse('2026-11-25T06:00:00+09:00');
 
-function run(policy = teamPolicy()) {
+/** The secondary deployment's own key (the team's policy names none): as the handler resolves it. */
+const KEY = 'alias/backup-dr-prod';
+
+function run(policy = teamPolicy(), key = KEY) {
   const alerts = new RecordingAlerts();
-  return { alerts, result: copyDbSnapshots({ policy, source, target, alerts, log: new RecordingLog(), now: () => NOW }) };
+  return { alerts, result: copyDbSnapshots({ policy, source, target, key, alerts, log: new RecordingLog(), now: () => NOW }) };
 }
 
 const s1 = primarySnapshot('backup-dr-app-db-20261123-0200', '2026-11-22T17:00:00Z');
@@ -51,7 +54,7 @@ describe('copy-db-snapshots', () => {
     expect(targetMock).toHaveReceivedCommandWith(CopyDBSnapshotCommand, {
       SourceDBSnapshotIdentifier: s2.DBSnapshotArn,
       TargetDBSnapshotIdentifier: 'backup-dr-app-db-20261124-0200',
-      KmsKeyId: 'alias/backup-dr',
+      KmsKeyId: KEY,
       Tags: [
         ...ourTags('app-db').filter((t) => t.Key !== 'backup-dr:tier'),
         { Key: 'backup-dr:tier', Value: 'copy' },
@@ -121,21 +124,19 @@ describe('copy-db-snapshots', () => {
     expect(alerts.published).toEqual([expect.objectContaining({ severity: 'critical', kind, resource: 'app-db', region: SECONDARY, source: 'copy-db-snapshots' })]);
   });
 
-  it('refuses to copy an encrypted snapshot when the policy names no secondary key, without calling RDS', async () => {
-    const policy = teamPolicy((d) => { delete d.kms.secondary; });
-    given([s1]);
-    const { result, alerts } = run(policy);
-    await expect(result).rejects.toThrow(/encrypted but the policy names no KMS key for ap-southeast-1/);
-    expect(targetMock).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
-    expect(alerts.published[0]).toMatchObject({ kind: 'configuration', action: expect.stringContaining('kms.secondary') });
-  });
-
-  it('copies an unencrypted snapshot without a KMS key', async () => {
+  it('encrypts a copy of an unencrypted snapshot with the secondary key: no copy of ours is unencrypted', async () => {
     const plain = primarySnapshot('backup-dr-app-db-20261123-0200', '2026-11-22T17:00:00Z', { Encrypted: false, KmsKeyId: undefined });
     given([plain]);
-    const { result } = run(teamPolicy((d) => { delete d.kms.secondary; }));
-    await result;
-    expect(targetMock.commandCalls(CopyDBSnapshotCommand)[0]?.args[0].input).not.toHaveProperty('KmsKeyId');
+    await run().result;
+    expect(targetMock.commandCalls(CopyDBSnapshotCommand)[0]?.args[0].input).toMatchObject({ SourceDBSnapshotIdentifier: plain.DBSnapshotArn, KmsKeyId: KEY });
+  });
+
+  it('names the key it could not use in the alert', async () => {
+    given([s1]);
+    targetMock.on(CopyDBSnapshotCommand).rejects(new KMSKeyNotAccessibleFault({ message: 'disabled', $metadata: {} }));
+    const { result, alerts } = run(teamPolicy(), 'arn:aws:kms:ap-southeast-1:123456789012:key/k-1');
+    await expect(result).rejects.toBeInstanceOf(RunFailed);
+    expect(alerts.published[0]).toMatchObject({ kind: 'configuration', summary: 'the KMS key arn:aws:kms:ap-southeast-1:123456789012:key/k-1 cannot encrypt copies in ap-southeast-1' });
   });
 
   it('alerts a warning when RDS throttles after the SDK retries', async () => {

@@ -1,3 +1,4 @@
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
@@ -16,6 +17,9 @@ const primary = new RDSClient({ region: PRIMARY });
 const secondary = new RDSClient({ region: SECONDARY });
 const primaryMock = mockClient(primary);
 const secondaryMock = mockClient(secondary);
+const kms = new KMSClient({ region: SECONDARY });
+const kmsMock = mockClient(kms);
+const KEY_ARN = `arn:aws:kms:${SECONDARY}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
 const NOW = Date.parse('2026-11-25T09:00:00+09:00');
 const INSTANCE_ARN = `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:app-db-prod`;
 const instance: DBInstance = { DBInstanceIdentifier: 'app-db-prod', DBInstanceArn: INSTANCE_ARN, BackupRetentionPeriod: 35, StorageEncrypted: true };
@@ -27,27 +31,33 @@ const enforced = (change?: (db: Record<string, any>) => void) => teamPolicy((d) 
 function given(found: DBInstance | null, replicating: boolean) {
   if (found === null) primaryMock.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('not found'), { name: 'DBInstanceNotFoundFault' }));
   else primaryMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [found] });
-  secondaryMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: replicating ? [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating' }] : [] });
+  // Listed in the secondary region and matched on the source's ARN (other databases' backups are there too).
+  const other = { DBInstanceArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:billing-db-prod`, DBInstanceIdentifier: 'billing-db-prod', Status: 'replicating' };
+  secondaryMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: replicating ? [other, { DBInstanceArn: INSTANCE_ARN, DBInstanceIdentifier: 'app-db-prod', Status: 'replicating' }] : [other] });
+  kmsMock.on(DescribeKeyCommand, { KeyId: 'alias/backup-dr-prod' }).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN } });
   secondaryMock.on(StartDBInstanceAutomatedBackupsReplicationCommand).resolves({});
 }
 
 function run(policy = enforced()) {
   const alerts = new RecordingAlerts();
-  return { alerts, result: replicateDbBackups({ policy, primary, secondary, alerts, log: new RecordingLog(), now: () => NOW }) };
+  return { alerts, result: replicateDbBackups({ policy, primary, secondary, kms, key: 'alias/backup-dr-prod', alerts, log: new RecordingLog(), now: () => NOW }) };
 }
 
 describe('replicate-db-backups', () => {
   beforeEach(() => {
     primaryMock.reset();
     secondaryMock.reset();
+    kmsMock.reset();
   });
 
-  it('starts replication in the secondary region, re-encrypted with its key, when the policy enforces it and none is active', async () => {
+  it('starts replication in the secondary region, re-encrypted with its key named by ARN, when the policy enforces it and none is active', async () => {
     given(instance, false);
     const { result, alerts } = run();
     expect(await result).toEqual([{ resource: 'app-db', outcome: 'started', detail: `replication of app-db-prod to ${SECONDARY} started` }]);
     expect(secondaryMock).toHaveReceivedCommandTimes(StartDBInstanceAutomatedBackupsReplicationCommand, 1);
-    expect(secondaryMock).toHaveReceivedCommandWith(StartDBInstanceAutomatedBackupsReplicationCommand, { SourceDBInstanceArn: INSTANCE_ARN, BackupRetentionPeriod: 35, KmsKeyId: 'alias/backup-dr' });
+    expect(secondaryMock).toHaveReceivedCommandWith(StartDBInstanceAutomatedBackupsReplicationCommand, { SourceDBInstanceArn: INSTANCE_ARN, BackupRetentionPeriod: 35, KmsKeyId: KEY_ARN });
+    // Found by the source's ARN, never by DBInstanceIdentifier (which must name an instance in the region asked).
+    expect(secondaryMock.commandCalls(DescribeDBInstanceAutomatedBackupsCommand).every((c) => c.args[0].input.DBInstanceIdentifier === undefined)).toBe(true);
     expect(primaryMock).not.toHaveReceivedCommand(StartDBInstanceAutomatedBackupsReplicationCommand);
     expect(alerts.published).toEqual([expect.objectContaining({ severity: 'warning', region: SECONDARY, summary: 'automated-backup replication of app-db-prod was off; started it (enforce: true)' })]);
   });

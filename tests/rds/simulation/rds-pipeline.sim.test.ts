@@ -4,6 +4,7 @@
 
 import type { Context } from 'aws-lambda';
 import { KmsStandIn } from '../../../sandbox/aws/kms-standin.js';
+import { serviceKeyAlias } from '../../../shared/contracts.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as postureHandler } from '../../../functions/rds/check-db-posture/handler.js';
@@ -74,7 +75,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   beforeAll(async () => {
     rds.install();
     rds.addInstance(PRIMARY, { id: 'app-db-prod', backupRetentionPeriod: 35 });
-    rds.addKmsKey(SECONDARY, 'alias/backup-dr', KEY_ARN);
+    rds.addKmsKey(SECONDARY, serviceKeyAlias('test'), KEY_ARN); // the secondary deployment's own key (the team's policy names none)
     kms.install();
     const next = random(20261125);
 
