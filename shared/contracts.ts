@@ -25,6 +25,8 @@ export const TAG = {
   copyOf: 'backup-dr:copy-of',
   verifiedAt: 'backup-dr:verified-at',
   copyStartedAt: 'backup-dr:copy-started-at',
+  /** The last progress verify-db-snapshots saw on a copy in flight: "<percent>@<ISO time it changed>". */
+  copyProgress: 'backup-dr:copy-progress',
   /** Set on a copy whose verification failed (ISO time): it is alerted once, not on every run. */
   verificationFailed: 'backup-dr:verification-failed',
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
@@ -45,8 +47,11 @@ export const PREFIX = {
   pitrTestInstance: 'bdr-pitr-',
 } as const;
 
-/** Key prefixes in the reports bucket. */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/' } as const;
+/**
+ * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
+ * primary's bucket to the secondary's), and validate-restore's full validation reports.
+ */
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -56,6 +61,11 @@ export function manifestKey(resource: string, snapshotId: string): string {
 /** Where a restore test's evidence is kept: by resource, then the year and month it ran (policy's zone). */
 export function evidenceKey(resource: string, year: number, month: number, runId: string): string {
   return `${REPORT_PREFIX.evidence}${resource}/${year}/${String(month).padStart(2, '0')}/${runId}.json`;
+}
+
+/** Where a restore test's full validation report is kept (the state machine carries only its summary). */
+export function validationReportKey(resource: string, year: number, month: number, runId: string): string {
+  return `${REPORT_PREFIX.validation}${resource}/${year}/${String(month).padStart(2, '0')}/${runId}.json`;
 }
 
 /**

@@ -1,5 +1,6 @@
 // verify-db-snapshots: on "copy completed" RDS events and on a fallback schedule (secondary region).
 import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { verifyDbSnapshots } from './verify-db-snapshots.js';
@@ -10,6 +11,7 @@ export const handler = lambdaHandler('verify-db-snapshots', snapshotEventOrSched
     source: rdsClient(rt.policy.regions.primary),
     target: rdsClient(rt.policy.regions.secondary),
     kms: kmsClient(rt.policy.regions.secondary),
+    key: keyOf(rt.policy, 'secondary', rt.stage),
     alerts: rt.alerts,
     log: rt.log,
     now: rt.now,

@@ -1,6 +1,7 @@
 // Verifies the cross-region copies in the secondary region: each available copy is compared with its
 // source and tagged verified (with the time) or alerted once as a failure; a copy stuck in "creating"
 // past the policy's limit is a failure too, and is verified after all if it later completes intact.
+// A copy in flight is judged by whether its queue moves (progress is recorded in a tag), not by its age.
 // Runs where the copies are: the secondary region.
 
 import { AddTagsToResourceCommand, RemoveTagsFromResourceCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
@@ -13,14 +14,16 @@ import type { Policy } from '../../../shared/policy/schema.js';
 import { copySourceArn, describeSnapshot, hasVerdict, listOwnedSnapshots, tierOf } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { tagValue } from '../../../shared/tags.js';
-import { verificationFailedAlert, verifyCopy } from './plan.js';
+import { progressTag, queueProgressAt, verificationFailedAlert, verifyCopy } from './plan.js';
 
 export interface VerifyDeps {
   readonly policy: Policy;
   readonly source: RDSClient;
   readonly target: RDSClient;
-  /** KMS in the secondary region, to resolve the policy's key alias to the ARN RDS reports. */
+  /** KMS in the secondary region, to resolve the key's alias to the ARN RDS reports. */
   readonly kms: KMSClient;
+  /** The key copies must be encrypted with (alias, id or ARN). */
+  readonly key: string;
   readonly alerts: AlertSink;
   readonly log: Log;
   readonly now: () => number;
@@ -36,16 +39,21 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
   const { policy } = deps;
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
   // Copies that failed before are looked at again (a stuck copy may complete) but alerted only once.
-  const copies = (await listOwnedSnapshots(deps.target, ownership)).filter((c) => tierOf(c) === TIER.copy && !hasVerdict(c));
-  const expectedKeyArn = policy.kms.secondary === undefined ? undefined : await keyArn(deps.kms, policy.kms.secondary);
+  const all = (await listOwnedSnapshots(deps.target, ownership)).filter((c) => tierOf(c) === TIER.copy);
+  const copies = all.filter((c) => !hasVerdict(c));
+  const expectedKeyArn = await keyArn(deps.kms, deps.key);
   const report = { verified: [] as string[], pending: [] as string[], failed: [] as string[] };
 
   for (const copy of copies) {
     const id = copy.DBSnapshotIdentifier ?? '';
     const sourceArn = copySourceArn(copy);
     const source = copy.Status === 'available' && sourceArn !== undefined ? await describeSnapshot(deps.source, sourceArn) : null;
-    const verdict = verifyCopy({ copy, source, expectedKeyArn, now: deps.now(), stuckAfter: policy.rds.copyStuckAfter });
+    const sameInstance = all.filter((c) => c !== copy && c.DBInstanceIdentifier === copy.DBInstanceIdentifier);
+    const lastProgressAt = queueProgressAt(copy, sameInstance, deps.now());
+    const verdict = verifyCopy({ copy, source, expectedKeyArn, now: deps.now(), lastProgressAt, stuckAfter: policy.rds.copyStuckAfter });
     if (verdict.state === 'pending') {
+      const progress = progressTag(copy, deps.now());
+      if (progress !== null) await tag(deps.target, copy, TAG.copyProgress, progress);
       report.pending.push(id);
       continue;
     }

@@ -166,7 +166,7 @@ describe('prune-db-snapshots in the secondary region', () => {
   });
 
   it('never deletes a snapshot whose time cannot be known, and says why', async () => {
-    const timeless = { ...primarySnapshot('backup-dr-app-db-20261001-0200', '2026-10-01T02:00:00+09:00'), SnapshotCreateTime: undefined, TagList: ourTags('app-db').filter((t) => t.Key !== 'backup-dr:created-at') };
+    const timeless = { ...primarySnapshot('backup-dr-app-db-20261001-0200', '2026-10-01T02:00:00+09:00'), SnapshotCreateTime: undefined, OriginalSnapshotCreateTime: undefined, TagList: ourTags('app-db').filter((t) => t.Key !== 'backup-dr:created-at') };
     primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [...snapshots, timeless] });
     secondaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [...snapshots, timeless].map(verifiedCopy) });
     const { result } = run('primary');

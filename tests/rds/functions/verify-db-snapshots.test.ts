@@ -1,8 +1,8 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { AddTagsToResourceCommand, DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand, RDSClient, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand, RDSClient, RemoveTagsFromResourceCommand, type DBSnapshot } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { verifyCopy } from '../../../functions/rds/verify-db-snapshots/plan.js';
+import { progressTag, queueProgressAt, verifyCopy } from '../../../functions/rds/verify-db-snapshots/plan.js';
 import { verifyDbSnapshots } from '../../../functions/rds/verify-db-snapshots/verify-db-snapshots.js';
 import { RunFailed } from '../../../shared/errors.js';
 import { copyOf, PRIMARY, primarySnapshot, SECONDARY, SECONDARY_KEY_ARN } from '../helpers/rds-fixtures.js';
@@ -14,25 +14,58 @@ const src = primarySnapshot('backup-dr-app-db-20261125-0200', '2026-11-24T17:00:
 const good = copyOf(src, '2026-11-24T18:00:00Z');
 
 describe('the verdict on one copy', () => {
-  const base = { source: src, expectedKeyArn: SECONDARY_KEY_ARN, now: NOW, stuckAfter: 12 * HOUR };
+  const base = { source: src, expectedKeyArn: SECONDARY_KEY_ARN, now: NOW, lastProgressAt: NOW - HOUR, stuckAfter: 12 * HOUR };
   it.each([
     { name: 'a faithful copy', copy: good, verdict: { state: 'verified' } },
     { name: 'a copy still creating', copy: { ...good, Status: 'creating', PercentProgress: 30 }, verdict: { state: 'pending', reason: 'copy is creating (30 %)' } },
-    { name: 'a copy stuck past the limit', copy: { ...good, Status: 'creating', PercentProgress: 99, SnapshotCreateTime: new Date(NOW - 13 * HOUR) }, verdict: { state: 'failed', problems: ['copy still "creating" after 13 h (99 % done)'] } },
-    { name: 'a copy stuck past the limit, timed by our tag when RDS reports no create time', copy: { ...good, Status: 'creating', PercentProgress: 5, SnapshotCreateTime: undefined, TagList: [...(good.TagList ?? []), { Key: 'backup-dr:copy-started-at', Value: new Date(NOW - 72 * HOUR).toISOString() }] }, verdict: { state: 'failed', problems: ['copy still "creating" after 72 h (5 % done)'] } },
+    { name: 'an old copy whose queue still moves', copy: { ...good, Status: 'creating', PercentProgress: 5, SnapshotCreateTime: new Date(NOW - 72 * HOUR) }, verdict: { state: 'pending', reason: 'copy is creating (5 %)' } },
     { name: 'a failed copy', copy: { ...good, Status: 'failed' }, verdict: { state: 'failed', problems: ['copy is in state "failed"'] } },
     { name: 'a copy with the wrong key', copy: { ...good, KmsKeyId: 'arn:aws:kms:ap-southeast-1:123456789012:key/other' }, verdict: { state: 'failed', problems: [`copy is encrypted with arn:aws:kms:ap-southeast-1:123456789012:key/other, expected ${SECONDARY_KEY_ARN}`] } },
-    { name: 'an unencrypted copy of an encrypted source', copy: { ...good, Encrypted: false }, verdict: { state: 'failed', problems: ['copy is not encrypted but its source is'] } },
+    { name: 'an unencrypted copy of an encrypted source', copy: { ...good, Encrypted: false }, verdict: { state: 'failed', problems: ['copy is not encrypted'] } },
+    { name: 'an unencrypted copy of an unencrypted source (copies are always encrypted)', copy: { ...good, Encrypted: false, KmsKeyId: undefined }, source: { ...src, Encrypted: false, KmsKeyId: undefined }, verdict: { state: 'failed', problems: ['copy is not encrypted'] } },
+    { name: 'a source whose own create time differs from its original time (compared like with like)', copy: good, source: { ...src, SnapshotCreateTime: new Date('2026-11-24T17:04:12Z') }, verdict: { state: 'verified' } },
     { name: 'another engine version', copy: { ...good, EngineVersion: '15.8' }, verdict: { state: 'failed', problems: ['engine version differs: copy has 15.8, source has 16.4'] } },
     { name: 'other storage', copy: { ...good, AllocatedStorage: 50 }, verdict: { state: 'failed', problems: ['allocated storage differs: copy has 50, source has 100'] } },
     { name: 'another source', copy: { ...good, SourceDBSnapshotIdentifier: 'arn:aws:rds:ap-northeast-1:123456789012:snapshot:other' }, verdict: { state: 'failed', problems: [`source snapshot ARN differs: copy has arn:aws:rds:ap-northeast-1:123456789012:snapshot:other, source has ${src.DBSnapshotArn}`] } },
-    { name: 'another creation time', copy: { ...good, OriginalSnapshotCreateTime: new Date('2026-11-23T17:00:00Z') }, verdict: { state: 'failed', problems: ['snapshot create time differs: copy has 2026-11-23T17:00:00.000Z, source has 2026-11-24T17:00:00.000Z'] } },
-  ])('$name', ({ copy, verdict }) => {
-    expect(verifyCopy({ ...base, copy })).toEqual(verdict);
+    { name: 'another creation time', copy: { ...good, OriginalSnapshotCreateTime: new Date('2026-11-23T17:00:00Z') }, verdict: { state: 'failed', problems: ['original snapshot create time differs: copy has 2026-11-23T17:00:00.000Z, source has 2026-11-24T17:00:00.000Z'] } },
+  ] as { name: string; copy: DBSnapshot; source?: DBSnapshot; verdict: unknown }[])('$name', ({ copy, source, verdict }) => {
+    expect(verifyCopy({ ...base, copy, source: source ?? src })).toEqual(verdict);
+  });
+
+  it('fails a copy in flight whose queue has not moved for longer than the limit', () => {
+    const copy = { ...good, Status: 'creating', PercentProgress: 99 };
+    expect(verifyCopy({ ...base, copy, lastProgressAt: NOW - 13 * HOUR })).toEqual({ state: 'failed', problems: ['copy still "creating" at 99 %: its queue has not moved for 13 h'] });
+  });
+});
+
+describe('progress of copies in flight', () => {
+  const tagged = (copy: DBSnapshot, tags: Record<string, string>) => ({ ...copy, TagList: [...(copy.TagList ?? []), ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))] });
+  const queued = tagged({ ...good, Status: 'pending', PercentProgress: 0 }, { 'backup-dr:copy-started-at': new Date(NOW - 20 * HOUR).toISOString(), 'backup-dr:copy-progress': `0@${new Date(NOW - 20 * HOUR).toISOString()}` });
+
+  it('does not call a copy stuck while it waits behind another copy of the same instance that moves', () => {
+    const ahead = tagged({ ...good, DBSnapshotIdentifier: 'ahead', Status: 'creating', PercentProgress: 60 }, { 'backup-dr:copy-progress': `40@${new Date(NOW - 2 * HOUR).toISOString()}` });
+    expect(queueProgressAt(queued, [ahead], NOW)).toBe(NOW); // the copy ahead moved (40 → 60 %) since the last run
+    expect(verifyCopy({ source: src, expectedKeyArn: SECONDARY_KEY_ARN, now: NOW, stuckAfter: 12 * HOUR, copy: queued, lastProgressAt: queueProgressAt(queued, [ahead], NOW) })).toMatchObject({ state: 'pending' });
+  });
+
+  it('counts a copy of the same instance completed (verified) recently as the queue moving', () => {
+    const done = tagged(good, { 'backup-dr:verified-at': new Date(NOW - 3 * HOUR).toISOString() });
+    expect(queueProgressAt(queued, [done], NOW)).toBe(NOW - 3 * HOUR);
+  });
+
+  it('calls a queue stuck when nothing in it moved', () => {
+    const ahead = tagged({ ...good, DBSnapshotIdentifier: 'ahead', Status: 'creating', PercentProgress: 40, SnapshotCreateTime: undefined }, { 'backup-dr:copy-progress': `40@${new Date(NOW - 14 * HOUR).toISOString()}` });
+    expect(queueProgressAt(queued, [ahead], NOW)).toBe(NOW - 14 * HOUR);
+  });
+
+  it('records progress only when it changed', () => {
+    expect(progressTag({ ...queued, PercentProgress: 0 }, NOW)).toBeNull();
+    expect(progressTag({ ...queued, PercentProgress: 3 }, NOW)).toBe(`3@${new Date(NOW).toISOString()}`);
+    expect(progressTag({ ...good, Status: 'creating', PercentProgress: 0 }, NOW)).toBe(`0@${new Date(NOW).toISOString()}`);
   });
 
   it('fails a copy whose source has vanished', () => {
-    expect(verifyCopy({ ...base, source: null, copy: good })).toEqual({ state: 'failed', problems: ['the source snapshot no longer exists: nothing to compare the copy with'] });
+    expect(verifyCopy({ source: null, expectedKeyArn: SECONDARY_KEY_ARN, now: NOW, lastProgressAt: NOW, stuckAfter: 12 * HOUR, copy: good })).toEqual({ state: 'failed', problems: ['the source snapshot no longer exists: nothing to compare the copy with'] });
   });
 });
 
@@ -48,13 +81,13 @@ describe('verify-db-snapshots', () => {
     sourceMock.reset();
     targetMock.reset();
     kmsMock.reset();
-    kmsMock.on(DescribeKeyCommand, { KeyId: 'alias/backup-dr' }).resolves({ KeyMetadata: { KeyId: 'secondary-key', Arn: SECONDARY_KEY_ARN } });
+    kmsMock.on(DescribeKeyCommand, { KeyId: 'alias/backup-dr-prod' }).resolves({ KeyMetadata: { KeyId: 'secondary-key', Arn: SECONDARY_KEY_ARN } });
     targetMock.on(AddTagsToResourceCommand).resolves({});
   });
 
   function run() {
     const alerts = new RecordingAlerts();
-    return { alerts, result: verifyDbSnapshots({ policy: teamPolicy(), source, target, kms, alerts, log: new RecordingLog(), now: () => NOW }) };
+    return { alerts, result: verifyDbSnapshots({ policy: teamPolicy(), source, target, kms, key: 'alias/backup-dr-prod', alerts, log: new RecordingLog(), now: () => NOW }) };
   }
 
   it('tags a faithful copy as verified, with the time, comparing it with its source in the primary region', async () => {
@@ -87,7 +120,9 @@ describe('verify-db-snapshots', () => {
     sourceMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [olderSource] });
     const { result, alerts } = run();
     expect(await result).toEqual({ verified: [], pending: ['backup-dr-app-db-20261124-0200', 'backup-dr-app-db-20261123-0200'], failed: [] });
-    expect(targetMock).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+    // The only tag written: the progress of the copy in flight, first seen now.
+    expect(targetMock).toHaveReceivedCommandTimes(AddTagsToResourceCommand, 1);
+    expect(targetMock).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: inProgress.DBSnapshotArn, Tags: [{ Key: 'backup-dr:copy-progress', Value: `10@${new Date(NOW).toISOString()}` }] });
     expect(sourceMock).toHaveReceivedCommandTimes(DescribeDBSnapshotsCommand, 1);
     expect(alerts.published).toEqual([]);
   });

@@ -21,6 +21,8 @@ export function primarySnapshot(id: string, created: string, overrides: Partial<
     DBSnapshotArn: `arn:aws:rds:${PRIMARY}:${ACCOUNT}:snapshot:${id}`,
     DBInstanceIdentifier: 'app-db-prod',
     SnapshotCreateTime: new Date(created),
+    // RDS reports both on an available snapshot; only the copy's SnapshotCreateTime changes.
+    OriginalSnapshotCreateTime: new Date(created),
     SnapshotType: 'manual',
     Status: 'available',
     Engine: 'postgres',
@@ -41,7 +43,7 @@ export function copyOf(source: DBSnapshot, copied: string, overrides: Partial<DB
     ...source,
     DBSnapshotArn: `arn:aws:rds:${SECONDARY}:${ACCOUNT}:snapshot:${id}`,
     SnapshotCreateTime: new Date(copied),
-    OriginalSnapshotCreateTime: source.SnapshotCreateTime,
+    OriginalSnapshotCreateTime: source.OriginalSnapshotCreateTime ?? source.SnapshotCreateTime,
     SourceDBSnapshotIdentifier: source.DBSnapshotArn,
     SourceRegion: PRIMARY,
     KmsKeyId: SECONDARY_KEY_ARN,
