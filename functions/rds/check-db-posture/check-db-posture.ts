@@ -9,7 +9,7 @@ import type { Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { assessPosture, assessQuota, backlogFindings, copyAgeLimit, findingRegion, missedBackup, newestVerifiedCopy, type Finding, type PostureFigures } from './plan.js';
+import { assessPosture, assessQuota, backlogFindings, copyAgeLimit, findingRegion, missedBackup, newestVerifiedCopy, orphanFinding, type Finding, type PostureFigures } from './plan.js';
 
 export interface PostureDeps {
   readonly policy: Policy;
@@ -67,6 +67,8 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
     quota.push({ region, used, max, ours });
     const finding = assessQuota(region, used, max, policy.rds.quotaWarningRatio);
     if (finding !== null) alerts.push({ region, resource: 'rds-quota', finding });
+    const orphans = orphanFinding(policy, region, region === policy.regions.primary ? primaryOwned : copies, max);
+    if (orphans !== null) alerts.push({ region, resource: 'orphaned-snapshots', finding: orphans });
   }
 
   for (const { region, resource, finding } of alerts) {

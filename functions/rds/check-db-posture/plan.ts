@@ -175,3 +175,23 @@ export function backlogFindings(policy: Policy, db: DatabaseResource, primaryOwn
 export function findingRegion(policy: Policy, finding: Finding): string {
   return finding.check === 'rpo-secondary' || finding.check === 'copies' || finding.check === 'replication' ? policy.regions.secondary : policy.regions.primary;
 }
+
+/**
+ * Snapshots of ours that belong to no database of the policy (a database renamed or removed from it):
+ * nothing prunes them — deletion needs an explicit policy entry — so they are reported, not deleted.
+ */
+export function orphanFinding(policy: Policy, region: string, owned: readonly DBSnapshot[], quotaMax: number): Finding | null {
+  const known = new Set(policy.resources.databases.map((db) => db.name));
+  const orphans = owned.filter((s) => !known.has(tagValue(s.TagList, TAG.resource) ?? ''));
+  if (orphans.length === 0) return null;
+  const resources = [...new Set(orphans.map((s) => tagValue(s.TagList, TAG.resource) ?? '(untagged)'))].sort();
+  const oldest = orphans.reduce((a, b) => ((takenAt(b) ?? Infinity) < (takenAt(a) ?? Infinity) ? b : a));
+  const oldestAt = takenAt(oldest);
+  const share = quotaMax > 0 ? ` (${Math.round((100 * orphans.length) / quotaMax)} % of the manual-snapshot quota)` : '';
+  return {
+    severity: 'warning',
+    check: 'orphaned-snapshots',
+    summary: `${orphans.length} snapshot(s) of ours in ${region} belong to no database of the policy (${resources.join(', ')}); oldest ${oldest.DBSnapshotIdentifier ?? ''}${oldestAt === null ? '' : ` from ${formatWall(oldestAt, policy.timezone)}`}${share}`,
+    action: `They are never deleted automatically. Put the database back into resources.databases (its retention then applies), or delete them by hand once you are sure they are not needed (aws rds delete-db-snapshot --region ${region} …).`,
+  };
+}

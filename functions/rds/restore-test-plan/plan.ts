@@ -11,6 +11,7 @@ import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js'
 import { restorableBackups } from '../../../shared/rds/automated-backups.js';
 import { NoRestorePoint } from '../../../shared/rds/errors.js';
 import { restoreInstanceId } from '../../../shared/rds/naming.js';
+import { pitrRestoreSettings, snapshotRestoreSettings, type RestoreSettings } from '../../../shared/rds/restore-settings.js';
 import type { RestoreKind, RestorePlan } from '../../../shared/rds/restore-run.js';
 import { copySourceArn, isVerified, newestFirst, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
 import { isoInstant, nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
@@ -95,9 +96,9 @@ export function restoreRole(policy: Policy, requested: 'primary' | 'secondary' |
   return role;
 }
 
-/** What every plan says, whatever it restores. */
-function basePlan(policy: Policy, db: RestoreTested, kind: RestoreKind, now: number) {
-  const settings = db.restoreTest;
+/** What every plan says, whatever it restores, in the region its settings are for. */
+function basePlan(policy: Policy, db: RestoreTested, kind: RestoreKind, settings: RestoreSettings, now: number) {
+  const test = db.restoreTest;
   const instanceId = restoreInstanceId(kind, db.name, now, policy.timezone);
   return {
     runId: instanceId,
@@ -105,25 +106,28 @@ function basePlan(policy: Policy, db: RestoreTested, kind: RestoreKind, now: num
     kind,
     resource: db.name,
     sourceInstanceId: db.instanceId,
-    instanceClass: settings.instanceClass,
-    ...(settings.database === undefined ? {} : { database: settings.database }),
+    instanceClass: test.instanceClass,
+    ...(test.database === undefined ? {} : { database: test.database }),
     credentialsSecret: settings.credentialsSecret,
+    ...(settings.subnetGroup === undefined ? {} : { subnetGroup: settings.subnetGroup }),
+    securityGroups: [...settings.securityGroups],
     plannedAt: now,
-    waitUntil: now + settings.timeout,
+    waitUntil: now + test.timeout,
   };
 }
 
 export function snapshotPlan(policy: Policy, db: RestoreTested, role: 'primary' | 'secondary', snapshot: DBSnapshot, now: number): RestorePlan {
-  const settings = db.restoreTest;
+  const settings = snapshotRestoreSettings(db, role);
+  if (settings === null) {
+    throw new InvalidInput('region', `"${db.name}" has no restoreTest.secondary in the policy: a restore in ${policy.regions[role]} needs its subnet group, security groups and credentials secret there`);
+  }
   return {
-    ...basePlan(policy, db, 'snapshot', now),
+    ...basePlan(policy, db, 'snapshot', settings, now),
     role,
     region: policy.regions[role],
     snapshotId: snapshot.DBSnapshotIdentifier ?? '',
     snapshotArn: snapshot.DBSnapshotArn ?? '',
     restorePoint: takenAt(snapshot) ?? plannedTimeUnknown(snapshot),
-    ...(settings.subnetGroup === undefined ? {} : { subnetGroup: settings.subnetGroup }),
-    securityGroups: [...settings.securityGroups],
   };
 }
 
@@ -134,7 +138,8 @@ function plannedTimeUnknown(snapshot: DBSnapshot): never {
 /** A point-in-time plan inside the replicated backups' restore window (default: now − pitrTest.restoreTo). */
 export function pitrPlan(policy: Policy, db: RestoreTested, requested: number | undefined, replicated: readonly DBInstanceAutomatedBackup[], now: number): RestorePlan {
   const pitr = db.pitrTest;
-  if (pitr === undefined) throw new InvalidInput('resource', `"${db.name}" has no pitrTest settings in the policy`);
+  const settings = pitrRestoreSettings(db);
+  if (pitr === undefined || settings === null) throw new InvalidInput('resource', `"${db.name}" has no pitrTest settings in the policy`);
   const restorePoint = requested ?? now - pitr.restoreTo;
   // The replicated backups with the latest restorable time (replicating; or retained once the source is gone).
   const active = restorableBackups(replicated).sort((a, b) => (b.RestoreWindow?.LatestTime?.getTime() ?? 0) - (a.RestoreWindow?.LatestTime?.getTime() ?? 0))[0];
@@ -148,13 +153,11 @@ export function pitrPlan(policy: Policy, db: RestoreTested, requested: number | 
   }
   if (restorePoint < earliest) throw new NoRestorePoint(`cannot restore to ${new Date(restorePoint).toISOString()}: earlier than the restore window`);
   return {
-    ...basePlan(policy, db, 'pitr', now),
+    ...basePlan(policy, db, 'pitr', settings, now),
     role: 'secondary',
     region: policy.regions.secondary,
     automatedBackupsArn: active.DBInstanceAutomatedBackupsArn,
     restorePoint,
-    ...(pitr.subnetGroup === undefined ? {} : { subnetGroup: pitr.subnetGroup }),
-    securityGroups: [...pitr.securityGroups],
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  DeleteDBSnapshotCommand,
   DescribeAccountAttributesCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
@@ -10,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkDbPosture } from '../../../functions/rds/check-db-posture/check-db-posture.js';
-import { ACCOUNT, copyOf, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
+import { ACCOUNT, copyOf, ourTags, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
 const primary = new RDSClient({ region: PRIMARY });
@@ -153,5 +154,22 @@ describe('check-db-posture', () => {
     const second = run();
     await second.result;
     expect(second.alerts.published.map((a) => a.severity)).toEqual(['critical', 'critical']);
+  });
+
+  it('reports snapshots of ours that belong to no database of the policy, in each region, and never deletes them', async () => {
+    const renamed = primarySnapshot('backup-dr-old-db-20260101-0200', '2026-01-01T02:00:00+09:00', {}, ourTags('old-db'));
+    given(healthyInstance);
+    primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [source, renamed] });
+    secondaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [verifiedCopy, copyOf(renamed, '2026-01-01T03:00:00+09:00')] });
+    const { result, alerts } = run();
+    await result;
+    const orphaned = alerts.published.filter((a) => a.details?.check === 'orphaned-snapshots');
+    expect(orphaned.map((a) => a.region)).toEqual([PRIMARY, SECONDARY]);
+    expect(orphaned[0]).toMatchObject({
+      severity: 'warning',
+      resource: 'orphaned-snapshots',
+      summary: '1 snapshot(s) of ours in ap-northeast-1 belong to no database of the policy (old-db); oldest backup-dr-old-db-20260101-0200 from 2026-01-01 02:00 (1 % of the manual-snapshot quota)',
+    });
+    expect(primaryMock).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
   });
 });

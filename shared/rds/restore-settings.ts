@@ -1,0 +1,31 @@
+// Where a restore test's temporary instance goes and how validation logs in, per region: subnet groups
+// and security groups are per region (ids differ), and the credentials secret must be readable in the
+// region of the restore (a replica secret keeps its name). The primary's settings are restoreTest's own;
+// the secondary's are restoreTest.secondary (snapshot restores) and pitrTest (point-in-time restores).
+
+import type { DatabaseResource } from '../policy/schema.js';
+
+export interface RestoreSettings {
+  readonly subnetGroup?: string;
+  readonly securityGroups: readonly string[];
+  readonly credentialsSecret: string;
+}
+
+type RestoreTested = DatabaseResource & { readonly restoreTest: NonNullable<DatabaseResource['restoreTest']> };
+
+/** The settings of a snapshot restore in `role`'s region, or null when the policy gives none for the secondary. */
+export function snapshotRestoreSettings(db: RestoreTested, role: 'primary' | 'secondary'): RestoreSettings | null {
+  const test = db.restoreTest;
+  if (role === 'primary') return { ...(test.subnetGroup === undefined ? {} : { subnetGroup: test.subnetGroup }), securityGroups: test.securityGroups, credentialsSecret: test.credentialsSecret };
+  const there = test.secondary;
+  if (there === undefined) return null;
+  return { ...(there.subnetGroup === undefined ? {} : { subnetGroup: there.subnetGroup }), securityGroups: there.securityGroups, credentialsSecret: there.credentialsSecret ?? test.credentialsSecret };
+}
+
+/** The settings of a point-in-time restore (always in the secondary region), or null without pitrTest. */
+export function pitrRestoreSettings(db: RestoreTested): RestoreSettings | null {
+  const pitr = db.pitrTest;
+  if (pitr === undefined) return null;
+  const secret = pitr.credentialsSecret ?? db.restoreTest.secondary?.credentialsSecret ?? db.restoreTest.credentialsSecret;
+  return { ...(pitr.subnetGroup === undefined ? {} : { subnetGroup: pitr.subnetGroup }), securityGroups: pitr.securityGroups, credentialsSecret: secret };
+}
