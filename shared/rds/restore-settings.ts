@@ -29,3 +29,16 @@ export function pitrRestoreSettings(db: RestoreTested): RestoreSettings | null {
   const secret = pitr.credentialsSecret ?? db.restoreTest.secondary?.credentialsSecret ?? db.restoreTest.credentialsSecret;
   return { ...(pitr.subnetGroup === undefined ? {} : { subnetGroup: pitr.subnetGroup }), securityGroups: pitr.securityGroups, credentialsSecret: secret };
 }
+
+/** Beyond the longest restore wait, what a test execution may still take (validation, teardown retries, record), with room to spare. */
+const AFTER_WAIT_MARGIN_MS = 6 * 3_600_000;
+
+/**
+ * The age past which a restore-test instance of ours can only be a leak: no execution of the policy's
+ * restore or PITR tests lives that long (the state machine's own timeout is the longest wait plus a few
+ * hours). The janitor deletes older ones.
+ */
+export function restoreInstanceMaxAge(policy: { readonly resources: { readonly databases: readonly DatabaseResource[] } }): number {
+  const timeouts = policy.resources.databases.flatMap((db) => (db.restoreTest === undefined ? [] : [db.restoreTest.timeout]));
+  return Math.max(3 * 3_600_000, ...timeouts) + AFTER_WAIT_MARGIN_MS;
+}
