@@ -1,26 +1,52 @@
 // Packaging time only (never bundled into a Lambda): composes what the platform modules and the
 // components contribute into the deployment of one region, by the role the policy gives it — the
 // functions (handlers at functions/<component>/<name>/, every one allowed to alert, the database-facing
-// ones in the validation VPC), the state machines, the resources, alarms and dashboard widgets, and the
-// Lambdas' environment. serverless.yml reads it through deploy/serverless.cjs.
+// ones in the validation VPC, the asynchronous ones with an on-failure destination, their rules with a
+// dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
+// environment, and what the Scheduler schedules get. serverless.yml reads it through deploy/serverless.cjs.
 
 import { loadPolicyFile, type RegionRole } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
+import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
-import type { Context, Contribution, DashboardWidget, Deployment, DeploymentInput, FunctionConfig, StateMachineConfig, VpcConfig } from './core/contribution.js';
+import type {
+  Context,
+  Contribution,
+  DashboardWidget,
+  Deployment,
+  DeploymentInput,
+  FunctionConfig,
+  FunctionMeta,
+  StateMachineConfig,
+  ValidationNetwork,
+} from './core/contribution.js';
+import { failureAlarms } from './platform/alarms.js';
 import { alerts, alertStatements } from './platform/alerts.js';
 import { lambdaEnvironment } from './platform/environment.js';
+import { failureHandling, scheduleTargetSettings, withFailureHandling } from './platform/failures.js';
+import { networkEndpoints, validationNetworkOf } from './platform/network.js';
 import { checkBucketName, reports } from './platform/reports-bucket.js';
 import { schedulerRoles } from './platform/scheduler.js';
 import { buildStateMachine, stateMachinePlumbing } from './platform/state-machines.js';
 
 /** Everything a region may deploy: the platform first, then one or more modules per component. */
-export const CONTRIBUTIONS: readonly Contribution[] = [alerts, reports, stateMachinePlumbing, schedulerRoles, rdsBackup, rdsRestoreTest];
+export const CONTRIBUTIONS: readonly Contribution[] = [
+  alerts,
+  reports,
+  stateMachinePlumbing,
+  schedulerRoles,
+  failureHandling,
+  failureAlarms,
+  networkEndpoints,
+  platformJanitor,
+  rdsBackup,
+  rdsRestoreTest,
+];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {
@@ -33,30 +59,6 @@ export function roleOf(policy: Policy, region: string, policySource: string): Re
   );
 }
 
-const SUBNET = /^subnet-[0-9a-f]+$/;
-const SECURITY_GROUP = /^sg-[0-9a-f]+$/;
-
-function validationVpc(input: DeploymentInput, warnings: string[]): VpcConfig | undefined {
-  const subnetIds = [...(input.validationNetwork?.subnetIds ?? [])];
-  const securityGroupIds = [...(input.validationNetwork?.securityGroupIds ?? [])];
-  if (subnetIds.length === 0 && securityGroupIds.length === 0) {
-    warnings.push(
-      'validate-restore and capture-db-manifest are packaged WITHOUT a VPC: they cannot reach a database in private subnets. ' +
-        'Package with --param="validationSubnets=subnet-…,subnet-…" --param="validationSecurityGroups=sg-…" (subnets that can reach the ' +
-        "restored instances and the source; the restored instances' security groups must admit these).",
-    );
-    return undefined;
-  }
-  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
-    throw new PackagingError('give both validationSubnets and validationSecurityGroups (or neither): a Lambda VPC configuration needs subnets and security groups');
-  }
-  const badSubnet = subnetIds.find((s) => !SUBNET.test(s));
-  if (badSubnet !== undefined) throw new PackagingError(`validationSubnets: "${badSubnet}" is not a subnet id (subnet-…)`);
-  const badGroup = securityGroupIds.find((s) => !SECURITY_GROUP.test(s));
-  if (badGroup !== undefined) throw new PackagingError(`validationSecurityGroups: "${badGroup}" is not a security group id (sg-…)`);
-  return { subnetIds, securityGroupIds };
-}
-
 /** Adds `entries` to `into`, refusing a key another module already declared. */
 function addUnique<T>(into: Record<string, T>, owners: Map<string, string>, entries: Readonly<Record<string, T>>, what: string, owner: string): void {
   for (const [key, value] of Object.entries(entries)) {
@@ -67,16 +69,19 @@ function addUnique<T>(into: Record<string, T>, owners: Map<string, string>, entr
   }
 }
 
-function buildFunctions(ctx: Context, contributions: readonly Contribution[], vpc: VpcConfig | undefined): Record<string, FunctionConfig> {
+function buildFunctions(ctx: Context, contributions: readonly Contribution[]): { functions: Record<string, FunctionConfig>; functionMeta: Record<string, FunctionMeta> } {
   const functions: Record<string, FunctionConfig> = {};
+  const functionMeta: Record<string, FunctionMeta> = {};
   const owners = new Map<string, string>();
+  const vpc = ctx.network === undefined ? undefined : { subnetIds: ctx.network.subnetIds, securityGroupIds: ctx.network.securityGroupIds };
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.functions ?? {})) {
       if (owners.has(name)) throw new PackagingError(`function "${name}" is declared by both ${owners.get(name)} and ${contribution.name}`);
       owners.set(name, contribution.name);
       if (!spec.roles.includes(ctx.role) || spec.deployedWhen?.(ctx) === false) continue;
       const environment = spec.environment?.(ctx);
-      functions[name] = {
+      functionMeta[name] = { component: contribution.component, retriedErrors: spec.retriedErrors ?? [] };
+      functions[name] = withFailureHandling({
         handler: `functions/${contribution.component}/${name}/handler.handler`,
         description: spec.description,
         timeout: spec.timeout,
@@ -86,10 +91,10 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[], vp
         iamRoleStatements: [...spec.statements(ctx), ...alertStatements()],
         ...(environment === undefined ? {} : { environment }),
         ...(spec.inVpc === true && vpc !== undefined ? { vpc } : {}),
-      };
+      });
     }
   }
-  return functions;
+  return { functions, functionMeta };
 }
 
 /**
@@ -103,6 +108,9 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
   const role = roleOf(policy, region, input.policySource);
   checkBucketName(input.stage, region);
   checkBucketName(input.stage, policy.regions.primary);
+  checkBucketName(input.stage, policy.regions.secondary);
+  const networkWarnings: string[] = [];
+  const network: ValidationNetwork | undefined = validationNetworkOf(input, networkWarnings);
   const ctx: Context = {
     policy,
     role,
@@ -113,11 +121,11 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     ownerTag: policy.tags.owner,
     schedulerRole: getAtt(LOGICAL_ID.schedulerRole),
     policyFile: input.policyFile,
+    ...(network === undefined ? {} : { network }),
   };
-  const warnings = contributions.flatMap((contribution) => contribution.warnings?.(ctx) ?? []);
-  const vpc = validationVpc(input, warnings);
+  const warnings = [...contributions.flatMap((contribution) => contribution.warnings?.(ctx) ?? []), ...networkWarnings];
 
-  const functions = buildFunctions(ctx, contributions, vpc);
+  const { functions, functionMeta } = buildFunctions(ctx, contributions);
   const deployedFunctions = new Set(Object.keys(functions));
   const stateMachines: Record<string, StateMachineConfig> = {};
   const stateMachineSteps: Record<string, string[]> = {};
@@ -133,7 +141,7 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     }
   }
 
-  const deployed = { functions, stateMachines, stateMachineSteps };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps };
   const resources: Record<string, CfnResource> = {};
   const outputs: Record<string, unknown> = {};
   const resourceOwners = new Map<string, string>();
@@ -154,6 +162,7 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     environment: lambdaEnvironment(ctx),
     resources: { Resources: resources, Outputs: outputs },
     dashboardWidgets,
+    ...(scheduleTargetSettings(deployed) === undefined ? {} : { scheduleTarget: scheduleTargetSettings(deployed) }),
     warnings,
   };
 }

@@ -6,9 +6,16 @@
 //   The schedules use a role of their own (SchedulerInvokeRole), so that trust is removed.
 // - the shared role itself is then referenced by nothing: it is removed rather than deployed unused
 //   (with invoke rights on every scheduled function).
+// And it completes the schedules: neither osls' schedule compiler (`method: scheduler`: no dead-letter
+// or retry settings in its schema) nor serverless-step-functions' (a RetryPolicy only for EventBridge
+// rules) can give an AWS::Scheduler::Schedule a DeadLetterConfig or a RetryPolicy, so every schedule's
+// Target gets custom.backupDr.scheduleTarget (deploy/platform/failures.ts). Then it refuses to package a
+// schedule or an EventBridge rule target left without a dead-letter queue and a retry policy.
 'use strict';
 
 const GLOBAL_ROLE = 'IamRoleLambdaExecution';
+const SCHEDULE = 'AWS::Scheduler::Schedule';
+const RULE = 'AWS::Events::Rule';
 
 function trustsOnlyLambda(role) {
   for (const statement of role.Properties?.AssumeRolePolicyDocument?.Statement ?? []) {
@@ -44,8 +51,42 @@ class BackupDrPackagingPlugin {
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {
-      'before:package:finalize': () => this.tidyRoles(),
+      'before:package:finalize': () => {
+        this.tidyRoles();
+        this.completeSchedules();
+        this.requireDeadLetters();
+      },
     };
+  }
+
+  packagingError(message) {
+    return new this.serverless.classes.Error(`backup-dr packaging failed: ${message}`);
+  }
+
+  /** Every Scheduler schedule's Target gets the dead-letter queue and retry policy the deployment names. */
+  completeSchedules() {
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    const settings = this.serverless.service.custom?.backupDr?.scheduleTarget;
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== SCHEDULE) continue;
+      if (!settings) throw this.packagingError(`${logicalId}: the deployment names no dead-letter queue for its schedules (custom.backupDr.scheduleTarget)`);
+      const target = resource.Properties.Target;
+      target.DeadLetterConfig ??= structuredClone(settings.DeadLetterConfig);
+      target.RetryPolicy ??= structuredClone(settings.RetryPolicy);
+    }
+  }
+
+  /** No trigger may fail silently: a schedule or rule target without a dead-letter queue or retry policy fails packaging. */
+  requireDeadLetters() {
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    const missing = [];
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const targets = resource.Type === SCHEDULE ? [resource.Properties.Target] : resource.Type === RULE ? (resource.Properties.Targets ?? []) : [];
+      for (const target of targets) {
+        if (target?.DeadLetterConfig?.Arn === undefined || target?.RetryPolicy === undefined) missing.push(logicalId);
+      }
+    }
+    if (missing.length > 0) throw this.packagingError(`without a dead-letter queue and retry policy: ${[...new Set(missing)].join(', ')}`);
   }
 
   tidyRoles() {

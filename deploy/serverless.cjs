@@ -10,6 +10,8 @@
 // Deployment parameters that are not policy (they differ per account and region):
 //   --param="validationSubnets=subnet-a,subnet-b"      where validate-restore and capture-db-manifest run
 //   --param="validationSecurityGroups=sg-…[,sg-…]"     (the VPC of the databases); absent: no VPC, warned
+//   --param="validationVpc=vpc-…"                      with network.egress "endpoints" (the policy's
+//   --param="validationRouteTables=rtb-…[,rtb-…]"      default): the VPC endpoints the stack creates there
 'use strict';
 
 const path = require('node:path');
@@ -53,7 +55,13 @@ function policyArgument(options) {
 const list = (text) => (text === undefined ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 
 function validationNetwork(options) {
-  return { subnetIds: list(paramValue(options, 'validationSubnets')), securityGroupIds: list(paramValue(options, 'validationSecurityGroups')) };
+  const vpcId = paramValue(options, 'validationVpc');
+  return {
+    subnetIds: list(paramValue(options, 'validationSubnets')),
+    securityGroupIds: list(paramValue(options, 'validationSecurityGroups')),
+    ...(vpcId === undefined || vpcId === '' ? {} : { vpcId }),
+    routeTableIds: list(paramValue(options, 'validationRouteTables')),
+  };
 }
 
 let assemble;
@@ -109,8 +117,9 @@ module.exports = {
    * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
    * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (relative
    * to the service directory, packaged into every zip), environment (provider.environment), functions,
-   * stateMachines and resources (deploy/assemble.ts). A fresh copy each time: serverless-step-functions
-   * rewrites definitions in place.
+   * stateMachines and resources (deploy/assemble.ts), and scheduleTarget (what deploy/plugin.cjs gives
+   * every Scheduler schedule: its dead-letter queue and retry policy). A fresh copy each time:
+   * serverless-step-functions rewrites definitions in place.
    */
   deployment: async (context) => {
     const built = await deployment(context);
@@ -123,6 +132,7 @@ module.exports = {
       functions: built.functions,
       stateMachines: built.stateMachines,
       resources: built.resources,
+      scheduleTarget: built.scheduleTarget ?? null,
     });
   },
 };

@@ -5,7 +5,7 @@
 import type { RdsDataPlane } from '../sandbox/aws/rds-standin.js';
 import { copyDatabase, dropDatabase, withClient, type Connection } from './sample-data.js';
 
-export const FAULTS = ['drop-table', 'stale-data', 'row-loss', 'restore-fails', 'validation-timeout'] as const;
+export const FAULTS = ['drop-table', 'stale-data', 'row-loss', 'restore-fails', 'validation-timeout', 'future-data', 'no-manifest', 'manifest-denied'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface PgDataPlane extends RdsDataPlane {

@@ -24,11 +24,11 @@ import { S3StandIn } from '../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
-import { ENV, REPORT_PREFIX } from '../shared/contracts.js';
+import { ENV, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
 import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
-import type { Verdict } from '../shared/rds/restore-run.js';
+import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
 import { pgDataPlane, type Fault } from './data-plane.js';
@@ -44,10 +44,12 @@ export interface DrillOptions {
 
 export interface DrillResult {
   readonly passed: boolean;
+  readonly outcome: Outcome;
   readonly verdict: Verdict | null;
   readonly alerts: readonly Alert[];
 }
 
+const STAGE = 'drill';
 const REPORTS_BUCKET = 'backup-dr-reports-drill';
 const SECRET = 'backup-dr/drill-master';
 const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/drill-key';
@@ -106,28 +108,30 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     server = await obtainPostgres((line) => print(`PostgreSQL: ${line}`));
     const sourceDb = `${runPrefix}app`;
     const now = Date.now();
-    const rows = await createSampleDatabase(server, sourceDb, now, fault === 'stale-data' ? 2 * 3_600_000 : 60_000);
-    print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${fault === 'stale-data' ? ' (newest order 2 h old)' : ''}`);
+    const stale = fault === 'stale-data' || fault === 'future-data';
+    const rows = await createSampleDatabase(server, sourceDb, now, stale ? 2 * 3_600_000 : 60_000, fault === 'future-data' ? 86_400_000 : undefined);
+    const note = fault === 'future-data' ? ' (newest order 2 h old, and one dated a day ahead)' : stale ? ' (newest order 2 h old)' : '';
+    print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${note}`);
 
     plane = pgDataPlane(server, runPrefix, { region: primary, id: db.instanceId, database: sourceDb }, fault);
     const standIn = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane: plane });
     rds.standIn = standIn;
     standIn.install();
     standIn.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: server.host, port: server.port }, dbName: sourceDb });
-    standIn.addKmsKey(secondary, 'alias/backup-dr', KEY_ARN);
+    standIn.addKmsKey(secondary, serviceKeyAlias(STAGE), KEY_ARN);
     s3.install();
     kms = new KmsStandIn(standIn.kmsKeys);
     kms.install();
     secrets.put(primary, SECRET, { username: server.user, password: server.password });
     secrets.install();
+    // One region's reports bucket: manifests (replicated there in AWS), validation reports and evidence.
     process.env[ENV.reportsBucket] = REPORTS_BUCKET;
-    process.env[ENV.manifestBucket] = REPORTS_BUCKET;
     process.env[ENV.dbTls] = 'off';
 
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
     const useRuntime = (role: 'primary' | 'secondary') =>
-      setRuntime({ stage: 'drill', policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+      setRuntime({ stage: STAGE, policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
 
     print('');
     print('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');
@@ -139,10 +143,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       ['verify-db-snapshots', 'secondary', verifyHandler, {}],
     ];
     for (const [name, role, handler, event] of pipeline) {
+      if (name === 'capture-db-manifest' && fault === 'no-manifest') {
+        print(`  - ${pad(name, 22)} ${pad('', 9)} not run (--break no-manifest): no manifest for this snapshot`);
+        continue;
+      }
       useRuntime(role);
       const started = Date.now();
       const result = await handler(event as never, lambdaContext(name, { region: policy.regions[role] }));
       print(`  ✓ ${pad(name, 22)} ${pad(seconds(Date.now() - started), 9)} ${summarise(name, result)}`);
+    }
+
+    if (fault === 'manifest-denied') {
+      s3.denyReads(REPORT_PREFIX.manifests);
+      print(`  ! reads of ${REPORT_PREFIX.manifests} are denied from now on (--break manifest-denied)`);
     }
 
     print('');
@@ -167,12 +180,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     entered.forEach((state, i) => print(`  ${pad(state.name, 20)} ${seconds((entered[i + 1]?.at ?? end) - state.at)}`));
     print(`  → execution ${run.status}${run.error === undefined ? '' : ` (${run.error.name})`}`);
 
-    const evidenceObject = s3.objects().find((o) => o.key.startsWith(REPORT_PREFIX.evidence));
-    const evidence = evidenceObject === undefined ? null : (JSON.parse(evidenceObject.body) as { checks: { name: string; status: string; detail: string }[]; verdict: Verdict });
+    const evidence = readJson<Evidence>(s3.objects().find((o) => o.key.startsWith(REPORT_PREFIX.evidence))?.body);
+    const reportKey = evidence?.validation?.reportKey;
+    const report = reportKey === undefined ? null : readJson<{ checks: { name: string; status: string; detail: string }[]; warnings: string[] }>(s3.read(REPORTS_BUCKET, reportKey));
     print('');
-    print('Checks');
-    for (const check of evidence?.checks ?? []) print(`  ${check.status === 'passed' ? '✓' : check.status === 'failed' ? '✗' : '-'} ${pad(check.name, 40)} ${check.detail}`);
-    if ((evidence?.checks ?? []).length === 0) print('  (no checks ran)');
+    print(reportKey === undefined ? 'Checks' : `Checks (full validation report: s3://${REPORTS_BUCKET}/${reportKey})`);
+    for (const check of report?.checks ?? []) print(`  ${MARK[check.status] ?? '?'} ${pad(check.name, 40)} ${check.detail}`);
+    if ((report?.checks ?? []).length === 0) print('  (no checks ran)');
+    for (const warning of report?.warnings ?? []) print(`  ⚠ ${warning}`);
     const verdict = evidence?.verdict ?? null;
     print('');
     print('Objectives');
@@ -181,20 +196,41 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       print(`  RTO ${verdict.rtoMs === null ? 'not measured' : minutes(verdict.rtoMs)} (target ${minutes(verdict.rtoTargetMs)})${verdict.rtoMs !== null && verdict.rtoMs <= verdict.rtoTargetMs ? ' ✓' : ''}`);
       print(`  RPO ${verdict.rpoMs === null ? 'not measured' : minutes(verdict.rpoMs)} (target ${minutes(verdict.rpoTargetMs)})${verdict.rpoMs !== null && verdict.rpoMs <= verdict.rpoTargetMs ? ' ✓' : ''}`);
       print(`  Evidence: s3://${REPORTS_BUCKET}/${verdict.evidenceKey ?? '(not written)'}`);
+      print('');
+      print(`Outcome: ${verdict.outcome.toUpperCase()}`);
       for (const failure of verdict.failures) print(`  ✗ ${failure}`);
+      for (const reason of verdict.inconclusive) print(`  ? ${reason}`);
     }
     print('');
     const restoreAlerts = alerts.filter((a) => a.source === 'restore-test' || a.source === 'pitr-test');
     print(restoreAlerts.length === 0 ? 'Alert: none would be sent (the restore test passed)' : 'Alert that would be sent to the alerts topic:');
     for (const alert of restoreAlerts) for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
-    const leftovers = plane.created().filter((name) => !name.includes('_snap_') && !name.includes('_copy_') && plane?.databaseOf(primary, name) !== undefined);
-    const passed = run.status === 'SUCCEEDED' && verdict?.passed === true && leftovers.length === 0;
+    const instanceId = evidence?.restored?.instanceId;
+    const leftover = instanceId !== undefined && plane.databaseOf(primary, instanceId) !== undefined;
+    if (leftover) print(`The restored instance ${instanceId} was not deleted.`);
+    // Only a succeeded execution with a passed verdict and nothing left behind passes.
+    const outcome: Outcome = leftover || verdict === null ? 'failed' : run.status === 'SUCCEEDED' ? verdict.outcome : verdict.outcome === 'passed' ? 'failed' : verdict.outcome;
+    const passed = outcome === 'passed';
     print('');
-    print(`RESULT: ${passed ? 'PASSED' : 'FAILED'}${fault === null ? '' : passed ? ` — the fault "${fault}" was NOT caught` : ` — the fault "${fault}" was caught`}`);
-    return { passed, verdict, alerts };
+    print(`RESULT: ${outcome.toUpperCase()}${fault === null ? '' : passed ? ` — the fault "${fault}" was NOT caught` : ` — the fault "${fault}" was caught`}`);
+    return { passed, outcome, verdict, alerts };
   } finally {
     await cleanup();
   }
+}
+
+/** How the drill prints a check's status. */
+const MARK: Readonly<Record<string, string>> = { passed: '✓', failed: '✗', inconclusive: '?', skipped: '-' };
+
+/** What the drill reads of the evidence record. */
+interface Evidence {
+  readonly restored: { readonly instanceId: string } | null;
+  readonly validation: { readonly reportKey: string } | null;
+  readonly verdict: Verdict;
+}
+
+function readJson<T>(text: string | undefined): T | null {
+  return text === undefined ? null : (JSON.parse(text) as T);
 }
 
 function summarise(name: string, result: unknown): string {

@@ -22,8 +22,11 @@ export async function withClient<T>(conn: Connection, database: string, work: (c
 
 export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Creates and fills the sample production database; `newestAgeMs` sets how old the newest order is. */
-export async function createSampleDatabase(conn: Connection, name: string, now: number, newestAgeMs = 60_000): Promise<{ customers: number; orders: number }> {
+/**
+ * Creates and fills the sample production database; `newestAgeMs` sets how old the newest order is, and
+ * `futureOrderAheadMs` adds one order dated that far in the future (a writer with a wrong clock).
+ */
+export async function createSampleDatabase(conn: Connection, name: string, now: number, newestAgeMs = 60_000, futureOrderAheadMs?: number): Promise<{ customers: number; orders: number }> {
   await withClient(conn, 'postgres', (c) => c.query(`create database ${quote(name)}`));
   return withClient(conn, name, async (c) => {
     await c.query(`
@@ -36,7 +39,9 @@ export async function createSampleDatabase(conn: Connection, name: string, now: 
       insert into public.orders (id, customer_id, total_cents, created_at)
         select g, 1 + (g % 500), (g * 37) % 100000, '${new Date(now - newestAgeMs).toISOString()}'::timestamptz - ((5000 - g) || ' minutes')::interval from generate_series(1, 5000) g;
     `);
-    return { customers: 500, orders: 5000 };
+    if (futureOrderAheadMs === undefined) return { customers: 500, orders: 5000 };
+    await c.query('insert into public.orders (id, customer_id, total_cents, created_at) values (5001, 1, 100, $1::timestamptz)', [new Date(now + futureOrderAheadMs).toISOString()]);
+    return { customers: 500, orders: 5001 };
   });
 }
 

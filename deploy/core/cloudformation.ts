@@ -1,11 +1,13 @@
 // Packaging time only: the CloudFormation and IAM vocabulary every deploy/ module speaks — value and
 // statement shapes, intrinsic-function helpers, ARNs, the logical ids modules refer to across each
-// other, and osls' naming of functions. No policy decisions here.
+// other, and osls' naming of functions and rules. No policy decisions here.
+
+import { SERVICE } from '../../shared/contracts.js';
 
 /** A CloudFormation value: a literal, or one of the intrinsic functions the deployment uses. */
 export type CfnValue = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
 
-export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+export type Condition = Readonly<Record<string, Readonly<Record<string, CfnValue | readonly CfnValue[]>>>>;
 
 export interface Statement {
   readonly Sid?: string;
@@ -45,6 +47,15 @@ export const LOGICAL_ID = {
   reportsBucket: 'ReportsBucket',
   reportsBucketPolicy: 'ReportsBucketPolicy',
   executionFailedRule: 'StateMachineExecutionFailedRule',
+  /** Dead-letter queues of the Scheduler schedules and of the EventBridge rule targets. */
+  scheduleDeadLetterQueue: 'ScheduleDeadLetterQueue',
+  ruleDeadLetterQueue: 'RuleDeadLetterQueue',
+  /** The on-failure destination of the asynchronously invoked functions. */
+  asyncFailureQueue: 'AsyncFailureQueue',
+  /** Replicates the primary's manifests to the secondary's reports bucket. */
+  manifestReplicationRole: 'ManifestReplicationRole',
+  /** Admits 443 from the validation security groups to the interface endpoints. */
+  endpointSecurityGroup: 'ApiEndpointSecurityGroup',
 } as const;
 
 /** A packaging error whose message is the whole story (no stack trace needed). */
@@ -84,6 +95,16 @@ export function assumedBy(service: string): Record<string, unknown> {
 export function lambdaLogicalId(name: string): string {
   const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
   return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+/**
+ * osls' logical id of the EventBridge rule of a function's `eventBridge` event, the `index`-th (1-based)
+ * of its events: "Backupdrdevcopydbsnapshotsrule2EventBridgeRule" (naming.getEventBridgeRuleLogicalId of
+ * makeRuleName: "<service>-<stage>-<function>-rule-<index>", alphanumerics only).
+ */
+export function eventBridgeRuleLogicalId(stage: string, name: string, index: number): string {
+  const ruleName = `${SERVICE}-${stage}-${name}-rule-${index}`.replace(/[^0-9A-Za-z]/g, '');
+  return `${ruleName.charAt(0).toUpperCase()}${ruleName.slice(1)}EventBridgeRule`;
 }
 
 /** The ASL name of a function ("restoreTestPlan") → its key in serverless.yml ("restore-test-plan"). */

@@ -22,6 +22,17 @@ export interface Context {
   readonly schedulerRole: CfnValue;
   /** The policy file inside the function packages (relative to /var/task). */
   readonly policyFile: string;
+  /** Where the database-facing functions run (validated deployment parameters); absent: outside any VPC. */
+  readonly network?: ValidationNetwork;
+}
+
+/** The validation network: where validate-restore and capture-db-manifest reach the databases. */
+export interface ValidationNetwork {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  /** The VPC of the subnets and their route tables: given with network.egress "endpoints". */
+  readonly vpcId?: string;
+  readonly routeTableIds?: readonly string[];
 }
 
 // ---- function triggers (as osls takes them) ------------------------------------------------------------
@@ -41,6 +52,9 @@ export interface EventBridgeEvent {
   readonly eventBridge: {
     readonly description: string;
     readonly pattern: Readonly<Record<string, unknown>>;
+    /** Added by the assembler (platform/failures.ts): every rule target retries, then dead-letters. */
+    readonly deadLetterQueueArn?: CfnValue;
+    readonly retryPolicy?: { readonly maximumEventAge: number; readonly maximumRetryAttempts: number };
   };
 }
 
@@ -74,6 +88,11 @@ export interface FunctionSpec {
   readonly memorySize: number;
   /** Connects to the databases: runs in the VPC of the validation network. */
   readonly inVpc?: boolean;
+  /**
+   * Errors its state machine retries by design ("not ready yet"): Lambda counts them in its Errors
+   * metric, so the function gets no Errors alarm — an exhausted retry fails the execution, which alerts.
+   */
+  readonly retriedErrors?: readonly string[];
   /** Besides the environment every function gets (platform/environment.ts). */
   readonly environment?: (ctx: Context) => Record<string, CfnValue>;
   readonly events: (ctx: Context) => FunctionEvent[];
@@ -140,6 +159,8 @@ export interface FunctionConfig {
    * Absent for the steps of a state machine: it invokes them synchronously and retries them itself.
    */
   readonly maximumRetryAttempts?: number;
+  /** Async invocations that still fail are recorded in the failure queue (osls `destinations`). */
+  readonly destinations?: { readonly onFailure: { readonly arn: CfnValue; readonly type: 'sqs' } };
   readonly events: readonly FunctionEvent[];
   readonly iamRoleStatements: readonly Statement[];
   /** Besides the provider's environment. */
@@ -171,10 +192,18 @@ export interface StateMachineConfig {
   readonly events: readonly StateMachineScheduleEvent[];
 }
 
+/** What the alarms need to know about a deployed function besides its configuration. */
+export interface FunctionMeta {
+  /** Its component (the second level of the layout). */
+  readonly component: string;
+  readonly retriedErrors: readonly string[];
+}
+
 /** What a region deploys, as the modules' `resources`, `alarms` and `dashboardWidgets` see it. */
 export interface Deployed {
   /** In contribution order. */
   readonly functions: Readonly<Record<string, FunctionConfig>>;
+  readonly functionMeta: Readonly<Record<string, FunctionMeta>>;
   readonly stateMachines: Readonly<Record<string, StateMachineConfig>>;
   /** The functions each state machine invokes (keys of `functions`). */
   readonly stateMachineSteps: Readonly<Record<string, readonly string[]>>;
@@ -187,8 +216,18 @@ export interface Deployment extends Deployed {
   readonly environment: Readonly<Record<string, CfnValue>>;
   readonly resources: { readonly Resources: Readonly<Record<string, CfnResource>>; readonly Outputs: Readonly<Record<string, unknown>> };
   readonly dashboardWidgets: readonly DashboardWidget[];
+  /**
+   * What every Scheduler schedule's Target gets (dead-letter queue, retry policy), which neither osls'
+   * nor serverless-step-functions' schedule compilers can express: deploy/plugin.cjs applies it.
+   */
+  readonly scheduleTarget?: ScheduleTargetSettings;
   /** Things packaging should say out loud (e.g. validation functions without VPC access). */
   readonly warnings: readonly string[];
+}
+
+export interface ScheduleTargetSettings {
+  readonly DeadLetterConfig: { readonly Arn: CfnValue };
+  readonly RetryPolicy: { readonly MaximumRetryAttempts: number; readonly MaximumEventAgeInSeconds: number };
 }
 
 export interface DeploymentInput {
@@ -202,8 +241,14 @@ export interface DeploymentInput {
   readonly policyFile: string;
   /**
    * Where validate-restore and capture-db-manifest run (`--param="validationSubnets=…"` and
-   * `--param="validationSecurityGroups=…"`): the VPC of the databases. Absent: packaged without a VPC,
-   * with a warning (they then cannot reach a private database).
+   * `--param="validationSecurityGroups=…"`): the VPC of the databases; with network.egress "endpoints"
+   * also `--param="validationVpc=vpc-…"` and `--param="validationRouteTables=rtb-…,…"` (the VPC
+   * endpoints). Absent: packaged without a VPC, with a warning (they then cannot reach a private database).
    */
-  readonly validationNetwork?: { readonly subnetIds?: readonly string[]; readonly securityGroupIds?: readonly string[] };
+  readonly validationNetwork?: {
+    readonly subnetIds?: readonly string[];
+    readonly securityGroupIds?: readonly string[];
+    readonly vpcId?: string;
+    readonly routeTableIds?: readonly string[];
+  };
 }

@@ -1,20 +1,36 @@
-// Packaging time only: the alert path of a region — the service's customer-managed KMS key (and the alias
-// the policy's kms.<role> names it by), the encrypted alerts topic with its TLS-only policy, the policy's
+// Packaging time only: the alert path of a region — the service's customer-managed KMS key (and its
+// stage-scoped alias, serviceKeyAlias), the encrypted alerts topic with its TLS-only policy, the policy's
 // e-mail subscriptions, their outputs, and what every function may do with them (publish an alert).
 // The key lets EventBridge and CloudWatch use it: an alert must not fail silently on encryption.
+//
+// AWS facts relied on ("Enable compatibility between event sources from AWS services and encrypted
+// topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services):
+// a service that publishes to an encrypted topic needs kms:GenerateDataKey* and kms:Decrypt on the
+// customer managed key through the key policy, and for EventBridge the aws:SourceAccount/aws:SourceArn
+// conditions are not supported there (the KMS request carries neither: every notice would be dropped);
+// for CloudWatch alarms they are. The EventBridge guide says the same of the topic policy: no Condition
+// blocks for EventBridge (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
+// The EventBridge statement also covers the rule DLQ, an SQS queue encrypted with this key
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
 
-import { alertsTopicName, SERVICE } from '../../shared/contracts.js';
+import { alertsTopicName, SERVICE, serviceKeyAlias } from '../../shared/contracts.js';
 import { getAtt, LOGICAL_ID, ref, sub, type CfnResource, type Statement } from '../core/cloudformation.js';
 import type { Context, Contribution } from '../core/contribution.js';
 
 const accountRoot = () => sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root');
 const thisAccount = () => ({ 'aws:SourceAccount': ref('AWS::AccountId') });
 const viaRdsHere = () => ({ 'kms:ViaService': sub('rds.${AWS::Region}.amazonaws.com') });
+/** Alarms of this account and region (CloudWatch supports the source conditions). */
+const alarmsOfThisAccount = () => ({
+  StringEquals: thisAccount(),
+  ArnLike: { 'aws:SourceArn': sub('arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*') },
+});
+const USE_FOR_ENCRYPTED_MESSAGES = ['kms:GenerateDataKey*', 'kms:Decrypt'];
 
 /**
- * The service's key: encrypts the alerts topic and the reports bucket and, in the region whose role the
- * policy's kms.<role> names by alias, the RDS snapshot copies (RDS uses it through grants). Retained on
- * stack deletion: deleting it would make every copy encrypted with it unreadable.
+ * The service's key: encrypts the alerts topic, the reports bucket, the dead-letter and failure queues
+ * and — where the policy names no kms.<role> — the RDS snapshot copies in the secondary (RDS uses it
+ * through grants). Retained on stack deletion: deleting it would make every copy encrypted with it unreadable.
  */
 function serviceKey(ctx: Context): CfnResource {
   return {
@@ -30,14 +46,11 @@ function serviceKey(ctx: Context): CfnResource {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: accountRoot() }, Action: 'kms:*', Resource: '*' },
-          {
-            Sid: 'AlertPublishersUseKeyForTopic',
-            Effect: 'Allow',
-            Principal: { Service: ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
-            Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-            Resource: '*',
-            Condition: { StringEquals: thisAccount() },
-          },
+          // SNS itself, for this account's topics (delivery to encrypted subscriptions).
+          { Sid: 'SnsUsesKeyForThisAccount', Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: USE_FOR_ENCRYPTED_MESSAGES, Resource: '*', Condition: { StringEquals: thisAccount() } },
+          { Sid: 'AlarmsUseKeyForTopic', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: USE_FOR_ENCRYPTED_MESSAGES, Resource: '*', Condition: alarmsOfThisAccount() },
+          // No condition: aws:SourceAccount/aws:SourceArn are not supported for EventBridge here (see the top).
+          { Sid: 'EventBridgeUsesKeyForTopicAndQueues', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: USE_FOR_ENCRYPTED_MESSAGES, Resource: '*' },
           // RDS (snapshot copies, automated-backup replication) uses the key through grants, on behalf of
           // principals of this account whose IAM policies allow it, and only via RDS.
           {
@@ -72,8 +85,8 @@ function alertsTopic(ctx: Context): Record<string, CfnResource> {
         KmsMasterKeyId: ref(LOGICAL_ID.key),
       },
     },
-    // Alarms and rules of this account may publish (the SNS guide: no SourceArn condition for EventBridge
-    // publishing to an encrypted topic); nobody may publish without TLS.
+    // Alarms of this account may publish, and EventBridge rules (no Condition blocks for EventBridge: see
+    // the top); nobody may publish without TLS.
     [LOGICAL_ID.topicPolicy]: {
       Type: 'AWS::SNS::TopicPolicy',
       Properties: {
@@ -90,13 +103,14 @@ function alertsTopic(ctx: Context): Record<string, CfnResource> {
               Condition: { Bool: { 'aws:SecureTransport': 'false' } },
             },
             {
-              Sid: 'AlarmsAndRulesOfThisAccountPublish',
+              Sid: 'AlarmsOfThisAccountPublish',
               Effect: 'Allow',
-              Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
               Action: 'sns:Publish',
               Resource: ref(LOGICAL_ID.topic),
-              Condition: { StringEquals: thisAccount() },
+              Condition: alarmsOfThisAccount(),
             },
+            { Sid: 'EventBridgeRulesPublish', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: ref(LOGICAL_ID.topic) },
           ],
         },
       },
@@ -104,11 +118,12 @@ function alertsTopic(ctx: Context): Record<string, CfnResource> {
   };
 }
 
-/** The alias the policy names this region's key by (none for an ARN, a key id or an AWS-managed alias). */
+/**
+ * The service key's stage-scoped alias: what the other region's deployment, IAM (kms:ResourceAliases) and
+ * the functions name it by when the policy names no kms.<role> — two stages can share an account and region.
+ */
 function keyAlias(ctx: Context): Record<string, CfnResource> {
-  const keyName = ctx.policy.kms[ctx.role];
-  if (keyName?.startsWith('alias/') !== true || keyName.startsWith('alias/aws/')) return {};
-  return { [LOGICAL_ID.keyAlias]: { Type: 'AWS::KMS::Alias', Properties: { AliasName: keyName, TargetKeyId: ref(LOGICAL_ID.key) } } };
+  return { [LOGICAL_ID.keyAlias]: { Type: 'AWS::KMS::Alias', Properties: { AliasName: serviceKeyAlias(ctx.stage), TargetKeyId: ref(LOGICAL_ID.key) } } };
 }
 
 function emailSubscriptions(ctx: Context): Record<string, CfnResource> {
@@ -135,7 +150,8 @@ export const alerts: Contribution = {
     Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx) },
     Outputs: {
       AlertsTopicArn: { Description: 'The alerts topic (subscribe Slack/e-mail/chat here)', Value: ref(LOGICAL_ID.topic) },
-      ServiceKeyArn: { Description: "The service's KMS key (alerts topic, RDS snapshot copies in this region)", Value: getAtt(LOGICAL_ID.key) },
+      ServiceKeyArn: { Description: "The service's KMS key (alerts topic, reports, queues, RDS snapshot copies in this region)", Value: getAtt(LOGICAL_ID.key) },
+      ServiceKeyAlias: { Description: "The service key's alias (stage-scoped)", Value: serviceKeyAlias(ctx.stage) },
       RegionRole: { Description: 'The role of this region in backup-policy.yml', Value: ctx.role },
     },
   }),

@@ -1,11 +1,13 @@
 // Packaging time only: the reports bucket of a region — restore-test evidence (the audit log of the
-// restore tests, 5 years) and snapshot manifests — and how the functions' statements and environment
-// name it. Its name is deterministic (shared/contracts.ts), so the secondary knows the primary's without
-// a cross-region lookup.
+// restore tests, 5 years), validate-restore's full validation reports (kept like the evidence) and
+// snapshot manifests (the primary's replicated to the secondary's, platform/replication.ts) — and how
+// the functions' statements and environment name it. Its name is deterministic (shared/contracts.ts),
+// so one region knows the other's without a cross-region lookup.
 
 import { REPORT_PREFIX, reportsBucketName } from '../../shared/contracts.js';
 import { ACCOUNT, getAtt, LOGICAL_ID, PackagingError, PARTITION, ref, sub, type CfnValue, type Statement } from '../core/cloudformation.js';
 import type { Context, Contribution } from '../core/contribution.js';
+import { manifestReplication } from './replication.js';
 
 /** Retention of the reports bucket (the evidence is the audit log of the restore tests). */
 export const REPORT_RETENTION = {
@@ -23,8 +25,8 @@ export const reportsBucketSub = (stage: string, region: string): string => repor
 /** Objects under one prefix of this region's reports bucket. */
 export const reportsObjects = (prefix: string): CfnValue => sub(`arn:${PARTITION}:s3:::\${${LOGICAL_ID.reportsBucket}}/${prefix}*`);
 
-/** Objects under one prefix of the primary region's reports bucket (by its deterministic name). */
-export const primaryReportsObjects = (ctx: Context, prefix: string): CfnValue => sub(`arn:${PARTITION}:s3:::${reportsBucketSub(ctx.stage, ctx.primary)}/${prefix}*`);
+/** This region's reports bucket itself (ListBucket). */
+export const reportsBucketArn = (): CfnValue => getAtt(LOGICAL_ID.reportsBucket);
 
 /** The service key, used through S3 in this region (the bucket's SSE-KMS). */
 export const serviceKeyViaS3 = (ctx: Context, actions: readonly string[]): Statement => ({
@@ -46,6 +48,21 @@ export function checkBucketName(stage: string, region: string): void {
   }
 }
 
+/** Kept like the evidence they belong to: Glacier after a year (over 128 KB), deleted after 5 years. */
+function keptLikeEvidence(id: string, prefix: string) {
+  const r = REPORT_RETENTION;
+  return {
+    Id: id,
+    Status: 'Enabled',
+    Prefix: prefix,
+    Transitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
+    ExpirationInDays: r.evidenceExpireAfterDays,
+    NoncurrentVersionTransitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
+    NoncurrentVersionExpiration: { NoncurrentDays: r.evidenceExpireAfterDays },
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+  };
+}
+
 function reportsBucket(ctx: Context) {
   const r = REPORT_RETENTION;
   return {
@@ -65,16 +82,8 @@ function reportsBucket(ctx: Context) {
         // S3 Standard, cheaper than Glacier's per-object overhead); larger ones go to Glacier at 365 d.
         TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
         Rules: [
-          {
-            Id: 'evidence-5-years',
-            Status: 'Enabled',
-            Prefix: REPORT_PREFIX.evidence,
-            Transitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
-            ExpirationInDays: r.evidenceExpireAfterDays,
-            NoncurrentVersionTransitions: [{ StorageClass: r.evidenceArchiveClass, TransitionInDays: r.evidenceArchiveAfterDays }],
-            NoncurrentVersionExpiration: { NoncurrentDays: r.evidenceExpireAfterDays },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-          },
+          keptLikeEvidence('evidence-5-years', REPORT_PREFIX.evidence),
+          keptLikeEvidence('validation-reports-5-years', REPORT_PREFIX.validation),
           {
             Id: 'manifests-400-days',
             Status: 'Enabled',
@@ -85,6 +94,7 @@ function reportsBucket(ctx: Context) {
           },
         ],
       },
+      ...manifestReplication(ctx).bucketProperties,
     },
   } as const;
 }
@@ -96,6 +106,7 @@ export const reports: Contribution = {
     Resources: {
       // Retained on stack deletion: the evidence is the audit log.
       [LOGICAL_ID.reportsBucket]: reportsBucket(ctx),
+      ...manifestReplication(ctx).resources,
       [LOGICAL_ID.reportsBucketPolicy]: {
         Type: 'AWS::S3::BucketPolicy',
         Properties: {
@@ -118,7 +129,7 @@ export const reports: Contribution = {
     },
     Outputs: {
       ReportsBucketName: {
-        Description: `Restore-test evidence (${REPORT_PREFIX.evidence}) and snapshot manifests (${REPORT_PREFIX.manifests}) of this region`,
+        Description: `Restore-test evidence (${REPORT_PREFIX.evidence}), validation reports (${REPORT_PREFIX.validation}) and snapshot manifests (${REPORT_PREFIX.manifests}) of this region`,
         Value: ref(LOGICAL_ID.reportsBucket),
       },
     },

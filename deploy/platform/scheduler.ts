@@ -1,19 +1,21 @@
 // Packaging time only: the roles EventBridge Scheduler assumes — one that may invoke exactly the
-// scheduled functions, one that may start exactly the scheduled state machines. The functions' own roles
-// are not assumable by the Scheduler (deploy/plugin.cjs removes the trust osls adds to them).
+// scheduled functions, one that may start exactly the scheduled state machines — both allowed to send an
+// invocation they could not deliver to the schedule dead-letter queue (platform/failures.ts). The
+// functions' own roles are not assumable by the Scheduler (deploy/plugin.cjs removes the trust osls adds).
 
 import { SERVICE } from '../../shared/contracts.js';
 import { assumedBy, getAtt, lambdaLogicalId, LOGICAL_ID, ref, type CfnResource } from '../core/cloudformation.js';
 import type { Contribution } from '../core/contribution.js';
+import { scheduleDeadLetterStatements } from './failures.js';
 
-/** A role EventBridge Scheduler assumes (for this account only) with one statement. */
+/** A role EventBridge Scheduler assumes (for this account only): its target statement, and the schedule DLQ. */
 function schedulerRole(stage: string, policyName: string, description: string, statement: { Effect: 'Allow'; Action: string[]; Resource: unknown[] }): CfnResource {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       Description: `${SERVICE} ${stage}: ${description}`,
       AssumeRolePolicyDocument: assumedBy('scheduler.amazonaws.com'),
-      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [statement] } }],
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: [statement, ...scheduleDeadLetterStatements()] } }],
     },
   };
 }

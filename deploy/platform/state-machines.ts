@@ -6,6 +6,7 @@
 import { PREFIX, SERVICE } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
 import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
+import { alertRuleTargetFailures } from './failures.js';
 
 const roleId = (id: string) => `${id}Role`;
 const logGroupId = (id: string) => `${id}LogGroup`;
@@ -129,6 +130,10 @@ function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): 
         {
           Id: 'alerts-topic',
           Arn: ref(LOGICAL_ID.topic),
+          // Retried as long as EventBridge allows, then kept in the rule DLQ, which alarms (no RoleArn:
+          // SNS targets use the topic policy, and a role breaks delivery to an encrypted topic,
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+          ...alertRuleTargetFailures(),
           InputTransformer: {
             InputPathsMap: {
               status: '$.detail.status',

@@ -1,6 +1,8 @@
 // A stand-in for the S3 calls backup-dr makes (PutObject, GetObject) on the reports bucket: objects kept
-// in memory per bucket and key, with versions, so evidence and manifests written by the real handlers
-// can be read back and inspected.
+// in memory per bucket and key, with versions, so evidence, manifests and validation reports written by
+// the real handlers can be read back and inspected. Reads under a prefix can be denied the way S3 denies
+// a role without s3:GetObject there, and a missing key read by a role without s3:ListBucket is
+// AccessDenied (403) rather than NoSuchKey (404), as S3 answers.
 
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,25 +19,54 @@ function noSuchKey(key: string): S3ServiceException {
   return new S3ServiceException({ name: 'NoSuchKey', message: `The specified key does not exist: ${key}`, $fault: 'client', $metadata: { httpStatusCode: 404 } });
 }
 
+function accessDenied(): S3ServiceException {
+  return new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+}
+
 export class S3StandIn {
   readonly #objects = new Map<string, StoredObject[]>();
+  readonly #deniedReads: string[] = [];
+  #canList = true;
   #mock: { restore(): void } | undefined;
   #version = 0;
+
+  /** From now on, GetObject of any key starting with `prefix` is AccessDenied (whether the key exists or not). */
+  denyReads(prefix: string): void {
+    this.#deniedReads.push(prefix);
+  }
+
+  /**
+   * The caller may not s3:ListBucket: a missing key is then AccessDenied (403), not NoSuchKey (404), as the
+   * GetObject API reference says S3 answers.
+   */
+  withoutListBucket(): void {
+    this.#canList = false;
+  }
+
+  /** Stores an object as if PutObject had (for a test's or drill's setup). */
+  put(bucket: string, key: string, body: string): void {
+    this.#store({ bucket, key, body });
+  }
+
+  #store(input: { bucket: string; key: string; body: string; serverSideEncryption?: string }): StoredObject {
+    this.#version += 1;
+    const object: StoredObject = { ...input, versionId: `v${this.#version}` };
+    this.#objects.set(`${input.bucket}/${input.key}`, [...(this.#objects.get(`${input.bucket}/${input.key}`) ?? []), object]);
+    return object;
+  }
 
   install(): void {
     const mock = mockClient(S3Client);
     mock.on(PutObjectCommand).callsFake((input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string }) => {
-      const bucket = input.Bucket ?? '';
-      const key = input.Key ?? '';
-      this.#version += 1;
-      const object: StoredObject = { bucket, key, body: typeof input.Body === 'string' ? input.Body : String(input.Body), versionId: `v${this.#version}`, ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) };
-      this.#objects.set(`${bucket}/${key}`, [...(this.#objects.get(`${bucket}/${key}`) ?? []), object]);
+      const body = typeof input.Body === 'string' ? input.Body : String(input.Body);
+      const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', body, ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) });
       return { VersionId: object.versionId, ETag: `"${object.versionId}"` };
     });
     mock.on(GetObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+      if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const versions = this.#objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
       const latest = versions?.at(-1);
-      if (latest === undefined) throw noSuchKey(input.Key ?? '');
+      if (latest === undefined) throw this.#canList ? noSuchKey(input.Key ?? '') : accessDenied();
       // The SDK's streaming body, reduced to the method the handlers use.
       const body = { transformToString: async () => latest.body, transformToByteArray: async () => new TextEncoder().encode(latest.body) };
       return { Body: body as never, VersionId: latest.versionId, ContentType: 'application/json' };

@@ -51,8 +51,28 @@ const validation = z.prefault(
     ),
     /** bt_index_check on every B-tree index when the amcheck extension is available. */
     amcheck: withDefault(z.boolean(), true),
-    /** A query returning one timestamp: the newest data, which must be within the RPO of the restore point. */
-    freshness: z.optional(z.strictObject({ query: nonEmpty() })),
+    /**
+     * How fresh the restored data must be: `table` (schema.table) and `column` (timestamptz, timestamp or
+     * date) — validate-restore asks for the newest value at or before the restore point and counts the
+     * rows dated after it — or, as before, a `query` returning one timestamp (it cannot tell either).
+     */
+    freshness: z.optional(
+      z
+        .strictObject({
+          table: z.optional(pattern(/^[^.\s]+\.[^.\s]+$/, 'must be schema.table')),
+          column: z.optional(nonEmpty()),
+          query: z.optional(nonEmpty()),
+        })
+        .check(
+          z.superRefine((f, ctx) => {
+            const named = f.table !== undefined || f.column !== undefined;
+            if (named && f.query !== undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'give either table and column, or query, not both', input: f });
+            else if (!named && f.query === undefined) ctx.addIssue({ code: 'custom', path: ['table'], message: 'give table and column (or a query)', input: f });
+            else if (named && f.table === undefined) ctx.addIssue({ code: 'custom', path: ['table'], message: 'column needs its table (schema.table)', input: f });
+            else if (named && f.column === undefined) ctx.addIssue({ code: 'custom', path: ['column'], message: 'table needs the column that dates its rows', input: f });
+          }),
+        ),
+    ),
     /** SQL whose first column of the first row must equal `expect` (compared as text). */
     assertions: withDefault(z.array(z.strictObject({ name: nonEmpty(), sql: nonEmpty(), expect: z.union([z.string(), z.number(), z.boolean(), z.null()]) })), []),
     statementTimeout: z.prefault(objectiveDuration, '60s'),

@@ -51,18 +51,40 @@ export const instanceReady = z.object({
 });
 export type InstanceReady = z.output<typeof instanceReady>;
 
-export const checkStatus = z.enum(['passed', 'failed', 'skipped']);
+/**
+ * A check's result: passed; failed (the restore is wrong); inconclusive (a check the policy requires could
+ * not run, or had nothing to compare with); skipped (the policy does not ask for it for this kind of test).
+ */
+export const checkStatus = z.enum(['passed', 'failed', 'inconclusive', 'skipped']);
+export type CheckStatus = z.output<typeof checkStatus>;
 
-/** What validate-restore reports (structurally the same as its ValidationReport). */
+/** A verdict: only `passed` is green; `inconclusive` means the backup was not proven either way. */
+export const outcome = z.enum(['passed', 'failed', 'inconclusive'], { error: 'must be "passed", "failed" or "inconclusive"' });
+export type Outcome = z.output<typeof outcome>;
+
+const count = z.int().check(z.gte(0));
+
+/**
+ * What validate-restore hands the state machine: bounded whatever the database holds (Step Functions
+ * refuses a state over 256 KB with States.DataLimitExceeded, which no Catch catches). Every check with its
+ * status, details only where one did not pass (truncated); the full report is in the reports bucket at
+ * `reportKey`.
+ */
 export const validationSummary = z.object({
-  passed: z.boolean(),
-  // Loose: a check may carry more (expected, observed), which the evidence keeps.
-  checks: z.array(z.looseObject({ name: z.string(), status: checkStatus, detail: z.string(), durationMs: z.number() })),
+  outcome,
+  counts: z.object({ passed: count, failed: count, inconclusive: count, skipped: count }),
+  checks: z.array(z.object({ name: z.string(), status: checkStatus, durationMs: z.number(), detail: z.optional(z.string()) })),
+  /** Checks beyond the listed ones (only passed ones are left out first). */
+  omittedChecks: count,
+  /** Things a person should know that did not decide the outcome (e.g. rows dated after the restore point). */
+  warnings: z.array(z.string()),
   serverVersion: z.nullable(z.string()),
-  /** Newest data found by the freshness query (epoch ms). */
+  /** Newest data at or before the restore point, by the freshness check (epoch ms). */
   newestData: z.nullable(epochMs),
   startedAt: epochMs,
   finishedAt: epochMs,
+  /** The full report (every check with what it expected and observed) in this region's reports bucket. */
+  reportKey: nonEmptyString,
 });
 export type ValidationSummary = z.output<typeof validationSummary>;
 
@@ -71,12 +93,14 @@ export const stepError = z.object({ Error: z.string(), Cause: z.optional(z.strin
 export type StepError = z.output<typeof stepError>;
 
 export const verdict = z.object({
-  passed: z.boolean(),
+  outcome,
   failures: z.array(z.string()),
-  /** Restore requested → validation passed (ms); null when it never passed. */
+  /** Why the test proved nothing either way (a required check that could not run or had nothing to compare). */
+  inconclusive: z.array(z.string()),
+  /** Restore requested → validation finished without a failure (ms); null when it did not. */
   rtoMs: z.nullable(z.number()),
   rtoTargetMs: z.number(),
-  /** Restore point → newest data found (ms); null when not measured. */
+  /** Restore point → newest data at or before it (ms); null when not measured. */
   rpoMs: z.nullable(z.number()),
   rpoTargetMs: z.number(),
   evidenceKey: z.nullable(z.string()),

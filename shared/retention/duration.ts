@@ -89,6 +89,12 @@ function spanHours(d: Duration): { min: number; max: number } {
   return { min: fixed + (minYearDays + 28 * months) * 24, max: fixed + (maxYearDays + 31 * months) * 24 };
 }
 
+/** Shortest and longest elapsed time a duration can measure on a calendar, in ms (a DST change aside). */
+export function durationSpanMs(d: Duration): { min: number; max: number } {
+  const { min, max } = spanHours(d);
+  return { min: min * MS.hour, max: max * MS.hour };
+}
+
 /**
  * True when `a` reaches back at least as far as `b` on every calendar date. Conservative: "84m"
  * covers "7y", "52w" does not cover "1y", "2556d" does not cover "7y" (two leap days), "2557d" does.

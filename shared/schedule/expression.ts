@@ -2,7 +2,7 @@
 // whether AWS would accept it, and at which instants it fires in a given IANA time zone.
 
 import { InvalidInput } from '../errors.js';
-import { dayOfWeek, daysInMonth, instantFromWall, isValidTimeZone, MS, offsetAt, wallTime } from '../time/zone.js';
+import { dayOfWeek, daysInMonth, formatWall, isValidTimeZone, MS, offsetAt, wallInstants, wallTime } from '../time/zone.js';
 
 /** Which days of a month a cron expression fires on; exactly one of day-of-month / day-of-week decides. */
 export type DayRule =
@@ -70,12 +70,6 @@ const RATE_UNITS = {
 
 const DEFAULT_LIMIT = 100_000;
 const TYPICAL_WINDOW_MS = 366 * MS.day;
-/** Around an instant, how many days to look for UTC-offset changes that can reorder wall times. */
-const OFFSET_MARGIN_DAYS = 1;
-/** No zone is ahead of UTC by more than this (Kiribati: +14:00), so wall w maps at or after w - this. */
-const MAX_UTC_OFFSET_MS = 15 * MS.hour;
-/** Wall-clock span mapped at once near an offset change. */
-const SETTLE_BLOCK_MS = 3 * MS.day;
 
 /** Throws the InvalidInput for one cron field (or pair of fields, for the day-of-month/week rule). */
 type Fail = (fieldName: string, reason: string) => never;
@@ -120,7 +114,7 @@ function parseCron(source: string, body: string, field: string): CronSchedule {
       `cron expression needs 6 fields (minutes hours day-of-month month day-of-week year), got ${parts.length} in "${source}"`,
     );
   }
-  return {
+  const cron: CronSchedule = {
     kind: 'cron',
     source,
     minutes: parseList(minutes, FIELDS.minutes, fail),
@@ -129,6 +123,22 @@ function parseCron(source: string, body: string, field: string): CronSchedule {
     years: parseList(year, FIELDS.year, fail),
     day: parseDayRule(dayOfMonth, dayOfWeek, fail),
   };
+  if (!hasAnyDate(cron)) {
+    const [dayField, dayText] = dayOfMonth === '?' ? ['day-of-week', dayOfWeek] : ['day-of-month', dayOfMonth];
+    fail(
+      `${dayField}, month and year fields`,
+      `never fires: no date is day "${dayText}" of month "${month}" in year "${year}" (e.g. there is no 31 FEB)`,
+    );
+  }
+  return cron;
+}
+
+/**
+ * True when some (year, month, day) satisfies the year, month and day fields. The year field ends in
+ * 2199, so this looks at every date the expression can name: a false here is final, whatever the clock.
+ */
+function hasAnyDate(cron: CronSchedule): boolean {
+  return cron.years.some((year) => cron.months.some((month) => matchingDays(cron.day, year, month).length > 0));
 }
 
 function fieldLabel(spec: FieldSpec): string {
@@ -245,6 +255,9 @@ function parseDayOfMonth(text: string, fail: Fail): DayRule {
 function parseDayOfWeek(text: string, fail: Fail): DayRule {
   const spec = FIELDS.dayOfWeek;
   const special = text.toUpperCase();
+  // AWS's cron table allows , - * ? L # in day-of-week, and no / (unlike day-of-month and the time fields):
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html
+  if (text.includes('/')) fail(fieldLabel(spec), `"${text}": / (increments) is not allowed in day-of-week; list the days instead (e.g. MON,WED,FRI)`);
   // `L` alone is the last day of the week: Saturday.
   if (special === 'L') return { kind: 'daysOfWeek', days: [7] };
   const last = /^([A-Z]{3}|\d+)L$/.exec(special);
@@ -278,16 +291,54 @@ function parseRate(source: string, body: string, field: string): RateSchedule {
   return { kind: 'rate', source, everyMs };
 }
 
+
 // ---------------------------------------------------------------------------------------------
 // Occurrences
+//
+// Daylight saving time, as EventBridge Scheduler documents it ("Daylight savings time on EventBridge
+// Scheduler", https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html, and AWS
+// re:Post "How can I adjust my Amazon EventBridge schedule for daylight saving?"): "When the time shifts
+// forward in Spring, your schedule invocation gets skipped if the cron expression falls on a
+// non-existent date and time. When the time shifts back in the Fall, your schedule runs only once and
+// doesn't repeat its invocation." So a cron wall time in a spring-forward gap does not fire, and a wall
+// time a fall-back repeats fires once, at its first pass. Rates are elapsed time ("24 hours after the
+// schedule's last invocation"), untouched by DST.
+//
+// Taking each existing wall time at its first pass makes wall time → instant strictly increasing, so
+// candidates walked in wall-clock order come out in instant order, in every zone.
+
+/** The instant a cron wall time fires in the zone: its first pass, or null when a DST gap skips it. */
+function firingInstant(wall: WallMinute, timeZone: string): number | null {
+  return wallInstants(wall, timeZone)[0] ?? null;
+}
 
 /**
- * The first occurrence strictly after `afterMs`. Cron wall times are read in `timeZone` (a wall time
- * a DST gap skips resolves as instantFromWall does); rate occurrences are anchorMs + k × everyMs for
- * any whole k. Null when a cron expression has no later occurrence (its year field is exhausted).
+ * The first occurrence strictly after `afterMs`. Cron wall times are read in `timeZone` (skipped in a
+ * DST gap, once at the first pass of a fall-back); rate occurrences are anchorMs + k × everyMs for any
+ * whole k. Null when a cron expression has no later occurrence (its year field is exhausted).
  */
 export function nextOccurrence(schedule: ScheduleExpression, timeZone: string, afterMs: number, anchorMs = 0): number | null {
   for (const occurrence of occurrencesAfter(schedule, timeZone, afterMs, anchorMs)) return occurrence;
+  return null;
+}
+
+/** The last occurrence strictly before `beforeMs`, or null when there is none (a cron before its first year). */
+export function previousOccurrence(schedule: ScheduleExpression, timeZone: string, beforeMs: number, anchorMs = 0): number | null {
+  checkInstant('beforeMs', beforeMs);
+  checkTimeZone(timeZone);
+  if (schedule.kind === 'rate') {
+    checkInstant('anchorMs', anchorMs);
+    let previous = anchorMs + (Math.ceil((beforeMs - anchorMs) / schedule.everyMs) - 1) * schedule.everyMs;
+    while (previous >= beforeMs) previous -= schedule.everyMs; // guards float rounding
+    return previous;
+  }
+  // A wall time later than beforeMs's can still fire before it: in a fall-back's second pass, the rest of
+  // the repeated hour fired in the first. Start that far ahead on the wall clock.
+  const spread = offsetSpreadNear(timeZone, beforeMs);
+  for (const candidate of wallCandidatesUpTo(schedule, wallMinuteOf(wallMsAt(beforeMs, timeZone) + spread))) {
+    const instant = firingInstant(candidate, timeZone);
+    if (instant !== null && instant < beforeMs) return instant;
+  }
   return null;
 }
 
@@ -313,10 +364,35 @@ export function occurrencesBetween(
   return occurrences;
 }
 
+/** All occurrences strictly after `afterMs`, ascending and distinct, lazily (arguments are checked at once). */
+export function occurrencesAfter(schedule: ScheduleExpression, timeZone: string, afterMs: number, anchorMs = 0): Iterable<number> {
+  checkInstant('afterMs', afterMs);
+  checkTimeZone(timeZone);
+  if (schedule.kind === 'cron') return cronOccurrencesAfter(schedule, timeZone, afterMs);
+  checkInstant('anchorMs', anchorMs);
+  return rateOccurrencesAfter(schedule.everyMs, afterMs, anchorMs);
+}
+
+/**
+ * Why a schedule never fires after `nowMs` in the zone, or null when it does. Exact, not a guess over
+ * some years: a rate always fires; a cron's year field ends in 2199, so the walk over the wall times it
+ * names is finite (it also catches an expression whose every remaining time falls in a DST gap).
+ */
+export function neverFiresReason(schedule: ScheduleExpression, timeZone: string, nowMs: number): string | null {
+  if (schedule.kind === 'rate' || nextOccurrence(schedule, timeZone, nowMs) !== null) return null;
+  const lastYear = schedule.years.at(-1) ?? 0;
+  const now = wallTime(nowMs, timeZone);
+  const why =
+    lastYear < now.year
+      ? `its year field ends in ${lastYear}`
+      : 'every wall time it names has passed or falls in a daylight-saving gap, which EventBridge Scheduler skips';
+  return `"${schedule.source}" never fires after ${formatWall(nowMs, timeZone)} ${timeZone}: ${why}`;
+}
+
 /**
  * The nominal interval between occurrences: a rate's period; for cron, the smallest gap between
- * consecutive occurrences starting in the 366 days after `fromMs` (a DST change can shorten one).
- * Infinity when a cron expression has fewer than two occurrences left.
+ * consecutive occurrences starting in the 366 days after `fromMs` (a skipped or repeated wall time
+ * never shortens one: daily stays 24 h across DST). Infinity when a cron has fewer than two left.
  */
 export function typicalInterval(schedule: ScheduleExpression, timeZone: string, fromMs: number): number {
   if (schedule.kind === 'rate') {
@@ -345,15 +421,6 @@ function checkTimeZone(timeZone: string): void {
   if (!isValidTimeZone(timeZone)) throw new InvalidInput('timeZone', `unknown IANA time zone "${timeZone}"`);
 }
 
-/** All occurrences strictly after `afterMs`, ascending and distinct (inputs are checked eagerly). */
-function occurrencesAfter(schedule: ScheduleExpression, timeZone: string, afterMs: number, anchorMs: number): Iterable<number> {
-  checkInstant('afterMs', afterMs);
-  checkTimeZone(timeZone);
-  if (schedule.kind === 'cron') return cronOccurrencesAfter(schedule, timeZone, afterMs);
-  checkInstant('anchorMs', anchorMs);
-  return rateOccurrencesAfter(schedule.everyMs, afterMs, anchorMs);
-}
-
 function* rateOccurrencesAfter(everyMs: number, afterMs: number, anchorMs: number): Generator<number> {
   let next = anchorMs + (Math.floor((afterMs - anchorMs) / everyMs) + 1) * everyMs;
   while (next <= afterMs) next += everyMs; // guards float rounding
@@ -372,110 +439,26 @@ interface WallMinute {
 }
 
 /**
- * Where the zone's offset is steady, wall-clock order is instant order: walk the candidate wall times
- * and emit each. Near an offset change (DST) a wall time can map before its predecessor or onto it,
- * so there a block of candidates is mapped, sorted and de-duplicated before any is emitted.
+ * Candidates from afterMs's wall minute on, each at its firing instant. None before that minute can fire
+ * after afterMs (the map is increasing); a few after it can fire before (afterMs in a fall-back's second
+ * pass, they fired in the first), and are passed over.
  */
 function* cronOccurrencesAfter(cron: CronSchedule, timeZone: string, afterMs: number): Generator<number> {
-  let after = afterMs;
-  for (;;) {
-    if (offsetSpreadNear(timeZone, after) === 0) {
-      const change = yield* steadyOccurrences(cron, timeZone, after);
-      if (change === null) return;
-      after = change;
-    }
-    const block = settleNearOffsetChange(cron, timeZone, after);
-    for (const occurrence of block.occurrences) yield occurrence;
-    if (block.settledBefore === null) return;
-    after = Math.max(after, block.occurrences.at(-1) ?? after, block.settledBefore - 1);
+  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(wallMsAt(afterMs, timeZone)))) {
+    const instant = firingInstant(candidate, timeZone);
+    if (instant !== null && instant > afterMs) yield instant;
   }
 }
 
-/**
- * Emits candidates in wall-clock order while the offset stays steady around them. Returns null when the
- * candidates run out, else an instant before which nothing is left to emit, the walk having reached a
- * candidate near an offset change.
- */
-function* steadyOccurrences(cron: CronSchedule, timeZone: string, afterMs: number): Generator<number, number | null> {
-  let after = afterMs;
-  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(wallMsAt(after, timeZone)))) {
-    const instant = instantFromWall(candidate, timeZone);
-    if (instant <= after) continue;
-    if (offsetSpreadNear(timeZone, instant) !== 0) {
-      // Every earlier wall time mapped to `after` or before; this and later ones map at or after wall - max offset.
-      return Math.max(after, wallMsOf(candidate) - MAX_UTC_OFFSET_MS - 1);
-    }
-    yield instant;
-    after = instant;
-  }
-  return null;
-}
-
-/**
- * Maps the candidates whose wall times lie in a block starting a little before afterMs's wall time
- * (a skipped wall time maps later than it reads) and returns, ascending and distinct, those after
- * afterMs and before `settledBefore`: no wall time past the block can map before that.
- * settledBefore is null when the candidates ran out inside the block, making the list final.
- */
-function settleNearOffsetChange(
-  cron: CronSchedule,
-  timeZone: string,
-  afterMs: number,
-): { occurrences: number[]; settledBefore: number | null } {
-  const startWallMs = wallMsAt(afterMs, timeZone) - offsetSpreadNear(timeZone, afterMs);
-  const endWallMs = startWallMs + SETTLE_BLOCK_MS;
-  const instants = new Set<number>();
-  let ranOut = true;
-  for (const candidate of wallCandidatesFrom(cron, wallMinuteOf(startWallMs))) {
-    if (wallMsOf(candidate) >= endWallMs) {
-      ranOut = false;
-      break;
-    }
-    const instant = instantFromWall(candidate, timeZone);
-    if (instant > afterMs) instants.add(instant);
-  }
-  const settledBefore = ranOut ? null : endWallMs - MAX_UTC_OFFSET_MS;
-  const occurrences = [...instants].filter((instant) => settledBefore === null || instant < settledBefore).sort((a, b) => a - b);
-  return { occurrences, settledBefore };
-}
-
-const spreadCaches = new Map<string, Map<number, number>>();
-
-/**
- * Largest minus smallest UTC offset of the zone within about two days of an instant (0 when steady),
- * sampled at both ends of each UTC day, as zone.ts's own offset cache does.
- */
+/** Largest minus smallest UTC offset of the zone a day either side of an instant (0 when steady). */
 function offsetSpreadNear(timeZone: string, instant: number): number {
-  let cache = spreadCaches.get(timeZone);
-  if (cache === undefined) {
-    cache = new Map();
-    spreadCaches.set(timeZone, cache);
-  }
-  const dayNumber = Math.floor(instant / MS.day);
-  let spread = cache.get(dayNumber);
-  if (spread === undefined) {
-    let smallest = Number.POSITIVE_INFINITY;
-    let largest = Number.NEGATIVE_INFINITY;
-    for (let day = dayNumber - OFFSET_MARGIN_DAYS; day <= dayNumber + OFFSET_MARGIN_DAYS; day++) {
-      for (const sample of [day * MS.day, (day + 1) * MS.day - MS.minute]) {
-        const offset = offsetAt(sample, timeZone);
-        smallest = Math.min(smallest, offset);
-        largest = Math.max(largest, offset);
-      }
-    }
-    spread = largest - smallest;
-    cache.set(dayNumber, spread);
-  }
-  return spread;
+  const offsets = [offsetAt(instant - MS.day, timeZone), offsetAt(instant, timeZone), offsetAt(instant + MS.day, timeZone)];
+  return Math.max(...offsets) - Math.min(...offsets);
 }
 
 /** The zone's wall clock at an instant, truncated to the minute, as UTC-based ms. */
 function wallMsAt(instant: number, timeZone: string): number {
   const wall = wallTime(instant, timeZone);
-  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-}
-
-function wallMsOf(wall: WallMinute): number {
   return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
 }
 
@@ -511,6 +494,33 @@ function* wallCandidatesFrom(cron: CronSchedule, start: WallMinute): Generator<W
       }
     }
   }
+}
+
+/** Matching wall times at or before `end`, latest first: wallCandidatesFrom walked backwards. */
+function* wallCandidatesUpTo(cron: CronSchedule, end: WallMinute): Generator<WallMinute> {
+  for (const year of descending(cron.years)) {
+    if (year > end.year) continue;
+    for (const month of descending(cron.months)) {
+      if (year === end.year && month > end.month) continue;
+      const inEndMonth = year === end.year && month === end.month;
+      for (const day of descending(matchingDays(cron.day, year, month))) {
+        if (inEndMonth && day > end.day) continue;
+        const onEndDay = inEndMonth && day === end.day;
+        for (const hour of descending(cron.hours)) {
+          if (onEndDay && hour > end.hour) continue;
+          const inEndHour = onEndDay && hour === end.hour;
+          for (const minute of descending(cron.minutes)) {
+            if (inEndHour && minute > end.minute) continue;
+            yield { year, month, day, hour, minute };
+          }
+        }
+      }
+    }
+  }
+}
+
+function* descending(values: readonly number[]): Generator<number> {
+  for (let i = values.length - 1; i >= 0; i -= 1) yield values[i] as number;
 }
 
 /** The days of one month a day rule selects, ascending. */

@@ -64,7 +64,7 @@ function intlOffset(instant: number, timeZone: string): number {
   };
   let year = field('year');
   if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
-  const wallAsUtc = Date.UTC(year, field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+  const wallAsUtc = utcFromFields({ year, month: field('month'), day: field('day'), hour: field('hour'), minute: field('minute'), second: field('second') });
   const truncated = instant - (((instant % 1000) + 1000) % 1000);
   return wallAsUtc - truncated;
 }
@@ -102,25 +102,44 @@ export function wallTime(instant: number, timeZone: string): WallTime {
   };
 }
 
+type WallFields = Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>;
+
 /**
- * The instant a wall-clock time names in the zone. Out-of-range fields normalise the way Go's
- * time.Date does (March 31 minus one month is "February 31", i.e. March 2 or 3). A wall time that a
- * DST gap skips, or that a fall-back repeats, resolves like Go: by the offset in force just before.
+ * Every instant at which the zone's clock shows a wall time, ascending: one as a rule, none when a DST
+ * gap skips it (02:30 on a spring-forward night), two when a fall-back repeats it. Out-of-range fields
+ * normalise the way Go's time.Date does (March 31 minus one month is "February 31", i.e. March 3).
+ * Exact whatever the sign of the zone's offset: both offsets around a change are tried and kept only
+ * when they read back as the same wall time (at most one offset change within a day either side).
  */
-export function instantFromWall(
-  fields: Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>,
-  timeZone: string,
-): number {
+export function wallInstants(fields: WallFields, timeZone: string): number[] {
   const wallAsUtc = utcFromFields(fields);
-  const guess = offsetAt(wallAsUtc, timeZone);
-  const first = wallAsUtc - guess;
-  const corrected = offsetAt(first, timeZone);
-  if (corrected === guess) return first;
-  const second = wallAsUtc - corrected;
-  return offsetAt(second, timeZone) === corrected ? second : first;
+  const before = offsetAt(wallAsUtc - MS_PER_DAY, timeZone);
+  const after = offsetAt(wallAsUtc + MS_PER_DAY, timeZone);
+  if (before === after && offsetAt(wallAsUtc - before, timeZone) === before) return [wallAsUtc - before];
+  const found = new Set<number>();
+  for (const offset of [before, offsetAt(wallAsUtc, timeZone), after]) {
+    const instant = wallAsUtc - offset;
+    if (offsetAt(instant, timeZone) === offset) found.add(instant);
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
-function utcFromFields(fields: Pick<WallTime, 'year' | 'month' | 'day'> & Partial<WallTime>): number {
+/**
+ * The instant a wall-clock time names in the zone, for calendar arithmetic (retention cut-offs, bucket
+ * edges), resolved the same way in every zone, as RFC 5545 and Temporal's "compatible" do: a repeated
+ * wall time is its first pass; a wall time a DST gap skips is read with the offset in force before the
+ * gap, which lands as far past the gap's start as the wall time is (02:30 → 03:30 on a one-hour gap).
+ * Schedules use wallInstants instead: EventBridge Scheduler skips a wall time in a gap.
+ */
+export function instantFromWall(fields: WallFields, timeZone: string): number {
+  const instants = wallInstants(fields, timeZone);
+  if (instants.length > 0) return instants[0] as number;
+  const wallAsUtc = utcFromFields(fields);
+  return wallAsUtc - offsetAt(wallAsUtc - MS_PER_DAY, timeZone);
+}
+
+/** Wall fields read as UTC. Not Date.UTC: it reads years 0–99 as 1900–1999 (year 1 would become 1901). */
+function utcFromFields(fields: WallFields): number {
   const date = new Date(0);
   date.setUTCFullYear(fields.year, fields.month - 1, fields.day);
   date.setUTCHours(fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0, fields.millisecond ?? 0);
@@ -129,11 +148,11 @@ function utcFromFields(fields: Pick<WallTime, 'year' | 'month' | 'day'> & Partia
 
 /** ISO-8601 week-numbering year and week (1–53) of a calendar date. */
 export function isoWeek(year: number, month: number, day: number): { year: number; week: number } {
-  const date = Date.UTC(year, month - 1, day);
+  const date = utcFromFields({ year, month, day });
   const weekday = (new Date(date).getUTCDay() + 6) % 7; // Monday = 0
   const thursday = date + (3 - weekday) * MS_PER_DAY;
   const weekYear = new Date(thursday).getUTCFullYear();
-  const firstThursdayOrdinal = Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / MS_PER_DAY);
+  const firstThursdayOrdinal = Math.floor((thursday - utcFromFields({ year: weekYear, month: 1, day: 1 })) / MS_PER_DAY);
   return { year: weekYear, week: Math.floor(firstThursdayOrdinal / 7) + 1 };
 }
 
@@ -153,12 +172,12 @@ export function civilFromDays(dayNumber: number): { year: number; month: number;
 
 /** Day of week of a calendar date, 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(year: number, month: number, day: number): number {
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return new Date(utcFromFields({ year, month, day })).getUTCDay();
 }
 
 /** Number of days in a month (month 1–12). */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcFromFields({ year, month: month + 1, day: 0 })).getUTCDate();
 }
 
 /** "2024-12-30 23:59" style local rendering for tables and messages. */

@@ -2,9 +2,10 @@
 // `restore-test` restores a snapshot, `pitr-test` restores the replicated automated backups to a point
 // in time. They differ only in the kind the Start state records, and both are bounded by the policy:
 // the wait for the restored instance retries long enough for the longest `restoreTest.timeout` (the
-// status step itself fails with RestoreTimedOut once a run's own timeout has passed), and the
-// execution's timeout leaves room for validation and teardown after that. Read at packaging time and
-// by the local runs (tests, drill); never bundled into a Lambda.
+// status step itself fails with RestoreTimedOut once a run's own timeout has passed); teardown waits for
+// an instance still busy (TeardownNotReady) as long again; and the execution's timeout covers both with
+// room for validation, record and notify. Read at packaging time and by the local runs (tests, drill);
+// never bundled into a Lambda.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +22,14 @@ export const DEFINITION_FILE = join(import.meta.dirname, 'restore-test.asl.json'
 
 /** How often the state machine asks whether the restored instance is available. */
 export const POLL_INTERVAL_SECONDS = 60;
-/** After the wait: validation (its Lambda's timeout, 15 min), teardown, record, notify, with margin. */
+/** How often teardown tries again while the instance cannot be deleted yet. */
+export const TEARDOWN_INTERVAL_SECONDS = 60;
+/** Besides the two waits: validation (its Lambda's timeout, 15 min), teardown's own calls, record, notify, with margin. */
 const AFTER_WAIT_SECONDS = 2 * 3600;
 const WAIT_STATE = 'Wait for instance';
 const NOT_READY = 'RestoreNotReady';
+const TEARDOWN_STATE = 'Teardown';
+const TEARDOWN_NOT_READY = 'TeardownNotReady';
 
 const COMMENTS: Record<RestoreTestKind, string> = {
   snapshot:
@@ -65,6 +70,15 @@ export function restoreTestDefinition(kind: RestoreTestKind, policy: Policy): As
   notReady.BackoffRate = 1;
   // A few polls beyond the longest timeout: the status step's RestoreTimedOut ends the wait, not the retry budget.
   notReady.MaxAttempts = Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS) + 5;
-  definition.TimeoutSeconds = waitSeconds + AFTER_WAIT_SECONDS;
+
+  // An instance still creating when the wait gave up may need as long again before RDS lets it go; past
+  // that, teardown fails, and Record and Notify say the instance may still exist.
+  const teardownNotReady = definition.States[TEARDOWN_STATE]?.Retry?.find((retry) => retry.ErrorEquals.includes(TEARDOWN_NOT_READY));
+  if (teardownNotReady === undefined) throw new Error(`${DEFINITION_FILE}: "${TEARDOWN_STATE}" must retry ${TEARDOWN_NOT_READY}`);
+  teardownNotReady.IntervalSeconds = TEARDOWN_INTERVAL_SECONDS;
+  teardownNotReady.BackoffRate = 1;
+  teardownNotReady.MaxAttempts = Math.ceil(waitSeconds / TEARDOWN_INTERVAL_SECONDS);
+
+  definition.TimeoutSeconds = waitSeconds + teardownNotReady.MaxAttempts * TEARDOWN_INTERVAL_SECONDS + AFTER_WAIT_SECONDS;
   return definition;
 }

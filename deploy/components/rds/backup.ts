@@ -6,8 +6,7 @@
 import { PREFIX, RDS_EVENT, REPORT_PREFIX, SERVICE, TAG } from '../../../shared/contracts.js';
 import { nonEmpty, secretArn, unique } from '../../core/cloudformation.js';
 import { scheduled, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
-import { keyStatements } from '../../core/kms.js';
-import { manifestBucketEnvironment } from '../../platform/environment.js';
+import { keyStatements, sourceKeyStatements } from '../../core/kms.js';
 import { reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import {
   allInstances,
@@ -73,7 +72,9 @@ const FUNCTIONS = {
       { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: snapshotsOfBothRegions(ctx) },
       { Effect: 'Allow', Action: ['rds:CopyDBSnapshot'], Resource: [ourSnapshots(ctx.primary), ourSnapshots(ctx.secondary)] },
       { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [ourSnapshots(ctx.secondary)], Condition: ownerRequestTag(ctx) },
-      ...keyStatements(ctx.policy, ['primary', 'secondary'], KEY_USE_FOR_COPY, true),
+      ...keyStatements(ctx, ['primary', 'secondary'], KEY_USE_FOR_COPY, true),
+      // A snapshot of a database encrypted with its own customer key (kms.source) is copied from it.
+      ...sourceKeyStatements(ctx),
     ],
   },
   'verify-db-snapshots': {
@@ -102,7 +103,7 @@ const FUNCTIONS = {
         Resource: [ourSnapshots(ctx.secondary)],
         Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.verificationFailed] } },
       },
-      ...keyStatements(ctx.policy, ['secondary'], ['kms:DescribeKey'], false),
+      ...keyStatements(ctx, ['secondary'], ['kms:DescribeKey'], false),
     ],
   },
   'prune-db-snapshots': {
@@ -154,7 +155,7 @@ const FUNCTIONS = {
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: enforced },
         // The replica lands in the secondary, encrypted with its key: RDS creates a grant on it for the caller.
         { Effect: 'Allow', Action: ['rds:StartDBInstanceAutomatedBackupsReplication'], Resource: [...enforced, automatedBackups(ctx.secondary)] },
-        ...keyStatements(ctx.policy, ['secondary'], ['kms:DescribeKey'], true),
+        ...keyStatements(ctx, ['secondary'], ['kms:DescribeKey'], true),
       ]);
     },
   },
@@ -165,7 +166,6 @@ const FUNCTIONS = {
     timeout: 900,
     memorySize: 512,
     inVpc: true,
-    environment: manifestBucketEnvironment,
     // With each database's snapshot, for that database only (the manifest is keyed by the snapshot id).
     events: (ctx) =>
       restoreTested(ctx).map((db) =>

@@ -5,11 +5,10 @@
 import { relative, resolve } from 'node:path';
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
 import { DEFINITION_FILE, RESTORE_TEST_MACHINES, restoreTestDefinition, type RestoreTestMachine } from '../../../state-machines/rds/restore-test.js';
-import { nonEmpty, rdsArn, secretArn, unique } from '../../core/cloudformation.js';
+import { nonEmpty, rdsArn, secretArn } from '../../core/cloudformation.js';
 import type { Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
-import { keyStatements } from '../../core/kms.js';
-import { manifestBucketEnvironment } from '../../platform/environment.js';
-import { primaryReportsObjects, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { keyStatements, sourceKeyStatements } from '../../core/kms.js';
+import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import {
   allInstances,
   automatedBackups,
@@ -19,6 +18,8 @@ import {
   ownerResourceTag,
   pitrTested,
   restoreInstances,
+  restoreSecrets,
+  restoreSubnetGroups,
   restoreTested,
   runsPitr,
   snapshotsOfBothRegions,
@@ -57,8 +58,6 @@ const FUNCTIONS = {
       const databases = restoreTested(ctx);
       const pitr = runsPitr(ctx) ? pitrTested(ctx) : [];
       if (databases.length === 0) return [];
-      // A restore without DBSubnetGroupName goes to the "default" subnet group.
-      const subnetGroups = unique([...databases.map((db) => db.restoreTest.subnetGroup ?? 'default'), ...pitr.map((db) => db.pitrTest.subnetGroup ?? 'default')]);
       return [
         // RDS authorizes the restore on the new instance (temporary prefix only), its source (our
         // snapshots / the replicated automated backups), the subnet group the policy names, and the option
@@ -71,7 +70,7 @@ const FUNCTIONS = {
             restoreInstances(ctx.region),
             ourSnapshots(ctx.region),
             ...(pitr.length > 0 ? [automatedBackups(ctx.region)] : []),
-            ...subnetGroups.map((name) => rdsArn(ctx.region, `subgrp:${name}`)),
+            ...restoreSubnetGroups(ctx).map((name) => rdsArn(ctx.region, `subgrp:${name}`)),
             rdsArn(ctx.region, 'og:*'),
             rdsArn(ctx.region, 'pg:*'),
           ],
@@ -82,8 +81,10 @@ const FUNCTIONS = {
         // A retried step finds the instance already there and checks that it is ours.
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: [restoreInstances(ctx.region)] },
         // The restored instance is encrypted with the snapshot's (backups') key: RDS creates a grant on
-        // it for the caller. This region's key in the policy, only through RDS in this region.
-        ...keyStatements(ctx.policy, [ctx.role], ['kms:DescribeKey', 'kms:Decrypt'], true, `rds.${ctx.region}.amazonaws.com`),
+        // it for the caller. This region's key (the policy's, else the service's own), only through RDS here.
+        ...keyStatements(ctx, [ctx.role], ['kms:DescribeKey', 'kms:Decrypt'], true, `rds.${ctx.region}.amazonaws.com`),
+        // In the primary, a snapshot of a database encrypted with its own customer key (kms.source).
+        ...(ctx.role === 'primary' ? sourceKeyStatements(ctx) : []),
       ];
     },
   }),
@@ -91,6 +92,8 @@ const FUNCTIONS = {
     description: 'Restore and PITR tests: is the temporary instance available yet (the state machine retries)',
     timeout: 30,
     memorySize: 256,
+    // "Not available yet" is an error the state machine retries every minute for hours: no Errors alarm.
+    retriedErrors: ['RestoreNotReady'],
     statements: (ctx) => [{ Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: [restoreInstances(ctx.region)] }],
   }),
   'validate-restore': step({
@@ -98,18 +101,23 @@ const FUNCTIONS = {
     timeout: 900,
     memorySize: 512,
     inVpc: true,
-    environment: manifestBucketEnvironment,
     statements: (ctx) => {
-      const databases = restoreTested(ctx);
-      const live = databases.filter((db) => db.validation.rowCounts.mode === 'live');
+      const live = restoreTested(ctx).filter((db) => db.validation.rowCounts.mode === 'live');
       return nonEmpty([
-        // The master credentials of the restored copy (a restore keeps the source's), in this region.
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: unique(databases.map((db) => db.restoreTest.credentialsSecret)).map((s) => secretArn(ctx.region, s)) },
-        // The manifest captured with the snapshot, in the primary's reports bucket.
-        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [primaryReportsObjects(ctx, REPORT_PREFIX.manifests)] },
-        // The primary's bucket is encrypted with the primary's service key (this deployment's own key in
-        // the primary, where the alert statement already allows Decrypt).
-        ...(ctx.role === 'secondary' ? keyStatements(ctx.policy, ['primary'], ['kms:Decrypt'], false, `s3.${ctx.primary}.amazonaws.com`) : []),
+        // The master credentials of the restored copy (a restore keeps the source's), this region's secrets.
+        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: restoreSecrets(ctx).map((s) => secretArn(ctx.region, s)) },
+        // The manifest captured with the snapshot, in this region's reports bucket (the secondary's holds
+        // replicas of the primary's, platform/replication.ts): readable through the VPC's S3 gateway
+        // endpoint, and still there when the primary region is gone.
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
+        // Without s3:ListBucket, S3 answers GetObject of a missing key with 403 AccessDenied instead of
+        // 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
+        // On the bucket, unconditioned: that check carries no s3:prefix a condition could match.
+        { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()] },
+        // The full validation report; objects are encrypted with the service key through S3 (Decrypt, for
+        // reading the manifests, is the alert statement's).
+        { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.validation)] },
+        serviceKeyViaS3(ctx, ['kms:GenerateDataKey']),
         // rowCounts mode "live": the live source's endpoint.
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: live.map((db) => instanceArn(ctx.primary, db)) },
       ]);

@@ -4,7 +4,7 @@
 
 import { OWNER_VALUE, PREFIX } from '../../../shared/contracts.js';
 import type { DatabaseResource } from '../../../shared/policy/schema.js';
-import { rdsArn, type CfnValue, type Condition } from '../../core/cloudformation.js';
+import { rdsArn, unique, type CfnValue, type Condition } from '../../core/cloudformation.js';
 import type { Context } from '../../core/contribution.js';
 
 /** Our snapshots (primary ones and their copies share the id): the only ones we create, tag or delete. */
@@ -38,3 +38,35 @@ export const pitrTested = (ctx: Context): PitrTested[] => restoreTested(ctx).fil
 export const runsPitr = (ctx: Context): boolean => ctx.role === 'secondary' && pitrTested(ctx).length > 0;
 /** Databases whose automated-backup replication the service starts (not only reports). */
 export const replicationEnforced = (ctx: Context): DatabaseResource[] => ctx.policy.resources.databases.filter((db) => db.automatedBackups.enforce);
+
+// A restore without DBSubnetGroupName goes to the "default" subnet group.
+const DEFAULT_SUBNET_GROUP = 'default';
+
+/**
+ * The subnet groups restores in this region use (item 15: subnet groups are per region): in the primary
+ * restoreTest.subnetGroup; in the secondary restoreTest.secondary.subnetGroup and pitrTest.subnetGroup.
+ */
+export function restoreSubnetGroups(ctx: Context): string[] {
+  const databases = restoreTested(ctx);
+  if (ctx.role === 'primary') return unique(databases.map((db) => db.restoreTest.subnetGroup ?? DEFAULT_SUBNET_GROUP));
+  const pitr = runsPitr(ctx) ? pitrTested(ctx) : [];
+  return unique([
+    ...databases.map((db) => db.restoreTest.secondary?.subnetGroup ?? DEFAULT_SUBNET_GROUP),
+    ...pitr.map((db) => db.pitrTest.subnetGroup ?? DEFAULT_SUBNET_GROUP),
+  ]);
+}
+
+/** The credentials secret of a restore in the secondary (a replicated secret keeps the primary's name). */
+const secondaryRestoreSecret = (db: RestoreTested): string => db.restoreTest.secondary?.credentialsSecret ?? db.restoreTest.credentialsSecret;
+
+/**
+ * The credentials secrets of the restored instances in this region: in the primary
+ * restoreTest.credentialsSecret; in the secondary restoreTest.secondary.credentialsSecret (default: the
+ * primary's name) and, for PITR tests, pitrTest.credentialsSecret (default: the secondary restore's).
+ */
+export function restoreSecrets(ctx: Context): string[] {
+  const databases = restoreTested(ctx);
+  if (ctx.role === 'primary') return unique(databases.map((db) => db.restoreTest.credentialsSecret));
+  const pitr = runsPitr(ctx) ? pitrTested(ctx) : [];
+  return unique([...databases.map(secondaryRestoreSecret), ...pitr.map((db) => db.pitrTest.credentialsSecret ?? secondaryRestoreSecret(db))]);
+}

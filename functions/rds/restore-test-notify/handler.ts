@@ -1,4 +1,4 @@
-// restore-test-notify: the failure path of the restore-test and pitr-test state machines.
+// restore-test-notify: the path of the restore-test and pitr-test state machines for a test that did not pass.
 import { ENV } from '../../../shared/contracts.js';
 import { restoreRun } from '../../../shared/rds/restore-run.js';
 import { optionalEnv } from '../../../shared/runtime/env.js';

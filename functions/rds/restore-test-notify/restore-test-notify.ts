@@ -1,4 +1,4 @@
-// The Notify step: publishes the alert for a failed restore test (plan.ts words it).
+// The Notify step: publishes the alert for a restore test that did not pass (plan.ts words it).
 
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import type { Policy } from '../../../shared/policy/schema.js';

@@ -6,6 +6,8 @@ import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { recordRestoreTest } from './restore-test-record.js';
 
+const OUTCOME_METRIC = { passed: 'RestoreTestPassed', failed: 'RestoreTestFailed', inconclusive: 'RestoreTestInconclusive' } as const;
+
 export const handler = lambdaHandler(
   'restore-test-record',
   restoreRun,
@@ -14,7 +16,7 @@ export const handler = lambdaHandler(
     const metric = rt.metrics.singleMetric();
     metric.addDimension('resource', run.plan?.resource ?? 'unknown');
     metric.addDimension('kind', run.plan?.kind ?? 'unknown');
-    metric.addMetric(verdict.passed ? 'RestoreTestPassed' : 'RestoreTestFailed', MetricUnit.Count, 1);
+    metric.addMetric(OUTCOME_METRIC[verdict.outcome], MetricUnit.Count, 1);
     if (verdict.rtoMs !== null) metric.addMetric('RestoreRtoSeconds', MetricUnit.Seconds, verdict.rtoMs / 1000);
     if (verdict.rpoMs !== null) metric.addMetric('RestoreRpoSeconds', MetricUnit.Seconds, verdict.rpoMs / 1000);
     return verdict;

@@ -1,6 +1,7 @@
-// Records a restore test's evidence — what was restored, every check, the timings, the verdict — as a
-// JSON document in the versioned reports bucket, encrypted by its default customer-managed key (no SSE
-// header: an explicit 'aws:kms' without a key id would pick the AWS-managed key): the audit log kept 5 years.
+// Records a restore test's evidence — what was restored, the validation summary and where its full
+// report is, the timings, the verdict with its outcome — as a JSON document in the versioned reports
+// bucket, encrypted by its default customer-managed key (no SSE header: an explicit 'aws:kms' without a
+// key id would pick the AWS-managed key): the audit log kept 5 years.
 
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { evidenceKey } from '../../../shared/contracts.js';
@@ -33,31 +34,38 @@ export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Prom
   const verdict = judge(run, { rtoMs: objectives.rto, rpoMs: objectives.rpo });
   const key = runEvidenceKey(policy, run, now);
   const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : formatIsoInZone(ms, policy.timezone));
+  const validation = run.validation;
   const evidence = {
-    schema: 'backup-dr/restore-evidence/v1',
+    schema: 'backup-dr/restore-evidence/v2',
     policy: policy.name,
     runId: run.plan?.runId ?? null,
     kind: run.plan?.kind ?? run.kind ?? null,
     resource: run.plan?.resource ?? null,
     region: run.plan?.region ?? null,
+    outcome: verdict.outcome,
     restored: run.plan === undefined ? null : { snapshotId: run.plan.snapshotId ?? null, snapshotArn: run.plan.snapshotArn ?? null, automatedBackupsArn: run.plan.automatedBackupsArn ?? null, restorePoint: iso(run.plan.restorePoint), instanceId: run.plan.instanceId, instanceClass: run.plan.instanceClass },
     input: run.input ?? null,
     timings: {
       planned: iso(run.plan?.plannedAt),
       restoreRequested: iso(run.restore?.requestedAt),
       instanceAvailable: iso(run.instance?.availableAt),
-      validationStarted: iso(run.validation?.startedAt),
-      validationFinished: iso(run.validation?.finishedAt),
+      validationStarted: iso(validation?.startedAt),
+      validationFinished: iso(validation?.finishedAt),
       recorded: iso(now),
     },
-    serverVersion: run.validation?.serverVersion ?? null,
-    checks: run.validation?.checks ?? [],
-    newestData: iso(run.validation?.newestData),
+    serverVersion: validation?.serverVersion ?? null,
+    validation:
+      validation === undefined
+        ? null
+        : { outcome: validation.outcome, counts: validation.counts, omittedChecks: validation.omittedChecks, report: `s3://${deps.bucket}/${validation.reportKey}`, reportKey: validation.reportKey },
+    checks: validation?.checks ?? [],
+    warnings: validation?.warnings ?? [],
+    newestData: iso(validation?.newestData),
     teardown: run.teardown ?? null,
     error: run.error ?? null,
     verdict: { ...verdict, evidenceKey: key },
   };
   await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(evidence, null, 2), ContentType: 'application/json' }));
-  deps.log.info('restore test recorded', { runId: evidence.runId, passed: verdict.passed, rtoMs: verdict.rtoMs, rpoMs: verdict.rpoMs, evidence: `s3://${deps.bucket}/${key}` });
+  deps.log.info('restore test recorded', { runId: evidence.runId, outcome: verdict.outcome, rtoMs: verdict.rtoMs, rpoMs: verdict.rpoMs, evidence: `s3://${deps.bucket}/${key}` });
   return { ...verdict, evidenceKey: key };
 }

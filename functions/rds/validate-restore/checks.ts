@@ -1,12 +1,26 @@
 // Each check a restored database must pass, run on an open session: which tables must exist, whose
-// counts to compare with what, which indexes amcheck verifies, how fresh the data is, what assertions return.
+// counts to compare with what, which indexes amcheck verifies, how fresh the data is, what assertions
+// return — and, per check, when the policy does not require it for this kind of test (skipped) and when
+// a required check cannot run or has nothing to compare (inconclusive: never a pass).
 
 import { DatabaseError, type Client, type CustomTypesConfig, type QueryArrayConfig } from 'pg';
-import { countRows, inSnapshot, listBtreeIndexes, listTables, loggedTables, quoteIdentifier, type CatalogTable, type IndexName } from '../../../shared/rds/postgres/catalog.js';
-import { describeFault, type Session } from '../../../shared/rds/postgres/connection.js';
+import type { RestoreKind } from '../../../shared/rds/restore-run.js';
+import { countRows, inSnapshot, listBtreeIndexes, listTables, loggedTables, qualifiedName, quoteIdentifier, type CatalogTable, type IndexName } from '../../../shared/rds/postgres/catalog.js';
+import { ConnectFailed, describeFault, isDatabaseFault, type Session } from '../../../shared/rds/postgres/connection.js';
 import type { SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
 import type { CheckOutcome } from './types.js';
-import { assertionOutcome, assertionText, freshnessOutcome, parseTimestampText, rowCountsOutcome, type Expectation } from './plan.js';
+import {
+  assertionOutcome,
+  assertionText,
+  FRESHNESS_CLOCK_SKEW_MS,
+  freshnessOutcome,
+  FUTURE_ROWS_LIMIT,
+  futureRowsWarning,
+  parseTimestampText,
+  PG_TYPE,
+  rowCountsOutcome,
+  type Expectation,
+} from './plan.js';
 
 /** A database opened on first use and closed by whoever made it. */
 export interface LazySession {
@@ -16,6 +30,8 @@ export interface LazySession {
 export interface CheckContext {
   readonly restored: Session;
   readonly config: ValidationConfig;
+  /** A snapshot restore has a manifest captured with it; a point-in-time restore has none. */
+  readonly kind: RestoreKind;
   readonly manifest: SourceManifest | null;
   readonly live: LazySession | null;
   readonly referenceTime: number;
@@ -23,11 +39,38 @@ export interface CheckContext {
   /** The restored database's tables in every schema, listed once. */
   readonly restoredTables: () => Promise<Map<string, CatalogTable>>;
   /** What the report states besides the checks. */
-  readonly facts: { newestData: number | null };
+  readonly facts: { newestData: number | null; readonly warnings: string[] };
 }
 
-const skipped = (detail: string): CheckOutcome => ({ status: 'skipped', detail });
+/** Why a check is not required for this policy and kind of test (it is then skipped, never run), or null. */
+export type Exemption = (config: ValidationConfig, kind: RestoreKind) => string | null;
+
+const inconclusive = (detail: string, extra: Partial<CheckOutcome> = {}): CheckOutcome => ({ ...extra, status: 'inconclusive', detail });
 const failed = (detail: string, extra: Partial<CheckOutcome> = {}): CheckOutcome => ({ ...extra, status: 'failed', detail });
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The live source's session, or why it cannot serve as the reference (the check is then inconclusive). */
+async function liveSession(ctx: CheckContext): Promise<Session | string> {
+  if (ctx.live === null) return 'no live source was given (the source instance has no endpoint)';
+  try {
+    return await ctx.live.session();
+  } catch (error) {
+    if (error instanceof ConnectFailed) return `the live source cannot be reached: ${error.message}`;
+    throw error;
+  }
+}
+
+/** Reads the reference on the live source; a fault there leaves the check without a reference, not failed. */
+async function fromLive<T>(ctx: CheckContext, read: (client: Client) => Promise<T>): Promise<T | string> {
+  const live = await liveSession(ctx);
+  if (typeof live === 'string') return live;
+  try {
+    return await read(live.client);
+  } catch (error) {
+    if (!isDatabaseFault(error)) throw error;
+    return `the live source could not be read: ${describeFault(error)}`;
+  }
+}
 
 /** Tables named in the policy (in every schema), or the logged tables of `schemas`. */
 async function tablesOf(client: Client, config: ValidationConfig): Promise<CatalogTable[]> {
@@ -36,19 +79,28 @@ async function tablesOf(client: Client, config: ValidationConfig): Promise<Catal
   return config.tables.flatMap((key) => all.get(key) ?? []);
 }
 
-/** The tables the restore must have: the policy's list, else the manifest's, else the live source's now. */
-async function expectedTables(ctx: CheckContext): Promise<{ keys: string[]; from: string } | null> {
+// ---- schema ----------------------------------------------------------------------------------------
+
+export const schemaExemption: Exemption = (config, kind) =>
+  kind === 'pitr' && config.tables.length === 0 && config.rowCounts.mode === 'captured'
+    ? 'not applicable to a point-in-time restore: no manifest exists for a point in time (name validation.tables, or use rowCounts.mode: live, to check its tables)'
+    : null;
+
+/** The tables the restore must have: the policy's list, else the manifest's, else the live source's now; or why there is no list. */
+async function expectedTables(ctx: CheckContext): Promise<{ keys: string[]; from: string } | string> {
   if (ctx.config.tables.length > 0) return { keys: [...ctx.config.tables], from: 'named in the policy' };
   if (ctx.manifest !== null) return { keys: Object.keys(ctx.manifest.tables), from: 'in the manifest' };
-  if (ctx.live === null) return null;
-  const live = await ctx.live.session();
-  const tables = await listTables(live.client, ctx.config.schemas);
-  return { keys: [...tables.keys()], from: 'on the live source' };
+  const none = ctx.kind === 'snapshot' ? 'the policy names none and no manifest was captured with this snapshot' : 'the policy names none';
+  if (ctx.live === null) return `no list of expected tables: ${none}, and no live source was given`;
+  const live = await fromLive(ctx, async (client) => [...(await listTables(client, ctx.config.schemas)).keys()]);
+  if (typeof live === 'string') return `no list of expected tables: ${none}, and ${live}`;
+  return { keys: live, from: 'on the live source' };
 }
 
 export async function checkSchema(ctx: CheckContext): Promise<CheckOutcome> {
   const expected = await expectedTables(ctx);
-  if (expected === null) return skipped('no list of expected tables: the policy names none, no manifest was captured and no live source was given');
+  if (typeof expected === 'string') return inconclusive(expected);
+  if (expected.keys.length === 0) return inconclusive(`no tables ${expected.from}: nothing to compare the restore with`);
   const present = await ctx.restoredTables();
   const missing = expected.keys.filter((key) => !present.has(key));
   const base = { expected: expected.keys, observed: { missing } };
@@ -56,10 +108,12 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckOutcome> {
   return failed(`${missing.length} of ${expected.keys.length} tables ${expected.from} are missing: ${missing.join(', ')}`, base);
 }
 
-function pick(counts: Readonly<Record<string, number>>, keys: readonly string[]): Record<string, number> {
-  if (keys.length === 0) return { ...counts };
-  return Object.fromEntries(Object.entries(counts).filter(([key]) => keys.includes(key)));
-}
+// ---- row counts ------------------------------------------------------------------------------------
+
+export const rowCountsExemption: Exemption = (config, kind) =>
+  kind === 'pitr' && config.rowCounts.mode === 'captured'
+    ? 'not applicable to a point-in-time restore: counts are captured only with snapshots (rowCounts.mode: live compares a PITR restore with the source)'
+    : null;
 
 /** Restored counts of the tables among `keys` that the restore has (a missing one is the verdict's to report). */
 async function restoredCounts(ctx: CheckContext, keys: readonly string[]): Promise<Record<string, number>> {
@@ -67,20 +121,36 @@ async function restoredCounts(ctx: CheckContext, keys: readonly string[]): Promi
   return countRows(ctx.restored.client, keys.flatMap((key) => present.get(key) ?? []));
 }
 
+async function capturedRowCounts(ctx: CheckContext, manifest: SourceManifest): Promise<CheckOutcome> {
+  const { tolerance } = ctx.config.rowCounts;
+  const named = ctx.config.tables;
+  const expected = named.length === 0 ? { ...manifest.tables } : Object.fromEntries(named.flatMap((key) => (Object.hasOwn(manifest.tables, key) ? [[key, manifest.tables[key] as number]] : [])));
+  const notCaptured = named.filter((key) => !Object.hasOwn(manifest.tables, key));
+  const against = `the counts captured at ${iso(manifest.capturedAt)}`;
+  if (Object.keys(expected).length === 0) {
+    return inconclusive(named.length > 0 ? `none of the ${named.length} tables named in the policy is in the manifest captured at ${iso(manifest.capturedAt)}: nothing to compare` : `the manifest captured at ${iso(manifest.capturedAt)} lists no tables: nothing to compare`);
+  }
+  const outcome = rowCountsOutcome({ expected, observed: await restoredCounts(ctx, Object.keys(expected)), tolerance, against });
+  if (outcome.status !== 'passed' || notCaptured.length === 0) return outcome;
+  return { ...outcome, status: 'inconclusive', detail: `${outcome.detail}, but ${notCaptured.length} tables named in the policy are not in the manifest, so their counts were not compared: ${notCaptured.join(', ')}` };
+}
+
 export async function checkRowCounts(ctx: CheckContext): Promise<CheckOutcome> {
   const { mode, tolerance } = ctx.config.rowCounts;
   if (mode === 'captured') {
-    if (ctx.manifest === null) return skipped('row counts are compared with the captured manifest (mode captured), and none was captured with this snapshot');
-    const expected = pick(ctx.manifest.tables, ctx.config.tables);
-    const observed = await restoredCounts(ctx, Object.keys(expected));
-    return rowCountsOutcome({ expected, observed, tolerance, against: `the counts captured at ${new Date(ctx.manifest.capturedAt).toISOString()}` });
+    if (ctx.manifest === null) return inconclusive('row counts are compared with the counts captured with the snapshot (mode captured), and no manifest was captured with this snapshot');
+    return capturedRowCounts(ctx, ctx.manifest);
   }
-  if (ctx.live === null) return skipped('row counts are compared with the live source (mode live), and no live source was given');
-  const live = await ctx.live.session();
-  const expected = await inSnapshot(live.client, async () => countRows(live.client, await tablesOf(live.client, ctx.config)));
+  const expected = await fromLive(ctx, (client) => inSnapshot(client, async () => countRows(client, await tablesOf(client, ctx.config))));
+  if (typeof expected === 'string') return inconclusive(`row counts are compared with the live source (mode live), and ${expected}`);
+  if (Object.keys(expected).length === 0) return inconclusive('the live source has no tables to count: nothing to compare');
   const observed = await restoredCounts(ctx, Object.keys(expected));
   return rowCountsOutcome({ expected, observed, tolerance, against: 'the live source now' });
 }
+
+// ---- amcheck ---------------------------------------------------------------------------------------
+
+export const amcheckExemption: Exemption = (config) => (config.amcheck ? null : 'disabled in the policy (validation.amcheck: false)');
 
 /** Creates amcheck if needed (in a read-write transaction: the session is read-only) and returns its schema. */
 async function installAmcheck(client: Client): Promise<string> {
@@ -115,24 +185,29 @@ async function checkIndexes(client: Client, schema: string, indexes: readonly In
 }
 
 export async function checkAmcheck(ctx: CheckContext): Promise<CheckOutcome> {
-  if (!ctx.config.amcheck) return skipped('disabled in the policy (validation.amcheck: false)');
   const client = ctx.restored.client;
   const available = await client.query("select 1 from pg_catalog.pg_available_extensions where name = 'amcheck'");
-  if (available.rowCount === 0) return skipped('the amcheck extension is not available on this server');
+  if (available.rowCount === 0) return inconclusive('the policy requires amcheck (validation.amcheck: true) and the extension is not available on this server: the indexes were not checked');
   let schema: string;
   try {
     schema = await installAmcheck(client);
   } catch (error) {
     if (!(error instanceof DatabaseError)) throw error;
-    return failed(`could not create the amcheck extension: ${describeFault(error)}`);
+    return inconclusive(`the policy requires amcheck and the extension could not be created: ${describeFault(error)}`);
   }
   const indexes = await listBtreeIndexes(client, ctx.config.schemas);
+  const schemas = ctx.config.schemas.join(', ');
+  if (indexes.length === 0) return inconclusive(`no B-tree index in ${schemas}: nothing for amcheck to check (set validation.amcheck: false for a schema without indexes)`, { observed: { indexesChecked: 0, corrupt: [] } });
   const problems = await checkIndexes(client, schema, indexes);
   const observed = { indexesChecked: indexes.length, corrupt: problems };
-  const schemas = ctx.config.schemas.join(', ');
   if (problems.length === 0) return { status: 'passed', detail: `bt_index_check passed on all ${indexes.length} B-tree indexes in ${schemas}`, observed };
   return failed(`bt_index_check failed on ${problems.length} of ${indexes.length} B-tree indexes: ${problems.join('; ')}`, { observed });
 }
+
+// ---- freshness -------------------------------------------------------------------------------------
+
+/** A snapshot test measures its RPO only when asked; a PITR test exists to prove it, so there it is required. */
+export const freshnessExemption: Exemption = (config, kind) => (kind === 'snapshot' && config.freshness === undefined ? 'no freshness check in the policy (validation.freshness)' : null);
 
 /** Every value as PostgreSQL's text form: no client-side parsing to lose precision or shift time zones. */
 const RAW_TEXT: CustomTypesConfig = { getTypeParser: () => (text: string) => text };
@@ -144,24 +219,75 @@ interface FirstValue {
 }
 
 /** The first column of the first row of one statement (the extended protocol refuses several). */
-async function firstValue(client: Client, sql: string): Promise<FirstValue> {
-  const query: QueryArrayConfig & { queryMode: 'extended' } = { text: sql, rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' };
+async function firstValue(client: Client, sql: string, values: readonly unknown[] = []): Promise<FirstValue> {
+  const query: QueryArrayConfig & { queryMode: 'extended' } = { text: sql, values: [...values], rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' };
   const result = await client.query<unknown[]>(query);
   const cell = result.rows[0]?.[0];
   return { text: typeof cell === 'string' ? cell : null, typeOid: result.fields[0]?.dataTypeID ?? 0, rowCount: result.rows.length };
 }
 
-export async function checkFreshness(ctx: CheckContext): Promise<CheckOutcome> {
-  const freshness = ctx.config.freshness;
-  if (freshness === undefined) return skipped('no freshness query in the policy');
-  const value = await firstValue(ctx.restored.client, freshness.query);
+/** "At or before the restore point" in the column's own type ($1: the bound as an ISO time), so an index on it serves. */
+const BOUND_AS: Readonly<Record<number, string>> = {
+  [PG_TYPE.timestamptz]: '$1::timestamptz',
+  [PG_TYPE.timestamp]: "($1::timestamptz at time zone 'UTC')",
+  [PG_TYPE.date]: "($1::timestamptz at time zone 'UTC')::date",
+};
+
+/** The policy's table and column: newest value at or before the restore point (+ clock skew), and how many rows lie after it. */
+async function freshnessByColumn(ctx: CheckContext, tableKey: string, column: string): Promise<CheckOutcome> {
+  const client = ctx.restored.client;
+  const dot = tableKey.indexOf('.');
+  const table = qualifiedName({ schema: tableKey.slice(0, dot), table: tableKey.slice(dot + 1) });
+  const found = await client.query<{ type_oid: number; type_name: string }>(
+    `select a.atttypid::integer as type_oid, pg_catalog.format_type(a.atttypid, a.atttypmod) as type_name
+       from pg_catalog.pg_attribute a
+      where a.attrelid = pg_catalog.to_regclass($1) and a.attname = $2 and a.attnum > 0 and not a.attisdropped`,
+    [table, column],
+  );
+  const type = found.rows[0];
+  if (type === undefined) return failed(`${tableKey}.${column} does not exist in the restored database`);
+  const bound = BOUND_AS[type.type_oid];
+  if (bound === undefined) return failed(`${tableKey}.${column} is of type ${type.type_name}: freshness needs a timestamptz, timestamp or date column`);
+  const col = quoteIdentifier(column);
+  const limit = ctx.referenceTime + FRESHNESS_CLOCK_SKEW_MS;
+  const newestValue = await firstValue(client, `select max(${col}) from ${table} where ${col} <= ${bound}`, [iso(limit)]);
+  const afterValue = await firstValue(client, `select count(*) from (select 1 from ${table} where ${col} > ${bound} limit ${FUTURE_ROWS_LIMIT + 1}) as later`, [iso(limit)]);
+  const after = Number(afterValue.text ?? 0);
+  if (after > 0) ctx.facts.warnings.push(futureRowsWarning(tableKey, after, ctx.referenceTime));
+  const dated = after === 0 ? '' : `; ${after > FUTURE_ROWS_LIMIT ? `more than ${FUTURE_ROWS_LIMIT}` : after} ${after === 1 ? 'row is' : 'rows are'} dated after it (a warning, not proof)`;
+  const newest = newestValue.text === null ? null : parseTimestampText(newestValue.text, newestValue.typeOid);
+  if (newest === null) {
+    return failed(`no row of ${tableKey} has ${column} at or before the restore point ${iso(ctx.referenceTime)}: nothing dates the restored data${dated}`, { observed: { rowsAfterRestorePoint: after } });
+  }
+  ctx.facts.newestData = newest;
+  const outcome = freshnessOutcome(newest, ctx.referenceTime, ctx.rpoTargetMs);
+  return { ...outcome, detail: `${outcome.detail}${dated}`, observed: { ...(outcome.observed as object), rowsAfterRestorePoint: after } };
+}
+
+/** The policy's query (one timestamp: the newest data). A value after the restore point cannot be judged. */
+async function freshnessByQuery(ctx: CheckContext, sql: string): Promise<CheckOutcome> {
+  const value = await firstValue(ctx.restored.client, sql);
   if (value.rowCount === 0) return failed('the freshness query returned no rows: nothing dates the restored data');
   if (value.text === null) return failed('the freshness query returned NULL: nothing dates the restored data (is the table empty?)');
   const newest = parseTimestampText(value.text, value.typeOid);
   if (newest === null) return failed(`the freshness query returned ${JSON.stringify(value.text)} (type oid ${value.typeOid}), not a timestamp`, { observed: value.text });
+  const outcome = freshnessOutcome(newest, ctx.referenceTime, ctx.rpoTargetMs);
+  if (outcome.status === 'inconclusive') {
+    ctx.facts.warnings.push(`freshness: data is dated after the restore point ${iso(ctx.referenceTime)} (newest ${iso(newest)}); validation.freshness.query cannot count it`);
+    return { ...outcome, detail: `${outcome.detail} (validation.freshness.query returns only the newest value: give validation.freshness a table and column instead)` };
+  }
   ctx.facts.newestData = newest;
-  return freshnessOutcome(newest, ctx.referenceTime, ctx.rpoTargetMs);
+  return outcome;
 }
+
+export async function checkFreshness(ctx: CheckContext): Promise<CheckOutcome> {
+  const freshness = ctx.config.freshness;
+  if (freshness?.table !== undefined && freshness.column !== undefined) return freshnessByColumn(ctx, freshness.table, freshness.column);
+  if (freshness?.query !== undefined) return freshnessByQuery(ctx, freshness.query);
+  return inconclusive('a point-in-time restore proves its RPO with the freshness check, and the policy has none (validation.freshness)');
+}
+
+// ---- assertions ------------------------------------------------------------------------------------
 
 export async function checkAssertion(ctx: CheckContext, assertion: { readonly sql: string; readonly expect: Expectation }): Promise<CheckOutcome> {
   const value = await firstValue(ctx.restored.client, assertion.sql);

@@ -3,26 +3,28 @@ import { rdsClient, s3Client, secretsClient } from '../../../shared/aws/clients.
 import { ENV } from '../../../shared/contracts.js';
 import { tlsSetting } from '../../../shared/rds/credentials.js';
 import { validateStepInput } from '../../../shared/rds/restore-run.js';
-import { optionalEnv } from '../../../shared/runtime/env.js';
+import { optionalEnv, requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';
 import { validateRestoredDatabase } from './validate-restore.js';
 
 export const handler = lambdaHandler(
   'validate-restore',
   validateStepInput,
-  async ({ plan, instance }, rt) => {
-    const primary = rt.policy.regions.primary;
-    const deps = {
-      policy: rt.policy,
-      secrets: secretsClient(plan.region),
-      manifests: s3Client(primary),
-      manifestBucket: optionalEnv(ENV.manifestBucket),
-      source: rdsClient(primary),
-      tls: tlsSetting(optionalEnv(ENV.dbTls)),
-      log: rt.log,
-      now: rt.now,
-    };
-    return validateRestoredDatabase(deps, plan, instance);
-  },
+  async ({ plan, instance }, rt) =>
+    validateRestoredDatabase(
+      {
+        policy: rt.policy,
+        secrets: secretsClient(plan.region),
+        // The test runs in its state machine's region: manifests are replicated to its reports bucket, and the report goes there.
+        reports: s3Client(rt.region),
+        reportsBucket: requireEnv(ENV.reportsBucket),
+        source: rdsClient(rt.policy.regions.primary),
+        tls: tlsSetting(optionalEnv(ENV.dbTls)),
+        log: rt.log,
+        now: rt.now,
+      },
+      plan,
+      instance,
+    ),
   { onError: 'state-machine' },
 );

@@ -1,9 +1,22 @@
 // The pure judgements of a restore test: do two sets of row counts agree within a tolerance, is the
-// newest data within the RPO of the restore point, does an assertion's value equal what the policy expects.
+// newest data at or before the restore point within its RPO, does an assertion's value equal what the
+// policy expects, what outcome the checks add up to, and the bounded summary the state machine carries.
 
-import type { CheckOutcome } from './types.js';
+import type { Outcome, ValidationSummary } from '../../../shared/rds/restore-run.js';
+import type { CheckOutcome, CheckResult, ValidationReport } from './types.js';
 
 const MINUTE = 60_000;
+
+/**
+ * How far after the restore point a row may be dated and still count as "at or before" it. A snapshot's
+ * restore point is its SnapshotCreateTime, taken when the snapshot starts (its storage is frozen seconds
+ * later); application and database clocks are kept within milliseconds of UTC by NTP/Amazon Time Sync.
+ * A minute covers both; a row dated later is not the backup's past and proves nothing about its freshness.
+ */
+export const FRESHNESS_CLOCK_SKEW_MS = MINUTE;
+
+/** Rows dated after the restore point are counted up to this many (the count is a warning, not a scan). */
+export const FUTURE_ROWS_LIMIT = 10_000;
 
 // PostgreSQL type OIDs the verdicts understand (pg_type.oid, stable across versions).
 export const PG_TYPE = { bool: 16, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
@@ -82,14 +95,35 @@ function offsetSuffix(offset: string | undefined): string {
   return `${hours}:${minutes}`;
 }
 
-/** The freshness verdict: the newest data must be no older than the RPO target at the restore point. */
-export function freshnessOutcome(newest: number, referenceTime: number, rpoTargetMs: number): CheckOutcome {
+/**
+ * The freshness verdict: the newest data at or before the restore point (plus the clock skew) must be no
+ * older than the RPO target. A value after that is no proof at all: inconclusive (only a bare freshness
+ * query can return one; the table/column form asks for the newest value at or before the restore point).
+ */
+export function freshnessOutcome(newest: number, referenceTime: number, rpoTargetMs: number, skewMs = FRESHNESS_CLOCK_SKEW_MS): CheckOutcome {
   const lag = referenceTime - newest;
   const where = lag >= 0 ? `${formatMinutes(lag)} before` : `${formatMinutes(-lag)} after`;
   const detail = `newest data ${new Date(newest).toISOString()} is ${where} the restore point ${new Date(referenceTime).toISOString()}`;
-  const base = { expected: { maxLagMinutes: rpoTargetMs / MINUTE }, observed: { newestData: new Date(newest).toISOString(), lagMinutes: lag / MINUTE } };
-  if (lag <= rpoTargetMs) return { ...base, status: 'passed', detail: `${detail} (RPO target ${formatMinutes(rpoTargetMs)})` };
+  const base = {
+    expected: { maxLagMinutes: rpoTargetMs / MINUTE, clockSkewMinutes: skewMs / MINUTE },
+    observed: { newestData: new Date(newest).toISOString(), lagMinutes: lag / MINUTE },
+  };
+  if (newest > referenceTime + skewMs) {
+    return {
+      ...base,
+      status: 'inconclusive',
+      detail: `${detail}, beyond the ${formatMinutes(skewMs)} allowed for clock skew: data dated after the restore point proves nothing about the backup's freshness, and the newest data at or before it is unknown`,
+    };
+  }
+  const skew = lag < 0 ? `within the ${formatMinutes(skewMs)} allowed for clock skew; ` : '';
+  if (lag <= rpoTargetMs) return { ...base, status: 'passed', detail: `${detail} (${skew}RPO target ${formatMinutes(rpoTargetMs)})` };
   return { ...base, status: 'failed', detail: `${detail}, beyond the RPO target of ${formatMinutes(rpoTargetMs)}` };
+}
+
+/** The warning for rows dated after the restore point: counted, reported, never taken as proof. */
+export function futureRowsWarning(table: string, rows: number, referenceTime: number, skewMs = FRESHNESS_CLOCK_SKEW_MS): string {
+  const counted = rows > FUTURE_ROWS_LIMIT ? `more than ${FUTURE_ROWS_LIMIT} rows` : rows === 1 ? '1 row' : `${rows} rows`;
+  return `freshness: ${counted} of ${table} ${rows === 1 ? 'is' : 'are'} dated after the restore point ${new Date(referenceTime).toISOString()} (+${formatMinutes(skewMs)} clock skew): not taken as proof of freshness (clock skew on the writers, or data written into the future?)`;
 }
 
 /** An assertion's value as text: PostgreSQL's own text form, booleans as "true"/"false" like the policy writes them. */
@@ -108,4 +142,53 @@ export function assertionOutcome(observed: string | null, expect: Expectation, r
   const base = { expected: expect, observed };
   if (observed === wanted) return { ...base, status: 'passed', detail: `returned ${shown} as expected` };
   return { ...base, status: 'failed', detail: `returned ${shown}, expected ${expectedShown}` };
+}
+
+/** What the checks add up to: any failure fails; else any inconclusive check is inconclusive; else passed. Skipped checks are not required. */
+export function validationOutcome(checks: readonly Pick<CheckResult, 'status'>[]): Outcome {
+  if (checks.some((check) => check.status === 'failed')) return 'failed';
+  if (checks.some((check) => check.status === 'inconclusive')) return 'inconclusive';
+  return 'passed';
+}
+
+/** What a summary keeps of a report: enough to judge and alert, bounded however many tables there are. */
+export const SUMMARY_LIMITS = { checks: 50, nameChars: 120, detailChars: 300, warnings: 10, warningChars: 300, versionChars: 120 } as const;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The summary validate-restore returns to the state machine (the full report goes to S3): counts per
+ * status, every check's status (the ones that did not pass first when there are too many to list), the
+ * details of those that did not pass, truncated, and the report's key.
+ */
+export function summariseReport(report: ValidationReport, reportKey: string): ValidationSummary {
+  const counts = { passed: 0, failed: 0, inconclusive: 0, skipped: 0 };
+  for (const check of report.checks) counts[check.status] += 1;
+  const byImportance = [...report.checks.filter((check) => check.status !== 'passed'), ...report.checks.filter((check) => check.status === 'passed')];
+  const listed = new Set(byImportance.slice(0, SUMMARY_LIMITS.checks));
+  const checks = report.checks
+    .filter((check) => listed.has(check))
+    .map((check) => ({
+      name: truncate(check.name, SUMMARY_LIMITS.nameChars),
+      status: check.status,
+      durationMs: check.durationMs,
+      ...(check.status === 'passed' ? {} : { detail: truncate(check.detail, SUMMARY_LIMITS.detailChars) }),
+    }));
+  const warnings = report.warnings.slice(0, SUMMARY_LIMITS.warnings).map((warning) => truncate(warning, SUMMARY_LIMITS.warningChars));
+  const moreWarnings = report.warnings.length - warnings.length;
+  if (moreWarnings > 0) warnings.push(`${moreWarnings} more warnings in the validation report`);
+  return {
+    outcome: report.outcome,
+    counts,
+    checks,
+    omittedChecks: report.checks.length - checks.length,
+    warnings,
+    serverVersion: report.serverVersion === null ? null : truncate(report.serverVersion, SUMMARY_LIMITS.versionChars),
+    newestData: report.newestData,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    reportKey,
+  };
 }

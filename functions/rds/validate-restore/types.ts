@@ -1,7 +1,9 @@
-// The report a restore test's validation produces: one result per check. No behaviour here;
-// validation.ts re-exports it.
+// The report a restore test's validation produces: one result per check, the outcome they add up to,
+// and warnings that did not decide it. No behaviour here; validation.ts re-exports it.
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
+import type { CheckStatus, Outcome } from '../../../shared/rds/restore-run.js';
+
+export type { CheckStatus, Outcome } from '../../../shared/rds/restore-run.js';
 
 export interface CheckResult {
   name: string;
@@ -13,10 +15,13 @@ export interface CheckResult {
 }
 
 export interface ValidationReport {
-  passed: boolean;
+  /** passed only when no check failed and every check the policy requires ran and had something to compare. */
+  outcome: Outcome;
   checks: CheckResult[];
+  /** Worth knowing, not deciding: rows dated after the restore point, … */
+  warnings: string[];
   serverVersion: string | null;
-  /** Epoch ms of the newest data, from the freshness query. */
+  /** Epoch ms of the newest data at or before the restore point, from the freshness check. */
   newestData: number | null;
   startedAt: number;
   finishedAt: number;

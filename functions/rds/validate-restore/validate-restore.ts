@@ -1,26 +1,30 @@
 // The Validate step's I/O around the checks (validation.ts): the credentials of the restored copy from
-// Secrets Manager (never logged), the manifest captured with the snapshot from the primary's reports
-// bucket, and — for live row counts — the source's endpoint; then every check against the restore.
+// Secrets Manager (never logged), the manifest captured with the snapshot from this region's reports
+// bucket (replicated there from the primary), and — for live row counts — the source's endpoint; then
+// every check against the restore. The full report goes to the reports bucket; the state machine gets a
+// bounded summary (a state over 256 KB would end the execution before teardown).
 
 import { DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { validationReportKey } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { dbCredentials } from '../../../shared/rds/credentials.js';
 import { getManifest } from '../../../shared/rds/manifests.js';
-import type { InstanceReady, RestorePlan } from '../../../shared/rds/restore-run.js';
+import type { InstanceReady, RestorePlan, ValidationSummary } from '../../../shared/rds/restore-run.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { validateRestore, type ConnectionSpec, type ValidationReport } from './validation.js';
+import { wallTime } from '../../../shared/time/zone.js';
+import { summariseReport } from './plan.js';
+import { validateRestore, type ConnectionSpec, type SourceManifest, type ValidationReport } from './validation.js';
 
 export interface ValidateDeps {
   readonly policy: Policy;
   /** Secrets Manager in the region of the restore (the secret is replicated there). */
   readonly secrets: SecretsManagerClient;
-  /** S3 in the primary region, where manifests are captured. */
-  readonly manifests: S3Client;
-  /** The primary's reports bucket, or undefined when none is configured (no manifest then). */
-  readonly manifestBucket: string | undefined;
+  /** S3 in the region the test runs in: its reports bucket has the manifests and takes the report. */
+  readonly reports: S3Client;
+  readonly reportsBucket: string;
   /** RDS in the primary region: the live source, for `rowCounts.mode: live`. */
   readonly source: RDSClient;
   readonly tls: boolean | { rejectUnauthorized: boolean };
@@ -28,9 +32,22 @@ export interface ValidateDeps {
   readonly now: () => number;
 }
 
-export async function validateRestoredDatabase(deps: ValidateDeps, plan: RestorePlan, instance: InstanceReady): Promise<ValidationReport> {
+/** Where this run's full report goes: by resource and the month it was planned in (policy's zone), like its evidence. */
+export function runReportKey(policy: Policy, plan: RestorePlan): string {
+  const month = wallTime(plan.plannedAt, policy.timezone);
+  return validationReportKey(plan.resource, month.year, month.month, plan.runId);
+}
+
+/** The manifest of a snapshot restore (null: none was captured); a PITR restore has none. Unreadable or invalid ones throw. */
+async function manifestOf(deps: ValidateDeps, plan: RestorePlan): Promise<SourceManifest | null> {
+  if (plan.kind !== 'snapshot' || plan.snapshotId === undefined) return null;
+  return getManifest(deps.reports, deps.reportsBucket, plan.resource, plan.snapshotId);
+}
+
+export async function validateRestoredDatabase(deps: ValidateDeps, plan: RestorePlan, instance: InstanceReady): Promise<ValidationSummary> {
   const db = deps.policy.resources.databases.find((d) => d.name === plan.resource);
   if (db === undefined) throw new InvalidInput('plan.resource', `no database "${plan.resource}" in the policy`);
+  const manifest = await manifestOf(deps, plan);
   const credentials = await dbCredentials(deps.secrets, plan.credentialsSecret);
   const connection: ConnectionSpec = {
     host: instance.address,
@@ -40,10 +57,6 @@ export async function validateRestoredDatabase(deps: ValidateDeps, plan: Restore
     database: plan.database ?? instance.database ?? 'postgres',
     ssl: deps.tls,
   };
-  const manifest =
-    plan.kind === 'snapshot' && plan.snapshotId !== undefined && deps.manifestBucket !== undefined
-      ? await getManifest(deps.manifests, deps.manifestBucket, plan.resource, plan.snapshotId).catch(() => null)
-      : null;
   let liveSource: ConnectionSpec | undefined;
   if (db.validation.rowCounts.mode === 'live') {
     const source = (await deps.source.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: plan.sourceInstanceId }))).DBInstances?.[0];
@@ -54,12 +67,32 @@ export async function validateRestoredDatabase(deps: ValidateDeps, plan: Restore
   const report = await validateRestore({
     connection,
     config: db.validation,
+    kind: plan.kind,
     manifest,
     ...(liveSource === undefined ? {} : { liveSource }),
     referenceTime: plan.restorePoint,
     rpoTargetMs: (db.objectives ?? deps.policy.objectives.database).rpo,
     now: deps.now,
   });
-  deps.log.info('restore validated', { runId: plan.runId, passed: report.passed, checks: report.checks.map((c) => `${c.name}:${c.status}`) });
-  return report;
+  const key = await putReport(deps, plan, report);
+  deps.log.info('restore validated', { runId: plan.runId, outcome: report.outcome, checks: report.checks.map((c) => `${c.name}:${c.status}`), report: `s3://${deps.reportsBucket}/${key}` });
+  return summariseReport(report, key);
+}
+
+/** The full report, with what it was about, in the reports bucket (its default key encrypts it). */
+async function putReport(deps: ValidateDeps, plan: RestorePlan, report: ValidationReport): Promise<string> {
+  const key = runReportKey(deps.policy, plan);
+  const document = {
+    schema: 'backup-dr/validation-report/v1',
+    runId: plan.runId,
+    kind: plan.kind,
+    resource: plan.resource,
+    region: plan.region,
+    snapshotId: plan.snapshotId ?? null,
+    restorePoint: new Date(plan.restorePoint).toISOString(),
+    instanceId: plan.instanceId,
+    ...report,
+  };
+  await deps.reports.send(new PutObjectCommand({ Bucket: deps.reportsBucket, Key: key, Body: JSON.stringify(document), ContentType: 'application/json' }));
+  return key;
 }

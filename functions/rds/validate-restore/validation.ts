@@ -1,15 +1,31 @@
 // Whether a restored PostgreSQL database proves its backup: connect, then schema, row counts, amcheck,
-// freshness and the policy's assertions, each a result in the report.
+// freshness and the policy's assertions, each a result in the report, and the outcome they add up to —
+// passed, failed, or inconclusive when a check the policy requires could not run or had nothing to compare.
 
 import { listTables, serverVersion, type ServerVersion } from '../../../shared/rds/postgres/catalog.js';
 import { ConnectFailed, describeFault, describeTarget, isDatabaseFault, openSession, validationSessionOptions, type Session, type SessionOptions } from '../../../shared/rds/postgres/connection.js';
 import { redact } from '../../../shared/rds/postgres/redact.js';
 import type { ConnectionSpec, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
-import { checkAmcheck, checkAssertion, checkFreshness, checkRowCounts, checkSchema, type CheckContext, type LazySession } from './checks.js';
+import type { RestoreKind } from '../../../shared/rds/restore-run.js';
+import {
+  amcheckExemption,
+  checkAmcheck,
+  checkAssertion,
+  checkFreshness,
+  checkRowCounts,
+  checkSchema,
+  freshnessExemption,
+  rowCountsExemption,
+  schemaExemption,
+  type CheckContext,
+  type Exemption,
+  type LazySession,
+} from './checks.js';
+import { validationOutcome } from './plan.js';
 import type { CheckOutcome, CheckResult, ValidationReport } from './types.js';
 
 export type { ConnectionSpec, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
-export type { CheckResult, CheckStatus, ValidationReport } from './types.js';
+export type { CheckResult, CheckStatus, Outcome, ValidationReport } from './types.js';
 
 const NO_CONNECTION = 'not run: no connection';
 const CONNECTION_LOST = 'not run: the connection to the restored database was lost';
@@ -18,17 +34,22 @@ const sessionOptions = (config: ValidationConfig): SessionOptions => validationS
 
 interface PlannedCheck {
   readonly name: string;
+  /** Why the policy does not require this check for this kind of test (then it is skipped), or null. */
+  readonly exempt: string | null;
   readonly run: (ctx: CheckContext) => Promise<CheckOutcome>;
 }
 
+const required: Exemption = () => null;
+
 /** Every check after connectivity, in report order. */
-function plannedChecks(config: ValidationConfig): PlannedCheck[] {
+function plannedChecks(config: ValidationConfig, kind: RestoreKind): PlannedCheck[] {
+  const check = (name: string, exemption: Exemption, run: PlannedCheck['run']): PlannedCheck => ({ name, exempt: exemption(config, kind), run });
   return [
-    { name: 'schema', run: checkSchema },
-    { name: 'row-counts', run: checkRowCounts },
-    { name: 'amcheck', run: checkAmcheck },
-    { name: 'freshness', run: checkFreshness },
-    ...config.assertions.map((assertion) => ({ name: `assertion:${assertion.name}`, run: (ctx: CheckContext) => checkAssertion(ctx, assertion) })),
+    check('schema', schemaExemption, checkSchema),
+    check('row-counts', rowCountsExemption, checkRowCounts),
+    check('amcheck', amcheckExemption, checkAmcheck),
+    check('freshness', freshnessExemption, checkFreshness),
+    ...config.assertions.map((assertion) => check(`assertion:${assertion.name}`, required, (ctx) => checkAssertion(ctx, assertion))),
   ];
 }
 
@@ -50,8 +71,9 @@ async function timed(name: string, now: () => number, run: () => Promise<CheckOu
   return { name, ...outcome, durationMs: now() - started };
 }
 
-function skippedResult(name: string, detail: string): CheckResult {
-  return { name, status: 'skipped', detail, durationMs: 0 };
+/** A check that did not run: skipped when the policy does not require it, else inconclusive (`why` it did not run). */
+function notRun(check: PlannedCheck, why: string): CheckResult {
+  return check.exempt === null ? { name: check.name, status: 'inconclusive', detail: why, durationMs: 0 } : { name: check.name, status: 'skipped', detail: check.exempt, durationMs: 0 };
 }
 
 interface Connected {
@@ -108,13 +130,13 @@ async function stillAnswers(session: Session): Promise<boolean> {
   }
 }
 
-/** Runs the planned checks in order; once the restored session is gone, the rest are skipped. */
+/** Runs the planned checks in order; once the restored session is gone, the rest do not run. */
 async function runChecks(planned: readonly PlannedCheck[], ctx: CheckContext, now: () => number): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   let connected = true;
   for (const check of planned) {
-    if (!connected) {
-      results.push(skippedResult(check.name, CONNECTION_LOST));
+    if (check.exempt !== null || !connected) {
+      results.push(notRun(check, CONNECTION_LOST));
       continue;
     }
     const result = await timed(check.name, now, () => check.run(ctx));
@@ -132,6 +154,8 @@ function redactResult(result: CheckResult, secrets: readonly (string | undefined
 export async function validateRestore(input: {
   connection: ConnectionSpec;
   config: ValidationConfig;
+  /** snapshot: a manifest is expected with it; pitr: none exists, and freshness proves the RPO. */
+  kind: RestoreKind;
   manifest: SourceManifest | null;
   liveSource?: ConnectionSpec;
   /** Snapshot time or PITR target, epoch ms. */
@@ -141,8 +165,8 @@ export async function validateRestore(input: {
 }): Promise<ValidationReport> {
   const { config, manifest, now } = input;
   const startedAt = now();
-  const planned = plannedChecks(config);
-  const facts = { newestData: null as number | null };
+  const planned = plannedChecks(config, input.kind);
+  const facts = { newestData: null as number | null, warnings: [] as string[] };
   const live = input.liveSource === undefined ? null : lazySession(input.liveSource, sessionOptions(config));
   const connected = await connect(input.connection, config, manifest, now);
   const restored = connected.session;
@@ -150,8 +174,12 @@ export async function validateRestore(input: {
   try {
     const later =
       restored === null
-        ? planned.map((check) => skippedResult(check.name, NO_CONNECTION))
-        : await runChecks(planned, { restored, config, manifest, live, referenceTime: input.referenceTime, rpoTargetMs: input.rpoTargetMs, restoredTables: memo(() => listTables(restored.client, null)), facts }, now);
+        ? planned.map((check) => notRun(check, NO_CONNECTION))
+        : await runChecks(
+            planned,
+            { restored, config, kind: input.kind, manifest, live, referenceTime: input.referenceTime, rpoTargetMs: input.rpoTargetMs, restoredTables: memo(() => listTables(restored.client, null)), facts },
+            now,
+          );
     results = [connected.result, ...later];
   } finally {
     await restored?.close();
@@ -160,8 +188,9 @@ export async function validateRestore(input: {
   const secrets = [input.connection.password, input.liveSource?.password];
   const checks = results.map((result) => redactResult(result, secrets));
   return {
-    passed: checks.every((check) => check.status !== 'failed'),
+    outcome: validationOutcome(checks),
     checks,
+    warnings: facts.warnings.map((warning) => redact(warning, secrets)),
     serverVersion: connected.version?.short ?? null,
     newestData: facts.newestData,
     startedAt,

@@ -242,7 +242,7 @@ describe('pitr-test state machine', () => {
     const policy = teamPolicy();
     setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-      DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 35 * 86_400_000), LatestTime: new Date(NOW - 8 * 60_000) } }],
+      DBInstanceAutomatedBackups: [{ DBInstanceArn: 'arn:aws:rds:ap-northeast-1:123456789012:db:app-db-prod', DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 35 * 86_400_000), LatestTime: new Date(NOW - 8 * 60_000) } }],
     });
     const pitrInstance = 'bdr-pitr-app-db-202611290400';
     const tags = [...ourTags('app-db'), { Key: 'backup-dr:restore-test', Value: pitrInstance }];
@@ -271,7 +271,7 @@ describe('pitr-test state machine', () => {
 
   it('fails, without restoring, when replication lags behind the requested point (the cross-region RPO is missed)', async () => {
     rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-      DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 86_400_000), LatestTime: new Date(NOW - 45 * 60_000) } }],
+      DBInstanceAutomatedBackups: [{ DBInstanceArn: 'arn:aws:rds:ap-northeast-1:123456789012:db:app-db-prod', DBInstanceIdentifier: 'app-db-prod', Status: 'replicating', DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-1', RestoreWindow: { EarliestTime: new Date(NOW - 86_400_000), LatestTime: new Date(NOW - 45 * 60_000) } }],
     });
     const run = await runLocally(PITR_TEST, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');

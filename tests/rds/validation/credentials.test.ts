@@ -35,7 +35,7 @@ describe.each([
   afterAll(() => server.close());
 
   it('fails connectivity saying authentication failed, without the password anywhere in the report', async () => {
-    const report = await validateRestore({ connection: at(server), config: CONFIG, manifest: null, referenceTime: Date.parse('2026-11-24T17:00:00Z'), rpoTargetMs: 900_000, now: clock() });
+    const report = await validateRestore({ connection: at(server), config: CONFIG, kind: 'snapshot', manifest: null, referenceTime: Date.parse('2026-11-24T17:00:00Z'), rpoTargetMs: 900_000, now: clock() });
 
     const connectivity = report.checks[0]!;
     expect(connectivity).toMatchObject({ name: 'connectivity', status: 'failed' });
@@ -43,7 +43,9 @@ describe.each([
     expect(connectivity.detail).not.toContain(PASSWORD);
     if (echo) expect(connectivity.detail).toContain('[redacted]');
     expect(JSON.stringify(report)).not.toContain(PASSWORD);
-    expect(report.checks.slice(1).map((result) => result.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    // Required checks that could not run are inconclusive; only freshness, which this policy does not ask for, is skipped.
+    expect(report.checks.slice(1).map((result) => result.status)).toEqual(['inconclusive', 'inconclusive', 'inconclusive', 'skipped', 'inconclusive']);
+    expect(report.outcome).toBe('failed');
   });
 
   it('makes captureManifest throw a ConnectFailed that does not carry the password', async () => {

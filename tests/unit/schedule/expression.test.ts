@@ -1,14 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import { InvalidInput } from '../../../shared/errors.js';
 import {
+  neverFiresReason,
   nextOccurrence,
   occurrencesBetween,
   parseScheduleExpression,
+  previousOccurrence,
   typicalInterval,
   type CronSchedule,
   type ScheduleExpression,
 } from '../../../shared/schedule/expression.js';
-import { dayOfWeek, instantFromWall, wallTime } from '../../../shared/time/zone.js';
+import { dayOfWeek, wallInstants, wallTime } from '../../../shared/time/zone.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -29,7 +31,10 @@ function rejection(expression: string, field?: string): InvalidInput {
   throw new Error(`expected "${expression}" to be rejected`);
 }
 
-/** Reference: map every wall minute near the window with instantFromWall, keep matches, sort, dedupe. */
+/**
+ * Reference: every wall minute near the window that matches, at the first instant the clock shows it
+ * (none in a DST gap: EventBridge Scheduler skips it; the first pass of a fall-back), sorted, deduped.
+ */
 function minuteByMinute(cron: CronSchedule, timeZone: string, fromMs: number, toMs: number): number[] {
   const start = wallTime(fromMs, timeZone);
   const end = wallTime(toMs, timeZone);
@@ -44,8 +49,8 @@ function minuteByMinute(cron: CronSchedule, timeZone: string, fromMs: number, to
       (rule.kind === 'daysOfWeek' && rule.days.includes(dayOfWeek(wall.year, wall.month, wall.day) + 1));
     if (!dayMatches || !cron.minutes.includes(wall.minute) || !cron.hours.includes(wall.hour)) continue;
     if (!cron.months.includes(wall.month) || !cron.years.includes(wall.year)) continue;
-    const instant = instantFromWall(wall, timeZone);
-    if (instant > fromMs && instant <= toMs) found.add(instant);
+    const instant = wallInstants(wall, timeZone)[0];
+    if (instant !== undefined && instant > fromMs && instant <= toMs) found.add(instant);
   }
   return [...found].sort((a, b) => a - b);
 }
@@ -131,6 +136,17 @@ describe('parseScheduleExpression', () => {
     ['# week 0', 'cron(0 0 ? * 3#0 *)', 'the week number after # must be 1-5, got "0"'],
     ['# for a day past 7', 'cron(0 0 ? * 8#1 *)', 'cron day-of-week field: 8 is out of range 1-7'],
     ['two # items', 'cron(0 0 ? * 1#1,2#2 *)', 'cron day-of-week field: "1#1": L, W and # must make up the whole field'],
+    // AWS's cron table: day-of-week allows , - * ? L # and no /.
+    ['a step in day-of-week', 'cron(0 0 ? * 1/2 *)', 'cron day-of-week field: "1/2": / (increments) is not allowed in day-of-week'],
+    ['*/n in day-of-week', 'cron(0 0 ? * */2 *)', 'cron day-of-week field: "*/2": / (increments) is not allowed'],
+    ['a stepped day range', 'cron(0 0 ? * MON-FRI/2 *)', 'cron day-of-week field: "MON-FRI/2": / (increments) is not allowed'],
+    // Never fires, whatever the clock: no date has these fields.
+    ['31 February', 'cron(0 2 31 2 ? *)', 'cron day-of-month, month and year fields: never fires: no date is day "31" of month "2" in year "*"'],
+    ['30 February', 'cron(0 0 30 FEB ? *)', 'never fires'],
+    ['31 in 30-day months only', 'cron(0 0 31 APR,JUN,SEP,NOV ? *)', 'never fires'],
+    ['29 February in years that are not leap years', 'cron(0 0 29 FEB ? 2025-2027)', 'never fires'],
+    ['a fifth Monday in Februaries that have none', 'cron(0 0 ? FEB 2#5 2026-2027)', 'cron day-of-week, month and year fields: never fires'],
+    ['30W in February', 'cron(0 0 30W FEB ? *)', 'never fires'],
     ['rate 0', 'rate(0 hours)', 'rate expression "rate(0 hours)": value "0" must be a positive whole number'],
     ['a negative rate', 'rate(-1 hours)', 'value "-1" must be a positive whole number'],
     ['a fractional rate', 'rate(1.5 hours)', 'value "1.5" must be a positive whole number'],
@@ -170,7 +186,6 @@ describe('nextOccurrence for cron', () => {
     ['a year-bounded cron before its year', 'cron(0 12 1 1 ? 2025)', 'UTC', '2024-06-01T00:00:00Z', '2025-01-01T12:00:00.000Z'],
     ['a year-bounded cron after its last run', 'cron(0 12 1 1 ? 2025)', 'UTC', '2025-01-01T12:00:00Z', null],
     ['a year range that has ended', 'cron(0 0 * * ? 2020-2024)', 'UTC', '2024-12-31T00:00:00Z', null],
-    ['a schedule whose day never comes', 'cron(0 0 30 FEB ? *)', 'UTC', '2025-01-01T00:00:00Z', null],
   ])('%s', (_name, expression, timeZone, after, expected) => {
     expect(iso(nextOccurrence(parse(expression), timeZone, at(after)))).toBe(expected);
   });
@@ -238,11 +253,11 @@ describe('cron across DST changes', () => {
       ['2025-03-08T14:00:00.000Z', '2025-03-09T13:00:00.000Z', '2025-03-10T13:00:00.000Z'],
     ],
     [
-      'a daily 02:30 skipped by spring-forward runs at 03:30 EDT that day',
+      'a daily 02:30 that spring-forward skips does not run that day (not 01:30 EST, not 03:30 EDT)',
       'cron(30 2 * * ? *)',
       '2025-03-08T00:00:00Z',
       '2025-03-11T00:00:00Z',
-      ['2025-03-08T07:30:00.000Z', '2025-03-09T07:30:00.000Z', '2025-03-10T06:30:00.000Z'],
+      ['2025-03-08T07:30:00.000Z', '2025-03-10T06:30:00.000Z'],
     ],
     [
       'a daily 01:30 repeated by fall-back runs once, at the first 01:30',
@@ -298,6 +313,88 @@ describe('cron across DST changes', () => {
   });
 });
 
+describe('DST as EventBridge Scheduler documents it, the same whatever the zone’s sign', () => {
+  const dates = (expression: string, timeZone: string, from: string, to: string): string[] =>
+    occurrencesBetween(parse(expression), timeZone, at(from), at(to)).map((instant) => new Date(instant).toISOString());
+
+  it.each([
+    // Berlin springs forward 2025-03-30 at 02:00 CET (01:00Z) to 03:00 CEST; New York 2025-03-09 at 02:00 EST (07:00Z).
+    ['Europe/Berlin', '2025-03-29T00:00:00Z', '2025-04-01T00:00:00Z', ['2025-03-29T01:30:00.000Z', '2025-03-31T00:30:00.000Z']],
+    ['America/New_York', '2025-03-08T00:00:00Z', '2025-03-11T00:00:00Z', ['2025-03-08T07:30:00.000Z', '2025-03-10T06:30:00.000Z']],
+  ])('a daily 02:30 in %s does not run on the spring-forward night', (timeZone, from, to, expected) => {
+    expect(dates('cron(30 2 * * ? *)', timeZone, from, to)).toEqual(expected);
+  });
+
+  it.each([
+    // Berlin falls back 2025-10-26 at 03:00 CEST (01:00Z) to 02:00 CET: 02:30 is 00:30Z, then 01:30Z.
+    ['Europe/Berlin', 'cron(30 2 * * ? *)', '2025-10-25T00:00:00Z', '2025-10-28T00:00:00Z', ['2025-10-25T00:30:00.000Z', '2025-10-26T00:30:00.000Z', '2025-10-27T01:30:00.000Z']],
+    // New York falls back 2025-11-02 at 02:00 EDT (06:00Z) to 01:00 EST: 01:30 is 05:30Z, then 06:30Z.
+    ['America/New_York', 'cron(30 1 * * ? *)', '2025-11-01T00:00:00Z', '2025-11-04T00:00:00Z', ['2025-11-01T05:30:00.000Z', '2025-11-02T05:30:00.000Z', '2025-11-03T06:30:00.000Z']],
+  ])('a repeated wall time in %s runs once, at its first pass', (timeZone, expression, from, to, expected) => {
+    expect(dates(expression, timeZone, from, to)).toEqual(expected);
+  });
+
+  it('every minute through Berlin’s fall-back: the repeated hour runs once, then the clock goes on from 03:00 CET', () => {
+    const all = dates('cron(* * * * ? *)', 'Europe/Berlin', '2025-10-26T00:58:00Z', '2025-10-26T02:01:00Z');
+    // 00:59Z is 02:59 CEST; 01:00Z–01:59Z is the second pass of 02:00–02:59 (skipped); 02:00Z is 03:00 CET.
+    expect(all).toEqual(['2025-10-26T00:59:00.000Z', '2025-10-26T02:00:00.000Z', '2025-10-26T02:01:00.000Z']);
+  });
+});
+
+describe('previousOccurrence', () => {
+  it.each([
+    ['cron(0 2 * * ? *)', 'Asia/Tokyo', '2025-01-02T17:00:00Z', '2025-01-01T17:00:00.000Z'],
+    ['cron(0 2 * * ? *)', 'Asia/Tokyo', '2025-01-02T17:00:00.001Z', '2025-01-02T17:00:00.000Z'],
+    ['cron(0 12 1 1 ? 2025)', 'UTC', '2025-01-01T12:00:00Z', null],
+    ['cron(0 12 1 1 ? 2025)', 'UTC', '2030-01-01T00:00:00Z', '2025-01-01T12:00:00.000Z'],
+    ['cron(30 2 * * ? *)', 'America/New_York', '2025-03-10T00:00:00Z', '2025-03-08T07:30:00.000Z'],
+    // 06:10Z is 01:10 EST, in the second pass: 01:50 EDT (05:50Z) came before it.
+    ['cron(50 1 * * ? *)', 'America/New_York', '2025-11-02T06:10:00Z', '2025-11-02T05:50:00.000Z'],
+    ['rate(6 hours)', 'UTC', '2025-01-01T06:00:00Z', '2025-01-01T00:00:00.000Z'],
+    ['rate(6 hours)', 'UTC', '2025-01-01T06:00:00.001Z', '2025-01-01T06:00:00.000Z'],
+  ])('%s in %s before %s is %s', (expression, timeZone, before, expected) => {
+    expect(iso(previousOccurrence(parse(expression), timeZone, at(before)))).toBe(expected);
+  });
+
+  it.each(['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'])('walks back through the occurrences of a year in %s, the mirror of occurrencesBetween', (timeZone) => {
+    for (const expression of ['cron(*/20 0-3 * * ? *)', 'cron(30 2 ? * SUN,MON *)', 'cron(0 0 L * ? *)']) {
+      const schedule = parse(expression);
+      const forward = occurrencesBetween(schedule, timeZone, at('2025-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z'));
+      const backward: number[] = [];
+      for (let before = at('2026-01-01T00:00:00Z') + 1; ; ) {
+        const previous = previousOccurrence(schedule, timeZone, before);
+        if (previous === null || previous <= at('2025-01-01T00:00:00Z')) break;
+        backward.push(previous);
+        before = previous;
+      }
+      expect(backward.reverse(), expression).toEqual(forward);
+    }
+  });
+});
+
+describe('neverFiresReason', () => {
+  const now = at('2026-11-25T00:00:00Z');
+  it.each([
+    ['cron(0 2 * * ? 2020-2024)', 'Asia/Tokyo', 'its year field ends in 2024'],
+    ['cron(0 0 1 1 ? 2026)', 'UTC', 'every wall time it names has passed'],
+    // The second Sunday of March at 02:30 is inside New York's spring-forward gap every year.
+    ['cron(30 2 ? MAR 1#2 *)', 'America/New_York', 'falls in a daylight-saving gap'],
+  ])('%s never fires after 2026-11-25 in %s', (expression, timeZone, why) => {
+    const reason = neverFiresReason(parse(expression), timeZone, now);
+    expect(reason).toContain(`"${expression}" never fires after `);
+    expect(reason).toContain(why);
+  });
+
+  it.each([
+    ['cron(0 2 * * ? *)', 'Asia/Tokyo'],
+    ['cron(30 2 ? MAR 1#2 *)', 'Europe/Berlin'],
+    ['cron(0 0 1 1 ? 2199)', 'UTC'],
+    ['rate(1 minute)', 'UTC'],
+  ])('%s fires after 2026-11-25 in %s', (expression, timeZone) => {
+    expect(neverFiresReason(parse(expression), timeZone, now)).toBeNull();
+  });
+});
+
 describe('rate schedules', () => {
   const sixHours = parse('rate(6 hours)');
   const anchor = at('2025-01-01T01:30:00Z');
@@ -327,7 +424,8 @@ describe('typicalInterval', () => {
     ['every minute is one minute', 'cron(* * * * ? *)', 'UTC', MINUTE],
     ['every two minutes is two minutes', 'cron(*/2 * * * ? *)', 'Europe/Berlin', 2 * MINUTE],
     ['daily in Tokyo (no DST) is a day', 'cron(0 2 * * ? *)', 'Asia/Tokyo', DAY],
-    ['daily in New York is 23 hours, the spring-forward day', 'cron(0 2 * * ? *)', 'America/New_York', 23 * HOUR],
+    ['daily 02:00 in New York is 24 hours: spring-forward skips that day’s run rather than shortening a day', 'cron(0 2 * * ? *)', 'America/New_York', DAY],
+    ['daily 02:30 in Berlin is 24 hours', 'cron(30 2 * * ? *)', 'Europe/Berlin', DAY],
     ['01:00 and 03:00 in New York come one hour apart on the spring-forward day', 'cron(0 1,3 * * ? *)', 'America/New_York', HOUR],
     ['weekly is seven days', 'cron(0 3 ? * SUN *)', 'UTC', 7 * DAY],
     ['monthly is February’s 28 days', 'cron(0 0 1 * ? *)', 'UTC', 28 * DAY],
