@@ -7,8 +7,8 @@
 // topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services):
 // a service that publishes to an encrypted topic needs kms:GenerateDataKey* and kms:Decrypt on the
 // customer managed key through the key policy, and for EventBridge the aws:SourceAccount/aws:SourceArn
-// conditions are not supported there (the KMS request carries neither: every notice would be dropped);
-// for CloudWatch alarms they are. The EventBridge guide says the same of the topic policy: no Condition
+// conditions are not supported there (with them, its notices would be dropped); for CloudWatch alarms
+// they are. The EventBridge guide says the same of the topic policy: no Condition
 // blocks for EventBridge (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
 // The EventBridge statement also covers the rule DLQ, an SQS queue encrypted with this key
 // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
@@ -46,7 +46,7 @@ function serviceKey(ctx: Context): CfnResource {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: accountRoot() }, Action: 'kms:*', Resource: '*' },
-          // SNS itself, for this account's topics (delivery to encrypted subscriptions).
+          // SNS itself, for this account's topics only.
           { Sid: 'SnsUsesKeyForThisAccount', Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: USE_FOR_ENCRYPTED_MESSAGES, Resource: '*', Condition: { StringEquals: thisAccount() } },
           { Sid: 'AlarmsUseKeyForTopic', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: USE_FOR_ENCRYPTED_MESSAGES, Resource: '*', Condition: alarmsOfThisAccount() },
           // No condition: aws:SourceAccount/aws:SourceArn are not supported for EventBridge here (see the top).

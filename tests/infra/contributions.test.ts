@@ -10,7 +10,7 @@ import { buildDeployment, CONTRIBUTIONS } from '../../deploy/assemble.js';
 import { SERVICE_DIR } from '../../deploy/bundles.js';
 import { PackagingError } from '../../deploy/core/cloudformation.js';
 import type { Contribution, Deployment, DeploymentInput, FunctionSpec } from '../../deploy/core/contribution.js';
-import { alertsTopicName, ENV, PREFIX, RDS_EVENT, REPORT_PREFIX, SERVICE, TAG } from '../../shared/contracts.js';
+import { alertsTopicName, ENV, PREFIX, RDS_EVENT, REPORT_PREFIX, SERVICE, serviceKeyAlias, TAG } from '../../shared/contracts.js';
 import { parsePolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 
@@ -37,7 +37,7 @@ const deploy = (policy: Policy, extra: Partial<DeploymentInput> = {}, contributi
 const props = (d: Deployment, id: string) => (d.resources.Resources[id]?.Properties ?? {}) as Record<string, any>;
 
 describe('the Lambda environment (platform/environment.ts)', () => {
-  it('gives every function the ENV contract: region role, alerts topic, packaged policy file, service name, reports bucket', () => {
+  it('gives every function the ENV contract: region role, alerts topic, packaged policy file, service name, reports bucket, stage', () => {
     const policy = policyWith();
     for (const region of [policy.regions.primary, policy.regions.secondary]) {
       const d = deploy(policy, { region, policyFile: 'policies/prod.yml' });
@@ -47,15 +47,17 @@ describe('the Lambda environment (platform/environment.ts)', () => {
         [ENV.policyFile]: 'policies/prod.yml',
         [ENV.powertoolsServiceName]: SERVICE,
         [ENV.reportsBucket]: { Ref: 'ReportsBucket' },
+        [ENV.stage]: 'test',
       });
     }
-    expect(Object.keys(deploy(policy).environment)).toEqual(['REGION_ROLE', 'ALERTS_TOPIC_ARN', 'POLICY_FILE', 'POWERTOOLS_SERVICE_NAME', 'REPORTS_BUCKET']);
+    expect(Object.keys(deploy(policy).environment)).toEqual(['REGION_ROLE', 'ALERTS_TOPIC_ARN', 'POLICY_FILE', 'POWERTOOLS_SERVICE_NAME', 'REPORTS_BUCKET', 'BACKUP_DR_STAGE']);
   });
 
-  it("adds the primary's reports bucket (MANIFEST_BUCKET) only to the functions that read or write manifests", () => {
-    const d = deploy(policyWith());
-    const withManifests = Object.entries(d.functions).filter(([, fn]) => fn.environment?.[ENV.manifestBucket] !== undefined).map(([name]) => name);
-    expect(withManifests.sort()).toEqual(['capture-db-manifest', 'validate-restore']);
+  it("gives no function the primary's reports bucket (MANIFEST_BUCKET): every function reads and writes its own region's", () => {
+    for (const region of [policyWith().regions.primary, policyWith().regions.secondary]) {
+      const d = deploy(policyWith(), { region });
+      expect(Object.entries(d.functions).filter(([, fn]) => fn.environment?.[ENV.manifestBucket] !== undefined).map(([name]) => name)).toEqual([]);
+    }
   });
 });
 
@@ -71,22 +73,33 @@ describe('the alert path (platform/alerts.ts)', () => {
       PendingWindowInDays: 30,
     });
     const statements = props(d, 'ServiceKey').KeyPolicy.Statement as Record<string, any>[];
-    expect(statements.map((s) => s.Sid)).toEqual(['AccountAdministers', 'AlertPublishersUseKeyForTopic', 'RdsUsesKeyForThisAccount', 'RdsCreatesGrantsForThisAccount']);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'AccountAdministers',
+      'SnsUsesKeyForThisAccount',
+      'AlarmsUseKeyForTopic',
+      'EventBridgeUsesKeyForTopicAndQueues',
+      'RdsUsesKeyForThisAccount',
+      'RdsCreatesGrantsForThisAccount',
+    ]);
+    // The alert publishers: SNS and CloudWatch for this account only; EventBridge without the source
+    // conditions, which it does not support for encrypted topics (tests/infra/alert-path.test.ts).
     expect(statements[1]).toEqual({
-      Sid: 'AlertPublishersUseKeyForTopic',
+      Sid: 'SnsUsesKeyForThisAccount',
       Effect: 'Allow',
-      Principal: { Service: ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      Principal: { Service: 'sns.amazonaws.com' },
       Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
     });
-    expect(statements[3]!.Condition).toEqual({
+    expect(statements[2]!.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(statements[3]).not.toHaveProperty('Condition');
+    expect(statements[5]!.Condition).toEqual({
       StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'rds.${AWS::Region}.amazonaws.com' } },
       Bool: { 'kms:GrantIsForAWSResource': 'true' },
     });
   });
 
-  it('builds the encrypted topic, named by the contract, and lets only alarms and rules of this account publish, over TLS', () => {
+  it('builds the encrypted topic, named by the contract, and lets only alarms of this account and EventBridge rules publish, over TLS', () => {
     const d = deploy(policyWith(), { region: 'ap-southeast-1' });
     expect(d.resources.Resources.AlertsTopic).toEqual({
       Type: 'AWS::SNS::Topic',
@@ -97,13 +110,18 @@ describe('the alert path (platform/alerts.ts)', () => {
     expect(policy.PolicyDocument.Statement).toEqual([
       { Sid: 'DenyPublishWithoutTls', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
       {
-        Sid: 'AlarmsAndRulesOfThisAccountPublish',
+        Sid: 'AlarmsOfThisAccountPublish',
         Effect: 'Allow',
-        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: { Ref: 'AlertsTopic' },
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' } },
+        },
       },
+      // No Condition blocks for EventBridge (the EventBridge guide).
+      { Sid: 'EventBridgeRulesPublish', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' } },
     ]);
   });
 
@@ -117,14 +135,14 @@ describe('the alert path (platform/alerts.ts)', () => {
     }
   });
 
-  it("creates the alias the policy names this region's key by, and none for an AWS-managed alias", () => {
+  it("names the service key by its stage-scoped alias, never by the policy's (that names a key of the user's own)", () => {
     const own = deploy(policyWith((doc) => {
       doc.kms.primary = 'alias/dr-copies';
     }));
-    expect(own.resources.Resources.ServiceKeyAlias).toEqual({ Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/dr-copies', TargetKeyId: { Ref: 'ServiceKey' } } });
+    expect(own.resources.Resources.ServiceKeyAlias).toEqual({ Type: 'AWS::KMS::Alias', Properties: { AliasName: serviceKeyAlias('test'), TargetKeyId: { Ref: 'ServiceKey' } } });
     expect(deploy(policyWith((doc) => {
       doc.kms.primary = 'alias/aws/rds';
-    })).resources.Resources.ServiceKeyAlias).toBeUndefined();
+    })).resources.Resources.ServiceKeyAlias!.Properties.AliasName).toBe(serviceKeyAlias('test'));
   });
 });
 
@@ -143,10 +161,12 @@ describe('composing contributions (deploy/assemble.ts)', () => {
   it('derives each handler from its component and name', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'redis', name: 'redis/backup', functions: { 'take-cache-snapshot': spec() } }]);
     expect(d.functions['take-cache-snapshot']!.handler).toBe('functions/redis/take-cache-snapshot/handler.handler');
-    for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) expect(fn.handler).toBe(`functions/rds/${name}/handler.handler`);
+    for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
+      expect(fn.handler).toBe(`functions/${name === 'janitor' ? 'platform' : 'rds'}/${name}/handler.handler`);
+    }
   });
 
-  it('deploys a function only in its roles and where the policy needs it, always allowed to alert', () => {
+  it('deploys a function only in its roles and where the policy needs it, always allowed to alert (and, async, to record its failures)', () => {
     const extra: Contribution = {
       component: 'test',
       name: 'test/extra',
@@ -154,7 +174,16 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     };
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, extra]);
     expect(Object.keys(d.functions).filter((name) => name in extra.functions!)).toEqual(['always-here']);
-    expect(d.functions['always-here']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual(['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(d.functions['always-here']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual([
+      'sns:Publish',
+      'kms:GenerateDataKey*',
+      'kms:Decrypt',
+      'sqs:SendMessage',
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    ]);
+    const step = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'test', name: 'test/step', functions: { 'a-step': spec({ invokedBy: 'state-machine' }) } }]);
+    expect(step.functions['a-step']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual(['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt']);
   });
 
   it('refuses two modules declaring the same function or the same logical id', () => {
@@ -185,9 +214,11 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     );
   });
 
-  it('collects alarms into the resources and dashboard widgets into the deployment (none contributed yet)', () => {
+  it('collects alarms into the resources and dashboard widgets into the deployment (only the platform alarms contributed yet)', () => {
     const bare = deploy(policyWith());
-    expect(Object.values(bare.resources.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')).toEqual([]);
+    const alarmIds = Object.entries(bare.resources.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(alarmIds.length).toBeGreaterThan(0);
+    expect(alarmIds.every((id) => /(Errors|Throttles|Queue)Alarm$/.test(id))).toBe(true);
     expect(bare.dashboardWidgets).toEqual([]);
     const observed: Contribution = {
       component: 'test',

@@ -2,7 +2,7 @@
 // state machines, KMS alias, subscriptions) for variants of backup-policy.yml that the repository's
 // policy does not exercise — e-mails, enforced automated-backup replication, a key ARN, another owner
 // tag, no databases, several restore-tested databases, a restore test run from the secondary, live row
-// counts — and the deployment parameters (the validation VPC).
+// counts — and the deployment parameters (the validation VPC and its endpoints).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { SERVICE_DIR } from '../../deploy/bundles.js';
 import { functionKeyOf, lambdaLogicalId, PackagingError, type Statement } from '../../deploy/core/cloudformation.js';
 import type { Deployment, DeploymentInput } from '../../deploy/core/contribution.js';
 import { reportsBucketSub } from '../../deploy/platform/reports-bucket.js';
+import { serviceKeyAlias } from '../../shared/contracts.js';
 import { parsePolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 
@@ -67,9 +68,9 @@ describe('deploy/assemble.ts', () => {
   it('deploys the role-specific functions', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
-      ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot', ...RESTORE_STEPS].sort(),
+      ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot', ...RESTORE_STEPS].sort(),
     );
-    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['prune-db-snapshots', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
+    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['janitor', 'prune-db-snapshots', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
   });
 
   it('maps the ASL names of functions to their keys', () => {
@@ -88,9 +89,10 @@ describe('deploy/assemble.ts', () => {
       [['cron(30 1 * * ? *)'], { resources: ['billing-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
     ]);
     const [invoke, ...others] = roleStatementsOf(d, 'SchedulerInvokeRole');
-    expect(others).toEqual([]);
+    // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
+    expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
-    const scheduled = ['take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest'];
+    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest'];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The manifests are captured with each database's snapshot.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
@@ -150,7 +152,8 @@ describe('deploy/assemble.ts', () => {
         Effect: 'Allow',
         Action: ['kms:CreateGrant'],
         Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-southeast-1:${AWS::AccountId}:key/*' }],
-        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr'] }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        // The policy names no kms.secondary: the secondary deployment's own key, by its stage-scoped alias.
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [serviceKeyAlias('test')] }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       },
     ]);
     expect(enforced.flatMap((s) => s.Action)).toEqual([
@@ -161,17 +164,23 @@ describe('deploy/assemble.ts', () => {
       'sns:Publish',
       'kms:GenerateDataKey*',
       'kms:Decrypt',
+      // Its failed invocations go to the failure queue (tests/infra/failure-alarms.test.ts).
+      'sqs:SendMessage',
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
     ]);
     // The Scheduler may invoke it; posture keeps its read-only statements.
     expect(roleStatementsOf(d, 'SchedulerInvokeRole')[0]!.Resource).toContainEqual({ 'Fn::GetAtt': [lambdaLogicalId('replicate-db-backups'), 'Arn'] });
     const posture = statements(d, 'check-db-posture');
     expect(withAction(posture, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
-    expect(posture.flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(posture.filter((s) => s.Condition === undefined).flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    // …and the failure queue's key, only through SQS.
+    expect(posture.filter((s) => s.Condition !== undefined).flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     // Never in the secondary.
     expect(deploy(enforcedPolicy, enforcedPolicy.regions.secondary).functions['replicate-db-backups']).toBeUndefined();
   });
 
-  it('names a key given by ARN directly, and creates no alias for it', () => {
+  it("names a key given by ARN directly, and points no alias at it (only the service key's own)", () => {
     const arn = 'arn:aws:kms:ap-southeast-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
     const d = deploy(
       policyWith((doc) => {
@@ -179,7 +188,7 @@ describe('deploy/assemble.ts', () => {
       }),
       'ap-southeast-1',
     );
-    expect(d.resources.Resources.ServiceKeyAlias).toBeUndefined();
+    expect(d.resources.Resources.ServiceKeyAlias!.Properties).toEqual({ AliasName: serviceKeyAlias('test'), TargetKeyId: { Ref: 'ServiceKey' } });
     expect(withAction(statements(d, 'verify-db-snapshots'), 'kms:DescribeKey')).toEqual([{ Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: [arn] }]);
   });
 
@@ -259,7 +268,14 @@ describe('deploy/assemble.ts: state machines', () => {
         ...doc.resources.databases[0],
         name: 'billing-db',
         instanceId: 'billing-prod',
-        restoreTest: { ...doc.resources.databases[0].restoreTest, region: 'secondary', schedule: 'cron(0 6 ? * SAT *)', credentialsSecret: 'backup-dr/billing-master' },
+        restoreTest: {
+          ...doc.resources.databases[0].restoreTest,
+          region: 'secondary',
+          schedule: 'cron(0 6 ? * SAT *)',
+          credentialsSecret: 'backup-dr/billing-master',
+          // In the secondary, a replica of the secret under the same name (the default).
+          secondary: { subnetGroup: 'billing-restore', securityGroups: ['sg-0f1e2d3c'] },
+        },
       });
     });
     const primary = deploy(policy);
@@ -302,6 +318,7 @@ describe('deploy/assemble.ts: state machines', () => {
   it('restores into the subnet groups the policy names ("default" when it names none)', () => {
     const policy = policyWith((doc) => {
       delete doc.resources.databases[0].restoreTest.subnetGroup;
+      delete doc.resources.databases[0].restoreTest.secondary.subnetGroup;
       doc.resources.databases[0].pitrTest.subnetGroup = 'dr-restore';
     });
     const restore = (d: Deployment) => withAction(statements(d, 'restore-test-restore'), 'rds:RestoreDBInstanceFromDBSnapshot')[0];
@@ -354,14 +371,14 @@ describe('deploy/assemble.ts: state machines', () => {
 });
 
 describe('deploy/assemble.ts: reports bucket and validation network', () => {
-  it("names the reports bucket per stage, account and region, and points MANIFEST_BUCKET at the primary's", () => {
+  it("names the reports bucket per stage, account and region; validate-restore reads its own region's (no MANIFEST_BUCKET)", () => {
     expect(reportsBucketSub('prod', 'ap-southeast-1')).toBe('backup-dr-reports-prod-${AWS::AccountId}-ap-southeast-1');
     const policy = policyWith();
     const secondary = deploy(policy, policy.regions.secondary);
     expect(secondary.resources.Resources.ReportsBucket!.Properties.BucketName).toEqual({
       'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-southeast-1',
     });
-    expect(secondary.functions['validate-restore']!.environment).toEqual({ MANIFEST_BUCKET: { 'Fn::Sub': 'backup-dr-reports-test-${AWS::AccountId}-ap-northeast-1' } });
+    expect(secondary.functions['validate-restore']!.environment).toBeUndefined();
   });
 
   it('refuses a stage that cannot be part of a bucket name', () => {
@@ -373,7 +390,8 @@ describe('deploy/assemble.ts: reports bucket and validation network', () => {
   it('puts validate-restore and capture-db-manifest (only) in the validation VPC when given, and warns when not', () => {
     const policy = policyWith();
     const network = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], securityGroupIds: ['sg-0123abcd'] };
-    const d = deploy(policy, policy.regions.primary, { validationNetwork: network });
+    // network.egress "endpoints" (the policy's): the VPC and its route tables too (tests/infra/network.test.ts).
+    const d = deploy(policy, policy.regions.primary, { validationNetwork: { ...network, vpcId: 'vpc-0a1b2c3d', routeTableIds: ['rtb-0a1b2c3d'] } });
     expect(d.warnings).toEqual([]);
     for (const [name, config] of Object.entries(d.functions)) {
       expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest'].includes(name) ? network : undefined);

@@ -1,8 +1,9 @@
 // Infrastructure: `osls package` offline, then assertions on the generated CloudFormation and on the
 // zips. Packaged once per region role in beforeAll: the secondary into a temporary directory first
 // (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
-// then the primary into `.serverless/` (what `npm run package` produces), with them. An invalid policy
-// and a region without a role must fail packaging.
+// then the primary into `.serverless/` (what `npm run package` produces), with them (subnets, security
+// groups, and — network.egress "endpoints" — the VPC and route tables). An invalid policy and a region
+// without a role must fail packaging.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,8 @@ let secondaryRun: PackageRun;
 
 const VALIDATION_SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'];
 const VALIDATION_SECURITY_GROUPS = ['sg-0123456789abcdef0'];
+const VALIDATION_VPC = 'vpc-0a1b2c3d4e5f60718';
+const VALIDATION_ROUTE_TABLES = ['rtb-0a1b2c3d4e5f60718', 'rtb-0f1e2d3c4b5a69788'];
 
 beforeAll(async () => {
   // Failures first: they stop at configuration time and must leave no package behind.
@@ -59,7 +62,12 @@ beforeAll(async () => {
   secondaryRun = await runPackage({ region: SECONDARY, packageDir: SECONDARY_DIR });
   if (secondaryRun.status !== 0) throw new Error(`packaging the secondary failed:\n${secondaryRun.output}`);
   primaryRun = await runPackage({
-    params: [`validationSubnets=${VALIDATION_SUBNETS.join(',')}`, `validationSecurityGroups=${VALIDATION_SECURITY_GROUPS.join(',')}`],
+    params: [
+      `validationSubnets=${VALIDATION_SUBNETS.join(',')}`,
+      `validationSecurityGroups=${VALIDATION_SECURITY_GROUPS.join(',')}`,
+      `validationVpc=${VALIDATION_VPC}`,
+      `validationRouteTables=${VALIDATION_ROUTE_TABLES.join(',')}`,
+    ],
   });
   if (primaryRun.status !== 0) throw new Error(`packaging the primary failed:\n${primaryRun.output}`);
   primary = readTemplate(DEFAULT_PACKAGE_DIR);
@@ -110,6 +118,9 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
+/** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
+const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
+const ASYNC = ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-db-snapshot', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -126,14 +137,15 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       ...(pitr ? ['rds:RestoreDBInstanceToPointInTime'] : []),
     ],
     'restore-test-status': ['rds:DescribeDBInstances'],
-    'validate-restore': ['s3:GetObject', 'secretsmanager:GetSecretValue'],
+    'validate-restore': ['kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue'],
     'restore-test-teardown': ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
     'restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'restore-test-notify': [],
+    janitor: ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
   const own = byFunction[fn];
   if (own === undefined) throw new Error(`no expected actions for ${fn}`);
-  return [...new Set([...own, ...ALERT_ACTIONS])].sort();
+  return [...new Set([...own, ...ALERT_ACTIONS, ...(ASYNC.includes(fn) ? FAILURE_QUEUE_ACTIONS : [])])].sort();
 }
 
 /** The steps of both test state machines (state-machines/rds/restore-test.asl.json). */
@@ -162,46 +174,49 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-db-snapshot', 'validate-restore',
     ],
-    ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'prune-db-snapshots', 'take-db-snapshot'],
+    ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot'],
   ],
   [
     'secondary',
     () => secondary,
     [
-      'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
+      'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
       'restore-test-teardown', 'validate-restore', 'verify-db-snapshots',
     ],
-    ['prune-db-snapshots', 'verify-db-snapshots'],
+    ['janitor', 'prune-db-snapshots', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
     expect([...lambdas(template()).keys()].sort()).toEqual([...expected]);
   });
 
-  it('runs them on nodejs22.x arm64 with the role, topic, policy file, service name and reports bucket in the environment', () => {
+  it('runs them on nodejs22.x arm64 with the role, topic, policy file, service name, reports bucket and stage in the environment', () => {
     for (const [fn, { resource }] of lambdas(template())) {
       expect(props(resource).Runtime).toBe('nodejs22.x');
       expect(props(resource).Architectures).toEqual(['arm64']);
+      // No MANIFEST_BUCKET: every function reads and writes the reports bucket of its own region.
       expect(props(resource).Environment.Variables, fn).toEqual({
         REGION_ROLE: role,
         ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
         POLICY_FILE: 'backup-policy.yml',
         POWERTOOLS_SERVICE_NAME: 'backup-dr',
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
-        // The functions that read or write manifests also get the primary's bucket, by its deterministic name.
-        ...(['validate-restore', 'capture-db-manifest'].includes(fn) ? { MANIFEST_BUCKET: { 'Fn::Sub': bucketName(PRIMARY) } } : {}),
+        BACKUP_DR_STAGE: STAGE,
       });
     }
   });
 
-  it('retries a failed asynchronous (scheduled or event) invocation once, and leaves the steps of state machines to their retries', () => {
+  it('retries a failed asynchronous (scheduled or event) invocation once, then records it in the failure queue, and leaves the steps of state machines to their retries', () => {
     const configs = ofType(template(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
     const ids = lambdas(template());
     expect(configs.map((c) => JSON.stringify(c.FunctionName)).sort()).toEqual(asynchronous.map((fn) => JSON.stringify({ Ref: ids.get(fn)!.logicalId })).sort());
-    for (const config of configs) expect(config.MaximumRetryAttempts).toBe(1);
+    for (const config of configs) {
+      expect(config.MaximumRetryAttempts).toBe(1);
+      expect(config.DestinationConfig).toEqual({ OnFailure: { Destination: getAtt('AsyncFailureQueue') } });
+    }
   });
 
   it('gives each function a role of its own, and leaves no shared role behind', () => {
@@ -209,7 +224,8 @@ describe.each([
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
     const stateMachineRoles = role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'];
-    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles];
+    // The primary's reports bucket replicates its manifests to the secondary's.
+    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole'] : [])];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
     expect(functionRoles.map(([id]) => id).sort()).toEqual([...roleIds].sort());
     expect(ofType(template(), 'AWS::IAM::Role').length).toBe(roleIds.length + otherRoles.length);
@@ -248,18 +264,19 @@ describe.each([
     for (const fn of expected) {
       for (const s of statementsFor(template(), fn, 'kms:CreateGrant')) {
         expect(s.Condition?.Bool).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
-        expect(s.Condition?.['ForAnyValue:StringEquals']).toEqual({ 'kms:ResourceAliases': ['alias/backup-dr'] });
+        // The policy names no keys: each region's own service key, by its stage-scoped alias.
+        expect(s.Condition?.['ForAnyValue:StringEquals']).toEqual({ 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] });
       }
     }
   });
 
-  it('lets only prune delete snapshots and only teardown delete instances: ours, in its own region, carrying our owner tag', () => {
+  it('lets only prune delete snapshots and only teardown and the janitor delete instances: ours, in its own region, carrying our owner tag', () => {
     const region = role === 'primary' ? PRIMARY : SECONDARY;
     for (const fn of expected) {
       for (const s of roleStatements(template(), fn)) {
         const deletes = actions(s).filter((a) => /^(\*|rds:\*|rds:Delete.*)$/i.test(a));
         if (deletes.length === 0 || s.Effect !== 'Allow') continue;
-        expect(['prune-db-snapshots', 'restore-test-teardown'], `${fn} deletes`).toContain(fn);
+        expect(['prune-db-snapshots', 'restore-test-teardown', 'janitor'], `${fn} deletes`).toContain(fn);
         expect(s.Condition).toEqual({ StringEquals: OWNER_CONDITION });
         if (fn === 'prune-db-snapshots') {
           expect(deletes).toEqual(['rds:DeleteDBSnapshot']);
@@ -273,6 +290,7 @@ describe.each([
     }
     expect(statementsFor(template(), 'prune-db-snapshots', 'rds:DeleteDBSnapshot')).toHaveLength(1);
     expect(statementsFor(template(), 'restore-test-teardown', 'rds:DeleteDBInstance')).toHaveLength(1);
+    expect(statementsFor(template(), 'janitor', 'rds:DeleteDBInstance')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
@@ -285,14 +303,16 @@ describe.each([
     expect(keyStatements).toContainEqual(
       expect.objectContaining({ Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*' }),
     );
-    expect(keyStatements).toContainEqual(
-      expect.objectContaining({ Principal: { Service: ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com'] }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] }),
-    );
+    for (const service of ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      expect(keyStatements).toContainEqual(expect.objectContaining({ Principal: { Service: service }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] }));
+    }
+    // EventBridge: no source conditions (not supported when it publishes to an encrypted topic).
+    expect(keyStatements.find((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'))).not.toHaveProperty('Condition');
     const viaRds = keyStatements.filter((s) => s.Condition?.StringEquals?.['kms:ViaService'] !== undefined);
     expect(viaRds.length).toBeGreaterThan(0);
     for (const s of viaRds) expect(s.Condition?.StringEquals?.['kms:ViaService']).toEqual({ 'Fn::Sub': 'rds.${AWS::Region}.amazonaws.com' });
     expect(viaRds.flatMap(actions)).toContain('kms:CreateGrant');
-    expect(props(t.Resources.ServiceKeyAlias)).toEqual({ AliasName: 'alias/backup-dr', TargetKeyId: { Ref: 'ServiceKey' } });
+    expect(props(t.Resources.ServiceKeyAlias)).toEqual({ AliasName: `alias/backup-dr-${STAGE}`, TargetKeyId: { Ref: 'ServiceKey' } });
 
     expect(props(t.Resources.AlertsTopic)).toMatchObject({ TopicName: `backup-dr-alerts-${STAGE}`, KmsMasterKeyId: { Ref: 'ServiceKey' } });
     const topicPolicy = props(t.Resources.AlertsTopicPolicy);
@@ -332,10 +352,15 @@ describe.each([
       { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
     const statements = (role.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
-    expect(statements).toHaveLength(1);
+    // Invoking, and sending what it could not deliver to the schedule DLQ (its key only through SQS).
+    expect(statements).toHaveLength(3);
     expect(statements[0]!.Action).toEqual(['lambda:InvokeFunction']);
     expect(resources(statements[0]!)).toHaveLength(targets.length);
     expect(resources(statements[0]!)).toEqual(expect.arrayContaining(targets));
+    expect(statements.slice(1).map((s) => [actions(s), resources(s)])).toEqual([
+      [['sqs:SendMessage'], [getAtt('ScheduleDeadLetterQueue')]],
+      [['kms:GenerateDataKey', 'kms:Decrypt'], [getAtt('ServiceKey')]],
+    ]);
   });
 });
 
@@ -391,6 +416,12 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' });
   });
 
+  it('janitor (both regions): hourly, in Asia/Tokyo', () => {
+    for (const t of [primary, secondary]) {
+      expect(schedulesOf(t, 'janitor').map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone])).toEqual([['rate(1 hour)', 'Asia/Tokyo']]);
+    }
+  });
+
   it('prune-db-snapshots (both regions) and check-db-posture: their daily schedules', () => {
     expect(schedulesOf(primary, 'prune-db-snapshots').map((s) => s.ScheduleExpression)).toEqual([policy.rds.pruneSchedule]);
     expect(schedulesOf(secondary, 'prune-db-snapshots').map((s) => s.ScheduleExpression)).toEqual([policy.rds.pruneSchedule]);
@@ -421,7 +452,7 @@ describe('IAM scoped to what each function touches', () => {
     const kmsRegions = statementsFor(primary, 'copy-db-snapshots', 'kms:Encrypt').flatMap((s) => resources(s).map(subText));
     expect(kmsRegions).toEqual([`arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:key/*`, `arn:\${AWS::Partition}:kms:${SECONDARY}:\${AWS::AccountId}:key/*`]);
     for (const s of statementsFor(primary, 'copy-db-snapshots', 'kms:Encrypt')) {
-      expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr'] } });
+      expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] } });
     }
   });
 
@@ -504,7 +535,7 @@ describe('IAM of the restore and PITR test steps', () => {
   it.each([
     ['primary', () => primary, PRIMARY],
     ['secondary', () => secondary, SECONDARY],
-  ] as const)('%s: validate-restore may read only the configured secret and the manifests of the primary bucket', (_role, template, region) => {
+  ] as const)("%s: validate-restore may read only the configured secret and the manifests of its own region's bucket, and write only validation reports", (_role, template, region) => {
     const secrets = nonLogStatements(template(), 'validate-restore').filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
     expect(secrets).toEqual([
       {
@@ -514,29 +545,35 @@ describe('IAM of the restore and PITR test steps', () => {
       },
     ]);
     const s3 = nonLogStatements(template(), 'validate-restore').filter((s) => actions(s).some((a) => a.startsWith('s3:')));
-    expect(s3).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName(PRIMARY)}/manifests/*` }] }]);
+    expect(s3).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/manifests/*' }] },
+      // So that a manifest never captured is NoSuchKey, not AccessDenied.
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt('ReportsBucket')] },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/validation/*' }] },
+    ]);
     // No RDS access: the policy's app-db compares with captured counts, not the live source.
     expect(actionSet(template(), 'validate-restore').filter((a) => a.startsWith('rds:'))).toEqual([]);
   });
 
-  it("the secondary's validate-restore may decrypt the primary bucket's objects only through S3 there", () => {
-    const decrypt = statementsFor(secondary, 'validate-restore', 'kms:Decrypt').filter((s) => s.Condition !== undefined);
-    expect(decrypt).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['kms:Decrypt'],
-        Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:key/*` }],
-        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr'] }, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } },
-      },
-    ]);
+  it("the secondary's validate-restore uses no key of the primary region: its manifests are replicas in its own bucket", () => {
+    expect(JSON.stringify(nonLogStatements(secondary, 'validate-restore'))).not.toContain(PRIMARY);
+    expect(statementsFor(secondary, 'validate-restore', 'kms:Decrypt')).toEqual([{ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] }]);
   });
 
-  it('restore-test-record writes only evidence/, capture-db-manifest only manifests/, both in the own reports bucket', () => {
-    for (const [t, fn, prefix] of [[primary, 'restore-test-record', 'evidence/'], [secondary, 'restore-test-record', 'evidence/'], [primary, 'capture-db-manifest', 'manifests/']] as const) {
+  it('restore-test-record writes only evidence/, capture-db-manifest only manifests/, validate-restore only validation/, all in the own reports bucket', () => {
+    for (const [t, fn, prefix] of [
+      [primary, 'restore-test-record', 'evidence/'],
+      [secondary, 'restore-test-record', 'evidence/'],
+      [primary, 'capture-db-manifest', 'manifests/'],
+      [primary, 'validate-restore', 'validation/'],
+      [secondary, 'validate-restore', 'validation/'],
+    ] as const) {
       expect(statementsFor(t, fn, 's3:PutObject'), fn).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ReportsBucket}/${prefix}*` }] }]);
-      const viaS3 = statementsFor(t, fn, 'kms:GenerateDataKey');
+      // (An async function's other GenerateDataKey statement is through SQS, for its failure queue.)
+      const viaS3 = statementsFor(t, fn, 'kms:GenerateDataKey').filter((s) => !JSON.stringify(s.Condition).includes('sqs.'));
       expect(viaS3, fn).toHaveLength(1);
       expect(resources(viaS3[0]!)).toEqual([getAtt('ServiceKey')]);
+      expect(JSON.stringify(viaS3[0]!.Condition), fn).toContain('s3.');
     }
   });
 
@@ -564,8 +601,22 @@ describe('validate-restore and capture-db-manifest in the VPC', () => {
     expect(primaryRun.output).not.toContain('WITHOUT a VPC');
   });
 
-  it('secondary (packaged without them): no VPC configuration, and packaging says so', () => {
+  it('primary (network.egress "endpoints"): they reach S3 through a gateway endpoint and RDS, Secrets Manager, SNS, KMS through interface endpoints, over 443 from their security groups', () => {
+    const endpoints = ofType(primary, 'AWS::EC2::VPCEndpoint').map(([, r]) => props(r));
+    expect(endpoints.map((e) => e.ServiceName['Fn::Sub']).sort()).toEqual(['kms', 'rds', 's3', 'secretsmanager', 'sns'].map((x) => `com.amazonaws.\${AWS::Region}.${x}`));
+    for (const endpoint of endpoints) {
+      expect(endpoint.VpcId).toBe(VALIDATION_VPC);
+      if (endpoint.VpcEndpointType === 'Gateway') expect(endpoint.RouteTableIds).toEqual(VALIDATION_ROUTE_TABLES);
+      else expect(endpoint).toMatchObject({ VpcEndpointType: 'Interface', SubnetIds: VALIDATION_SUBNETS, PrivateDnsEnabled: true, SecurityGroupIds: [{ Ref: 'ApiEndpointSecurityGroup' }] });
+    }
+    expect(props(primary.Resources.ApiEndpointSecurityGroup).SecurityGroupIngress).toEqual(
+      VALIDATION_SECURITY_GROUPS.map((sg) => expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: sg })),
+    );
+  });
+
+  it('secondary (packaged without them): no VPC configuration, no endpoints, and packaging says so', () => {
     for (const [fn, { resource }] of lambdas(secondary)) expect(props(resource).VpcConfig, fn).toBeUndefined();
+    expect(ofType(secondary, 'AWS::EC2::VPCEndpoint')).toEqual([]);
     expect(secondaryRun.output).toContain('validate-restore and capture-db-manifest are packaged WITHOUT a VPC');
     expect(secondaryRun.output).toContain('--param="validationSubnets=');
   });
@@ -683,7 +734,12 @@ describe('state machines', () => {
       { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
     ]);
     const statements = (role.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
-    expect(statements).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: scheduled.map((id) => ({ Ref: id })) }]);
+    expect(statements[0]).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: scheduled.map((id) => ({ Ref: id })) });
+    // …and send what it could not start to the schedule DLQ (its key only through SQS).
+    expect(statements.slice(1).map((s) => [actions(s), resources(s), s.Condition ?? null])).toEqual([
+      [['sqs:SendMessage'], [getAtt('ScheduleDeadLetterQueue')], null],
+      [['kms:GenerateDataKey', 'kms:Decrypt'], [getAtt('ServiceKey')], { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } }],
+    ]);
     // The plugin's own schedule roles (no account condition) are not generated.
     expect(Object.keys(template().Resources).filter((id) => id.endsWith('ScheduleToStepFunctionsRole'))).toEqual([]);
   });
@@ -709,10 +765,16 @@ describe('state machines', () => {
     expect(target.InputTransformer.InputPathsMap).toMatchObject({ status: '$.detail.status', execution: '$.detail.name', stateMachine: '$.detail.stateMachineArn' });
     const message = JSON.parse(String(target.InputTransformer.InputTemplate)) as string; // a JSON string: SNS gets plain text
     for (const placeholder of ['<status>', '<execution>', '<stateMachine>', '<region>', '<time>']) expect(message).toContain(placeholder);
-    // The topic lets EventBridge of this account publish, and the key lets it encrypt.
+    // The topic lets EventBridge publish, and the key lets it encrypt (neither with source conditions,
+    // which EventBridge does not support for an encrypted topic).
     expect(props(template().Resources.AlertsTopicPolicy).PolicyDocument.Statement).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Principal: { Service: expect.arrayContaining(['events.amazonaws.com']) }, Action: 'sns:Publish' }),
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
     );
+    const keyStatement = (props(template().Resources.ServiceKey).KeyPolicy.Statement as PolicyStatement[]).find((st) => JSON.stringify(st.Principal).includes('events.amazonaws.com'));
+    expect(keyStatement).toMatchObject({ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] });
+    expect(keyStatement).not.toHaveProperty('Condition');
+    // If it still cannot deliver, the notice is kept in the rule DLQ, which alarms.
+    expect(target.DeadLetterConfig).toEqual({ Arn: getAtt('RuleDeadLetterQueue') });
   });
 });
 
@@ -739,20 +801,21 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
+  it('keeps evidence and validation reports 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
-    const evidence = rules.find((r) => r.Prefix === 'evidence/');
-    expect(evidence).toMatchObject({
-      Status: 'Enabled',
-      Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
-      ExpirationInDays: 1825,
-      NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
-      NoncurrentVersionExpiration: { NoncurrentDays: 1825 },
-    });
+    for (const prefix of ['evidence/', 'validation/']) {
+      expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
+        Status: 'Enabled',
+        Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
+        ExpirationInDays: 1825,
+        NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
+        NoncurrentVersionExpiration: { NoncurrentDays: 1825 },
+      });
+    }
     const manifests = rules.find((r) => r.Prefix === 'manifests/');
     expect(manifests).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400 });
     expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
   });
 
   it('refuses any request without TLS', () => {
@@ -768,6 +831,73 @@ describe.each([
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
     ]);
+  });
+});
+
+// ---- failures that must not go unnoticed -------------------------------------------------------------------
+
+describe.each([
+  ['primary', () => primary],
+  ['secondary', () => secondary],
+] as const)('the %s deployment notices failed triggers and functions', (_role, template) => {
+  it('gives every Scheduler schedule (functions and state machines) a dead-letter queue and a retry policy', () => {
+    const schedules = ofType(template(), 'AWS::Scheduler::Schedule');
+    expect(schedules.length).toBeGreaterThan(0);
+    for (const [id, schedule] of schedules) {
+      expect(props(schedule).Target.DeadLetterConfig, id).toEqual({ Arn: getAtt('ScheduleDeadLetterQueue') });
+      expect(props(schedule).Target.RetryPolicy, id).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 });
+    }
+  });
+
+  it('gives every EventBridge rule target a dead-letter queue and a retry policy, and the DLQ accepts exactly those rules', () => {
+    const rules = ofType(template(), 'AWS::Events::Rule');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [id, rule] of rules) {
+      for (const target of props(rule).Targets as Record<string, any>[]) {
+        expect(target.DeadLetterConfig, id).toEqual({ Arn: getAtt('RuleDeadLetterQueue') });
+        expect(target.RetryPolicy, id).toEqual(expect.objectContaining({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }));
+        expect(target.RoleArn, id).toBeUndefined();
+      }
+    }
+    const statement = (props(template().Resources.RuleDeadLetterQueuePolicy).PolicyDocument.Statement as PolicyStatement[]).find((s) => s.Effect === 'Allow')!;
+    const senders = (statement.Condition!.ArnEquals!['aws:SourceArn'] as { 'Fn::GetAtt': [string, string] }[]).map((a) => a['Fn::GetAtt'][0]);
+    expect(senders.sort()).toEqual(rules.map(([id]) => id).sort());
+  });
+
+  it('encrypts every queue with the service key and alarms on its first message; alarms on every function', () => {
+    const t = template();
+    const queues = ofType(t, 'AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).sort()).toEqual(['AsyncFailureQueue', 'RuleDeadLetterQueue', 'ScheduleDeadLetterQueue']);
+    const alarms = ofType(t, 'AWS::CloudWatch::Alarm').map(([, r]) => props(r));
+    for (const [id, queue] of queues) {
+      expect(props(queue).KmsMasterKeyId, id).toEqual({ Ref: 'ServiceKey' });
+      expect(alarms.filter((a) => JSON.stringify(a.Dimensions).includes(`"${id}"`) && a.MetricName === 'ApproximateNumberOfMessagesVisible'), id).toHaveLength(1);
+    }
+    for (const [fn, { logicalId }] of lambdas(t)) {
+      const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
+      expect(of('Throttles'), fn).toHaveLength(1);
+      // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown'].includes(fn) ? 0 : 1);
+    }
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
+  });
+});
+
+describe('manifest replication', () => {
+  it("the primary replicates manifests/ to the secondary's reports bucket with its replication role; the secondary replicates nothing", () => {
+    const replication = props(primary.Resources.ReportsBucket).ReplicationConfiguration;
+    expect(replication.Role).toEqual(getAtt('ManifestReplicationRole'));
+    expect(replication.Rules).toEqual([
+      expect.objectContaining({
+        Filter: { Prefix: 'manifests/' },
+        SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+        Destination: {
+          Bucket: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName(SECONDARY)}` },
+          EncryptionConfiguration: { ReplicaKmsKeyID: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${SECONDARY}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` } },
+        },
+      }),
+    ]);
+    expect(props(secondary.Resources.ReportsBucket).ReplicationConfiguration).toBeUndefined();
   });
 });
 
@@ -789,7 +919,8 @@ describe('function packages', () => {
       expect(files, fn.name).toContain('backup-policy.yml');
       expect(readFileSync(join(root, 'backup-policy.yml')).equals(policyText()), `${fn.name}: packaged policy`).toBe(true);
       // Only the bundle and the policy: no node_modules, no sources, no tests.
-      expect(files.filter((f) => f !== 'backup-policy.yml'), fn.name).toEqual([`functions/rds/${fn.name}/handler.mjs`]);
+      expect(files.filter((f) => f !== 'backup-policy.yml'), fn.name).toEqual([`${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`]);
+      expect(fn.handler, fn.name).toBe(`functions/${fn.name === 'janitor' ? 'platform' : 'rds'}/${fn.name}/handler.handler`);
       const { file, exportName } = handlerModule(fn.handler, files);
       const loaded = loadHandler(root, file, exportName, { ...lambdaEnvironment(fn, region), AWS_REGION: region });
       expect(loaded.handlerType, fn.name).toBe('function');

@@ -127,6 +127,8 @@ const FUNCTIONS = {
     description: "Restore and PITR tests: deletes the temporary instance (only this run's, carrying our tags)",
     timeout: 60,
     memorySize: 256,
+    // "Cannot be deleted yet" (backing-up after the restore, modifying) is retried every minute: no Errors alarm.
+    retriedErrors: ['TeardownNotReady'],
     statements: (ctx) => [
       { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: [restoreInstances(ctx.region)] },
       // The only instance delete permission in the service: temporary instances, in this region, carrying

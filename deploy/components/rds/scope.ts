@@ -4,6 +4,7 @@
 
 import { OWNER_VALUE, PREFIX } from '../../../shared/contracts.js';
 import type { DatabaseResource } from '../../../shared/policy/schema.js';
+import { pitrRestoreSettings, snapshotRestoreSettings, type RestoreSettings } from '../../../shared/rds/restore-settings.js';
 import { rdsArn, unique, type CfnValue, type Condition } from '../../core/cloudformation.js';
 import type { Context } from '../../core/contribution.js';
 
@@ -43,30 +44,18 @@ export const replicationEnforced = (ctx: Context): DatabaseResource[] => ctx.pol
 const DEFAULT_SUBNET_GROUP = 'default';
 
 /**
- * The subnet groups restores in this region use (item 15: subnet groups are per region): in the primary
- * restoreTest.subnetGroup; in the secondary restoreTest.secondary.subnetGroup and pitrTest.subnetGroup.
+ * The network and credentials of every restore this region may run (item 15: ids are per region), as
+ * the steps themselves read them (shared/rds/restore-settings.ts): in the primary restoreTest's own; in
+ * the secondary restoreTest.secondary (databases without it restore only in the primary) and pitrTest.
  */
-export function restoreSubnetGroups(ctx: Context): string[] {
-  const databases = restoreTested(ctx);
-  if (ctx.role === 'primary') return unique(databases.map((db) => db.restoreTest.subnetGroup ?? DEFAULT_SUBNET_GROUP));
-  const pitr = runsPitr(ctx) ? pitrTested(ctx) : [];
-  return unique([
-    ...databases.map((db) => db.restoreTest.secondary?.subnetGroup ?? DEFAULT_SUBNET_GROUP),
-    ...pitr.map((db) => db.pitrTest.subnetGroup ?? DEFAULT_SUBNET_GROUP),
-  ]);
+function restoreSettings(ctx: Context): RestoreSettings[] {
+  const snapshots = restoreTested(ctx).flatMap((db) => snapshotRestoreSettings(db, ctx.role) ?? []);
+  const pitr = runsPitr(ctx) ? pitrTested(ctx).flatMap((db) => pitrRestoreSettings(db) ?? []) : [];
+  return [...snapshots, ...pitr];
 }
 
-/** The credentials secret of a restore in the secondary (a replicated secret keeps the primary's name). */
-const secondaryRestoreSecret = (db: RestoreTested): string => db.restoreTest.secondary?.credentialsSecret ?? db.restoreTest.credentialsSecret;
+/** The subnet groups restores in this region use. */
+export const restoreSubnetGroups = (ctx: Context): string[] => unique(restoreSettings(ctx).map((settings) => settings.subnetGroup ?? DEFAULT_SUBNET_GROUP));
 
-/**
- * The credentials secrets of the restored instances in this region: in the primary
- * restoreTest.credentialsSecret; in the secondary restoreTest.secondary.credentialsSecret (default: the
- * primary's name) and, for PITR tests, pitrTest.credentialsSecret (default: the secondary restore's).
- */
-export function restoreSecrets(ctx: Context): string[] {
-  const databases = restoreTested(ctx);
-  if (ctx.role === 'primary') return unique(databases.map((db) => db.restoreTest.credentialsSecret));
-  const pitr = runsPitr(ctx) ? pitrTested(ctx) : [];
-  return unique([...databases.map(secondaryRestoreSecret), ...pitr.map((db) => db.pitrTest.credentialsSecret ?? secondaryRestoreSecret(db))]);
-}
+/** The credentials secrets of the instances restored in this region (a replica secret keeps its name). */
+export const restoreSecrets = (ctx: Context): string[] => unique(restoreSettings(ctx).map((settings) => settings.credentialsSecret));

@@ -1,0 +1,111 @@
+// Noticing failures (issue 8): every function has a Throttles alarm and — unless its state machine
+// retries its errors by design — an Errors alarm; every asynchronously invoked function records a failed
+// invocation in an encrypted on-failure queue its role may write to; and every dead-letter or failure
+// queue alarms as soon as it holds a message. All alarms go to the alerts topic, with a one-line runbook,
+// and their names say the component, the function or queue, and the region.
+import { describe, expect, it } from 'vitest';
+import { lambdaLogicalId } from '../../deploy/core/cloudformation.js';
+import type { Deployment } from '../../deploy/core/contribution.js';
+import { SERVICE } from '../../shared/contracts.js';
+import { deployIn, policyWith, resourcesOfType, statementsOf, withAction } from './deployments.js';
+
+const policy = policyWith();
+const primary = deployIn(policy);
+const secondary = deployIn(policy, policy.regions.secondary);
+const BOTH = [
+  ['primary', primary, policy.regions.primary],
+  ['secondary', secondary, policy.regions.secondary],
+] as const;
+
+const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const alarms = (d: Deployment) => resourcesOfType(d, 'AWS::CloudWatch::Alarm').map(([id, r]) => ({ id, ...r.Properties }) as Record<string, any>);
+const lambdaAlarm = (d: Deployment, fn: string, metric: string) =>
+  alarms(d).filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: lambdaLogicalId(fn) } }]));
+const componentOf = (d: Deployment, fn: string) => d.functions[fn]!.handler.split('/')[1];
+
+/** Steps whose errors the state machine retries by design ("not ready yet"): no Errors alarm. */
+const RETRIED_BY_DESIGN = ['restore-test-status', 'restore-test-teardown'];
+
+describe('function alarms', () => {
+  it.each(BOTH)('%s: every function has an Errors alarm (except steps retried by design) and a Throttles alarm, to the alerts topic', (_role, d, region) => {
+    for (const fn of Object.keys(d.functions)) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const found = lambdaAlarm(d, fn, metric);
+        if (metric === 'Errors' && RETRIED_BY_DESIGN.includes(fn)) {
+          expect(found, `${fn} ${metric}`).toEqual([]);
+          continue;
+        }
+        expect(found, `${fn} ${metric}`).toHaveLength(1);
+        const alarm = found[0]!;
+        expect(alarm).toMatchObject({
+          AlarmName: `${SERVICE}-test-${componentOf(d, fn)}-${fn}-${metric.toLowerCase()}-${region}`,
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'AlertsTopic' }],
+        });
+        expect(alarm.AlarmDescription).toMatch(/Runbook: /);
+        expect(alarm.AlarmDescription).not.toContain('\n');
+        expect(String(alarm.AlarmDescription).length).toBeLessThanOrEqual(1024);
+      }
+    }
+  });
+
+  it('names the component of each function in its alarms (the janitor is platform, the pipeline rds)', () => {
+    expect(lambdaAlarm(primary, 'janitor', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-platform-janitor-errors-${policy.regions.primary}`);
+    expect(lambdaAlarm(secondary, 'verify-db-snapshots', 'Throttles')[0]!.AlarmName).toBe(`${SERVICE}-test-rds-verify-db-snapshots-throttles-${policy.regions.secondary}`);
+  });
+});
+
+describe('on-failure destinations of asynchronous invocations', () => {
+  it.each(BOTH)('%s: every async function records a failed invocation (after its one retry) in the failure queue, and may write to it', (_role, d) => {
+    for (const [fn, config] of Object.entries(d.functions)) {
+      if (config.maximumRetryAttempts === undefined) {
+        // A step of a state machine: invoked synchronously, the state machine retries and catches.
+        expect(config.destinations, fn).toBeUndefined();
+        expect(withAction(statementsOf(d, fn), 'sqs:SendMessage'), fn).toEqual([]);
+        continue;
+      }
+      expect(config.destinations, fn).toEqual({ onFailure: { arn: getAtt('AsyncFailureQueue'), type: 'sqs' } });
+      expect(withAction(statementsOf(d, fn), 'sqs:SendMessage'), fn).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] }]);
+      expect(statementsOf(d, fn), fn).toContainEqual({
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [getAtt('ServiceKey')],
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+  });
+
+  it.each(BOTH)('%s: the failure queue is encrypted with the service key, keeps records 14 days and refuses requests without TLS', (_role, d) => {
+    expect(d.resources.Resources.AsyncFailureQueue).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `${SERVICE}-test-async-failures`, KmsMasterKeyId: { Ref: 'ServiceKey' }, MessageRetentionPeriod: 1_209_600 },
+    });
+    expect(d.resources.Resources.AsyncFailureQueuePolicy!.Properties).toMatchObject({ Queues: [{ Ref: 'AsyncFailureQueue' }] });
+  });
+});
+
+describe('queue alarms', () => {
+  it.each(BOTH)('%s: every dead-letter or failure queue alarms on its first visible message', (_role, d, region) => {
+    const queues = resourcesOfType(d, 'AWS::SQS::Queue').map(([id]) => id);
+    expect(queues.sort()).toEqual(['AsyncFailureQueue', 'RuleDeadLetterQueue', 'ScheduleDeadLetterQueue']);
+    for (const queue of queues) {
+      const found = alarms(d).filter((a) => a.Namespace === 'AWS/SQS' && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]));
+      expect(found, queue).toHaveLength(1);
+      expect(found[0]).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlertsTopic' }],
+      });
+      expect(found[0]!.AlarmName).toMatch(new RegExp(`^${SERVICE}-test-platform-[a-z-]+-${region}$`));
+      expect(found[0]!.AlarmDescription).toMatch(/Runbook: /);
+    }
+  });
+});
