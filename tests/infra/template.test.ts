@@ -460,7 +460,7 @@ describe('IAM scoped to what each function touches', () => {
     const [tag] = statementsFor(secondary, 'verify-db-snapshots', 'rds:AddTagsToResource');
     expect(tag!.Condition).toEqual({
       StringEquals: OWNER_CONDITION,
-      'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:verified-at', 'backup-dr:verification-failed'] },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:verified-at', 'backup-dr:verification-failed', 'backup-dr:copy-progress'] },
     });
     expect(resources(tag!).map(subText)).toEqual([snapshotArn(SECONDARY, 'backup-dr-*')]);
     const [untag] = statementsFor(secondary, 'verify-db-snapshots', 'rds:RemoveTagsFromResource');
@@ -480,9 +480,11 @@ describe('IAM scoped to what each function touches', () => {
       const described = statementsFor(t, fn, 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
       expect(described, fn).toEqual(expect.arrayContaining([snapshotArn(PRIMARY, '*'), snapshotArn(SECONDARY, '*')]));
     }
-    // The secondary's prune reads only its own region.
+    // The secondary's prune reads the primary too (legal holds on the sources), but deletes only in its own region.
     const secondaryPrune = statementsFor(secondary, 'prune-db-snapshots', 'rds:DescribeDBSnapshots').flatMap((s) => resources(s).map(subText));
-    expect(secondaryPrune.every((arn) => String(arn).includes(`:rds:${SECONDARY}:`))).toBe(true);
+    expect(secondaryPrune).toEqual(expect.arrayContaining([snapshotArn(PRIMARY, '*'), snapshotArn(SECONDARY, '*')]));
+    const deletes = statementsFor(secondary, 'prune-db-snapshots', 'rds:DeleteDBSnapshot').flatMap((s) => resources(s).map(subText));
+    expect(deletes.every((arn) => String(arn).includes(`:rds:${SECONDARY}:`))).toBe(true);
   });
 });
 

@@ -89,13 +89,14 @@ const FUNCTIONS = {
     ],
     statements: (ctx) => [
       { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: snapshotsOfBothRegions(ctx) },
-      // Marks copies verified / failed (and clears "failed" when a stuck copy recovers): only copies
-      // carrying our owner tag, and only those two tag keys — never the ownership tags.
+      // Marks copies verified / failed (and clears "failed" when a stuck copy recovers) and records the
+      // progress of copies in flight: only copies carrying our owner tag, and only those three tag keys —
+      // never the ownership tags.
       {
         Effect: 'Allow',
         Action: ['rds:AddTagsToResource'],
         Resource: [ourSnapshots(ctx.secondary)],
-        Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.verifiedAt, TAG.verificationFailed] } },
+        Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.verifiedAt, TAG.verificationFailed, TAG.copyProgress] } },
       },
       {
         Effect: 'Allow',
@@ -114,9 +115,9 @@ const FUNCTIONS = {
     memorySize: 256,
     events: (ctx) => [scheduled(ctx, ctx.policy.rds.pruneSchedule, `${SERVICE}: daily retention run`)],
     statements: (ctx) => {
-      // The primary reads the copies in the secondary (a source goes only once its copy is verified);
-      // the secondary needs nothing from the primary.
-      const regions = ctx.role === 'primary' ? [ctx.primary, ctx.secondary] : [ctx.secondary];
+      // Each region reads the other's snapshots: the primary its copies (a source goes only once its copy
+      // is verified), both the counterparts' legal holds (a hold on either side holds both).
+      const regions = [ctx.primary, ctx.secondary];
       return [
         { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: regions.flatMap((r) => [allSnapshots(r), allInstances(r)]) },
         // The only snapshot delete permission in the service: our snapshot ids, in this region, carrying our owner tag.
