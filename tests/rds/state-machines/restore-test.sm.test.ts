@@ -43,21 +43,45 @@ const snapshot = primarySnapshot('backup-dr-app-db-20261129-0200', '2026-11-29T0
 const verifiedCopy = copyOf(snapshot, '2026-11-29T03:00:00+09:00', {}, { 'backup-dr:verified-at': '2026-11-29T03:30:00+09:00' });
 const restoredTags = [...ourTags('app-db').filter((t) => t.Key !== 'backup-dr:tier'), { Key: 'backup-dr:restore-test', Value: INSTANCE }];
 
-function report(overrides: Partial<ValidationSummary> = {}): ValidationSummary {
+const REPORT_KEY = `validation/app-db/2026/11/${INSTANCE}.json`;
+const PASSED_CHECKS: ValidationSummary['checks'] = [
+  { name: 'connectivity', status: 'passed', durationMs: 30 },
+  { name: 'schema', status: 'passed', durationMs: 5 },
+  { name: 'row-counts', status: 'passed', durationMs: 40 },
+];
+
+/** What validate-restore hands the state machine (its summary); `extra` checks are appended and counted. */
+function report(overrides: Partial<ValidationSummary> = {}, extra: ValidationSummary['checks'] = []): ValidationSummary {
+  const checks = [...PASSED_CHECKS, ...extra];
+  const counts = { passed: 0, failed: 0, inconclusive: 0, skipped: 0 };
+  for (const check of checks) counts[check.status] += 1;
   return {
-    passed: true,
-    checks: [
-      { name: 'connectivity', status: 'passed', detail: 'PostgreSQL 16.4', durationMs: 30 },
-      { name: 'schema', status: 'passed', detail: '2 tables present', durationMs: 5 },
-      { name: 'row-counts', status: 'passed', detail: 'all counts match', durationMs: 40 },
-    ],
+    outcome: counts.failed > 0 ? 'failed' : counts.inconclusive > 0 ? 'inconclusive' : 'passed',
+    counts,
+    checks,
+    omittedChecks: 0,
+    warnings: [],
     serverVersion: '16.4',
     newestData: Date.parse('2026-11-29T01:58:00+09:00'),
     startedAt: NOW + 20 * 60_000,
     finishedAt: NOW + 25 * 60_000,
+    reportKey: REPORT_KEY,
     ...overrides,
   };
 }
+
+/** DescribeDBInstances of the restored instance: `creating` for the first `creatingCalls` calls, then available. */
+function createdAfter(creatingCalls: number) {
+  let calls = 0;
+  rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).callsFake(() => {
+    calls += 1;
+    const available = { DBInstanceStatus: 'available', Endpoint: { Address: 'bdr-rt.example.internal', Port: 5432 } };
+    return { DBInstances: [{ DBInstanceIdentifier: INSTANCE, TagList: restoredTags, ...(calls > creatingCalls ? available : { DBInstanceStatus: 'creating' }) }] };
+  });
+  return { calls: () => calls };
+}
+
+const deletesOf = () => rdsMock.commandCalls(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE }).length;
 
 let validate: LocalTask;
 const tasks = (): Record<string, LocalTask> => ({
@@ -118,9 +142,11 @@ describe('restore-test state machine', () => {
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'backup-dr-reports-test', Key: `evidence/app-db/2026/11/${INSTANCE}.json` });
     expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).not.toHaveProperty('ServerSideEncryption');
     const e = evidence();
-    expect(e.verdict).toMatchObject({ passed: true, failures: [], rtoMs: 25 * 60_000, rpoMs: 2 * 60_000 });
+    expect(e.outcome).toBe('passed');
+    expect(e.verdict).toMatchObject({ outcome: 'passed', failures: [], inconclusive: [], rtoMs: 25 * 60_000, rpoMs: 2 * 60_000 });
     expect(e.restored).toMatchObject({ snapshotId: 'backup-dr-app-db-20261129-0200', instanceId: INSTANCE, restorePoint: '2026-11-29T02:00:00+09:00' });
     expect(e.checks.map((c: { name: string }) => c.name)).toEqual(['connectivity', 'schema', 'row-counts']);
+    expect(e.validation).toEqual({ outcome: 'passed', counts: { passed: 3, failed: 0, inconclusive: 0, skipped: 0 }, omittedChecks: 0, reportKey: REPORT_KEY, report: `s3://backup-dr-reports-test/${REPORT_KEY}` });
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
   });
 
@@ -131,15 +157,53 @@ describe('restore-test state machine', () => {
     { check: 'amcheck', detail: 'index public.orders_pkey is corrupt' },
     { check: 'assertion:no order without a customer', detail: 'expected 0, got 3' },
   ])('fails on a failed $check check: tears down, records, alerts, ends failed', async ({ check, detail }) => {
-    validate = async () => report({ passed: false, checks: [...report().checks, { name: check, status: 'failed', detail, durationMs: 3 }] });
+    validate = async () => report({}, [{ name: check, status: 'failed', detail, durationMs: 3 }]);
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');
     expect(run.error?.name).toBe('RestoreTestFailed');
-    expect(run.states.slice(-4)).toEqual(['Record', 'Passed?', 'Notify', 'Failed']);
+    expect(run.states.slice(-5)).toEqual(['Record', 'Passed?', 'Notify', 'Inconclusive?', 'Failed']);
     expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBInstanceCommand, 1);
     expect(evidence().verdict.failures).toEqual([`check ${check} failed: ${detail}`]);
+    expect(evidence().outcome).toBe('failed');
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC, MessageAttributes: expect.objectContaining({ kind: { DataType: 'String', StringValue: 'restore-test-failed' } }) });
+  });
+
+  it.each([
+    { name: 'a required check that could not run', extra: [{ name: 'amcheck', status: 'inconclusive' as const, detail: 'the policy requires amcheck and the extension is not available', durationMs: 2 }] },
+    { name: 'a check with nothing to compare', extra: [{ name: 'row-counts', status: 'inconclusive' as const, detail: 'no manifest was captured with this snapshot', durationMs: 2 }] },
+  ])('does not pass a test with $name: tears down, records "inconclusive", warns, ends RestoreTestInconclusive', async ({ extra }) => {
+    validate = async () => report({}, extra);
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('RestoreTestInconclusive');
+    expect(run.states.slice(-6)).toEqual(['Teardown', 'Record', 'Passed?', 'Notify', 'Inconclusive?', 'Inconclusive']);
+    expect(deletesOf()).toBe(1);
+    const e = evidence();
+    expect(e.outcome).toBe('inconclusive');
+    expect(e.verdict).toMatchObject({ outcome: 'inconclusive', failures: [], inconclusive: [`check ${extra[0]!.name} was inconclusive: ${extra[0]!.detail}`], rtoMs: 25 * 60_000 });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: expect.stringMatching(/^\[backup-dr WARNING\] app-db ap-northeast-1: restore test inconclusive: check /),
+      MessageAttributes: expect.objectContaining({ kind: { DataType: 'String', StringValue: 'restore-test-inconclusive' }, severity: { DataType: 'String', StringValue: 'warning' } }),
+    });
+  });
+
+  it('puts the warnings of a passing test (rows dated after the restore point) in the evidence, and passes', async () => {
+    validate = async () => report({ warnings: ['freshness: 1 row of public.orders is dated after the restore point'] });
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('SUCCEEDED');
+    expect(evidence().warnings).toEqual(['freshness: 1 row of public.orders is dated after the restore point']);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('fails (not inconclusive) when the evidence cannot be written: no verdict reaches "Inconclusive?"', async () => {
+    s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('RestoreTestFailed');
+    expect(run.states.slice(-4)).toEqual(['Record', 'Notify', 'Inconclusive?', 'Failed']);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
   it('fails when the measured RTO misses its target even though every check passed', async () => {
@@ -154,35 +218,80 @@ describe('restore-test state machine', () => {
     rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).rejects(Object.assign(new Error('not found'), { name: 'DBInstanceNotFoundFault' }));
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');
-    expect(run.states).toEqual(['Start', 'Plan', 'Restore', 'Restored anything?', 'Teardown', 'Record', 'Passed?', 'Notify', 'Failed']);
+    expect(run.states).toEqual(['Start', 'Plan', 'Restore', 'Restored anything?', 'Teardown', 'Record', 'Passed?', 'Notify', 'Inconclusive?', 'Failed']);
     expect(evidence().verdict.failures[0]).toMatch(/^RestoreFailed: RDS refused the restore: KMSKeyNotAccessibleFault/);
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
-  it('gives up waiting after its retries, still deletes the instance, and says the restore timed out', async () => {
-    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
+  it('gives up waiting after its retries, deletes the instance once RDS lets it, and says the restore timed out', async () => {
+    // Still creating for the first attempt and every retry; available by the time teardown looks.
+    const describes = createdAfter(1 + 185);
     const budget = RESTORE_TEST.States['Wait for instance']?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))?.MaxAttempts;
     expect(budget).toBe(180 + 5); // restoreTest.timeout 3 h, polled every minute, and a few polls to spare
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');
     // The first attempt, every retry, and teardown's own look.
-    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBe(1 + 185 + 1);
+    expect(describes.calls()).toBe(1 + 185 + 1);
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE });
     expect(evidence().verdict.failures[0]).toMatch(/did not become available in time/);
+  });
+
+  it('waits for an instance still creating when teardown first runs (TeardownNotReady, retried), then deletes it', async () => {
+    // The wait gives up (RestoreTimedOut, 30 min) while RDS is still creating; creation ends three teardown attempts later.
+    const policy = teamPolicy((d) => { d.resources.databases[0].restoreTest.timeout = '30min'; });
+    let clock = NOW - 60_000;
+    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
+    let deletable = false;
+    let teardownLooks = 0;
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).callsFake(() => ({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: deletable ? 'available' : 'creating', TagList: restoredTags }] }));
+    const definition = restoreTestDefinition('snapshot', policy);
+    const teardownTask = asTask('restoreTestTeardown', teardown);
+    const run = await runLocally(definition, { resource: 'app-db' }, {
+      ...tasks(),
+      restoreTestTeardown: async (input) => {
+        teardownLooks += 1;
+        deletable = teardownLooks > 3;
+        return teardownTask(input);
+      },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.states).toContain('Teardown');
+    expect(teardownLooks).toBe(4);
+    expect(deletesOf()).toBe(1);
+    const e = evidence();
+    expect(e.teardown).toEqual({ deleted: true, detail: `${INSTANCE} deleted` });
+    expect(e.verdict.failures).toEqual([expect.stringMatching(/^the restored instance did not become available within restoreTest.timeout/)]);
+  });
+
+  it('gives teardown as long as restoreTest.timeout; past that it stops, never deletes, and says the instance may still exist', async () => {
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
+    const retry = RESTORE_TEST.States.Teardown?.Retry?.find((r) => r.ErrorEquals.includes('TeardownNotReady'));
+    expect(retry).toEqual({ ErrorEquals: ['TeardownNotReady'], IntervalSeconds: 60, MaxAttempts: 180, BackoffRate: 1 });
+    const run = await runLocally(RESTORE_TEST, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('FAILED');
+    // The wait's looks (1 + 185), then teardown's: the first attempt and every retry.
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBe(1 + 185 + 1 + 180);
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    expect(evidence().verdict.failures).toContain('the temporary instance was not torn down');
+    const message = JSON.parse(String(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message)) as { email: string };
+    expect(message.email).toContain(`The temporary instance ${INSTANCE} may still exist`);
   });
 
   it("stops waiting at the policy's restoreTest.timeout (RestoreTimedOut), deletes the instance, and says so", async () => {
     const policy = teamPolicy((d) => { d.resources.databases[0].restoreTest.timeout = '30min'; });
     let clock = NOW - 60_000;
     setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
-    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [{ DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'creating', TagList: restoredTags }] });
+    // Creating through the wait; RDS finishes just as teardown looks.
+    const describes = createdAfter(32);
     const definition = restoreTestDefinition('snapshot', policy);
     expect(definition.States['Wait for instance']?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 35, BackoffRate: 1 });
-    expect(definition.TimeoutSeconds).toBe(30 * 60 + 2 * 3600);
+    expect(definition.States.Teardown?.Retry?.find((r) => r.ErrorEquals.includes('TeardownNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 30, BackoffRate: 1 });
+    // The wait, teardown's wait as long again, and 2 h for validation, record and notify.
+    expect(definition.TimeoutSeconds).toBe(30 * 60 + 30 * 60 + 2 * 3600);
     const run = await runLocally(definition, { resource: 'app-db' }, tasks());
     expect(run.status).toBe('FAILED');
     // A minute passes per call: Plan at NOW, the restore a minute later, then polls until past NOW + 30 min.
-    expect(rdsMock.commandCalls(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).length).toBeLessThan(35);
+    expect(describes.calls()).toBeLessThan(35);
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: INSTANCE });
     expect(evidence().verdict.failures[0]).toMatch(/^the restored instance did not become available within restoreTest.timeout \(the restored instance bdr-rt-app-db-\d+ is still "creating" after 3\d min \(restoreTest.timeout: 30 min\)\)$/);
   });
@@ -201,7 +310,7 @@ describe('restore-test state machine', () => {
   it('rejects bad input without restoring anything, and alerts', async () => {
     const run = await runLocally(RESTORE_TEST, { resource: 'app-db', snapshot: 'latest', regoin: 'primary' }, tasks());
     expect(run.status).toBe('FAILED');
-    expect(run.states).toEqual(['Start', 'Plan', 'Restored anything?', 'Record', 'Passed?', 'Notify', 'Failed']);
+    expect(run.states).toEqual(['Start', 'Plan', 'Restored anything?', 'Record', 'Passed?', 'Notify', 'Inconclusive?', 'Failed']);
     expect(rdsMock).not.toHaveReceivedCommand(RestoreDBInstanceFromDBSnapshotCommand);
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
     expect(evidence().verdict.failures[0]).toMatch(/^InvalidInput: regoin: unknown input field/);
@@ -266,7 +375,20 @@ describe('pitr-test state machine', () => {
       VpcSecurityGroupIds: ['sg-0f1e2d3c4b5a69788'],
     });
     expect(await (call?.thisValue as RDSClient).config.region()).toBe(SECONDARY);
-    expect((evidence() as { verdict: RestoreRun['verdict'] }).verdict).toMatchObject({ passed: true, rpoMs: 60_000 });
+    expect((evidence() as { verdict: RestoreRun['verdict'] }).verdict).toMatchObject({ outcome: 'passed', rpoMs: 60_000 });
+  });
+
+  it('warns that a PITR test is inconclusive when its RPO could not be measured (no freshness check)', async () => {
+    validate = async () =>
+      report({ newestData: null }, [{ name: 'freshness', status: 'inconclusive', detail: 'a point-in-time restore proves its RPO with the freshness check, and the policy has none (validation.freshness)', durationMs: 0 }]);
+    const run = await runLocally(PITR_TEST, { resource: 'app-db' }, tasks());
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('RestoreTestInconclusive');
+    expect(evidence().verdict).toMatchObject({ outcome: 'inconclusive', rpoMs: null });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: expect.stringContaining('[backup-dr WARNING] app-db ap-southeast-1: PITR test inconclusive: check freshness'),
+      MessageAttributes: expect.objectContaining({ kind: { DataType: 'String', StringValue: 'pitr-test-inconclusive' } }),
+    });
   });
 
   it('fails, without restoring, when replication lags behind the requested point (the cross-region RPO is missed)', async () => {

@@ -64,10 +64,11 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     return databases.connection(name);
   }
 
-  function validate(connection: ConnectionSpec, overrides: { config?: Partial<ValidationConfig>; manifest?: SourceManifest | null; liveSource?: ConnectionSpec } = {}) {
+  function validate(connection: ConnectionSpec, overrides: { config?: Partial<ValidationConfig>; kind?: 'snapshot' | 'pitr'; manifest?: SourceManifest | null; liveSource?: ConnectionSpec } = {}) {
     return validateRestore({
       connection,
       config: { ...VALIDATION, ...overrides.config },
+      kind: overrides.kind ?? 'snapshot',
       manifest: overrides.manifest === undefined ? manifest : overrides.manifest,
       ...(overrides.liveSource === undefined ? {} : { liveSource: overrides.liveSource }),
       referenceTime: SNAPSHOT_AT,
@@ -111,13 +112,13 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     expect(report.checks.map((result) => result.name)).toEqual(CHECKS);
     expect(statuses(report)).toEqual(Object.fromEntries(CHECKS.map((name) => [name, failing.includes(name) ? 'failed' : 'passed'])));
     for (const [name, text] of Object.entries(detail)) expect(check(report, name).detail).toBe(text);
-    expect(report.passed).toBe(failing.length === 0);
+    expect(report.outcome).toBe(failing.length === 0 ? 'passed' : 'failed');
   });
 
   it('reports what a faithful restore showed: version, newest data, timings, indexes checked', async () => {
     const report = await validate(faithful);
 
-    expect(report).toMatchObject({ passed: true, serverVersion: manifest.serverVersion, newestData: NEWEST_ORDER });
+    expect(report).toMatchObject({ outcome: 'passed', warnings: [], serverVersion: manifest.serverVersion, newestData: NEWEST_ORDER });
     expect(report.finishedAt).toBeGreaterThan(report.startedAt);
     expect(report.checks.every((result) => result.durationMs > 0)).toBe(true);
     expect(check(report, 'connectivity').detail).toMatch(/^connected to postgres@.+\/bdr_test_[0-9a-f]+: PostgreSQL \d+/);
@@ -197,10 +198,10 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
         results: { freshness: { status: 'passed', detail: 'newest data 2026-11-24T16:58:00.000Z is 2 min before the restore point 2026-11-24T17:00:00.000Z (RPO target 15 min)' } },
       },
       {
-        name: 'no freshness query and amcheck turned off are skipped with the reason',
+        name: 'no freshness check and amcheck turned off are skipped with the reason: the policy does not ask for them',
         config: { freshness: undefined, amcheck: false },
         results: {
-          freshness: { status: 'skipped', detail: 'no freshness query in the policy' },
+          freshness: { status: 'skipped', detail: 'no freshness check in the policy (validation.freshness)' },
           amcheck: { status: 'skipped', detail: 'disabled in the policy (validation.amcheck: false)' },
         },
       },
@@ -228,15 +229,148 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       for (const [name, expected] of Object.entries(results)) expect(check(report, name)).toMatchObject(expected);
       const failing = report.checks.filter((result) => result.status === 'failed').map((result) => result.name);
       expect(failing).toEqual(Object.entries(results).flatMap(([name, expected]) => (expected.status === 'failed' ? [name] : [])));
-      expect(report.passed).toBe(failing.length === 0);
+      expect(report.outcome).toBe(failing.length === 0 ? 'passed' : 'failed');
     });
 
-    it('without a manifest or a live source, skips the checks that need one and says why', async () => {
+    it('without a manifest or a live source, is inconclusive: the schema and row counts had nothing to compare with', async () => {
       const report = await validate(faithful, { manifest: null });
 
-      expect(check(report, 'schema')).toMatchObject({ status: 'skipped', detail: 'no list of expected tables: the policy names none, no manifest was captured and no live source was given' });
-      expect(check(report, 'row-counts')).toMatchObject({ status: 'skipped', detail: 'row counts are compared with the captured manifest (mode captured), and none was captured with this snapshot' });
-      expect(report.passed).toBe(true);
+      expect(check(report, 'schema')).toMatchObject({ status: 'inconclusive', detail: 'no list of expected tables: the policy names none and no manifest was captured with this snapshot, and no live source was given' });
+      expect(check(report, 'row-counts')).toMatchObject({ status: 'inconclusive', detail: 'row counts are compared with the counts captured with the snapshot (mode captured), and no manifest was captured with this snapshot' });
+      expect(report.outcome).toBe('inconclusive');
+    });
+
+    it('is inconclusive, not "all 0 tables match", for a manifest that lists no tables', async () => {
+      const report = await validate(faithful, { manifest: { ...manifest, tables: {} } });
+
+      expect(check(report, 'schema')).toMatchObject({ status: 'inconclusive', detail: 'no tables in the manifest: nothing to compare the restore with' });
+      expect(check(report, 'row-counts')).toMatchObject({ status: 'inconclusive', detail: 'the manifest captured at 2026-11-24T17:00:00.000Z lists no tables: nothing to compare' });
+      expect(report.outcome).toBe('inconclusive');
+    });
+
+    it('is inconclusive when a table the policy names was not in the manifest, even though the others match', async () => {
+      const report = await validate(faithful, { config: { tables: ['public.customers'] }, manifest: { ...manifest, tables: { 'public.orders': SAMPLE.orders } } });
+
+      expect(check(report, 'row-counts')).toMatchObject({ status: 'inconclusive', detail: 'none of the 1 tables named in the policy is in the manifest captured at 2026-11-24T17:00:00.000Z: nothing to compare' });
+      const partly = await validate(faithful, { config: { tables: ['public.customers', 'public.orders'] }, manifest: { ...manifest, tables: { 'public.orders': SAMPLE.orders } } });
+      expect(check(partly, 'row-counts')).toMatchObject({
+        status: 'inconclusive',
+        detail: 'all 1 tables match the counts captured at 2026-11-24T17:00:00.000Z, but 1 tables named in the policy are not in the manifest, so their counts were not compared: public.customers',
+      });
+    });
+
+    it('is inconclusive when the policy requires amcheck and the extension cannot be created by the restore\'s user', async () => {
+      const restored = await restoreOf();
+      const role = await databases.createRole(restored.database);
+      const report = await validate({ ...restored, user: role });
+
+      expect(check(report, 'amcheck')).toMatchObject({ status: 'inconclusive', detail: expect.stringMatching(/^the policy requires amcheck and the extension could not be created: permission denied to create extension "amcheck".* \(SQLSTATE 42501\)$/) });
+      expect(report.outcome).toBe('inconclusive');
+    });
+
+    it('is inconclusive when amcheck has no B-tree index to check', async () => {
+      const report = await validate(await restoreOf('create schema bare', 'create table bare.heap (n integer)'), { config: { schemas: ['bare'], tables: ['bare.heap'] }, manifest: { ...manifest, tables: { 'bare.heap': 0 } } });
+
+      expect(check(report, 'amcheck')).toMatchObject({ status: 'inconclusive', detail: 'no B-tree index in bare: nothing for amcheck to check (set validation.amcheck: false for a schema without indexes)' });
+      expect(statuses(report)).toMatchObject({ schema: 'passed', 'row-counts': 'passed' });
+      expect(report.outcome).toBe('inconclusive');
+    });
+  });
+
+  describe('freshness judged by the newest data at or before the restore point', () => {
+    const BY_COLUMN = { freshness: { table: 'public.orders', column: 'created_at' } };
+    const A_DAY_AHEAD = `insert into public.orders values (900001, 1, 1.00, '2026-11-25T17:00:00Z')`;
+
+    it('passes a fresh restore by table and column, and reports no rows after the restore point', async () => {
+      const report = await validate(faithful, { config: BY_COLUMN });
+
+      expect(check(report, 'freshness')).toMatchObject({
+        status: 'passed',
+        detail: 'newest data 2026-11-24T16:58:00.000Z is 2 min before the restore point 2026-11-24T17:00:00.000Z (RPO target 15 min)',
+        observed: { newestData: '2026-11-24T16:58:00.000Z', rowsAfterRestorePoint: 0 },
+      });
+      expect(report).toMatchObject({ outcome: 'passed', newestData: NEWEST_ORDER, warnings: [] });
+    });
+
+    it('does not take a row dated a day ahead as proof: judges the newest at or before the restore point, and warns', async () => {
+      const report = await validate(await restoreOf(A_DAY_AHEAD), { config: BY_COLUMN, manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({
+        status: 'passed',
+        detail: 'newest data 2026-11-24T16:58:00.000Z is 2 min before the restore point 2026-11-24T17:00:00.000Z (RPO target 15 min); 1 row is dated after it (a warning, not proof)',
+        observed: { rowsAfterRestorePoint: 1 },
+      });
+      expect(report.newestData).toBe(NEWEST_ORDER);
+      expect(report.warnings).toEqual([expect.stringMatching(/^freshness: 1 row of public\.orders is dated after the restore point 2026-11-24T17:00:00\.000Z \(\+1 min clock skew\): not taken as proof of freshness/)]);
+    });
+
+    it('fails stale data that a row dated a day ahead used to hide', async () => {
+      const report = await validate(await restoreOf(`update public.orders set created_at = created_at - interval '1 day'`, A_DAY_AHEAD), { config: BY_COLUMN, manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({
+        status: 'failed',
+        detail: 'newest data 2026-11-23T16:58:00.000Z is 1442 min before the restore point 2026-11-24T17:00:00.000Z, beyond the RPO target of 15 min; 1 row is dated after it (a warning, not proof)',
+      });
+      expect(report.outcome).toBe('failed');
+    });
+
+    it('counts rows within the clock skew as at or before the restore point', async () => {
+      const report = await validate(await restoreOf(`insert into public.orders values (900002, 1, 1.00, '2026-11-24T17:00:45Z')`), { config: BY_COLUMN, manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({ status: 'passed', detail: 'newest data 2026-11-24T17:00:45.000Z is 0.8 min after the restore point 2026-11-24T17:00:00.000Z (within the 1 min allowed for clock skew; RPO target 15 min)' });
+      expect(report.warnings).toEqual([]);
+    });
+
+    it('is inconclusive when a bare freshness query returns a time after the restore point (it cannot tell the newest before it)', async () => {
+      const report = await validate(await restoreOf(A_DAY_AHEAD), { manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({ status: 'inconclusive', detail: expect.stringMatching(/^newest data 2026-11-25T17:00:00\.000Z is 1440 min after the restore point 2026-11-24T17:00:00\.000Z, beyond the 1 min allowed for clock skew: .*give validation\.freshness a table and column instead\)$/) });
+      expect(report.newestData).toBeNull();
+      expect(report.warnings).toHaveLength(1);
+    });
+
+    it.each([
+      { name: 'a timestamp without time zone (read as UTC)', setup: [`create table public.events (at timestamp not null)`, `insert into public.events values ('2026-11-24 16:50:00'), ('2026-11-26 00:00:00')`], column: 'at', status: 'passed', newest: '2026-11-24T16:50:00.000Z', after: 1 },
+      { name: 'a date', setup: [`create table public.events (on_day date not null)`, `insert into public.events values ('2026-11-23'), ('2026-11-30')`], column: 'on_day', status: 'failed', newest: '2026-11-23T00:00:00.000Z', after: 1 },
+    ])('reads $name column', async ({ setup, column, status, newest, after }) => {
+      const report = await validate(await restoreOf(...setup), { config: { freshness: { table: 'public.events', column } }, manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({ status, observed: { newestData: newest, rowsAfterRestorePoint: after } });
+    });
+
+    it.each([
+      { name: 'a missing column', freshness: { table: 'public.orders', column: 'updated_at' }, detail: 'public.orders.updated_at does not exist in the restored database' },
+      { name: 'a missing table', freshness: { table: 'public.invoices', column: 'created_at' }, detail: 'public.invoices.created_at does not exist in the restored database' },
+      { name: 'a column that is not a time', freshness: { table: 'public.orders', column: 'amount' }, detail: 'public.orders.amount is of type numeric(10,2): freshness needs a timestamptz, timestamp or date column' },
+      { name: 'no row at or before the restore point', freshness: { table: 'public.orders', column: 'created_at' }, damage: [`delete from public.orders`, A_DAY_AHEAD], detail: 'no row of public.orders has created_at at or before the restore point 2026-11-24T17:00:00.000Z: nothing dates the restored data; 1 row is dated after it (a warning, not proof)' },
+    ])('fails $name', async ({ freshness, damage, detail }) => {
+      const restored = damage === undefined ? faithful : await restoreOf(...damage);
+      const report = await validate(restored, { config: { freshness }, manifest: null });
+
+      expect(check(report, 'freshness')).toMatchObject({ status: 'failed', detail });
+    });
+  });
+
+  describe('a point-in-time restore (no manifest exists for a point in time)', () => {
+    it('skips the captured schema and counts as not applicable, and passes on freshness', async () => {
+      const report = await validate(faithful, { kind: 'pitr', manifest: null });
+
+      expect(check(report, 'schema')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^not applicable to a point-in-time restore/) });
+      expect(check(report, 'row-counts')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^not applicable to a point-in-time restore/) });
+      expect(report.outcome).toBe('passed');
+    });
+
+    it('is inconclusive without a freshness check: proving the RPO is what it is for', async () => {
+      const report = await validate(faithful, { kind: 'pitr', manifest: null, config: { freshness: undefined } });
+
+      expect(check(report, 'freshness')).toMatchObject({ status: 'inconclusive', detail: 'a point-in-time restore proves its RPO with the freshness check, and the policy has none (validation.freshness)' });
+      expect(report.outcome).toBe('inconclusive');
+    });
+
+    it('still checks the tables the policy names', async () => {
+      const report = await validate(await restoreOf(`drop table ${AUDIT}`), { kind: 'pitr', manifest: null, config: { tables: ['public.customers', `public.${SAMPLE.auditTable}`] } });
+
+      expect(check(report, 'schema')).toMatchObject({ status: 'failed', detail: `1 of 2 tables named in the policy are missing: public.${SAMPLE.auditTable}` });
     });
   });
 
@@ -255,7 +389,7 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       const report = await validate(faithful, { config: { rowCounts: { mode: 'live', tolerance } }, liveSource: live });
 
       expect(check(report, 'row-counts')).toMatchObject({ status, detail, expected: { 'public.orders': 3020 }, observed: { 'public.orders': 3000 } });
-      expect(report.passed).toBe(status === 'passed');
+      expect(report.outcome).toBe(status);
     });
 
     it('takes the expected tables from the live source when no manifest was captured', async () => {
@@ -264,19 +398,24 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       // The unlogged cache must exist too; only its rows are not compared (crash recovery empties it).
       expect(check(report, 'schema')).toMatchObject({ status: 'passed', detail: 'all 4 tables on the live source exist' });
       expect(check(report, 'row-counts').detail).toBe('all 3 tables match the live source now within 1 %');
-      expect(report.passed).toBe(true);
+      expect(report.outcome).toBe('passed');
     });
 
-    it('fails the row counts, not the run, when the live source is unreachable', async () => {
+    it('makes the row counts inconclusive, not the run failed, when the live source is unreachable', async () => {
       const unreachable = { ...live, port: 1, password: 'live-secret-Pa55' };
       const report = await validate(faithful, { config: { rowCounts: { mode: 'live', tolerance: 0.01 } }, liveSource: unreachable });
 
-      expect(check(report, 'row-counts')).toMatchObject({ status: 'failed', detail: `cannot connect to postgres@${live.host}:1/${live.database}: connection refused by ${live.host}:1 (nothing listening there)` });
+      expect(check(report, 'row-counts')).toMatchObject({
+        status: 'inconclusive',
+        detail: `row counts are compared with the live source (mode live), and the live source cannot be reached: cannot connect to postgres@${live.host}:1/${live.database}: connection refused by ${live.host}:1 (nothing listening there)`,
+      });
       expect(statuses(report)).toMatchObject({ connectivity: 'passed', schema: 'passed', amcheck: 'passed', freshness: 'passed', [ASSERTION]: 'passed' });
+      expect(report.outcome).toBe('inconclusive');
+      expect(JSON.stringify(report)).not.toContain('live-secret-Pa55');
     });
   });
 
-  it('skips the checks after the server ends the session, saying so', async () => {
+  it('does not run the checks after the server ends the session, and says so (inconclusive, the run failed)', async () => {
     const assertions = [
       { name: 'terminates', sql: 'select pg_terminate_backend(pg_backend_pid())', expect: true },
       { name: 'after', sql: 'select 1', expect: 1 },
@@ -284,7 +423,8 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     const report = await validate(faithful, { config: { assertions } });
 
     expect(check(report, 'assertion:terminates')).toMatchObject({ status: 'failed', detail: 'query failed: terminating connection due to administrator command (SQLSTATE 57P01)' });
-    expect(check(report, 'assertion:after')).toMatchObject({ status: 'skipped', detail: 'not run: the connection to the restored database was lost' });
+    expect(check(report, 'assertion:after')).toMatchObject({ status: 'inconclusive', detail: 'not run: the connection to the restored database was lost' });
+    expect(report.outcome).toBe('failed');
     expect(statuses(report)).toMatchObject({ connectivity: 'passed', schema: 'passed', 'row-counts': 'passed', amcheck: 'passed', freshness: 'passed' });
   });
 
@@ -295,9 +435,9 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       status: 'failed',
       detail: `cannot connect to postgres@${faithful.host}:${faithful.port}/bdr_test_no_such_database: database "bdr_test_no_such_database" does not exist (SQLSTATE 3D000)`,
     });
-    expect(report.checks.slice(1).every((result) => result.status === 'skipped' && result.detail === 'not run: no connection')).toBe(true);
+    expect(report.checks.slice(1).every((result) => result.status === 'inconclusive' && result.detail === 'not run: no connection')).toBe(true);
     expect(JSON.stringify(report)).not.toContain('Wr0ng-Passw0rd-42');
-    expect(report).toMatchObject({ passed: false, serverVersion: null, newestData: null });
+    expect(report).toMatchObject({ outcome: 'failed', serverVersion: null, newestData: null });
   });
 
   it('leaves no session open, whether the checks pass or fail', async () => {
@@ -310,15 +450,17 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
 });
 
 describe('a restored database that cannot be reached', () => {
-  it('fails connectivity with a clear reason and skips every later check', async () => {
+  it('fails connectivity with a clear reason; every later check did not run (inconclusive), or is skipped when not required', async () => {
     const connection = { ...serverConnection('app'), host: '127.0.0.1', port: 1, password: 'S3cret-never-shown' };
-    const report = await validateRestore({ connection, config: VALIDATION, manifest: null, referenceTime: SNAPSHOT_AT, rpoTargetMs: RPO, now: tickingClock() });
+    const report = await validateRestore({ connection, config: VALIDATION, kind: 'snapshot', manifest: null, referenceTime: SNAPSHOT_AT, rpoTargetMs: RPO, now: tickingClock() });
 
     expect(report.checks).toEqual([
       expect.objectContaining({ name: 'connectivity', status: 'failed', detail: `cannot connect to ${connection.user}@127.0.0.1:1/app: connection refused by 127.0.0.1:1 (nothing listening there)` }),
-      ...CHECKS.slice(1).map((name) => ({ name, status: 'skipped', detail: 'not run: no connection', durationMs: 0 })),
+      ...CHECKS.slice(1).map((name) => ({ name, status: 'inconclusive', detail: 'not run: no connection', durationMs: 0 })),
     ]);
-    expect(report).toMatchObject({ passed: false, serverVersion: null, newestData: null });
+    expect(report).toMatchObject({ outcome: 'failed', serverVersion: null, newestData: null });
+    const unrequired = await validateRestore({ connection, config: { ...VALIDATION, amcheck: false }, kind: 'snapshot', manifest: null, referenceTime: SNAPSHOT_AT, rpoTargetMs: RPO, now: tickingClock() });
+    expect(check(unrequired, 'amcheck')).toEqual({ name: 'amcheck', status: 'skipped', detail: 'disabled in the policy (validation.amcheck: false)', durationMs: 0 });
     expect(JSON.stringify(report)).not.toContain('S3cret-never-shown');
   });
 });
