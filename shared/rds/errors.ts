@@ -64,6 +64,11 @@ export class TeardownNotReady extends BackupDrError {
   override name = 'TeardownNotReady';
 }
 
+/** Teardown found an instance that is not this run's (not ours, or another run's): it never deletes it. */
+export class TeardownRefused extends BackupDrError {
+  override name = 'TeardownRefused';
+}
+
 export function isAlreadyExists(error: unknown): boolean {
   return errorName(error) === 'DBSnapshotAlreadyExistsFault' || errorName(error) === 'DBSnapshotAlreadyExists';
 }

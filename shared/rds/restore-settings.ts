@@ -30,8 +30,12 @@ export function pitrRestoreSettings(db: RestoreTested): RestoreSettings | null {
   return { ...(pitr.subnetGroup === undefined ? {} : { subnetGroup: pitr.subnetGroup }), securityGroups: pitr.securityGroups, credentialsSecret: secret };
 }
 
-/** Beyond the longest restore wait, what a test execution may still take (validation, teardown retries, record), with room to spare. */
-const AFTER_WAIT_MARGIN_MS = 6 * 3_600_000;
+/**
+ * A test execution lives at most twice the longest restore wait (the wait, then teardown waiting for a
+ * busy instance as long again) plus 2 h (validation, record, notify): the state machine's own timeout.
+ * The janitor waits 3 h more than that.
+ */
+const AFTER_WAITS_MS = 2 * 3_600_000 + 3 * 3_600_000;
 
 /**
  * The age past which a restore-test instance of ours can only be a leak: no execution of the policy's
@@ -40,5 +44,5 @@ const AFTER_WAIT_MARGIN_MS = 6 * 3_600_000;
  */
 export function restoreInstanceMaxAge(policy: { readonly resources: { readonly databases: readonly DatabaseResource[] } }): number {
   const timeouts = policy.resources.databases.flatMap((db) => (db.restoreTest === undefined ? [] : [db.restoreTest.timeout]));
-  return Math.max(3 * 3_600_000, ...timeouts) + AFTER_WAIT_MARGIN_MS;
+  return 2 * Math.max(3 * 3_600_000, ...timeouts) + AFTER_WAITS_MS;
 }

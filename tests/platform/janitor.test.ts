@@ -39,7 +39,9 @@ describe('janitor', () => {
   it('outlives every test execution before it calls an instance a leak', () => {
     const executionLimit = (restoreTestDefinition('snapshot', policy).TimeoutSeconds ?? 0) * 1000;
     expect(restoreInstanceMaxAge(policy)).toBeGreaterThan(executionLimit);
-    expect(restoreInstanceMaxAge(policy)).toBe(9 * HOUR);
+    expect(restoreInstanceMaxAge(policy)).toBe(11 * HOUR);
+    const slow = teamPolicy((d) => { d.resources.databases[0].restoreTest.timeout = '10h'; });
+    expect(restoreInstanceMaxAge(slow)).toBeGreaterThan((restoreTestDefinition('snapshot', slow).TimeoutSeconds ?? 0) * 1000);
   });
 
   it('deletes a restore-test instance of ours older than that, and alerts it', async () => {

@@ -6,7 +6,7 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { errorMessage, errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { isInstanceNotFound, TeardownNotReady } from '../../../shared/rds/errors.js';
+import { isInstanceNotFound, TeardownNotReady, TeardownRefused } from '../../../shared/rds/errors.js';
 import type { RestorePlan } from '../../../shared/rds/restore-run.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { teardownDecision } from './plan.js';
@@ -23,7 +23,7 @@ export async function teardownRestore(deps: { policy: Policy; rds: RDSClient; lo
     throw error;
   }
   const decision = teardownDecision(deps.policy, plan, instance);
-  if (decision.action === 'refuse') throw new Error(decision.reason);
+  if (decision.action === 'refuse') throw new TeardownRefused(decision.reason);
   if (decision.action === 'none') return { deleted: decision.deleted, detail: decision.detail };
   if (decision.action === 'wait') throw new TeardownNotReady(decision.reason);
   try {

@@ -93,7 +93,7 @@ describe('restore-test-teardown', () => {
   ])('refuses $name: no delete, and not a "not ready" to retry', async ({ tags, status }) => {
     rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: INSTANCE }).resolves({ DBInstances: [instance(status, tags)] });
     const failure: unknown = await run().then(() => null, (error: unknown) => error);
-    expect(failure).toMatchObject({ message: `${INSTANCE} is not this restore test's instance: refusing to delete it` });
+    expect(failure).toMatchObject({ name: 'TeardownRefused', message: `${INSTANCE} is not this restore test's instance: refusing to delete it` });
     expect((failure as Error).name).not.toBe('TeardownNotReady');
     expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
   });
