@@ -5,6 +5,7 @@ import { parseIsoInstant } from '../shared/time/iso.js';
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** All of standard input; throws InvalidInput for a directory or more than MAX_INPUT_BYTES. */
   readStdin(): string;
   now(): number;
 }

@@ -1,8 +1,8 @@
 // The backup-dr command line: dispatches sub-commands and turns errors into exit codes.
 // Exit codes: 0 done, 1 unexpected failure, 2 bad input (one line on stderr), 3 refused by a guard.
 
-import { readFileSync } from 'node:fs';
 import { BackupDrError, InvalidInput, InvalidPolicy, RetentionRefused } from '../shared/errors.js';
+import { escapeForTerminal, readInput } from './input.js';
 import type { Io } from './io.js';
 import { POLICY_CHECK_USAGE, runPolicyCheck } from './policy-check.js';
 import { RETENTION_PLAN_USAGE, runRetentionPlan } from './retention-plan.js';
@@ -22,24 +22,29 @@ export function runCli(argv: readonly string[], io: Io): number {
     throw new InvalidInput('', `unknown command "${[group, command].filter(Boolean).join(' ')}"\n${USAGE}`);
   } catch (error) {
     if (error instanceof InvalidInput || error instanceof InvalidPolicy) {
-      io.stderr(`backup-dr: ${error.message}\n`);
+      io.stderr(`backup-dr: ${printable(error.message)}\n`);
       return 2;
     }
     if (error instanceof RetentionRefused) {
-      io.stderr(`backup-dr: refused: ${error.message}\n`);
+      io.stderr(`backup-dr: refused: ${printable(error.message)}\n`);
       return 3;
     }
     if (error instanceof BackupDrError) {
-      io.stderr(`backup-dr: ${error.name}: ${error.message}\n`);
+      io.stderr(`backup-dr: ${error.name}: ${printable(error.message)}\n`);
       return 1;
     }
     throw error;
   }
 }
 
+/** A message's lines, each safe for a terminal (an id quoted in it cannot carry escape sequences). */
+function printable(message: string): string {
+  return message.split('\n').map((line) => escapeForTerminal(line, true)).join('\n');
+}
+
 export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  readStdin: () => readFileSync(0, 'utf8'),
+  readStdin: () => readInput(0, ''),
   now: () => Date.now(),
 };

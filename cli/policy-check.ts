@@ -2,11 +2,13 @@
 // protected, when, kept how long, and how many snapshots each region will hold in steady state.
 
 import { parseArgs } from 'node:util';
-import { InvalidInput } from '../shared/errors.js';
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../shared/policy/load.js';
+import { InvalidInput, InvalidPolicy } from '../shared/errors.js';
+import { DEFAULT_POLICY_FILE } from '../shared/policy/load.js';
 import { summarisePolicy, type PolicySummary } from '../shared/policy/summary.js';
 import { formatWall } from '../shared/time/zone.js';
+import { escapeForTerminal, terminalSafeJson } from './input.js';
 import { parseNow, type Io } from './io.js';
+import { readPolicyFile } from './preview-policy.js';
 import { renderTable } from './table.js';
 
 export const POLICY_CHECK_USAGE = 'usage: backup-dr policy check [FILE] [--now ISO] [--json]';
@@ -26,9 +28,17 @@ export function runPolicyCheck(args: readonly string[], io: Io): number {
   if (parsed.positionals.length > 1) throw new InvalidInput('FILE', `give at most one policy file (${POLICY_CHECK_USAGE})`);
   const file = parsed.positionals[0] ?? DEFAULT_POLICY_FILE;
   const now = parseNow(parsed.values.now, io);
-  const policy = loadPolicyFile(file);
-  const summary = summarisePolicy(policy, now);
-  if (parsed.values.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+  const policy = readPolicyFile(file);
+  let summary: PolicySummary;
+  try {
+    summary = summarisePolicy(policy, now);
+  } catch (error) {
+    // What only the clock or the whole policy can tell (a schedule that never fires, a retention below its
+    // floor) is reported like a schema error: the file, then one line per field.
+    if (error instanceof InvalidPolicy) throw new InvalidPolicy(`${file} is invalid:\n${error.message}`, { cause: error });
+    throw error;
+  }
+  if (parsed.values.json) io.stdout(`${terminalSafeJson(JSON.stringify(summary, null, 2))}\n`);
   else io.stdout(renderSummary(file, summary));
   return 0;
 }
@@ -36,7 +46,7 @@ export function runPolicyCheck(args: readonly string[], io: Io): number {
 function renderSummary(file: string, s: PolicySummary): string {
   const tz = s.timezone;
   const out: string[] = [];
-  out.push(`${file}: valid — policy "${s.name}", time zone ${tz}`);
+  out.push(escapeForTerminal(`${file}: valid — policy "${s.name}", time zone ${tz}`));
   out.push(`regions: primary ${s.regions.primary}, secondary ${s.regions.secondary}${s.regions.archive ? `, archive ${s.regions.archive}` : ''}`);
   out.push('');
   out.push('Protected resources');
@@ -67,7 +77,7 @@ function renderSummary(file: string, s: PolicySummary): string {
   );
   if (s.warnings.length > 0) {
     out.push('');
-    for (const warning of s.warnings) out.push(`WARNING: ${warning}`);
+    for (const warning of s.warnings) out.push(escapeForTerminal(`WARNING: ${warning}`));
   }
   return `${out.join('\n')}\n`;
 }

@@ -4,9 +4,11 @@
 import * as z from 'zod/mini';
 import { InvalidInput, InvalidPolicy } from '../shared/errors.js';
 import { complianceFloor, describeIssues, keepRules, timeZone } from '../shared/policy/fields.js';
-import { findResource, loadPolicyFile, parseYamlDocument, retentionPolicyFor, type RegionRole } from '../shared/policy/load.js';
+import { findResource, parsePolicy, parseYamlDocument, retentionPolicyFor, type RegionRole } from '../shared/policy/load.js';
+import type { Policy } from '../shared/policy/schema.js';
 import type { RetentionPolicy } from '../shared/retention/plan.js';
 import { parseScheduleExpression, type ScheduleExpression } from '../shared/schedule/expression.js';
+import { readInput, yamlProblem } from './input.js';
 
 const previewPolicySchema = z.strictObject({
   timezone: z._default(timeZone, 'Asia/Tokyo'),
@@ -24,6 +26,11 @@ export interface PreviewPolicy {
 }
 
 export function readPreviewPolicy(text: string, source: string): PreviewPolicy {
+  if (text.trim() === '') {
+    throw new InvalidInput('', `${source === '-' ? 'standard input' : source} is empty: expected a JSON or YAML policy such as {"keep": {"daily": 7}}`);
+  }
+  const problem = yamlProblem(text);
+  if (problem !== null) throw new InvalidInput('', `${source}: not valid YAML/JSON: ${problem}`);
   let document: unknown;
   try {
     document = parseYamlDocument(text, source);
@@ -51,7 +58,7 @@ export function readPreviewPolicy(text: string, source: string): PreviewPolicy {
 export function resourcePreviewPolicy(policyFile: string, name: string, role: RegionRole): PreviewPolicy {
   let policy;
   try {
-    policy = loadPolicyFile(policyFile);
+    policy = readPolicyFile(policyFile, '--policy-file');
   } catch (error) {
     if (error instanceof InvalidPolicy) throw new InvalidInput('', error.message.split('\n').slice(0, 2).join(' '), { cause: error });
     throw error;
@@ -70,4 +77,15 @@ export function resourcePreviewPolicy(policyFile: string, name: string, role: Re
     legalHoldTag: policy.tags.legalHold,
     source: `${policyFile}#${name}`,
   };
+}
+
+/**
+ * backup-policy.yml, read as the CLI reads any input (at most MAX_INPUT_BYTES, not a directory) and
+ * refused, naming the file, when it carries custom YAML tags; then validated by the policy schema.
+ */
+export function readPolicyFile(path: string, field = ''): Policy {
+  const text = readInput(path, field);
+  const problem = yamlProblem(text);
+  if (problem !== null) throw new InvalidPolicy(`${path}: not valid YAML/JSON: ${problem}`);
+  return parsePolicy(text, path);
 }

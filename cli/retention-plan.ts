@@ -1,7 +1,6 @@
 // `backup-dr retention plan`: the preview operators run before trusting a prune. Prints what the
 // policy keeps (and why), what it removes, and when each kept snapshot will expire.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidInput } from '../shared/errors.js';
 import { DEFAULT_POLICY_FILE } from '../shared/policy/load.js';
@@ -9,6 +8,7 @@ import { formatRules } from '../shared/retention/describe.js';
 import { planRetention, type RetentionPlan } from '../shared/retention/plan.js';
 import { nextOccurrence } from '../shared/schedule/expression.js';
 import { formatIsoInZone, formatWall, MS } from '../shared/time/zone.js';
+import { escapeForTerminal, readInput, terminalSafeJson } from './input.js';
 import { parseNow, type Io } from './io.js';
 import { readPreviewPolicy, resourcePreviewPolicy, type PreviewPolicy } from './preview-policy.js';
 import { parseSnapshotList, type InputSnapshot } from './snapshot-input.js';
@@ -17,12 +17,14 @@ import { renderTable } from './table.js';
 export const RETENTION_PLAN_USAGE =
   'usage: backup-dr retention plan --snapshots FILE|- (--policy FILE | --resource NAME [--policy-file FILE] [--region primary|secondary]) [--now ISO] [--json]';
 
+/** A file's text, or standard input's for "-" (at most MAX_INPUT_BYTES; never a directory). */
 function readSource(path: string, io: Io, flag: string): string {
-  if (path === '-') return io.readStdin();
+  if (path !== '-') return readInput(path, flag);
   try {
-    return readFileSync(path, 'utf8');
+    return io.readStdin();
   } catch (error) {
-    throw new InvalidInput(flag, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    if (error instanceof InvalidInput) throw new InvalidInput(flag, error.message, { cause: error });
+    throw error;
   }
 }
 
@@ -84,7 +86,7 @@ export function runRetentionPlan(args: readonly string[], io: Io): number {
   });
   const timeZone = policy.retention.timeZone;
   if (options.json) {
-    io.stdout(`${JSON.stringify(planToJson(plan, timeZone), null, 2)}\n`);
+    io.stdout(`${terminalSafeJson(JSON.stringify(planToJson(plan, timeZone), null, 2))}\n`);
   } else {
     io.stdout(renderPlan(plan, policy, now));
   }
@@ -123,7 +125,7 @@ function renderPlan(plan: RetentionPlan<InputSnapshot>, policy: PreviewPolicy, n
   const total = plan.keep.length + plan.remove.length;
   const guarded = plan.keep.filter((k) => k.reasons.length === 0).length;
   const lines = [
-    `policy: ${policy.source}: ${formatRules(policy.retention.keep)} (time zone ${tz}, now ${formatWall(now, tz)})`,
+    escapeForTerminal(`policy: ${policy.source}: ${formatRules(policy.retention.keep)} (time zone ${tz}, now ${formatWall(now, tz)})`),
     table,
     `keep ${plan.keep.length} (${guarded} only by a guard), remove ${plan.remove.length} of ${total} snapshots` +
       (plan.ignored.length > 0 ? `; ${plan.ignored.length} not ours, ignored` : ''),

@@ -38,7 +38,7 @@ export function parseSnapshotList(text: string, source: string): InputSnapshot[]
   }
   const seen = new Set<string>();
   return result.data.map((entry, index) => {
-    if (seen.has(entry.id)) throw new InvalidInput(`${source}[${index}].id`, `duplicate snapshot id "${entry.id}"`);
+    if (seen.has(entry.id)) throw new InvalidInput(`${source}[${index}].id`, `duplicate snapshot id ${JSON.stringify(entry.id)}`);
     seen.add(entry.id);
     return {
       id: entry.id,

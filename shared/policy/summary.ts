@@ -5,7 +5,7 @@ import { InvalidPolicy, RetentionRefused } from '../errors.js';
 import { formatRules } from '../retention/describe.js';
 import { assertPolicyAcceptable } from '../retention/plan.js';
 import { steadyStateCount } from '../retention/projection.js';
-import { nextOccurrence, parseScheduleExpression } from '../schedule/expression.js';
+import { neverFiresReason, nextOccurrence, parseScheduleExpression, scheduleRuns } from '../schedule/expression.js';
 import { listResources, retentionPolicyFor, type RegionRole } from './load.js';
 import type { Policy } from './schema.js';
 
@@ -49,8 +49,48 @@ function sourceOf(policy: Policy, kind: string, name: string): string {
   return `ssm:${(c?.ssmParameterPaths ?? []).join(',')} secrets:${(c?.secrets ?? []).join(',')}`;
 }
 
-/** Throws InvalidPolicy, naming the resource's field, when a retention keeps nothing or breaks its floor. */
+/**
+ * Every schedule expression in the policy with its field path: the values of keys named `schedule` or
+ * ending in `Schedule` (resources.databases[0].schedule, rds.pruneSchedule, …restoreTest.schedule).
+ */
+export function scheduleFields(policy: Policy): { path: string; expression: string }[] {
+  const found: { path: string; expression: string }[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => visit(item, `${path}[${index}]`));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        const itemPath = path === '' ? key : `${path}.${key}`;
+        if ((key === 'schedule' || key.endsWith('Schedule')) && typeof item === 'string') found.push({ path: itemPath, expression: item });
+        else visit(item, itemPath);
+      }
+    }
+  };
+  visit(policy, '');
+  return found;
+}
+
+/**
+ * Throws InvalidPolicy naming every schedule field that never fires after `now` in the policy's zone
+ * (its year field has passed, or every time it names falls in a DST gap). The schema already refuses an
+ * expression that names no date at all (31 FEB); this part needs the clock, so it is checked here — by
+ * `policy check` and at package time — and not at cold start, where a policy would turn invalid by
+ * itself once its last year had passed.
+ */
+export function assertSchedulesFire(policy: Policy, now: number): void {
+  const problems = scheduleFields(policy).flatMap(({ path, expression }) => {
+    const reason = neverFiresReason(parseScheduleExpression(expression, path), policy.timezone, now);
+    return reason === null ? [] : [`${path}: ${reason}`];
+  });
+  if (problems.length > 0) throw new InvalidPolicy(problems.join('\n'));
+}
+
+/**
+ * Throws InvalidPolicy, naming the field, when a schedule never fires after `now` or a retention keeps
+ * nothing or breaks its floor.
+ */
 export function summarisePolicy(policy: Policy, now: number): PolicySummary {
+  assertSchedulesFire(policy, now);
   const tz = policy.timezone;
   const warnings: string[] = [];
   const resources = listResources(policy).map((resource): ResourceSummary => {
@@ -72,7 +112,7 @@ export function summarisePolicy(policy: Policy, now: number): PolicySummary {
         const field = `resources.${resource.kind}[${index}].retention${role === 'secondary' && resource.retention?.secondary !== undefined ? '.secondary' : ''}`;
         throw new InvalidPolicy(`${field} ("${resource.name}"): ${error.message}`, { cause: error });
       }
-      return steadyStateCount(retention.keep, tz, nextRun, now).max;
+      return steadyStateCount(retention.keep, tz, scheduleRuns(schedule, tz), now).max;
     };
     const primary = retentionPolicyFor(policy, resource, 'primary');
     const secondary = retentionPolicyFor(policy, resource, 'secondary');

@@ -373,6 +373,18 @@ export function occurrencesAfter(schedule: ScheduleExpression, timeZone: string,
   return rateOccurrencesAfter(schedule.everyMs, afterMs, anchorMs);
 }
 
+/** A schedule in a zone as a source of runs: those after an instant, and the one before an instant. */
+export function scheduleRuns(
+  schedule: ScheduleExpression,
+  timeZone: string,
+  anchorMs = 0,
+): { after(instant: number): Iterable<number>; previous(instant: number): number | null } {
+  return {
+    after: (instant) => occurrencesAfter(schedule, timeZone, instant, anchorMs),
+    previous: (instant) => previousOccurrence(schedule, timeZone, instant, anchorMs),
+  };
+}
+
 /**
  * Why a schedule never fires after `nowMs` in the zone, or null when it does. Exact, not a guess over
  * some years: a rate always fires; a cron's year field ends in 2199, so the walk over the wall times it
@@ -475,20 +487,21 @@ function wallMinuteOf(wallMs: number): WallMinute {
 
 /** Matching wall times at or after `start`, in wall-clock order: by day, then the sorted hour and minute lists. */
 function* wallCandidatesFrom(cron: CronSchedule, start: WallMinute): Generator<WallMinute> {
-  for (const year of cron.years) {
-    if (year < start.year) continue;
-    for (const month of cron.months) {
-      if (year === start.year && month < start.month) continue;
-      const inStartMonth = year === start.year && month === start.month;
-      for (const day of matchingDays(cron.day, year, month)) {
-        if (inStartMonth && day < start.day) continue;
+  for (let yi = lastAtMost(cron.years, start.year - 1) + 1; yi < cron.years.length; yi += 1) {
+    const year = cron.years[yi] as number;
+    const inStartYear = year === start.year;
+    for (let mi = inStartYear ? lastAtMost(cron.months, start.month - 1) + 1 : 0; mi < cron.months.length; mi += 1) {
+      const month = cron.months[mi] as number;
+      const inStartMonth = inStartYear && month === start.month;
+      const days = matchingDays(cron.day, year, month);
+      for (let di = inStartMonth ? lastAtMost(days, start.day - 1) + 1 : 0; di < days.length; di += 1) {
+        const day = days[di] as number;
         const onStartDay = inStartMonth && day === start.day;
-        for (const hour of cron.hours) {
-          if (onStartDay && hour < start.hour) continue;
+        for (let hi = onStartDay ? lastAtMost(cron.hours, start.hour - 1) + 1 : 0; hi < cron.hours.length; hi += 1) {
+          const hour = cron.hours[hi] as number;
           const inStartHour = onStartDay && hour === start.hour;
-          for (const minute of cron.minutes) {
-            if (inStartHour && minute < start.minute) continue;
-            yield { year, month, day, hour, minute };
+          for (let ni = inStartHour ? lastAtMost(cron.minutes, start.minute - 1) + 1 : 0; ni < cron.minutes.length; ni += 1) {
+            yield { year, month, day, hour, minute: cron.minutes[ni] as number };
           }
         }
       }
@@ -498,20 +511,21 @@ function* wallCandidatesFrom(cron: CronSchedule, start: WallMinute): Generator<W
 
 /** Matching wall times at or before `end`, latest first: wallCandidatesFrom walked backwards. */
 function* wallCandidatesUpTo(cron: CronSchedule, end: WallMinute): Generator<WallMinute> {
-  for (const year of descending(cron.years)) {
-    if (year > end.year) continue;
-    for (const month of descending(cron.months)) {
-      if (year === end.year && month > end.month) continue;
-      const inEndMonth = year === end.year && month === end.month;
-      for (const day of descending(matchingDays(cron.day, year, month))) {
-        if (inEndMonth && day > end.day) continue;
+  for (let yi = lastAtMost(cron.years, end.year); yi >= 0; yi -= 1) {
+    const year = cron.years[yi] as number;
+    const inEndYear = year === end.year;
+    for (let mi = inEndYear ? lastAtMost(cron.months, end.month) : cron.months.length - 1; mi >= 0; mi -= 1) {
+      const month = cron.months[mi] as number;
+      const inEndMonth = inEndYear && month === end.month;
+      const days = matchingDays(cron.day, year, month);
+      for (let di = inEndMonth ? lastAtMost(days, end.day) : days.length - 1; di >= 0; di -= 1) {
+        const day = days[di] as number;
         const onEndDay = inEndMonth && day === end.day;
-        for (const hour of descending(cron.hours)) {
-          if (onEndDay && hour > end.hour) continue;
+        for (let hi = onEndDay ? lastAtMost(cron.hours, end.hour) : cron.hours.length - 1; hi >= 0; hi -= 1) {
+          const hour = cron.hours[hi] as number;
           const inEndHour = onEndDay && hour === end.hour;
-          for (const minute of descending(cron.minutes)) {
-            if (inEndHour && minute > end.minute) continue;
-            yield { year, month, day, hour, minute };
+          for (let ni = inEndHour ? lastAtMost(cron.minutes, end.minute) : cron.minutes.length - 1; ni >= 0; ni -= 1) {
+            yield { year, month, day, hour, minute: cron.minutes[ni] as number };
           }
         }
       }
@@ -519,8 +533,16 @@ function* wallCandidatesUpTo(cron: CronSchedule, end: WallMinute): Generator<Wal
   }
 }
 
-function* descending(values: readonly number[]): Generator<number> {
-  for (let i = values.length - 1; i >= 0; i -= 1) yield values[i] as number;
+/** The index of the last value at most `limit` in an ascending list, or -1. */
+function lastAtMost(values: readonly number[], limit: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] as number) <= limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 /** The days of one month a day rule selects, ascending. */

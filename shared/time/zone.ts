@@ -138,8 +138,11 @@ export function instantFromWall(fields: WallFields, timeZone: string): number {
   return wallAsUtc - offsetAt(wallAsUtc - MS_PER_DAY, timeZone);
 }
 
-/** Wall fields read as UTC. Not Date.UTC: it reads years 0–99 as 1900–1999 (year 1 would become 1901). */
+/** Wall fields read as UTC. Date.UTC reads years 0–99 as 1900–1999 (year 1 would become 1901): not for those. */
 function utcFromFields(fields: WallFields): number {
+  if (fields.year >= 100 || fields.year < 0) {
+    return Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0, fields.millisecond ?? 0);
+  }
   const date = new Date(0);
   date.setUTCFullYear(fields.year, fields.month - 1, fields.day);
   date.setUTCHours(fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0, fields.millisecond ?? 0);

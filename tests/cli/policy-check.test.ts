@@ -352,3 +352,72 @@ describe('policy check — a retention its guards refuse names the resource', ()
     expect(result.stderr).toContain('app-redis');
   });
 });
+
+describe('policy check — a schedule that never fires is invalid, naming the field', () => {
+  it.each([
+    { name: '31 February', field: 'resources.databases[0].schedule', schedule: 'cron(0 2 31 2 ? *)', mentions: ['never fires', 'no date is day "31" of month "2"'] },
+    { name: '30 February in a restore test', field: 'resources.databases[0].restoreTest.schedule', schedule: 'cron(0 4 30 FEB ? *)', mentions: ['never fires'] },
+    { name: 'a fifth Monday in Februaries that have none', field: 'resources.caches[0].schedule', schedule: 'cron(0 0 ? FEB 2#5 2026-2027)', mentions: ['never fires'] },
+  ])('$name (no date matches, whatever the clock)', ({ field, schedule, mentions }) => {
+    const file = policyWith((doc) => {
+      const path = field.replace(/\[(\d+)\]/g, '.$1').split('.');
+      let target: PolicyDocument = doc;
+      for (const key of path.slice(0, -1)) target = target[key] as PolicyDocument;
+      target[path.at(-1) as string] = schedule;
+    });
+    const result = check([file]);
+    expectInvalid(result, [file, ...mentions]);
+    expect(result.stderrLines[0]).toBe(`backup-dr: ${file} is invalid:`);
+    expect(result.stderrLines.some((line) => line.startsWith(`${field}: cron day-of-`))).toBe(true);
+  });
+
+  it('a year field that has passed, naming the field and the last year', () => {
+    const file = policyWith((doc) => (doc.resources.databases[0].schedule = 'cron(0 2 * * ? 2020-2025)'));
+    const result = check([file]);
+    expectInvalid(result, []);
+    expect(result.stderrLines).toEqual([
+      `backup-dr: ${file} is invalid:`,
+      'resources.databases[0].schedule: "cron(0 2 * * ? 2020-2025)" never fires after 2026-11-25 09:00 Asia/Tokyo: its year field ends in 2025',
+    ]);
+  });
+
+  it('every schedule that never fires, one line each, including the rds schedules', () => {
+    const file = policyWith((doc) => {
+      doc.rds.pruneSchedule = 'cron(30 5 * * ? 2024)';
+      doc.resources.configuration[0].schedule = 'cron(0 3 1 1 ? 2026)';
+    });
+    const result = check([file]);
+    expectInvalid(result, []);
+    expect(result.stderrLines.slice(1).map((line) => line.split(':')[0])).toEqual(['rds.pruneSchedule', 'resources.configuration[0].schedule']);
+  });
+
+  it('a time that only ever falls in New York’s spring-forward gap (second Sunday of March, 02:30)', () => {
+    const file = policyWith((doc) => {
+      doc.timezone = 'America/New_York';
+      doc.resources.caches[0].schedule = 'cron(30 2 ? MAR 1#2 *)';
+    });
+    const result = check([file]);
+    expectInvalid(result, ['resources.caches[0].schedule', 'never fires after', 'daylight-saving gap']);
+  });
+
+  it('accepts a schedule with one run left', () => {
+    const result = check([policyWith((doc) => (doc.resources.caches[0].schedule = 'cron(0 0 1 1 ? 2027)'))]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^caches +app-redis .*cron\(0 0 1 1 \? 2027\) +2027-01-01 00:00 /m);
+  });
+});
+
+describe('policy check — steady state for a schedule far denser than daily', () => {
+  it('rate(1 minute) with withinHourly: 400d holds 9,601 snapshots: 96 times the RDS quota', () => {
+    const file = policyWith((doc) => {
+      doc.resources.databases[0].schedule = 'rate(1 minute)';
+      doc.resources.databases[0].retention = { withinHourly: '400d', complianceOverride: 'load test of the steady-state figures only' };
+    });
+    const result = check([file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^databases +app-db .* 9601 \/ 9601$/m);
+    expect(result.stdout).toMatch(/^ap-northeast-1 +9601 +100 +9601 %$/m);
+    expect(result.stdout).toContain('WARNING: ap-northeast-1: the policy keeps up to 9601 manual DB snapshots, over 80 % of the quota of 100');
+  });
+});

@@ -690,11 +690,11 @@ describe('retention plan — expiry projection, checked by hand', () => {
     ]);
     const policy = writeJson({ timezone: 'America/New_York', keep: { daily: 2 }, schedule });
     const result = planJson(['--snapshots', snapshots, '--policy', policy, '--now', '2026-03-07T09:00:00-05:00']);
-    // 2026-03-08 is the US spring-forward day: 02:00 does not exist and resolves, as Go does, by the
-    // offset in force before (02:00 EST = 03:00 EDT). The next run is 03-09 02:00 EDT.
+    // 2026-03-08 is the US spring-forward day: 02:00 does not exist, and EventBridge Scheduler skips a
+    // wall time in the gap. So the next run is 03-09 02:00 EDT (a goes), then 03-10 02:00 EDT (b goes).
     expect(result.keep.map((k) => [k.id, k.expiresAt])).toEqual([
-      ['b', '2026-03-09T02:00:00-04:00'],
-      ['a', '2026-03-08T03:00:00-04:00'],
+      ['b', '2026-03-10T02:00:00-04:00'],
+      ['a', '2026-03-09T02:00:00-04:00'],
     ]);
   });
 });

@@ -1,0 +1,111 @@
+// Reading what the CLI is given, defensively: a file or standard input of at most MAX_INPUT_BYTES
+// (never a directory, never /dev/zero until memory runs out), YAML without custom tags, and text made
+// safe to print on a terminal.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { InvalidInput } from '../shared/errors.js';
+
+/** The most the CLI reads from one file or from standard input: 256 MiB (about 1.5 million snapshots). */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+const MAX_INPUT_TEXT = '256 MiB';
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The whole text of a file, or of standard input for `0`. Throws InvalidInput(field, …) — one line,
+ * naming the file — when it cannot be read, is a directory, or is larger than MAX_INPUT_BYTES.
+ */
+export function readInput(source: string | 0, field: string, limit = MAX_INPUT_BYTES): string {
+  const name = source === 0 ? 'standard input' : source;
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new InvalidInput(field, `cannot read ${name}: ${reason}`, cause === undefined ? undefined : { cause });
+  };
+  let fd: number;
+  try {
+    fd = source === 0 ? 0 : openSync(source, 'r');
+  } catch (error) {
+    return fail(errorCode(error), error);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) fail('EISDIR: it is a directory, not a file');
+    const tooLarge = `larger than ${MAX_INPUT_TEXT}, the most the CLI reads`;
+    if (stat.isFile() && stat.size > limit) fail(tooLarge);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit + 1 - total));
+      const read = readChunk(fd, chunk, fail);
+      if (read === 0) break;
+      chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+      total += read;
+      if (total > limit) fail(tooLarge);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    if (source !== 0) closeSync(fd);
+  }
+}
+
+/** One read, waiting out EAGAIN (a non-blocking pipe on standard input). */
+function readChunk(fd: number, chunk: Buffer, fail: (reason: string, cause?: unknown) => never): number {
+  for (;;) {
+    try {
+      return readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if (errorCode(error) === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (errorCode(error) === 'EOF') return 0;
+      return fail(errorCode(error), error);
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * Refuses YAML the policy readers would only half understand: a custom tag (`!Ref`, `!!binary`) or
+ * anything else the yaml library warns about. Without this, the library prints a Node warning per tag
+ * and reads the value as a plain string. Returns a reason, or null when the text is plain YAML/JSON.
+ */
+export function yamlProblem(text: string): string | null {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem === undefined) return null;
+  // prettyErrors: the first line reads "Unresolved tag: !Ref at line 2, column 10:".
+  const message = (problem.message.split('\n')[0] ?? problem.code).replace(/:$/, '');
+  return problem.code === 'TAG_RESOLVE_FAILED' ? `${message} (custom YAML tags are not supported)` : message;
+}
+
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const UNSAFE_OR_BACKSLASH = new RegExp(`${UNSAFE.source.slice(0, -1)}\\\\]`, 'g');
+const UNSAFE_ABOVE_ASCII = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+function visible(c: string): string {
+  const code = c.charCodeAt(0);
+  return NAMED[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Text as a terminal should show it: control characters (ESC of an ANSI sequence, newline, carriage
+ * return, tab …), invisible and bidirectional-override characters and — unless `keepBackslash`, for text
+ * that quotes with JSON escapes already — the backslash itself become visible escapes (\x1b, \n,
+ * \u202e, \\), so a snapshot id cannot move the cursor, colour the screen or fake a table row.
+ */
+export function escapeForTerminal(text: string, keepBackslash = false): string {
+  return text.replace(keepBackslash ? UNSAFE : UNSAFE_OR_BACKSLASH, visible);
+}
+
+/**
+ * JSON text with the characters JSON.stringify leaves raw but a terminal acts on (DEL, C1 controls,
+ * bidirectional overrides, line separators) written as \u escapes: the same JSON value, safe to print.
+ */
+export function terminalSafeJson(json: string): string {
+  // Below U+0020 JSON.stringify escapes everything inside strings: what is left raw there is layout.
+  return json.replace(UNSAFE_ABOVE_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
