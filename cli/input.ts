@@ -1,9 +1,8 @@
 // Reading what the CLI is given, defensively: a file or standard input of at most MAX_INPUT_BYTES
-// (never a directory, never /dev/zero until memory runs out), YAML without custom tags, and text made
-// safe to print on a terminal.
+// (never a directory, never /dev/zero until memory runs out), and text made safe to print on a
+// terminal. (YAML itself — custom tags refused — is read by shared/policy/load.ts, as the Lambdas read it.)
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { InvalidInput } from '../shared/errors.js';
 
 /** The most the CLI reads from one file or from standard input: 256 MiB (about 1.5 million snapshots). */
@@ -65,20 +64,6 @@ function readChunk(fd: number, chunk: Buffer, fail: (reason: string, cause?: unk
 
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
-}
-
-/**
- * Refuses YAML the policy readers would only half understand: a custom tag (`!Ref`, `!!binary`) or
- * anything else the yaml library warns about. Without this, the library prints a Node warning per tag
- * and reads the value as a plain string. Returns a reason, or null when the text is plain YAML/JSON.
- */
-export function yamlProblem(text: string): string | null {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
-  const problem = document.errors[0] ?? document.warnings[0];
-  if (problem === undefined) return null;
-  // prettyErrors: the first line reads "Unresolved tag: !Ref at line 2, column 10:".
-  const message = (problem.message.split('\n')[0] ?? problem.code).replace(/:$/, '');
-  return problem.code === 'TAG_RESOLVE_FAILED' ? `${message} (custom YAML tags are not supported)` : message;
 }
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;

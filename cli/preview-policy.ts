@@ -8,7 +8,7 @@ import { findResource, parsePolicy, parseYamlDocument, retentionPolicyFor, type 
 import type { Policy } from '../shared/policy/schema.js';
 import type { RetentionPolicy } from '../shared/retention/plan.js';
 import { parseScheduleExpression, type ScheduleExpression } from '../shared/schedule/expression.js';
-import { readInput, yamlProblem } from './input.js';
+import { readInput } from './input.js';
 
 const previewPolicySchema = z.strictObject({
   timezone: z._default(timeZone, 'Asia/Tokyo'),
@@ -29,8 +29,6 @@ export function readPreviewPolicy(text: string, source: string): PreviewPolicy {
   if (text.trim() === '') {
     throw new InvalidInput('', `${source === '-' ? 'standard input' : source} is empty: expected a JSON or YAML policy such as {"keep": {"daily": 7}}`);
   }
-  const problem = yamlProblem(text);
-  if (problem !== null) throw new InvalidInput('', `${source}: not valid YAML/JSON: ${problem}`);
   let document: unknown;
   try {
     document = parseYamlDocument(text, source);
@@ -80,12 +78,9 @@ export function resourcePreviewPolicy(policyFile: string, name: string, role: Re
 }
 
 /**
- * backup-policy.yml, read as the CLI reads any input (at most MAX_INPUT_BYTES, not a directory) and
- * refused, naming the file, when it carries custom YAML tags; then validated by the policy schema.
+ * backup-policy.yml, read as the CLI reads any input (at most MAX_INPUT_BYTES, not a directory), then
+ * parsed and validated as the Lambdas do (custom YAML tags refused, naming the file).
  */
 export function readPolicyFile(path: string, field = ''): Policy {
-  const text = readInput(path, field);
-  const problem = yamlProblem(text);
-  if (problem !== null) throw new InvalidPolicy(`${path}: not valid YAML/JSON: ${problem}`);
-  return parsePolicy(text, path);
+  return parsePolicy(readInput(path, field), path);
 }

@@ -2,7 +2,7 @@
 // that names every bad field. Also the per-resource views the functions and the CLI work from.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument } from 'yaml';
 import { InvalidPolicy } from '../errors.js';
 import type { ComplianceFloor } from '../retention/floor.js';
 import type { RetentionPolicy } from '../retention/plan.js';
@@ -11,14 +11,21 @@ import { policySchema, type Policy, type ResourceRetention } from './schema.js';
 
 export const DEFAULT_POLICY_FILE = 'backup-policy.yml';
 
-/** Parses YAML (JSON is YAML too). Duplicate keys are errors, not silent overrides. */
+/**
+ * Parses YAML (JSON is YAML too). Duplicate keys are errors, not silent overrides; so is a custom tag
+ * (`!Ref`, `!!binary`) or anything else the yaml library would only warn about — it would print a Node
+ * warning per tag and read the value as a plain string.
+ */
 export function parseYamlDocument(text: string, source: string): unknown {
-  try {
-    return parseYaml(text, { uniqueKeys: true, prettyErrors: true }) as unknown;
-  } catch (error) {
-    const reason = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new InvalidPolicy(`${source}: not valid YAML/JSON: ${reason}`, { cause: error });
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem !== undefined) {
+    // prettyErrors: the first line reads "Unresolved tag: !Ref at line 2, column 10:".
+    const message = (problem.message.split('\n')[0] ?? problem.code).replace(/:$/, '');
+    const reason = problem.code === 'TAG_RESOLVE_FAILED' ? `${message} (custom YAML tags are not supported)` : message;
+    throw new InvalidPolicy(`${source}: not valid YAML/JSON: ${reason}`, { cause: problem });
   }
+  return document.toJS() as unknown;
 }
 
 export function parsePolicy(text: string, source = DEFAULT_POLICY_FILE): Policy {

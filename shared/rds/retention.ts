@@ -8,7 +8,7 @@
 import type { DBSnapshot } from '@aws-sdk/client-rds';
 import { retentionPolicyFor, type RegionRole } from '../policy/load.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
-import { isUnderLegalHold, planRetention, type PlannedSnapshot, type RetentionPlan } from '../retention/plan.js';
+import { planRetention, type PlannedSnapshot, type RetentionPlan } from '../retention/plan.js';
 import { isUnderHold, tagStrings } from '../tags.js';
 import { copySourceArn, isVerified, takenAt, verifiedSources } from './snapshots.js';
 
@@ -56,8 +56,6 @@ export function planPrune(input: PrunePlanInput): RetentionPlan<Candidate> {
   const held = heldSources(policy, role, mine, input.counterparts);
   const notAvailable = (c: Candidate) => (c.snapshot.Status === 'available' ? null : `not available yet (${c.snapshot.Status ?? 'unknown'})`);
   const heldElsewhere = (c: Candidate) => (held.has(sourceArn(c) ?? '') && !isUnderHold(c.snapshot.TagList, policy.tags.legalHold) ? HELD_ELSEWHERE_GUARD : null);
-  // The engine reads `legal-hold=false` as no hold; a hold is read the safe way here (present means held).
-  const heldHere = (c: Candidate) => (isUnderHold(c.snapshot.TagList, policy.tags.legalHold) && !isUnderLegalHold(c, [policy.tags.legalHold]) ? 'legal hold' : null);
   let roleGuard: (c: Candidate) => string | null;
   if (role === 'primary') {
     const verified = verifiedSources(input.counterparts);
@@ -69,7 +67,7 @@ export function planPrune(input: PrunePlanInput): RetentionPlan<Candidate> {
   const plan = planRetention(known, retentionPolicyFor(policy, { kind: 'databases', name: db.name, retention: db.retention }, role), {
     now: input.now,
     legalHoldTags: [policy.tags.legalHold],
-    extraGuards: [notAvailable, roleGuard, heldHere, heldElsewhere],
+    extraGuards: [notAvailable, roleGuard, heldElsewhere],
   });
   if (unknown.length === 0) return plan;
   return { ...plan, keep: [...plan.keep, ...unknown.map((snapshot) => ({ snapshot, reasons: [], guards: [UNKNOWN_TIME_GUARD] }))] };

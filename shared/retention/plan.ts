@@ -24,7 +24,7 @@ export interface RetentionPolicy {
 
 export interface PlanOptions<S extends PlannedSnapshot> {
   readonly now: number;
-  /** Tags that put a snapshot under legal hold: a tag equal to one, or "name=value" with value not "false". */
+  /** Tag keys that put a snapshot under legal hold, whatever the value (keys compared without case). */
   readonly legalHoldTags?: readonly string[];
   /** Extra guards from the caller (e.g. "newest verified copy"): a reason to keep, or null. */
   readonly extraGuards?: readonly ((snapshot: S) => string | null)[];
@@ -60,15 +60,17 @@ export function assertPolicyAcceptable(policy: RetentionPolicy): void {
   }
 }
 
+/**
+ * A legal hold is read the safe way: a tag whose key is a hold tag — compared without case — holds the
+ * snapshot whatever its value ("legal-hold", "Legal-Hold=case-17", even "legal-hold=false"). Only
+ * removing the tag releases it: a hold that a typo in its value could lift is no hold.
+ */
 export function isUnderLegalHold(snapshot: RetentionSnapshot, holdTags: readonly string[]): boolean {
-  return (snapshot.tags ?? []).some((tag) =>
-    holdTags.some((hold) => {
-      if (tag === hold) return true;
-      if (!tag.startsWith(`${hold}=`)) return false;
-      const value = tag.slice(hold.length + 1).trim().toLowerCase();
-      return value !== 'false' && value !== '';
-    }),
-  );
+  const holds = new Set(holdTags.map((hold) => hold.toLowerCase()));
+  return (snapshot.tags ?? []).some((tag) => {
+    const equals = tag.indexOf('=');
+    return holds.has((equals === -1 ? tag : tag.slice(0, equals)).toLowerCase());
+  });
 }
 
 export function planRetention<S extends PlannedSnapshot>(

@@ -350,10 +350,10 @@ describe('retention plan — guards', () => {
     { tag: 'legal-hold', held: true },
     { tag: 'legal-hold=case-42', held: true },
     { tag: 'legal-hold=true', held: true },
-    { tag: 'legal-hold=false', held: false },
-    { tag: 'legal-hold=', held: false },
+    { tag: 'legal-hold=false', held: true },
+    { tag: 'legal-hold=', held: true },
     { tag: 'legal-holder', held: false },
-    { tag: 'Legal-Hold', held: false },
+    { tag: 'Legal-Hold', held: true },
   ])('the tag "$tag" puts a snapshot under legal hold: $held', ({ tag, held }) => {
     const snapshots = writeJson([
       { id: 'new', time: '2026-11-24T02:00:00+09:00' },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { InvalidPolicy } from '../../../shared/errors.js';
 import { findResource, parsePolicy, retentionPolicyFor } from '../../../shared/policy/load.js';
@@ -111,5 +111,14 @@ describe('backup-policy.yml', () => {
     expect(() => summarisePolicy(parsePolicy(lowered()), now)).toThrow(/yearly snapshots must be kept for at least 7y/);
     const summary = summarisePolicy(parsePolicy(lowered('staging data only, approved by compliance')), now);
     expect(summary.warnings).toContain('app-db: compliance override in use: staging data only, approved by compliance');
+  });
+
+  it('refuses a custom YAML tag at cold start too, naming where, without printing warnings', () => {
+    const warnings = vi.spyOn(process, 'emitWarning');
+    const text = DEFAULT_TEXT.replace('name: production', 'name: !Ref PolicyName');
+    expect(() => parsePolicy(text, 'tagged.yml')).toThrow(InvalidPolicy);
+    expect(() => parsePolicy(text, 'tagged.yml')).toThrow(/^tagged\.yml: not valid YAML\/JSON: Unresolved tag: !Ref at line \d+, column \d+ \(custom YAML tags are not supported\)$/);
+    expect(warnings).not.toHaveBeenCalled();
+    warnings.mockRestore();
   });
 });

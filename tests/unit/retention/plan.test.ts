@@ -24,8 +24,9 @@ describe('retention plan guards', () => {
   it.each([
     { tag: 'legal-hold', held: true },
     { tag: 'legal-hold=case-4711', held: true },
-    { tag: 'legal-hold=false', held: false },
-    { tag: 'legal-hold=', held: false },
+    { tag: 'legal-hold=false', held: true }, // present means held: only removing the tag releases
+    { tag: 'legal-hold=', held: true },
+    { tag: 'LEGAL-HOLD=x', held: true },
     { tag: 'legal-holds', held: false },
   ])('tag "$tag" puts a snapshot under hold: $held', ({ tag, held }) => {
     const list = [snap('new', '2026-11-25T02:00:00+09:00'), snap('old', '2026-11-01T02:00:00+09:00', [tag])];
