@@ -5,6 +5,7 @@
 // dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
 // environment, and what the Scheduler schedules get. serverless.yml reads it through deploy/serverless.cjs.
 
+import { assertSchedulesFire } from '../shared/policy/summary.js';
 import { loadPolicyFile, type RegionRole } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
@@ -183,6 +184,13 @@ export interface DeploymentFile {
 /** Loads and validates the policy file (the project's own schema), then builds the deployment. */
 export function deploymentFromFile(file: DeploymentFile): Deployment & { policy: Policy } {
   const policy = loadPolicyFile(file.policyPath);
+  // At packaging time (never at cold start: a deployed policy must not turn invalid by itself when its
+  // last scheduled year passes), a schedule that will never fire again is an error naming its field.
+  try {
+    assertSchedulesFire(policy, Date.now());
+  } catch (error) {
+    throw new PackagingError(`${file.policySource} is invalid:\n${error instanceof Error ? error.message : String(error)}`);
+  }
   const deployment = buildDeployment({
     policy,
     region: file.region ?? policy.regions.primary,
