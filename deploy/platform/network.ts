@@ -44,7 +44,8 @@ export function validationNetworkOf(input: DeploymentInput, warnings: string[]):
     warnings.push(
       'validate-restore and capture-db-manifest are packaged WITHOUT a VPC: they cannot reach a database in private subnets. ' +
         'Package with --param="validationSubnets=subnet-…,subnet-…" --param="validationSecurityGroups=sg-…" (subnets that can reach the ' +
-        "restored instances and the source; the restored instances' security groups must admit these).",
+        "restored instances and the source; the restored instances' security groups must admit these), and with network.egress: endpoints " +
+        'also --param="validationVpc=vpc-…" --param="validationRouteTables=rtb-…" for the VPC endpoints the stack creates.',
     );
     return undefined;
   }

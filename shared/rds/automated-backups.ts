@@ -7,6 +7,7 @@
 // ARN is matched on region and identifier, so the lookup works with the primary region unreachable.
 
 import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, type DBInstance, type DBInstanceAutomatedBackup, type RDSClient } from '@aws-sdk/client-rds';
+import { allPages, markerOf } from '../aws/pages.js';
 import { isInstanceNotFound } from './errors.js';
 
 /** The instance, or null when it does not exist. */
@@ -21,14 +22,10 @@ export async function describeInstance(rds: RDSClient, instanceId: string): Prom
 
 /** Every automated backup RDS keeps in the region of `rds` (its own instances' and those replicated into it). */
 async function listAutomatedBackups(rds: RDSClient): Promise<DBInstanceAutomatedBackup[]> {
-  const backups: DBInstanceAutomatedBackup[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ MaxRecords: 100, ...(marker === undefined ? {} : { Marker: marker }) }));
-    backups.push(...(page.DBInstanceAutomatedBackups ?? []));
-    marker = page.Marker;
-  } while (marker !== undefined && marker !== '');
-  return backups;
+  return allPages(async (marker) => {
+    const page = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ MaxRecords: 100, ...markerOf(marker) }));
+    return { items: page.DBInstanceAutomatedBackups, marker: page.Marker };
+  });
 }
 
 /** Whether `arn` names the DB instance `instanceId` in `region` ("arn:aws:rds:<region>:<account>:db:<id>"). */

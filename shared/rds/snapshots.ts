@@ -4,6 +4,7 @@
 // was taken.
 
 import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
+import { allPages, markerOf } from '../aws/pages.js';
 import { TAG, TIER } from '../contracts.js';
 import type { RegionRole } from '../policy/load.js';
 import type { DatabaseResource } from '../policy/schema.js';
@@ -11,21 +12,12 @@ import { isOwned, tagValue } from '../tags.js';
 import { isSnapshotNotFound } from './errors.js';
 
 export async function listManualSnapshots(rds: RDSClient, instanceId?: string): Promise<DBSnapshot[]> {
-  const snapshots: DBSnapshot[] = [];
-  let marker: string | undefined;
-  do {
+  return allPages(async (marker) => {
     const page = await rds.send(
-      new DescribeDBSnapshotsCommand({
-        SnapshotType: 'manual',
-        MaxRecords: 100,
-        ...(instanceId === undefined ? {} : { DBInstanceIdentifier: instanceId }),
-        ...(marker === undefined ? {} : { Marker: marker }),
-      }),
+      new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', MaxRecords: 100, ...(instanceId === undefined ? {} : { DBInstanceIdentifier: instanceId }), ...markerOf(marker) }),
     );
-    snapshots.push(...(page.DBSnapshots ?? []));
-    marker = page.Marker;
-  } while (marker !== undefined && marker !== '');
-  return snapshots;
+    return { items: page.DBSnapshots, marker: page.Marker };
+  });
 }
 
 export interface Ownership {

@@ -4,6 +4,7 @@
 
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { allPages, markerOf } from '../../../shared/aws/pages.js';
 import { errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { isInstanceNotFound } from '../../../shared/rds/errors.js';
@@ -21,14 +22,10 @@ export interface JanitorDeps {
 }
 
 async function listInstances(rds: RDSClient): Promise<DBInstance[]> {
-  const instances: DBInstance[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker === undefined ? {} : { Marker: marker }) }));
-    instances.push(...(page.DBInstances ?? []));
-    marker = page.Marker;
-  } while (marker !== undefined && marker !== '');
-  return instances;
+  return allPages(async (marker) => {
+    const page = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...markerOf(marker) }));
+    return { items: page.DBInstances, marker: page.Marker };
+  });
 }
 
 export async function cleanUpLeakedInstances(deps: JanitorDeps): Promise<{ deleted: string[]; failed: string[] }> {
