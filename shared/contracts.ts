@@ -29,6 +29,11 @@ export const TAG = {
   copyProgress: 'backup-dr:copy-progress',
   /** Set on a copy whose verification failed (ISO time): it is alerted once, not on every run. */
   verificationFailed: 'backup-dr:verification-failed',
+  /**
+   * On a snapshot taken before an anomaly between consecutive backups (ISO time it was set): prune keeps
+   * it, like a legal hold, until an operator releases the quarantine.
+   */
+  quarantine: 'backup-dr:quarantine',
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
   restoreTest: 'backup-dr:restore-test',
 } as const;
@@ -51,7 +56,7 @@ export const PREFIX = {
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -66,6 +71,11 @@ export function evidenceKey(resource: string, year: number, month: number, runId
 /** Where a restore test's full validation report is kept (the state machine carries only its summary). */
 export function validationReportKey(resource: string, year: number, month: number, runId: string): string {
   return `${REPORT_PREFIX.validation}${resource}/${year}/${String(month).padStart(2, '0')}/${runId}.json`;
+}
+
+/** The record that the manifest of a snapshot was compared with the one before it (so it is judged once). */
+export function anomalyRecordKey(resource: string, snapshotId: string): string {
+  return `${REPORT_PREFIX.anomalies}${resource}/${snapshotId}.json`;
 }
 
 /**

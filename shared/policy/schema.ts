@@ -145,6 +145,20 @@ const database = z.strictObject({
   restoreTest: z.optional(restoreTest),
   pitrTest: z.optional(pitrTest),
   validation,
+  /**
+   * Anomalies between consecutive manifests (data corruption, mass deletion, a breach): found, alerted,
+   * and the backups before them quarantined — kept by prune like a legal hold until released.
+   */
+  anomalies: z.prefault(
+    z.strictObject({
+      enabled: withDefault(z.boolean(), true),
+      /** A table that lost more than this share of its rows between two backups (0.2 = 20 %). */
+      shrinkRatio: withDefault(z.number().check(z.gt(0), z.lte(1)), 0.2),
+      /** Tables below this many rows in the earlier manifest are not judged by shrinkage (noise). */
+      minRows: withDefault(z.int().check(z.gte(0)), 100),
+    }),
+    {},
+  ),
 });
 
 const cache = z.strictObject({

@@ -1,15 +1,16 @@
 // Which of one database's snapshots in one region a prune removes, pure: the retention plan over the
 // snapshots we own there, plus the DR guards — in the primary a snapshot stays until its copy in the
 // secondary region is verified (available, verified, not marked failed); in the secondary the newest
-// verified copy stays; a legal hold on either side holds both the snapshot and its counterpart; a
-// snapshot whose time cannot be known, or that is not available yet, is never touched. Shared by
+// verified copy stays; a legal hold or an anomaly quarantine on either side holds both the snapshot and
+// its counterpart; a snapshot whose time cannot be known, or that is not available yet, is never touched. Shared by
 // prune-db-snapshots and the posture check's "prune backlog".
 
 import type { DBSnapshot } from '@aws-sdk/client-rds';
 import { retentionPolicyFor, type RegionRole } from '../policy/load.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
 import { planRetention, type PlannedSnapshot, type RetentionPlan } from '../retention/plan.js';
-import { isUnderHold, tagStrings } from '../tags.js';
+import { TAG } from '../contracts.js';
+import { isUnderHold, tagStrings, tagValue } from '../tags.js';
 import { copySourceArn, isVerified, takenAt, verifiedSources } from './snapshots.js';
 
 export interface Candidate extends PlannedSnapshot {
@@ -18,6 +19,7 @@ export interface Candidate extends PlannedSnapshot {
 
 export const UNKNOWN_TIME_GUARD = 'creation time unknown: never deleted';
 export const HELD_ELSEWHERE_GUARD = 'legal hold on its counterpart in the other region';
+export const QUARANTINE_GUARD = 'quarantined: an anomaly was found after it';
 
 export interface PrunePlanInput {
   readonly policy: Policy;
@@ -30,10 +32,9 @@ export interface PrunePlanInput {
   readonly now: number;
 }
 
-/** Sources (by ARN) whose snapshot or copy carries the legal-hold tag: a hold on either side holds both. */
-function heldSources(policy: Policy, role: RegionRole, mine: readonly DBSnapshot[], counterparts: readonly DBSnapshot[]): Set<string> {
+/** Sources (by ARN) whose snapshot or copy is held (`hold`): a hold on either side holds both. */
+function heldSources(hold: (s: DBSnapshot) => boolean, role: RegionRole, mine: readonly DBSnapshot[], counterparts: readonly DBSnapshot[]): Set<string> {
   const held = new Set<string>();
-  const hold = (s: DBSnapshot) => isUnderHold(s.TagList, policy.tags.legalHold);
   const [originals, copies] = role === 'primary' ? [mine, counterparts] : [counterparts, mine];
   for (const s of originals) if (hold(s) && s.DBSnapshotArn !== undefined) held.add(s.DBSnapshotArn);
   for (const c of copies) {
@@ -53,9 +54,13 @@ export function planPrune(input: PrunePlanInput): RetentionPlan<Candidate> {
     (time === null ? unknown : known).push(candidate);
   }
   const sourceArn = (c: Candidate) => (role === 'primary' ? c.snapshot.DBSnapshotArn : copySourceArn(c.snapshot));
-  const held = heldSources(policy, role, mine, input.counterparts);
+  const legalHold = (s: DBSnapshot) => isUnderHold(s.TagList, policy.tags.legalHold);
+  const quarantine = (s: DBSnapshot) => tagValue(s.TagList, TAG.quarantine) !== undefined;
+  const held = heldSources(legalHold, role, mine, input.counterparts);
+  const quarantined = heldSources(quarantine, role, mine, input.counterparts);
   const notAvailable = (c: Candidate) => (c.snapshot.Status === 'available' ? null : `not available yet (${c.snapshot.Status ?? 'unknown'})`);
-  const heldElsewhere = (c: Candidate) => (held.has(sourceArn(c) ?? '') && !isUnderHold(c.snapshot.TagList, policy.tags.legalHold) ? HELD_ELSEWHERE_GUARD : null);
+  const heldElsewhere = (c: Candidate) => (held.has(sourceArn(c) ?? '') && !legalHold(c.snapshot) ? HELD_ELSEWHERE_GUARD : null);
+  const inQuarantine = (c: Candidate) => (quarantined.has(sourceArn(c) ?? '') ? QUARANTINE_GUARD : null);
   let roleGuard: (c: Candidate) => string | null;
   if (role === 'primary') {
     const verified = verifiedSources(input.counterparts);
@@ -67,7 +72,7 @@ export function planPrune(input: PrunePlanInput): RetentionPlan<Candidate> {
   const plan = planRetention(known, retentionPolicyFor(policy, { kind: 'databases', name: db.name, retention: db.retention }, role), {
     now: input.now,
     legalHoldTags: [policy.tags.legalHold],
-    extraGuards: [notAvailable, roleGuard, heldElsewhere],
+    extraGuards: [notAvailable, roleGuard, heldElsewhere, inQuarantine],
   });
   if (unknown.length === 0) return plan;
   return { ...plan, keep: [...plan.keep, ...unknown.map((snapshot) => ({ snapshot, reasons: [], guards: [UNKNOWN_TIME_GUARD] }))] };

@@ -68,7 +68,7 @@ describe('deploy/assemble.ts', () => {
   it('deploys the role-specific functions', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
-      ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot', ...RESTORE_STEPS].sort(),
+      ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot', ...RESTORE_STEPS].sort(),
     );
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['janitor', 'prune-db-snapshots', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
   });
@@ -92,7 +92,7 @@ describe('deploy/assemble.ts', () => {
     // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
     expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
-    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest'];
+    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies'];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The manifests are captured with each database's snapshot.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
@@ -407,5 +407,20 @@ describe('deploy/assemble.ts: reports bucket and validation network', () => {
     expect(attempt({ subnetIds: ['subnet-0a1b2c3d'] })).toThrow(/give both validationSubnets and validationSecurityGroups/);
     expect(attempt({ subnetIds: ['subnet-0a1b2c3d'], securityGroupIds: ['0123abcd'] })).toThrow(/"0123abcd" is not a security group id/);
     expect(attempt({ subnetIds: ['vpc-0a1b2c3d'], securityGroupIds: ['sg-0123abcd'] })).toThrow(PackagingError);
+  });
+});
+
+describe('check-db-anomalies', () => {
+  it('may read the manifests, record its judgements, and set or clear only the quarantine tag on snapshots of ours in both regions', () => {
+    const policy = policyWith();
+    const list = statements(deploy(policy), 'check-db-anomalies');
+    expect(withAction(list, 's3:ListBucket')[0]!.Condition).toEqual({ StringLike: { 's3:prefix': ['manifests/*', 'anomalies/*'] } });
+    expect(subs(withAction(list, 's3:PutObject')[0])).toEqual(['arn:${AWS::Partition}:s3:::${ReportsBucket}/anomalies/*']);
+    for (const action of ['rds:AddTagsToResource', 'rds:RemoveTagsFromResource']) {
+      const [statement] = withAction(list, action);
+      expect(subs(statement)).toEqual([`arn:\${AWS::Partition}:rds:${policy.regions.primary}:\${AWS::AccountId}:snapshot:backup-dr-*`, `arn:\${AWS::Partition}:rds:${policy.regions.secondary}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
+      expect(statement!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:quarantine'] } });
+    }
+    expect(deploy(policy, policy.regions.secondary).functions['check-db-anomalies']).toBeUndefined();
   });
 });

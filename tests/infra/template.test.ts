@@ -120,7 +120,7 @@ const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::Accou
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-db-snapshot', 'verify-db-snapshots'];
+const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-db-snapshot', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -131,6 +131,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
     'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
     'capture-db-manifest': ['kms:GenerateDataKey', 'rds:DescribeDBInstances', 's3:PutObject', 'secretsmanager:GetSecretValue'],
+    'check-db-anomalies': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'restore-test-plan': ['rds:DescribeDBSnapshots', ...(pitr ? ['rds:DescribeDBInstanceAutomatedBackups'] : [])],
     'restore-test-restore': [
       'kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot',
@@ -174,10 +175,10 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-db-snapshot', 'validate-restore',
     ],
-    ['capture-db-manifest', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot'],
+    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot'],
   ],
   [
     'secondary',

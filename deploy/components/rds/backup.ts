@@ -7,7 +7,7 @@ import { PREFIX, RDS_EVENT, REPORT_PREFIX, SERVICE, TAG } from '../../../shared/
 import { nonEmpty, secretArn, unique } from '../../core/cloudformation.js';
 import { scheduled, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements, sourceKeyStatements } from '../../core/kms.js';
-import { reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import {
   allInstances,
   allSnapshots,
@@ -184,6 +184,31 @@ const FUNCTIONS = {
         serviceKeyViaS3(ctx, ['kms:GenerateDataKey']),
       ]);
     },
+  },
+  // Compares each new manifest with the one before it; quarantines (tags) the earlier snapshots in both
+  // regions on an anomaly, and releases a quarantine on an operator's request. Outside the VPC.
+  'check-db-anomalies': {
+    roles: ['primary'],
+    invokedBy: 'async',
+    description: 'Compares consecutive manifests, quarantines the backups before an anomaly and alerts; releases a quarantine on request',
+    timeout: 300,
+    memorySize: 256,
+    events: (ctx) => [scheduled(ctx, ctx.policy.rds.reconcileSchedule, `${SERVICE}: anomalies between consecutive backups`)],
+    statements: (ctx) => [
+      // Lists only the manifests and the records of what was judged.
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()], Condition: { StringLike: { 's3:prefix': [`${REPORT_PREFIX.manifests}*`, `${REPORT_PREFIX.anomalies}*`] } } },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.anomalies)] },
+      serviceKeyViaS3(ctx, ['kms:GenerateDataKey']),
+      { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: snapshotsOfBothRegions(ctx) },
+      // Only the quarantine tag, only on snapshots of ours, in both regions.
+      ...(['rds:AddTagsToResource', 'rds:RemoveTagsFromResource'] as const).map((action) => ({
+        Effect: 'Allow' as const,
+        Action: [action],
+        Resource: [ourSnapshots(ctx.primary), ourSnapshots(ctx.secondary)],
+        Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.quarantine] } },
+      })),
+    ],
   },
 } satisfies Record<string, FunctionSpec>;
 

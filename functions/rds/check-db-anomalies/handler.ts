@@ -1,0 +1,32 @@
+// check-db-anomalies: on the reconcile schedule in the primary region; or, invoked by an operator with
+// {"release": {"resource": "app-db", "reason": "…"}}, releases a quarantine.
+import * as z from 'zod/mini';
+import { rdsClient, s3Client } from '../../../shared/aws/clients.js';
+import { ENV } from '../../../shared/contracts.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
+import { nonEmptyString, optionalEvent, strictInput } from '../../../shared/runtime/input.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { checkDbAnomalies, releaseQuarantine } from './check-db-anomalies.js';
+
+const anomalyEvent = optionalEvent(
+  z.looseObject({
+    release: z.optional(strictInput({ resource: nonEmptyString, reason: z.string().check(z.minLength(10, { error: 'say why, in at least 10 characters' })) })),
+  }),
+);
+
+export const handler = lambdaHandler('check-db-anomalies', anomalyEvent, async (event, rt) => {
+  const primary = rt.policy.regions.primary;
+  const deps = {
+    policy: rt.policy,
+    s3: s3Client(primary),
+    bucket: requireEnv(ENV.reportsBucket),
+    rds: { primary: rdsClient(primary), secondary: rdsClient(rt.policy.regions.secondary) },
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  };
+  if (event.release !== undefined) return releaseQuarantine(deps, event.release.resource, event.release.reason);
+  const judged = await checkDbAnomalies(deps);
+  rt.metrics.addMetric('BackupAnomalies', MetricUnit.Count, judged.reduce((n, j) => n + j.anomalies.length, 0));
+  return { judged };
+});
