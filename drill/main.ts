@@ -1,41 +1,108 @@
-// `npm run drill [-- --break <fault>]`: the local restore drill. Exit code 0 only when the drill passed;
-// whatever it creates (databases, a private PostgreSQL, temporary files) it removes, also on Ctrl-C.
+// `npm run drill [-- --break <fault>] [-- --inject-sql "<SQL>" …]`: the local restore drill.
+//
+// Exit codes: 0 the drill passed; 1 it failed or was inconclusive (the verdict, printed as RESULT); 2 bad
+// arguments; 3 the drill could not reach a verdict (an injected statement failed, its PostgreSQL went
+// away, an unexpected error, or its cleanup was incomplete); 128 + n when stopped by signal n (130 Ctrl-C).
+// Whatever it creates (databases, a private PostgreSQL, temporary files) it removes, also on Ctrl-C —
+// however many times the signal arrives (a terminal sends it to the whole process group, and tsx sends
+// it on to this process again).
 
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault } from './data-plane.js';
 
 // The handlers' structured logs and metrics go to CloudWatch in AWS; here the drill prints its own report.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-const { runDrill } = await import('./run.js');
 
-const USAGE = `usage: npm run drill [-- --break ${FAULTS.join('|')}]`;
+const USAGE = `usage: npm run drill [-- [--break ${FAULTS.join('|')}] [--inject-sql "<SQL>" …]]`;
+const EXIT = { passed: 0, caught: 1, usage: 2, error: 3 } as const;
 
-async function main(): Promise<number> {
-  let fault: Fault | null = null;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+type Drill = import('./run.js').Drill;
+let drill: Drill | null = null;
+/** Set once the drill is being stopped (signal or error): the first reason wins, later ones wait for it. */
+let stopping: Promise<never> | null = null;
+
+/** Cleans up, says what was removed (or what could not be), and exits with `code`. */
+function finish(code: number, resultLine: string | null): Promise<never> {
+  return (async () => {
+    let exitCode = code;
+    try {
+      for (const line of (await drill?.cleanup()) ?? []) out(`Cleanup: ${line}`);
+    } catch (error) {
+      err(`drill: ${(error as Error).message}`);
+      out(`Cleanup: INCOMPLETE — ${(error as Error).message}`);
+      exitCode = code === EXIT.passed || code === EXIT.caught ? EXIT.error : code;
+    }
+    if (resultLine !== null) out(resultLine);
+    process.exit(exitCode);
+  })();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping !== null) return;
+  err(`\ndrill: ${signal}: stopping — removing this run's databases, server and files…`);
+  stopping = finish(128 + (constants.signals[signal] ?? 0), `RESULT: INTERRUPTED (${signal})`);
+}
+
+/** The drill cannot reach a verdict: say why (a server that went away explains whatever failed after it). */
+function onError(message: string): void {
+  if (stopping !== null) return;
+  stopping = (async () => {
+    const why = (await drill?.serverTrouble()) ?? message;
+    err(`drill: ${why}`);
+    return finish(EXIT.error, `RESULT: ERROR — ${why}`);
+  })();
+}
+
+const onFatal = (error: unknown) => onError(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+// Persistent handlers: the second and third SIGINT of one Ctrl-C must not kill the cleanup the first began.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+process.on('uncaughtException', onFatal);
+process.on('unhandledRejection', onFatal);
+
+function parse(): { fault: Fault | null; injectSql: string[] } | null {
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { break: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args: process.argv.slice(2), options: { break: { type: 'string' }, 'inject-sql': { type: 'string', multiple: true }, help: { type: 'boolean' } }, strict: true });
+    if (values.help === true) {
+      out(`${USAGE}\n(README.md, "The local drill": the faults, the options, the exit codes)`);
+      process.exit(EXIT.passed);
+    }
+    let fault: Fault | null = null;
     if (values.break !== undefined) {
       if (!(FAULTS as readonly string[]).includes(values.break)) throw new Error(`--break: unknown fault "${values.break}" (one of ${FAULTS.join(', ')})`);
       fault = values.break as Fault;
     }
+    const injectSql = values['inject-sql'] ?? [];
+    const blank = injectSql.findIndex((sql) => sql.trim() === '');
+    if (blank >= 0) throw new Error(`--inject-sql #${blank + 1} is empty`);
+    return { fault, injectSql };
   } catch (error) {
-    process.stderr.write(`drill: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    err(`drill: ${(error as Error).message}\n${USAGE}`);
+    return null;
   }
-  let cleanup: (() => Promise<void>) | null = null;
-  const interrupted = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\ndrill: ${signal}: cleaning up…\n`);
-    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  process.once('uncaughtException', (error) => {
-    process.stderr.write(`\ndrill: unexpected error: ${error.message}\n`);
-    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(1));
-  });
-  const result = await runDrill({ fault, print: (line) => process.stdout.write(`${line}\n`), onCleanup: (fn) => { cleanup = fn; } });
-  return result.passed ? 0 : 1;
 }
 
-process.exitCode = await main();
+const args = parse();
+if (args === null) process.exit(EXIT.usage);
+const { startDrill, DrillError } = await import('./run.js');
+if (stopping === null) {
+  drill = startDrill({ ...args, print: out });
+  try {
+    const result = await drill.done;
+    const subject = [args.fault === null ? null : `the fault "${args.fault}"`, args.injectSql.length === 0 ? null : 'the injected SQL'].filter((s) => s !== null).join(' and ');
+    const verb = args.fault !== null && args.injectSql.length > 0 ? 'were' : 'was';
+    const outcome = result.outcome.toUpperCase();
+    const line = result.passed
+      ? `RESULT: PASSED${subject === '' ? '' : ` — ${subject} ${verb} NOT caught`}`
+      : `RESULT: ${outcome} — ${subject === '' ? 'found by' : `${subject} ${verb} caught by`} ${result.caughtBy.join(', ')}`;
+    if (stopping === null) stopping = finish(result.passed ? EXIT.passed : EXIT.caught, line);
+  } catch (error) {
+    if (error instanceof DrillError) onError(error.message);
+    else onFatal(error);
+  }
+}

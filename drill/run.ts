@@ -1,12 +1,17 @@
 // The drill: the real restore-test state machine, run from its ASL file with the real handlers, against
 // a local sandbox — RDS answered by the stateful stand-in whose instances are real PostgreSQL
 // databases, S3 and SNS and Secrets Manager by in-memory stand-ins. It first runs the real backup
-// pipeline (manifest, snapshot, copy, verify) so the restore test has a verified snapshot to restore.
+// pipeline (manifest, snapshot, copy, verify, anomalies) so the restore test has a verified snapshot to
+// restore — twice for `--break mass-delete`, with the deletion in the source between the two runs.
+//
+// startDrill() runs it and hands back a cleanup that stops the run wherever it is and removes everything
+// it created; main.ts calls that at the end, on Ctrl-C and on any error.
 
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
+import { handler as anomaliesHandler } from '../functions/rds/check-db-anomalies/handler.js';
 import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
 import { handler as planHandler } from '../functions/rds/restore-test-plan/handler.js';
 import { handler as notifyHandler } from '../functions/rds/restore-test-notify/handler.js';
@@ -26,43 +31,70 @@ import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
 import { ENV, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
 import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
+import { errorMessage, errorName } from '../shared/errors.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
-import { pgDataPlane, type Fault } from './data-plane.js';
+import { MASS_DELETE, pgDataPlane, type Fault, type PgDataPlane } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
-import { createSampleDatabase, databasesWithPrefix, dropDatabase } from './sample-data.js';
+import { RunDatabases } from './run-databases.js';
+import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
 
 export interface DrillOptions {
   readonly fault: Fault | null;
+  /** `--inject-sql`: statements run, in order, on the restored database before validation. */
+  readonly injectSql: readonly string[];
   readonly print: (line: string) => void;
-  /** Registers the cleanup so an interrupt (Ctrl-C) can run it. */
-  readonly onCleanup: (cleanup: () => Promise<void>) => void;
 }
 
 export interface DrillResult {
   readonly passed: boolean;
   readonly outcome: Outcome;
+  /** What made it fail (or inconclusive): checks by name, a step's error, an alert of the backup pipeline. */
+  readonly caughtBy: readonly string[];
   readonly verdict: Verdict | null;
   readonly alerts: readonly Alert[];
+}
+
+/** The drill could not reach a verdict: the run says nothing about the backup (its own exit code, not "caught"). */
+export class DrillError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DrillError';
+  }
+}
+
+export interface Drill {
+  /** The verdict; rejects when the drill cannot reach one (DrillError), or when it is being cleaned up. */
+  readonly done: Promise<DrillResult>;
+  /**
+   * Stops the run where it is and removes what it created: its databases, its private server with its
+   * directory, the sandbox's stubs. Every caller waits for the same cleanup; resolves with what it removed,
+   * rejects with DrillError naming what it could not.
+   */
+  cleanup(): Promise<string[]>;
+  /** Why the run's PostgreSQL is gone or not answering (the real cause of whatever failed after it), or null. */
+  serverTrouble(): Promise<string | null>;
 }
 
 const STAGE = 'drill';
 const REPORTS_BUCKET = 'backup-dr-reports-drill';
 const SECRET = 'backup-dr/drill-master';
 const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/drill-key';
+const DAY = 86_400_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pad = (text: string, width: number) => text.padEnd(width);
+const worse = (a: Outcome, b: Outcome): Outcome => (a === 'failed' || b === 'failed' ? 'failed' : a === 'inconclusive' || b === 'inconclusive' ? 'inconclusive' : 'passed');
 
 /** The team's policy, pointed at the sandbox: the database to validate is the instance's own. */
 function drillPolicy(): Policy {
   type DatabaseDoc = { restoreTest: Record<string, unknown>; validation: Record<string, unknown> };
   const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: DatabaseDoc[] } };
   const db = doc.resources.databases[0];
-  if (db === undefined) throw new Error('backup-policy.yml protects no database: nothing to drill');
+  if (db === undefined) throw new DrillError('backup-policy.yml protects no database: nothing to drill');
   delete db.restoreTest.database;
   db.restoreTest.credentialsSecret = SECRET;
   // Short, so that the validation-timeout fault is caught in seconds.
@@ -70,87 +102,163 @@ function drillPolicy(): Policy {
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
 
-export async function runDrill(options: DrillOptions): Promise<DrillResult> {
-  const { print, fault } = options;
-  const runPrefix = `bdr_drill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}_`;
-  const policy = drillPolicy();
-  const db = policy.resources.databases[0]!;
-  const primary = policy.regions.primary;
-  const secondary = policy.regions.secondary;
-  print(`backup-dr drill — restore test of ${db.name} on a local sandbox${fault === null ? '' : ` with the fault "${fault}"`}`);
+type Role = 'primary' | 'secondary';
+type Handler = (e: never, c: Context) => Promise<unknown>;
 
+/** The backup pipeline's functions, in the order a day runs them; their alerts count in the drill's outcome. */
+const PIPELINE: readonly { name: string; role: Role; handler: Handler; scheduled: boolean }[] = [
+  { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, scheduled: true },
+  { name: 'take-db-snapshot', role: 'primary', handler: takeHandler, scheduled: true },
+  { name: 'copy-db-snapshots', role: 'primary', handler: copyHandler, scheduled: false },
+  { name: 'verify-db-snapshots', role: 'secondary', handler: verifyHandler, scheduled: false },
+  { name: 'check-db-anomalies', role: 'primary', handler: anomaliesHandler, scheduled: false },
+];
+
+export function startDrill(options: DrillOptions): Drill {
+  const { fault, injectSql } = options;
+  const abort = new AbortController();
+  let quiet = false;
+  const print = (line: string) => {
+    if (!quiet) options.print(line);
+  };
+  const runPrefix = `bdr_drill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}_`;
+
+  let starting: Promise<PostgresServer> | null = null;
   let server: PostgresServer | null = null;
-  const rds = { standIn: null as RdsStandIn | null };
+  let databases: RunDatabases | null = null;
+  let plane: PgDataPlane | null = null;
+  let standIn: RdsStandIn | null = null;
   const s3 = new S3StandIn();
   const secrets = new SecretsStandIn();
   let kms: KmsStandIn | null = null;
-  let plane: ReturnType<typeof pgDataPlane> | null = null;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    // No new copies; a copy already under way finishes first (a template cannot be dropped mid-copy).
-    await plane?.stop();
-    await plane?.release();
-    if (server !== null) {
-      for (const name of await databasesWithPrefix(server, runPrefix).catch(() => [] as string[])) await dropDatabase(server, name).catch(() => undefined);
-      await server.stop();
-    }
-    rds.standIn?.restore();
-    s3.restore();
-    kms?.restore();
-    secrets.restore();
-    setRuntime(undefined);
-  };
-  options.onCleanup(cleanup);
 
-  try {
-    server = await obtainPostgres((line) => print(`PostgreSQL: ${line}`));
+  let cleaning: Promise<string[]> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      // From here on the run says nothing more: whatever it was doing is being undone.
+      quiet = true;
+      abort.abort();
+      const removed: string[] = [];
+      const problems: string[] = [];
+      const attempt = async (what: string, work: () => Promise<void>) => {
+        try {
+          await work();
+        } catch (error) {
+          problems.push(`${what}: ${errorMessage(error)}`);
+        }
+      };
+      // A server still being started: a private one being made removes itself once aborted; one that
+      // was ready a moment ago is stopped below like any other.
+      const srv = server ?? (starting === null ? null : await starting.catch(() => null));
+      // No new database; a copy under way finishes first (a template cannot be dropped mid-copy).
+      await databases?.close();
+      await plane?.release();
+      const db = databases;
+      if (srv?.kind === 'local' && db !== null) {
+        await attempt(`drop the run's databases (${runPrefix}*) on ${srv.host}:${srv.port}`, async () => {
+          const dropped = await db.dropAll();
+          removed.push(`dropped the run's ${dropped.length} databases (${runPrefix}*)`);
+        });
+      }
+      if (srv?.kind === 'private') {
+        await attempt(`stop the private PostgreSQL (pid ${srv.pid}) and remove ${srv.dir}`, async () => {
+          await srv.stop();
+          removed.push(`stopped the private PostgreSQL (pid ${srv.pid}) and removed ${srv.dir}`);
+        });
+      }
+      standIn?.restore();
+      s3.restore();
+      kms?.restore();
+      secrets.restore();
+      setRuntime(undefined);
+      if (problems.length > 0) throw new DrillError(`cleanup incomplete: ${problems.join('; ')}`);
+      return removed;
+    })());
+
+  let onLost: (error: DrillError) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => (onLost = reject));
+
+  const run = async (): Promise<DrillResult> => {
+    const policy = drillPolicy();
+    const db = policy.resources.databases[0]!;
+    const primary = policy.regions.primary;
+    const secondary = policy.regions.secondary;
+    const subject = [fault === null ? '' : ` with the fault "${fault}"`, injectSql.length === 0 ? '' : ` with ${injectSql.length} injected SQL statement${injectSql.length === 1 ? '' : 's'}`].join('');
+    print(`backup-dr drill — restore test of ${db.name} on a local sandbox${subject}`);
+    print(`Databases of this run: ${runPrefix}* (all dropped at the end)`);
+
+    starting = obtainPostgres((line) => print(`PostgreSQL: ${line}`), abort.signal);
+    const pg = await starting;
+    server = pg;
+    void pg.lost.then((why) => onLost(new DrillError(why)));
+    abort.signal.throwIfAborted();
+    const dbs = new RunDatabases(pg, runPrefix);
+    databases = dbs;
+
     const sourceDb = `${runPrefix}app`;
     const now = Date.now();
     const stale = fault === 'stale-data' || fault === 'future-data';
-    const rows = await createSampleDatabase(server, sourceDb, now, stale ? 2 * 3_600_000 : 60_000, fault === 'future-data' ? 86_400_000 : undefined);
+    await dbs.create(sourceDb, () => createEmptyDatabase(pg, sourceDb));
+    const rows = await fillSampleDatabase(pg, sourceDb, now, stale ? 2 * 3_600_000 : 60_000, fault === 'future-data' ? 86_400_000 : undefined);
     const note = fault === 'future-data' ? ' (newest order 2 h old, and one dated a day ahead)' : stale ? ' (newest order 2 h old)' : '';
-    print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${note}`);
+    print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${note}, ${rows.auditLog} rows in the append-only ${SAMPLE_OBJECTS.appendOnly}`);
+    print(`  also: sequence ${SAMPLE_OBJECTS.sequences.join(', ')}; view ${SAMPLE_OBJECTS.views.join(', ')}; functions ${SAMPLE_OBJECTS.functions.join(', ')}; triggers ${SAMPLE_OBJECTS.triggers.join(', ')}`);
 
-    plane = pgDataPlane(server, runPrefix, { region: primary, id: db.instanceId, database: sourceDb }, fault);
-    const standIn = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane: plane });
-    rds.standIn = standIn;
-    standIn.install();
-    standIn.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: server.host, port: server.port }, dbName: sourceDb });
-    standIn.addKmsKey(secondary, serviceKeyAlias(STAGE), KEY_ARN);
+    const dataPlane = pgDataPlane(pg, dbs, { region: primary, id: db.instanceId, database: sourceDb }, { fault, injectSql, print });
+    plane = dataPlane;
+    const rds = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane });
+    standIn = rds;
+    rds.install();
+    rds.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: pg.host, port: pg.port }, dbName: sourceDb });
+    rds.addKmsKey(secondary, serviceKeyAlias(STAGE), KEY_ARN);
     s3.install();
-    kms = new KmsStandIn(standIn.kmsKeys);
+    kms = new KmsStandIn(rds.kmsKeys);
     kms.install();
-    secrets.put(primary, SECRET, { username: server.user, password: server.password });
+    secrets.put(primary, SECRET, { username: pg.user, password: pg.password });
     secrets.install();
-    // One region's reports bucket: manifests (replicated there in AWS), validation reports and evidence.
+    // One region's reports bucket: manifests (replicated there in AWS), anomaly records, validation reports and evidence.
     process.env[ENV.reportsBucket] = REPORTS_BUCKET;
     process.env[ENV.dbTls] = 'off';
 
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
-    const useRuntime = (role: 'primary' | 'secondary') =>
-      setRuntime({ stage: STAGE, policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+    const useRuntime = (role: Role) => setRuntime({ stage: STAGE, policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
 
-    print('');
-    print('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');
-    const scheduledTime = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-    const pipeline: [string, 'primary' | 'secondary', (e: never, c: Context) => Promise<unknown>, unknown][] = [
-      ['capture-db-manifest', 'primary', captureHandler, { resources: [db.name], scheduledTime }],
-      ['take-db-snapshot', 'primary', takeHandler, { resources: [db.name], scheduledTime }],
-      ['copy-db-snapshots', 'primary', copyHandler, {}],
-      ['verify-db-snapshots', 'secondary', verifyHandler, {}],
-    ];
-    for (const [name, role, handler, event] of pipeline) {
-      if (name === 'capture-db-manifest' && fault === 'no-manifest') {
-        print(`  - ${pad(name, 22)} ${pad('', 9)} not run (--break no-manifest): no manifest for this snapshot`);
-        continue;
+    /** What made the drill fail besides the restore test: a pipeline step that threw. */
+    const stepFailures: string[] = [];
+    const backup = async (scheduledAt: number, title: string) => {
+      print('');
+      print(`${title} (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)`);
+      const scheduledTime = new Date(scheduledAt).toISOString();
+      for (const step of PIPELINE) {
+        if (step.name === 'capture-db-manifest' && fault === 'no-manifest') {
+          print(`  - ${pad(step.name, 22)} ${pad('', 9)} not run (--break no-manifest): no manifest for this snapshot`);
+          continue;
+        }
+        abort.signal.throwIfAborted();
+        useRuntime(step.role);
+        const started = Date.now();
+        const event = step.scheduled ? { resources: [db.name], scheduledTime } : {};
+        try {
+          const result = await step.handler(event as never, lambdaContext(step.name, { region: policy.regions[step.role] }));
+          print(`  ✓ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${summarise(step.name, result)}`);
+        } catch (error) {
+          abort.signal.throwIfAborted();
+          stepFailures.push(`${step.name} (${errorName(error)})`);
+          print(`  ✗ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${errorName(error)}: ${errorMessage(error)}`);
+        }
       }
-      useRuntime(role);
-      const started = Date.now();
-      const result = await handler(event as never, lambdaContext(name, { region: policy.regions[role] }));
-      print(`  ✓ ${pad(name, 22)} ${pad(seconds(Date.now() - started), 9)} ${summarise(name, result)}`);
+    };
+
+    const today = Math.floor(Date.now() / 60_000) * 60_000;
+    if (fault === 'mass-delete') {
+      await backup(today - DAY, `Backup pipeline — yesterday's run, scheduled ${new Date(today - DAY).toISOString()}`);
+      const deleted = await withClient(pg, sourceDb, (c) => c.query(MASS_DELETE.sql));
+      print('');
+      print(`Between the two backups (--break mass-delete): the application deletes ${deleted.rowCount ?? 0} of ${rows.orders} rows of ${MASS_DELETE.table} in the source (${Math.round(((deleted.rowCount ?? 0) / rows.orders) * 100)} %)`);
+      await backup(today, `Backup pipeline — today's run, scheduled ${new Date(today).toISOString()}`);
+    } else {
+      await backup(today, 'Backup pipeline');
     }
 
     if (fault === 'manifest-denied') {
@@ -160,9 +268,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
     print('');
     print('Restore test (state-machines/rds/restore-test.asl.json as the restore-test state machine, run locally with aws-local-stepfunctions)');
+    abort.signal.throwIfAborted();
     useRuntime('primary');
-    const entered: { name: string; at: number }[] = [];
-    const run = await runLocally(
+    // Each state as it is entered, with the time since the execution started: what happens inside it (a
+    // fault, an injected statement) is printed beneath it, as it happens.
+    let started: number | null = null;
+    const execution = await runLocally(
       restoreTestDefinition('snapshot', policy),
       { resource: db.name, snapshot: 'latest', region: 'primary' },
       {
@@ -174,19 +285,36 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         restoreTestRecord: asTask('restoreTestRecord', recordHandler),
         restoreTestNotify: asTask('restoreTestNotify', notifyHandler),
       },
-      { onState: (name) => entered.push({ name, at: Date.now() }) },
+      {
+        onState: (name) => {
+          started ??= Date.now();
+          print(`  ${`+${seconds(Date.now() - started)}`.padStart(9)}  ${name}`);
+        },
+      },
     );
-    const end = Date.now();
-    entered.forEach((state, i) => print(`  ${pad(state.name, 20)} ${seconds((entered[i + 1]?.at ?? end) - state.at)}`));
-    print(`  → execution ${run.status}${run.error === undefined ? '' : ` (${run.error.name})`}`);
+    print(`  → execution ${execution.status}${execution.error === undefined ? '' : ` (${execution.error.name})`} in ${seconds(Date.now() - (started ?? Date.now()))}`);
+    abort.signal.throwIfAborted();
+
+    // A server that went away explains whatever failed after it: no verdict on the backup.
+    const unhealthy = await pg.health();
+    if (unhealthy !== null) throw new DrillError(unhealthy);
+    // The team's SQL failed: the restore was marked failed, so nothing was validated — no verdict to give.
+    const failedSql = dataPlane.injectionFailure();
+    if (failedSql !== null) {
+      throw new DrillError(
+        `--inject-sql #${failedSql.index} failed on the restored database: ${failedSql.message}. ` +
+          'Nothing was validated (the drill marked the restore failed, and the state machine tore it down); fix the statement and run the drill again.',
+      );
+    }
 
     const evidence = readJson<Evidence>(s3.objects().find((o) => o.key.startsWith(REPORT_PREFIX.evidence))?.body);
     const reportKey = evidence?.validation?.reportKey;
     const report = reportKey === undefined ? null : readJson<{ checks: { name: string; status: string; detail: string }[]; warnings: string[] }>(s3.read(REPORTS_BUCKET, reportKey));
+    const checks = report?.checks ?? [];
     print('');
     print(reportKey === undefined ? 'Checks' : `Checks (full validation report: s3://${REPORTS_BUCKET}/${reportKey})`);
-    for (const check of report?.checks ?? []) print(`  ${MARK[check.status] ?? '?'} ${pad(check.name, 40)} ${check.detail}`);
-    if ((report?.checks ?? []).length === 0) print('  (no checks ran)');
+    for (const check of checks) print(`  ${MARK[check.status] ?? '?'} ${pad(check.name, 40)} ${check.detail}`);
+    if (checks.length === 0) print('  (no checks ran)');
     for (const warning of report?.warnings ?? []) print(`  ⚠ ${warning}`);
     const verdict = evidence?.verdict ?? null;
     print('');
@@ -197,26 +325,65 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       print(`  RPO ${verdict.rpoMs === null ? 'not measured' : minutes(verdict.rpoMs)} (target ${minutes(verdict.rpoTargetMs)})${verdict.rpoMs !== null && verdict.rpoMs <= verdict.rpoTargetMs ? ' ✓' : ''}`);
       print(`  Evidence: s3://${REPORTS_BUCKET}/${verdict.evidenceKey ?? '(not written)'}`);
       print('');
-      print(`Outcome: ${verdict.outcome.toUpperCase()}`);
+      print(`Outcome of the restore test: ${verdict.outcome.toUpperCase()}`);
       for (const failure of verdict.failures) print(`  ✗ ${failure}`);
       for (const reason of verdict.inconclusive) print(`  ? ${reason}`);
     }
-    print('');
-    const restoreAlerts = alerts.filter((a) => a.source === 'restore-test' || a.source === 'pitr-test');
-    print(restoreAlerts.length === 0 ? 'Alert: none would be sent (the restore test passed)' : 'Alert that would be sent to the alerts topic:');
-    for (const alert of restoreAlerts) for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
     const instanceId = evidence?.restored?.instanceId;
-    const leftover = instanceId !== undefined && plane.databaseOf(primary, instanceId) !== undefined;
+    const leftover = instanceId !== undefined && dataPlane.databaseOf(primary, instanceId) !== undefined;
     if (leftover) print(`The restored instance ${instanceId} was not deleted.`);
-    // Only a succeeded execution with a passed verdict and nothing left behind passes.
-    const outcome: Outcome = leftover || verdict === null ? 'failed' : run.status === 'SUCCEEDED' ? verdict.outcome : verdict.outcome === 'passed' ? 'failed' : verdict.outcome;
-    const passed = outcome === 'passed';
+
     print('');
-    print(`RESULT: ${outcome.toUpperCase()}${fault === null ? '' : passed ? ` — the fault "${fault}" was NOT caught` : ` — the fault "${fault}" was caught`}`);
-    return { passed, outcome, verdict, alerts };
-  } finally {
-    await cleanup();
+    const shown = alerts.filter((a) => a.severity !== 'info');
+    if (shown.length === 0) print('Alert: none would be sent');
+    for (const alert of shown) {
+      print('Alert that would be sent to the alerts topic:');
+      for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
+    }
+
+    // Only a succeeded execution with a passed verdict, nothing left behind and a quiet backup pipeline passes.
+    const restoreOutcome: Outcome = leftover || verdict === null ? 'failed' : execution.status === 'SUCCEEDED' ? verdict.outcome : verdict.outcome === 'passed' ? 'failed' : verdict.outcome;
+    const pipelineAlerts = alerts.filter((a) => PIPELINE.some((step) => step.name === a.source) && a.severity !== 'info');
+    const outcome = [restoreOutcome, ...pipelineAlerts.map((a): Outcome => (a.severity === 'critical' ? 'failed' : 'inconclusive')), ...stepFailures.map((): Outcome => 'failed')].reduce(worse);
+    const caughtBy = outcome === 'passed' ? [] : culprits({ outcome, restoreOutcome, checks, verdict, leftover, executionError: execution.error?.name, pipelineAlerts, stepFailures });
+    print('');
+    print(`Outcome: ${outcome.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}`);
+    return { passed: outcome === 'passed', outcome, caughtBy, verdict, alerts };
+  };
+
+  const done = Promise.race([run(), lost]);
+  // A cleanup that interrupts the run makes it reject: main.ts owns that path; the rejection is not news.
+  done.catch(() => undefined);
+  return { done, cleanup, serverTrouble: async () => (server === null ? null : server.health().catch(() => null)) };
+}
+
+/** The names that made the outcome what it is, most specific first, without repeats. */
+function culprits(input: {
+  outcome: Outcome;
+  restoreOutcome: Outcome;
+  checks: readonly { name: string; status: string }[];
+  verdict: Verdict | null;
+  leftover: boolean;
+  executionError: string | undefined;
+  pipelineAlerts: readonly Alert[];
+  stepFailures: readonly string[];
+}): string[] {
+  const names: string[] = [];
+  if (input.restoreOutcome !== 'passed') {
+    const status = input.restoreOutcome === 'failed' ? 'failed' : 'inconclusive';
+    names.push(...input.checks.filter((c) => c.status === status).map((c) => c.name));
+    // A step's own failure ("RestoreFailed: …") rather than a check's ("check x failed: …").
+    const reasons = input.verdict === null ? [] : status === 'failed' ? input.verdict.failures : input.verdict.inconclusive;
+    for (const reason of reasons) {
+      const named = /^([A-Z][A-Za-z]+):/.exec(reason)?.[1];
+      if (named !== undefined) names.push(named);
+    }
+    if (input.leftover) names.push('teardown (the restored instance was left behind)');
+    if (names.length === 0 && input.executionError !== undefined) names.push(input.executionError);
+    if (names.length === 0 && input.verdict === null) names.push('the restore test (no verdict was recorded)');
   }
+  names.push(...input.pipelineAlerts.map((a) => `${a.kind} (${a.source})`), ...input.stepFailures);
+  return [...new Set(names)];
 }
 
 /** How the drill prints a check's status. */
@@ -239,5 +406,12 @@ function summarise(name: string, result: unknown): string {
   if (name === 'take-db-snapshot') return String((r.outcomes as { snapshotId: string; status: string }[] | undefined)?.map((o) => `${o.snapshotId} (${o.status})`).join(', ') ?? '');
   if (name === 'copy-db-snapshots') return `${(r.started as string[] | undefined)?.length ?? 0} copy started`;
   if (name === 'verify-db-snapshots') return `${(r.verified as string[] | undefined)?.length ?? 0} copy verified`;
+  if (name === 'check-db-anomalies') {
+    const judged = (r.judged as { snapshotId: string; previousId: string | null; anomalies: { detail: string }[]; quarantined: number }[] | undefined) ?? [];
+    if (judged.length === 0) return 'no pair of consecutive manifests to compare yet';
+    return judged
+      .map((j) => `${j.snapshotId} against ${j.previousId ?? '(none)'}: ${j.anomalies.length === 0 ? 'no anomaly' : `${j.anomalies.map((a) => a.detail).join('; ')} — ${j.quarantined} earlier snapshot(s) quarantined`}`)
+      .join(' | ');
+  }
   return '';
 }

@@ -4,7 +4,7 @@
 // a role without s3:GetObject there, and a missing key read by a role without s3:ListBucket is
 // AccessDenied (403) rather than NoSuchKey (404), as S3 answers.
 
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export interface StoredObject {
@@ -25,7 +25,8 @@ function accessDenied(): S3ServiceException {
 
 /** A call the stand-in answered, with the Region of the client that sent it. */
 export interface S3Request {
-  readonly command: 'PutObject' | 'GetObject';
+  readonly command: 'PutObject' | 'GetObject' | 'ListObjectsV2';
+  /** The object's key; for a listing, its prefix. */
   readonly region: string;
   readonly bucket: string;
   readonly key: string;
@@ -81,6 +82,21 @@ export class S3StandIn {
       // The SDK's streaming body, reduced to the method the handlers use.
       const body = { transformToString: async () => latest.body, transformToByteArray: async () => new TextEncoder().encode(latest.body) };
       return { Body: body as never, VersionId: latest.versionId, ContentType: 'application/json' };
+    });
+    // ListObjectsV2 as S3 documents it: keys in UTF-8 binary order, at most MaxKeys (default 1,000) a
+    // page, IsTruncated + NextContinuationToken for the rest; without s3:ListBucket, AccessDenied.
+    mock.on(ListObjectsV2Command).callsFake(async (input: { Bucket?: string; Prefix?: string; MaxKeys?: number; ContinuationToken?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'ListObjectsV2', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Prefix ?? '' });
+      if (!this.#canList) throw accessDenied();
+      const keys = this.objects()
+        .filter((o) => o.bucket === input.Bucket && o.key.startsWith(input.Prefix ?? ''))
+        .map((o) => o.key)
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      const start = input.ContinuationToken === undefined ? 0 : Number(input.ContinuationToken);
+      const size = Math.min(input.MaxKeys ?? 1000, 1000);
+      const page = keys.slice(start, start + size);
+      const truncated = start + size < keys.length;
+      return { Contents: page.map((Key) => ({ Key })), KeyCount: page.length, IsTruncated: truncated, ...(truncated ? { NextContinuationToken: String(start + size) } : {}) };
     });
     this.#mock = mock;
   }

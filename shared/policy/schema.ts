@@ -37,14 +37,47 @@ const bucketName = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 
 /** What a restored database must show to pass (checked by validate-restore against the restore). */
 const validation = z.prefault(
   z.strictObject({
-    /** Schemas whose tables are expected; `tables` narrows it (schema.table), empty = every table the source has. */
-    schemas: withDefault(z.array(nonEmpty()).check(z.minLength(1)), ['public']),
+    /**
+     * Schemas a manifest and a restore test cover (tables, schema fingerprint, content); absent: every
+     * schema but the system ones. `tables` narrows the tables (schema.table); empty = every table.
+     */
+    schemas: z.optional(z.array(nonEmpty()).check(z.minLength(1, { error: 'name at least one schema, or leave schemas out to cover every schema but the system ones' }))),
     tables: withDefault(z.array(pattern(/^[^.\s]+\.[^.\s]+$/, 'must be schema.table')), []),
+    /**
+     * Tables only ever appended to (audit logs, payments, ledgers): every row up to the key captured with
+     * the snapshot must come back exactly — all their buckets are compared, none may differ.
+     */
+    appendOnly: withDefault(z.array(pattern(/^[^.\s]+\.[^.\s]+$/, 'must be schema.table')), []),
+    /**
+     * Content fingerprints: each table's rows in primary-key order, hashed in PostgreSQL per key-range
+     * bucket (`buckets` per table, one per million rows beyond that). Tables over `sampleAbove` rows are
+     * compared on `sampleBuckets` buckets chosen from the snapshot's id; append-only and smaller tables in
+     * full. Hashing stops at `timeBudget` on each side (capture and restore). `tolerance`: the share of a
+     * table's unchanged buckets that may differ after a restore (append-only tables: none). A table
+     * without a primary key is hashed whole up to `keylessRows` rows, else not compared.
+     */
+    content: z.prefault(
+      z.strictObject({
+        buckets: withDefault(z.int().check(z.gte(1), z.lte(1024)), 64),
+        sampleBuckets: withDefault(z.int().check(z.gte(1), z.lte(1024)), 16),
+        sampleAbove: withDefault(z.int().check(z.gte(0)), 1_000_000),
+        timeBudget: z.prefault(
+          objectiveDuration.check(z.refine((ms: number) => ms > 0 && ms <= 600_000, { error: 'must be more than 0 and at most 10min (the functions stop at 15 min)' })),
+          '5min',
+        ),
+        tolerance: withDefault(z.number().check(z.gte(0), z.lte(0.5, { error: 'must be at most 0.5: a table with more than half of its buckets changed is a wholesale change' })), 0),
+        keylessRows: withDefault(z.int().check(z.gte(0)), 100_000),
+      }),
+      {},
+    ),
     rowCounts: z.prefault(
       z.strictObject({
         /** captured: the counts recorded when the snapshot was taken; live: the live source now, within `tolerance`. */
         mode: withDefault(z.enum(['captured', 'live']), 'captured'),
-        /** Allowed relative difference (0.01 = 1 %); captured counts must match exactly unless set. */
+        /**
+         * Allowed relative difference (0.01 = 1 %) beyond the range the manifests captured just before and
+         * just after the snapshot bracket; 0: the restored count must lie within that range.
+         */
         tolerance: withDefault(z.number().check(z.gte(0), z.lte(1)), 0),
       }),
       {},

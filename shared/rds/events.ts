@@ -52,3 +52,40 @@ export const snapshotEventOrSchedule = optionalEvent(
 
 /** prune-db-snapshots, check-db-posture, replicate-db-backups: a schedule with no input, or a manual run. */
 export const scheduleEvent = optionalEvent(z.looseObject({}));
+
+/** An "RDS DB Snapshot Event" from EventBridge about one snapshot (its id is `detail.SourceIdentifier`). */
+const rdsSnapshotEvent = z.looseObject({
+  source: z.literal('aws.rds', { error: 'must be "aws.rds"' }),
+  'detail-type': z.optional(z.string()),
+  detail: z.looseObject({ SourceIdentifier: nonEmptyString, EventID: z.optional(z.string()) }, { error: 'must be the event detail with SourceIdentifier' }),
+});
+
+const captureRunFields = {
+  /** Never given by hand: it tells an RDS event (which has `source`) from the other inputs. */
+  source: z.optional(z.undefined()),
+  scheduledTime: z.optional(isoInstant),
+  resources: z.optional(z.array(nonEmptyString, { error: 'must be a list of resource names' })),
+  /** Capture the manifest after this snapshot (by hand, e.g. when its RDS event was lost). */
+  after: z.optional(nonEmptyString),
+  /** The fallback schedule: capture the missing "after" manifests of recent snapshots. */
+  reconcile: z.optional(z.literal(true, { error: 'must be true' })),
+};
+
+const captureRun = z
+  .strictObject(captureRunFields, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown input field (allowed: scheduledTime, resources, after, reconcile)' : issue.code === 'invalid_type' ? 'must be a JSON object' : undefined),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      const modes = [input.scheduledTime !== undefined || input.resources !== undefined, input.after !== undefined, input.reconcile === true].filter(Boolean);
+      if (modes.length > 1) ctx.addIssue({ code: 'custom', path: [input.after !== undefined ? 'after' : 'reconcile'], message: 'give either scheduledTime/resources (before a snapshot), after (a snapshot id) or reconcile, not several', input });
+    }),
+  );
+
+/**
+ * capture-db-manifest: Scheduler's input or a manual run (`{scheduledTime?, resources?}`: capture before,
+ * then request the snapshot), the RDS "manual snapshot created" event (capture after it), `{after: id}`
+ * by hand, or the fallback schedule's `{reconcile: true}` (the after captures whose event never came).
+ */
+export const manifestCaptureEvent = optionalEvent(z.discriminatedUnion('source', [rdsSnapshotEvent, captureRun]));
+export type ManifestCaptureEvent = z.output<typeof manifestCaptureEvent>;

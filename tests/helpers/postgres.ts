@@ -4,7 +4,21 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
-import type { ConnectionSpec } from '../../functions/rds/validate-restore/validation.js';
+import type { ConnectionSpec, ValidationConfig } from '../../functions/rds/validate-restore/validation.js';
+
+/** The policy's `validation` defaults (every schema, exact counts, content fingerprints), with `overrides`. */
+export function validationConfig(overrides: Partial<ValidationConfig> = {}): ValidationConfig {
+  return {
+    tables: [],
+    appendOnly: [],
+    content: { buckets: 64, sampleBuckets: 16, sampleAbove: 1_000_000, timeBudget: 300_000, tolerance: 0, keylessRows: 100_000 },
+    rowCounts: { mode: 'captured', tolerance: 0 },
+    amcheck: true,
+    assertions: [],
+    statementTimeout: 60_000,
+    ...overrides,
+  };
+}
 
 /** Where the test server is: PGHOST/PGPORT/PGUSER/PGPASSWORD when set, else the machine's default. */
 export function serverConnection(database = 'postgres'): ConnectionSpec {
@@ -73,11 +87,25 @@ export class TestDatabases {
    * tables of `public` in `database`; dropped by `dropAll`.
    */
   async createRole(database: string): Promise<string> {
+    const name = await this.createPlainRole();
+    await this.run(
+      database,
+      `do $$ declare s text; begin
+         for s in select nspname from pg_namespace where nspname not in ('pg_catalog', 'information_schema') and nspname !~ '^pg_' loop
+           execute format('grant usage on schema %I to %I', s, '${name}');
+           execute format('grant select on all tables in schema %I to %I', s, '${name}');
+         end loop;
+       end $$`,
+    );
+    return name;
+  }
+
+  /** A role without login or privileges (an owner or grantee for fixtures); dropped by `dropAll`. */
+  async createPlainRole(): Promise<string> {
     const name = `bdr_test_role_${randomBytes(6).toString('hex')}`;
     const admin = await this.adminClient();
     await admin.query(`create role ${quote(name)} login nosuperuser`);
     this.roles.push(name);
-    await this.run(database, `grant select on all tables in schema public to ${quote(name)}`);
     return name;
   }
 
@@ -158,6 +186,51 @@ export const SAMPLE_COUNTS: Readonly<Record<string, number>> = {
   'public.customers': SAMPLE.customers,
   'public.orders': SAMPLE.orders,
 };
+
+export const RICH = { customers: 1_000, orders: 5_000, auditRows: 2_000, invoiceNumber: 4_242 } as const;
+
+/**
+ * A "production" database with everything a schema fingerprint covers and a restore can lose: an
+ * extension, an enum, customers (serial key, unique e-mail), orders (5,000 rows, numeric total with a
+ * check, a foreign key, two secondary indexes, a trigger), an append-only audit log (identity key), a
+ * sequence in use, a view, a materialized view, a function, grants to `grantee`, a table without a
+ * primary key, and a second schema.
+ */
+export async function seedRich(databases: TestDatabases, database: string, newestOrder: number, grantee: string): Promise<void> {
+  const newest = `'${new Date(newestOrder).toISOString()}'::timestamptz`;
+  await databases.run(
+    database,
+    `create extension pg_trgm`,
+    `create type public.order_status as enum ('new', 'paid', 'shipped')`,
+    `create table public.customers (id serial primary key, email text not null unique, name text not null, created_at timestamptz not null)`,
+    `create table public.orders (id bigint primary key, customer_id integer not null references public.customers (id),
+       total numeric(10, 2) not null check (total >= 0), status public.order_status not null default 'new', created_at timestamptz not null)`,
+    `create index orders_customer_idx on public.orders (customer_id)`,
+    `create index orders_created_idx on public.orders (created_at)`,
+    `create table public.audit_log (id bigint generated always as identity primary key, event text not null, at timestamptz not null)`,
+    `create table public.page_views (path text not null, views integer not null)`,
+    `create sequence public.invoice_number_seq`,
+    `create view public.customer_order_counts as select customer_id, count(*) as orders from public.orders group by customer_id`,
+    `create materialized view public.daily_orders as select date_trunc('day', created_at) as day, count(*) as orders from public.orders group by 1`,
+    `create function public.order_count(customer integer) returns bigint language sql stable as 'select count(*) from public.orders where customer_id = customer'`,
+    `create function public.stamp_order() returns trigger language plpgsql as $$ begin new.created_at := coalesce(new.created_at, now()); return new; end $$`,
+    `create trigger orders_stamp before insert on public.orders for each row execute function public.stamp_order()`,
+    `create schema reporting`,
+    `create table reporting.targets (month date primary key, revenue numeric(12, 2) not null)`,
+    `grant usage on schema reporting to ${quote(grantee)}`,
+    `grant select on public.orders, public.customers, reporting.targets to ${quote(grantee)}`,
+    `insert into public.customers (email, name, created_at) select 'customer' || g || '@example.com', 'Customer ' || g, ${newest} - g * interval '1 hour'
+       from generate_series(1, ${RICH.customers}) g`,
+    `insert into public.orders select g, 1 + g % ${RICH.customers}, (g % 500) + 0.99, (array['new', 'paid', 'shipped'])[1 + g % 3]::public.order_status,
+       ${newest} - (${RICH.orders} - g) * interval '1 minute' from generate_series(1, ${RICH.orders}) g`,
+    `insert into public.audit_log (event, at) select 'event ' || g, ${newest} - (${RICH.auditRows} - g) * interval '1 minute' from generate_series(1, ${RICH.auditRows}) g`,
+    `insert into public.page_views select '/page/' || g, g * 3 from generate_series(1, 50) g`,
+    `insert into reporting.targets select date '2026-01-01' + (g || ' month')::interval, 1000 * g from generate_series(0, 11) g`,
+    `select setval('public.invoice_number_seq', ${RICH.invoiceNumber})`,
+    `refresh materialized view public.daily_orders`,
+    `analyze`,
+  );
+}
 
 /**
  * A small "production" schema: customers, orders (created_at one minute apart, the newest exactly at

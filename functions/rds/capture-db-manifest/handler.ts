@@ -1,13 +1,15 @@
-// capture-db-manifest: scheduled with each database's snapshot (primary region, in the VPC).
+// capture-db-manifest: scheduled with each restore-tested database's snapshot (it requests the snapshot
+// between its captures), triggered by RDS "manual snapshot created" events of ours, and on the reconcile
+// schedule as the fallback for a lost event (primary region, in the VPC).
 import { rdsClient, s3Client, secretsClient } from '../../../shared/aws/clients.js';
 import { ENV } from '../../../shared/contracts.js';
 import { tlsSetting } from '../../../shared/rds/credentials.js';
-import { scheduledRunEvent } from '../../../shared/rds/events.js';
+import { manifestCaptureEvent } from '../../../shared/rds/events.js';
 import { optionalEnv, requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { captureDbManifests } from './capture-db-manifest.js';
 
-export const handler = lambdaHandler('capture-db-manifest', scheduledRunEvent, async (event, rt) => {
+export const handler = lambdaHandler('capture-db-manifest', manifestCaptureEvent, async (event, rt) => {
   const primary = rt.policy.regions.primary;
   const deps = {
     policy: rt.policy,
@@ -20,5 +22,11 @@ export const handler = lambdaHandler('capture-db-manifest', scheduledRunEvent, a
     log: rt.log,
     now: rt.now,
   };
-  return { captured: await captureDbManifests(deps, event) };
+  const run = await captureDbManifests(deps, event).catch((error: unknown) => {
+    rt.metrics.addMetric('ManifestCaptureFailures', MetricUnit.Count, 1);
+    throw error;
+  });
+  rt.metrics.addMetric('SnapshotsRequested', MetricUnit.Count, run.snapshots.filter((o) => o.status === 'created').length);
+  rt.metrics.addMetric('ManifestsCaptured', MetricUnit.Count, run.captured.length);
+  return run;
 });

@@ -1,16 +1,17 @@
-// Takes the scheduled manual snapshot of each RDS instance of the run (plan.ts decides which, with what
-// id and tags): a bounded immediate retry of transient faults, one alert per instance that still fails;
-// the other instances proceed.
+// Takes the scheduled manual snapshot of each RDS instance of the run (shared/rds/snapshot-request.ts:
+// the deterministic id, our tags, a bounded immediate retry of transient faults), one alert per instance
+// that still fails; the other instances proceed. Its schedule covers the databases without a restore
+// test: capture-db-manifest requests the snapshot of a restore-tested one itself, just after capturing
+// the manifest before it. Run by hand for such a database, the snapshot gets no "before" manifest (a
+// later run of capture-db-manifest for the same time finds it existing and stores none).
 
-import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
+import { RunFailed } from '../../../shared/errors.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
-import { isAlreadyExists, translateRdsError } from '../../../shared/rds/errors.js';
 import { resolveScheduledRun, type ScheduledRunEvent } from '../../../shared/rds/events.js';
+import { requestSnapshot, snapshotFailedAlert } from '../../../shared/rds/snapshot-request.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { snapshotId } from '../../../shared/rds/naming.js';
-import { actionFor, isPermanent, snapshotTags } from './plan.js';
 
 export interface TakeSnapshotDeps {
   readonly policy: Policy;
@@ -27,49 +28,18 @@ export type SnapshotOutcome =
   | { readonly resource: string; readonly snapshotId: string; readonly status: 'created' | 'already-exists' }
   | { readonly resource: string; readonly snapshotId: string; readonly status: 'failed'; readonly error: string; readonly message: string };
 
-async function snapshotOne(deps: TakeSnapshotDeps, db: DatabaseResource, scheduledAt: number): Promise<SnapshotOutcome> {
-  const id = snapshotId(db.name, scheduledAt, deps.policy.timezone);
-  const attempts = deps.attempts ?? 3;
-  let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    try {
-      const instance = (await deps.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.instanceId }))).DBInstances?.[0];
-      const tags = snapshotTags(deps.policy, db, instance?.DBInstanceArn, deps.now(), scheduledAt);
-      await deps.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: db.instanceId, DBSnapshotIdentifier: id, Tags: tags }));
-      deps.log.info('snapshot requested', { resource: db.name, snapshotId: id, attempt });
-      return { resource: db.name, snapshotId: id, status: 'created' };
-    } catch (error) {
-      if (isAlreadyExists(error)) {
-        deps.log.info('snapshot already exists: nothing to do', { resource: db.name, snapshotId: id });
-        return { resource: db.name, snapshotId: id, status: 'already-exists' };
-      }
-      last = translateRdsError(error);
-      deps.log.warn('snapshot attempt failed', { resource: db.name, snapshotId: id, attempt, error: errorName(last), message: errorMessage(last) });
-      if (isPermanent(errorName(last))) break;
-    }
-  }
-  return { resource: db.name, snapshotId: id, status: 'failed', error: errorName(last), message: errorMessage(last) };
-}
-
 export async function takeDbSnapshots(deps: TakeSnapshotDeps, event: ScheduledRunEvent): Promise<SnapshotOutcome[]> {
   const { scheduledAt, databases } = resolveScheduledRun(event, deps.policy, deps.now());
   const outcomes: SnapshotOutcome[] = [];
-  for (const db of databases) outcomes.push(await snapshotOne(deps, db, scheduledAt));
+  for (const db of databases) {
+    const outcome = await requestSnapshot(deps, db, scheduledAt);
+    outcomes.push(outcome.status === 'failed' ? outcome : { resource: outcome.resource, snapshotId: outcome.snapshotId, status: outcome.status });
+  }
 
   const failures = outcomes.filter((o): o is Extract<SnapshotOutcome, { status: 'failed' }> => o.status === 'failed');
   for (const failure of failures) {
     const db = databases.find((d) => d.name === failure.resource) as DatabaseResource;
-    await deps.alerts.publish({
-      severity: 'critical',
-      kind: 'backup-failed',
-      resource: failure.resource,
-      region: deps.policy.regions.primary,
-      summary: `snapshot failed: ${failure.error} (${failure.snapshotId})`,
-      action: actionFor(failure.error, db),
-      source: 'take-db-snapshot',
-      at: deps.now(),
-      details: { instance: db.instanceId, snapshotId: failure.snapshotId, error: failure.error, message: failure.message.slice(0, 500) },
-    });
+    await deps.alerts.publish(snapshotFailedAlert(deps.policy, db, failure, 'take-db-snapshot', deps.now()));
   }
   if (failures.length > 0) {
     throw new RunFailed(

@@ -1,17 +1,21 @@
-// Each check a restored database must pass, run on an open session: which tables must exist, whose
-// counts to compare with what, which indexes amcheck verifies, how fresh the data is, what assertions
-// return — and, per check, when the policy does not require it for this kind of test (skipped) and when
-// a required check cannot run or has nothing to compare (inconclusive: never a pass).
+// Each check a restored database must pass, run on an open session: which tables must exist and whether
+// the schema matches its fingerprint, whose counts to compare with what, which indexes amcheck verifies,
+// how fresh the data is, what assertions return — and, per check, when the policy does not require it
+// for this kind of test (skipped) and when a required check cannot run or has nothing to compare
+// (inconclusive: never a pass). The content check is content-check.ts.
 
 import { DatabaseError, type Client, type CustomTypesConfig, type QueryArrayConfig } from 'pg';
 import type { RestoreKind } from '../../../shared/rds/restore-run.js';
 import { countRows, inSnapshot, listBtreeIndexes, listTables, loggedTables, qualifiedName, quoteIdentifier, type CatalogTable, type IndexName } from '../../../shared/rds/postgres/catalog.js';
 import { ConnectFailed, describeFault, isDatabaseFault, type Session } from '../../../shared/rds/postgres/connection.js';
-import type { SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
+import { compareSchema, tableOf } from '../../../shared/rds/postgres/schema-diff.js';
+import { captureSchemaFingerprint } from '../../../shared/rds/postgres/schema-fingerprint.js';
+import type { ManifestBracket, SourceManifest, ValidationConfig } from '../../../shared/rds/postgres/types.js';
 import type { CheckOutcome } from './types.js';
 import {
   assertionOutcome,
   assertionText,
+  countRanges,
   FRESHNESS_CLOCK_SKEW_MS,
   freshnessOutcome,
   FUTURE_ROWS_LIMIT,
@@ -30,14 +34,19 @@ export interface LazySession {
 export interface CheckContext {
   readonly restored: Session;
   readonly config: ValidationConfig;
-  /** A snapshot restore has a manifest captured with it; a point-in-time restore has none. */
+  /** A snapshot restore has manifests captured with it; a point-in-time restore has none. */
   readonly kind: RestoreKind;
+  /** The captures just before and just after the snapshot (either may be missing). */
+  readonly bracket: ManifestBracket;
+  /** The capture the restore is first compared with: the one before the snapshot, else the one after it; null: none. */
   readonly manifest: SourceManifest | null;
   readonly live: LazySession | null;
   readonly referenceTime: number;
   readonly rpoTargetMs: number;
   /** The restored database's tables in every schema, listed once. */
   readonly restoredTables: () => Promise<Map<string, CatalogTable>>;
+  /** The clock time budgets are measured with. */
+  readonly now: () => number;
   /** What the report states besides the checks. */
   readonly facts: { newestData: number | null; readonly warnings: string[] };
 }
@@ -74,9 +83,28 @@ async function fromLive<T>(ctx: CheckContext, read: (client: Client) => Promise<
 
 /** Tables named in the policy (in every schema), or the logged tables of `schemas`. */
 async function tablesOf(client: Client, config: ValidationConfig): Promise<CatalogTable[]> {
-  if (config.tables.length === 0) return loggedTables((await listTables(client, config.schemas)).values());
+  if (config.tables.length === 0) return loggedTables((await listTables(client, config.schemas ?? null)).values());
   const all = await listTables(client, null);
   return config.tables.flatMap((key) => all.get(key) ?? []);
+}
+
+/** The captures there are, before first. */
+export function capturesOf(bracket: ManifestBracket): SourceManifest[] {
+  return [bracket.before, bracket.after].filter((capture): capture is SourceManifest => capture !== null);
+}
+
+/** Tables every capture has (one created or dropped while the snapshot was taken may be in the restore or not). */
+function capturedTables(bracket: ManifestBracket): string[] {
+  const [first, ...others] = capturesOf(bracket);
+  if (first === undefined) return [];
+  return Object.keys(first.tables).filter((key) => others.every((capture) => Object.hasOwn(capture.tables, key)));
+}
+
+/** "at <time>", or "before and after the snapshot (<time> to <time>)". */
+function capturedWhen(bracket: ManifestBracket): string {
+  const captures = capturesOf(bracket);
+  if (captures.length === 1) return `at ${iso((captures[0] as SourceManifest).capturedAt)}`;
+  return `before and after the snapshot (${captures.map((c) => iso(c.capturedAt)).join(' to ')})`;
 }
 
 // ---- schema ----------------------------------------------------------------------------------------
@@ -89,12 +117,49 @@ export const schemaExemption: Exemption = (config, kind) =>
 /** The tables the restore must have: the policy's list, else the manifest's, else the live source's now; or why there is no list. */
 async function expectedTables(ctx: CheckContext): Promise<{ keys: string[]; from: string } | string> {
   if (ctx.config.tables.length > 0) return { keys: [...ctx.config.tables], from: 'named in the policy' };
-  if (ctx.manifest !== null) return { keys: Object.keys(ctx.manifest.tables), from: 'in the manifest' };
+  if (ctx.manifest !== null) return { keys: capturedTables(ctx.bracket), from: 'in the manifest' };
   const none = ctx.kind === 'snapshot' ? 'the policy names none and no manifest was captured with this snapshot' : 'the policy names none';
   if (ctx.live === null) return `no list of expected tables: ${none}, and no live source was given`;
-  const live = await fromLive(ctx, async (client) => [...(await listTables(client, ctx.config.schemas)).keys()]);
+  const live = await fromLive(ctx, async (client) => [...(await listTables(client, ctx.config.schemas ?? null)).keys()]);
   if (typeof live === 'string') return `no list of expected tables: ${none}, and ${live}`;
   return { keys: live, from: 'on the live source' };
+}
+
+/** Objects validate-restore itself may add to a restore: the amcheck extension (the amcheck check installs it). */
+const addedByValidation = (object: string) => object === 'extension amcheck';
+
+/** How many differences a detail names before "… and N more" (the report has them all). */
+const LISTED_DIFFERENCES = 10;
+
+/**
+ * The restore's schema against the fingerprints captured before and after the snapshot: every object
+ * that was the same in both must be the same (a sequence not behind), nothing may be missing or added.
+ * With tables named in the policy, only their objects are compared.
+ */
+async function schemaAgainstFingerprints(ctx: CheckContext, tablesPart: string, missingTables: readonly string[], base: Record<string, unknown>): Promise<CheckOutcome> {
+  const before = ctx.bracket.before?.schema ?? null;
+  const after = ctx.bracket.after?.schema ?? null;
+  const reference = before ?? after;
+  if (reference === null) {
+    const why = `the manifest captured ${capturedWhen(ctx.bracket)} has no schema fingerprint (captured before fingerprints existed): only the tables were compared`;
+    return missingTables.length > 0 ? failed(`${tablesPart}; ${why}`, base) : inconclusive(`${tablesPart}, but ${why}`, base);
+  }
+  const restored = await inSnapshot(ctx.restored.client, () => captureSchemaFingerprint(ctx.restored.client, reference.schemas));
+  const named = new Set(ctx.config.tables);
+  const only = named.size === 0 ? undefined : (object: string, props: Readonly<Record<string, string>> | undefined) => named.has(tableOf(object, props) ?? '');
+  const comparison = compareSchema(before, after, restored, { mayAdd: addedByValidation, ...(only === undefined ? {} : { only }) });
+  const alreadySaid = new Set(missingTables.map((table) => `table ${table}`));
+  const differences = comparison.differences.filter((d) => !alreadySaid.has(d.object));
+  const observed = { ...(base.observed as object), differences: comparison.differences, changedWhileSnapshotTaken: comparison.changing, impliedByMissingTables: comparison.impliedByMissingTables };
+  const outcome = { ...base, observed };
+  const changing = comparison.changing.length === 0 ? '' : `, ${comparison.changing.length} changed while the snapshot was taken`;
+  if (differences.length === 0 && missingTables.length === 0) {
+    return { ...outcome, status: 'passed', detail: `${tablesPart}; the schema matches its fingerprint (${comparison.compared} objects${changing})` };
+  }
+  if (differences.length === 0) return failed(tablesPart, outcome);
+  const listed = differences.slice(0, LISTED_DIFFERENCES).map((d) => d.text);
+  const more = differences.length > listed.length ? `; and ${differences.length - listed.length} more (in the report)` : '';
+  return failed(`${tablesPart}; ${differences.length} schema object(s) differ from the fingerprint captured ${capturedWhen(ctx.bracket)}: ${listed.join('; ')}${more}`, outcome);
 }
 
 export async function checkSchema(ctx: CheckContext): Promise<CheckOutcome> {
@@ -104,8 +169,10 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckOutcome> {
   const present = await ctx.restoredTables();
   const missing = expected.keys.filter((key) => !present.has(key));
   const base = { expected: expected.keys, observed: { missing } };
-  if (missing.length === 0) return { ...base, status: 'passed', detail: `all ${expected.keys.length} tables ${expected.from} exist` };
-  return failed(`${missing.length} of ${expected.keys.length} tables ${expected.from} are missing: ${missing.join(', ')}`, base);
+  const tablesPart = missing.length === 0 ? `all ${expected.keys.length} tables ${expected.from} exist` : `${missing.length} of ${expected.keys.length} tables ${expected.from} are missing: ${missing.join(', ')}`;
+  if (ctx.manifest !== null) return schemaAgainstFingerprints(ctx, tablesPart, missing, base);
+  if (missing.length === 0) return { ...base, status: 'passed', detail: tablesPart };
+  return failed(tablesPart, base);
 }
 
 // ---- row counts ------------------------------------------------------------------------------------
@@ -121,17 +188,28 @@ async function restoredCounts(ctx: CheckContext, keys: readonly string[]): Promi
   return countRows(ctx.restored.client, keys.flatMap((key) => present.get(key) ?? []));
 }
 
-async function capturedRowCounts(ctx: CheckContext, manifest: SourceManifest): Promise<CheckOutcome> {
+/**
+ * Restored counts against the range the captures before and after the snapshot saw (one capture: its
+ * counts). A table in only one capture was created or dropped while the snapshot was taken: not compared.
+ */
+async function capturedRowCounts(ctx: CheckContext): Promise<CheckOutcome> {
   const { tolerance } = ctx.config.rowCounts;
   const named = ctx.config.tables;
-  const expected = named.length === 0 ? { ...manifest.tables } : Object.fromEntries(named.flatMap((key) => (Object.hasOwn(manifest.tables, key) ? [[key, manifest.tables[key] as number]] : [])));
-  const notCaptured = named.filter((key) => !Object.hasOwn(manifest.tables, key));
-  const against = `the counts captured at ${iso(manifest.capturedAt)}`;
+  const captures = capturesOf(ctx.bracket);
+  const ranges = countRanges(captures.map((capture) => capture.tables));
+  const inAll = new Set(capturedTables(ctx.bracket));
+  const candidates = named.length === 0 ? [...inAll] : named.filter((key) => inAll.has(key));
+  const expected = Object.fromEntries(candidates.map((key) => [key, ranges[key] as { min: number; max: number }]));
+  const notCaptured = named.filter((key) => !Object.hasOwn(ranges, key));
+  const against = `the counts captured ${capturedWhen(ctx.bracket)}`;
   if (Object.keys(expected).length === 0) {
-    return inconclusive(named.length > 0 ? `none of the ${named.length} tables named in the policy is in the manifest captured at ${iso(manifest.capturedAt)}: nothing to compare` : `the manifest captured at ${iso(manifest.capturedAt)} lists no tables: nothing to compare`);
+    return inconclusive(named.length > 0 ? `none of the ${named.length} tables named in the policy is in the manifest captured ${capturedWhen(ctx.bracket)}: nothing to compare` : `the manifest captured ${capturedWhen(ctx.bracket)} lists no tables: nothing to compare`);
   }
-  const outcome = rowCountsOutcome({ expected, observed: await restoredCounts(ctx, Object.keys(expected)), tolerance, against });
-  if (outcome.status !== 'passed' || notCaptured.length === 0) return outcome;
+  const single = Object.fromEntries(Object.entries(expected).map(([key, range]) => [key, range.min === range.max ? range.min : range]));
+  const outcome = rowCountsOutcome({ expected: single, observed: await restoredCounts(ctx, Object.keys(expected)), tolerance, against });
+  const changed = Object.keys(ranges).filter((key) => !inAll.has(key) && (named.length === 0 || named.includes(key)));
+  const note = changed.length === 0 ? '' : ` (${changed.length} created or dropped while the snapshot was taken, not compared: ${changed.join(', ')})`;
+  if (outcome.status !== 'passed' || notCaptured.length === 0) return { ...outcome, detail: `${outcome.detail}${note}` };
   return { ...outcome, status: 'inconclusive', detail: `${outcome.detail}, but ${notCaptured.length} tables named in the policy are not in the manifest, so their counts were not compared: ${notCaptured.join(', ')}` };
 }
 
@@ -139,7 +217,7 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckOutcome> {
   const { mode, tolerance } = ctx.config.rowCounts;
   if (mode === 'captured') {
     if (ctx.manifest === null) return inconclusive('row counts are compared with the counts captured with the snapshot (mode captured), and no manifest was captured with this snapshot');
-    return capturedRowCounts(ctx, ctx.manifest);
+    return capturedRowCounts(ctx);
   }
   const expected = await fromLive(ctx, (client) => inSnapshot(client, async () => countRows(client, await tablesOf(client, ctx.config))));
   if (typeof expected === 'string') return inconclusive(`row counts are compared with the live source (mode live), and ${expected}`);
@@ -195,8 +273,8 @@ export async function checkAmcheck(ctx: CheckContext): Promise<CheckOutcome> {
     if (!(error instanceof DatabaseError)) throw error;
     return inconclusive(`the policy requires amcheck and the extension could not be created: ${describeFault(error)}`);
   }
-  const indexes = await listBtreeIndexes(client, ctx.config.schemas);
-  const schemas = ctx.config.schemas.join(', ');
+  const indexes = await listBtreeIndexes(client, ctx.config.schemas ?? null);
+  const schemas = ctx.config.schemas === undefined ? 'every schema' : ctx.config.schemas.join(', ');
   if (indexes.length === 0) return inconclusive(`no B-tree index in ${schemas}: nothing for amcheck to check (set validation.amcheck: false for a schema without indexes)`, { observed: { indexesChecked: 0, corrupt: [] } });
   const problems = await checkIndexes(client, schema, indexes);
   const observed = { indexesChecked: indexes.length, corrupt: problems };

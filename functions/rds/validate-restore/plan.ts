@@ -1,6 +1,8 @@
-// The pure judgements of a restore test: do two sets of row counts agree within a tolerance, is the
-// newest data at or before the restore point within its RPO, does an assertion's value equal what the
-// policy expects, what outcome the checks add up to, and the bounded summary the state machine carries.
+// The pure judgements of a restore test: does a restored count lie in the range the manifests before and
+// after the snapshot saw (within a tolerance), is the newest data at or before the restore point within
+// its RPO, does an assertion's value equal what the policy expects, what outcome the checks add up to, and
+// the bounded summary the state machine carries. (Schema: shared/rds/postgres/schema-diff.ts; content:
+// content-verdict.ts.)
 
 import type { Outcome, ValidationSummary } from '../../../shared/rds/restore-run.js';
 import type { CheckOutcome, CheckResult, ValidationReport } from './types.js';
@@ -21,9 +23,15 @@ export const FUTURE_ROWS_LIMIT = 10_000;
 // PostgreSQL type OIDs the verdicts understand (pg_type.oid, stable across versions).
 export const PG_TYPE = { bool: 16, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
+/** The counts a restore may show: between what the captures before and after the snapshot saw (equal when there is one). */
+export interface CountRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 export interface CountDifference {
   readonly table: string;
-  readonly expected: number;
+  readonly expected: number | CountRange;
   /** null: the table is missing from the restore. */
   readonly observed: number | null;
 }
@@ -33,20 +41,44 @@ export function withinTolerance(expected: number, observed: number, tolerance: n
   return Math.abs(observed - expected) <= tolerance * expected;
 }
 
-/** Every table whose restored count is missing or differs from the expected one beyond the tolerance. */
-export function compareCounts(expected: Readonly<Record<string, number>>, observed: Readonly<Record<string, number>>, tolerance: number): CountDifference[] {
+/** Whether `observed` lies in the range, widened by `tolerance` (relative) on each side. */
+export function withinRange(range: CountRange, observed: number, tolerance: number): boolean {
+  return observed >= range.min - tolerance * range.min && observed <= range.max + tolerance * range.max;
+}
+
+const asRange = (expected: number | CountRange): CountRange => (typeof expected === 'number' ? { min: expected, max: expected } : expected);
+
+/** The range of each table's count over the captures that have it: before and after the snapshot. */
+export function countRanges(captures: readonly Readonly<Record<string, number>>[]): Record<string, CountRange> {
+  const ranges: Record<string, CountRange> = {};
+  for (const counts of captures) {
+    for (const [table, count] of Object.entries(counts)) {
+      const known = ranges[table];
+      ranges[table] = known === undefined ? { min: count, max: count } : { min: Math.min(known.min, count), max: Math.max(known.max, count) };
+    }
+  }
+  return ranges;
+}
+
+/** Every table whose restored count is missing or outside the expected count or range beyond the tolerance. */
+export function compareCounts(expected: Readonly<Record<string, number | CountRange>>, observed: Readonly<Record<string, number>>, tolerance: number): CountDifference[] {
   return Object.entries(expected)
     .map(([table, count]) => ({ table, expected: count, observed: observed[table] ?? null }))
-    .filter((row) => row.observed === null || !withinTolerance(row.expected, row.observed, tolerance));
+    .filter((row) => row.observed === null || !withinRange(asRange(row.expected), row.observed, tolerance));
+}
+
+function describeExpected(expected: number | CountRange): string {
+  const range = asRange(expected);
+  return range.min === range.max ? String(range.min) : `${range.min} to ${range.max}`;
 }
 
 function describeDifference(row: CountDifference): string {
-  return `${row.table} expected ${row.expected}, observed ${row.observed ?? 'missing'}`;
+  return `${row.table} expected ${describeExpected(row.expected)}, observed ${row.observed ?? 'missing'}`;
 }
 
-/** The row-count verdict: which tables differ, against what (the captured manifest or the live source). */
+/** The row-count verdict: which tables differ, against what (the captured manifests or the live source). */
 export function rowCountsOutcome(input: {
-  expected: Readonly<Record<string, number>>;
+  expected: Readonly<Record<string, number | CountRange>>;
   observed: Readonly<Record<string, number>>;
   tolerance: number;
   against: string;

@@ -1,6 +1,7 @@
 // The Validate step's I/O around the checks (validation.ts): the credentials of the restored copy from
-// Secrets Manager (never logged), the manifest captured with the snapshot from this region's reports
-// bucket (replicated there from the primary), and — for live row counts — the source's endpoint; then
+// Secrets Manager (never logged), the manifests captured just before and just after the snapshot from
+// this region's reports bucket (replicated there from the primary), and — for live row counts — the
+// source's endpoint; then
 // every check against the restore. The full report goes to the reports bucket; the state machine gets a
 // bounded summary (a state over 256 KB would end the execution before teardown).
 
@@ -11,12 +12,13 @@ import { validationReportKey } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { dbCredentials } from '../../../shared/rds/credentials.js';
-import { getManifest } from '../../../shared/rds/manifests.js';
+import { getManifestBracket } from '../../../shared/rds/manifests.js';
+import type { ManifestBracket } from '../../../shared/rds/postgres/types.js';
 import type { InstanceReady, RestorePlan, ValidationSummary } from '../../../shared/rds/restore-run.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { wallTime } from '../../../shared/time/zone.js';
 import { summariseReport } from './plan.js';
-import { validateRestore, type ConnectionSpec, type SourceManifest, type ValidationReport } from './validation.js';
+import { validateRestore, type ConnectionSpec, type ValidationReport } from './validation.js';
 
 export interface ValidateDeps {
   readonly policy: Policy;
@@ -38,16 +40,17 @@ export function runReportKey(policy: Policy, plan: RestorePlan): string {
   return validationReportKey(plan.resource, month.year, month.month, plan.runId);
 }
 
-/** The manifest of a snapshot restore (null: none was captured); a PITR restore has none. Unreadable or invalid ones throw. */
-async function manifestOf(deps: ValidateDeps, plan: RestorePlan): Promise<SourceManifest | null> {
-  if (plan.kind !== 'snapshot' || plan.snapshotId === undefined) return null;
-  return getManifest(deps.reports, deps.reportsBucket, plan.resource, plan.snapshotId);
+/** The manifests around a snapshot restore (none: nothing was captured); a PITR restore has none. Unreadable or invalid ones throw. */
+async function manifestsOf(deps: ValidateDeps, plan: RestorePlan): Promise<ManifestBracket> {
+  const none = { before: null, after: null };
+  if (plan.kind !== 'snapshot' || plan.snapshotId === undefined) return none;
+  return (await getManifestBracket(deps.reports, deps.reportsBucket, plan.resource, plan.snapshotId)) ?? none;
 }
 
 export async function validateRestoredDatabase(deps: ValidateDeps, plan: RestorePlan, instance: InstanceReady): Promise<ValidationSummary> {
   const db = deps.policy.resources.databases.find((d) => d.name === plan.resource);
   if (db === undefined) throw new InvalidInput('plan.resource', `no database "${plan.resource}" in the policy`);
-  const manifest = await manifestOf(deps, plan);
+  const manifests = await manifestsOf(deps, plan);
   const credentials = await dbCredentials(deps.secrets, plan.credentialsSecret);
   const connection: ConnectionSpec = {
     host: instance.address,
@@ -68,7 +71,8 @@ export async function validateRestoredDatabase(deps: ValidateDeps, plan: Restore
     connection,
     config: db.validation,
     kind: plan.kind,
-    manifest,
+    manifest: manifests.before,
+    after: manifests.after,
     ...(liveSource === undefined ? {} : { liveSource }),
     referenceTime: plan.restorePoint,
     rpoTargetMs: (db.objectives ?? deps.policy.objectives.database).rpo,

@@ -1,6 +1,8 @@
-// Whether a restored PostgreSQL database proves its backup: connect, then schema, row counts, amcheck,
-// freshness and the policy's assertions, each a result in the report, and the outcome they add up to —
-// passed, failed, or inconclusive when a check the policy requires could not run or had nothing to compare.
+// Whether a restored PostgreSQL database proves its backup: connect, then schema (tables and the schema
+// fingerprint), row counts, content fingerprints, amcheck, freshness and the policy's assertions, each a
+// result in the report, and the outcome they add up to — passed, failed, or inconclusive when a check the
+// policy requires could not run or had nothing to compare. The reference is the pair of manifests
+// captured just before and just after the snapshot: the restore must lie between them.
 
 import { listTables, serverVersion, type ServerVersion } from '../../../shared/rds/postgres/catalog.js';
 import { ConnectFailed, describeFault, describeTarget, isDatabaseFault, openSession, validationSessionOptions, type Session, type SessionOptions } from '../../../shared/rds/postgres/connection.js';
@@ -21,6 +23,7 @@ import {
   type Exemption,
   type LazySession,
 } from './checks.js';
+import { checkContent, contentExemption } from './content-check.js';
 import { validationOutcome } from './plan.js';
 import type { CheckOutcome, CheckResult, ValidationReport } from './types.js';
 
@@ -47,6 +50,7 @@ function plannedChecks(config: ValidationConfig, kind: RestoreKind): PlannedChec
   return [
     check('schema', schemaExemption, checkSchema),
     check('row-counts', rowCountsExemption, checkRowCounts),
+    check('content', contentExemption, checkContent),
     check('amcheck', amcheckExemption, checkAmcheck),
     check('freshness', freshnessExemption, checkFreshness),
     ...config.assertions.map((assertion) => check(`assertion:${assertion.name}`, required, (ctx) => checkAssertion(ctx, assertion))),
@@ -156,14 +160,19 @@ export async function validateRestore(input: {
   config: ValidationConfig;
   /** snapshot: a manifest is expected with it; pitr: none exists, and freshness proves the RPO. */
   kind: RestoreKind;
+  /** The manifest captured just before the snapshot (or the only one: a manifest from before bracketing). */
   manifest: SourceManifest | null;
+  /** The manifest captured once the snapshot existed, if there is one. */
+  after?: SourceManifest | null;
   liveSource?: ConnectionSpec;
   /** Snapshot time or PITR target, epoch ms. */
   referenceTime: number;
   rpoTargetMs: number;
   now: () => number;
 }): Promise<ValidationReport> {
-  const { config, manifest, now } = input;
+  const { config, now } = input;
+  const bracket = { before: input.manifest, after: input.after ?? null };
+  const manifest = bracket.before ?? bracket.after;
   const startedAt = now();
   const planned = plannedChecks(config, input.kind);
   const facts = { newestData: null as number | null, warnings: [] as string[] };
@@ -177,7 +186,19 @@ export async function validateRestore(input: {
         ? planned.map((check) => notRun(check, NO_CONNECTION))
         : await runChecks(
             planned,
-            { restored, config, kind: input.kind, manifest, live, referenceTime: input.referenceTime, rpoTargetMs: input.rpoTargetMs, restoredTables: memo(() => listTables(restored.client, null)), facts },
+            {
+              restored,
+              config,
+              kind: input.kind,
+              bracket,
+              manifest,
+              live,
+              referenceTime: input.referenceTime,
+              rpoTargetMs: input.rpoTargetMs,
+              restoredTables: memo(() => listTables(restored.client, null)),
+              now,
+              facts,
+            },
             now,
           );
     results = [connected.result, ...later];

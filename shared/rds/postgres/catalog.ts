@@ -1,5 +1,6 @@
 // What a database holds, read from its catalog: user tables keyed "schema.table", exact row counts,
 // valid B-tree indexes and the server version. Identifiers are always quoted, never interpolated bare.
+// (The schema fingerprint is schema-fingerprint.ts; content hashes content-fingerprint.ts.)
 
 import type { Client } from 'pg';
 
@@ -92,8 +93,8 @@ export async function serverVersion(client: Client): Promise<ServerVersion> {
   return row;
 }
 
-/** Valid, ready B-tree indexes (not partitioned parents, not temporary) in the schemas. */
-export async function listBtreeIndexes(client: Client, schemas: readonly string[]): Promise<IndexName[]> {
+/** Valid, ready B-tree indexes (not partitioned parents, not temporary) in the schemas (null: every non-system one). */
+export async function listBtreeIndexes(client: Client, schemas: readonly string[] | null): Promise<IndexName[]> {
   const result = await client.query<{ oid: string; schema: string; index: string }>(
     `select c.oid::text as oid, n.nspname as schema, c.relname as index
        from pg_catalog.pg_index i
@@ -101,9 +102,11 @@ export async function listBtreeIndexes(client: Client, schemas: readonly string[
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        join pg_catalog.pg_am am on am.oid = c.relam
       where am.amname = 'btree' and c.relkind = 'i' and c.relpersistence <> 't'
-        and i.indisvalid and i.indisready and n.nspname = any($1::text[])
+        and i.indisvalid and i.indisready
+        and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
+        and ($1::text[] is null or n.nspname = any($1::text[]))
       order by 2, 3`,
-    [[...schemas]],
+    [schemas === null ? null : [...schemas]],
   );
   return result.rows.map((row) => ({ oid: row.oid, name: `${row.schema}.${row.index}` }));
 }

@@ -38,11 +38,15 @@ export function describeTarget(spec: ConnectionSpec): string {
 
 /**
  * Startup parameters: every statement limited, every transaction read-only unless it says otherwise,
- * timestamps printed in UTC and ISO so they parse the same wherever this runs.
+ * timestamps printed in UTC and ISO so they parse the same wherever this runs — and every value printed
+ * the same way on the source and on a restore whatever their parameter groups say (floats, bytea,
+ * intervals), since content fingerprints hash each row's text.
  */
 function startupOptions(options: SessionOptions): string {
   const timeout = Math.max(0, Math.round(options.statementTimeoutMs));
-  return [`statement_timeout=${timeout}`, 'default_transaction_read_only=on', 'TimeZone=UTC', 'DateStyle=ISO'].map((setting) => `-c ${setting}`).join(' ');
+  return [`statement_timeout=${timeout}`, 'default_transaction_read_only=on', 'TimeZone=UTC', 'DateStyle=ISO', 'IntervalStyle=postgres', 'extra_float_digits=1', 'bytea_output=hex']
+    .map((setting) => `-c ${setting}`)
+    .join(' ');
 }
 
 export async function openSession(spec: ConnectionSpec, options: SessionOptions): Promise<Session> {

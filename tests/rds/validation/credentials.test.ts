@@ -2,18 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFailed } from '../../../shared/rds/postgres/connection.js';
 import { validateRestore, type ConnectionSpec, type ValidationConfig } from '../../../functions/rds/validate-restore/validation.js';
 import { captureManifest } from '../../../shared/rds/postgres/manifest.js';
-import { startPasswordRejectingServer, type RejectingServer } from '../../helpers/postgres.js';
+import { startPasswordRejectingServer, validationConfig, type RejectingServer } from '../../helpers/postgres.js';
 
 // The test PostgreSQL trusts every password, so a stand-in server plays one that checks them.
 const PASSWORD = 'Wr0ng-pa55word-7f3a!';
-const CONFIG: ValidationConfig = {
-  schemas: ['public'],
-  tables: [],
-  rowCounts: { mode: 'captured', tolerance: 0 },
-  amcheck: true,
-  assertions: [{ name: 'anything', sql: 'select 1', expect: 1 }],
-  statementTimeout: 60_000,
-};
+const CONFIG: ValidationConfig = validationConfig({ schemas: ['public'], assertions: [{ name: 'anything', sql: 'select 1', expect: 1 }] });
 
 function at(server: RejectingServer): ConnectionSpec {
   return { host: '127.0.0.1', port: server.port, user: 'postgres', password: PASSWORD, database: 'app', connectTimeoutMs: 2_000 };
@@ -44,7 +37,14 @@ describe.each([
     if (echo) expect(connectivity.detail).toContain('[redacted]');
     expect(JSON.stringify(report)).not.toContain(PASSWORD);
     // Required checks that could not run are inconclusive; only freshness, which this policy does not ask for, is skipped.
-    expect(report.checks.slice(1).map((result) => result.status)).toEqual(['inconclusive', 'inconclusive', 'inconclusive', 'skipped', 'inconclusive']);
+    expect(report.checks.slice(1).map((result) => [result.name, result.status])).toEqual([
+      ['schema', 'inconclusive'],
+      ['row-counts', 'inconclusive'],
+      ['content', 'inconclusive'],
+      ['amcheck', 'inconclusive'],
+      ['freshness', 'skipped'],
+      ['assertion:anything', 'inconclusive'],
+    ]);
     expect(report.outcome).toBe('failed');
   });
 

@@ -1,10 +1,10 @@
 // Reading the manifest captured with a snapshot (aws-sdk-client-mock): only S3's NoSuchKey means "none
 // was captured"; any other error is ManifestUnreadable, a body that is not a manifest ManifestInvalid.
 
-import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { getManifest } from '../../../shared/rds/manifests.js';
+import { getManifest, getManifestBracket, putAfterManifest, putBeforeManifest, readManifest } from '../../../shared/rds/manifests.js';
 
 const s3 = mockClient(S3Client);
 const client = new S3Client({ region: 'ap-southeast-1' });
@@ -54,5 +54,58 @@ describe('reading a snapshot manifest', () => {
   it('fails with ManifestInvalid on an object without a body', async () => {
     s3.on(GetObjectCommand).resolves({});
     await expect(read()).rejects.toMatchObject({ name: 'ManifestInvalid', message: `${WHERE} has no body` });
+  });
+});
+
+describe('the two captures around a snapshot, in one manifest', () => {
+  beforeEach(() => s3.reset());
+  const before = { capturedAt: 1, serverVersion: '15.20', tables: { 'public.orders': 500 }, phase: 'before' as const };
+  const after = { capturedAt: 9, serverVersion: '15.20', tables: { 'public.orders': 502 }, phase: 'after' as const };
+  const precondition = () => new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+
+  it('reads the capture before the snapshot and the one after it; single-capture readers get the one before', async () => {
+    s3.on(GetObjectCommand).resolves(body(JSON.stringify({ format: 'backup-dr/manifest/v2', snapshotId: SNAPSHOT, snapshotRequestedAt: 2, ...before, after })));
+    await expect(getManifestBracket(client, BUCKET, 'app-db', SNAPSHOT)).resolves.toEqual({ before, after });
+    await expect(read()).resolves.toEqual(before);
+  });
+
+  it('reads a manifest from before bracketing (no phase) as the capture before the snapshot', async () => {
+    s3.on(GetObjectCommand).resolves(body(JSON.stringify({ capturedAt: 1, serverVersion: '15', tables: {} })));
+    await expect(getManifestBracket(client, BUCKET, 'app-db', SNAPSHOT)).resolves.toEqual({ before: { capturedAt: 1, serverVersion: '15', tables: {} }, after: null });
+  });
+
+  it('reads a manifest captured only after its snapshot as such', async () => {
+    s3.on(GetObjectCommand).resolves(body(JSON.stringify({ format: 'backup-dr/manifest/v2', snapshotId: SNAPSHOT, ...after })));
+    await expect(getManifestBracket(client, BUCKET, 'app-db', SNAPSHOT)).resolves.toEqual({ before: null, after });
+  });
+
+  it('stores the capture before a snapshot only if none is there (If-None-Match), and says when one was', async () => {
+    s3.on(PutObjectCommand).resolvesOnce({}).rejectsOnce(precondition());
+    await expect(putBeforeManifest(client, BUCKET, 'app-db', SNAPSHOT, before, 2)).resolves.toEqual({ key: KEY, written: true });
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: BUCKET, Key: KEY, IfNoneMatch: '*', ContentType: 'application/json' });
+    expect(JSON.parse(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string)).toEqual({ format: 'backup-dr/manifest/v2', snapshotId: SNAPSHOT, snapshotRequestedAt: 2, ...before });
+    await expect(putBeforeManifest(client, BUCKET, 'app-db', SNAPSHOT, before, 2)).resolves.toEqual({ key: KEY, written: false });
+  });
+
+  it('adds the capture after it over exactly the version read (If-Match), or alone where there was none (If-None-Match)', async () => {
+    s3.on(GetObjectCommand).resolves({ ...body(JSON.stringify({ format: 'backup-dr/manifest/v2', snapshotId: SNAPSHOT, ...before })), ETag: '"abc"' });
+    s3.on(PutObjectCommand).resolves({});
+    const existing = await readManifest(client, BUCKET, 'app-db', SNAPSHOT);
+    await putAfterManifest(client, BUCKET, 'app-db', SNAPSHOT, after, existing);
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: KEY, IfMatch: '"abc"' });
+    expect(JSON.parse(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string)).toMatchObject({ ...before, after });
+
+    await putAfterManifest(client, BUCKET, 'app-db', SNAPSHOT, after, null);
+    expect(s3.commandCalls(PutObjectCommand)[1]!.args[0].input).toMatchObject({ Key: KEY, IfNoneMatch: '*' });
+  });
+
+  it('fails with ManifestUnreadable when the manifest changed since it was read (the event is retried and reads again)', async () => {
+    s3.on(PutObjectCommand).rejects(precondition());
+    await expect(putAfterManifest(client, BUCKET, 'app-db', SNAPSHOT, after, null)).rejects.toMatchObject({ name: 'ManifestUnreadable', message: expect.stringContaining('changed while the capture after the snapshot was taken') });
+  });
+
+  it('fails with ManifestInvalid on a capture whose content is malformed', async () => {
+    s3.on(GetObjectCommand).resolves(body(JSON.stringify({ ...before, content: { seed: '', appendOnly: [], tables: { 'public.orders': { mode: 'key' } }, budgetExhausted: false, durationMs: 1 } })));
+    await expect(read()).rejects.toMatchObject({ name: 'ManifestInvalid', message: expect.stringMatching(/is not a manifest: content\.tables\.public\.orders\.key: /) });
   });
 });

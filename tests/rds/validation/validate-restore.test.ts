@@ -15,11 +15,11 @@ import { postgresAvailable, SAMPLE, seedProduction, serverConnection, TestDataba
 // The shipped policy's validation of app-db, run against a seeded copy of a small production schema.
 const POLICY = loadPolicyFile(fileURLToPath(new URL('../../../backup-policy.yml', import.meta.url)));
 const APP_DB = POLICY.resources.databases.find((database) => database.name === 'app-db')!;
-// Exact counts: the seeded databases are static (the shipped 0.1 % tolerance is for a busy source).
-const VALIDATION: ValidationConfig = { ...APP_DB.validation, rowCounts: { ...APP_DB.validation.rowCounts, tolerance: 0 } };
+// The seeded sample has no audit log: nothing is marked append-only here (corruption.test.ts has one).
+const VALIDATION: ValidationConfig = { ...APP_DB.validation, appendOnly: [] };
 const RPO = POLICY.objectives.database.rpo;
 const ASSERTION = 'assertion:no order without a customer';
-const CHECKS = ['connectivity', 'schema', 'row-counts', 'amcheck', 'freshness', ASSERTION];
+const CHECKS = ['connectivity', 'schema', 'row-counts', 'content', 'amcheck', 'freshness', ASSERTION];
 
 const NEWEST_ORDER = Date.parse('2026-11-24T16:58:00Z');
 const SNAPSHOT_AT = Date.parse('2026-11-24T17:00:00Z');
@@ -82,29 +82,38 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     {
       name: 'a missing table fails the schema check and its row count',
       damage: [`drop table ${AUDIT}`],
-      failing: ['schema', 'row-counts'],
+      failing: ['schema', 'row-counts', 'content'],
       detail: {
-        schema: `1 of 3 tables in the manifest are missing: public.${SAMPLE.auditTable}`,
-        'row-counts': `1 of 3 tables differ from the counts captured at 2026-11-24T17:00:00.000Z: public.${SAMPLE.auditTable} expected 25, observed missing`,
+        // Its columns, key and index are not listed again: the table's absence says it.
+        schema: `1 of 4 tables in the manifest are missing: public.${SAMPLE.auditTable}`,
+        'row-counts': `1 of 4 tables differ from the counts captured at 2026-11-24T17:00:00.000Z: public.${SAMPLE.auditTable} expected 25, observed missing`,
+        content: `1 of 4 tables differ from the content captured at 2026-11-24T17:00:00.000Z: public.${SAMPLE.auditTable} is missing from the restore`,
       },
     },
     {
-      name: 'lost rows fail the row counts',
+      name: 'lost rows fail the row counts and the content, naming the key ranges',
       damage: ['delete from public.orders where id <= 100'],
-      failing: ['row-counts'],
-      detail: { 'row-counts': '1 of 3 tables differ from the counts captured at 2026-11-24T17:00:00.000Z: public.orders expected 3000, observed 2900' },
+      failing: ['row-counts', 'content'],
+      detail: {
+        'row-counts': '1 of 4 tables differ from the counts captured at 2026-11-24T17:00:00.000Z: public.orders expected 3000, observed 2900',
+        content:
+          '1 of 4 tables differ from the content captured at 2026-11-24T17:00:00.000Z: public.orders: 3 of 64 unchanged buckets differ (4.7 %, tolerance 0 %): id [1, 48) (47 rows captured, 0 restored); id [48, 95) (47 rows captured, 0 restored); id [95, 142) (47 rows captured, 41 restored)',
+      },
     },
     {
-      name: 'stale data (newest order a day before the snapshot) fails freshness',
+      name: 'stale data (newest order a day before the snapshot) fails freshness, and the content (every order changed)',
       damage: [`update public.orders set created_at = created_at - interval '1 day'`],
-      failing: ['freshness'],
+      failing: ['content', 'freshness'],
       detail: { freshness: 'newest data 2026-11-23T16:58:00.000Z is 1442 min before the restore point 2026-11-24T17:00:00.000Z, beyond the RPO target of 15 min' },
     },
     {
-      name: 'an order without a customer fails the assertion',
+      name: 'an order without a customer fails the assertion, the schema (its foreign key is gone) and the content',
       damage: ['alter table public.orders drop constraint orders_customer_id_fkey', 'update public.orders set customer_id = 999999 where id = 1'],
-      failing: [ASSERTION],
-      detail: { [ASSERTION]: 'returned "1", expected "0"' },
+      failing: ['schema', 'content', ASSERTION],
+      detail: {
+        [ASSERTION]: 'returned "1", expected "0"',
+        schema: 'all 4 tables in the manifest exist; 1 schema object(s) differ from the fingerprint captured at 2026-11-24T17:00:00.000Z: constraint public.orders.orders_customer_id_fkey missing',
+      },
     },
   ])('$name', async ({ damage, failing, detail }) => {
     const report = await validate(await restoreOf(...damage));
@@ -122,10 +131,12 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     expect(report.finishedAt).toBeGreaterThan(report.startedAt);
     expect(report.checks.every((result) => result.durationMs > 0)).toBe(true);
     expect(check(report, 'connectivity').detail).toMatch(/^connected to postgres@.+\/bdr_test_[0-9a-f]+: PostgreSQL \d+/);
-    expect(check(report, 'schema').detail).toBe('all 3 tables in the manifest exist');
-    expect(check(report, 'row-counts').detail).toBe('all 3 tables match the counts captured at 2026-11-24T17:00:00.000Z');
-    // customers (pkey, email), orders (pkey, customer_id, created_at), the audit table, the unlogged cache.
-    expect(check(report, 'amcheck')).toMatchObject({ detail: 'bt_index_check passed on all 7 B-tree indexes in public', observed: { indexesChecked: 7, corrupt: [] } });
+    expect(check(report, 'schema').detail).toMatch(/^all 4 tables in the manifest exist; the schema matches its fingerprint \(\d+ objects\)$/);
+    expect(check(report, 'row-counts').detail).toBe('all 4 tables match the counts captured at 2026-11-24T17:00:00.000Z');
+    // customers 64 buckets, orders 64, the audit table 25 (one row each), archive.old_orders 7.
+    expect(check(report, 'content').detail).toBe('4 tables match the content captured at 2026-11-24T17:00:00.000Z (160 buckets)');
+    // customers (pkey, email), orders (pkey, customer_id, created_at), the audit table, the unlogged cache, archive.old_orders.
+    expect(check(report, 'amcheck')).toMatchObject({ detail: 'bt_index_check passed on all 8 B-tree indexes in every schema', observed: { indexesChecked: 8, corrupt: [] } });
     expect(check(report, 'freshness').detail).toBe('newest data 2026-11-24T16:58:00.000Z is 2 min before the restore point 2026-11-24T17:00:00.000Z (RPO target 15 min)');
   });
 
@@ -142,8 +153,13 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       ),
     );
 
-    expect(statuses(report)).toEqual(Object.fromEntries(CHECKS.map((name) => [name, name === 'amcheck' ? 'failed' : 'passed'])));
-    expect(check(report, 'amcheck').detail).toMatch(/^bt_index_check failed on 1 of 8 B-tree indexes: public\.ledger_n_idx: .*invariant violated for index "ledger_n_idx" \(SQLSTATE XX002\)$/);
+    expect(statuses(report)).toEqual(Object.fromEntries(CHECKS.map((name) => [name, ['schema', 'amcheck'].includes(name) ? 'failed' : 'passed'])));
+    expect(check(report, 'amcheck').detail).toMatch(/^bt_index_check failed on 1 of 9 B-tree indexes: public\.ledger_n_idx: .*invariant violated for index "ledger_n_idx" \(SQLSTATE XX002\)$/);
+    // What was added to the restore is in no manifest: the schema check names it.
+    expect(check(report, 'schema').detail).toMatch(/^all 4 tables in the manifest exist; 4 schema object\(s\) differ from the fingerprint captured at 2026-11-24T17:00:00\.000Z: /);
+    for (const object of ['column public.ledger.n', 'function public.cmp_int(a integer, b integer)', 'index public.ledger_n_idx', 'table public.ledger']) {
+      expect(check(report, 'schema').detail).toContain(`${object} unexpected (in no manifest)`);
+    }
   });
 
   describe('checks shaped by the policy', () => {
@@ -209,8 +225,10 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
         name: 'tables named in the policy narrow the schema and row-count checks',
         config: { tables: ['public.customers', `public.${SAMPLE.auditTable}`] },
         results: {
-          schema: { status: 'passed', detail: 'all 2 tables named in the policy exist' },
+          // Only their objects are compared with the fingerprint: columns, keys, indexes.
+          schema: { status: 'passed', detail: 'all 2 tables named in the policy exist; the schema matches its fingerprint (14 objects)' },
           'row-counts': { status: 'passed', detail: 'all 2 tables match the counts captured at 2026-11-24T17:00:00.000Z' },
+          content: { status: 'passed', detail: '2 tables match the content captured at 2026-11-24T17:00:00.000Z (89 buckets)' },
         },
       },
       {
@@ -221,7 +239,7 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       {
         name: 'a tolerance lets captured counts differ a little',
         config: { rowCounts: { mode: 'captured' as const, tolerance: 0.05 } },
-        results: { 'row-counts': { status: 'passed', detail: 'all 3 tables match the counts captured at 2026-11-24T17:00:00.000Z within 5 %' } },
+        results: { 'row-counts': { status: 'passed', detail: 'all 4 tables match the counts captured at 2026-11-24T17:00:00.000Z within 5 %' } },
       },
     ])('$name', async ({ config, results }) => {
       const report = await validate(faithful, { config });
@@ -260,19 +278,27 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     });
 
     it('is inconclusive when the policy requires amcheck and the extension cannot be created by the restore\'s user', async () => {
-      const restored = await restoreOf();
-      const role = await databases.createRole(restored.database);
-      const report = await validate({ ...restored, user: role });
+      // The role and its grants exist on the source: they are part of what the manifest captured.
+      const granted = await restoreOf();
+      const role = await databases.createRole(granted.database);
+      const grantedManifest = await captureManifest(granted, VALIDATION, () => SNAPSHOT_AT);
+      const restored = databases.connection(await databases.create(granted.database));
+      const report = await validate({ ...restored, user: role }, { manifest: grantedManifest });
 
       expect(check(report, 'amcheck')).toMatchObject({ status: 'inconclusive', detail: expect.stringMatching(/^the policy requires amcheck and the extension could not be created: permission denied to create extension "amcheck".* \(SQLSTATE 42501\)$/) });
+      expect(report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.name}: ${c.detail}`)).toEqual([expect.stringMatching(/^amcheck: /)]);
       expect(report.outcome).toBe('inconclusive');
     });
 
     it('is inconclusive when amcheck has no B-tree index to check', async () => {
-      const report = await validate(await restoreOf('create schema bare', 'create table bare.heap (n integer)'), { config: { schemas: ['bare'], tables: ['bare.heap'] }, manifest: { ...manifest, tables: { 'bare.heap': 0 } } });
+      const config = { schemas: ['bare'], tables: ['bare.heap'], freshness: undefined, assertions: [] };
+      const bare = await databases.create();
+      await databases.run(bare, 'create schema bare', 'create table bare.heap (n integer)');
+      const bareManifest = await captureManifest(databases.connection(bare), { ...VALIDATION, ...config }, () => SNAPSHOT_AT);
+      const report = await validate(databases.connection(await databases.create(bare)), { config, manifest: bareManifest });
 
       expect(check(report, 'amcheck')).toMatchObject({ status: 'inconclusive', detail: 'no B-tree index in bare: nothing for amcheck to check (set validation.amcheck: false for a schema without indexes)' });
-      expect(statuses(report)).toMatchObject({ schema: 'passed', 'row-counts': 'passed' });
+      expect(statuses(report)).toMatchObject({ schema: 'passed', 'row-counts': 'passed', content: 'passed' });
       expect(report.outcome).toBe('inconclusive');
     });
   });
@@ -383,8 +409,8 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
     });
 
     it.each([
-      { name: 'counts within the tolerance pass', tolerance: 0.01, status: 'passed', detail: 'all 3 tables match the live source now within 1 %' },
-      { name: 'counts beyond the tolerance fail', tolerance: 0.005, status: 'failed', detail: '1 of 3 tables differ from the live source now within 0.5 %: public.orders expected 3020, observed 3000' },
+      { name: 'counts within the tolerance pass', tolerance: 0.01, status: 'passed', detail: 'all 4 tables match the live source now within 1 %' },
+      { name: 'counts beyond the tolerance fail', tolerance: 0.005, status: 'failed', detail: '1 of 4 tables differ from the live source now within 0.5 %: public.orders expected 3020, observed 3000' },
     ])('$name', async ({ tolerance, status, detail }) => {
       const report = await validate(faithful, { config: { rowCounts: { mode: 'live', tolerance } }, liveSource: live });
 
@@ -392,13 +418,15 @@ describe.skipIf(!pgUp)('validating a restored PostgreSQL database', () => {
       expect(report.outcome).toBe(status);
     });
 
-    it('takes the expected tables from the live source when no manifest was captured', async () => {
+    it('takes the expected tables from the live source when no manifest was captured (the content stays unproven)', async () => {
       const report = await validate(faithful, { manifest: null, config: { rowCounts: { mode: 'live', tolerance: 0.01 } }, liveSource: live });
 
       // The unlogged cache must exist too; only its rows are not compared (crash recovery empties it).
-      expect(check(report, 'schema')).toMatchObject({ status: 'passed', detail: 'all 4 tables on the live source exist' });
-      expect(check(report, 'row-counts').detail).toBe('all 3 tables match the live source now within 1 %');
-      expect(report.outcome).toBe('passed');
+      expect(check(report, 'schema')).toMatchObject({ status: 'passed', detail: 'all 5 tables on the live source exist' });
+      expect(check(report, 'row-counts').detail).toBe('all 4 tables match the live source now within 1 %');
+      // The content is compared only with fingerprints captured with the snapshot: unproven without one.
+      expect(check(report, 'content')).toMatchObject({ status: 'inconclusive', detail: 'content is compared with the fingerprints captured with the snapshot, and no manifest was captured with this snapshot' });
+      expect(report.outcome).toBe('inconclusive');
     });
 
     it('makes the row counts inconclusive, not the run failed, when the live source is unreachable', async () => {

@@ -87,7 +87,7 @@ describe.skipIf(!pgUp)('the Validate step (validate-restore handler, real Postgr
   describe('reading the manifest captured with the snapshot', () => {
     let restored = '';
     let manifest: SourceManifest;
-    const config: Partial<ValidationConfig> = { rowCounts: { mode: 'captured', tolerance: 0 } };
+    const config: Partial<ValidationConfig> = { rowCounts: { mode: 'captured', tolerance: 0 }, appendOnly: [] };
     beforeAll(async () => {
       const source = await databases.create();
       await seedProduction(databases, source, SNAPSHOT_AT - 120_000);
@@ -111,7 +111,7 @@ describe.skipIf(!pgUp)('the Validate step (validate-restore handler, real Postgr
       const summary = await validateStep(restored);
 
       expect(summary.outcome).toBe('inconclusive');
-      expect(summary.checks.filter((c) => c.status === 'inconclusive').map((c) => c.name)).toEqual(['schema', 'row-counts']);
+      expect(summary.checks.filter((c) => c.status === 'inconclusive').map((c) => c.name)).toEqual(['schema', 'row-counts', 'content']);
     });
 
     it('fails the step with ManifestUnreadable when S3 answers AccessDenied (a missing key read without s3:ListBucket)', async () => {
@@ -155,6 +155,7 @@ describe.skipIf(!pgUp)('the Validate step (validate-restore handler, real Postgr
     let requests: ReturnType<S3StandIn['requests']> = [];
     const config: Partial<ValidationConfig> = {
       rowCounts: { mode: 'captured', tolerance: 0 },
+      appendOnly: [],
       freshness: { table: `public.${table(1)}`, column: 'created_at' },
       assertions: [],
     };
@@ -192,26 +193,30 @@ describe.skipIf(!pgUp)('the Validate step (validate-restore handler, real Postgr
 
     it('hands the state machine a summary far below 256 KB', () => {
       const bytes = Buffer.byteLength(JSON.stringify(summary));
-      console.info(`[payload] ${TABLES} tables: step output ${bytes} bytes; full report in S3 ${reportBytes} bytes`);
+      console.info(`[payload] ${TABLES} tables: step output ${bytes} bytes; full report in S3 ${reportBytes} bytes; manifest ${Buffer.byteLength(JSON.stringify(manifest))} bytes`);
       expect(Object.keys(manifest.tables)).toHaveLength(TABLES);
       expect(bytes).toBeLessThan(8 * 1024);
       expect(bytes).toBeLessThan(STEP_LIMIT / 32);
       // What the state used to carry: the whole report, beyond what Step Functions accepts.
       expect(reportBytes).toBeGreaterThan(STEP_LIMIT);
-      expect(summary).toMatchObject({ outcome: 'failed', counts: { passed: 4, failed: 1, inconclusive: 0, skipped: 0 }, omittedChecks: 0, reportKey: `validation/app-db/2026/11/${RUN}.json` });
+      expect(summary).toMatchObject({ outcome: 'failed', counts: { passed: 4, failed: 2, inconclusive: 0, skipped: 0 }, omittedChecks: 0, reportKey: `validation/app-db/2026/11/${RUN}.json` });
       expect(summary.checks.find((c) => c.name === 'row-counts')?.detail).toMatch(/^1000 of 2000 tables differ from the counts captured at 2026-11-24T17:00:00\.000Z: public\.customer_ledger_entries_partition_0001 expected 3, observed 2; .*…$/);
+      expect(summary.checks.find((c) => c.name === 'content')?.detail).toMatch(/^1000 of 2000 tables differ from the content captured at 2026-11-24T17:00:00\.000Z: public\.customer_ledger_entries_partition_0001: 1 of 3 unchanged buckets differ .*…$/);
     });
 
     it('writes the full report, with every table, to the reports bucket', () => {
       const schema = report.checks.find((c) => c.name === 'schema');
       const counts = report.checks.find((c) => c.name === 'row-counts');
-      expect(schema).toMatchObject({ status: 'passed', detail: `all ${TABLES} tables in the manifest exist` });
+      // Each table: itself, its two columns, its key (constraint and index).
+      expect(schema).toMatchObject({ status: 'passed', detail: `all ${TABLES} tables in the manifest exist; the schema matches its fingerprint (${TABLES * 5 + 2} objects)` });
       expect(schema?.expected).toHaveLength(TABLES);
       expect(Object.keys(counts?.expected as object)).toHaveLength(TABLES);
       expect(Object.keys(counts?.observed as object)).toHaveLength(TABLES);
       for (let i = 1; i <= TABLES; i += 1) expect((counts?.observed as Record<string, number>)[`public.${table(i)}`]).toBe(i <= TABLES / 2 ? 2 : 3);
       expect(counts?.detail.split('; ')).toHaveLength(TABLES / 2);
-      expect(report.checks.find((c) => c.name === 'amcheck')?.detail).toBe(`bt_index_check passed on all ${TABLES} B-tree indexes in public`);
+      expect(report.checks.find((c) => c.name === 'amcheck')?.detail).toBe(`bt_index_check passed on all ${TABLES} B-tree indexes in every schema`);
+      const content = report.checks.find((c) => c.name === 'content');
+      expect((content?.observed as { tables: unknown[] }).tables).toHaveLength(TABLES);
       expect(requests.filter((r) => r.command === 'PutObject')).toEqual([{ command: 'PutObject', region: PRIMARY, bucket: BUCKET[PRIMARY], key: summary.reportKey }]);
     });
   });
