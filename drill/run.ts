@@ -29,7 +29,8 @@ import { S3StandIn } from '../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
-import { ENV, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
+import { ENV, RDS_EVENT, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
+import { snapshotId } from '../shared/rds/naming.js';
 import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
 import { errorMessage, errorName } from '../shared/errors.js';
 import { parsePolicy } from '../shared/policy/load.js';
@@ -106,8 +107,14 @@ type Role = 'primary' | 'secondary';
 type Handler = (e: never, c: Context) => Promise<unknown>;
 
 /** The backup pipeline's functions, in the order a day runs them; their alerts count in the drill's outcome. */
-const PIPELINE: readonly { name: string; role: Role; handler: Handler; scheduled: boolean }[] = [
+/**
+ * As in AWS: the scheduled capture-db-manifest captures the "before" manifest and requests the snapshot
+ * (the database is restore-tested), RDS's "manual snapshot created" event (RDS-EVENT-0042) triggers the
+ * "after" capture, and take-db-snapshot's own run for the same time finds the snapshot there (a no-op).
+ */
+const PIPELINE: readonly { name: string; role: Role; handler: Handler; scheduled: boolean | 'snapshot-created' }[] = [
   { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, scheduled: true },
+  { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, scheduled: 'snapshot-created' },
   { name: 'take-db-snapshot', role: 'primary', handler: takeHandler, scheduled: true },
   { name: 'copy-db-snapshots', role: 'primary', handler: copyHandler, scheduled: false },
   { name: 'verify-db-snapshots', role: 'secondary', handler: verifyHandler, scheduled: false },
@@ -238,10 +245,16 @@ export function startDrill(options: DrillOptions): Drill {
         abort.signal.throwIfAborted();
         useRuntime(step.role);
         const started = Date.now();
-        const event = step.scheduled ? { resources: [db.name], scheduledTime } : {};
+        const event =
+          step.scheduled === 'snapshot-created'
+            ? { source: 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', detail: { EventID: RDS_EVENT.manualSnapshotCreated, SourceIdentifier: snapshotId(db.name, scheduledAt, policy.timezone) } }
+            : step.scheduled
+              ? { resources: [db.name], scheduledTime }
+              : {};
         try {
           const result = await step.handler(event as never, lambdaContext(step.name, { region: policy.regions[step.role] }));
-          print(`  ✓ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${summarise(step.name, result)}`);
+          const what = step.scheduled === 'snapshot-created' ? `after the snapshot: ${summarise(step.name, result)}` : step.name === 'capture-db-manifest' ? `before the snapshot, then requested it: ${summarise(step.name, result)}` : summarise(step.name, result);
+          print(`  ✓ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${what}`);
         } catch (error) {
           abort.signal.throwIfAborted();
           stepFailures.push(`${step.name} (${errorName(error)})`);

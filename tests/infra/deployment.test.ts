@@ -79,24 +79,27 @@ describe('deploy/assemble.ts', () => {
   });
 
   it('schedules one snapshot per database and lets the Scheduler role invoke every scheduled function', () => {
+    // billing-db has no restore test: take-db-snapshot takes it. app-db's snapshot is requested by
+    // capture-db-manifest, between the manifests that bracket it.
     const policy = policyWith((doc) => {
-      doc.resources.databases.push({ ...doc.resources.databases[0], name: 'billing-db', instanceId: 'billing-prod', schedule: 'cron(30 1 * * ? *)' });
+      const { restoreTest: _restoreTest, pitrTest: _pitrTest, ...untested } = doc.resources.databases[0];
+      doc.resources.databases.push({ ...untested, name: 'billing-db', instanceId: 'billing-prod', schedule: 'cron(30 1 * * ? *)' });
     });
     const d = deploy(policy);
     const schedules = d.functions['take-db-snapshot']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
-    expect(schedules.map((s) => [s.rate, s.input])).toEqual([
-      [['cron(0 2 * * ? *)'], { resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
-      [['cron(30 1 * * ? *)'], { resources: ['billing-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
-    ]);
+    expect(schedules.map((s) => [s.rate, s.input])).toEqual([[['cron(30 1 * * ? *)'], { resources: ['billing-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }]]);
     const [invoke, ...others] = roleStatementsOf(d, 'SchedulerInvokeRole');
     // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
     expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
     const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies'];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
-    // The manifests are captured with each database's snapshot.
+    // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
-    expect(captures.map((s) => [s.rate, s.input])).toEqual(schedules.map((s) => [s.rate, s.input]));
+    expect(captures.map((s) => [s.rate, s.input])).toEqual([
+      [['cron(0 2 * * ? *)'], { resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
+      [[policy.rds.reconcileSchedule], { reconcile: true }],
+    ]);
     const create = withAction(statements(d, 'take-db-snapshot'), 'rds:CreateDBSnapshot')[0]!;
     expect(create.Resource.map((r) => (r as { 'Fn::Sub': string })['Fn::Sub'])).toEqual([
       'arn:${AWS::Partition}:rds:ap-northeast-1:${AWS::AccountId}:db:app-db-prod',

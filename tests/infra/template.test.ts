@@ -130,7 +130,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
     'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
-    'capture-db-manifest': ['kms:GenerateDataKey', 'rds:DescribeDBInstances', 's3:PutObject', 'secretsmanager:GetSecretValue'],
+    'capture-db-manifest': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue'],
     'check-db-anomalies': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'restore-test-plan': ['rds:DescribeDBSnapshots', ...(pitr ? ['rds:DescribeDBInstanceAutomatedBackups'] : [])],
     'restore-test-restore': [
@@ -343,10 +343,12 @@ describe.each([
       expect(s.Target.RoleArn).toEqual(getAtt('SchedulerStartExecutionRole'));
     }
     const targets = [...new Set(schedules.map((s) => JSON.stringify(s.Target.Arn)))].map((j) => JSON.parse(j) as unknown);
-    // Every asynchronous function runs on a schedule; the steps of state machines on none.
+    // Every asynchronous function runs on a schedule — but take-db-snapshot, whose only database is
+    // restore-tested (capture-db-manifest requests that snapshot) — the steps of state machines on none.
     const ids = lambdas(t);
-    expect(targets).toEqual(expect.arrayContaining(asynchronous.map((fn) => getAtt(ids.get(fn)!.logicalId))));
-    expect(targets).toHaveLength(asynchronous.length);
+    const onSchedule = asynchronous.filter((fn) => fn !== 'take-db-snapshot');
+    expect(targets).toEqual(expect.arrayContaining(onSchedule.map((fn) => getAtt(ids.get(fn)!.logicalId))));
+    expect(targets).toHaveLength(onSchedule.length);
 
     const role = props(t.Resources.SchedulerInvokeRole);
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -382,14 +384,9 @@ function rdsRulesOf(t: Template, fn: string) {
 }
 
 describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)', () => {
-  it('take-db-snapshot: one schedule per database, at its time, for that database only', () => {
-    const schedules = schedulesOf(primary, 'take-db-snapshot');
-    expect(schedules).toHaveLength(policy.resources.databases.length);
-    const appDb = schedules.find((s) => (JSON.parse(String(s.Target.Input)) as { resources: string[] }).resources.includes('app-db'));
-    expect(appDb).toBeDefined();
-    expect(appDb!.ScheduleExpression).toBe('cron(0 2 * * ? *)');
-    expect(appDb!.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
-    expect(JSON.parse(String(appDb!.Target.Input))).toEqual({ resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' });
+  it('take-db-snapshot: no schedule for a restore-tested database (capture-db-manifest requests its snapshot between the manifests)', () => {
+    expect(policy.resources.databases.every((db) => db.restoreTest !== undefined)).toBe(true);
+    expect(schedulesOf(primary, 'take-db-snapshot')).toEqual([]);
   });
 
   it('copy-db-snapshots: the reconcile schedule and "manual snapshot created" (RDS-EVENT-0042) for our snapshots', () => {
@@ -410,11 +407,14 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     expect(rules[0]!.EventPattern).toMatchObject({ source: ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0060'] } });
   });
 
-  it('capture-db-manifest: with each restore-tested database\'s snapshot, for that database only', () => {
+  it('capture-db-manifest: at each restore-tested database\'s snapshot time (before, then the snapshot), after "manual snapshot created", and the reconcile fallback', () => {
     const schedules = schedulesOf(primary, 'capture-db-manifest');
-    expect(schedules).toHaveLength(1);
-    expect(schedules[0]).toMatchObject({ ScheduleExpression: 'cron(0 2 * * ? *)', ScheduleExpressionTimezone: 'Asia/Tokyo' });
-    expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, JSON.parse(String(s.Target.Input))])).toEqual([
+      ['cron(0 2 * * ? *)', 'Asia/Tokyo', { resources: ['app-db'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
+      [policy.rds.reconcileSchedule, 'Asia/Tokyo', { reconcile: true }],
+    ]);
+    const rules = rdsRulesOf(primary, 'capture-db-manifest');
+    expect(rules.map((r) => r.EventPattern)).toEqual([{ source: ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0042'], SourceIdentifier: [{ prefix: 'backup-dr-' }] } }]);
   });
 
   it('janitor (both regions): hourly, in Asia/Tokyo', () => {

@@ -44,10 +44,12 @@ const FUNCTIONS = {
     description: 'Takes the scheduled manual snapshot of each RDS instance in the policy',
     timeout: 60,
     memorySize: 256,
+    // A restore-tested database's snapshot is requested by capture-db-manifest, between its captures
+    // (bracketing manifests): scheduling it here too would race them.
     events: (ctx) =>
-      ctx.policy.resources.databases.map((db) =>
-        scheduled(ctx, db.schedule, `${SERVICE}: snapshot of ${db.name} (${db.instanceId})`, { resources: [db.name], scheduledTime: '<aws.scheduler.scheduled-time>' }),
-      ),
+      ctx.policy.resources.databases
+        .filter((db) => db.restoreTest === undefined)
+        .map((db) => scheduled(ctx, db.schedule, `${SERVICE}: snapshot of ${db.name} (${db.instanceId})`, { resources: [db.name], scheduledTime: '<aws.scheduler.scheduled-time>' })),
     statements: (ctx) => {
       const instances = ctx.policy.resources.databases.map((db) => instanceArn(ctx.primary, db));
       return nonEmpty([
@@ -163,24 +165,38 @@ const FUNCTIONS = {
   'capture-db-manifest': {
     roles: ['primary'],
     invokedBy: 'async',
-    description: 'Records the row counts of each restore-tested database at its snapshot time (the manifest a restore test compares with)',
+    description: 'Brackets each snapshot of a restore-tested database with manifests (before its request, after it is created) that restore tests compare with',
     timeout: 900,
     memorySize: 512,
     inVpc: true,
-    // With each database's snapshot, for that database only (the manifest is keyed by the snapshot id).
-    events: (ctx) =>
-      restoreTested(ctx).map((db) =>
-        scheduled(ctx, db.schedule, `${SERVICE}: manifest of ${db.name} (${db.instanceId}) with its snapshot`, {
-          resources: [db.name],
-          scheduledTime: '<aws.scheduler.scheduled-time>',
-        }),
-      ),
+    // Per database at its schedule: capture "before", then request the snapshot. The RDS "manual snapshot
+    // created" event: capture "after". The reconcile schedule: the "after" captures whose event was lost.
+    events: (ctx) => {
+      const databases = restoreTested(ctx);
+      if (databases.length === 0) return [];
+      return [
+        ...databases.map((db) =>
+          scheduled(ctx, db.schedule, `${SERVICE}: manifest of ${db.name} (${db.instanceId}), then its snapshot`, { resources: [db.name], scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        ),
+        rdsSnapshotEvent(RDS_EVENT.manualSnapshotCreated, `${SERVICE}: the manifest after a snapshot of ours is created`),
+        scheduled(ctx, ctx.policy.rds.reconcileSchedule, `${SERVICE}: manifests after snapshots whose event was lost`, { reconcile: true }),
+      ];
+    },
     statements: (ctx) => {
       const databases = restoreTested(ctx);
+      const instances = databases.map((db) => instanceArn(ctx.primary, db));
       return nonEmpty([
-        { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: databases.map((db) => instanceArn(ctx.primary, db)) },
+        { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: instances },
+        { Effect: 'Allow', Action: ['rds:CreateDBSnapshot'], Resource: instances.length === 0 ? [] : [...instances, ourSnapshots(ctx.primary)] },
+        // Tag-on-create needs AddTagsToResource; only requests that carry our owner tag.
+        { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: instances.length === 0 ? [] : [ourSnapshots(ctx.primary)], Condition: ownerRequestTag(ctx) },
+        { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: instances.length === 0 ? [] : [allSnapshots(ctx.primary), allInstances(ctx.primary)] },
         { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: unique(databases.map((db) => db.restoreTest.credentialsSecret)).map((s) => secretArn(ctx.primary, s)) },
         { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
+        // The "after" capture reads the "before" (and writes once, conditionally).
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
+        // A missing manifest is NoSuchKey (not AccessDenied) only with ListBucket; only the manifests.
+        { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()], Condition: { StringLike: { 's3:prefix': [`${REPORT_PREFIX.manifests}*`] } } },
         serviceKeyViaS3(ctx, ['kms:GenerateDataKey']),
       ]);
     },
