@@ -137,3 +137,36 @@ describe('check-db-anomalies', () => {
     await expect(releaseQuarantine(deps, 'nope', 'a reason long enough')).rejects.toBeInstanceOf(InvalidInput);
   });
 });
+
+describe('anomalies from the fingerprints of consecutive manifests', () => {
+  const key = (buckets: Record<string, { rows: number; hash: string }>, bounds: string[], max: string) =>
+    ({ mode: 'key' as const, key: ['id'], column: 'id', type: 'bigint', bounds, max, sample: Object.keys(buckets).map(Number), buckets });
+  const withContent = (day: number, tables: Record<string, number>, content: Record<string, ReturnType<typeof key>>, objects: Record<string, Record<string, string>> = {}) => ({
+    ...manifest(day, tables),
+    schema: { schemas: null, digest: JSON.stringify(objects), objects },
+    content: { seed: id(day), appendOnly: ['public.audit_log'], tables: content, budgetExhausted: false, durationMs: 1 },
+  });
+
+  it('finds rows deleted from an append-only table, however few', () => {
+    const found = compareManifests(withContent(0, { 'public.audit_log': 5000 }, {}), withContent(1, { 'public.audit_log': 4999 }, {}), db.anomalies);
+    expect(found).toEqual([{ check: 'append-only-changed', table: 'public.audit_log', detail: 'append-only public.audit_log lost 1 row(s) (5000 → 4999)' }]);
+  });
+
+  it('finds rows rewritten in an append-only table, in a key range both captures hold in full', () => {
+    const before = key({ '0': { rows: 10, hash: 'a' }, '1': { rows: 10, hash: 'b' }, '2': { rows: 3, hash: 'c' } }, ['1', '11', '21'], '23');
+    const after = key({ '0': { rows: 10, hash: 'a' }, '1': { rows: 10, hash: 'X' }, '2': { rows: 9, hash: 'd' } }, ['1', '11', '21'], '29');
+    const found = compareManifests(withContent(0, { 'public.audit_log': 23 }, { 'public.audit_log': before }), withContent(1, { 'public.audit_log': 29 }, { 'public.audit_log': after }), db.anomalies);
+    // Bucket 2 (open-ended: it grew) is not judged; bucket 1 was rewritten.
+    expect(found).toEqual([{ check: 'append-only-changed', table: 'public.audit_log', detail: 'append-only public.audit_log: rows changed in 1 key range(s) written before (id [11, 21))' }]);
+  });
+
+  it('finds schema objects gone (an index, a trigger), not new ones', () => {
+    const objects = { 'table public.orders': {}, 'index public.orders_customer_idx': { valid: 'true' }, 'trigger public.orders.orders_audit': {} };
+    const found = compareManifests(
+      withContent(0, { 'public.orders': 5000 }, {}, objects),
+      withContent(1, { 'public.orders': 5000 }, {}, { 'table public.orders': {}, 'index public.orders_total_idx': { valid: 'true' } }),
+      db.anomalies,
+    );
+    expect(found.map((a) => a.detail)).toEqual(['index public.orders_customer_idx is gone', 'trigger public.orders.orders_audit is gone']);
+  });
+});
