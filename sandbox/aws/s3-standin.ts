@@ -67,8 +67,13 @@ export class S3StandIn {
 
   install(): void {
     const mock = mockClient(S3Client);
-    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string }, getClient: () => S3Client) => {
+    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string; IfNoneMatch?: string; IfMatch?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'PutObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
+      // Conditional writes: If-None-Match "*" writes only a new key; If-Match only over that ETag (412 otherwise).
+      const current = this.#objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`)?.at(-1);
+      if ((input.IfNoneMatch === '*' && current !== undefined) || (input.IfMatch !== undefined && (current === undefined || input.IfMatch !== `"${current.versionId}"`))) {
+        throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+      }
       const body = typeof input.Body === 'string' ? input.Body : String(input.Body);
       const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', body, ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) });
       return { VersionId: object.versionId, ETag: `"${object.versionId}"` };
@@ -81,7 +86,7 @@ export class S3StandIn {
       if (latest === undefined) throw this.#canList ? noSuchKey(input.Key ?? '') : accessDenied();
       // The SDK's streaming body, reduced to the method the handlers use.
       const body = { transformToString: async () => latest.body, transformToByteArray: async () => new TextEncoder().encode(latest.body) };
-      return { Body: body as never, VersionId: latest.versionId, ContentType: 'application/json' };
+      return { Body: body as never, VersionId: latest.versionId, ETag: `"${latest.versionId}"`, ContentType: 'application/json' };
     });
     // ListObjectsV2 as S3 documents it: keys in UTF-8 binary order, at most MaxKeys (default 1,000) a
     // page, IsTruncated + NextContinuationToken for the rest; without s3:ListBucket, AccessDenied.

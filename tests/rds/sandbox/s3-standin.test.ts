@@ -22,3 +22,18 @@ describe('S3 stand-in: listings', () => {
     await expect(new S3Client({ region: 'ap-northeast-1' }).send(new ListObjectsV2Command({ Bucket: 'b' }))).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });
+
+describe('S3 stand-in: conditional writes', () => {
+  const s3 = new S3StandIn();
+  afterEach(() => s3.restore());
+
+  it('writes a new key only once with If-None-Match "*", and over a version only with its ETag', async () => {
+    s3.install();
+    const client = new S3Client({ region: 'ap-northeast-1' });
+    const first = await client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: '1', IfNoneMatch: '*' }));
+    await expect(client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: '2', IfNoneMatch: '*' }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: '3', IfMatch: first.ETag }));
+    await expect(client.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: '4', IfMatch: first.ETag }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(s3.read('b', 'k')).toBe('3');
+  });
+});
