@@ -1,7 +1,7 @@
 // Compliance floors: the minimum history a tier must cover (e.g. yearly snapshots for 7 years). A
 // policy below a floor is refused unless the policy carries an explicit, written override.
 
-import { durationCovers, formatDuration, type Duration } from './duration.js';
+import { durationCovers, formatDuration, isZeroDuration, type Duration } from './duration.js';
 import { WITHIN_BUCKET, WITHIN_RULES, type CountRule, type RetentionRules } from './rules.js';
 
 export const FLOOR_TIERS = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -25,6 +25,8 @@ function countSpan(tier: FloorTier, count: number): Duration {
  * snapshot kept daily for 8 years also gives one per year. `last` never counts (it says nothing of time).
  */
 function covers(rules: RetentionRules, tier: FloorTier, floor: Duration): boolean {
+  // A floor of zero asks for no history at all: every policy meets it.
+  if (isZeroDuration(floor)) return true;
   if (rules.within !== undefined && durationCovers(rules.within, floor)) return true;
   for (const rule of WITHIN_RULES) {
     const span = rules[rule];

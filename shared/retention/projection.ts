@@ -83,11 +83,20 @@ export function projectExpiry<S extends RetentionSnapshot>(input: ProjectionInpu
   const horizon = horizonAfter(rules, input.from, timeZone);
   const maxRuns = input.maxRuns ?? 200_000;
 
+  // A count rule counts buckets that hold a snapshot, not calendar time: with a schedule sparser than its
+  // buckets (hourly: 2, daily runs) it keeps a snapshot for N runs, whatever the horizon says. So the
+  // projection goes on past the horizon for as many runs as the largest count (or `last`).
+  const countReach = Math.max(0, ...COUNT_RULES.map((rule) => rules[rule] ?? 0));
   let current: RetentionSnapshot[] = [...input.snapshots];
   let at = input.from;
+  let beyond = 0;
   for (let run = 0; run < maxRuns && pending.size > 0; run += 1) {
     const next = nextRun(at);
-    if (next === null || (next > horizon && run > (rules.last ?? 0))) break;
+    if (next === null) break;
+    if (next > horizon) {
+      if (beyond > countReach) break;
+      beyond += 1;
+    }
     at = next;
     current = [{ id: `\u0000projected-${run}`, time: at }, ...current];
     const outcome = applyPolicy(current, rules, { now: at + 1, timeZone });

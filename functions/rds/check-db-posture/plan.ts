@@ -117,18 +117,23 @@ export function newestVerifiedCopy(db: DatabaseResource, copies: readonly DBSnap
 export function missedBackup(db: DatabaseResource, primaryOwned: readonly DBSnapshot[], timeZone: string, now: number): Finding | null {
   const due = occurrencesBetween(parseScheduleExpression(db.schedule), timeZone, now - 3 * 86_400_000, now - 3_600_000).at(-1);
   if (due === undefined) return null;
-  const covered = primaryOwned.some((s) => {
+  const ofRun = primaryOwned.filter((s) => {
     if (tagValue(s.TagList, TAG.resource) !== db.name) return false;
     const scheduled = Date.parse(tagValue(s.TagList, TAG.scheduledAt) ?? '');
     const created = Date.parse(tagValue(s.TagList, TAG.createdAt) ?? '');
     return (!Number.isNaN(scheduled) && scheduled >= due) || (!Number.isNaN(created) && created >= due);
   });
-  if (covered) return null;
+  // A snapshot RDS marked failed is no backup: the run is missed, and the finding names it.
+  if (ofRun.some((s) => s.Status !== 'failed')) return null;
+  const failed = ofRun.map((s) => s.DBSnapshotIdentifier ?? '?');
   return {
     severity: 'critical',
     check: 'missed-backup',
-    summary: `no snapshot of ${db.instanceId} for the run scheduled at ${formatWall(due, timeZone)} (${timeZone})`,
-    action: `Check the take-db-snapshot schedule, its logs and earlier alerts; take one now by invoking take-db-snapshot with {"resources":["${db.name}"]}.`,
+    summary:
+      failed.length > 0
+        ? `the snapshot of ${db.instanceId} for the run scheduled at ${formatWall(due, timeZone)} (${timeZone}) failed: ${failed.join(', ')}`
+        : `no snapshot of ${db.instanceId} for the run scheduled at ${formatWall(due, timeZone)} (${timeZone})`,
+    action: `Check the take-db-snapshot schedule, its logs and earlier alerts${failed.length > 0 ? ', and the RDS events of the failed snapshot (delete it once understood: prune keeps a snapshot that is not available)' : ''}; take one now by invoking take-db-snapshot with {"resources":["${db.name}"]}.`,
   };
 }
 

@@ -1,0 +1,46 @@
+// The test set of a mutation run (`npm run mutate`, stryker.config.cjs): the tests that exercise the
+// decision modules Stryker mutates, and not the slow ones that don't (PostgreSQL validation,
+// infrastructure packaging, the drill, the CLI in child processes) or that Stryker cannot use (the
+// simulation, which runs the pipeline once in a beforeAll; see stryker.config.cjs). The list lives here,
+// not in Stryker's `testFiles`: with `testFiles`, Stryker 10.1 activates static mutants (module-level
+// constants) only after the modules have loaded, so they falsely survive (stryker-js #6144, #6209).
+//
+// Files run in a fixed order, the quick and pointed ones first: a mutant Stryker must test against every
+// test (a static one) stops at its first failing test, so the property tests — the slowest — come last.
+
+import { fileURLToPath } from 'node:url';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { defineConfig } from 'vitest/config';
+import base from '../../vitest.config.js';
+
+export const MUTATION_TESTS = [
+  'tests/unit/**/*.test.ts',
+  'tests/rds/functions/**/*.test.ts',
+  'tests/rds/state-machines/verdict.test.ts',
+  'tests/mutation/**/*.test.ts',
+  'tests/property/retention.property.test.ts',
+  'tests/property/retention-reference.property.test.ts',
+  'tests/property/projection.property.test.ts',
+  'tests/property/steady-state.property.test.ts',
+];
+
+/** Where a test file runs: plan tests first, then other unit and handler tests, property tests last. */
+function rank(file: string): number {
+  if (/-plan\.test\.ts$|plan-guards|rules-and-floors/.test(file)) return 0;
+  if (file.includes('/tests/unit/')) return 1;
+  if (file.includes('/tests/rds/')) return 2;
+  if (file.includes('/tests/property/')) return 4;
+  return 3;
+}
+
+class QuickFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    return [...files].sort((a, b) => rank(a.moduleId) - rank(b.moduleId) || a.moduleId.localeCompare(b.moduleId));
+  }
+}
+
+export default defineConfig({
+  ...base,
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: { ...base.test, include: MUTATION_TESTS, sequence: { sequencer: QuickFirst } },
+});
