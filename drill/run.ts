@@ -209,7 +209,8 @@ export function startDrill(options: DrillOptions): Drill {
     const rows = await fillSampleDatabase(pg, sourceDb, now, stale ? 2 * 3_600_000 : 60_000, fault === 'future-data' ? 86_400_000 : undefined);
     const note = fault === 'future-data' ? ' (newest order 2 h old, and one dated a day ahead)' : stale ? ' (newest order 2 h old)' : '';
     print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${note}, ${rows.auditLog} rows in the append-only ${SAMPLE_OBJECTS.appendOnly}`);
-    print(`  also: sequence ${SAMPLE_OBJECTS.sequences.join(', ')}; view ${SAMPLE_OBJECTS.views.join(', ')}; functions ${SAMPLE_OBJECTS.functions.join(', ')}; triggers ${SAMPLE_OBJECTS.triggers.join(', ')}`);
+    print(`  also: sequence ${SAMPLE_OBJECTS.sequences.join(', ')}; view ${SAMPLE_OBJECTS.views.join(', ')}; materialized view ${SAMPLE_OBJECTS.materializedViews.join(', ')}; functions ${SAMPLE_OBJECTS.functions.join(', ')}; triggers ${SAMPLE_OBJECTS.triggers.join(', ')}`);
+    print(`  extension ${SAMPLE_OBJECTS.extensions.join(', ')}; grants ${SAMPLE_OBJECTS.grants.join(', ')}`);
 
     const dataPlane = pgDataPlane(pg, dbs, { region: primary, id: db.instanceId, database: sourceDb }, { fault, injectSql, print });
     plane = dataPlane;

@@ -1,6 +1,7 @@
 // The drill's "production" database: what a real one has besides tables and rows — an identity column
-// with its sequence, an append-only audit table kept by a trigger, a view, functions, indexes, a foreign
-// key — filled with a few thousand rows dated up to now, so every validation check has something real.
+// with its sequence, an append-only audit table kept by a trigger, a view, a materialized view,
+// functions, indexes, a foreign key, an extension in use, grants to a reporting role — filled with a few
+// thousand rows dated up to now, so every validation check has something real.
 
 import pg from 'pg';
 
@@ -25,16 +26,30 @@ export async function withClient<T>(conn: Connection, database: string, work: (c
 
 export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * A role the grants go to, as a reporting user would. Roles belong to the server, not the database: it is
+ * created once (nologin, no privileges of its own) and left there, like the databases' owner.
+ */
+export const REPORTING_ROLE = 'backup_dr_drill_reporting';
+
 /** The objects of the sample database besides its tables, as the drill describes them. */
 export const SAMPLE_OBJECTS = {
   sequences: ['public.orders_id_seq (identity of orders.id)', 'public.audit_log_id_seq (bigserial)'],
   views: ['public.customer_order_totals'],
+  materializedViews: ['public.daily_revenue'],
+  extensions: ['pg_trgm (the trigram index public.customers_email_trgm_idx)'],
+  grants: [`SELECT on public.customer_order_totals and public.daily_revenue to ${REPORTING_ROLE}`],
   functions: ['public.cents_to_amount(bigint)', 'public.audit_order_change()', 'public.refuse_change()'],
   triggers: ['orders_audit (every change to an order appends to audit_log)', 'audit_log_append_only (refuses UPDATE, DELETE, TRUNCATE)'],
   appendOnly: 'public.audit_log',
 } as const;
 
 const SCHEMA = `
+  do $$ begin
+    create role ${REPORTING_ROLE} nologin;
+  exception when duplicate_object or unique_violation then null;
+  end $$;
+  create extension if not exists pg_trgm;
   create function public.cents_to_amount(cents bigint) returns numeric
     language sql immutable strict as $$ select round(cents / 100.0, 2) $$;
   create table public.customers (id bigint primary key, email text not null unique, created_at timestamptz not null);
@@ -78,6 +93,11 @@ const SCHEMA = `
     select c.id as customer_id, c.email, count(o.id) as orders, public.cents_to_amount(coalesce(sum(o.total_cents), 0)) as total
       from public.customers c left join public.orders o on o.customer_id = c.id
      group by c.id, c.email;
+  create index customers_email_trgm_idx on public.customers using gin (email gin_trgm_ops);
+  create materialized view public.daily_revenue as
+    select date_trunc('day', created_at) as day, count(*) as orders, sum(total_cents) as total_cents
+      from public.orders group by 1;
+  grant select on public.customer_order_totals, public.daily_revenue to ${REPORTING_ROLE};
 `;
 
 export interface SampleRows {
@@ -107,6 +127,7 @@ export async function fillSampleDatabase(conn: Connection, name: string, now: nu
     if (futureOrderAheadMs !== undefined) {
       await c.query('insert into public.orders (id, customer_id, total_cents, created_at) values (5001, 1, 100, $1::timestamptz)', [new Date(now + futureOrderAheadMs).toISOString()]);
     }
+    await c.query('refresh materialized view public.daily_revenue');
     // The rows above carry their own ids, as a restored or migrated table would: the identity continues after them.
     await c.query("select setval(pg_get_serial_sequence('public.orders', 'id'), (select max(id) from public.orders))");
     const counts = await c.query<{ customers: string; orders: string; audit_log: string }>(

@@ -20,11 +20,13 @@ describe('npm run drill', () => {
     expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
-  it('restores a sample database with what a real one has: an identity sequence, a view, functions, triggers and an append-only table', () => {
+  it('restores a sample database with what a real one has: an identity sequence, views, functions, triggers, an extension, grants and an append-only table', () => {
     const { code, out } = drill([]);
     expect(code).toBe(0);
     expect(out).toMatch(/^Sample production database \S+: 500 customers, 5000 orders, 5000 rows in the append-only public\.audit_log$/m);
-    for (const object of ['sequence public.orders_id_seq (identity of orders.id)', 'view public.customer_order_totals', 'public.cents_to_amount(bigint)', 'public.audit_order_change()', 'orders_audit', 'audit_log_append_only']) expect(out).toContain(object);
+    for (const object of ['sequence public.orders_id_seq (identity of orders.id)', 'view public.customer_order_totals', 'public.cents_to_amount(bigint)', 'public.audit_order_change()', 'orders_audit', 'audit_log_append_only', 'materialized view public.daily_revenue', 'extension pg_trgm', 'to backup_dr_drill_reporting']) expect(out).toContain(object);
+    // Every one of them is in the schema fingerprint the restore is compared on.
+    expect(out).toMatch(/✓ schema +all 3 tables in the manifest exist; the schema matches its fingerprint \(\d+ objects\)/);
     // The append-only table is one the manifest counts and the restore is compared on; its 3 indexes with the others.
     expect(out).toMatch(/✓ row-counts +all 3 tables match/);
     expect(out).toMatch(/✓ amcheck +bt_index_check passed on all 6 B-tree indexes/);
