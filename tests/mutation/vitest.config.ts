@@ -1,6 +1,7 @@
 // The test set of a mutation run (`npm run mutate`, stryker.config.cjs): the tests that exercise the
-// decision modules Stryker mutates, and not the slow ones that don't (PostgreSQL validation,
-// infrastructure packaging, the drill, the CLI in child processes) or that Stryker cannot use (the
+// decision modules Stryker mutates (the validation's verdict tests among them), and not the slow ones
+// that don't (the PostgreSQL validation runs, infrastructure packaging, the drill, the CLI in child
+// processes) or that Stryker cannot use (the
 // simulation, which runs the pipeline once in a beforeAll; see stryker.config.cjs). The list lives here,
 // not in Stryker's `testFiles`: with `testFiles`, Stryker 10.1 activates static mutants (module-level
 // constants) only after the modules have loaded, so they falsely survive (stryker-js #6144, #6209).
@@ -17,6 +18,8 @@ export const MUTATION_TESTS = [
   'tests/unit/**/*.test.ts',
   'tests/rds/functions/**/*.test.ts',
   'tests/rds/state-machines/verdict.test.ts',
+  'tests/rds/validation/verdicts.test.ts',
+  'tests/rds/validation/fingerprint-verdicts.test.ts',
   'tests/mutation/**/*.test.ts',
   'tests/property/retention.property.test.ts',
   'tests/property/retention-reference.property.test.ts',
