@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import vitest from '@vitest/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'bin/', '.stryker-tmp/', 'reports/'] },
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'dist/', 'bin/', '.stryker-tmp/', 'reports/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -10,8 +10,7 @@ import { escapeForTerminal, terminalSafeJson } from './input.js';
 import { parseNow, type Io } from './io.js';
 import { readPolicyFile } from './preview-policy.js';
 import { renderTable } from './table.js';
-
-export const POLICY_CHECK_USAGE = 'usage: backup-dr policy check [FILE] [--now ISO] [--json]';
+import { POLICY_CHECK_USAGE } from './usage.js';
 
 export function runPolicyCheck(args: readonly string[], io: Io): number {
   let parsed;

@@ -13,9 +13,7 @@ import { parseNow, type Io } from './io.js';
 import { readPreviewPolicy, resourcePreviewPolicy, type PreviewPolicy } from './preview-policy.js';
 import { parseSnapshotList, type InputSnapshot } from './snapshot-input.js';
 import { renderTable } from './table.js';
-
-export const RETENTION_PLAN_USAGE =
-  'usage: backup-dr retention plan --snapshots FILE|- (--policy FILE | --resource NAME [--policy-file FILE] [--region primary|secondary]) [--now ISO] [--json]';
+import { RETENTION_PLAN_USAGE } from './usage.js';
 
 /** A file's text, or standard input's for "-" (at most MAX_INPUT_BYTES; never a directory). */
 function readSource(path: string, io: Io, flag: string): string {
