@@ -1,10 +1,14 @@
 // esbuild plugins for the Lambda bundles (custom.esbuild.plugins in serverless.yml).
 //
+// 1. zod's locales, English only.
 // zod 4 re-exports every message locale (`z.locales`, `z.core.locales`: ~64 files, ~270 KB minified,
 // a quarter of each bundle) and esbuild cannot drop them because they hang off the `z` namespace.
 // The service only ever uses English messages (zod installs `en` itself, from locales/en.js), so the
 // locales index is replaced by one that exports `en` alone: smaller zips and ~25 % less to parse at
 // every cold start. Nothing else in zod changes.
+//
+// 2. Each AWS SDK client imports its whole package.json (~2.3 KB: description, scripts, dependencies…)
+// to read one field, `version`, for the User-Agent header. Only that field is bundled.
 'use strict';
 
 const path = require('node:path');
@@ -27,4 +31,14 @@ const zodEnglishOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly];
+const sdkPackageVersionOnly = {
+  name: 'backup-dr-sdk-package-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, (args) => {
+      const { version } = JSON.parse(fs.readFileSync(args.path, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
+module.exports = [zodEnglishOnly, sdkPackageVersionOnly];

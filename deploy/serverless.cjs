@@ -6,6 +6,9 @@
 // policy fails `osls package` with the bad field named; then deploy/assemble.ts composes what the
 // region's role deploys from the platform modules (deploy/platform/) and the components
 // (deploy/components/). A region that is neither the policy's primary nor its secondary fails packaging.
+// Last, it writes the policy as JSON to build/<policy name>.json (git-ignored), which every function's
+// zip holds and reads at cold start (POLICY_FILE) with JSON.parse and the same schema: no YAML parser
+// in any Lambda bundle.
 //
 // Deployment parameters that are not policy (they differ per account and region):
 //   --param="validationSubnets=subnet-a,subnet-b"      where validate-restore and capture-db-manifest run
@@ -14,12 +17,15 @@
 //   --param="validationRouteTables=rtb-…[,rtb-…]"      default): the VPC endpoints the stack creates there
 'use strict';
 
+const fs = require('node:fs');
 const path = require('node:path');
 // tsx's scoped require compiles the TypeScript sources (and their ESM-style imports) on the fly.
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const SERVICE_DIR = path.resolve(__dirname, '..');
 const DEFAULT_POLICY = 'backup-policy.yml';
+/** Where the packaged policy JSON is written, relative to the service directory (git-ignored). */
+const GENERATED_DIR = 'build';
 
 let contracts;
 /** The service's name (shared/contracts.ts), for the messages. */
@@ -70,6 +76,29 @@ function loadAssemble() {
   return assemble;
 }
 
+let policyLoader;
+function loadPolicyLoader() {
+  policyLoader ??= tsxRequire('../shared/policy/load.ts', __filename);
+  return policyLoader;
+}
+
+/** build/<name of the policy file>.json: where the functions find the policy in their zip (POLICY_FILE). */
+function packagedPolicyFile(policyPath) {
+  // Plain characters only: the name is also a package pattern (a glob).
+  const name = path.basename(policyPath).replace(/\.(ya?ml|json)$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${GENERATED_DIR}/${name}.json`;
+}
+
+/** Writes the policy JSON the functions read (whole or not at all: a concurrent packaging never reads half). */
+function writePackagedPolicy(policyPath, policySource, policyFile) {
+  const { json } = loadPolicyLoader().policyJson(policyPath, policySource);
+  const target = path.join(SERVICE_DIR, policyFile);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, json);
+  fs.renameSync(temporary, target);
+}
+
 const cache = new Map();
 
 /** The validated policy and the deployment for the region being packaged (memoized per process). */
@@ -84,27 +113,25 @@ async function deployment({ options, resolveVariable }) {
       key,
       (async () => {
         const { deploymentFromFile } = loadAssemble();
-        // Where the Lambdas find the policy in their package (POLICY_FILE): relative, with forward slashes.
         const relative = path.relative(SERVICE_DIR, policyPath);
-        const policyFile = relative.split(path.sep).join('/');
+        const policySource = relative || policyPath;
+        // Where the Lambdas find the policy in their package (POLICY_FILE): relative, with forward slashes.
+        const policyFile = packagedPolicyFile(policyPath);
         let built;
         try {
           built = deploymentFromFile({
             policyPath,
-            policySource: relative || policyPath,
+            policySource,
             policyFile,
             region,
             stage,
             validationNetwork: network,
           });
+          writePackagedPolicy(policyPath, policySource, policyFile);
         } catch (error) {
           throw packagingError(error instanceof Error ? error.message : String(error));
         }
         for (const warning of built.warnings) console.warn(`${service()} packaging warning: ${warning}`);
-        // The Lambdas read the policy at cold start from their package: it must be packageable.
-        if (relative.startsWith('..') || path.isAbsolute(relative)) {
-          throw packagingError(`the policy file ${policyPath} is valid but outside the service directory ${SERVICE_DIR}: it cannot be packaged with the functions`);
-        }
         return { ...built, policyFile };
       })(),
     );
@@ -115,11 +142,11 @@ async function deployment({ options, resolveVariable }) {
 module.exports = {
   /**
    * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
-   * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (relative
-   * to the service directory, packaged into every zip), environment (provider.environment), functions,
-   * stateMachines and resources (deploy/assemble.ts), and scheduleTarget (what deploy/plugin.cjs gives
-   * every Scheduler schedule: its dead-letter queue and retry policy). A fresh copy each time:
-   * serverless-step-functions rewrites definitions in place.
+   * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (the
+   * policy as JSON, build/<name>.json relative to the service directory, packaged into every zip),
+   * environment (provider.environment), functions, stateMachines and resources (deploy/assemble.ts),
+   * and scheduleTarget (what deploy/plugin.cjs gives every Scheduler schedule: its dead-letter queue and
+   * retry policy). A fresh copy each time: serverless-step-functions rewrites definitions in place.
    */
   deployment: async (context) => {
     const built = await deployment(context);

@@ -1,13 +1,16 @@
-// Reading the policy file: YAML (or JSON) text in, a validated Policy out, or an InvalidPolicy error
-// that names every bad field. Also the per-resource views the functions and the CLI work from.
+// Reading the policy file on a developer's machine and at packaging time: YAML (or JSON) text in, a
+// validated Policy out, or an InvalidPolicy error that names every bad field; and the JSON that
+// packaging ships in every Lambda zip. The Lambdas never import this module (no YAML parser in their
+// bundles): they read that JSON with json.ts. The per-resource views are re-exported for the CLI.
 
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { InvalidPolicy } from '../errors.js';
-import type { ComplianceFloor } from '../retention/floor.js';
-import type { RetentionPolicy } from '../retention/plan.js';
-import { describeIssues } from './fields.js';
-import { policySchema, type Policy, type ResourceRetention } from './schema.js';
+import { parsePolicyJson } from './json.js';
+import type { Policy } from './schema.js';
+import { validatePolicy } from './validate.js';
+
+export { findResource, listResources, retentionPolicyFor, type RegionRole, type ResourceKind, type ResourceRef } from './resources.js';
 
 export const DEFAULT_POLICY_FILE = 'backup-policy.yml';
 
@@ -29,60 +32,40 @@ export function parseYamlDocument(text: string, source: string): unknown {
 }
 
 export function parsePolicy(text: string, source = DEFAULT_POLICY_FILE): Policy {
-  const document = parseYamlDocument(text, source);
-  const result = policySchema.safeParse(document);
-  if (!result.success) {
-    throw new InvalidPolicy(`${source} is invalid:\n${describeIssues(result.error)}`, { cause: result.error });
-  }
-  return result.data;
+  return validatePolicy(parseYamlDocument(text, source), source);
 }
 
-export function loadPolicyFile(path: string = DEFAULT_POLICY_FILE): Policy {
-  let text: string;
+function readPolicyText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new InvalidPolicy(`cannot read policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-  return parsePolicy(text, path);
 }
 
-export type ResourceKind = 'databases' | 'caches' | 'configuration' | 'buckets';
-export type RegionRole = 'primary' | 'secondary';
-
-export interface ResourceRef {
-  readonly kind: ResourceKind;
-  readonly name: string;
-  readonly schedule?: string;
-  readonly retention?: ResourceRetention;
+export function loadPolicyFile(path: string = DEFAULT_POLICY_FILE): Policy {
+  return parsePolicy(readPolicyText(path), path);
 }
 
-/** Every protected resource, in file order. */
-export function listResources(policy: Policy): ResourceRef[] {
-  const { databases, caches, buckets, configuration } = policy.resources;
-  return [
-    ...databases.map((r) => ({ kind: 'databases' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
-    ...caches.map((r) => ({ kind: 'caches' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
-    ...configuration.map((r) => ({ kind: 'configuration' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
-    ...buckets.map((r) => ({ kind: 'buckets' as const, name: r.name })),
-  ];
-}
-
-export function findResource(policy: Policy, name: string): ResourceRef | undefined {
-  return listResources(policy).find((r) => r.name === name);
-}
-
-/** The retention policy of a snapshot-based resource in a region (the secondary may differ). */
-export function retentionPolicyFor(policy: Policy, resource: ResourceRef, role: RegionRole = 'primary'): RetentionPolicy {
-  if (resource.retention === undefined || resource.kind === 'buckets') {
-    throw new InvalidPolicy(`resource "${resource.name}" is an S3 bucket: its retention is an S3 lifecycle, not snapshots`);
+/**
+ * The policy file as packaging ships it to the Lambdas: the document exactly as parsed, written as
+ * JSON (the Lambdas apply the schema's defaults themselves, with the same schema), and the Policy it
+ * means. Refused unless the JSON reads back, the way a Lambda reads it, as the same Policy — YAML can
+ * say things JSON cannot (`.inf`, `.nan`: the schema refuses them today; this holds if it ever accepts one).
+ */
+export function policyJson(path: string, source: string = path): { readonly policy: Policy; readonly json: string } {
+  const document = parseYamlDocument(readPolicyText(path), source);
+  const policy = validatePolicy(document, source);
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  const refused = (why: string, cause?: unknown) =>
+    new InvalidPolicy(`${source}: the Lambdas would not read the same policy from its JSON (a value JSON cannot carry?): ${why}`, { cause });
+  let roundTrip: Policy;
+  try {
+    roundTrip = parsePolicyJson(json, `${source} as JSON`);
+  } catch (error) {
+    throw refused(error instanceof Error ? error.message : String(error), error);
   }
-  const { secondary, complianceOverride, ...primary } = resource.retention;
-  const floor: ComplianceFloor = policy.compliance[resource.kind] ?? {};
-  return {
-    timeZone: policy.timezone,
-    keep: role === 'secondary' && secondary !== undefined ? secondary : primary,
-    floor,
-    ...(complianceOverride === undefined ? {} : { override: complianceOverride }),
-  };
+  // Compared as JSON: a policy holds plain data only, and -0 reading back as 0 changes nothing.
+  if (JSON.stringify(roundTrip) !== JSON.stringify(policy)) throw refused('it reads back differently');
+  return { policy, json };
 }

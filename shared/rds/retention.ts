@@ -6,7 +6,7 @@
 // prune-db-snapshots and the posture check's "prune backlog".
 
 import type { DBSnapshot } from '@aws-sdk/client-rds';
-import { retentionPolicyFor, type RegionRole } from '../policy/load.js';
+import { retentionPolicyFor, type RegionRole } from '../policy/resources.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
 import { planRetention, type PlannedSnapshot, type RetentionPlan } from '../retention/plan.js';
 import { TAG } from '../contracts.js';

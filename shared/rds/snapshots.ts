@@ -6,7 +6,7 @@
 import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
 import { allPages, markerOf } from '../aws/pages.js';
 import { TAG, TIER } from '../contracts.js';
-import type { RegionRole } from '../policy/load.js';
+import type { RegionRole } from '../policy/resources.js';
 import type { DatabaseResource } from '../policy/schema.js';
 import { isOwned, tagValue } from '../tags.js';
 import { isSnapshotNotFound } from './errors.js';

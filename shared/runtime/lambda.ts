@@ -1,77 +1,23 @@
-// What every Lambda of the service shares: the policy (parsed once per container, strictly), its
-// region role, the alert sink, Powertools logging and metrics, the input parsed by the function's
-// schema before its core runs, and a middleware that turns any unexpected failure into an alert before
-// Lambda records the error.
+// What every scheduled or event-driven Lambda of the service shares (container.ts: the policy, parsed
+// once per container, strictly; its region role; Powertools logging and metrics; the input parsed by the
+// function's schema before its core runs), with the alert sink — the SNS alerts topic — and a middleware
+// that turns any unexpected failure into an alert before Lambda records the error. State-machine steps
+// that never alert use step.ts instead (no SNS client in their bundles).
 
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
 import type * as z from 'zod/mini';
-import type { AlertSink } from '../alerts/alert.js';
 import { snsAlertSink } from '../alerts/sns.js';
-import { snsClient } from '../aws/clients.js';
-import { ENV, METRICS_NAMESPACE, SERVICE } from '../contracts.js';
-import { InvalidInput, RunFailed } from '../errors.js';
-import { DEFAULT_POLICY_FILE, loadPolicyFile, type RegionRole } from '../policy/load.js';
-import type { Policy } from '../policy/schema.js';
-import { optionalEnv, requireEnv } from './env.js';
-import { parseInput } from './input.js';
-import type { Log } from './log.js';
+import { snsClient } from '../aws/sns-client.js';
+import { ENV, SERVICE } from '../contracts.js';
+import { RunFailed } from '../errors.js';
+import { logger, middyHandler, runtimeWithAlerts, type Runtime } from './container.js';
+import { requireEnv } from './env.js';
 
-export interface Runtime {
-  /** The deployment's stage (the service key alias and bucket names derive from it). */
-  readonly stage: string;
-  readonly policy: Policy;
-  readonly role: RegionRole;
-  /** This deployment's region. */
-  readonly region: string;
-  readonly alerts: AlertSink;
-  readonly logger: Logger;
-  /** The logger as the cores see it. */
-  readonly log: Log;
-  readonly metrics: Metrics;
-  readonly now: () => number;
-}
+export { log, logger, metrics, MetricUnit, setRuntime, type Runtime, type StepRuntime } from './container.js';
 
-export const logger = new Logger({ serviceName: SERVICE });
-// Metrics' own warnings go through the structured logger (and its level), not straight to the console.
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE, logger });
-export const log: Log = {
-  info: (message, fields) => logger.info(message, fields ?? {}),
-  warn: (message, fields) => logger.warn(message, fields ?? {}),
-  error: (message, fields) => logger.error(message, fields ?? {}),
-};
-export { MetricUnit };
-
-let cached: Runtime | undefined;
-
-/** Parsed on first use, not at import, so an invalid policy reaches the alerts topic too. */
+/** The container's runtime with its alerts topic. */
 export function runtime(): Runtime {
-  if (cached !== undefined) return cached;
-  const policy = loadPolicyFile(optionalEnv(ENV.policyFile) ?? DEFAULT_POLICY_FILE);
-  const role = requireEnv(ENV.regionRole);
-  if (role !== 'primary' && role !== 'secondary') throw new InvalidInput(ENV.regionRole, `must be primary or secondary, not "${role}"`);
-  const region = policy.regions[role];
-  cached = {
-    stage: requireEnv(ENV.stage),
-    policy,
-    role,
-    region,
-    alerts: snsAlertSink(snsClient(region), requireEnv(ENV.alertsTopicArn), policy.timezone),
-    logger,
-    log,
-    metrics,
-    now: () => Date.now(),
-  };
-  return cached;
-}
-
-/** Runs the handlers against a runtime of the caller's: the local drill, the simulation and the tests. */
-export function setRuntime(value: Runtime | undefined): void {
-  cached = value;
+  return runtimeWithAlerts((rt) => snsAlertSink(snsClient(rt.region), requireEnv(ENV.alertsTopicArn), rt.policy.timezone));
 }
 
 /**
@@ -115,8 +61,9 @@ function alertOnError(source: string): MiddlewareObj {
 export interface HandlerOptions {
   /**
    * 'alert' (scheduled functions): any unexpected error is published to the alerts topic.
-   * 'state-machine' (steps of a state machine): errors are its control flow (a "not ready" error is
-   * retried); the state machine's own failure path alerts, so the step does not.
+   * 'state-machine' (steps of a state machine that publish alerts themselves, e.g. restore-test-notify):
+   * errors are its control flow (a "not ready" error is retried); the state machine's own failure path
+   * alerts, so the step does not.
    */
   readonly onError?: 'alert' | 'state-machine';
 }
@@ -126,12 +73,5 @@ export interface HandlerOptions {
  * first (InvalidInput naming the field, before anything is sent).
  */
 export function lambdaHandler<S extends z.core.$ZodType, R>(source: string, input: S, run: (event: z.core.output<S>, rt: Runtime) => Promise<R>, options: HandlerOptions = {}) {
-  const handler = middy<unknown, R, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
-  if ((options.onError ?? 'alert') === 'alert') handler.use(alertOnError(source));
-  return handler.handler(async (event) => {
-    const rt = runtime();
-    return run(parseInput(input, event), rt);
-  });
+  return middyHandler(runtime, input, run, (options.onError ?? 'alert') === 'alert' ? [alertOnError(source)] : []);
 }

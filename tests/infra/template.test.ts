@@ -1,10 +1,10 @@
 // Infrastructure: `osls package` offline, then assertions on the generated CloudFormation and on the
-// zips. Packaged once per region role in beforeAll: the secondary into a temporary directory first
+// zips (what each holds, its size, which packages and SDK clients its bundle carries, that it loads). Packaged once per region role in beforeAll: the secondary into a temporary directory first
 // (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
 // then the primary into `.serverless/` (what `npm run package` produces), with them (subnets, security
 // groups, and — network.egress "endpoints" — the VPC and route tables). An invalid policy and a region
 // without a role must fail packaging.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +17,15 @@ import {
   loadHandler,
   packagedFunctions,
   readTemplate,
+  readZip,
   runPackage,
   SERVICE_DIR,
   type CfnResource,
+  type PackagedFunction,
   type PackageRun,
   type Template,
 } from '../../deploy/bundles.js';
+import { parsePolicyJson } from '../../shared/policy/json.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
 
@@ -30,6 +33,8 @@ const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
 const SECONDARY = policy.regions.secondary;
 const STAGE = 'dev';
+/** The policy as the functions read it: JSON written by packaging (deploy/serverless.cjs), in every zip. */
+const PACKAGED_POLICY = 'build/backup-policy.json';
 const OWNER_CONDITION = { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' };
 
 const scratch = mkdtempSync(join(tmpdir(), 'backup-dr-infra-'));
@@ -202,7 +207,7 @@ describe.each([
       expect(props(resource).Environment.Variables, fn).toEqual({
         REGION_ROLE: role,
         ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
-        POLICY_FILE: 'backup-policy.yml',
+        POLICY_FILE: PACKAGED_POLICY,
         POWERTOOLS_SERVICE_NAME: 'backup-dr',
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
@@ -907,22 +912,26 @@ describe('manifest replication', () => {
 // ---- the bundles --------------------------------------------------------------------------------------------
 
 describe('function packages', () => {
-  const policyText = () => readFileSync(join(SERVICE_DIR, 'backup-policy.yml'));
-
-  it.each([
+  const PACKAGES = [
     ['primary', () => DEFAULT_PACKAGE_DIR, PRIMARY],
     ['secondary', () => SECONDARY_DIR, SECONDARY],
-  ] as const)('%s: each zip (≤ 1 MB) holds the bundle and the policy, and its handler loads without calling AWS', (_role, dir, region) => {
+  ] as const;
+  /** Every packaged function of both regions with its zip's files (prune-db-snapshots and a few others are in both). */
+  const zips = () => PACKAGES.flatMap(([role, dir]) => packagedFunctions(dir()).map((fn) => ({ role, fn, files: readZip(fn.zip) })));
+  const bundleFile = (fn: PackagedFunction, files: Map<string, Buffer>) => files.get(`${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`) ?? Buffer.alloc(0);
+  const bundleOf = (fn: PackagedFunction, files: Map<string, Buffer>) => bundleFile(fn, files).toString('utf8');
+
+  it.each(PACKAGES)('%s: each zip holds its bundle and the policy as JSON, and its handler loads without calling AWS', (_role, dir, region) => {
     const functions = packagedFunctions(dir());
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
-      expect(readFileSync(fn.zip).length, `${fn.name}.zip size`).toBeLessThanOrEqual(1024 * 1024);
       const root = mkdtempSync(join(scratch, `${fn.name}-`));
       const files = extractZip(fn.zip, root);
-      expect(files, fn.name).toContain('backup-policy.yml');
-      expect(readFileSync(join(root, 'backup-policy.yml')).equals(policyText()), `${fn.name}: packaged policy`).toBe(true);
-      // Only the bundle and the policy: no node_modules, no sources, no tests.
-      expect(files.filter((f) => f !== 'backup-policy.yml'), fn.name).toEqual([`${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`]);
+      expect(fn.environment.POLICY_FILE, fn.name).toBe(PACKAGED_POLICY);
+      // Only the bundle and the policy: no node_modules, no sources, no tests, not the YAML.
+      expect(files, fn.name).toEqual([PACKAGED_POLICY, `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`].sort());
+      // The JSON reads back, the way the Lambda reads it, as the policy packaging validated.
+      expect(parsePolicyJson(readFileSync(join(root, PACKAGED_POLICY), 'utf8'), PACKAGED_POLICY), `${fn.name}: packaged policy`).toEqual(policy);
       expect(fn.handler, fn.name).toBe(`functions/${fn.name === 'janitor' ? 'platform' : 'rds'}/${fn.name}/handler.handler`);
       const { file, exportName } = handlerModule(fn.handler, files);
       const loaded = loadHandler(root, file, exportName, { ...lambdaEnvironment(fn, region), AWS_REGION: region });
@@ -930,4 +939,80 @@ describe('function packages', () => {
       expect(loaded.connections, `${fn.name} connected at import`).toEqual([]);
     }
   });
+
+  it('keeps every bundle, and so every zip, at most 700 KB', () => {
+    const over = zips()
+      .flatMap(({ role, fn, files }) => [[`${role} ${fn.name} bundle`, bundleFile(fn, files).length] as const, [`${role} ${fn.name}.zip`, readFileSync(fn.zip).length] as const])
+      .filter(([, bytes]) => bytes === 0 || bytes > BUNDLE_BUDGET);
+    expect(over).toEqual([]);
+  });
+
+  it('bundles no YAML parser anywhere, the Lambda environment\'s credentials instead of the SDK default chain, and pg only where SQL runs (capture-db-manifest, validate-restore)', () => {
+    for (const { role, fn, files } of zips()) {
+      const bundle = bundleOf(fn, files);
+      const carries = (name: keyof typeof PACKAGE_MARKERS) => PACKAGE_MARKERS[name].markers.some((marker) => bundle.includes(marker));
+      expect(carries('yaml'), `${role} ${fn.name} bundles yaml`).toBe(false);
+      expect(carries('credential chain'), `${role} ${fn.name} bundles the SDK default credential chain`).toBe(false);
+      expect(bundle, `${role} ${fn.name}: shared/aws/lambda-credentials.ts`).toContain(LAMBDA_CREDENTIALS_MARKER);
+      expect(carries('pg'), `${role} ${fn.name} bundles pg`).toBe(SQL_FUNCTIONS.includes(fn.name));
+    }
+  });
+
+  it('bundles in each function exactly the AWS SDK clients it calls', () => {
+    for (const { role, fn, files } of zips()) {
+      const bundle = bundleOf(fn, files);
+      const clients = Object.entries(CLIENT_MARKERS).filter(([, marker]) => bundle.includes(marker)).map(([client]) => client);
+      expect(clients, `${role} ${fn.name}`).toEqual(SDK_CLIENTS[fn.name]);
+    }
+  });
+
+  it('recognises those packages by strings of their own', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(join(SERVICE_DIR, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => /\.(c|m)?js$/.test(file))
+        .map((file) => readFileSync(join(SERVICE_DIR, dir, file), 'utf8'));
+    for (const [name, { dir, markers }] of Object.entries(PACKAGE_MARKERS)) {
+      const texts = sources(dir);
+      for (const marker of markers) expect(texts.some((text) => text.includes(marker)), `${name}: ${marker}`).toBe(true);
+    }
+  });
 });
+
+const BUNDLE_BUDGET = 700 * 1024;
+/** Where SQL runs: the only functions that may bundle pg. */
+const SQL_FUNCTIONS: readonly string[] = ['capture-db-manifest', 'validate-restore'];
+/**
+ * A package is in a minified bundle when strings of its own are (string literals survive minification;
+ * keepNames keeps class names): each with the package folder the strings come from.
+ */
+const PACKAGE_MARKERS = {
+  yaml: { dir: 'node_modules/yaml/dist', markers: ['tag:yaml.org,2002:', 'YAMLMap'] },
+  pg: { dir: 'node_modules/pg/lib', markers: ['SCRAM-SHA-256', 'You cannot reuse a client.'] },
+  'credential chain': { dir: 'node_modules/@aws-sdk/credential-provider-node/dist-es', markers: ['Could not load credentials from any providers'] },
+} as const;
+/** A string of shared/aws/lambda-credentials.ts, bundled in place of the SDK default chain (serverless.yml alias). */
+const LAMBDA_CREDENTIALS_MARKER = 'a backup-dr Lambda bundle reads only the credentials Lambda gives its function';
+/** An SDK client is in a bundle when its class name is (keepNames; its commands name it too). */
+const CLIENT_MARKERS = { kms: '"KMSClient"', rds: '"RDSClient"', s3: '"S3Client"', 'secrets-manager': '"SecretsManagerClient"', sns: '"SNSClient"' } as const;
+/**
+ * The clients each function calls, in the order of CLIENT_MARKERS. SNS is the alerts topic: every
+ * function but the state-machine steps that never alert. validate-restore calls RDS for live row counts.
+ */
+const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
+  'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
+  'check-db-anomalies': ['rds', 's3', 'sns'],
+  'check-db-posture': ['rds', 'sns'],
+  'copy-db-snapshots': ['rds', 'sns'],
+  janitor: ['rds', 'sns'],
+  'prune-db-snapshots': ['rds', 'sns'],
+  'replicate-db-backups': ['kms', 'rds', 'sns'],
+  'restore-test-notify': ['sns'],
+  'restore-test-plan': ['rds'],
+  'restore-test-record': ['s3'],
+  'restore-test-restore': ['rds'],
+  'restore-test-status': ['rds'],
+  'restore-test-teardown': ['rds'],
+  'take-db-snapshot': ['rds', 'sns'],
+  'validate-restore': ['rds', 's3', 'secrets-manager'],
+  'verify-db-snapshots': ['kms', 'rds', 'sns'],
+};

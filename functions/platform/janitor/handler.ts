@@ -1,5 +1,5 @@
 // janitor: hourly in each region; removes restore-test instances that outlived every test execution.
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { cleanUpLeakedInstances } from './janitor.js';

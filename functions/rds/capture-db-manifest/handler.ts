@@ -1,7 +1,9 @@
 // capture-db-manifest: scheduled with each restore-tested database's snapshot (it requests the snapshot
 // between its captures), triggered by RDS "manual snapshot created" events of ours, and on the reconcile
 // schedule as the fallback for a lost event (primary region, in the VPC).
-import { rdsClient, s3Client, secretsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { secretsClient } from '../../../shared/aws/secrets-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { tlsSetting } from '../../../shared/rds/credentials.js';
 import { manifestCaptureEvent } from '../../../shared/rds/events.js';

@@ -1,7 +1,8 @@
 // check-db-anomalies: on the reconcile schedule in the primary region; or, invoked by an operator with
 // {"release": {"resource": "app-db", "reason": "…"}}, releases a quarantine.
 import * as z from 'zod/mini';
-import { rdsClient, s3Client } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString, optionalEvent, strictInput } from '../../../shared/runtime/input.js';

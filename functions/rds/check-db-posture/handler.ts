@@ -1,5 +1,5 @@
 // check-db-posture: daily in the primary region; findings are alerts, figures are metrics.
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { checkDbPosture } from './check-db-posture.js';

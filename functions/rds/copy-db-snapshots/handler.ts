@@ -1,5 +1,5 @@
 // copy-db-snapshots: on "manual snapshot created" RDS events and on a fallback schedule (primary region).
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';

@@ -1,5 +1,5 @@
 // prune-db-snapshots: daily, in each region, on that region's snapshots.
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { pruneDbSnapshots } from './prune-db-snapshots.js';

@@ -6,7 +6,7 @@
 import { DeleteDBSnapshotCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
-import type { RegionRole } from '../../../shared/policy/load.js';
+import type { RegionRole } from '../../../shared/policy/resources.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
 import { isSnapshotNotFound } from '../../../shared/rds/errors.js';
 import { planPrune } from '../../../shared/rds/retention.js';

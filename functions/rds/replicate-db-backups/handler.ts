@@ -1,5 +1,6 @@
 // replicate-db-backups: daily in the primary region (deployed only when a database enforces replication).
-import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { kmsClient } from '../../../shared/aws/kms-client.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';

@@ -1,11 +1,10 @@
 // restore-test-plan: the first step of the restore-test and pitr-test state machines.
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { planStepInput } from '../../../shared/rds/restore-run.js';
-import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { stepHandler } from '../../../shared/runtime/step.js';
 import { planRestoreTest } from './restore-test-plan.js';
 
-export const handler = lambdaHandler(
-  'restore-test-plan',
+export const handler = stepHandler(
   planStepInput,
   async (event, rt) =>
     planRestoreTest(
@@ -13,5 +12,4 @@ export const handler = lambdaHandler(
       event.kind,
       event.input,
     ),
-  { onError: 'state-machine' },
 );

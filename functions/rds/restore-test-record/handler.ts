@@ -1,15 +1,14 @@
 // restore-test-record: writes the evidence, returns the verdict, emits RTO/RPO metrics.
-import { s3Client } from '../../../shared/aws/clients.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { restoreRun } from '../../../shared/rds/restore-run.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { MetricUnit, stepHandler } from '../../../shared/runtime/step.js';
 import { recordRestoreTest } from './restore-test-record.js';
 
 const OUTCOME_METRIC = { passed: 'RestoreTestPassed', failed: 'RestoreTestFailed', inconclusive: 'RestoreTestInconclusive' } as const;
 
-export const handler = lambdaHandler(
-  'restore-test-record',
+export const handler = stepHandler(
   restoreRun,
   async (run, rt) => {
     const verdict = await recordRestoreTest({ policy: rt.policy, s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket), log: rt.log, now: rt.now }, run);
@@ -21,5 +20,4 @@ export const handler = lambdaHandler(
     if (verdict.rpoMs !== null) metric.addMetric('RestoreRpoSeconds', MetricUnit.Seconds, verdict.rpoMs / 1000);
     return verdict;
   },
-  { onError: 'state-machine' },
 );

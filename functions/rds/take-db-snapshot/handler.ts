@@ -1,5 +1,5 @@
 // take-db-snapshot: invoked by EventBridge Scheduler (daily, policy time zone) or by hand.
-import { rdsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduledRunEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { takeDbSnapshots } from './take-db-snapshot.js';

@@ -1,14 +1,15 @@
 // validate-restore: the Validate state of the restore-test and pitr-test state machines (in the VPC).
-import { rdsClient, s3Client, secretsClient } from '../../../shared/aws/clients.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { secretsClient } from '../../../shared/aws/secrets-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { tlsSetting } from '../../../shared/rds/credentials.js';
 import { validateStepInput } from '../../../shared/rds/restore-run.js';
 import { optionalEnv, requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { stepHandler } from '../../../shared/runtime/step.js';
 import { validateRestoredDatabase } from './validate-restore.js';
 
-export const handler = lambdaHandler(
-  'validate-restore',
+export const handler = stepHandler(
   validateStepInput,
   async ({ plan, instance }, rt) =>
     validateRestoredDatabase(
@@ -26,5 +27,4 @@ export const handler = lambdaHandler(
       plan,
       instance,
     ),
-  { onError: 'state-machine' },
 );

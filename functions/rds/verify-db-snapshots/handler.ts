@@ -1,5 +1,6 @@
 // verify-db-snapshots: on "copy completed" RDS events and on a fallback schedule (secondary region).
-import { kmsClient, rdsClient } from '../../../shared/aws/clients.js';
+import { kmsClient } from '../../../shared/aws/kms-client.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';

@@ -3,7 +3,8 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_TIMEOUTS, clientConfig, rdsClient } from '../../../shared/aws/clients.js';
+import { CLIENT_TIMEOUTS, clientConfig } from '../../../shared/aws/client-config.js';
+import { rdsClient } from '../../../shared/aws/rds-client.js';
 
 describe('SDK clients', () => {
   let server: Server;

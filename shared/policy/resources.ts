@@ -1,0 +1,47 @@
+// The per-resource views of a validated policy that the functions and the CLI work from: every
+// protected resource in file order, one by name, and the retention policy of a resource in a region.
+
+import { InvalidPolicy } from '../errors.js';
+import type { ComplianceFloor } from '../retention/floor.js';
+import type { RetentionPolicy } from '../retention/plan.js';
+import type { Policy, ResourceRetention } from './schema.js';
+
+export type ResourceKind = 'databases' | 'caches' | 'configuration' | 'buckets';
+export type RegionRole = 'primary' | 'secondary';
+
+export interface ResourceRef {
+  readonly kind: ResourceKind;
+  readonly name: string;
+  readonly schedule?: string;
+  readonly retention?: ResourceRetention;
+}
+
+/** Every protected resource, in file order. */
+export function listResources(policy: Policy): ResourceRef[] {
+  const { databases, caches, buckets, configuration } = policy.resources;
+  return [
+    ...databases.map((r) => ({ kind: 'databases' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
+    ...caches.map((r) => ({ kind: 'caches' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
+    ...configuration.map((r) => ({ kind: 'configuration' as const, name: r.name, schedule: r.schedule, retention: r.retention })),
+    ...buckets.map((r) => ({ kind: 'buckets' as const, name: r.name })),
+  ];
+}
+
+export function findResource(policy: Policy, name: string): ResourceRef | undefined {
+  return listResources(policy).find((r) => r.name === name);
+}
+
+/** The retention policy of a snapshot-based resource in a region (the secondary may differ). */
+export function retentionPolicyFor(policy: Policy, resource: ResourceRef, role: RegionRole = 'primary'): RetentionPolicy {
+  if (resource.retention === undefined || resource.kind === 'buckets') {
+    throw new InvalidPolicy(`resource "${resource.name}" is an S3 bucket: its retention is an S3 lifecycle, not snapshots`);
+  }
+  const { secondary, complianceOverride, ...primary } = resource.retention;
+  const floor: ComplianceFloor = policy.compliance[resource.kind] ?? {};
+  return {
+    timeZone: policy.timezone,
+    keep: role === 'secondary' && secondary !== undefined ? secondary : primary,
+    floor,
+    ...(complianceOverride === undefined ? {} : { override: complianceOverride }),
+  };
+}
