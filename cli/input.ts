@@ -1,6 +1,7 @@
 // Reading what the CLI is given, defensively: a file or standard input of at most MAX_INPUT_BYTES
 // (never a directory, never /dev/zero until memory runs out), and text made safe to print on a
-// terminal. (YAML itself — custom tags refused — is read by shared/policy/load.ts, as the Lambdas read it.)
+// terminal. (YAML itself — custom tags refused — is read by shared/policy/load.ts; the Lambdas read the
+// JSON that packaging writes from it.)
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InvalidInput } from '../shared/errors.js';

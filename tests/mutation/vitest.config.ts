@@ -20,6 +20,10 @@ import base from '../../vitest.config.js';
  */
 const QUICK = process.env.MUTATION_QUICK === '1';
 
+/** MUTATION_WITH_PG=1 adds the restore judges' tests against the real PostgreSQL (slower, but they are most of their tests). */
+const WITH_PG = process.env.MUTATION_WITH_PG === '1';
+const PG_TESTS = ['tests/rds/validation/corruption.test.ts', 'tests/rds/validation/bracket.test.ts', 'tests/rds/validation/validate-restore.test.ts'];
+
 export const MUTATION_TESTS = [
   'tests/unit/**/*.test.ts',
   'tests/rds/functions/**/*.test.ts',
@@ -51,5 +55,9 @@ class QuickFirst extends BaseSequencer {
 export default defineConfig({
   ...base,
   root: fileURLToPath(new URL('../..', import.meta.url)),
-  test: { ...base.test, include: QUICK ? MUTATION_TESTS.filter((t) => !t.startsWith('tests/property/')) : MUTATION_TESTS, sequence: { sequencer: QuickFirst } },
+  test: {
+    ...base.test,
+    include: [...(QUICK ? MUTATION_TESTS.filter((t) => !t.startsWith('tests/property/')) : MUTATION_TESTS), ...(WITH_PG ? PG_TESTS : [])],
+    sequence: { sequencer: QuickFirst },
+  },
 });
