@@ -6,7 +6,7 @@ import type { DBSnapshot } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { pruneActions, pruneFailureAlert } from '../../../functions/rds/prune-db-snapshots/plan.js';
 import { RetentionRefused } from '../../../shared/errors.js';
-import { HELD_ELSEWHERE_GUARD, planPrune, UNKNOWN_TIME_GUARD, type PrunePlanInput } from '../../../shared/rds/retention.js';
+import { HELD_ELSEWHERE_GUARD, planPrune, QUARANTINE_GUARD, UNKNOWN_TIME_GUARD, type PrunePlanInput } from '../../../shared/rds/retention.js';
 import { copyOf, ourTags, primarySnapshot } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
@@ -207,5 +207,29 @@ describe('pruneFailureAlert', () => {
       at: NOW,
       details: { error: 'TimeoutError', message: 'y'.repeat(500) },
     });
+  });
+});
+
+describe('planPrune and an anomaly quarantine', () => {
+  const QUARANTINE = { 'backup-dr:quarantine': '2026-11-25T03:00:00Z' };
+
+  it.each([
+    { side: 'the original', quarantineOriginal: true },
+    { side: 'its copy', quarantineOriginal: false },
+  ])('keeps a snapshot the policy removes, and its counterpart, when $side is quarantined', ({ quarantineOriginal }) => {
+    const target = originals[3]!;
+    const mine = originals.map((s) => (s === target && quarantineOriginal ? original(21, {}, QUARANTINE) : s));
+    const copies = mine.map((s) => (s.DBSnapshotIdentifier === day(21) && !quarantineOriginal ? verified(s, {}, QUARANTINE) : verified(s)));
+    const expected = { remove: [day(22), day(20)], guarded: { [day(21)]: [QUARANTINE_GUARD] } };
+    expect(shape(plan({ role: 'primary', mine, counterparts: copies }))).toEqual(expected);
+    // In the secondary: the copy of the 21st is kept for the quarantine, the copies of the 22nd and 20th go.
+    const copyId = (n: number) => copies[24 - n]?.DBSnapshotIdentifier ?? '';
+    expect(shape(plan({ role: 'secondary', mine: copies, counterparts: mine }))).toEqual({ remove: [copyId(22), copyId(20)], guarded: { [copyId(21)]: [QUARANTINE_GUARD] } });
+  });
+
+  it('does not let a quarantine of another database or of another source hold this one', () => {
+    const stranger = original(21, { DBSnapshotArn: 'arn:aws:rds:ap-northeast-1:123456789012:snapshot:someone-else' }, QUARANTINE);
+    const counterparts = [...originals.map((s) => verified(s)), verified(stranger)];
+    expect(shape(plan({ role: 'primary', mine: originals, counterparts })).remove).toEqual([day(22), day(21), day(20)]);
   });
 });
