@@ -41,6 +41,19 @@ describe('listing snapshots', () => {
     expect(await listOwnedSnapshots(rds, { ownerTag: 'backup-dr:owner', policyName: 'production' })).toEqual([a, b]);
   });
 
+  it('needs the owner tag too: our policy\'s name alone, or another owner, is not ours', async () => {
+    const withoutOwner = (id: string, owner?: string) => {
+      const tags = ourTags('app-db').filter((t) => t.Key !== 'backup-dr:owner');
+      return primarySnapshot(id, '2026-11-24T02:00:00+09:00', {}, owner === undefined ? tags : [...tags, { Key: 'backup-dr:owner', Value: owner }]);
+    };
+    const noOwner = withoutOwner('backup-dr-app-db-copied-by-hand');
+    const otherOwner = withoutOwner('backup-dr-app-db-other-tool', 'other-tool');
+    mock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [noOwner, a, otherOwner, b] });
+    expect(await listOwnedSnapshots(rds, { ownerTag: 'backup-dr:owner', policyName: 'production' })).toEqual([a, b]);
+    // The owner tag's key is the policy's: under another key, our own tag does not count.
+    expect(await listOwnedSnapshots(rds, { ownerTag: 'acme:owner', policyName: 'production' })).toEqual([]);
+  });
+
   it('describes one snapshot, or null when RDS says it does not exist or returns none', async () => {
     mock.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: a.DBSnapshotArn }).resolves({ DBSnapshots: [a] });
     mock.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'gone' }).rejects(new DBSnapshotNotFoundFault({ message: 'not found', $metadata: {} }));
