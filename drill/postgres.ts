@@ -9,10 +9,10 @@
 // drill owns the process: it knows its pid, hears at once when it exits unasked, and stops it in order.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { chown, cp, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, constants, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -93,6 +93,29 @@ async function runAs(): Promise<{ uid: number; gid: number } | null> {
   return { uid, gid };
 }
 
+/** Can `owner` run this binary? (A checkout under a mode-0700 directory, as `mktemp -d` makes, is closed to it.) */
+async function runnableBy(binary: string, owner: { uid: number; gid: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = spawn(binary, ['--version'], { uid: owner.uid, gid: owner.gid, stdio: 'ignore' });
+    probe.once('error', () => resolve(false));
+    probe.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * The binaries the server's user can run: the package's own, or, where that user cannot reach them, a copy
+ * of the package's native tree (bin, lib, share: initdb finds the rest beside its binary) in `dir`.
+ */
+async function binariesFor(bin: { initdb: string; postgres: string }, owner: { uid: number; gid: number } | null, dir: string): Promise<{ initdb: string; postgres: string }> {
+  if (owner === null || (await runnableBy(bin.initdb, owner))) return bin;
+  const native = dirname(dirname(bin.initdb));
+  const copy = join(dir, 'native');
+  await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+  const local = { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+  if (!(await runnableBy(local.initdb, owner))) throw new Error(`the OS user "postgres" cannot run ${bin.initdb}, nor a copy of it in ${copy}`);
+  return local;
+}
+
 async function output(command: string, args: string[]): Promise<string> {
   return (await promisify(execFile)(command, args, { encoding: 'utf8' })).stdout;
 }
@@ -147,7 +170,7 @@ function stderrTail(child: ChildProcess, onLine?: (line: string) => void): (only
 }
 
 async function startPrivate(log: (line: string) => void, signal: AbortSignal): Promise<PostgresServer> {
-  const bin = await binaries();
+  const packaged = await binaries();
   const owner = await runAs();
   signal.throwIfAborted();
   const dir = await mkdtemp(join(tmpdir(), 'backup-dr-drill-pg-'));
@@ -169,6 +192,9 @@ async function startPrivate(log: (line: string) => void, signal: AbortSignal): P
     const pwfile = join(dir, 'pwfile');
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     if (owner !== null) await chown(pwfile, owner.uid, owner.gid);
+    signal.throwIfAborted();
+    const bin = await binariesFor(packaged, owner, dir);
+    if (bin !== packaged) log(`the OS user "postgres" cannot reach ${dirname(dirname(packaged.initdb))}: running a copy of the binaries from ${dir}`);
     signal.throwIfAborted();
     const initdb = spawn(bin.initdb, ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'], { ...ids, env, stdio: ['ignore', 'ignore', 'pipe'] });
     current = initdb;
