@@ -1,5 +1,6 @@
 // Infrastructure: `osls package` offline, then assertions on the generated CloudFormation and on the
-// zips (what each holds, its size, which packages and SDK clients its bundle carries, that it loads). Packaged once per region role in beforeAll: the secondary into a temporary directory first
+// zips (what each holds, its size, which packages and SDK clients its bundle carries, that it loads).
+// Packaged once per region role in beforeAll: the secondary into a temporary directory first
 // (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
 // then the primary into `.serverless/` (what `npm run package` produces), with them (subnets, security
 // groups, and — network.egress "endpoints" — the VPC and route tables). An invalid policy and a region
