@@ -34,6 +34,14 @@ const EQUIVALENT = [
   { file: 'functions/rds/check-db-posture/plan.ts', node: 'StringLiteral', parent: "tagValue(s.TagList, TAG.resource) ?? ''", reason: 'the fallback only has to name no database of the policy: names are never empty, and "" and any other text are not in the set' },
   { file: 'functions/rds/check-db-posture/plan.ts', node: 'StringLiteral', parent: "snapshotsOf(db, 'secondary', copies)", reason: "snapshotsOf reads every role but 'primary' as the copies' side: '' and 'secondary' pick the same snapshots" },
 
+  // functions/rds/check-db-anomalies/plan.ts
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'StringLiteral', parent: "lower ?? ''", reason: 'lower is the bound of a bucket below the last one: a capture numbers its buckets 0 … bounds.length - 1, so it is always there and the fallback text is never read' },
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'ArrayExpression', parent: 'before.content?.appendOnly ?? []', reason: 'a stand-in list names no table: tables are keyed "schema.table", and the stand-in entry has no dot' },
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'ArrayExpression', parent: 'after.content?.appendOnly ?? []', reason: 'a stand-in list names no table: tables are keyed "schema.table", and the stand-in entry has no dot' },
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'OptionalMemberExpression', parent: 'after.schema?.objects ?? {}', reason: 'only reached in the branch that checked after.schema !== undefined (TypeScript forgets the narrowing inside the callback): the chain never meets undefined' },
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'OptionalMemberExpression', parent: "anomalies[0]?.detail ?? ''", reason: 'its only caller (check-db-anomalies.ts) alerts only when compareManifests found an anomaly: anomalies[0] is always there' },
+  { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'StringLiteral', parent: "anomalies[0]?.detail ?? ''", reason: 'its only caller (check-db-anomalies.ts) alerts only when compareManifests found an anomaly: the fallback text is never read' },
+
   // shared/rds/snapshots.ts
   { file: 'shared/rds/snapshots.ts', node: 'StringLiteral', parent: "tagValue(snapshot.TagList, TAG.createdAt) ?? ''", reason: NOT_A_DATE },
 ];
