@@ -1,8 +1,10 @@
 // Rehearses, one drill each, the corruptions a restore test must catch (issue: "prove the data, not its
 // shape"), injected into the restored database with --inject-sql, and prints which check caught each.
-// Exits 1 when one was not caught. `npm run drill:corruptions`; not part of `npm test` (a drill each).
+// Exits 1 when one was not caught. `npm run drill:corruptions` (which builds the drill first: drill/build.ts);
+// not part of `npm test` (a drill each).
 
 import { spawnSync } from 'node:child_process';
+import { DRILL_ENTRY } from './build.js';
 import { REPORTING_ROLE } from './sample-data.js';
 
 /** The sample's triggers keep public.audit_log append-only: a corruption below the application bypasses them. */
@@ -42,8 +44,8 @@ const CORRUPTIONS: readonly { name: string; sql: readonly string[] }[] = [
 
 let missed = 0;
 for (const corruption of CORRUPTIONS) {
-  const args = ['tsx', 'drill/main.ts', ...corruption.sql.flatMap((sql) => ['--inject-sql', sql])];
-  const run = spawnSync('npx', ['--no-install', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const args = [DRILL_ENTRY, ...corruption.sql.flatMap((sql) => ['--inject-sql', sql])];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const result = /^RESULT: .*$/m.exec(run.stdout ?? '')?.[0] ?? `(no RESULT line; exit ${String(run.status)})`;
   const caught = run.status === 1 && /caught by/.test(result);
   if (!caught) missed += 1;

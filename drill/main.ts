@@ -4,8 +4,8 @@
 // arguments; 3 the drill could not reach a verdict (an injected statement failed, its PostgreSQL went
 // away, an unexpected error, or its cleanup was incomplete); 128 + n when stopped by signal n (130 Ctrl-C).
 // Whatever it creates (databases, a private PostgreSQL, temporary files) it removes, also on Ctrl-C —
-// however many times the signal arrives (a terminal sends it to the whole process group, and tsx sends
-// it on to this process again).
+// however many times the signal arrives (a terminal sends it to the whole process group; a wrapper such
+// as tsx sends it on to this process again). `npm run drill` runs this file compiled (drill/build.ts).
 
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';

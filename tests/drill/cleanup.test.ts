@@ -1,5 +1,5 @@
-// A drill that always cleans up and tells the truth: Ctrl-C to the whole process group (npm, sh, tsx and the
-// drill each get SIGINT, and tsx sends it on again) removes everything the run created; a private PostgreSQL
+// A drill that always cleans up and tells the truth: Ctrl-C to the whole process group (npm, sh and the
+// drill each get SIGINT) removes everything the run created; a private PostgreSQL
 // killed mid-run is the drill's error, not a verdict. Each test holds the drill still with an injected
 // pg_sleep, waits for the line saying it runs, then acts — no sleeps — and counts only what its run created.
 
@@ -15,7 +15,7 @@ describe('the drill cleans up', () => {
     { server: 'the PostgreSQL it finds', env: async () => ({}) },
     { server: 'a private PostgreSQL it started', env: async () => ({ PGPORT: String(await closedPort()) }) },
   ])('on Ctrl-C to its whole process group, twice, using $server: no database, directory or server is left, exit 130', async ({ env }) => {
-    const run = new LiveDrill(HOLD, await env(), 'tsx');
+    const run = new LiveDrill(HOLD, await env(), 'node');
     await run.line(holding);
     const facts = runFacts(run.out);
     expect(run.signalGroup('SIGINT')).toBe(true);
@@ -31,7 +31,7 @@ describe('the drill cleans up', () => {
   }, 240_000);
 
   it('on Ctrl-C while its private PostgreSQL is being created: initdb is stopped and its directory removed, exit 130', async () => {
-    const run = new LiveDrill([], { PGPORT: String(await closedPort()) }, 'tsx');
+    const run = new LiveDrill([], { PGPORT: String(await closedPort()) }, 'node');
     const [, dir] = await run.line(/creating a private PostgreSQL cluster in (\S+) \(initdb\)$/);
     expect(run.signalGroup('SIGINT')).toBe(true);
     const end = await run.exited;
@@ -53,7 +53,7 @@ describe('the drill cleans up', () => {
   }, 240_000);
 
   it('when the drill itself is killed with SIGKILL, which it cannot handle: its watchdog stops the private server and removes its directory', async () => {
-    const run = new LiveDrill(HOLD, { PGPORT: String(await closedPort()) }, 'tsx');
+    const run = new LiveDrill(HOLD, { PGPORT: String(await closedPort()) }, 'node');
     await run.line(holding);
     const facts = runFacts(run.out);
     expect(facts.server).not.toBeNull();

@@ -1,11 +1,13 @@
-// Runs `npm run drill` as a user does — to the end, or live (its own process group, so a test can send
-// Ctrl-C to the whole group the way a terminal does) — and finds what one run left behind: only what that
-// run created (databases with its prefix, its private server's pid, port and directory).
+// Runs the drill as a user does — `npm run drill`, or the compiled drill it runs (dist/drill/main.js, built
+// once per test run by tests/global-setup.ts) — to the end, or live (its own process group, so a test can
+// send Ctrl-C to the whole group the way a terminal does) — and finds what one run left behind: only what
+// that run created (databases with its prefix, its private server's pid, port and directory).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import pg from 'pg';
+import { DRILL_ENTRY } from '../../drill/build.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -18,18 +20,37 @@ export interface Finished {
 const npmArgs = (args: readonly string[]) => ['run', '--silent', 'drill', '--', ...args];
 const childEnv = (env: NodeJS.ProcessEnv) => ({ ...process.env, NO_COLOR: '1', ...env });
 
-/** The drill to its end. */
-export function drill(args: readonly string[], env: NodeJS.ProcessEnv = {}): Finished {
-  const result = spawnSync('npm', npmArgs(args), { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: childEnv(env) });
+/**
+ * The drill to its end: the compiled drill `npm run drill` runs, or `npm run drill` itself (`via: 'npm'`,
+ * which builds it again first).
+ */
+export function drill(args: readonly string[], env: NodeJS.ProcessEnv = {}, via: Via = 'node'): Finished {
+  const [command, commandArgs] = via === 'npm' ? ['npm', npmArgs(args)] : [process.execPath, [DRILL_ENTRY, ...args]];
+  const result = spawnSync(command, commandArgs, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: childEnv(env) });
   return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+const finished = new Map<string, Finished>();
+
+/**
+ * The drill to its end, once per argument list in a test file: tests that read different things from the
+ * same run share it (each run is a full backup and restore; nothing in one depends on another's state).
+ */
+export function drillOnce(args: readonly string[], via: Via = 'node'): Finished {
+  const key = JSON.stringify([via, ...args]);
+  const known = finished.get(key);
+  if (known !== undefined) return known;
+  const run = drill(args, {}, via);
+  finished.set(key, run);
+  return run;
 }
 
 /**
  * How a live drill is started: `npm run drill`, as typed in a terminal (npm and its sh die of a Ctrl-C by
  * themselves — npm re-raises it — while the drill goes on cleaning up, so their exit code is not the
- * drill's), or `tsx drill/main.ts`, what that script runs, whose exit code is the drill's own.
+ * drill's), or `node dist/drill/main.js`, what that script runs, whose exit code is the drill's own.
  */
-export type Via = 'npm' | 'tsx';
+export type Via = 'npm' | 'node';
 
 /** A drill running in its own process group, read line by line as it prints. */
 export class LiveDrill {
@@ -39,8 +60,8 @@ export class LiveDrill {
   #err = '';
   readonly #waiting: { pattern: RegExp; stream: 'out' | 'err'; resolve: (m: RegExpExecArray) => void }[] = [];
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, via: Via = 'tsx') {
-    const [command, commandArgs] = via === 'npm' ? ['npm', npmArgs(args)] : [`${ROOT}node_modules/.bin/tsx`, ['drill/main.ts', ...args]];
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}, via: Via = 'node') {
+    const [command, commandArgs] = via === 'npm' ? ['npm', npmArgs(args)] : [process.execPath, [DRILL_ENTRY, ...args]];
     const path = `${ROOT}node_modules/.bin:${process.env.PATH ?? ''}`;
     this.child = spawn(command, commandArgs, { cwd: ROOT, env: childEnv({ PATH: path, ...env }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => {
@@ -69,7 +90,7 @@ export class LiveDrill {
     return Promise.race([found, ended]);
   }
 
-  /** Sends `signal` to the drill's whole process group (npm, sh, tsx, node), as Ctrl-C in a terminal does. */
+  /** Sends `signal` to the drill's whole process group (npm, sh, node), as Ctrl-C in a terminal does. */
   signalGroup(signal: NodeJS.Signals): boolean {
     try {
       process.kill(-(this.child.pid ?? 0), signal);
