@@ -3,7 +3,7 @@
 // send Ctrl-C to the whole group the way a terminal does) — and finds what one run left behind: only what
 // that run created (databases with its prefix, its private server's pid, port and directory).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import pg from 'pg';
@@ -22,21 +22,29 @@ const childEnv = (env: NodeJS.ProcessEnv) => ({ ...process.env, NO_COLOR: '1', .
 
 /**
  * The drill to its end: the compiled drill `npm run drill` runs, or `npm run drill` itself (`via: 'npm'`,
- * which builds it again first).
+ * which builds it again first). Asynchronous, so the tests of a file can run several drills at once:
+ * a drill spends much of its time waiting on PostgreSQL.
  */
-export function drill(args: readonly string[], env: NodeJS.ProcessEnv = {}, via: Via = 'node'): Finished {
+export function drill(args: readonly string[], env: NodeJS.ProcessEnv = {}, via: Via = 'node'): Promise<Finished> {
   const [command, commandArgs] = via === 'npm' ? ['npm', npmArgs(args)] : [process.execPath, [DRILL_ENTRY, ...args]];
-  const result = spawnSync(command, commandArgs, { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: childEnv(env) });
-  return { code: result.status, out: result.stdout, err: result.stderr };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }
 
-const finished = new Map<string, Finished>();
+const finished = new Map<string, Promise<Finished>>();
 
 /**
  * The drill to its end, once per argument list in a test file: tests that read different things from the
  * same run share it (each run is a full backup and restore; nothing in one depends on another's state).
  */
-export function drillOnce(args: readonly string[], via: Via = 'node'): Finished {
+export function drillOnce(args: readonly string[], via: Via = 'node'): Promise<Finished> {
   const key = JSON.stringify([via, ...args]);
   const known = finished.get(key);
   if (known !== undefined) return known;

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { drill, drillOnce, leftovers, resultOf, runFacts } from './drill-process.js';
 
-describe('npm run drill', () => {
+describe.concurrent('npm run drill', () => {
   it('passes on a faithful backup, printing every step, check and objective, and leaves nothing behind', async () => {
-    const { code, out } = drillOnce([], 'npm');
+    const { code, out } = await drillOnce([], 'npm');
     expect(out).toContain('RESULT: PASSED');
     expect(code).toBe(0);
     for (const step of ['capture-db-manifest', 'take-db-snapshot', 'copy-db-snapshots', 'verify-db-snapshots', 'check-db-anomalies', 'Plan', 'Restore', 'Wait for instance', 'Validate', 'Teardown', 'Record']) expect(out).toContain(step);
@@ -21,8 +21,8 @@ describe('npm run drill', () => {
     expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
-  it('restores a sample database with what a real one has: an identity sequence, views, functions, triggers, an extension, grants and an append-only table', () => {
-    const { code, out } = drillOnce([], 'npm');
+  it('restores a sample database with what a real one has: an identity sequence, views, functions, triggers, an extension, grants and an append-only table', async () => {
+    const { code, out } = await drillOnce([], 'npm');
     expect(code).toBe(0);
     expect(out).toMatch(/^Sample production database \S+: 500 customers, 5000 orders, 5000 rows in the append-only public\.audit_log$/m);
     for (const object of ['sequence public.orders_id_seq (identity of orders.id)', 'view public.customer_order_totals', 'public.cents_to_amount(bigint)', 'public.audit_order_change()', 'orders_audit', 'audit_log_append_only', 'materialized view public.daily_revenue', 'extension pg_trgm', 'to backup_dr_drill_reporting']) expect(out).toContain(object);
@@ -51,7 +51,7 @@ describe('npm run drill', () => {
     { fault: 'missing-index', caught: [/✗ schema +.*index public\.orders_customer_idx missing/], outcome: 'FAILED', severity: 'CRITICAL', by: 'schema' },
     { fault: 'mass-delete', caught: [/✓ check-db-anomalies .*public\.orders lost 60 % of its rows \(5000 → 2000; limit 20 %\)/, /^Outcome of the restore test: PASSED$/m], outcome: 'FAILED', severity: 'CRITICAL', by: 'backup-anomaly (check-db-anomalies)' },
   ])('catches --break $fault, names what caught it, prints the alert it would send, and exits 1', async ({ fault, caught, outcome, severity, by }) => {
-    const { code, out } = drillOnce(['--break', fault]);
+    const { code, out } = await drillOnce(['--break', fault]);
     expect(code).toBe(1);
     for (const pattern of caught) expect(out).toMatch(pattern);
     expect(out).toMatch(new RegExp(`^Outcome: ${outcome} \\(`, 'm'));
@@ -62,7 +62,7 @@ describe('npm run drill', () => {
   }, 240_000);
 
   it('for --break mass-delete, backs up twice with the deletion in the source between, and restores the second backup', async () => {
-    const { out } = drillOnce(['--break', 'mass-delete']);
+    const { out } = await drillOnce(['--break', 'mass-delete']);
     const snapshots = [...out.matchAll(/✓ take-db-snapshot +\S+ s +(backup-dr-app-db-\d{8}-\d{4}) \(/g)].map((m) => m[1]);
     expect(snapshots).toHaveLength(2);
     expect(out).toMatch(/^Backup pipeline — yesterday's run/m);
@@ -82,7 +82,7 @@ describe('npm run drill', () => {
     { fault: 'changed-values', applied: /^ +! --break changed-values on (\S+_restore_\d+): every order total set to 0 → UPDATE 5000$/m },
     { fault: 'missing-index', applied: /^ +! --break missing-index on (\S+_restore_\d+): the secondary index public\.orders_customer_idx dropped → DROP$/m },
   ])('applies --break $fault to the restored database before validation', async ({ fault, applied }) => {
-    const { code, out } = drillOnce(['--break', fault]);
+    const { code, out } = await drillOnce(['--break', fault]);
     const database = applied.exec(out)?.[1];
     expect(database).toBeDefined();
     expect(out).toContain(`connected to postgres@`);
@@ -93,8 +93,8 @@ describe('npm run drill', () => {
     expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
-  it('rejects an unknown fault with a usage line', () => {
-    const { code, err } = drill(['--break', 'meteor']);
+  it('rejects an unknown fault with a usage line', async () => {
+    const { code, err } = await drill(['--break', 'meteor']);
     expect(code).toBe(2);
     expect(err).toContain('--break: unknown fault "meteor"');
     expect(err).toContain('usage: npm run drill');

@@ -7,9 +7,9 @@ import { drill, leftovers, runFacts } from './drill-process.js';
 
 const notice = (text: string) => `DO $$ BEGIN RAISE NOTICE '${text} in %', current_database(); END $$`;
 
-describe('npm run drill -- --inject-sql', () => {
+describe.concurrent('npm run drill -- --inject-sql', () => {
   it('runs each statement in order on the restored database, after the restore and before validation, which catches the change', async () => {
-    const { code, out } = drill(['--inject-sql', notice('first'), '--inject-sql', 'delete from public.orders where id <= 100', '--inject-sql', notice('third')]);
+    const { code, out } = await drill(['--inject-sql', notice('first'), '--inject-sql', 'delete from public.orders where id <= 100', '--inject-sql', notice('third')]);
     const restored = /connected to postgres@[^/]+\/(\S+_restore_\d+):/.exec(out)?.[1];
     expect(restored).toBeDefined();
     const lines = out.split('\n');
@@ -31,7 +31,7 @@ describe('npm run drill -- --inject-sql', () => {
   }, 240_000);
 
   it('leaves the verdict to validation: a statement that changes nothing passes, exit 0', async () => {
-    const { code, out } = drill(['--inject-sql', 'select count(*) from public.orders']);
+    const { code, out } = await drill(['--inject-sql', 'select count(*) from public.orders']);
     expect(out).toMatch(/--inject-sql #1 on \S+_restore_\d+: select count\(\*\) from public\.orders/);
     expect(out).toContain('→ SELECT 1');
     expect(out).toMatch(/^RESULT: PASSED — the injected SQL was NOT caught$/m);
@@ -43,7 +43,7 @@ describe('npm run drill -- --inject-sql', () => {
     { name: 'a statement PostgreSQL rejects', sql: 'update public.no_such_table set x = 1', message: 'relation "public.no_such_table" does not exist' },
     { name: 'a DO block that raises', sql: "DO $$ BEGIN RAISE EXCEPTION 'rehearsal aborted: %', 42; END $$", message: 'rehearsal aborted: 42' },
   ])('reports $name as the drill’s own error (exit 3), runs nothing after it and validates nothing', async ({ sql, message }) => {
-    const { code, out, err } = drill(['--inject-sql', 'select 1', '--inject-sql', sql, '--inject-sql', notice('never')]);
+    const { code, out, err } = await drill(['--inject-sql', 'select 1', '--inject-sql', sql, '--inject-sql', notice('never')]);
     expect(code).toBe(3);
     expect(out).toContain(`✗ ${message}`);
     expect(out).toContain(`RESULT: ERROR — --inject-sql #2 failed on the restored database: ${message}. Nothing was validated`);
@@ -56,8 +56,8 @@ describe('npm run drill -- --inject-sql', () => {
     expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
-  it('refuses an empty statement with a usage line', () => {
-    const { code, err } = drill(['--inject-sql', '  ']);
+  it('refuses an empty statement with a usage line', async () => {
+    const { code, err } = await drill(['--inject-sql', '  ']);
     expect(code).toBe(2);
     expect(err).toContain('--inject-sql #1 is empty');
   });
