@@ -30,6 +30,9 @@ export const MUTATION_TESTS = [
   'tests/rds/state-machines/verdict.test.ts',
   'tests/rds/validation/verdicts.test.ts',
   'tests/rds/validation/fingerprint-verdicts.test.ts',
+  'tests/rds/validation/validate-restore-plan.test.ts',
+  'tests/rds/validation/content-verdict.test.ts',
+  'tests/rds/validation/schema-diff.test.ts',
   'tests/mutation/**/*.test.ts',
   'tests/property/retention.property.test.ts',
   'tests/property/retention-reference.property.test.ts',
@@ -57,6 +60,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     ...base.test,
+    // No global setup: it builds the CLI and the drill for the tests that run them as processes, and none
+    // of those is in this set (nor are their sources in Stryker's sandbox: stryker.config.cjs ignorePatterns).
+    globalSetup: [],
     include: [...(QUICK ? MUTATION_TESTS.filter((t) => !t.startsWith('tests/property/')) : MUTATION_TESTS), ...(WITH_PG ? PG_TESTS : [])],
     sequence: { sequencer: QuickFirst },
   },
