@@ -42,6 +42,10 @@ const EQUIVALENT = [
   { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'OptionalMemberExpression', parent: "anomalies[0]?.detail ?? ''", reason: 'its only caller (check-db-anomalies.ts) alerts only when compareManifests found an anomaly: anomalies[0] is always there' },
   { file: 'functions/rds/check-db-anomalies/plan.ts', node: 'StringLiteral', parent: "anomalies[0]?.detail ?? ''", reason: 'its only caller (check-db-anomalies.ts) alerts only when compareManifests found an anomaly: the fallback text is never read' },
 
+  // shared/rds/postgres/schema-diff.ts
+  { file: 'shared/rds/postgres/schema-diff.ts', node: 'StringLiteral', parent: "definition ?? ''", reason: 'the fallback only has to be no descending definition: "" and any text without " increment -" read as ascending' },
+  { file: 'shared/rds/postgres/schema-diff.ts', node: 'StringLiteral', parent: "tableOf(d.object, b[d.object]) ?? ''", reason: 'the fallback only has to name no missing table: tables are keyed "schema.table", and neither "" nor the stand-in text has a dot' },
+
   // shared/rds/snapshots.ts
   { file: 'shared/rds/snapshots.ts', node: 'StringLiteral', parent: "tagValue(snapshot.TagList, TAG.createdAt) ?? ''", reason: NOT_A_DATE },
 ];
