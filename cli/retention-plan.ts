@@ -5,10 +5,12 @@ import { parseArgs } from 'node:util';
 import { InvalidInput } from '../shared/errors.js';
 import { DEFAULT_POLICY_FILE } from '../shared/policy/load.js';
 import { formatRules } from '../shared/retention/describe.js';
-import { planRetention, type RetentionPlan } from '../shared/retention/plan.js';
-import { nextOccurrence } from '../shared/schedule/expression.js';
+import { planRetention, type KeptSnapshot, type RetentionPlan } from '../shared/retention/plan.js';
+import { occurrencesAfter, type ScheduleExpression } from '../shared/schedule/expression.js';
+import type { NextRun } from '../shared/retention/projection.js';
 import { formatIsoInZone, formatWall, MS } from '../shared/time/zone.js';
-import { escapeForTerminal, readInput, terminalSafeJson } from './input.js';
+import { escapeForTerminal, readInput } from './input.js';
+import { JsonPieces } from './json-output.js';
 import { parseNow, type Io } from './io.js';
 import { readPreviewPolicy, resourcePreviewPolicy, type PreviewPolicy } from './preview-policy.js';
 import { parseSnapshotList, type InputSnapshot } from './snapshot-input.js';
@@ -64,11 +66,30 @@ function loadPolicy(options: ReturnType<typeof parseOptions>, io: Io): PreviewPo
   return resourcePreviewPolicy(options['policy-file'] ?? DEFAULT_POLICY_FILE, options.resource ?? '', region);
 }
 
+/**
+ * The schedule's next run after an instant. The expiry projection asks for the run after the one it was
+ * given last, again and again: then one walk over the schedule goes on, rather than a new one each time.
+ */
+function scheduledRuns(schedule: ScheduleExpression, timeZone: string): NextRun {
+  let runs: Iterator<number> | null = null;
+  let last = Number.NaN;
+  return (after) => {
+    if (runs === null || after !== last) runs = occurrencesAfter(schedule, timeZone, after)[Symbol.iterator]();
+    const next = runs.next();
+    if (next.done === true) {
+      runs = null;
+      return null;
+    }
+    last = next.value;
+    return last;
+  };
+}
+
 /** Without a schedule, backups are assumed to go on every 24 h after the newest snapshot. */
-function nextRunFor(policy: PreviewPolicy, snapshots: readonly InputSnapshot[]) {
-  const schedule = policy.schedule;
-  if (schedule !== null) return (after: number) => nextOccurrence(schedule, policy.retention.timeZone, after);
-  const anchor = snapshots.filter((s) => s.owned !== false).reduce((max, s) => Math.max(max, s.time), Number.NEGATIVE_INFINITY);
+function nextRunFor(policy: PreviewPolicy, snapshots: readonly InputSnapshot[]): NextRun {
+  if (policy.schedule !== null) return scheduledRuns(policy.schedule, policy.retention.timeZone);
+  let anchor = Number.NEGATIVE_INFINITY;
+  for (const s of snapshots) if (s.owned !== false && s.time > anchor) anchor = s.time;
   return (after: number) => anchor + (Math.floor((after - anchor) / MS.day) + 1) * MS.day;
 }
 
@@ -84,24 +105,47 @@ export function runRetentionPlan(args: readonly string[], io: Io): number {
   });
   const timeZone = policy.retention.timeZone;
   if (options.json) {
-    io.stdout(`${terminalSafeJson(JSON.stringify(planToJson(plan, timeZone), null, 2))}\n`);
+    writePlanJson(plan, timeZone, new JsonPieces((text) => io.stdout(text)));
   } else {
     io.stdout(renderPlan(plan, policy, now));
   }
   return 0;
 }
 
+function keptToJson(k: KeptSnapshot<InputSnapshot>, timeZone: string) {
+  return {
+    id: k.snapshot.id,
+    reasons: k.reasons,
+    guards: k.guards,
+    expiresAt: k.expiresAt === undefined || k.expiresAt === null ? null : formatIsoInZone(k.expiresAt, timeZone),
+  };
+}
+
+const idOf = (item: { readonly snapshot: InputSnapshot }) => ({ id: item.snapshot.id });
+const ownId = (snapshot: InputSnapshot) => ({ id: snapshot.id });
+
+/** The plan as --json shows it. */
 export function planToJson(plan: RetentionPlan<InputSnapshot>, timeZone: string) {
   return {
-    keep: plan.keep.map((k) => ({
-      id: k.snapshot.id,
-      reasons: k.reasons,
-      guards: k.guards,
-      expiresAt: k.expiresAt === undefined || k.expiresAt === null ? null : formatIsoInZone(k.expiresAt, timeZone),
-    })),
-    remove: plan.remove.map((r) => ({ id: r.snapshot.id })),
-    ignored: plan.ignored.map((s) => ({ id: s.id })),
+    keep: plan.keep.map((k) => keptToJson(k, timeZone)),
+    remove: plan.remove.map(idOf),
+    ignored: plan.ignored.map(ownId),
   };
+}
+
+/**
+ * `${terminalSafeJson(JSON.stringify(planToJson(plan, timeZone), null, 2))}\n`, written in pieces, each
+ * snapshot's JSON object made only as it is written.
+ */
+export function writePlanJson(plan: RetentionPlan<InputSnapshot>, timeZone: string, out: JsonPieces): void {
+  out.text('{\n  "keep": ');
+  out.array(plan.keep, (k) => keptToJson(k, timeZone), '  ');
+  out.text(',\n  "remove": ');
+  out.array(plan.remove, idOf, '  ');
+  out.text(',\n  "ignored": ');
+  out.array(plan.ignored, ownId, '  ');
+  out.text('\n}\n');
+  out.flush();
 }
 
 function renderPlan(plan: RetentionPlan<InputSnapshot>, policy: PreviewPolicy, now: number): string {

@@ -1,7 +1,7 @@
 // restic's `forget` policy, exactly: which snapshots each rule keeps and why. Pure: the clock and the
 // time zone are arguments, buckets are the calendar hour/day/ISO week/month/year on the zone's clock.
 
-import { civilFromDays, isoWeek, MS, offsetAt } from '../time/zone.js';
+import { civilFromDays, daysFromCivil, MS, offsetAt } from '../time/zone.js';
 import { sortNewestFirst } from './sort.js';
 import { formatDuration, isZeroDuration, subtractDuration, type Duration } from './duration.js';
 import { COUNT_RULES, WITHIN_BUCKET, WITHIN_RULES, type CountRule, type RetentionRules } from './rules.js';
@@ -39,25 +39,70 @@ const COUNT_REASON: Record<CountRule, string> = {
   yearly: 'yearly snapshot',
 };
 
+/** The reasons of every snapshot the policy removes: one shared, frozen empty list. */
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+type BucketKeys = Readonly<Record<Bucket, number>>;
+
+/** Where a walk finds the bucket keys of an instant. */
+export interface BucketKeySource {
+  at(time: number): BucketKeys;
+}
+
+/** The bucket keys of the local day `dayNumber` (days since 1970-01-01 on the zone's clock), hour 0. */
+function dayKeys(dayNumber: number, into: Record<Bucket, number>): void {
+  const { year, month, day } = civilFromDays(dayNumber);
+  // ISO week: the week (Monday to Sunday) belongs to the year its Thursday falls in.
+  const thursday = dayNumber - ((((dayNumber + 3) % 7) + 7) % 7) + 3;
+  const weekYear = civilFromDays(thursday).year;
+  const week = Math.floor((thursday - daysFromCivil(weekYear, 1, 1)) / 7) + 1;
+  into.daily = year * 10_000 + month * 100 + day;
+  into.weekly = weekYear * 100 + week;
+  into.monthly = year * 100 + month;
+  into.yearly = year;
+}
+
 /**
- * Bucket keys of snapshots, from their wall-clock time in the zone. Sorted input visits the same day
- * many times in a row, so the calendar part is remembered for the last day seen.
+ * Bucket keys of snapshots, from their wall-clock time in the zone, written into one object that each
+ * call overwrites (read it before the next). Sorted input visits the same day many times in a row, so
+ * the calendar part is remembered for the last day seen.
  */
-function bucketKeyer(timeZone: string): (time: number) => Record<Bucket, number> {
-  let lastDay = Number.NaN;
-  let dayKeys = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
-  return (time) => {
-    const local = time + offsetAt(time, timeZone);
+export class BucketKeyer implements BucketKeySource {
+  private readonly keys: Record<Bucket, number> = { hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+  private lastDay = Number.NaN;
+
+  constructor(private readonly timeZone: string) {}
+
+  at(time: number): BucketKeys {
+    const keys = this.keys;
+    const local = time + offsetAt(time, this.timeZone);
     const dayNumber = Math.floor(local / MS.day);
-    if (dayNumber !== lastDay) {
-      const { year, month, day } = civilFromDays(dayNumber);
-      const week = isoWeek(year, month, day);
-      dayKeys = { daily: year * 10_000 + month * 100 + day, weekly: week.year * 100 + week.week, monthly: year * 100 + month, yearly: year };
-      lastDay = dayNumber;
+    if (dayNumber !== this.lastDay) {
+      dayKeys(dayNumber, keys);
+      this.lastDay = dayNumber;
     }
-    const hour = Math.floor((local - dayNumber * MS.day) / MS.hour);
-    return { hourly: dayKeys.daily * 100 + hour, ...dayKeys };
-  };
+    keys.hourly = keys.daily * 100 + Math.floor((local - dayNumber * MS.day) / MS.hour);
+    return keys;
+  }
+}
+
+/** Bucket keys remembered per instant, for a list the policy is applied to again and again (the projection). */
+export class RememberedBucketKeys implements BucketKeySource {
+  private readonly known = new Map<number, BucketKeys>();
+  private readonly keyer: BucketKeyer;
+
+  constructor(timeZone: string) {
+    this.keyer = new BucketKeyer(timeZone);
+  }
+
+  at(time: number): BucketKeys {
+    let keys = this.known.get(time);
+    if (keys === undefined) {
+      keys = { ...this.keyer.at(time) };
+      this.known.set(time, keys);
+    }
+    return keys;
+  }
 }
 
 function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boolean {
@@ -65,11 +110,110 @@ function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boo
   return wanted.every((tag) => tags.includes(tag));
 }
 
+/** restic: the newest snapshot strictly before "now" (of a list newest first); a stalled job therefore never shortens history. */
+export function newestBefore(list: readonly RetentionSnapshot[], now: number): number | null {
+  for (const snapshot of list) {
+    if (snapshot.time < now) return snapshot.time;
+  }
+  return null;
+}
+
+interface Counter {
+  readonly rule: CountRule;
+  budget: number;
+  last: number | null;
+}
+
+interface Within {
+  readonly bucket: Bucket;
+  readonly limit: number;
+  readonly label: string;
+  last: number | null;
+}
+
 /**
- * Applies the rules to the snapshots. Within a rule, a snapshot is kept when it opens a bucket the rule
- * has not kept from yet (newest first), while the rule has budget; the oldest snapshot is also kept by
- * any count rule with budget left. Rules count independently; a snapshot's reasons list every rule
- * that kept it.
+ * The rules applied to one list, newest first, one snapshot at a time: decide() the snapshot at index 0,
+ * then 1, and so on (the count rules' budgets and every rule's last bucket carry over). Within a rule, a
+ * snapshot is kept when it opens a bucket the rule has not kept from yet, while the rule has budget; the
+ * oldest snapshot is also kept by any count rule with budget left. Rules count independently.
+ */
+export class PolicyWalk {
+  private readonly counters: Counter[] = [];
+  private readonly withins: Within[] = [];
+  private readonly withinAll: number | null;
+  private readonly withinAllLabel: string;
+  private readonly tagLists: readonly (readonly string[])[];
+  /** Null when no rule looks at buckets. */
+  private readonly keys: BucketKeySource | null;
+
+  constructor(
+    rules: RetentionRules,
+    latest: number | null,
+    timeZone: string,
+    keys: BucketKeySource,
+    /** Index of the oldest snapshot of the list. */
+    private readonly oldest: number,
+  ) {
+    const cutoff = (d: Duration | undefined): number | null => {
+      if (d === undefined || isZeroDuration(d)) return null;
+      return latest === null ? Number.NEGATIVE_INFINITY : subtractDuration(latest, d, timeZone);
+    };
+    for (const rule of COUNT_RULES) {
+      const budget = rules[rule] ?? 0;
+      if (budget !== 0) this.counters.push({ rule, budget, last: null });
+    }
+    for (const rule of WITHIN_RULES) {
+      const limit = cutoff(rules[rule]);
+      if (limit !== null) this.withins.push({ bucket: WITHIN_BUCKET[rule], limit, label: formatDuration(rules[rule] as Duration), last: null });
+    }
+    this.withinAll = cutoff(rules.within);
+    this.withinAllLabel = rules.within === undefined ? '' : formatDuration(rules.within);
+    this.tagLists = rules.tags ?? [];
+    this.keys = this.withins.length > 0 || this.counters.some((c) => c.rule !== 'last') ? keys : null;
+  }
+
+  /** Whether the rules keep the snapshot at index `nr`; its reasons, in the rules' order, go to `reasons` if given. */
+  decide(snapshot: RetentionSnapshot, nr: number, reasons: string[] | null): boolean {
+    let kept = false;
+    const isOldest = nr === this.oldest;
+    for (const tagList of this.tagLists) {
+      if (hasAllTags(snapshot, tagList)) {
+        kept = true;
+        reasons?.push(`has tags [${tagList.join(', ')}]`);
+      }
+    }
+    if (this.withinAll !== null && snapshot.time > this.withinAll) {
+      kept = true;
+      reasons?.push(`within ${this.withinAllLabel}`);
+    }
+
+    const keys = this.keys === null ? null : this.keys.at(snapshot.time);
+    for (const counter of this.counters) {
+      if (counter.budget === 0) continue;
+      const value = counter.rule === 'last' || keys === null ? nr : keys[counter.rule];
+      if (value !== counter.last || isOldest) {
+        kept = true;
+        reasons?.push(value === counter.last ? `oldest ${COUNT_REASON[counter.rule]}` : COUNT_REASON[counter.rule]);
+        counter.last = value;
+        if (counter.budget > 0) counter.budget -= 1;
+      }
+    }
+    for (const within of this.withins) {
+      if (snapshot.time <= within.limit || keys === null) continue;
+      const value = keys[within.bucket];
+      if (value !== within.last || isOldest) {
+        kept = true;
+        reasons?.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${within.label}`);
+        within.last = value;
+      }
+    }
+    return kept;
+  }
+}
+
+/**
+ * Applies the rules to the snapshots: every snapshot with the reasons of every rule that kept it (none
+ * when the policy removes it), newest first.
  */
 export function applyPolicy<S extends RetentionSnapshot>(
   snapshots: readonly S[],
@@ -77,55 +221,16 @@ export function applyPolicy<S extends RetentionSnapshot>(
   clock: { readonly now: number; readonly timeZone: string },
 ): PolicyOutcome<S> {
   const list = sortNewestFirst(snapshots);
-  // restic: the newest snapshot strictly before "now"; a stalled job therefore never shortens history.
-  const latest = list.find((s) => s.time < clock.now)?.time ?? null;
-
-  const cutoff = (d: Duration | undefined): number | null => {
-    if (d === undefined || isZeroDuration(d)) return null;
-    return latest === null ? Number.NEGATIVE_INFINITY : subtractDuration(latest, d, clock.timeZone);
-  };
-
-  const counters = COUNT_RULES.filter((rule) => (rules[rule] ?? 0) !== 0).map((rule) => ({
-    rule,
-    budget: rules[rule] ?? 0,
-    last: null as number | null,
-  }));
-  const withins = WITHIN_RULES.flatMap((rule) => {
-    const limit = cutoff(rules[rule]);
-    return limit === null ? [] : [{ rule, bucket: WITHIN_BUCKET[rule], limit, last: null as number | null, label: formatDuration(rules[rule] as Duration) }];
-  });
-  const withinAll = cutoff(rules.within);
-  const withinAllLabel = rules.within === undefined ? '' : formatDuration(rules.within);
-  const needsBuckets = withins.length > 0 || counters.some((c) => c.rule !== 'last');
-  const bucketKeys = bucketKeyer(clock.timeZone);
-
-  const decisions = list.map((snapshot, nr): PolicyDecision<S> => {
-    const reasons: string[] = [];
-    const isOldest = nr === list.length - 1;
-    for (const tagList of rules.tags ?? []) {
-      if (hasAllTags(snapshot, tagList)) reasons.push(`has tags [${tagList.join(', ')}]`);
-    }
-    if (withinAll !== null && snapshot.time > withinAll) reasons.push(`within ${withinAllLabel}`);
-
-    const keys = needsBuckets ? bucketKeys(snapshot.time) : null;
-    for (const counter of counters) {
-      if (counter.budget === 0) continue;
-      const value = counter.rule === 'last' || keys === null ? nr : keys[counter.rule];
-      if (value !== counter.last || isOldest) {
-        reasons.push(value === counter.last ? `oldest ${COUNT_REASON[counter.rule]}` : COUNT_REASON[counter.rule]);
-        counter.last = value;
-        if (counter.budget > 0) counter.budget -= 1;
-      }
-    }
-    for (const within of withins) {
-      if (snapshot.time <= within.limit || keys === null) continue;
-      const value = keys[within.bucket];
-      if (value !== within.last || isOldest) {
-        reasons.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${within.label}`);
-        within.last = value;
-      }
-    }
-    return { snapshot, reasons };
-  });
+  const latest = newestBefore(list, clock.now);
+  const walk = new PolicyWalk(rules, latest, clock.timeZone, new BucketKeyer(clock.timeZone), list.length - 1);
+  // `reasons` is scratch space, copied only for a snapshot the policy keeps.
+  const decisions: PolicyDecision<S>[] = [];
+  const reasons: string[] = [];
+  for (let nr = 0; nr < list.length; nr += 1) {
+    const snapshot = list[nr] as S;
+    reasons.length = 0;
+    walk.decide(snapshot, nr, reasons);
+    decisions.push({ snapshot, reasons: reasons.length === 0 ? NO_REASONS : reasons.slice() });
+  }
   return { decisions, latest };
 }

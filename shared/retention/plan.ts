@@ -66,12 +66,19 @@ export function assertPolicyAcceptable(policy: RetentionPolicy): void {
  * removing the tag releases it: a hold that a typo in its value could lift is no hold.
  */
 export function isUnderLegalHold(snapshot: RetentionSnapshot, holdTags: readonly string[]): boolean {
+  const tags = snapshot.tags;
+  if (tags === undefined || tags.length === 0) return false;
   const holds = new Set(holdTags.map((hold) => hold.toLowerCase()));
-  return (snapshot.tags ?? []).some((tag) => {
+  return tags.some((tag) => {
     const equals = tag.indexOf('=');
     return holds.has((equals === -1 ? tag : tag.slice(0, equals)).toLowerCase());
   });
 }
+
+/** Why the plan removes a snapshot: one shared, frozen list. */
+const NOT_KEPT: readonly string[] = Object.freeze(['not kept by any rule']);
+/** The guards of a snapshot no guard keeps: one shared, frozen list. */
+const NO_GUARDS: readonly string[] = Object.freeze([]);
 
 export function planRetention<S extends PlannedSnapshot>(
   snapshots: readonly S[],
@@ -79,8 +86,9 @@ export function planRetention<S extends PlannedSnapshot>(
   options: PlanOptions<S>,
 ): RetentionPlan<S> {
   assertPolicyAcceptable(policy);
-  const ignored = snapshots.filter((s) => s.owned === false);
-  const owned = snapshots.filter((s) => s.owned !== false);
+  const ignored: S[] = [];
+  const owned: S[] = [];
+  for (const snapshot of snapshots) (snapshot.owned === false ? ignored : owned).push(snapshot);
   const outcome = applyPolicy(owned, policy.keep, { now: options.now, timeZone: policy.timeZone });
   if (owned.length > 0 && outcome.decisions.every((d) => d.reasons.length === 0)) {
     throw new RetentionRefused(
@@ -89,33 +97,37 @@ export function planRetention<S extends PlannedSnapshot>(
   }
 
   const holdTags = options.legalHoldTags ?? [DEFAULT_LEGAL_HOLD_TAG];
+  const extraGuards = options.extraGuards ?? [];
   const newest = outcome.decisions[0]?.snapshot;
   const newestPast = outcome.decisions.find((d) => d.snapshot.time < options.now)?.snapshot;
-  const guardsFor = (snapshot: S): string[] => {
-    const guards: string[] = [];
+
+  // One pass over the decisions. `guards` is scratch space, copied only for a snapshot a guard keeps.
+  const keep: { snapshot: S; reasons: readonly string[]; guards: readonly string[] }[] = [];
+  const remove: { snapshot: S; reasons: readonly string[] }[] = [];
+  const guards: string[] = [];
+  for (const { snapshot, reasons } of outcome.decisions) {
+    guards.length = 0;
     if (isUnderLegalHold(snapshot, holdTags)) guards.push('legal hold');
     if (snapshot === newest) guards.push('newest snapshot');
     else if (snapshot === newestPast) guards.push('newest snapshot not in the future');
-    for (const guard of options.extraGuards ?? []) {
+    for (const guard of extraGuards) {
       const reason = guard(snapshot);
       if (reason !== null) guards.push(reason);
     }
-    return guards;
-  };
-
-  const keep: { snapshot: S; reasons: readonly string[]; guards: string[] }[] = [];
-  const remove: { snapshot: S; reasons: readonly string[] }[] = [];
-  for (const { snapshot, reasons } of outcome.decisions) {
-    const guards = guardsFor(snapshot);
-    if (reasons.length > 0 || guards.length > 0) keep.push({ snapshot, reasons, guards });
-    else remove.push({ snapshot, reasons: ['not kept by any rule'] });
+    if (reasons.length > 0 || guards.length > 0) keep.push({ snapshot, reasons, guards: guards.length === 0 ? NO_GUARDS : guards.slice() });
+    else remove.push({ snapshot, reasons: NOT_KEPT });
   }
   if (options.nextRun === undefined) return { keep, remove, ignored };
 
-  const held = new Set(keep.filter((k) => k.guards.includes('legal hold')).map((k) => k.snapshot.id));
+  const held = new Set<string>();
+  const kept: S[] = [];
+  for (const k of keep) {
+    kept.push(k.snapshot);
+    if (k.guards.includes('legal hold')) held.add(k.snapshot.id);
+  }
   const newestTime = newest?.time ?? options.now;
   const expiry = projectExpiry({
-    snapshots: keep.map((k) => k.snapshot),
+    snapshots: kept,
     rules: policy.keep,
     timeZone: policy.timeZone,
     nextRun: options.nextRun,

@@ -2,7 +2,7 @@
 // a prune: the date each kept snapshot will be removed, and how many snapshots pile up in steady state.
 
 import { offsetAt } from '../time/zone.js';
-import { applyPolicy, type RetentionSnapshot } from './apply-policy.js';
+import { newestBefore, PolicyWalk, RememberedBucketKeys, sortNewestFirst, type RetentionSnapshot } from './apply-policy.js';
 import { bucketEnd, bucketStart, type BucketUnit } from './calendar-buckets.js';
 import { addDuration, durationCovers, durationSpanMs, isZeroDuration, subtractDuration, type Duration } from './duration.js';
 import { COUNT_RULES, WITHIN_RULES, type RetentionRules } from './rules.js';
@@ -87,6 +87,9 @@ export function projectExpiry<S extends RetentionSnapshot>(input: ProjectionInpu
   // buckets (hourly: 2, daily runs) it keeps a snapshot for N runs, whatever the horizon says. So the
   // projection goes on past the horizon for as many runs as the largest count (or `last`).
   const countReach = Math.max(0, ...COUNT_RULES.map((rule) => rules[rule] ?? 0));
+  // The policy is applied after every run to nearly the same list: bucket keys are worked out once per
+  // instant, and only whether each snapshot stays is asked (no reasons written).
+  const keys = new RememberedBucketKeys(timeZone);
   let current: RetentionSnapshot[] = [...input.snapshots];
   let at = input.from;
   let beyond = 0;
@@ -98,11 +101,12 @@ export function projectExpiry<S extends RetentionSnapshot>(input: ProjectionInpu
       beyond += 1;
     }
     at = next;
-    current = [{ id: `\u0000projected-${run}`, time: at }, ...current];
-    const outcome = applyPolicy(current, rules, { now: at + 1, timeZone });
+    const list = sortNewestFirst([{ id: `\u0000projected-${run}`, time: at }, ...current]);
+    const walk = new PolicyWalk(rules, newestBefore(list, at + 1), timeZone, keys, list.length - 1);
     current = [];
-    for (const { snapshot, reasons } of outcome.decisions) {
-      if (reasons.length > 0 || held.has(snapshot.id)) {
+    for (let nr = 0; nr < list.length; nr += 1) {
+      const snapshot = list[nr] as RetentionSnapshot;
+      if (walk.decide(snapshot, nr, null) || held.has(snapshot.id)) {
         current.push(snapshot);
       } else if (pending.delete(snapshot.id)) {
         expiry.set(snapshot.id, at);

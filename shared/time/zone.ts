@@ -173,6 +173,17 @@ export function civilFromDays(dayNumber: number): { year: number; month: number;
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
+/** Days since 1970-01-01 of a calendar date (month 1–12), without a Date: the inverse of civilFromDays. */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  // Howard Hinnant's days_from_civil: years start in March, so the leap day ends a year.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 /** Day of week of a calendar date, 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(year: number, month: number, day: number): number {
   return new Date(utcFromFields({ year, month, day })).getUTCDay();
