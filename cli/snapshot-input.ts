@@ -77,7 +77,135 @@ function readEntry(entry: unknown, index: number, source: string): InputSnapshot
   return owned === undefined ? { id, time: instant, tags: list } : { id, time: instant, tags: list, owned };
 }
 
-export function parseSnapshotList(text: string, source: string): InputSnapshot[] {
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/**
+ * The list read straight from its text when it is written the plain way, as tools write it: an array of
+ * objects with only the known keys (each once), strings without escapes, `true` or `false`, each time
+ * one parseIsoInstant accepts. Null at anything else — escapes, other values or keys, a bad time, a
+ * syntax error — for JSON.parse and readEntry to read it or say exactly what is wrong. A million
+ * snapshots then cost one object each: no parsed document, no time strings, far less to collect.
+ */
+class PlainListScanner {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  list(): InputSnapshot[] | null {
+    const snapshots: InputSnapshot[] = [];
+    if (!this.skip(0x5b)) return null; // [
+    if (!this.skip(0x5d)) {
+      for (;;) {
+        const snapshot = this.entry();
+        if (snapshot === null) return null;
+        snapshots.push(snapshot);
+        if (this.skip(0x5d)) break; // ]
+        if (!this.skip(COMMA)) return null;
+      }
+    }
+    this.space();
+    return this.at === this.text.length ? snapshots : null;
+  }
+
+  private entry(): InputSnapshot | null {
+    if (!this.skip(0x7b)) return null; // {
+    let id: string | null = null;
+    let time: number | null = null;
+    let tags: string[] | null = null;
+    let owned: boolean | null = null;
+    do {
+      const key = this.string();
+      if (key === null || !this.skip(COLON)) return null;
+      if (key === 'id' && id === null) {
+        id = this.string();
+        if (id === null || id === '') return null;
+      } else if (key === 'time' && time === null) {
+        const text = this.string();
+        time = text === null || !endsCleanly(text) ? null : parseIsoInstant(text);
+        if (time === null) return null;
+      } else if (key === 'tags' && tags === null) {
+        tags = this.strings();
+        if (tags === null) return null;
+      } else if (key === 'owned' && owned === null) {
+        owned = this.boolean();
+        if (owned === null) return null;
+      } else {
+        return null;
+      }
+    } while (this.skip(COMMA));
+    if (!this.skip(0x7d) || id === null || time === null) return null; // }
+    return owned === null ? { id, time, tags: tags ?? NO_TAGS } : { id, time, tags: tags ?? NO_TAGS, owned };
+  }
+
+  /** ["…", …] of plain strings, or null. */
+  private strings(): string[] | null {
+    const list: string[] = [];
+    if (!this.skip(0x5b)) return null;
+    if (this.skip(0x5d)) return list;
+    do {
+      const item = this.string();
+      if (item === null) return null;
+      list.push(item);
+    } while (this.skip(COMMA));
+    return this.skip(0x5d) ? list : null;
+  }
+
+  /** A string without escapes or control characters (after white space), or null. */
+  private string(): string | null {
+    if (!this.skip(QUOTE)) return null;
+    const text = this.text;
+    const start = this.at;
+    for (let i = start; i < text.length; i += 1) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        this.at = i + 1;
+        return text.slice(start, i);
+      }
+      if (c === BACKSLASH || c < SPACE) return null;
+    }
+    return null;
+  }
+
+  private boolean(): boolean | null {
+    this.space();
+    if (this.text.startsWith('true', this.at)) {
+      this.at += 4;
+      return true;
+    }
+    if (this.text.startsWith('false', this.at)) {
+      this.at += 5;
+      return false;
+    }
+    return null;
+  }
+
+  /** Skips white space, then `char` if it comes next (true) or nothing more (false). */
+  private skip(char: number): boolean {
+    this.space();
+    if (this.text.charCodeAt(this.at) !== char) return false;
+    this.at += 1;
+    return true;
+  }
+
+  /** JSON's white space: space, tab, line feed, carriage return. */
+  private space(): void {
+    const text = this.text;
+    let at = this.at;
+    for (;;) {
+      const c = text.charCodeAt(at);
+      if (c !== SPACE && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      at += 1;
+    }
+    this.at = at;
+  }
+}
+
+/** The list, through JSON.parse, each entry checked by readEntry (which names the first bad one). */
+function parseAndCheck(text: string, source: string): InputSnapshot[] {
   let document: unknown;
   try {
     document = JSON.parse(text) as unknown;
@@ -86,18 +214,57 @@ export function parseSnapshotList(text: string, source: string): InputSnapshot[]
   }
   if (!Array.isArray(document)) throw new InvalidInput('', source === '' ? NOT_AN_ARRAY : `${source}: ${NOT_AN_ARRAY}`);
   const snapshots: InputSnapshot[] = [];
-  const seen = new Set<string>();
-  let duplicate = -1;
-  for (let index = 0; index < document.length; index += 1) {
-    const snapshot = readEntry(document[index], index, source);
-    snapshots.push(snapshot);
-    if (duplicate !== -1) continue;
-    if (seen.has(snapshot.id)) duplicate = index;
-    else seen.add(snapshot.id);
+  for (let index = 0; index < document.length; index += 1) snapshots.push(readEntry(document[index], index, source));
+  return snapshots;
+}
+
+/**
+ * The index of the first snapshot whose id an earlier one has, or -1. A Set of a million strings costs
+ * about a second (a cache miss or two per look-up into a table of objects); this open-addressing table of
+ * 32-bit hashes and indices in typed arrays costs a fraction, comparing strings only when hashes agree.
+ * Ids made to collide cannot make it quadratic: past a probing budget it hands over to a Set.
+ */
+function firstRepeatedId(snapshots: readonly InputSnapshot[]): number {
+  const count = snapshots.length;
+  const mask = 2 ** Math.ceil(Math.log2(2 * count + 2)) - 1;
+  // Slot s holds index + 1 (0: empty) at 2s and the id's hash at 2s + 1: one cache line per probe.
+  const table = new Int32Array(2 * (mask + 1));
+  let budget = 8 * count + 64;
+  for (let index = 0; index < count; index += 1) {
+    const id = (snapshots[index] as InputSnapshot).id;
+    let hash = 0x811c9dc5; // FNV-1a over the UTF-16 code units
+    for (let i = 0; i < id.length; i += 1) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const other = (table[2 * slot] as number) - 1;
+      if (other === -1) {
+        table[2 * slot] = index + 1;
+        table[2 * slot + 1] = hash;
+        break;
+      }
+      if (table[2 * slot + 1] === hash && (snapshots[other] as InputSnapshot).id === id) return index;
+      budget -= 1;
+      if (budget === 0) return firstRepeatedIdBySet(snapshots);
+    }
   }
+  return -1;
+}
+
+function firstRepeatedIdBySet(snapshots: readonly InputSnapshot[]): number {
+  const seen = new Set<string>();
+  for (let index = 0; index < snapshots.length; index += 1) {
+    const { id } = snapshots[index] as InputSnapshot;
+    if (seen.has(id)) return index;
+    seen.add(id);
+  }
+  return -1;
+}
+
+export function parseSnapshotList(text: string, source: string): InputSnapshot[] {
+  const snapshots = new PlainListScanner(text).list() ?? parseAndCheck(text, source);
   // Reported only once every entry is well-formed, as the schema (which ran first) did.
-  if (duplicate !== -1) {
-    throw new InvalidInput(`${source}[${duplicate}].id`, `duplicate snapshot id ${JSON.stringify((snapshots[duplicate] as InputSnapshot).id)}`);
+  const repeated = firstRepeatedId(snapshots);
+  if (repeated !== -1) {
+    throw new InvalidInput(`${source}[${repeated}].id`, `duplicate snapshot id ${JSON.stringify((snapshots[repeated] as InputSnapshot).id)}`);
   }
   return snapshots;
 }

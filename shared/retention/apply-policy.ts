@@ -105,6 +105,17 @@ export class RememberedBucketKeys implements BucketKeySource {
   }
 }
 
+/** A duration as reasons print it ("30d", "1y6m"), worked out once per duration of the rules. */
+const labels = new WeakMap<Duration, string>();
+function label(d: Duration): string {
+  let text = labels.get(d);
+  if (text === undefined) {
+    text = formatDuration(d);
+    labels.set(d, text);
+  }
+  return text;
+}
+
 function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boolean {
   const tags = snapshot.tags ?? [];
   return wanted.every((tag) => tags.includes(tag));
@@ -127,7 +138,7 @@ interface Counter {
 interface Within {
   readonly bucket: Bucket;
   readonly limit: number;
-  readonly label: string;
+  readonly duration: Duration;
   last: number | null;
 }
 
@@ -141,13 +152,12 @@ export class PolicyWalk {
   private readonly counters: Counter[] = [];
   private readonly withins: Within[] = [];
   private readonly withinAll: number | null;
-  private readonly withinAllLabel: string;
   private readonly tagLists: readonly (readonly string[])[];
   /** Null when no rule looks at buckets. */
   private readonly keys: BucketKeySource | null;
 
   constructor(
-    rules: RetentionRules,
+    private readonly rules: RetentionRules,
     latest: number | null,
     timeZone: string,
     keys: BucketKeySource,
@@ -164,12 +174,12 @@ export class PolicyWalk {
     }
     for (const rule of WITHIN_RULES) {
       const limit = cutoff(rules[rule]);
-      if (limit !== null) this.withins.push({ bucket: WITHIN_BUCKET[rule], limit, label: formatDuration(rules[rule] as Duration), last: null });
+      if (limit !== null) this.withins.push({ bucket: WITHIN_BUCKET[rule], limit, duration: rules[rule] as Duration, last: null });
     }
     this.withinAll = cutoff(rules.within);
-    this.withinAllLabel = rules.within === undefined ? '' : formatDuration(rules.within);
     this.tagLists = rules.tags ?? [];
-    this.keys = this.withins.length > 0 || this.counters.some((c) => c.rule !== 'last') ? keys : null;
+    const bucketCount = this.counters.length > (rules.last ? 1 : 0);
+    this.keys = this.withins.length > 0 || bucketCount ? keys : null;
   }
 
   /** Whether the rules keep the snapshot at index `nr`; its reasons, in the rules' order, go to `reasons` if given. */
@@ -184,7 +194,7 @@ export class PolicyWalk {
     }
     if (this.withinAll !== null && snapshot.time > this.withinAll) {
       kept = true;
-      reasons?.push(`within ${this.withinAllLabel}`);
+      reasons?.push(`within ${label(this.rules.within as Duration)}`);
     }
 
     const keys = this.keys === null ? null : this.keys.at(snapshot.time);
@@ -203,7 +213,7 @@ export class PolicyWalk {
       const value = keys[within.bucket];
       if (value !== within.last || isOldest) {
         kept = true;
-        reasons?.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${within.label}`);
+        reasons?.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${label(within.duration)}`);
         within.last = value;
       }
     }

@@ -90,7 +90,7 @@ export function projectExpiry<S extends RetentionSnapshot>(input: ProjectionInpu
   // The policy is applied after every run to nearly the same list: bucket keys are worked out once per
   // instant, and only whether each snapshot stays is asked (no reasons written).
   const keys = new RememberedBucketKeys(timeZone);
-  let current: RetentionSnapshot[] = [...input.snapshots];
+  let current: RetentionSnapshot[] = sortNewestFirst(input.snapshots);
   let at = input.from;
   let beyond = 0;
   for (let run = 0; run < maxRuns && pending.size > 0; run += 1) {
@@ -101,7 +101,9 @@ export function projectExpiry<S extends RetentionSnapshot>(input: ProjectionInpu
       beyond += 1;
     }
     at = next;
-    const list = sortNewestFirst([{ id: `\u0000projected-${run}`, time: at }, ...current]);
+    // The runs come in order, after every snapshot: the list stays newest first without a sort, as a rule.
+    const projected = { id: `\u0000projected-${run}`, time: at };
+    const list = at >= (current[0]?.time ?? at) ? [projected, ...current] : sortNewestFirst([projected, ...current]);
     const walk = new PolicyWalk(rules, newestBefore(list, at + 1), timeZone, keys, list.length - 1);
     current = [];
     for (let nr = 0; nr < list.length; nr += 1) {

@@ -36,37 +36,28 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/** A formatter that prints only the date and the zone's offset, e.g. "11/25/2026, GMT+09:00" ("GMT" for zero). */
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
   if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      era: 'short',
-    });
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
     formatters.set(timeZone, formatter);
   }
   return formatter;
 }
 
-/** The zone's UTC offset in ms at an instant, straight from Intl (slow path). */
+/**
+ * The zone's UTC offset in ms at an instant, straight from Intl (slow path): read from the offset it
+ * prints, "GMT+09:00" or, with seconds, "GMT+09:18:59" (a local mean time). Parsing that one field is
+ * several times quicker than formatting every calendar field to parts and subtracting.
+ */
 function intlOffset(instant: number, timeZone: string): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(instant));
-  const field = (type: Intl.DateTimeFormatPartTypes): number => {
-    const part = parts.find((p) => p.type === type);
-    return part === undefined ? 0 : Number(part.value);
-  };
-  let year = field('year');
-  if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
-  const wallAsUtc = utcFromFields({ year, month: field('month'), day: field('day'), hour: field('hour'), minute: field('minute'), second: field('second') });
-  const truncated = instant - (((instant % 1000) + 1000) % 1000);
-  return wallAsUtc - truncated;
+  const text = formatterFor(timeZone).format(instant);
+  const at = text.lastIndexOf('GMT') + 3;
+  if (at === text.length) return 0;
+  const sign = text.charCodeAt(at) === 43 ? 1 : -1; // "+", else "-" (or U+2212)
+  const field = (from: number): number => (from < text.length ? Number(text.slice(from, from + 2)) : 0);
+  return sign * (field(at + 1) * 3_600_000 + field(at + 4) * MS_PER_MINUTE + field(at + 7) * 1000);
 }
 
 /** The zone's UTC offset in ms at an instant. */
