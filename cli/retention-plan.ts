@@ -133,17 +133,29 @@ export function planToJson(plan: RetentionPlan<InputSnapshot>, timeZone: string)
   };
 }
 
+/** `[{"id": …}, …]` as the second level of the plan's JSON, written straight: most of a large plan. */
+function writeIds<T>(out: JsonPieces, items: readonly T[], idOf: (item: T) => string): void {
+  if (items.length === 0) {
+    out.text('[]');
+    return;
+  }
+  for (let i = 0; i < items.length; i += 1) {
+    out.text(`${i === 0 ? '[' : ','}\n    {\n      "id": ${JSON.stringify(idOf(items[i] as T))}\n    }`);
+  }
+  out.text('\n  ]');
+}
+
 /**
  * `${terminalSafeJson(JSON.stringify(planToJson(plan, timeZone), null, 2))}\n`, written in pieces, each
- * snapshot's JSON object made only as it is written.
+ * kept snapshot's JSON object made only as it is written.
  */
 export function writePlanJson(plan: RetentionPlan<InputSnapshot>, timeZone: string, out: JsonPieces): void {
   out.text('{\n  "keep": ');
   out.array(plan.keep, (k) => keptToJson(k, timeZone), '  ');
   out.text(',\n  "remove": ');
-  out.array(plan.remove, idOf, '  ');
+  writeIds(out, plan.remove, (r) => r.snapshot.id);
   out.text(',\n  "ignored": ');
-  out.array(plan.ignored, ownId, '  ');
+  writeIds(out, plan.ignored, (s) => s.id);
   out.text('\n}\n');
   out.flush();
 }
