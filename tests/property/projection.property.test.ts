@@ -101,6 +101,19 @@ describe('projectExpiry', () => {
     expect([...projectExpiry(input).values()]).toEqual([daily(daily(FROM)), daily(FROM), daily(FROM), daily(FROM)]);
   });
 
+  it('predicts as the simulation when a snapshot is newer than the first run (the list is sorted again then)', () => {
+    // Projections normally start after the newest snapshot; one that does not must still order each run's list.
+    const run1 = daily(FROM);
+    const snapshots = [
+      { id: 'later', time: run1 + 3 * HOUR },
+      { id: 'old', time: FROM - 2 * DAY },
+      { id: 'older', time: FROM - 3 * DAY },
+    ];
+    const predicted = projectExpiry({ snapshots, rules: { last: 3 }, timeZone: 'Asia/Tokyo', nextRun: daily, from: FROM });
+    expect(Object.fromEntries(predicted)).toEqual(Object.fromEntries(simulate(snapshots, { last: 3 }, daily, FROM, new Set(), 30)));
+    expect(Object.fromEntries(predicted)).toEqual({ later: run1 + 3 * DAY, old: run1 + DAY, older: run1 });
+  });
+
   it('keeps running past the horizon while `last` still holds what it counts', () => {
     // A run every 30 days, `last: 3`: the horizon adds nothing for `last`, yet the third-newest lasts three runs.
     const monthlyRuns: NextRun = (after) => after + 30 * DAY;
