@@ -118,7 +118,10 @@ function label(d: Duration): string {
 
 function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boolean {
   const tags = snapshot.tags ?? [];
-  return wanted.every((tag) => tags.includes(tag));
+  for (let i = 0; i < wanted.length; i += 1) {
+    if (!tags.includes(wanted[i] as string)) return false;
+  }
+  return true;
 }
 
 /** restic: the newest snapshot strictly before "now" (of a list newest first); a stalled job therefore never shortens history. */
@@ -186,7 +189,9 @@ export class PolicyWalk {
   decide(snapshot: RetentionSnapshot, nr: number, reasons: string[] | null): boolean {
     let kept = false;
     const isOldest = nr === this.oldest;
-    for (const tagList of this.tagLists) {
+    // Indexed loops: this runs a million times, much of it before the optimiser has compiled it.
+    for (let t = 0; t < this.tagLists.length; t += 1) {
+      const tagList = this.tagLists[t] as readonly string[];
       if (hasAllTags(snapshot, tagList)) {
         kept = true;
         reasons?.push(`has tags [${tagList.join(', ')}]`);
@@ -198,7 +203,8 @@ export class PolicyWalk {
     }
 
     const keys = this.keys === null ? null : this.keys.at(snapshot.time);
-    for (const counter of this.counters) {
+    for (let c = 0; c < this.counters.length; c += 1) {
+      const counter = this.counters[c] as Counter;
       if (counter.budget === 0) continue;
       const value = counter.rule === 'last' || keys === null ? nr : keys[counter.rule];
       if (value !== counter.last || isOldest) {
@@ -208,7 +214,8 @@ export class PolicyWalk {
         if (counter.budget > 0) counter.budget -= 1;
       }
     }
-    for (const within of this.withins) {
+    for (let w = 0; w < this.withins.length; w += 1) {
+      const within = this.withins[w] as Within;
       if (snapshot.time <= within.limit || keys === null) continue;
       const value = keys[within.bucket];
       if (value !== within.last || isOldest) {

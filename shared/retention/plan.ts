@@ -2,7 +2,7 @@
 // (legal hold, the newest copy, ownership, refusal to empty a set, compliance floors), reported apart.
 
 import { RetentionRefused } from '../errors.js';
-import { applyPolicy, type RetentionSnapshot } from './apply-policy.js';
+import { applyPolicy, type PolicyDecision, type RetentionSnapshot } from './apply-policy.js';
 import { floorViolations, type ComplianceFloor } from './floor.js';
 import { projectExpiry, type NextRun } from './projection.js';
 import { keepsNothing, type RetentionRules } from './rules.js';
@@ -67,12 +67,17 @@ export function assertPolicyAcceptable(policy: RetentionPolicy): void {
  */
 export function isUnderLegalHold(snapshot: RetentionSnapshot, holdTags: readonly string[]): boolean {
   const tags = snapshot.tags;
-  if (tags === undefined || tags.length === 0) return false;
-  const holds = new Set(holdTags.map((hold) => hold.toLowerCase()));
-  return tags.some((tag) => {
+  if (tags === undefined) return false;
+  // Plain loops, no Set: a plan asks this of every snapshot, and there are one or two hold tags.
+  for (let i = 0; i < tags.length; i += 1) {
+    const tag = tags[i] as string;
     const equals = tag.indexOf('=');
-    return holds.has((equals === -1 ? tag : tag.slice(0, equals)).toLowerCase());
-  });
+    const key = (equals === -1 ? tag : tag.slice(0, equals)).toLowerCase();
+    for (let h = 0; h < holdTags.length; h += 1) {
+      if (key === (holdTags[h] as string).toLowerCase()) return true;
+    }
+  }
+  return false;
 }
 
 /** Why the plan removes a snapshot: one shared, frozen list. */
@@ -88,7 +93,10 @@ export function planRetention<S extends PlannedSnapshot>(
   assertPolicyAcceptable(policy);
   const ignored: S[] = [];
   const owned: S[] = [];
-  for (const snapshot of snapshots) (snapshot.owned === false ? ignored : owned).push(snapshot);
+  for (let i = 0; i < snapshots.length; i += 1) {
+    const snapshot = snapshots[i] as S;
+    (snapshot.owned === false ? ignored : owned).push(snapshot);
+  }
   const outcome = applyPolicy(owned, policy.keep, { now: options.now, timeZone: policy.timeZone });
   if (owned.length > 0 && outcome.decisions.every((d) => d.reasons.length === 0)) {
     throw new RetentionRefused(
@@ -105,13 +113,15 @@ export function planRetention<S extends PlannedSnapshot>(
   const keep: { snapshot: S; reasons: readonly string[]; guards: readonly string[] }[] = [];
   const remove: { snapshot: S; reasons: readonly string[] }[] = [];
   const guards: string[] = [];
-  for (const { snapshot, reasons } of outcome.decisions) {
+  // Indexed loops: this runs a million times, much of it before the optimiser has compiled it.
+  for (let i = 0; i < outcome.decisions.length; i += 1) {
+    const { snapshot, reasons } = outcome.decisions[i] as PolicyDecision<S>;
     guards.length = 0;
     if (isUnderLegalHold(snapshot, holdTags)) guards.push('legal hold');
     if (snapshot === newest) guards.push('newest snapshot');
     else if (snapshot === newestPast) guards.push('newest snapshot not in the future');
-    for (const guard of extraGuards) {
-      const reason = guard(snapshot);
+    for (let g = 0; g < extraGuards.length; g += 1) {
+      const reason = (extraGuards[g] as (snapshot: S) => string | null)(snapshot);
       if (reason !== null) guards.push(reason);
     }
     if (reasons.length > 0 || guards.length > 0) keep.push({ snapshot, reasons, guards: guards.length === 0 ? NO_GUARDS : guards.slice() });

@@ -1,6 +1,8 @@
 // Wall-clock arithmetic in an IANA time zone without a date library.
-// Offsets come from Intl once per UTC day (twice when a transition falls inside it), so converting
-// a million instants costs a few Map look-ups each rather than a million Intl calls.
+// Offsets come from Intl once per UTC day, at its start: a day that starts with the offset the next day
+// starts with keeps it all day (no zone changes twice within a UTC day, nor in its last minute: checked
+// for every zone, 1700–2200); a day whose starts differ asks Intl at each instant. So converting a
+// million instants costs a few Map look-ups each rather than a million Intl calls.
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -17,13 +19,15 @@ export interface WallTime {
   readonly millisecond: number;
 }
 
-interface DayOffsets {
-  /** The zone's offset (ms east of UTC) when it is the same all day; null when it changes that day. */
-  readonly uniform: number | null;
+interface ZoneOffsets {
+  /** Per UTC day number: the zone's offset (ms east of UTC) at the day's start. */
+  readonly atStart: Map<number, number>;
+  /** Per UTC day number: the offset when it is the same all day; null when it changes that day. */
+  readonly uniform: Map<number, number | null>;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCaches = new Map<string, Map<number, DayOffsets>>();
+const offsetCaches = new Map<string, ZoneOffsets>();
 
 /** True when the runtime knows the IANA zone name (e.g. "Asia/Tokyo"). */
 export function isValidTimeZone(timeZone: string): boolean {
@@ -60,23 +64,30 @@ function intlOffset(instant: number, timeZone: string): number {
   return sign * (field(at + 1) * 3_600_000 + field(at + 4) * MS_PER_MINUTE + field(at + 7) * 1000);
 }
 
+function offsetAtDayStart(zone: ZoneOffsets, dayNumber: number, timeZone: string): number {
+  let offset = zone.atStart.get(dayNumber);
+  if (offset === undefined) {
+    offset = intlOffset(dayNumber * MS_PER_DAY, timeZone);
+    zone.atStart.set(dayNumber, offset);
+  }
+  return offset;
+}
+
 /** The zone's UTC offset in ms at an instant. */
 export function offsetAt(instant: number, timeZone: string): number {
-  let cache = offsetCaches.get(timeZone);
-  if (cache === undefined) {
-    cache = new Map();
-    offsetCaches.set(timeZone, cache);
+  let zone = offsetCaches.get(timeZone);
+  if (zone === undefined) {
+    zone = { atStart: new Map(), uniform: new Map() };
+    offsetCaches.set(timeZone, zone);
   }
   const dayNumber = Math.floor(instant / MS_PER_DAY);
-  let day = cache.get(dayNumber);
-  if (day === undefined) {
-    const start = dayNumber * MS_PER_DAY;
-    const atStart = intlOffset(start, timeZone);
-    const atEnd = intlOffset(start + MS_PER_DAY - MS_PER_MINUTE, timeZone);
-    day = { uniform: atStart === atEnd ? atStart : null };
-    cache.set(dayNumber, day);
+  let uniform = zone.uniform.get(dayNumber);
+  if (uniform === undefined) {
+    const atStart = offsetAtDayStart(zone, dayNumber, timeZone);
+    uniform = atStart === offsetAtDayStart(zone, dayNumber + 1, timeZone) ? atStart : null;
+    zone.uniform.set(dayNumber, uniform);
   }
-  return day.uniform ?? intlOffset(instant, timeZone);
+  return uniform ?? intlOffset(instant, timeZone);
 }
 
 /** The wall-clock fields of an instant in the zone. */
