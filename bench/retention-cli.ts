@@ -97,7 +97,8 @@ export async function benchRetentionCli(sizes: readonly number[] = [10_000, 100_
       const restic = RESTIC[count];
       const beside = restic === undefined ? '' : ` (restic ${restic}, issue 10's figures)`;
       lines.push(
-        `  ${String(count).padStart(8)} snapshots: ${result.wall.toFixed(2)} s wall, ${result.cpu.toFixed(2)} s user+sys, ${mib(result.rssKib)} peak RSS, median of ${runs}${beside}`,
+        `  ${String(count).padStart(8)} snapshots: ${result.wall.toFixed(2)} s wall, ${result.cpu.toFixed(2)} s user+sys, ${mib(result.rssKib)} peak RSS` +
+          ` (node -e 0: ${mib(floor.rssKib)}), median of ${runs}${beside}`,
       );
     }
     return lines;

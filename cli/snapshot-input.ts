@@ -1,9 +1,10 @@
 // The snapshot list the retention preview reads: a JSON array of {id, time, tags?, owned?}, where time
 // is ISO-8601 with an explicit offset (a time without one is ambiguous across time zones: rejected).
-// Checked by hand in one pass over the parsed JSON, each time parsed once: a schema library builds an
-// object and a closure chain per snapshot, which at a million snapshots costs more than the plan. The
-// messages are those the strict schema gave (keys checked as id, time, tags, owned, then unknown keys;
-// the first bad snapshot reported; duplicate ids only once every snapshot is well-formed).
+// One pass per snapshot, each time parsed once, no schema library (it built an object and a chain of
+// closures per snapshot, which at a million snapshots cost more than the plan): a list written plainly is
+// read straight from the text; anything else goes through JSON.parse and checks written out by hand.
+// Either way the messages are those the strict schema gave: keys checked as id, time, tags, owned, then
+// unknown keys; the first bad snapshot reported; duplicate ids only once every snapshot is well-formed.
 
 import { InvalidInput } from '../shared/errors.js';
 import { parseIsoInstant } from '../shared/time/iso.js';
@@ -82,13 +83,18 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
 
 /**
  * The list read straight from its text when it is written the plain way, as tools write it: an array of
  * objects with only the known keys (each once), strings without escapes, `true` or `false`, each time
  * one parseIsoInstant accepts. Null at anything else — escapes, other values or keys, a bad time, a
- * syntax error — for JSON.parse and readEntry to read it or say exactly what is wrong. A million
- * snapshots then cost one object each: no parsed document, no time strings, far less to collect.
+ * syntax error — for JSON.parse and readEntry to read it or say exactly what is wrong. It only ever
+ * accepts, so no message depends on it. A million snapshots then cost one object each, with no parsed
+ * document beside them for the garbage collector to copy.
  */
 class PlainListScanner {
   private at = 0;
@@ -97,13 +103,13 @@ class PlainListScanner {
 
   list(): InputSnapshot[] | null {
     const snapshots: InputSnapshot[] = [];
-    if (!this.skip(0x5b)) return null; // [
-    if (!this.skip(0x5d)) {
+    if (!this.skip(OPEN_ARRAY)) return null;
+    if (!this.skip(CLOSE_ARRAY)) {
       for (;;) {
         const snapshot = this.entry();
         if (snapshot === null) return null;
         snapshots.push(snapshot);
-        if (this.skip(0x5d)) break; // ]
+        if (this.skip(CLOSE_ARRAY)) break;
         if (!this.skip(COMMA)) return null;
       }
     }
@@ -112,7 +118,7 @@ class PlainListScanner {
   }
 
   private entry(): InputSnapshot | null {
-    if (!this.skip(0x7b)) return null; // {
+    if (!this.skip(OPEN_OBJECT)) return null;
     let id: string | null = null;
     let time: number | null = null;
     let tags: string[] | null = null;
@@ -137,21 +143,21 @@ class PlainListScanner {
         return null;
       }
     } while (this.skip(COMMA));
-    if (!this.skip(0x7d) || id === null || time === null) return null; // }
+    if (!this.skip(CLOSE_OBJECT) || id === null || time === null) return null;
     return owned === null ? { id, time, tags: tags ?? NO_TAGS } : { id, time, tags: tags ?? NO_TAGS, owned };
   }
 
   /** ["…", …] of plain strings, or null. */
   private strings(): string[] | null {
     const list: string[] = [];
-    if (!this.skip(0x5b)) return null;
-    if (this.skip(0x5d)) return list;
+    if (!this.skip(OPEN_ARRAY)) return null;
+    if (this.skip(CLOSE_ARRAY)) return list;
     do {
       const item = this.string();
       if (item === null) return null;
       list.push(item);
     } while (this.skip(COMMA));
-    return this.skip(0x5d) ? list : null;
+    return this.skip(CLOSE_ARRAY) ? list : null;
   }
 
   /** A string without escapes or control characters (after white space), or null. */

@@ -1,5 +1,7 @@
 // restic's `forget` policy, exactly: which snapshots each rule keeps and why. Pure: the clock and the
 // time zone are arguments, buckets are the calendar hour/day/ISO week/month/year on the zone's clock.
+// One walk over the list, newest first (PolicyWalk), shared with the expiry projection, which asks only
+// kept-or-not at every future run; no closure, reasons array or bucket-key object per snapshot.
 
 import { civilFromDays, daysFromCivil, MS, offsetAt } from '../time/zone.js';
 import { sortNewestFirst } from './sort.js';
@@ -105,17 +107,6 @@ export class RememberedBucketKeys implements BucketKeySource {
   }
 }
 
-/** A duration as reasons print it ("30d", "1y6m"), worked out once per duration of the rules. */
-const labels = new WeakMap<Duration, string>();
-function label(d: Duration): string {
-  let text = labels.get(d);
-  if (text === undefined) {
-    text = formatDuration(d);
-    labels.set(d, text);
-  }
-  return text;
-}
-
 function hasAllTags(snapshot: RetentionSnapshot, wanted: readonly string[]): boolean {
   const tags = snapshot.tags ?? [];
   for (let i = 0; i < wanted.length; i += 1) {
@@ -142,6 +133,8 @@ interface Within {
   readonly bucket: Bucket;
   readonly limit: number;
   readonly duration: Duration;
+  /** The duration as reasons print it ("30d"), once the first reason needs it. */
+  label: string | null;
   last: number | null;
 }
 
@@ -155,6 +148,7 @@ export class PolicyWalk {
   private readonly counters: Counter[] = [];
   private readonly withins: Within[] = [];
   private readonly withinAll: number | null;
+  private withinAllLabel: string | null = null;
   private readonly tagLists: readonly (readonly string[])[];
   /** Null when no rule looks at buckets. */
   private readonly keys: BucketKeySource | null;
@@ -177,12 +171,11 @@ export class PolicyWalk {
     }
     for (const rule of WITHIN_RULES) {
       const limit = cutoff(rules[rule]);
-      if (limit !== null) this.withins.push({ bucket: WITHIN_BUCKET[rule], limit, duration: rules[rule] as Duration, last: null });
+      if (limit !== null) this.withins.push({ bucket: WITHIN_BUCKET[rule], limit, duration: rules[rule] as Duration, label: null, last: null });
     }
     this.withinAll = cutoff(rules.within);
     this.tagLists = rules.tags ?? [];
-    const bucketCount = this.counters.length > (rules.last ? 1 : 0);
-    this.keys = this.withins.length > 0 || bucketCount ? keys : null;
+    this.keys = this.withins.length > 0 || this.counters.some((c) => c.rule !== 'last') ? keys : null;
   }
 
   /** Whether the rules keep the snapshot at index `nr`; its reasons, in the rules' order, go to `reasons` if given. */
@@ -199,7 +192,7 @@ export class PolicyWalk {
     }
     if (this.withinAll !== null && snapshot.time > this.withinAll) {
       kept = true;
-      reasons?.push(`within ${label(this.rules.within as Duration)}`);
+      reasons?.push(`within ${(this.withinAllLabel ??= formatDuration(this.rules.within as Duration))}`);
     }
 
     const keys = this.keys === null ? null : this.keys.at(snapshot.time);
@@ -220,7 +213,7 @@ export class PolicyWalk {
       const value = keys[within.bucket];
       if (value !== within.last || isOldest) {
         kept = true;
-        reasons?.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${label(within.duration)}`);
+        reasons?.push(`${value === within.last ? 'oldest ' : ''}${within.bucket} within ${(within.label ??= formatDuration(within.duration))}`);
         within.last = value;
       }
     }

@@ -121,7 +121,8 @@ export function planRetention<S extends PlannedSnapshot>(
     if (snapshot === newest) guards.push('newest snapshot');
     else if (snapshot === newestPast) guards.push('newest snapshot not in the future');
     for (let g = 0; g < extraGuards.length; g += 1) {
-      const reason = (extraGuards[g] as (snapshot: S) => string | null)(snapshot);
+      const guard = extraGuards[g] as (snapshot: S) => string | null;
+      const reason = guard(snapshot);
       if (reason !== null) guards.push(reason);
     }
     if (reasons.length > 0 || guards.length > 0) keep.push({ snapshot, reasons, guards: guards.length === 0 ? NO_GUARDS : guards.slice() });
