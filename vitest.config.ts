@@ -7,5 +7,11 @@ export default defineConfig({
     globalSetup: ['tests/global-setup.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: on two cores, one file at a time. Much of the
+    // suite waits (on PostgreSQL, on the drills and packagings it runs as child processes): two files at
+    // once keep both cores busy.
+    maxWorkers: 2,
+    // The drill tests run their drills side by side (describe.concurrent): three at a time.
+    maxConcurrency: 3,
   },
 });
