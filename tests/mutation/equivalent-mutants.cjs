@@ -46,6 +46,10 @@ const EQUIVALENT = [
   { file: 'shared/rds/postgres/schema-diff.ts', node: 'StringLiteral', parent: "definition ?? ''", reason: 'the fallback only has to be no descending definition: "" and any text without " increment -" read as ascending' },
   { file: 'shared/rds/postgres/schema-diff.ts', node: 'StringLiteral', parent: "tableOf(d.object, b[d.object]) ?? ''", reason: 'the fallback only has to name no missing table: tables are keyed "schema.table", and neither "" nor the stand-in text has a dot' },
 
+  // shared/retention/apply-policy.ts
+  { file: 'shared/retention/apply-policy.ts', node: 'ObjectExpression', parent: 'private readonly keys: Record<Bucket, number> = { hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };', reason: 'the starting values are never read: the first at() goes through dayKeys (lastDay starts as NaN, equal to no day), which writes daily, weekly, monthly and yearly, and at() then writes hourly' },
+  { file: 'shared/retention/apply-policy.ts', node: 'ArrayExpression', parent: 'reasons: string[] = []', reason: 'scratch space whose length is set to 0 before each snapshot, the first included: its starting entries are never read' },
+
   // shared/rds/snapshots.ts
   { file: 'shared/rds/snapshots.ts', node: 'StringLiteral', parent: "tagValue(snapshot.TagList, TAG.createdAt) ?? ''", reason: NOT_A_DATE },
 ];
