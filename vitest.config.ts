@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongFirstSequencer } from './tests/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Test files share their worker's loaded modules instead of each starting from nothing: the SDK,
     // vitest and the project's modules are loaded once per worker, not 80 times (~30 s of the suite's CPU
-    // on two cores). tests/setup.ts un-mocks the SDK client classes after each file.
+    // on two cores). tests/setup.ts gives each file a clean start all the same.
     isolate: false,
     // Vitest's default is one worker fewer than the cores: on two cores, one file at a time. Much of the
     // suite waits (on PostgreSQL, on the drills and packagings it runs as child processes): two files at
@@ -17,5 +18,6 @@ export default defineConfig({
     maxWorkers: 2,
     // The drill tests run their drills side by side (describe.concurrent): three at a time.
     maxConcurrency: 3,
+    sequence: { sequencer: LongFirstSequencer },
   },
 });

@@ -35,10 +35,12 @@ export interface PackageOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** osls' own entry point, run by this Node: what `npx osls` resolves to, without npm's start-up. */
+const OSLS_BIN = join(SERVICE_DIR, 'node_modules', 'osls', 'bin', 'serverless.js');
+
 function packageArgs(options: PackageOptions): string[] {
   return [
-    '--no-install',
-    'osls',
+    OSLS_BIN,
     'package',
     ...(options.region === undefined ? [] : ['--region', options.region]),
     ...(options.stage === undefined ? [] : ['--stage', options.stage]),
@@ -52,10 +54,10 @@ function packageEnv(options: PackageOptions): NodeJS.ProcessEnv {
   return { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...options.env };
 }
 
-/** `npx osls package …` in the service directory, asynchronously. */
+/** `osls package …` in the service directory, asynchronously. */
 export function runPackage(options: PackageOptions = {}): Promise<PackageRun> {
   return new Promise((done, fail) => {
-    const child = spawn('npx', packageArgs(options), { cwd: SERVICE_DIR, env: packageEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, packageArgs(options), { cwd: SERVICE_DIR, env: packageEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -66,7 +68,7 @@ export function runPackage(options: PackageOptions = {}): Promise<PackageRun> {
 
 /** The same, blocking (for the benchmark, whose interface is synchronous). */
 export function runPackageSync(options: PackageOptions = {}): PackageRun {
-  const result = spawnSync('npx', packageArgs(options), { cwd: SERVICE_DIR, env: packageEnv(options), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, packageArgs(options), { cwd: SERVICE_DIR, env: packageEnv(options), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error !== undefined) throw result.error;
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }

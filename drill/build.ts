@@ -8,7 +8,7 @@
 // the server watchdog) are found where they are, not beside the bundle.
 
 import { build, type Plugin } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,9 +34,12 @@ const sourceLocation: Plugin = {
   },
 };
 
+/**
+ * Builds the drill into `entry`, replacing it in one step (write beside it, then rename): a drill already
+ * running from it, or starting while `npm run drill` rebuilds it, reads the old file or the new one whole.
+ */
 export async function buildDrill(entry: string = DRILL_ENTRY): Promise<void> {
-  await rm(dirname(entry), { recursive: true, force: true });
-  await build({
+  const result = await build({
     absWorkingDir: REPO_ROOT,
     entryPoints: ['drill/main.ts'],
     outfile: entry,
@@ -50,7 +53,14 @@ export async function buildDrill(entry: string = DRILL_ENTRY): Promise<void> {
     plugins: [sourceLocation],
     legalComments: 'none',
     logLevel: 'warning',
+    write: false,
   });
+  const [output] = result.outputFiles;
+  if (output === undefined || result.outputFiles.length !== 1) throw new Error(`the drill build wrote ${result.outputFiles.length} files, expected 1`);
+  await mkdir(dirname(entry), { recursive: true });
+  const scratch = `${entry}.${process.pid}.tmp`;
+  await writeFile(scratch, output.contents);
+  await rename(scratch, entry);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
