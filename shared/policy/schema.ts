@@ -194,6 +194,42 @@ const database = z.strictObject({
   ),
 });
 
+/** A key that must exist: "key" (database 0) or "<db>:key" — e.g. "0:config:feature-flags". */
+const requiredKey = pattern(/^(?:\d{1,2}:)?.+$/s, 'must be a key, or <database>:<key>');
+
+/**
+ * What a restored cache must show to pass (README, "Redis: proving the data"). A manifest captured with
+ * each snapshot records, per logical database, the key count and a sample of `sampleKeys` keys chosen
+ * from the snapshot's id (type, expiry, a hash of the value); a restore is judged against it.
+ */
+const cacheValidation = z.prefault(
+  z.strictObject({
+    /** Keys sampled per logical database (the whole keyspace is scanned to choose them). */
+    sampleKeys: withDefault(z.int().check(z.minimum(0), z.maximum(100_000)), 200),
+    /**
+     * A collection with more elements than this (or a string longer, in bytes) is compared by its size,
+     * not its content: fetching it whole would cost more than it proves.
+     */
+    maxElements: withDefault(z.int().check(z.minimum(1)), 10_000),
+    /** Share by which a restored database's key count may differ from the count captured (writes and expiries between the capture and the snapshot). */
+    keyCountTolerance: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.01),
+    /** Share of the sampled keys that may be missing or differ (a cache changes between the capture and the snapshot). */
+    sampleTolerance: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.02),
+    /** Keys that must exist in every restore, whatever the sample. */
+    requiredKeys: withDefault(z.array(requiredKey), []),
+    /** A command and the reply it must give on the restore, as redis-cli prints a simple reply. */
+    assertions: withDefault(
+      z.array(z.strictObject({ name: nonEmpty(), command: z.array(z.string()).check(z.minLength(1)), expect: z.union([z.string(), z.number(), z.null()]), database: withDefault(z.int().check(z.minimum(0), z.maximum(15)), 0) })),
+      [],
+    ),
+    /** In-transit encryption of the cache (ElastiCache `TransitEncryptionEnabled`): validation connects with TLS. */
+    tls: withDefault(z.boolean(), true),
+    /** Secrets Manager secret holding the AUTH token (or {"username","password"} for RBAC); absent: no AUTH. */
+    authSecret: z.optional(nonEmpty()),
+  }),
+  {},
+);
+
 const cache = z.strictObject({
   name: resourceName,
   replicationGroupId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be an ElastiCache replication group id'),
@@ -201,6 +237,7 @@ const cache = z.strictObject({
   retention,
   exportBucket: z.optional(z.string().check(z.minLength(3))),
   objectives: z.optional(objectives),
+  validation: cacheValidation,
 });
 
 const bucket = z.strictObject({
@@ -315,4 +352,6 @@ export const policySchema = z
 export type Policy = z.output<typeof policySchema>;
 export type DatabaseResource = Policy['resources']['databases'][number];
 export type BucketResource = Policy['resources']['buckets'][number];
+export type CacheResource = Policy['resources']['caches'][number];
+export type CacheValidation = CacheResource['validation'];
 export type ResourceRetention = DatabaseResource['retention'];
