@@ -12,6 +12,7 @@ import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
+import { redisBackup, type RedisBackupFunction } from './components/redis/backup.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
 import type {
   Context,
@@ -45,9 +46,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformJanitor,
   rdsBackup,
   rdsRestoreTest,
+  redisBackup,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {

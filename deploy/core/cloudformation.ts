@@ -71,6 +71,7 @@ export const getAtt = (logicalId: string): CfnValue => ({ 'Fn::GetAtt': [logical
 export const ref = (logicalId: string): { Ref: string } => ({ Ref: logicalId });
 
 export const rdsArn = (region: string, resource: string): CfnValue => sub(`arn:${PARTITION}:rds:${region}:${ACCOUNT}:${resource}`);
+export const elastiCacheArn = (region: string, resource: string): CfnValue => sub(`arn:${PARTITION}:elasticache:${region}:${ACCOUNT}:${resource}`);
 
 /** "arn:…:secret:<name>-??????": Secrets Manager appends six random characters to a secret's name. */
 export function secretArn(region: string, nameOrArn: string): CfnValue {

@@ -4,7 +4,6 @@
 
 import * as z from 'zod/mini';
 import { TAG } from '../contracts.js';
-import { maxRunsPerDay, SNAPSHOTS_PER_NODE_PER_DAY } from '../redis/snapshot-limit.js';
 import { parseScheduleExpression } from '../schedule/expression.js';
 import { complianceFloor, keepRules, objectiveDuration, region, retentionDuration, timeZone } from './fields.js';
 
@@ -344,18 +343,6 @@ export const policySchema = z
           seen.set(resource.name, `resources.${kind}[${index}]`);
         });
       }
-      policy.resources.caches.forEach((cache, index) => {
-        let runs: number;
-        try {
-          runs = maxRunsPerDay(cache.schedule, policy.timezone);
-        } catch {
-          return; // an expression that does not parse is reported on the field itself
-        }
-        if (runs > SNAPSHOTS_PER_NODE_PER_DAY) {
-          const message = `runs ${runs} or more times in 24 hours: ElastiCache takes at most ${SNAPSHOTS_PER_NODE_PER_DAY} manual snapshots per node in 24 hours`;
-          ctx.addIssue({ code: 'custom', path: ['resources', 'caches', index, 'schedule'], message, input: cache.schedule });
-        }
-      });
       if (policy.regions.archive !== undefined && policy.kms.archive === undefined && policy.resources.buckets.some((b) => b.archiveBucket !== undefined)) {
         ctx.addIssue({ code: 'custom', path: ['kms', 'archive'], message: 'an archive bucket needs a KMS key in the archive region', input: policy.kms });
       }

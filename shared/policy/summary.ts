@@ -2,6 +2,7 @@
 // of snapshots each region holds in steady state; per region the RDS manual-snapshot quota use.
 
 import { InvalidPolicy, RetentionRefused } from '../errors.js';
+import { maxRunsPerDay, SNAPSHOTS_PER_NODE_PER_DAY } from '../redis/snapshot-limit.js';
 import { formatRules } from '../retention/describe.js';
 import { assertPolicyAcceptable } from '../retention/plan.js';
 import { steadyStateCount } from '../retention/projection.js';
@@ -72,15 +73,22 @@ export function scheduleFields(policy: Policy): { path: string; expression: stri
 
 /**
  * Throws InvalidPolicy naming every schedule field that never fires after `now` in the policy's zone
- * (its year field has passed, or every time it names falls in a DST gap). The schema already refuses an
- * expression that names no date at all (31 FEB); this part needs the clock, so it is checked here — by
- * `policy check` and at package time — and not at cold start, where a policy would turn invalid by
- * itself once its last year had passed.
+ * (its year field has passed, or every time it names falls in a DST gap), and every cache schedule that
+ * asks ElastiCache for more snapshots in 24 hours than it takes of a node. The schema already refuses an
+ * expression that names no date at all (31 FEB); these need the clock or a year of runs, so they are
+ * checked here — by `policy check` and at package time — and not at cold start, where a policy would
+ * turn invalid by itself once its last year had passed (and no Lambda needs the count).
  */
 export function assertSchedulesFire(policy: Policy, now: number): void {
   const problems = scheduleFields(policy).flatMap(({ path, expression }) => {
     const reason = neverFiresReason(parseScheduleExpression(expression, path), policy.timezone, now);
     return reason === null ? [] : [`${path}: ${reason}`];
+  });
+  policy.resources.caches.forEach((cache, index) => {
+    const runs = maxRunsPerDay(cache.schedule, policy.timezone);
+    if (runs > SNAPSHOTS_PER_NODE_PER_DAY) {
+      problems.push(`resources.caches[${index}].schedule: runs ${runs} or more times in 24 hours: ElastiCache takes at most ${SNAPSHOTS_PER_NODE_PER_DAY} manual snapshots per node in 24 hours`);
+    }
   });
   if (problems.length > 0) throw new InvalidPolicy(problems.join('\n'));
 }

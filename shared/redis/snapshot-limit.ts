@@ -1,6 +1,7 @@
 // ElastiCache takes at most 20 manual snapshots per node in any 24 hours; a schedule that asks for more
-// fails on the 21st every day. The policy refuses such a schedule (shared/policy/schema.ts) by counting
-// its runs in every 24-hour window over a whole year, so every daylight-saving change of the zone is in it.
+// fails on the 21st every day. `policy check` and packaging refuse such a schedule (shared/policy/summary.ts),
+// counting its runs in every 24-hour window over a whole year, so every daylight-saving change of the zone
+// is in it.
 
 import { occurrencesAfter, parseScheduleExpression } from '../schedule/expression.js';
 

@@ -159,10 +159,11 @@ describe('composing contributions (deploy/assemble.ts)', () => {
   });
 
   it('derives each handler from its component and name', () => {
-    const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'redis', name: 'redis/backup', functions: { 'take-cache-snapshot': spec() } }]);
-    expect(d.functions['take-cache-snapshot']!.handler).toBe('functions/redis/take-cache-snapshot/handler.handler');
+    const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'media', name: 'media/verify', functions: { 'verify-media-replication': spec() } }]);
+    expect(d.functions['verify-media-replication']!.handler).toBe('functions/media/verify-media-replication/handler.handler');
+    const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis' };
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
-      expect(fn.handler).toBe(`functions/${name === 'janitor' ? 'platform' : 'rds'}/${name}/handler.handler`);
+      expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }
   });
 

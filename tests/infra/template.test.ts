@@ -123,15 +123,18 @@ const snapshotArn = (region: string, pattern: string) => `arn:\${AWS::Partition}
 const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${resource}`;
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
+/** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
+const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis' };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-db-snapshot', 'verify-db-snapshots'];
+const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
   const byFunction: Record<string, string[]> = {
     'take-db-snapshot': ['rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances'],
+    'take-cache-snapshot': ['elasticache:AddTagsToResource', 'elasticache:CreateSnapshot', 'elasticache:DescribeReplicationGroups'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
@@ -182,9 +185,9 @@ describe.each([
     () => primary,
     [
       'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
-      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-db-snapshot', 'validate-restore',
+      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore',
     ],
-    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-db-snapshot'],
+    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot'],
   ],
   [
     'secondary',
@@ -423,6 +426,14 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     expect(rules.map((r) => r.EventPattern)).toEqual([{ source: ['aws.rds'], 'detail-type': ['RDS DB Snapshot Event'], detail: { EventID: ['RDS-EVENT-0042'], SourceIdentifier: [{ prefix: 'backup-dr-' }] } }]);
   });
 
+  it('take-cache-snapshot (primary only): every 6 hours in Asia/Tokyo, one schedule per cache, with its name and the scheduled time', () => {
+    const schedules = schedulesOf(primary, 'take-cache-snapshot');
+    expect(schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, JSON.parse(String(s.Target.Input))])).toEqual([
+      ['cron(0 */6 * * ? *)', 'Asia/Tokyo', { resources: ['app-redis'], scheduledTime: '<aws.scheduler.scheduled-time>' }],
+    ]);
+    expect(lambdas(secondary).has('take-cache-snapshot')).toBe(false);
+  });
+
   it('janitor (both regions): hourly, in Asia/Tokyo', () => {
     for (const t of [primary, secondary]) {
       expect(schedulesOf(t, 'janitor').map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone])).toEqual([['rate(1 hour)', 'Asia/Tokyo']]);
@@ -448,6 +459,17 @@ describe('IAM scoped to what each function touches', () => {
     const [tag] = statementsFor(primary, 'take-db-snapshot', 'rds:AddTagsToResource');
     expect(tag!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
     expect(resources(tag!).map(subText)).toEqual([snapshotArn(PRIMARY, 'backup-dr-*')]);
+  });
+
+  it('take-cache-snapshot snapshots only the policy replication groups and their nodes into backup-dr-* names, tagging only with our owner tag', () => {
+    const cacheArn = (resource: string) => `arn:\${AWS::Partition}:elasticache:${PRIMARY}:\${AWS::AccountId}:${resource}`;
+    const [describe] = statementsFor(primary, 'take-cache-snapshot', 'elasticache:DescribeReplicationGroups');
+    expect(resources(describe!).map(subText)).toEqual([cacheArn('replicationgroup:app-redis-prod')]);
+    const [create] = statementsFor(primary, 'take-cache-snapshot', 'elasticache:CreateSnapshot');
+    expect(resources(create!).map(subText)).toEqual([cacheArn('replicationgroup:app-redis-prod'), cacheArn('cluster:app-redis-prod-*'), cacheArn('snapshot:backup-dr-*')]);
+    const [tag] = statementsFor(primary, 'take-cache-snapshot', 'elasticache:AddTagsToResource');
+    expect(tag!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
+    expect(resources(tag!).map(subText)).toEqual([cacheArn('snapshot:backup-dr-*')]);
   });
 
   it('copy-db-snapshots copies backup-dr-* snapshots and tags only the copies in the secondary region', () => {
@@ -933,7 +955,7 @@ describe('function packages', () => {
       expect(files, fn.name).toEqual([PACKAGED_POLICY, `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`].sort());
       // The JSON reads back, the way the Lambda reads it, as the policy packaging validated.
       expect(parsePolicyJson(readFileSync(join(root, PACKAGED_POLICY), 'utf8'), PACKAGED_POLICY), `${fn.name}: packaged policy`).toEqual(policy);
-      expect(fn.handler, fn.name).toBe(`functions/${fn.name === 'janitor' ? 'platform' : 'rds'}/${fn.name}/handler.handler`);
+      expect(fn.handler, fn.name).toBe(`functions/${COMPONENT_OF[fn.name] ?? 'rds'}/${fn.name}/handler.handler`);
       const { file, exportName } = handlerModule(fn.handler, files);
       const loaded = loadHandler(root, file, exportName, { ...lambdaEnvironment(fn, region), AWS_REGION: region });
       expect(loaded.handlerType, fn.name).toBe('function');
@@ -994,7 +1016,7 @@ const PACKAGE_MARKERS = {
 /** A string of shared/aws/lambda-credentials.ts, bundled in place of the SDK default chain (serverless.yml alias). */
 const LAMBDA_CREDENTIALS_MARKER = 'a backup-dr Lambda bundle reads only the credentials Lambda gives its function';
 /** An SDK client is in a bundle when its class name is (keepNames; its commands name it too). */
-const CLIENT_MARKERS = { kms: '"KMSClient"', rds: '"RDSClient"', s3: '"S3Client"', 'secrets-manager': '"SecretsManagerClient"', sns: '"SNSClient"' } as const;
+const CLIENT_MARKERS = { elasticache: '"ElastiCacheClient"', kms: '"KMSClient"', rds: '"RDSClient"', s3: '"S3Client"', 'secrets-manager': '"SecretsManagerClient"', sns: '"SNSClient"' } as const;
 /**
  * The clients each function calls, in the order of CLIENT_MARKERS. SNS is the alerts topic: every
  * function but the state-machine steps that never alert. validate-restore calls RDS for live row counts.
@@ -1013,6 +1035,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'restore-test-restore': ['rds'],
   'restore-test-status': ['rds'],
   'restore-test-teardown': ['rds'],
+  'take-cache-snapshot': ['elasticache', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

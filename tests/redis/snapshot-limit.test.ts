@@ -1,7 +1,10 @@
 // ElastiCache's 20 manual snapshots per node per 24 hours: counted over every 24-hour window of a year in
-// the policy's zone, and a cache schedule that would pass it refused by the policy, naming the field.
+// the policy's zone, and a cache schedule that would pass it refused by `policy check` and packaging,
+// naming the field.
 
 import { describe, expect, it } from 'vitest';
+import { InvalidPolicy } from '../../shared/errors.js';
+import { assertSchedulesFire } from '../../shared/policy/summary.js';
 import { maxRunsPerDay, SNAPSHOTS_PER_NODE_PER_DAY } from '../../shared/redis/snapshot-limit.js';
 import { teamPolicy } from '../helpers/runtime.js';
 
@@ -25,17 +28,20 @@ describe('maxRunsPerDay', () => {
   });
 });
 
-describe('the policy', () => {
-  const withSchedule = (schedule: string) => () =>
+describe('policy check and packaging (assertSchedulesFire)', () => {
+  const withSchedule = (schedule: string) =>
     teamPolicy((doc) => {
       doc.resources.caches[0].schedule = schedule;
     });
+  const NOW = Date.parse('2026-12-02T00:00:00Z');
 
-  it('accepts a cache snapshot schedule of at most 20 runs in any 24 hours', () => {
-    expect(withSchedule('rate(72 minutes)')().resources.caches[0]!.schedule).toBe('rate(72 minutes)');
+  it('accept a cache snapshot schedule of at most 20 runs in any 24 hours', () => {
+    expect(() => assertSchedulesFire(withSchedule('rate(72 minutes)'), NOW)).not.toThrow();
   });
 
-  it('refuses one of more, naming the field and the limit', () => {
-    expect(withSchedule('cron(0 * * * ? *)')).toThrow(/resources\.caches\[0\]\.schedule: runs 21 or more times in 24 hours: ElastiCache takes at most 20 manual snapshots per node in 24 hours/s);
+  it('refuse one of more, naming the field and the limit', () => {
+    expect(() => assertSchedulesFire(withSchedule('cron(0 * * * ? *)'), NOW)).toThrow(
+      new InvalidPolicy('resources.caches[0].schedule: runs 21 or more times in 24 hours: ElastiCache takes at most 20 manual snapshots per node in 24 hours'),
+    );
   });
 });
