@@ -40,6 +40,15 @@ export const TAG = {
 
 export const TIER = { primary: 'primary', copy: 'copy' } as const;
 
+/**
+ * Marks on an exported .rdb object, one per region: S3 replication copies tag changes from the source
+ * object to its replica, so one region's "verified" must never read as the other's.
+ */
+export const EXPORT_TAG = {
+  verifiedIn: (region: string): string => `${TAG.verifiedAt}:${region}`,
+  failedIn: (region: string): string => `${TAG.verificationFailed}:${region}`,
+} as const;
+
 /** Prefixes of the names the service gives AWS resources (IAM scopes deletes to them). */
 export const PREFIX = {
   /** Manual DB snapshots and their copies: `backup-dr-<resource>-<yyyymmdd>-<hhmm>`. */
@@ -107,6 +116,9 @@ export const ENV = {
   reportsBucket: 'REPORTS_BUCKET',
   /** The primary region's reports bucket, where manifests are captured. */
   manifestBucket: 'MANIFEST_BUCKET',
+  /** This region's bucket of exported cache snapshots (.rdb), and the other region's (its replica or source). */
+  exportBucket: 'EXPORT_BUCKET',
+  peerExportBucket: 'PEER_EXPORT_BUCKET',
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

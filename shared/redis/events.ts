@@ -31,3 +31,6 @@ export function resolveCacheRun(event: ScheduledCacheRunEvent, policy: Policy, n
   }
   return { scheduledAt, caches };
 }
+
+/** verify-cache-exports: a schedule with no input, or a manual run. */
+export const scheduleEvent = optionalEvent(z.looseObject({}));
