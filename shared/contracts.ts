@@ -34,6 +34,11 @@ export const TAG = {
    * it, like a legal hold, until an operator releases the quarantine.
    */
   quarantine: 'backup-dr:quarantine',
+  /** On a cache snapshot: when its export to S3 was requested (ISO time), and when it was found there. */
+  exportRequestedAt: 'backup-dr:export-requested-at',
+  exportedAt: 'backup-dr:exported-at',
+  /** On a cache snapshot whose export never arrived (ISO time): alerted once. */
+  exportFailed: 'backup-dr:export-failed',
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
   restoreTest: 'backup-dr:restore-test',
 } as const;
@@ -93,6 +98,11 @@ export function anomalyRecordKey(resource: string, snapshotId: string): string {
  */
 export function reportsBucketName(stage: string, account: string, region: string): string {
   return `${SERVICE}-reports-${stage}-${account}-${region}`;
+}
+
+/** The bucket of exported cache snapshots in one region (the primary's is replicated to the secondary's). */
+export function exportBucketName(stage: string, account: string, region: string): string {
+  return `${SERVICE}-exports-${stage}-${account}-${region}`;
 }
 
 /** The alerts topic of a stage (one per region). */

@@ -1,0 +1,139 @@
+// Exports each new snapshot of ours to this region's export bucket (CopySnapshot with TargetBucket: one
+// .rdb object per node group, "<snapshot>-0001.rdb"), from where S3 replication copies it to the
+// secondary region (ElastiCache cannot copy a snapshot across regions). A reconciler: it looks at what
+// exists, so a duplicate or late event, or a retried run, does nothing twice. The snapshot's tags record
+// the request and the arrival; an export that never arrives is alerted once.
+
+import { AddTagsToResourceCommand, CopySnapshotCommand, DescribeSnapshotsCommand, ListTagsForResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
+import { OWNER_VALUE, PREFIX, TAG } from '../../../shared/contracts.js';
+import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
+import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
+import type { Log } from '../../../shared/runtime/log.js';
+import { exportAction } from './plan.js';
+
+export interface ExportDeps {
+  readonly policy: Policy;
+  readonly region: string;
+  readonly elasticache: ElastiCacheClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly alerts: AlertSink;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export interface ExportReport {
+  readonly requested: readonly string[];
+  readonly arrived: readonly string[];
+  readonly waiting: readonly string[];
+  readonly failed: readonly { readonly snapshot: string; readonly reason: string }[];
+}
+
+/** The first (or only) object ElastiCache writes for an export named `name`. */
+export const firstExportObject = (name: string): string => `${name}-0001.rdb`;
+
+export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportReport> {
+  const report = { requested: [] as string[], arrived: [] as string[], waiting: [] as string[], failed: [] as { snapshot: string; reason: string }[] };
+  for (const { snapshot, cache } of await ourSnapshots(deps)) {
+    const name = snapshot.SnapshotName!;
+    const tags = await tagsOf(deps, snapshot);
+    if (tags[deps.policy.tags.owner] !== OWNER_VALUE) continue; // named like ours, but not ours
+    const decision = exportAction({ snapshot, tags, objectExists: await objectExists(deps, firstExportObject(name)), now: deps.now() });
+    const at = new Date(deps.now()).toISOString();
+    switch (decision.action) {
+      case 'skip':
+        break;
+      case 'wait':
+        report.waiting.push(name);
+        break;
+      case 'record-exported':
+        await tag(deps, snapshot, TAG.exportedAt, at);
+        deps.log.info('export arrived', { snapshot: name, bucket: deps.bucket });
+        report.arrived.push(name);
+        break;
+      case 'fail':
+        await fail(deps, snapshot, cache, decision.reason, report);
+        break;
+      case 'export':
+        try {
+          await deps.elasticache.send(new CopySnapshotCommand({ SourceSnapshotName: name, TargetSnapshotName: name, TargetBucket: deps.bucket }));
+        } catch (error) {
+          if (errorName(error) === 'InvalidSnapshotStateFault') {
+            report.waiting.push(name); // busy (being copied or deleted): the next run looks again
+            break;
+          }
+          // Throttling or a 5xx: the next run asks again. A refusal (grants, names) will not fix itself.
+          if (errorName(error) === 'InvalidParameterValueException' || errorName(error) === 'InvalidParameterCombinationException' || errorName(error) === 'AccessDenied') {
+            await fail(deps, snapshot, cache, `ElastiCache refused the export to s3://${deps.bucket}: ${errorName(error)}: ${errorMessage(error)}`, report);
+            break;
+          }
+          throw error;
+        }
+        await tag(deps, snapshot, TAG.exportRequestedAt, at);
+        deps.log.info('export requested', { snapshot: name, bucket: deps.bucket });
+        report.requested.push(name);
+        break;
+    }
+  }
+  if (report.failed.length > 0) {
+    throw new RunFailed(`${report.failed.length} cache snapshot exports failed: ${report.failed.map((f) => f.snapshot).join(', ')}`, report.failed.map((f) => ({ resource: f.snapshot, error: 'ExportFailed' })));
+  }
+  return report;
+}
+
+/** Manual snapshots named like ours of the policy's caches (DescribeSnapshots, page by page). */
+async function ourSnapshots(deps: ExportDeps): Promise<{ snapshot: Snapshot; cache: CacheResource }[]> {
+  const byGroup = new Map(deps.policy.resources.caches.map((cache) => [cache.replicationGroupId, cache]));
+  const found: { snapshot: Snapshot; cache: CacheResource }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await deps.elasticache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user', ...(marker === undefined ? {} : { Marker: marker }) }));
+    for (const snapshot of page.Snapshots ?? []) {
+      const cache = snapshot.ReplicationGroupId === undefined ? undefined : byGroup.get(snapshot.ReplicationGroupId);
+      if (cache !== undefined && snapshot.SnapshotName?.startsWith(`${PREFIX.snapshot}-${cache.name}-`) === true) found.push({ snapshot, cache });
+    }
+    marker = page.Marker;
+  } while (marker !== undefined);
+  return found;
+}
+
+async function tagsOf(deps: ExportDeps, snapshot: Snapshot): Promise<Record<string, string>> {
+  const { TagList } = await deps.elasticache.send(new ListTagsForResourceCommand({ ResourceName: snapshot.ARN }));
+  return Object.fromEntries((TagList ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? '']));
+}
+
+async function tag(deps: ExportDeps, snapshot: Snapshot, key: string, value: string): Promise<void> {
+  await deps.elasticache.send(new AddTagsToResourceCommand({ ResourceName: snapshot.ARN, Tags: [{ Key: key, Value: value }] }));
+}
+
+async function objectExists(deps: ExportDeps, key: string): Promise<boolean> {
+  try {
+    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return false;
+    throw error;
+  }
+}
+
+async function fail(deps: ExportDeps, snapshot: Snapshot, cache: CacheResource, reason: string, report: { failed: { snapshot: string; reason: string }[] }): Promise<void> {
+  const name = snapshot.SnapshotName!;
+  await tag(deps, snapshot, TAG.exportFailed, new Date(deps.now()).toISOString());
+  report.failed.push({ snapshot: name, reason });
+  const alert: Alert = {
+    severity: 'critical',
+    kind: 'export-failed',
+    resource: cache.name,
+    region: deps.region,
+    summary: `export of ${name} failed: ${reason}`,
+    action:
+      `Without an export the DR region has no copy of this snapshot. Check the export bucket's policy (ElastiCache's service principal must be allowed to write) ` +
+      `and that the group is not data-tiering; then remove the ${TAG.exportFailed} tag from snapshot ${name} so the next run exports it again.`,
+    source: 'export-cache-snapshots',
+    at: deps.now(),
+    details: { snapshot: name, bucket: deps.bucket, reason: reason.slice(0, 500) },
+  };
+  await deps.alerts.publish(alert);
+}
