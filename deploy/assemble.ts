@@ -13,6 +13,7 @@ import { platformJanitor, type PlatformFunction } from './components/platform/ja
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
 import { redisBackup, type RedisBackupFunction } from './components/redis/backup.js';
+import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
 import type {
   Context,
@@ -47,9 +48,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   rdsBackup,
   rdsRestoreTest,
   redisBackup,
+  redisExports,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {

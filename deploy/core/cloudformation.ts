@@ -54,6 +54,10 @@ export const LOGICAL_ID = {
   asyncFailureQueue: 'AsyncFailureQueue',
   /** Replicates the primary's manifests to the secondary's reports bucket. */
   manifestReplicationRole: 'ManifestReplicationRole',
+  /** Exported cache snapshots (.rdb) of the region, its policy, and the role S3 replicates them with. */
+  exportBucket: 'CacheExportBucket',
+  exportBucketPolicy: 'CacheExportBucketPolicy',
+  exportReplicationRole: 'CacheExportReplicationRole',
   /** Admits 443 from the validation security groups to the interface endpoints. */
   endpointSecurityGroup: 'ApiEndpointSecurityGroup',
 } as const;

@@ -235,7 +235,6 @@ const cache = z.strictObject({
   replicationGroupId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be an ElastiCache replication group id'),
   schedule: scheduleExpression,
   retention,
-  exportBucket: z.optional(z.string().check(z.minLength(3))),
   objectives: z.optional(objectives),
   validation: cacheValidation,
 });

@@ -124,17 +124,22 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
-const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis' };
+const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis' };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-db-snapshots'];
+const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
   const byFunction: Record<string, string[]> = {
     'take-db-snapshot': ['rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances'],
     'take-cache-snapshot': ['elasticache:AddTagsToResource', 'elasticache:CreateSnapshot', 'elasticache:DescribeReplicationGroups'],
+    'export-cache-snapshots': [
+      'elasticache:AddTagsToResource', 'elasticache:CopySnapshot', 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource',
+      's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
+    ],
+    'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
@@ -184,19 +189,19 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
-      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore',
+      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore', 'verify-cache-exports',
     ],
-    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'janitor', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot'],
+    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
   [
     'secondary',
     () => secondary,
     [
       'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
-      'restore-test-teardown', 'validate-restore', 'verify-db-snapshots',
+      'restore-test-teardown', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['janitor', 'prune-db-snapshots', 'verify-db-snapshots'],
+    ['janitor', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -215,6 +220,10 @@ describe.each([
         POWERTOOLS_SERVICE_NAME: 'backup-dr',
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
+        // The cache export functions also name this region's export bucket and the other region's.
+        ...(fn.endsWith('-cache-snapshots') || fn === 'verify-cache-exports'
+          ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
+          : {}),
       });
     }
   });
@@ -234,8 +243,8 @@ describe.each([
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
     const stateMachineRoles = role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'];
-    // The primary's reports bucket replicates its manifests to the secondary's.
-    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole'] : [])];
+    // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
+    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole'] : [])];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
     expect(functionRoles.map(([id]) => id).sort()).toEqual([...roleIds].sort());
     expect(ofType(template(), 'AWS::IAM::Role').length).toBe(roleIds.length + otherRoles.length);
@@ -470,6 +479,27 @@ describe('IAM scoped to what each function touches', () => {
     const [tag] = statementsFor(primary, 'take-cache-snapshot', 'elasticache:AddTagsToResource');
     expect(tag!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
     expect(resources(tag!).map(subText)).toEqual([cacheArn('snapshot:backup-dr-*')]);
+  });
+
+  it('export-cache-snapshots exports only our snapshots, tags them only with the export marks, and writes only our objects', () => {
+    const [copy] = statementsFor(primary, 'export-cache-snapshots', 'elasticache:CopySnapshot');
+    expect(resources(copy!).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${PRIMARY}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
+    const [tag] = statementsFor(primary, 'export-cache-snapshots', 'elasticache:AddTagsToResource');
+    expect(tag!.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:export-requested-at', 'backup-dr:exported-at', 'backup-dr:export-failed'] },
+    });
+    const [put] = statementsFor(primary, 'export-cache-snapshots', 's3:PutObject');
+    expect(resources(put!).map(subText)).toEqual(['${CacheExportBucket.Arn}/backup-dr-*']);
+  });
+
+  it('verify-cache-exports reads and tags only our objects in its own bucket, and only reads the other region\'s', () => {
+    for (const [t, other] of [[primary, SECONDARY], [secondary, PRIMARY]] as const) {
+      const tagging = statementsFor(t, 'verify-cache-exports', 's3:PutObjectTagging');
+      expect(tagging.flatMap((st) => resources(st).map(subText))).toEqual(['${CacheExportBucket.Arn}/backup-dr-*']);
+      const reads = statementsFor(t, 'verify-cache-exports', 's3:GetObject').flatMap((st) => resources(st).map(subText));
+      expect(reads).toEqual(['${CacheExportBucket.Arn}/backup-dr-*', `arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${other}/backup-dr-*`]);
+    }
   });
 
   it('copy-db-snapshots copies backup-dr-* snapshots and tags only the copies in the secondary region', () => {
@@ -1036,7 +1066,55 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'restore-test-status': ['rds'],
   'restore-test-teardown': ['rds'],
   'take-cache-snapshot': ['elasticache', 'sns'],
+  'export-cache-snapshots': ['elasticache', 's3', 'sns'],
+  'verify-cache-exports': ['s3', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],
 };
+
+describe('cache export buckets', () => {
+  const bucketOf = (t: Template) => props(t.Resources.CacheExportBucket);
+  const policyOf = (t: Template) => props(t.Resources.CacheExportBucketPolicy).PolicyDocument.Statement as PolicyStatement[];
+
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: versioned, SSE-S3 (a seeding .rdb cannot be KMS-encrypted), bucket-owner enforced, no public access, retained, ours', (_role, t, region) => {
+    const bucket = bucketOf(t());
+    expect(bucket.BucketName).toEqual({ 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${region}` });
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Tags).toEqual([{ Key: 'backup-dr:owner', Value: 'backup-dr' }]);
+    expect(t().Resources.CacheExportBucket!.DeletionPolicy).toBe('Retain');
+    expect(policyOf(t())[0]).toMatchObject({ Sid: 'DenyWithoutTls', Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('primary: ElastiCache may write exports through the bucket policy; the bucket replicates everything to the secondary with Replication Time Control, deletions not', () => {
+    const grant = policyOf(primary).find((st) => (st as { Sid?: string }).Sid === 'ElastiCacheWritesExports')!;
+    expect(grant.Principal).toEqual({ Service: `${PRIMARY}.elasticache-snapshot.amazonaws.com` });
+    expect(actions(grant)).toEqual(['s3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:GetBucketAcl', 's3:ListMultipartUploadParts', 's3:ListBucketMultipartUploads']);
+    const [rule] = bucketOf(primary).ReplicationConfiguration.Rules;
+    expect(rule).toMatchObject({
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      Destination: {
+        Bucket: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` },
+        ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+      },
+    });
+    const replicate = (props(primary.Resources.CacheExportReplicationRole).Policies[0].PolicyDocument.Statement as PolicyStatement[]).find((st) => actions(st).includes('s3:ReplicateObject'))!;
+    expect(resources(replicate).map(subText)).toEqual([`arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}/*`]);
+  });
+
+  it('secondary: ElastiCache may only read (to seed a cluster), and nothing replicates onward', () => {
+    const grant = policyOf(secondary).find((st) => (st as { Sid?: string }).Sid === 'ElastiCacheReadsSeeds')!;
+    expect(actions(grant)).toEqual(['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl']);
+    expect(bucketOf(secondary).ReplicationConfiguration).toBeUndefined();
+    expect(secondary.Resources.CacheExportReplicationRole).toBeUndefined();
+  });
+});
