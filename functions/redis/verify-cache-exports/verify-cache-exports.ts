@@ -4,11 +4,12 @@
 // marker, CRC64) as a stream, in memory that does not grow with it. A verified object is tagged
 // verified-at for this region; a failed one is tagged failed-at and alerted once.
 
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectTaggingCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectTaggingCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { EXPORT_TAG } from '../../../shared/contracts.js';
 import { errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
+import { exportObjects, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
 import { parseExportKey, type ExportKey } from '../../../shared/redis/exports.js';
 import { checkRdbStream } from '../../../shared/redis/rdb-integrity.js';
 import type { Log } from '../../../shared/runtime/log.js';
@@ -17,11 +18,7 @@ import { decideExport, type ObjectFacts } from './plan.js';
 /** S3 Replication Time Control replicates 99.99 % of objects within 15 minutes; past twice that, a missing replica is a failure. */
 export const REPLICATION_GRACE_MS = 30 * 60_000;
 
-export interface BucketSide {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly region: string;
-}
+export type BucketSide = Bucket;
 
 export interface VerifyExportsDeps {
   readonly policy: Policy;
@@ -50,7 +47,7 @@ export async function verifyCacheExports(deps: VerifyExportsDeps): Promise<Verif
   const verifiedTag = EXPORT_TAG.verifiedIn(deps.own.region);
   const failedTag = EXPORT_TAG.failedIn(deps.own.region);
   for await (const exported of exportObjects(deps.own)) {
-    const tags = await tagsOf(deps.own, exported.key);
+    const tags = await objectTags(deps.own, exported.key);
     const own = await facts(deps.own, exported.key, tags);
     if (own === null) continue; // deleted (pruned) since it was listed
     const counterpart = await facts(deps.other, exported.key, {});
@@ -96,24 +93,6 @@ export async function verifyCacheExports(deps: VerifyExportsDeps): Promise<Verif
     throw new RunFailed(`${failed.length} exported snapshots failed verification in ${deps.own.region}: ${failed.map((f) => f.key).join(', ')}`, failed.map((f) => ({ resource: parseExportKey(f.key)?.cache ?? f.key, error: 'ExportVerificationFailed' })));
   }
   return { verified, waiting, failed, skipped };
-}
-
-/** Every object of ours in the bucket (ListObjectsV2, page by page). */
-async function* exportObjects(side: BucketSide): AsyncGenerator<ExportKey> {
-  let token: string | undefined;
-  do {
-    const page = await side.s3.send(new ListObjectsV2Command({ Bucket: side.bucket, ...(token === undefined ? {} : { ContinuationToken: token }) }));
-    for (const object of page.Contents ?? []) {
-      const parsed = object.Key === undefined ? null : parseExportKey(object.Key);
-      if (parsed !== null) yield parsed;
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-}
-
-async function tagsOf(side: BucketSide, key: string): Promise<Record<string, string>> {
-  const { TagSet } = await side.s3.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key }));
-  return Object.fromEntries((TagSet ?? []).map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? '']));
 }
 
 /** PutObjectTagging replaces the whole set: the object's other tags are written back with ours. */
