@@ -124,11 +124,11 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
-const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis' };
+const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis' };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
+const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -140,6 +140,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
     ],
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
+    'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
@@ -189,19 +190,19 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore', 'verify-cache-exports',
     ],
-    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
+    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
   [
     'secondary',
     () => secondary,
     [
-      'janitor', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
+      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
       'restore-test-teardown', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['janitor', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -221,7 +222,7 @@ describe.each([
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
         // The cache export functions also name this region's export bucket and the other region's.
-        ...(fn.endsWith('-cache-snapshots') || fn === 'verify-cache-exports'
+        ...(fn.endsWith('-cache-snapshots') || fn === 'verify-cache-exports' || fn === 'prune-cache-backups'
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
       });
@@ -499,6 +500,17 @@ describe('IAM scoped to what each function touches', () => {
       expect(tagging.flatMap((st) => resources(st).map(subText))).toEqual(['${CacheExportBucket.Arn}/backup-dr-*']);
       const reads = statementsFor(t, 'verify-cache-exports', 's3:GetObject').flatMap((st) => resources(st).map(subText));
       expect(reads).toEqual(['${CacheExportBucket.Arn}/backup-dr-*', `arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${other}/backup-dr-*`]);
+    }
+  });
+
+  it('prune-cache-backups deletes only our snapshots carrying our owner tag, in the primary only, and only our objects in its own bucket', () => {
+    const [del] = statementsFor(primary, 'prune-cache-backups', 'elasticache:DeleteSnapshot');
+    expect(resources(del!).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${PRIMARY}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
+    expect(del!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' } });
+    expect(statementsFor(secondary, 'prune-cache-backups', 'elasticache:DeleteSnapshot')).toEqual([]);
+    for (const t of [primary, secondary]) {
+      const deletes = statementsFor(t, 'prune-cache-backups', 's3:DeleteObject').flatMap((st) => resources(st).map(subText));
+      expect(deletes).toEqual(['${CacheExportBucket.Arn}/backup-dr-*']);
     }
   });
 
@@ -1068,6 +1080,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'take-cache-snapshot': ['elasticache', 'sns'],
   'export-cache-snapshots': ['elasticache', 's3', 'sns'],
   'verify-cache-exports': ['s3', 'sns'],
+  'prune-cache-backups': ['elasticache', 's3', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

@@ -1,6 +1,6 @@
 // Packaging time only: where exported cache snapshots live and how they reach the DR region — an export
 // bucket per region (deployed when the policy has caches), the primary's replicated to the secondary's
-// with S3 Replication Time Control — and the two functions that export and verify.
+// with S3 Replication Time Control — and the functions that export, verify and prune.
 //
 // AWS facts relied on (ElastiCache user guide, "Exporting a backup" and "Seeding a new cluster"; S3 user
 // guide, replication): ElastiCache writes "<name>-0001.rdb" (one object per node group) into a bucket of
@@ -187,6 +187,27 @@ const FUNCTIONS = {
       // The other region's copies are only looked at (HEAD is s3:GetObject).
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketSub(ctx, otherRegion(ctx))}/${PREFIX.snapshot}-*`)] },
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [exportBucketArn(ctx, otherRegion(ctx))] },
+    ],
+  },
+  'prune-cache-backups': {
+    roles: ['primary', 'secondary'],
+    deployedWhen: hasCaches,
+    invokedBy: 'async',
+    description: "Deletes the cache backups the policy's retention removes (primary: snapshots and exports; secondary: replicas), guarded like the database snapshots",
+    timeout: 300,
+    memorySize: 256,
+    environment: bucketsEnvironment,
+    events: (ctx) => [scheduled(ctx, ctx.policy.rds.pruneSchedule, `${SERVICE}: prune cache backups by the policy's retention`)],
+    statements: (ctx) => [
+      // Both regions read the primary's snapshots (legal holds); only the primary deletes them, only ours.
+      { Effect: 'Allow', Action: ['elasticache:DescribeSnapshots'], Resource: [elastiCacheArn(ctx.primary, 'snapshot:*')] },
+      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [ourCacheSnapshots(ctx.primary)] },
+      ...(ctx.role === 'primary'
+        ? [{ Effect: 'Allow' as const, Action: ['elasticache:DeleteSnapshot'], Resource: [ourCacheSnapshots(ctx.primary)], Condition: { StringEquals: { [`aws:ResourceTag/${ctx.ownerTag}`]: OWNER_VALUE } } }]
+        : []),
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket), exportBucketArn(ctx, otherRegion(ctx))] },
+      { Effect: 'Allow', Action: ['s3:GetObjectTagging', 's3:DeleteObject'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
+      { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketSub(ctx, otherRegion(ctx))}/${PREFIX.snapshot}-*`)] },
     ],
   },
 } satisfies Record<string, FunctionSpec>;
