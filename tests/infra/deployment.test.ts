@@ -69,7 +69,7 @@ describe('deploy/assemble.ts', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
-        'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
+        'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
         'verify-cache-exports', ...RESTORE_STEPS,
       ].sort(),
     );
@@ -82,7 +82,7 @@ describe('deploy/assemble.ts', () => {
       expect(Object.keys(d.functions).filter((fn) => fn.includes('cache'))).toEqual([]);
       expect(Object.keys(d.resources.Resources).filter((id) => id.startsWith('CacheExport'))).toEqual([]);
     }
-    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
+    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
   });
 
   it('maps the ASL names of functions to their keys', () => {
@@ -104,7 +104,7 @@ describe('deploy/assemble.ts', () => {
     // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
     expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
-    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups'];
+    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture'];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));

@@ -124,11 +124,11 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
-const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis' };
+const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis' };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
+const ASYNC = ['capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -140,6 +140,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
     ],
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
+    'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 's3:GetObjectTagging', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
     'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
@@ -190,19 +191,19 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore', 'verify-cache-exports',
     ],
-    ['capture-db-manifest', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
+    ['capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
   [
     'secondary',
     () => secondary,
     [
-      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
+      'check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
       'restore-test-teardown', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -222,7 +223,7 @@ describe.each([
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
         // The cache export functions also name this region's export bucket and the other region's.
-        ...(fn.endsWith('-cache-snapshots') || fn === 'verify-cache-exports' || fn === 'prune-cache-backups'
+        ...(fn.includes('-cache-') && fn !== 'take-cache-snapshot'
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
       });
@@ -1081,6 +1082,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'export-cache-snapshots': ['elasticache', 's3', 'sns'],
   'verify-cache-exports': ['s3', 'sns'],
   'prune-cache-backups': ['elasticache', 's3', 'sns'],
+  'check-cache-posture': ['elasticache', 's3', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

@@ -1,6 +1,6 @@
 // Packaging time only: where exported cache snapshots live and how they reach the DR region — an export
 // bucket per region (deployed when the policy has caches), the primary's replicated to the secondary's
-// with S3 Replication Time Control — and the functions that export, verify and prune.
+// with S3 Replication Time Control — and the functions that export, verify, prune and check them.
 //
 // AWS facts relied on (ElastiCache user guide, "Exporting a backup" and "Seeding a new cluster"; S3 user
 // guide, replication): ElastiCache writes "<name>-0001.rdb" (one object per node group) into a bucket of
@@ -208,6 +208,26 @@ const FUNCTIONS = {
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket), exportBucketArn(ctx, otherRegion(ctx))] },
       { Effect: 'Allow', Action: ['s3:GetObjectTagging', 's3:DeleteObject'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
       { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketSub(ctx, otherRegion(ctx))}/${PREFIX.snapshot}-*`)] },
+    ],
+  },
+  'check-cache-posture': {
+    roles: ['primary', 'secondary'],
+    deployedWhen: hasCaches,
+    invokedBy: 'async',
+    description: 'Daily: a missed cache snapshot, the newest verified export against the RPO, the export replication; each finding an alert',
+    timeout: 120,
+    memorySize: 256,
+    environment: bucketsEnvironment,
+    events: (ctx) => [scheduled(ctx, ctx.policy.rds.postureSchedule, `${SERVICE}: posture of the cache backups`)],
+    statements: (ctx) => [
+      ...(ctx.role === 'primary'
+        ? [
+            { Effect: 'Allow' as const, Action: ['elasticache:DescribeSnapshots'], Resource: [elastiCacheArn(ctx.primary, 'snapshot:*')] },
+            { Effect: 'Allow' as const, Action: ['s3:GetReplicationConfiguration'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
+          ]
+        : []),
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
+      { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
     ],
   },
 } satisfies Record<string, FunctionSpec>;

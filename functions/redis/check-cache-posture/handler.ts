@@ -1,0 +1,28 @@
+// check-cache-posture: daily in each region; findings are alerts, the age of the newest verified export a metric.
+import { elastiCacheClient } from '../../../shared/aws/elasticache-client.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { ENV } from '../../../shared/contracts.js';
+import { scheduleEvent } from '../../../shared/redis/events.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { checkCachePosture } from './check-cache-posture.js';
+
+export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async (_event, rt) => {
+  const report = await checkCachePosture({
+    policy: rt.policy,
+    role: rt.role,
+    elasticache: elastiCacheClient(rt.policy.regions.primary),
+    own: { s3: s3Client(rt.region), bucket: requireEnv(ENV.exportBucket), region: rt.region },
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  });
+  for (const cache of report.caches) {
+    const metric = rt.metrics.singleMetric();
+    metric.addDimension('resource', cache.resource);
+    metric.addDimension('region', rt.region);
+    if (cache.newestVerifiedExportAge !== null) metric.addMetric('NewestVerifiedExportAgeSeconds', MetricUnit.Seconds, cache.newestVerifiedExportAge / 1000);
+    metric.addMetric('PostureFindings', MetricUnit.Count, cache.findings.length);
+  }
+  return report;
+});

@@ -1,0 +1,108 @@
+// The posture of one cache in one region, pure (README, "Redis"): a missed snapshot (the last scheduled
+// run has no snapshot of ours, or ElastiCache marked it failed — the dead man's switch: a job that
+// stopped running is caught), the age of the newest verified export against the RPO (the live RPO: what
+// a restore in this region would lose), and, in the primary, whether the export bucket still replicates
+// to the secondary with Replication Time Control.
+
+import type { ReplicationConfiguration } from '@aws-sdk/client-s3';
+import type { CacheResource } from '../../../shared/policy/schema.js';
+import { cacheSnapshotName } from '../../../shared/redis/naming.js';
+import { backupTime } from '../../../shared/redis/retention.js';
+import { occurrencesBetween, parseScheduleExpression } from '../../../shared/schedule/expression.js';
+import { formatWall } from '../../../shared/time/zone.js';
+
+/**
+ * Time an export may take after its snapshot before it counts against the RPO: the snapshot itself, the
+ * export, replication (15 min with RTC) and the hourly verification.
+ */
+export const PIPELINE_ALLOWANCE_MS = 2 * 3_600_000;
+
+export interface Finding {
+  readonly severity: 'critical' | 'warning';
+  readonly check: 'missed-snapshot' | 'stale-export' | 'no-verified-export' | 'replication';
+  readonly summary: string;
+  readonly action: string;
+}
+
+export interface CachePostureInput {
+  readonly cache: CacheResource;
+  readonly role: 'primary' | 'secondary';
+  readonly region: string;
+  readonly timeZone: string;
+  readonly now: number;
+  /** The cache's RPO target (ms): its own objectives, else the policy's for Redis. */
+  readonly rpoTarget: number;
+  /** Primary only: our snapshots of this cache by name, with ElastiCache's status. */
+  readonly snapshots?: ReadonlyMap<string, string>;
+  /** Names of this cache's backups whose every export object carries this region's verified mark. */
+  readonly verifiedExports: readonly string[];
+  /** Primary only: the export bucket's replication configuration, null when it has none. */
+  readonly replication?: ReplicationConfiguration | null;
+}
+
+export interface CachePosture {
+  readonly findings: readonly Finding[];
+  /** Age of the newest verified export in this region (ms), null when there is none: the live RPO. */
+  readonly newestVerifiedExportAge: number | null;
+}
+
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
+
+export function assessCachePosture(input: CachePostureInput): CachePosture {
+  const { cache, now } = input;
+  const findings: Finding[] = [];
+  if (input.role === 'primary' && input.snapshots !== undefined) {
+    const missed = missedSnapshot(input, input.snapshots);
+    if (missed !== null) findings.push(missed);
+  }
+  const times = input.verifiedExports.map((name) => backupTime(name, cache.name, input.timeZone)).filter((t): t is number => t !== null);
+  const newest = times.length === 0 ? null : Math.max(...times);
+  const age = newest === null ? null : now - newest;
+  const limit = input.rpoTarget + PIPELINE_ALLOWANCE_MS;
+  if (age === null) {
+    findings.push({
+      severity: 'critical',
+      check: 'no-verified-export',
+      summary: `no verified export of ${cache.name} in ${input.region}: nothing here could seed a restore`,
+      action: 'Check the export-cache-snapshots and verify-cache-exports logs and alerts, and the export bucket\'s replication.',
+    });
+  } else if (age > limit) {
+    findings.push({
+      severity: 'critical',
+      check: 'stale-export',
+      summary: `the newest verified export of ${cache.name} in ${input.region} is ${hours(age)} old: over the RPO of ${hours(input.rpoTarget)} (+ ${hours(PIPELINE_ALLOWANCE_MS)} to export, replicate and verify)`,
+      action: 'A restore here would lose more than the RPO allows. Check take-cache-snapshot, export-cache-snapshots and verify-cache-exports (logs, alerts, failure tags).',
+    });
+  }
+  if (input.role === 'primary' && input.replication !== undefined) {
+    const problem = replicationProblem(input.replication);
+    if (problem !== null) findings.push({ severity: 'critical', check: 'replication', summary: `the export bucket ${problem}`, action: 'Redeploy the stack (npm run package, then deploy) to restore the replication rule; check CloudTrail for who changed it.' });
+  }
+  return { findings, newestVerifiedExportAge: age };
+}
+
+/** The last run scheduled at least an hour ago, if its snapshot (deterministic name) is missing or failed. */
+function missedSnapshot(input: CachePostureInput, snapshots: ReadonlyMap<string, string>): Finding | null {
+  const due = occurrencesBetween(parseScheduleExpression(input.cache.schedule), input.timeZone, input.now - 3 * 86_400_000, input.now - 3_600_000).at(-1);
+  if (due === undefined) return null;
+  const name = cacheSnapshotName(input.cache.name, due, input.timeZone);
+  const status = snapshots.get(name);
+  if (status !== undefined && status !== 'failed') return null;
+  return {
+    severity: 'critical',
+    check: 'missed-snapshot',
+    summary:
+      status === 'failed'
+        ? `the snapshot of ${input.cache.replicationGroupId} for the run scheduled at ${formatWall(due, input.timeZone)} (${input.timeZone}) failed: ${name}`
+        : `no snapshot of ${input.cache.replicationGroupId} for the run scheduled at ${formatWall(due, input.timeZone)} (${input.timeZone}) (${name})`,
+    action: `Check the take-cache-snapshot schedule, its logs and earlier alerts; take one now by invoking take-cache-snapshot with {"resources":["${input.cache.name}"]}.`,
+  };
+}
+
+function replicationProblem(replication: ReplicationConfiguration | null): string | null {
+  if (replication === null) return 'has no replication configuration: exports no longer reach the secondary region';
+  const rule = replication.Rules?.find((r) => r.Status === 'Enabled');
+  if (rule === undefined) return 'has no enabled replication rule: exports no longer reach the secondary region';
+  if (rule.Destination?.ReplicationTime?.Status !== 'Enabled') return 'replicates without Replication Time Control: no 15-minute guarantee and no replication metrics';
+  return null;
+}
