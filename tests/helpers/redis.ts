@@ -43,13 +43,17 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a server; `seedFrom`: an RDB file it loads at start (copied into its directory). */
-export async function startRedis(options: { seedFrom?: string; extraArgs?: readonly string[] } = {}): Promise<TestRedis> {
+export async function startRedis(options: { seedFrom?: string; extraArgs?: readonly string[]; password?: string } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'backup-dr-redis-'));
   if (options.seedFrom !== undefined) copyFileSync(options.seedFrom, join(dir, 'dump.rdb'));
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'dump.rdb', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...(options.extraArgs ?? [])],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'dump.rdb', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+      ...(options.extraArgs ?? []),
+    ],
     { stdio: 'ignore' },
   );
   const clients: Redis[] = [];
@@ -63,7 +67,7 @@ export async function startRedis(options: { seedFrom?: string; extraArgs?: reado
     rmSync(dir, { recursive: true, force: true });
   };
   const client = async (db = 0) => {
-    const redis = new Redis({ host: '127.0.0.1', port, db, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({ host: '127.0.0.1', port, db, protocol: 2, ...(options.password === undefined ? {} : { password: options.password }), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     await redis.connect();
     clients.push(redis);
@@ -73,7 +77,7 @@ export async function startRedis(options: { seedFrom?: string; extraArgs?: reado
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} before it answered`);
-    const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({ host: '127.0.0.1', port, ...(options.password === undefined ? {} : { password: options.password }), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     const answer = await probe.connect().then(() => probe.ping()).catch(() => null);
     probe.disconnect();
