@@ -9,6 +9,11 @@
 //
 // 2. Each AWS SDK client imports its whole package.json (~2.3 KB: description, scripts, dependencies…)
 // to read one field, `version`, for the User-Agent header. Only that field is bundled.
+//
+// 3. ioredis' Cluster client (built/cluster/: ~40 KB minified) is required by its index and by Redis.js
+// only to hang it off `Redis.Cluster`. The Lambdas connect to one endpoint of a group without cluster
+// mode (a cluster-mode group is refused by name before any connection, shared/redis/endpoint.ts), so
+// the bundles get a stand-in whose constructor throws — never silently a half-working cluster client.
 'use strict';
 
 const path = require('node:path');
@@ -41,4 +46,23 @@ const sdkPackageVersionOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly, sdkPackageVersionOnly];
+const ioredisWithoutCluster = {
+  name: 'backup-dr-ioredis-without-cluster',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/cluster$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]ioredis[\\/]built[\\/](Redis|index)\.js$/.test(args.importer)) return undefined;
+      return { path: 'ioredis-cluster', namespace: 'backup-dr-ioredis-cluster' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'backup-dr-ioredis-cluster' }, () => ({
+      contents:
+        "'use strict';\n" +
+        'class ClusterNotBundled {\n' +
+        "  constructor() { throw new Error('ioredis Cluster is not in this bundle: backup-dr connects to one endpoint of a group without cluster mode'); }\n" +
+        '}\n' +
+        'exports.default = ClusterNotBundled;\n',
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [zodEnglishOnly, sdkPackageVersionOnly, ioredisWithoutCluster];

@@ -42,7 +42,8 @@ export function validationNetworkOf(input: DeploymentInput, warnings: string[]):
       throw new PackagingError('validationVpc and validationRouteTables need validationSubnets and validationSecurityGroups (the functions run in those subnets)');
     }
     warnings.push(
-      'validate-restore and capture-db-manifest are packaged WITHOUT a VPC: they cannot reach a database in private subnets. ' +
+      'validate-restore and capture-db-manifest are packaged WITHOUT a VPC: they cannot reach a database in private subnets ' +
+        '(nor capture-cache-manifest a cache). ' +
         'Package with --param="validationSubnets=subnet-…,subnet-…" --param="validationSecurityGroups=sg-…" (subnets that can reach the ' +
         "restored instances and the source; the restored instances' security groups must admit these), and with network.egress: endpoints " +
         'also --param="validationVpc=vpc-…" --param="validationRouteTables=rtb-…" for the VPC endpoints the stack creates.',
@@ -73,7 +74,7 @@ export function validationNetworkOf(input: DeploymentInput, warnings: string[]):
  * S3 through a gateway endpoint on the subnets' route tables (no hourly charge;
  * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html).
  */
-function endpoints(ctx: Context, network: ValidationNetwork & { vpcId: string; routeTableIds: readonly string[] }): Record<string, CfnResource> {
+function endpoints(ctx: Context, network: ValidationNetwork & { vpcId: string; routeTableIds: readonly string[] }, withElastiCache: boolean): Record<string, CfnResource> {
   const serviceName = (service: string) => sub(`com.amazonaws.\${AWS::Region}.${service}`);
   const resources: Record<string, CfnResource> = {
     [LOGICAL_ID.endpointSecurityGroup]: {
@@ -95,7 +96,9 @@ function endpoints(ctx: Context, network: ValidationNetwork & { vpcId: string; r
       Properties: { ServiceName: serviceName('s3'), VpcEndpointType: 'Gateway', VpcId: network.vpcId, RouteTableIds: network.routeTableIds },
     },
   };
-  for (const service of INTERFACE_ENDPOINT_SERVICES) {
+  // capture-cache-manifest (where it is deployed) finds a cache's endpoint through the ElastiCache API.
+  const services = [...INTERFACE_ENDPOINT_SERVICES, ...(withElastiCache ? ['elasticache'] : [])];
+  for (const service of services) {
     resources[`${service.charAt(0).toUpperCase()}${service.slice(1)}InterfaceEndpoint`] = {
       Type: 'AWS::EC2::VPCEndpoint',
       Properties: {
@@ -118,6 +121,6 @@ export const networkEndpoints: Contribution = {
     const network = ctx.network;
     const inVpc = Object.values(deployed.functions).some((fn) => fn.vpc !== undefined);
     if (network === undefined || !inVpc || ctx.policy.network.egress !== 'endpoints' || network.vpcId === undefined || network.routeTableIds === undefined) return {};
-    return { Resources: endpoints(ctx, { ...network, vpcId: network.vpcId, routeTableIds: network.routeTableIds }) };
+    return { Resources: endpoints(ctx, { ...network, vpcId: network.vpcId, routeTableIds: network.routeTableIds }, deployed.functions['capture-cache-manifest'] !== undefined) };
   },
 };

@@ -161,7 +161,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
   it('derives each handler from its component and name', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'media', name: 'media/verify', functions: { 'verify-media-replication': spec() } }]);
     expect(d.functions['verify-media-replication']!.handler).toBe('functions/media/verify-media-replication/handler.handler');
-    const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis' };
+    const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -69,7 +69,7 @@ describe('deploy/assemble.ts', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
-        'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
+        'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
         'verify-cache-exports', ...RESTORE_STEPS,
       ].sort(),
     );
@@ -104,7 +104,7 @@ describe('deploy/assemble.ts', () => {
     // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
     expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
-    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture'];
+    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest', 'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture'];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
@@ -402,14 +402,23 @@ describe('deploy/assemble.ts: reports bucket and validation network', () => {
     expect(() => deploy(policy, policy.regions.primary, { stage: 'a-very-long-stage-name-indeed' })).toThrow(/S3 allows 63/);
   });
 
-  it('puts validate-restore and capture-db-manifest (only) in the validation VPC when given, and warns when not', () => {
+  it("lets capture-cache-manifest read only the AUTH secrets the policy's caches name, and none when none is named", () => {
+    const policy = policyWith((doc) => {
+      doc.resources.caches[0].validation = { authSecret: 'backup-dr/app-redis-auth' };
+    });
+    const [read] = withAction(statements(deploy(policy), 'capture-cache-manifest'), 'secretsmanager:GetSecretValue');
+    expect(read!.Resource).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${policy.regions.primary}:\${AWS::AccountId}:secret:backup-dr/app-redis-auth-??????` }]);
+    expect(withAction(statements(deploy(policyWith()), 'capture-cache-manifest'), 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+
+  it('puts validate-restore, capture-db-manifest and capture-cache-manifest (only) in the validation VPC when given, and warns when not', () => {
     const policy = policyWith();
     const network = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], securityGroupIds: ['sg-0123abcd'] };
     // network.egress "endpoints" (the policy's): the VPC and its route tables too (tests/infra/network.test.ts).
     const d = deploy(policy, policy.regions.primary, { validationNetwork: { ...network, vpcId: 'vpc-0a1b2c3d', routeTableIds: ['rtb-0a1b2c3d'] } });
     expect(d.warnings).toEqual([]);
     for (const [name, config] of Object.entries(d.functions)) {
-      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest'].includes(name) ? network : undefined);
+      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest', 'capture-cache-manifest'].includes(name) ? network : undefined);
     }
     const bare = deploy(policy);
     expect(Object.values(bare.functions).every((config) => config.vpc === undefined)).toBe(true);

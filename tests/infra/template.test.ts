@@ -124,11 +124,11 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
-const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis' };
+const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
-const ASYNC = ['capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
+const ASYNC = ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -140,6 +140,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
     ],
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
+    // No secretsmanager:GetSecretValue: the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
+    'capture-cache-manifest': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 's3:PutObject'],
     'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 's3:GetObjectTagging', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
     'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
@@ -191,10 +193,10 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore', 'verify-cache-exports',
     ],
-    ['capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
+    ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
   [
     'secondary',
@@ -223,7 +225,7 @@ describe.each([
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
         // The cache export functions also name this region's export bucket and the other region's.
-        ...(fn.includes('-cache-') && fn !== 'take-cache-snapshot'
+        ...(fn.includes('-cache-') && fn !== 'take-cache-snapshot' && fn !== 'capture-cache-manifest'
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
       });
@@ -661,11 +663,11 @@ describe('IAM of the restore and PITR test steps', () => {
 
 // ---- the validation network ---------------------------------------------------------------------------------
 
-describe('validate-restore and capture-db-manifest in the VPC', () => {
+describe('validate-restore, capture-db-manifest and capture-cache-manifest in the VPC', () => {
   it('primary (packaged with the validation parameters): both run in the given subnets and security groups with the VPC access policy', () => {
     const ids = lambdas(primary);
     for (const [fn, { resource }] of ids) {
-      const inVpc = ['validate-restore', 'capture-db-manifest'].includes(fn);
+      const inVpc = ['validate-restore', 'capture-db-manifest', 'capture-cache-manifest'].includes(fn);
       expect(props(resource).VpcConfig, fn).toEqual(inVpc ? { SubnetIds: VALIDATION_SUBNETS, SecurityGroupIds: VALIDATION_SECURITY_GROUPS } : undefined);
       const roleId = (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
       const managed = JSON.stringify(props(primary.Resources[roleId]).ManagedPolicyArns ?? []);
@@ -675,9 +677,9 @@ describe('validate-restore and capture-db-manifest in the VPC', () => {
     expect(primaryRun.output).not.toContain('WITHOUT a VPC');
   });
 
-  it('primary (network.egress "endpoints"): they reach S3 through a gateway endpoint and RDS, Secrets Manager, SNS, KMS through interface endpoints, over 443 from their security groups', () => {
+  it('primary (network.egress "endpoints"): they reach S3 through a gateway endpoint and RDS, ElastiCache (the policy has caches), Secrets Manager, SNS, KMS through interface endpoints, over 443 from their security groups', () => {
     const endpoints = ofType(primary, 'AWS::EC2::VPCEndpoint').map(([, r]) => props(r));
-    expect(endpoints.map((e) => e.ServiceName['Fn::Sub']).sort()).toEqual(['kms', 'rds', 's3', 'secretsmanager', 'sns'].map((x) => `com.amazonaws.\${AWS::Region}.${x}`));
+    expect(endpoints.map((e) => e.ServiceName['Fn::Sub']).sort()).toEqual(['elasticache', 'kms', 'rds', 's3', 'secretsmanager', 'sns'].map((x) => `com.amazonaws.\${AWS::Region}.${x}`));
     for (const endpoint of endpoints) {
       expect(endpoint.VpcId).toBe(VALIDATION_VPC);
       if (endpoint.VpcEndpointType === 'Gateway') expect(endpoint.RouteTableIds).toEqual(VALIDATION_ROUTE_TABLES);
@@ -1024,6 +1026,15 @@ describe('function packages', () => {
     }
   });
 
+  it('bundles ioredis only where a cache is read, and there without its Cluster client (a stand-in that throws)', () => {
+    for (const { fn, files } of zips()) {
+      const bundle = bundleOf(fn, files);
+      const withRedis = bundle.includes('ioredis Cluster is not in this bundle');
+      expect(withRedis, fn.name).toBe(fn.name === 'capture-cache-manifest');
+      expect(bundle.includes('ClusterSubscriberGroup'), fn.name).toBe(false);
+    }
+  });
+
   it('bundles in each function exactly the AWS SDK clients it calls', () => {
     for (const { role, fn, files } of zips()) {
       const bundle = bundleOf(fn, files);
@@ -1083,6 +1094,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'verify-cache-exports': ['s3', 'sns'],
   'prune-cache-backups': ['elasticache', 's3', 'sns'],
   'check-cache-posture': ['elasticache', 's3', 'sns'],
+  'capture-cache-manifest': ['elasticache', 's3', 'secrets-manager', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],
