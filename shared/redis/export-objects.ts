@@ -1,8 +1,9 @@
 // Reading an export bucket: the objects of ours in it (by key, shared/redis/exports.ts), page by page,
-// and an object's tags. Shared by the functions that verify and prune exports.
+// every export with its marker, and an object's tags. Shared by the functions that verify, prune and
+// check exports.
 
 import { GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { parseExportKey, type ExportKey } from './exports.js';
+import { parseExportKey, parsePartsMarker, type ExportKey, type ExportSet } from './exports.js';
 
 export interface Bucket {
   readonly s3: S3Client;
@@ -26,4 +27,30 @@ export async function* exportObjects(side: Bucket): AsyncGenerator<ExportKey> {
 export async function objectTags(side: Bucket, key: string): Promise<Record<string, string>> {
   const { TagSet } = await side.s3.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key }));
   return Object.fromEntries((TagSet ?? []).map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? '']));
+}
+
+/** Every export in the bucket by snapshot name: its .rdb objects and its marker (one listing). */
+export async function exportSets(side: Bucket): Promise<Map<string, ExportSet>> {
+  const sets = new Map<string, ExportSet>();
+  const setOf = (name: string) => {
+    let set = sets.get(name);
+    if (set === undefined) {
+      set = { keys: [], markerKey: null, declaredParts: null };
+      sets.set(name, set);
+    }
+    return set;
+  };
+  let token: string | undefined;
+  do {
+    const page = await side.s3.send(new ListObjectsV2Command({ Bucket: side.bucket, ...(token === undefined ? {} : { ContinuationToken: token }) }));
+    for (const object of page.Contents ?? []) {
+      const key = object.Key ?? '';
+      const part = parseExportKey(key);
+      if (part !== null) setOf(part.snapshotName).keys.push(key);
+      const marker = parsePartsMarker(key);
+      if (marker !== null) Object.assign(setOf(marker.snapshotName), { markerKey: key, declaredParts: marker.parts });
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return sets;
 }

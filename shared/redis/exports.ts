@@ -1,6 +1,8 @@
 // What an exported snapshot looks like in S3: ElastiCache writes one .rdb object per node group, named
 // after the snapshot it exports ("<snapshot>-0001.rdb"); ours are named after our snapshots, so the
-// cache and the snapshot can be read back from the key. Anything else in the bucket is not ours.
+// cache and the snapshot can be read back from the key. Once every node group's object is there,
+// export-cache-snapshots writes an empty marker "<snapshot>.parts-<N>" (replicated with them): a listing
+// alone then tells a whole export from one missing a shard. Anything else in the bucket is not ours.
 
 import { PREFIX } from '../contracts.js';
 
@@ -22,3 +24,27 @@ export function parseExportKey(key: string): ExportKey | null {
   if (match === null) return null;
   return { key, snapshotName: match[1]!, cache: match[2]!, part: match[3]! };
 }
+
+const PARTS_MARKER = new RegExp(`^(${PREFIX.snapshot}-([a-z][a-z0-9-]*[a-z0-9])-\\d{8}-\\d{4})\\.parts-(\\d{4})$`);
+
+/** The marker that says an export of `snapshotName` is whole: all `parts` node groups' objects were there. */
+export const partsMarkerKey = (snapshotName: string, parts: number): string => `${snapshotName}.parts-${String(parts).padStart(4, '0')}`;
+
+/** The key of node group `part` (1-based) of an export. */
+export const exportPartKey = (snapshotName: string, part: number): string => `${snapshotName}-${String(part).padStart(4, '0')}.rdb`;
+
+export function parsePartsMarker(key: string): { snapshotName: string; cache: string; parts: number } | null {
+  const match = PARTS_MARKER.exec(key);
+  return match === null ? null : { snapshotName: match[1]!, cache: match[2]!, parts: Number(match[3]) };
+}
+
+/** One export in one bucket: its objects' keys and, once it is whole, how many node groups it has. */
+export interface ExportSet {
+  readonly keys: string[];
+  markerKey: string | null;
+  declaredParts: number | null;
+}
+
+/** Whole: the marker is there and so is every node group it names. */
+export const isWhole = (set: ExportSet): boolean =>
+  set.declaredParts !== null && set.declaredParts > 0 && new Set(set.keys).size === set.declaredParts && set.keys.every((key) => Number(parseExportKey(key)?.part ?? 0) <= set.declaredParts!);

@@ -11,14 +11,22 @@ import type { KeyObservation } from './types.js';
 /** The command that gives a type's size, and the one that reads its whole value. */
 const SIZE: Readonly<Record<string, string>> = { string: 'STRLEN', list: 'LLEN', set: 'SCARD', zset: 'ZCARD', hash: 'HLEN', stream: 'XLEN' };
 
-/** Reads one key. `maxElements`: above it, the value is not read (hash null) and only its size compared. */
+/** Strings up to this many bytes are hashed (GET), longer ones compared by size. */
+export const STRING_HASH_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Reads one key. `maxElements`: a collection with more elements is not read (hash null), only its size
+ * compared; a string is read up to STRING_HASH_LIMIT_BYTES (or maxElements bytes, if more).
+ */
 export async function observeKey(redis: Redis, key: Buffer, maxElements: number): Promise<KeyObservation> {
   const type = await redis.type(key);
   if (type === 'none') return { type: 'none', expireAt: null, size: null, hash: null };
   const expireAt = await expiryOf(redis, key);
   const sizeCommand = SIZE[type];
   const size = sizeCommand === undefined ? null : Number(await redis.call(sizeCommand, key));
-  const hash = size !== null && size > maxElements ? null : await valueHash(redis, key, type);
+  // A string's size is in bytes: it has its own limit, so a 20 KB value is still compared by content.
+  const limit = type === 'string' ? Math.max(maxElements, STRING_HASH_LIMIT_BYTES) : maxElements;
+  const hash = size !== null && size > limit ? null : await valueHash(redis, key, type);
   return { type, expireAt, size, hash };
 }
 

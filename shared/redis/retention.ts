@@ -2,7 +2,8 @@
 // the primary the ElastiCache snapshot and its export objects in the primary's bucket, in the secondary
 // the replicated export objects; they age together, by the time in their name. The retention plan
 // (restic's rules, the legal hold, refusal to remove everything, compliance floors) plus the DR guards:
-// in the primary a backup stays until its export is verified in the secondary; in the secondary the
+// in the primary a backup stays until its export is verified in the secondary (or pruned there with a
+// newer one verified); in the secondary the
 // newest verified export stays; a legal hold on either side holds both; a backup whose time cannot be
 // read, or whose snapshot is not available yet, is never touched.
 
@@ -22,8 +23,10 @@ export interface CacheBackup {
   readonly keys: readonly string[];
   /** The snapshot's and the objects' tags, "key" or "key=value" (a legal hold on any of them holds it). */
   readonly tags: readonly string[];
-  /** Every export object of it in the secondary carries the secondary's verified mark. */
+  /** Its export in the secondary is whole and every object of it carries the secondary's verified mark. */
   readonly verifiedInSecondary: boolean;
+  /** Some export object of it is in the secondary (verified or not). */
+  readonly replicaPresent: boolean;
 }
 
 export interface CacheCandidate extends PlannedSnapshot {
@@ -68,7 +71,10 @@ export function planCachePrune(input: CachePruneInput): RetentionPlan<CacheCandi
   const heldElsewhere = (c: CacheCandidate) => (input.heldElsewhere.has(c.backup.name) ? HELD_ELSEWHERE_GUARD : null);
   let roleGuard: (c: CacheCandidate) => string | null;
   if (role === 'primary') {
-    roleGuard = (c) => (c.backup.verifiedInSecondary ? null : EXPORT_NOT_VERIFIED_GUARD);
+    // A backup whose copy the secondary already pruned (its retention there may be shorter) is released
+    // once the secondary holds a newer verified one: the DR region is never left without.
+    const newestVerified = known.filter((c) => c.backup.verifiedInSecondary).reduce((t, c) => Math.max(t, c.time), Number.NEGATIVE_INFINITY);
+    roleGuard = (c) => (c.backup.verifiedInSecondary || (!c.backup.replicaPresent && newestVerified > c.time) ? null : EXPORT_NOT_VERIFIED_GUARD);
   } else {
     const newest = known.filter((c) => c.backup.verifiedInSecondary).reduce<CacheCandidate | undefined>((best, c) => (best === undefined || c.time > best.time ? c : best), undefined);
     roleGuard = (c) => (c === newest ? NEWEST_VERIFIED_GUARD : null);

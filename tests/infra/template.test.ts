@@ -136,7 +136,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'take-db-snapshot': ['rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances'],
     'take-cache-snapshot': ['elasticache:AddTagsToResource', 'elasticache:CreateSnapshot', 'elasticache:DescribeReplicationGroups'],
     'export-cache-snapshots': [
-      'elasticache:AddTagsToResource', 'elasticache:CopySnapshot', 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource',
+      'elasticache:AddTagsToResource', 'elasticache:CopySnapshot', 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 'elasticache:RemoveTagsFromResource',
       's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
     ],
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
@@ -489,6 +489,7 @@ describe('IAM scoped to what each function touches', () => {
     const [copy] = statementsFor(primary, 'export-cache-snapshots', 'elasticache:CopySnapshot');
     expect(resources(copy!).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${PRIMARY}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
     const [tag] = statementsFor(primary, 'export-cache-snapshots', 'elasticache:AddTagsToResource');
+    expect(actions(tag!)).toEqual(['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource']);
     expect(tag!.Condition).toEqual({
       StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:export-requested-at', 'backup-dr:exported-at', 'backup-dr:export-failed'] },

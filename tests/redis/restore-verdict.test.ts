@@ -145,3 +145,15 @@ describe('differenceOf', () => {
     expect(differenceOf(key('k'), { ...same(key('k')), expireAt: NOW })).toBe(`gained an expiry (${new Date(NOW).toISOString()})`);
   });
 });
+
+describe('key-counts and expiries', () => {
+  it('allows the keys the sample says have expired since, on top of the tolerance, and no more', () => {
+    // 2 of 10 sampled keys have expired by the time of the restore: 20 % of 1,000 may be gone besides 1 %.
+    const sample = Array.from({ length: 10 }, (_, i) => key(`k${i}`, i < 2 ? { expireAt: NOW - 1 } : {}));
+    const m = manifest(sample, 1000);
+    const counted = (n: number) => judgeRedisRestore(m, observed(m, { keyCounts: { '0': n } }), TOLERANCES).checks.find((c) => c.name === 'key-counts')!;
+    expect(counted(790).status).toBe('pass');
+    expect(counted(789)).toMatchObject({ status: 'fail', detail: expect.stringContaining('db0 captured 1000, restored 789 (± 10 allowed, and 200 expired since)') as string });
+    expect(counted(1011).status).toBe('fail');
+  });
+});

@@ -159,10 +159,10 @@ const FUNCTIONS = {
       // DescribeSnapshots lists every snapshot of the region: IAM authorizes it on snapshot:*.
       { Effect: 'Allow', Action: ['elasticache:DescribeSnapshots'], Resource: [elastiCacheArn(ctx.region, 'snapshot:*')] },
       { Effect: 'Allow', Action: ['elasticache:ListTagsForResource', 'elasticache:CopySnapshot'], Resource: [ourCacheSnapshots(ctx.region)] },
-      // Only the export tags, only on our snapshots.
+      // Only the export tags, only on our snapshots (a failed export's request mark is removed).
       {
         Effect: 'Allow',
-        Action: ['elasticache:AddTagsToResource'],
+        Action: ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource'],
         Resource: [ourCacheSnapshots(ctx.region)],
         Condition: { StringEquals: { [`aws:ResourceTag/${ctx.ownerTag}`]: OWNER_VALUE }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.exportRequestedAt, TAG.exportedAt, TAG.exportFailed] } },
       },

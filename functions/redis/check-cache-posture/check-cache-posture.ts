@@ -8,7 +8,8 @@ import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { EXPORT_TAG, PREFIX } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { exportObjects, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
+import { exportSets, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
+import { isWhole } from '../../../shared/redis/exports.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessCachePosture, type Finding } from './plan.js';
 
@@ -31,11 +32,12 @@ export async function checkCachePosture(deps: CachePostureDeps): Promise<CachePo
   const { policy } = deps;
   const now = deps.now();
   const verifiedTag = EXPORT_TAG.verifiedIn(deps.own.region);
-  // Snapshot name → whether every export object of it carries this region's verified mark.
+  // Snapshot name → whether its export is whole and every object of it carries this region's verified mark.
   const verified = new Map<string, boolean>();
-  for await (const exported of exportObjects(deps.own)) {
-    const marked = (await objectTags(deps.own, exported.key))[verifiedTag] !== undefined;
-    verified.set(exported.snapshotName, (verified.get(exported.snapshotName) ?? true) && marked);
+  for (const [name, set] of await exportSets(deps.own)) {
+    let all = isWhole(set);
+    for (const key of set.keys) all &&= (await objectTags(deps.own, key))[verifiedTag] !== undefined;
+    verified.set(name, all);
   }
   const snapshots = deps.role === 'primary' ? await snapshotStatuses(deps.elasticache) : undefined;
   const replication = deps.role === 'primary' ? await replicationOf(deps.own) : undefined;

@@ -4,12 +4,14 @@
 // exists, so a duplicate or late event, or a retried run, does nothing twice. The snapshot's tags record
 // the request and the arrival; an export that never arrives is alerted once.
 
-import { AddTagsToResourceCommand, CopySnapshotCommand, DescribeSnapshotsCommand, ListTagsForResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AddTagsToResourceCommand, CopySnapshotCommand, DescribeSnapshotsCommand, ListTagsForResourceCommand, RemoveTagsFromResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { OWNER_VALUE, PREFIX, TAG } from '../../../shared/contracts.js';
 import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
+import { exportPartKey, partsMarkerKey } from '../../../shared/redis/exports.js';
+import { backupTime } from '../../../shared/redis/retention.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { exportAction } from './plan.js';
 
@@ -31,8 +33,8 @@ export interface ExportReport {
   readonly failed: readonly { readonly snapshot: string; readonly reason: string }[];
 }
 
-/** The first (or only) object ElastiCache writes for an export named `name`. */
-export const firstExportObject = (name: string): string => `${name}-0001.rdb`;
+/** How many .rdb objects an export of `snapshot` has: one per node group. */
+const partsOf = (snapshot: Snapshot): number => Math.max(1, snapshot.NumNodeGroups ?? 1);
 
 export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportReport> {
   const report = { requested: [] as string[], arrived: [] as string[], waiting: [] as string[], failed: [] as { snapshot: string; reason: string }[] };
@@ -40,7 +42,9 @@ export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportRepo
     const name = snapshot.SnapshotName!;
     const tags = await tagsOf(deps, snapshot);
     if (tags[deps.policy.tags.owner] !== OWNER_VALUE) continue; // named like ours, but not ours
-    const decision = exportAction({ snapshot, tags, objectExists: await objectExists(deps, firstExportObject(name)), now: deps.now() });
+    const parts = partsOf(snapshot);
+    const whole = await allExist(deps, Array.from({ length: parts }, (_, i) => exportPartKey(name, i + 1)));
+    const decision = exportAction({ snapshot, tags, objectExists: whole, takenAt: backupTime(name, cache.name, deps.policy.timezone), now: deps.now() });
     const at = new Date(deps.now()).toISOString();
     switch (decision.action) {
       case 'skip':
@@ -49,6 +53,8 @@ export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportRepo
         report.waiting.push(name);
         break;
       case 'record-exported':
+        // Every node group's object is there: the marker says so to every reader of either region's bucket.
+        await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: partsMarkerKey(name, parts), Body: '' }));
         await tag(deps, snapshot, TAG.exportedAt, at);
         deps.log.info('export arrived', { snapshot: name, bucket: deps.bucket });
         report.arrived.push(name);
@@ -108,18 +114,22 @@ async function tag(deps: ExportDeps, snapshot: Snapshot, key: string, value: str
   await deps.elasticache.send(new AddTagsToResourceCommand({ ResourceName: snapshot.ARN, Tags: [{ Key: key, Value: value }] }));
 }
 
-async function objectExists(deps: ExportDeps, key: string): Promise<boolean> {
-  try {
-    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return false;
-    throw error;
+async function allExist(deps: ExportDeps, keys: readonly string[]): Promise<boolean> {
+  for (const key of keys) {
+    try {
+      await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    } catch (error) {
+      if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return false;
+      throw error;
+    }
   }
+  return true;
 }
 
 async function fail(deps: ExportDeps, snapshot: Snapshot, cache: CacheResource, reason: string, report: { failed: { snapshot: string; reason: string }[] }): Promise<void> {
   const name = snapshot.SnapshotName!;
+  // Without the request mark, removing the failure mark (the alert's advice) starts a fresh export.
+  await deps.elasticache.send(new RemoveTagsFromResourceCommand({ ResourceName: snapshot.ARN, TagKeys: [TAG.exportRequestedAt] }));
   await tag(deps, snapshot, TAG.exportFailed, new Date(deps.now()).toISOString());
   report.failed.push({ snapshot: name, reason });
   const alert: Alert = {

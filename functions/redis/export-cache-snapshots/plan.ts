@@ -18,12 +18,14 @@ export type ExportAction =
 export interface ExportFacts {
   readonly snapshot: Snapshot;
   readonly tags: Readonly<Record<string, string>>;
-  /** The export's first object (`<name>-0001.rdb`) is in the bucket. */
+  /** Every node group's object (`<name>-0001.rdb` … `-<NumNodeGroups>.rdb`) is in the bucket. */
   readonly objectExists: boolean;
+  /** When the snapshot's run was scheduled (from its name), null when unreadable. */
+  readonly takenAt: number | null;
   readonly now: number;
 }
 
-export function exportAction({ snapshot, tags, objectExists, now }: ExportFacts): ExportAction {
+export function exportAction({ snapshot, tags, objectExists, takenAt, now }: ExportFacts): ExportAction {
   const name = snapshot.SnapshotName ?? '(unnamed)';
   if (tags[TAG.exportedAt] !== undefined) return { action: 'skip', reason: `exported already (${tags[TAG.exportedAt]})` };
   if (tags[TAG.exportFailed] !== undefined) return { action: 'skip', reason: `export failed already and was alerted (${tags[TAG.exportFailed]})` };
@@ -35,6 +37,10 @@ export function exportAction({ snapshot, tags, objectExists, now }: ExportFacts)
     if (age < EXPORT_DEADLINE_MS) return { action: 'wait', reason: `export requested ${Math.round(age / 60_000)} min ago` };
     return { action: 'fail', reason: `export of ${name} requested at ${requested} has not arrived after ${Math.round(age / 3_600_000)} h` };
   }
-  if (snapshot.SnapshotStatus !== 'available') return { action: 'wait', reason: `snapshot ${name} is ${snapshot.SnapshotStatus ?? 'in an unknown state'}` };
+  if (snapshot.SnapshotStatus !== 'available') {
+    // A snapshot that never becomes available is never exported: past the deadline that is a failure.
+    if (takenAt !== null && now - takenAt >= EXPORT_DEADLINE_MS) return { action: 'fail', reason: `snapshot ${name} is still ${snapshot.SnapshotStatus ?? 'in an unknown state'} ${Math.round((now - takenAt) / 3_600_000)} h after its run` };
+    return { action: 'wait', reason: `snapshot ${name} is ${snapshot.SnapshotStatus ?? 'in an unknown state'}` };
+  }
   return { action: 'export' };
 }

@@ -11,7 +11,8 @@ import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { EXPORT_TAG, OWNER_VALUE, PREFIX } from '../../../shared/contracts.js';
 import { errorMessage, errorName, RetentionRefused, RunFailed } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
-import { exportObjects, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
+import { exportSets, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
+import { isWhole } from '../../../shared/redis/exports.js';
 import { planCachePrune, type CacheBackup } from '../../../shared/redis/retention.js';
 import type { Log } from '../../../shared/runtime/log.js';
 
@@ -35,24 +36,28 @@ export interface CachePruneDecision {
 }
 
 interface ObjectInfo {
+  /** The .rdb objects and the marker, when there is one: what a deletion removes. */
   readonly keys: string[];
   readonly tags: string[];
-  verified: boolean;
+  /** Whole (the marker and every node group it names) and every part carrying `verifiedTag`. */
+  readonly verified: boolean;
 }
 
 const tagStrings = (tags: Record<string, string>): string[] => Object.entries(tags).map(([key, value]) => (value === '' ? key : `${key}=${value}`));
 const isHold = (tags: readonly string[], holdKey: string): boolean => tags.some((t) => (t.includes('=') ? t.slice(0, t.indexOf('=')) : t).toLowerCase() === holdKey.toLowerCase());
 
-/** A bucket's export objects by snapshot name: keys, all their tags, whether every part carries `verifiedTag`. */
+/** A bucket's exports by snapshot name: keys, all their parts' tags, whether whole and verified (`verifiedTag`). */
 async function objectsByName(bucket: Bucket, verifiedTag: string): Promise<Map<string, ObjectInfo>> {
   const byName = new Map<string, ObjectInfo>();
-  for await (const exported of exportObjects(bucket)) {
-    const tags = await objectTags(bucket, exported.key);
-    const info = byName.get(exported.snapshotName) ?? { keys: [], tags: [], verified: true };
-    info.keys.push(exported.key);
-    info.tags.push(...tagStrings(tags));
-    info.verified &&= tags[verifiedTag] !== undefined;
-    byName.set(exported.snapshotName, info);
+  for (const [name, set] of await exportSets(bucket)) {
+    const tags: string[] = [];
+    let verified = isWhole(set);
+    for (const key of set.keys) {
+      const own = await objectTags(bucket, key);
+      tags.push(...tagStrings(own));
+      verified &&= own[verifiedTag] !== undefined;
+    }
+    byName.set(name, { keys: [...set.keys, ...(set.markerKey === null ? [] : [set.markerKey])], tags, verified });
   }
   return byName;
 }
@@ -102,13 +107,14 @@ export async function pruneCacheBackups(deps: PruneCacheDeps): Promise<CachePrun
           keys: objects?.keys ?? [],
           tags: [...(snapshot?.tags ?? []), ...(objects?.tags ?? [])],
           verifiedInSecondary: replica?.verified === true,
+          replicaPresent: replica !== undefined,
         });
         if (replica !== undefined && isHold(replica.tags, hold)) heldElsewhere.add(name);
       }
     } else {
       for (const [name, objects] of secondaryObjects) {
         if (!name.startsWith(prefix)) continue;
-        backups.push({ name, keys: objects.keys, tags: objects.tags, verifiedInSecondary: objects.verified });
+        backups.push({ name, keys: objects.keys, tags: objects.tags, verifiedInSecondary: objects.verified, replicaPresent: true });
         const source = [...(snapshots.get(name)?.tags ?? []), ...(primaryObjects.get(name)?.tags ?? [])];
         if (isHold(source, hold)) heldElsewhere.add(name);
       }

@@ -73,9 +73,16 @@ describe('check-cache-posture', () => {
     s3Mock.reset();
   });
 
-  it('counts only exports whose every part this region verified, and alerts each finding', async () => {
+  it('counts only whole exports whose every part this region verified, and alerts each finding', async () => {
     ec.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotName: 'backup-dr-app-redis-20261125-0600', SnapshotStatus: 'available' }] });
-    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'backup-dr-app-redis-20261125-0600-0001.rdb' }, { Key: 'backup-dr-app-redis-20261125-0600-0002.rdb' }, { Key: 'backup-dr-app-redis-20261124-0000-0001.rdb' }] });
+    s3Mock.on(ListObjectsV2Command).resolves({
+      Contents: [
+        'backup-dr-app-redis-20261125-0600-0001.rdb', 'backup-dr-app-redis-20261125-0600-0002.rdb', 'backup-dr-app-redis-20261125-0600.parts-0002',
+        'backup-dr-app-redis-20261124-0000-0001.rdb', 'backup-dr-app-redis-20261124-0000.parts-0001',
+        // Verified, but not whole: no marker yet (an export still arriving).
+        'backup-dr-app-redis-20261125-0000-0001.rdb',
+      ].map((Key) => ({ Key })),
+    });
     s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: `backup-dr:verified-at:${PRIMARY}`, Value: 'x' }] });
     // One shard of the newest export is not verified: the newest verified export is the day before's.
     s3Mock.on(GetObjectTaggingCommand, { Key: 'backup-dr-app-redis-20261125-0600-0002.rdb' }).resolves({ TagSet: [] });

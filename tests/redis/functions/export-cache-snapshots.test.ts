@@ -7,17 +7,19 @@ import {
   CopySnapshotCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
+  RemoveTagsFromResourceCommand,
   InvalidParameterValueException,
   InvalidSnapshotStateFault,
   ListTagsForResourceCommand,
   type Snapshot,
 } from '@aws-sdk/client-elasticache';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstExportObject, exportCacheSnapshots } from '../../../functions/redis/export-cache-snapshots/export-cache-snapshots.js';
+import { exportCacheSnapshots } from '../../../functions/redis/export-cache-snapshots/export-cache-snapshots.js';
 import { EXPORT_DEADLINE_MS, exportAction } from '../../../functions/redis/export-cache-snapshots/plan.js';
 import { RunFailed } from '../../../shared/errors.js';
+import { exportPartKey } from '../../../shared/redis/exports.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
 const REGION = 'ap-northeast-1';
@@ -51,7 +53,9 @@ describe('export-cache-snapshots', () => {
     ec.reset();
     s3Mock.reset();
     ec.on(AddTagsToResourceCommand).resolves({});
+    ec.on(RemoveTagsFromResourceCommand).resolves({});
     ec.on(CopySnapshotCommand).resolves({});
+    s3Mock.on(PutObjectCommand).resolves({});
   });
 
   it('exports a new snapshot of ours to the bucket under its own name, and records the request', async () => {
@@ -62,11 +66,27 @@ describe('export-cache-snapshots', () => {
     expect(ec.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input).toEqual({ SnapshotSource: 'user' });
   });
 
-  it('records an export that arrived, and does not ask again', async () => {
-    given([snapshot(NAME)], { [NAME]: { ...ours, 'backup-dr:export-requested-at': new Date(NOW - 600_000).toISOString() } }, [firstExportObject(NAME)]);
+  it('records an export once every node group has arrived, with the marker that says it is whole, and does not ask again', async () => {
+    given([snapshot(NAME, { NumNodeGroups: 2 })], { [NAME]: { ...ours, 'backup-dr:export-requested-at': new Date(NOW - 600_000).toISOString() } }, [exportPartKey(NAME, 1), exportPartKey(NAME, 2)]);
     expect(await run().result).toEqual({ requested: [], arrived: [NAME], waiting: [], failed: [] });
     expect(ec).not.toHaveReceivedCommand(CopySnapshotCommand);
+    expect(s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, Key: `${NAME}.parts-0002`, Body: '' }]);
     expect(ec).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: arn(NAME), Tags: [{ Key: 'backup-dr:exported-at', Value: new Date(NOW).toISOString() }] });
+  });
+
+  it('waits while one node group of a sharded export is still missing', async () => {
+    given([snapshot(NAME, { NumNodeGroups: 2 })], { [NAME]: { ...ours, 'backup-dr:export-requested-at': new Date(NOW - 600_000).toISOString() } }, [exportPartKey(NAME, 1)]);
+    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [NAME], failed: [] });
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('alerts for a snapshot still not available long after its run, and removes the request mark with a failure so a retry starts afresh', async () => {
+    const stuck = 'backup-dr-app-redis-20261124-0600';
+    given([snapshot(stuck, { SnapshotStatus: 'creating' })], { [stuck]: ours });
+    const { result, alerts } = run();
+    await expect(result).rejects.toBeInstanceOf(RunFailed);
+    expect(alerts.published[0]!.summary).toBe(`export of ${stuck} failed: snapshot ${stuck} is still creating 25 h after its run`);
+    expect(ec.commandCalls(RemoveTagsFromResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceName: arn(stuck), TagKeys: ['backup-dr:export-requested-at'] }]);
   });
 
   it('waits for a requested export, a snapshot still being created, and one ElastiCache says is busy', async () => {
@@ -134,7 +154,7 @@ describe('export-cache-snapshots', () => {
 });
 
 describe('exportAction', () => {
-  const base = { snapshot: snapshot(NAME), tags: {}, objectExists: false, now: NOW };
+  const base = { snapshot: snapshot(NAME), tags: {}, objectExists: false, takenAt: Date.parse('2026-11-25T06:00:00+09:00'), now: NOW };
   it('records an export whose object is there even without a request tag (a run that died after CopySnapshot)', () => {
     expect(exportAction({ ...base, objectExists: true })).toEqual({ action: 'record-exported' });
   });

@@ -22,7 +22,15 @@ const nameOf = (daysAgo: number, hour = '0600') => {
   const day = new Date(NOW + 9 * 3_600_000 - daysAgo * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
   return `backup-dr-app-redis-${day}-${hour}`;
 };
-const backup = (daysAgo: number, over: Partial<CacheBackup> = {}): CacheBackup => ({ name: nameOf(daysAgo), snapshotStatus: 'available', keys: [`${nameOf(daysAgo)}-0001.rdb`], tags: ['backup-dr:owner=backup-dr'], verifiedInSecondary: true, ...over });
+const backup = (daysAgo: number, over: Partial<CacheBackup> = {}): CacheBackup => ({
+  name: nameOf(daysAgo),
+  snapshotStatus: 'available',
+  keys: [`${nameOf(daysAgo)}-0001.rdb`],
+  tags: ['backup-dr:owner=backup-dr'],
+  verifiedInSecondary: true,
+  replicaPresent: true,
+  ...over,
+});
 
 describe('backupTime', () => {
   it('reads the time in the name on the policy clock', () => {
@@ -45,6 +53,14 @@ describe('planCachePrune (within 7 days)', () => {
 
   it('primary: keeps an expired backup whose export is not verified in the secondary yet', () => {
     const p = plan('primary', [backup(1), backup(8, { verifiedInSecondary: false })]);
+    expect(removed(p)).toEqual([]);
+    expect(guardsOf(p, nameOf(8))).toEqual([EXPORT_NOT_VERIFIED_GUARD]);
+  });
+
+  it('primary: releases a backup whose copy the secondary already pruned once a newer one is verified there, and only then', () => {
+    const gone = { verifiedInSecondary: false, replicaPresent: false };
+    expect(removed(plan('primary', [backup(1), backup(8, gone), backup(9, gone)]))).toEqual([nameOf(8), nameOf(9)]);
+    const p = plan('primary', [backup(1, { verifiedInSecondary: false }), backup(8, gone)]);
     expect(removed(p)).toEqual([]);
     expect(guardsOf(p, nameOf(8))).toEqual([EXPORT_NOT_VERIFIED_GUARD]);
   });
@@ -87,10 +103,11 @@ describe('prune-cache-backups', () => {
     ec.on(DescribeSnapshotsCommand).resolves({ Snapshots: [...names.map(snapshot), snapshot('backup-dr-app-redis-by-someone')] });
     ec.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: 'backup-dr:owner', Value: 'backup-dr' }] });
     ec.on(ListTagsForResourceCommand, { ResourceName: snapshot('backup-dr-app-redis-by-someone').ARN }).resolves({ TagList: [] });
-    p3.on(ListObjectsV2Command).resolves({ Contents: names.map((n) => ({ Key: `${n}-0001.rdb` })) });
+    const listing = (parts: (n: string) => string[]) => ({ Contents: names.flatMap((n) => [...parts(n), `${n}.parts-0001`]).map((Key) => ({ Key })) });
+    p3.on(ListObjectsV2Command).resolves(listing((n) => [`${n}-0001.rdb`]));
     p3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
     if (options.secondaryFails === true) s3s.on(ListObjectsV2Command).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
-    else s3s.on(ListObjectsV2Command).resolves({ Contents: names.map((n) => ({ Key: `${n}-0001.rdb` })) });
+    else s3s.on(ListObjectsV2Command).resolves(listing((n) => [`${n}-0001.rdb`]));
     s3s.on(GetObjectTaggingCommand).resolves({ TagSet: [verifiedTag] });
     ec.on(DeleteSnapshotCommand).resolves({});
     p3.on(DeleteObjectCommand).resolves({});
@@ -114,7 +131,22 @@ describe('prune-cache-backups', () => {
     const [decision] = await run().result;
     expect(decision).toMatchObject({ resource: 'app-redis', deleted: [nameOf(8)], wouldDelete: [] });
     expect(ec.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ SnapshotName: nameOf(8) }]);
-    expect(p3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'exports-primary', Key: `${nameOf(8)}-0001.rdb` }]);
+    expect(p3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'exports-primary', Key: `${nameOf(8)}-0001.rdb` },
+      { Bucket: 'exports-primary', Key: `${nameOf(8)}.parts-0001` },
+    ]);
+  });
+
+  it('primary: keeps a sharded backup whose secondary copy lacks a node group, though the parts there are verified', async () => {
+    given([1, 8]);
+    const two = (n: string) => [`${n}-0001.rdb`, `${n}-0002.rdb`];
+    p3.on(ListObjectsV2Command).resolves({ Contents: [nameOf(1), nameOf(8)].flatMap((n) => [...two(n), `${n}.parts-0002`]).map((Key) => ({ Key })) });
+    // The marker and the first shard reached the secondary; the second did not.
+    s3s.on(ListObjectsV2Command).resolves({ Contents: [nameOf(1), nameOf(8)].flatMap((n) => [`${n}-0001.rdb`, `${n}.parts-0002`]).map((Key) => ({ Key })) });
+    const [decision] = await run().result;
+    expect(decision!.deleted).toEqual([]);
+    expect(decision!.kept.find((k) => k.id === nameOf(8))!.guards).toEqual([EXPORT_NOT_VERIFIED_GUARD]);
+    expect(ec).not.toHaveReceivedCommand(DeleteSnapshotCommand);
   });
 
   it('dry run: reports what it would delete and sends no delete', async () => {
@@ -136,14 +168,17 @@ describe('prune-cache-backups', () => {
     given([1, 8]);
     ec.on(DeleteSnapshotCommand).rejects(new SnapshotNotFoundFault({ message: 'gone', $metadata: {} }));
     expect((await run().result)[0]!.deleted).toEqual([nameOf(8)]);
-    expect(p3).toHaveReceivedCommandTimes(DeleteObjectCommand, 1);
+    expect(p3).toHaveReceivedCommandTimes(DeleteObjectCommand, 2);
   });
 
   it('secondary: deletes only its own replicas, never a snapshot', async () => {
     given([1, 8]);
     s3s.on(DeleteObjectCommand).resolves({});
     expect((await run('secondary').result)[0]!.deleted).toEqual([nameOf(8)]);
-    expect(s3s.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'exports-secondary', Key: `${nameOf(8)}-0001.rdb` }]);
+    expect(s3s.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'exports-secondary', Key: `${nameOf(8)}-0001.rdb` },
+      { Bucket: 'exports-secondary', Key: `${nameOf(8)}.parts-0001` },
+    ]);
     expect(ec).not.toHaveReceivedCommand(DeleteSnapshotCommand);
     expect(p3).not.toHaveReceivedCommand(DeleteObjectCommand);
   });
