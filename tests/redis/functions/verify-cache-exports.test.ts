@@ -22,7 +22,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decideExport } from '../../../functions/redis/verify-cache-exports/plan.js';
 import { REPLICATION_GRACE_MS, verifyCacheExports } from '../../../functions/redis/verify-cache-exports/verify-cache-exports.js';
 import { RunFailed } from '../../../shared/errors.js';
-import { parseExportKey } from '../../../shared/redis/exports.js';
+import { isWhole, parseExportKey, parsePartsMarker } from '../../../shared/redis/exports.js';
 import { redisServerAvailable, startRedis } from '../../helpers/redis.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
@@ -226,5 +226,24 @@ describe('decideExport', () => {
   it('skips what this region verified or failed already, whatever the other region did', () => {
     expect(decideExport({ ...input, own: { ...facts, tags: { v: 't1' } } })).toEqual({ action: 'skip', reason: 'verified already (t1)' });
     expect(decideExport({ ...input, own: { ...facts, tags: { f: 't2' } } })).toEqual({ action: 'skip', reason: 'failed already and alerted (t2)' });
+  });
+});
+
+describe('whole exports (isWhole, parsePartsMarker)', () => {
+  const set = (keys: string[], declaredParts: number | null) => ({ keys, markerKey: declaredParts === null ? null : `x.parts-000${declaredParts}`, declaredParts });
+  const part = (n: number) => `backup-dr-app-redis-20261125-0600-000${n}.rdb`;
+
+  it('is whole with the marker and every node group it names, and not otherwise', () => {
+    expect(isWhole(set([part(1), part(2)], 2))).toBe(true);
+    expect(isWhole(set([part(1)], 2))).toBe(false);
+    expect(isWhole(set([part(1), part(2)], null))).toBe(false);
+    expect(isWhole(set([part(1), part(3)], 2))).toBe(false);
+    expect(isWhole(set([part(1), part(1)], 2))).toBe(false);
+  });
+
+  it('reads a marker key, and nothing else as one', () => {
+    expect(parsePartsMarker('backup-dr-app-redis-20261125-0600.parts-0002')).toEqual({ snapshotName: 'backup-dr-app-redis-20261125-0600', cache: 'app-redis', parts: 2 });
+    expect(parsePartsMarker('backup-dr-app-redis-20261125-0600-0001.rdb')).toBeNull();
+    expect(parseExportKey('backup-dr-app-redis-20261125-0600.parts-0002')).toBeNull();
   });
 });
