@@ -139,7 +139,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       'elasticache:AddTagsToResource', 'elasticache:CopySnapshot', 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 'elasticache:RemoveTagsFromResource',
       's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:ListAllMyBuckets', 's3:ListBucket', 's3:PutObject',
     ],
-    'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging'],
+    'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
     // No secretsmanager:GetSecretValue: the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
     'capture-cache-manifest': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 's3:PutObject'],
     'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 's3:GetObjectTagging', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],

@@ -183,7 +183,12 @@ const FUNCTIONS = {
     events: (ctx) => [scheduled(ctx, ctx.policy.rds.reconcileSchedule, `${SERVICE}: verify exported cache snapshots`)],
     statements: (ctx) => [
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
+      // It reads and marks the version it looked at (VersionId on GetObject and PutObjectTagging).
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+        Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)],
+      },
       // The other region's copies are only looked at (HEAD is s3:GetObject).
       { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketSub(ctx, otherRegion(ctx))}/${PREFIX.snapshot}-*`)] },
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [exportBucketArn(ctx, otherRegion(ctx))] },

@@ -10,8 +10,17 @@ export interface ObjectFacts {
   readonly checksum: { readonly algorithm: string; readonly value: string; readonly type?: string } | null;
   readonly etag: string | null;
   readonly lastModified: number;
+  /** The object's current version (the buckets are versioned); null when S3 gave none. */
+  readonly versionId: string | null;
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/**
+ * The value of a verified mark: when, and which version of the object was read. A mark whose version is
+ * not the object's current one (tags copied onto other content, CopyObject's default) does not count.
+ */
+export const verifiedMark = (at: string, versionId: string | null): string => (versionId === null ? at : `${at} ${versionId}`);
+export const markFits = (mark: string, versionId: string | null): boolean => versionId === null || mark.endsWith(` ${versionId}`);
 
 export type ExportDecision =
   | { readonly action: 'skip'; readonly reason: string }
@@ -37,7 +46,8 @@ export interface DecideInput {
 
 export function decideExport(input: DecideInput): ExportDecision {
   const { own, counterpart } = input;
-  if (own.tags[input.verifiedTag] !== undefined) return { action: 'skip', reason: `verified already (${own.tags[input.verifiedTag]})` };
+  const mark = own.tags[input.verifiedTag];
+  if (mark !== undefined && markFits(mark, own.versionId)) return { action: 'skip', reason: `verified already (${mark})` };
   if (own.tags[input.failedTag] !== undefined) return { action: 'skip', reason: `failed already and alerted (${own.tags[input.failedTag]})` };
   if (counterpart === null) {
     // A replica whose source is gone (pruned) is still checked for what it is.

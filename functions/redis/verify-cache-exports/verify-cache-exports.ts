@@ -13,7 +13,7 @@ import { exportObjects, objectTags, type Bucket } from '../../../shared/redis/ex
 import { parseExportKey, type ExportKey } from '../../../shared/redis/exports.js';
 import { checkRdbStream } from '../../../shared/redis/rdb-integrity.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { decideExport, type ObjectFacts } from './plan.js';
+import { decideExport, verifiedMark, type ObjectFacts } from './plan.js';
 
 /** S3 Replication Time Control replicates 99.99 % of objects within 15 minutes; past twice that, a missing replica is a failure. */
 export const REPLICATION_GRACE_MS = 30 * 60_000;
@@ -74,17 +74,19 @@ export async function verifyCacheExports(deps: VerifyExportsDeps): Promise<Verif
     let problems = decision.action === 'fail' ? [...decision.problems] : [];
     let version: number | null = null;
     if (decision.action === 'check-content') {
-      const verdict = await readThrough(deps.own, exported.key);
+      const verdict = await readThrough(deps.own, exported.key, own.versionId);
       if (verdict.status === 'intact') version = verdict.version ?? null;
       else problems = [verdict.problem];
     }
     const at = new Date(deps.now()).toISOString();
+    // The version read is the version marked: tags and content of one version, never of two.
+    const { [verifiedTag]: _stale, [failedTag]: _failed, ...others } = tags;
     if (problems.length === 0) {
-      await putTags(deps.own, exported.key, { ...tags, [verifiedTag]: at });
+      await putTags(deps.own, exported.key, { ...others, [verifiedTag]: verifiedMark(at, own.versionId) }, own.versionId);
       verified.push({ key: exported.key, compared: decision.action === 'check-content' ? decision.compared : '', version });
       deps.log.info('export verified', { key: exported.key, compared: decision.action === 'check-content' ? decision.compared : '', rdbVersion: version });
     } else {
-      await putTags(deps.own, exported.key, { ...tags, [failedTag]: at });
+      await putTags(deps.own, exported.key, { ...others, [failedTag]: at }, own.versionId);
       failed.push({ key: exported.key, problems });
       await deps.alerts.publish(exportFailedAlert(deps, exported, problems));
     }
@@ -96,8 +98,9 @@ export async function verifyCacheExports(deps: VerifyExportsDeps): Promise<Verif
 }
 
 /** PutObjectTagging replaces the whole set: the object's other tags are written back with ours. */
-async function putTags(side: BucketSide, key: string, tags: Record<string, string>): Promise<void> {
-  await side.s3.send(new PutObjectTaggingCommand({ Bucket: side.bucket, Key: key, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }));
+async function putTags(side: BucketSide, key: string, tags: Record<string, string>, versionId: string | null): Promise<void> {
+  const version = versionId === null ? {} : { VersionId: versionId };
+  await side.s3.send(new PutObjectTaggingCommand({ Bucket: side.bucket, Key: key, ...version, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }));
 }
 
 const CHECKSUMS = ['CRC64NVME', 'CRC32C', 'CRC32', 'SHA256', 'SHA1'] as const;
@@ -117,13 +120,14 @@ async function facts(side: BucketSide, key: string, tags: Record<string, string>
     checksum: algorithm === undefined ? null : { algorithm, value: head[`Checksum${algorithm}`]!, ...(head.ChecksumType === undefined ? {} : { type: head.ChecksumType }) },
     etag: head.ETag ?? null,
     lastModified: head.LastModified?.getTime() ?? 0,
+    versionId: head.VersionId ?? null,
     tags,
   };
 }
 
 /** GetObject, its body streamed through the RDB integrity check. */
-async function readThrough(side: BucketSide, key: string) {
-  const { Body } = await side.s3.send(new GetObjectCommand({ Bucket: side.bucket, Key: key }));
+async function readThrough(side: BucketSide, key: string, versionId: string | null) {
+  const { Body } = await side.s3.send(new GetObjectCommand({ Bucket: side.bucket, Key: key, ...(versionId === null ? {} : { VersionId: versionId }) }));
   if (Body === undefined) throw new Error(`GetObject ${side.bucket}/${key} returned no body`);
   return checkRdbStream(Body as AsyncIterable<Uint8Array>);
 }

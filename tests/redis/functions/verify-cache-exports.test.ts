@@ -36,6 +36,7 @@ const WRITTEN = NOW - 90 * 60_000;
 const up = redisServerAvailable();
 
 interface StoredObject {
+  versionId: string;
   bytes: Buffer;
   tags: Record<string, string>;
   lastModified: number;
@@ -59,6 +60,7 @@ function bucketOf(region: string, name: string) {
     const object = find(input);
     return {
       ContentLength: object.bytes.length,
+      VersionId: object.versionId,
       ETag: object.etag,
       LastModified: new Date(object.lastModified),
       ...(object.checksum === undefined || input.ChecksumMode !== 'ENABLED' ? {} : { ChecksumCRC64NVME: object.checksum, ChecksumType: 'FULL_OBJECT' }),
@@ -70,8 +72,17 @@ function bucketOf(region: string, name: string) {
     find(input).tags = Object.fromEntries((input.Tagging?.TagSet ?? []).map((t) => [t.Key, t.Value]));
     return {};
   });
+  let versions = 0;
   const put = (key: string, bytes: Buffer, over: Partial<StoredObject> = {}) =>
-    objects.set(key, { bytes, tags: { 'backup-dr:owner': 'backup-dr' }, lastModified: WRITTEN, checksum: `crc-of-${bytes.length}-${bytes[bytes.length - 1]}`, etag: `"etag-${bytes.length}"`, ...over });
+    objects.set(key, {
+      versionId: `v${++versions}`,
+      bytes,
+      tags: { 'backup-dr:owner': 'backup-dr' },
+      lastModified: WRITTEN,
+      checksum: `crc-of-${bytes.length}-${bytes[bytes.length - 1]}`,
+      etag: `"etag-${bytes.length}"`,
+      ...over,
+    });
   return { client, mock, objects, put, side: { s3: client, bucket: name, region } };
 }
 
@@ -117,10 +128,12 @@ describe.skipIf(!up)('verify-cache-exports (two regions, a real RDB)', () => {
     secondary.put(KEY, rdb);
     const first = run('primary');
     expect(await first.result).toEqual({ verified: [{ key: KEY, compared: 'size and CRC64NVME checksum', version: 10 }], waiting: [], failed: [], skipped: 0 });
-    expect(primary.objects.get(KEY)!.tags).toEqual({ 'backup-dr:owner': 'backup-dr', [`backup-dr:verified-at:${PRIMARY}`]: new Date(NOW).toISOString() });
+    const version = primary.objects.get(KEY)!.versionId;
+    expect(primary.objects.get(KEY)!.tags).toEqual({ 'backup-dr:owner': 'backup-dr', [`backup-dr:verified-at:${PRIMARY}`]: `${new Date(NOW).toISOString()} ${version}` });
+    expect(primary.mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: EXPORTS, Key: KEY, VersionId: version });
     expect(secondary.objects.get(KEY)!.tags).toEqual({ 'backup-dr:owner': 'backup-dr' });
     expect((await run('secondary').result).verified.map((v) => v.key)).toEqual([KEY]);
-    expect(secondary.objects.get(KEY)!.tags[`backup-dr:verified-at:${SECONDARY}`]).toBe(new Date(NOW).toISOString());
+    expect(secondary.objects.get(KEY)!.tags[`backup-dr:verified-at:${SECONDARY}`]).toBe(`${new Date(NOW).toISOString()} ${secondary.objects.get(KEY)!.versionId}`);
     expect(first.alerts.published).toEqual([]);
   });
 
@@ -131,6 +144,20 @@ describe.skipIf(!up)('verify-cache-exports (two regions, a real RDB)', () => {
     primary.mock.resetHistory();
     expect(await run('primary').result).toEqual({ verified: [], waiting: [], failed: [], skipped: 1 });
     expect(primary.mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('verifies again content written over a verified key with its tags copied (CopyObject), and drops the stale mark when it fails', async () => {
+    primary.put(KEY, rdb);
+    secondary.put(KEY, rdb);
+    await run('primary').result;
+    const stale = primary.objects.get(KEY)!.tags;
+    const truncated = rdb.subarray(0, rdb.length - 100);
+    primary.put(KEY, truncated, { tags: { ...stale } });
+    secondary.put(KEY, truncated, { tags: { ...stale } });
+    const { result, alerts } = run('primary');
+    await expect(result).rejects.toBeInstanceOf(RunFailed);
+    expect(alerts.published).toHaveLength(1);
+    expect(primary.objects.get(KEY)!.tags).toEqual({ 'backup-dr:owner': 'backup-dr', [`backup-dr:verification-failed:${PRIMARY}`]: new Date(NOW).toISOString() });
   });
 
   it('fails a truncated export, and a bit-flipped one, through the RDB check itself, alerting once each', async () => {
@@ -206,7 +233,7 @@ describe('parseExportKey', () => {
 });
 
 describe('decideExport', () => {
-  const facts = { size: 10, checksum: null, etag: null, lastModified: 0, tags: {} };
+  const facts = { size: 10, checksum: null, etag: null, lastModified: 0, versionId: null, tags: {} };
   const input = { own: facts, counterpart: facts, role: 'primary' as const, region: PRIMARY, otherRegion: SECONDARY, verifiedTag: 'v', failedTag: 'f', now: 0, replicationGraceMs: 1 };
 
   it('compares size alone, and says so, when neither copy has a checksum or an ETag', () => {
