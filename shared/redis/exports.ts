@@ -48,3 +48,11 @@ export interface ExportSet {
 /** Whole: the marker is there and so is every node group it names. */
 export const isWhole = (set: ExportSet): boolean =>
   set.declaredParts !== null && set.declaredParts > 0 && new Set(set.keys).size === set.declaredParts && set.keys.every((key) => Number(parseExportKey(key)?.part ?? 0) <= set.declaredParts!);
+
+/**
+ * Whether an ElastiCache snapshot is of the cache's replication group: by the group it names, or — a
+ * snapshot taken from one node (a replica) — by that node, named "<group>-001" and so on.
+ */
+export function ofGroup(snapshot: { readonly ReplicationGroupId?: string | undefined; readonly CacheClusterId?: string | undefined }, replicationGroupId: string): boolean {
+  return snapshot.ReplicationGroupId === replicationGroupId || snapshot.CacheClusterId?.startsWith(`${replicationGroupId}-`) === true;
+}

@@ -10,7 +10,7 @@ import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { OWNER_VALUE, PREFIX, TAG } from '../../../shared/contracts.js';
 import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
-import { exportPartKey, partsMarkerKey } from '../../../shared/redis/exports.js';
+import { exportPartKey, ofGroup, partsMarkerKey } from '../../../shared/redis/exports.js';
 import { backupTime } from '../../../shared/redis/retention.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { exportAction } from './plan.js';
@@ -91,13 +91,12 @@ export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportRepo
 
 /** Manual snapshots named like ours of the policy's caches (DescribeSnapshots, page by page). */
 async function ourSnapshots(deps: ExportDeps): Promise<{ snapshot: Snapshot; cache: CacheResource }[]> {
-  const byGroup = new Map(deps.policy.resources.caches.map((cache) => [cache.replicationGroupId, cache]));
   const found: { snapshot: Snapshot; cache: CacheResource }[] = [];
   let marker: string | undefined;
   do {
     const page = await deps.elasticache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user', ...(marker === undefined ? {} : { Marker: marker }) }));
     for (const snapshot of page.Snapshots ?? []) {
-      const cache = snapshot.ReplicationGroupId === undefined ? undefined : byGroup.get(snapshot.ReplicationGroupId);
+      const cache = deps.policy.resources.caches.find((c) => ofGroup(snapshot, c.replicationGroupId));
       if (cache !== undefined && snapshot.SnapshotName?.startsWith(`${PREFIX.snapshot}-${cache.name}-`) === true) found.push({ snapshot, cache });
     }
     marker = page.Marker;

@@ -12,7 +12,7 @@ import { EXPORT_TAG, OWNER_VALUE, PREFIX } from '../../../shared/contracts.js';
 import { errorMessage, errorName, RetentionRefused, RunFailed } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
 import { exportSets, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
-import { isWhole } from '../../../shared/redis/exports.js';
+import { isWhole, ofGroup } from '../../../shared/redis/exports.js';
 import { planCachePrune, type CacheBackup } from '../../../shared/redis/retention.js';
 import type { Log } from '../../../shared/runtime/log.js';
 
@@ -64,13 +64,12 @@ async function objectsByName(bucket: Bucket, verifiedTag: string): Promise<Map<s
 
 /** Our snapshots of the policy's caches, with their tags (DescribeSnapshots page by page, then ListTagsForResource). */
 async function ourSnapshots(deps: PruneCacheDeps): Promise<Map<string, { snapshot: Snapshot; tags: string[] }>> {
-  const groups = new Set(deps.policy.resources.caches.map((c) => c.replicationGroupId));
   const found = new Map<string, { snapshot: Snapshot; tags: string[] }>();
   let marker: string | undefined;
   do {
     const page = await deps.elasticache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user', ...(marker === undefined ? {} : { Marker: marker }) }));
     for (const snapshot of page.Snapshots ?? []) {
-      if (!groups.has(snapshot.ReplicationGroupId ?? '') || snapshot.SnapshotName?.startsWith(`${PREFIX.snapshot}-`) !== true) continue;
+      if (!deps.policy.resources.caches.some((c) => ofGroup(snapshot, c.replicationGroupId)) || snapshot.SnapshotName?.startsWith(`${PREFIX.snapshot}-`) !== true) continue;
       const { TagList } = await deps.elasticache.send(new ListTagsForResourceCommand({ ResourceName: snapshot.ARN }));
       const tags = Object.fromEntries((TagList ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? '']));
       if (tags[deps.policy.tags.owner] === OWNER_VALUE) found.set(snapshot.SnapshotName, { snapshot, tags: tagStrings(tags) });

@@ -164,3 +164,17 @@ describe('exportAction', () => {
     expect(exportAction(requested(EXPORT_DEADLINE_MS)).action).toBe('fail');
   });
 });
+
+describe('a snapshot taken from a replica node', () => {
+  beforeEach(() => {
+    ec.reset();
+    s3Mock.reset();
+    ec.on(AddTagsToResourceCommand).resolves({});
+    ec.on(CopySnapshotCommand).resolves({});
+  });
+
+  it('is the cache group\'s by its node ("<group>-002") when it names no group, and is exported', async () => {
+    given([snapshot(NAME, { ReplicationGroupId: undefined, CacheClusterId: 'app-redis-prod-002' })], { [NAME]: ours });
+    expect((await run().result).requested).toEqual([NAME]);
+  });
+});
