@@ -1,6 +1,6 @@
-// The posture of one cache in one region, pure (README, "Redis"): a missed snapshot (the last scheduled
-// run has no snapshot of ours, or ElastiCache marked it failed — the dead man's switch: a job that
-// stopped running is caught), the age of the newest verified export against the RPO (the live RPO: what
+// The posture of one cache in one region, pure (README, "Redis"): missed snapshots (a run of the last
+// 24 hours has no snapshot of ours, or a failed one — the dead man's switch: a job that stopped running
+// is caught), the age of the newest verified export against the RPO (the live RPO: what
 // a restore in this region would lose), and, in the primary, whether the export bucket still replicates
 // to the secondary with Replication Time Control.
 
@@ -81,20 +81,24 @@ export function assessCachePosture(input: CachePostureInput): CachePosture {
   return { findings, newestVerifiedExportAge: age };
 }
 
-/** The last run scheduled at least an hour ago, if its snapshot (deterministic name) is missing or failed. */
+/**
+ * Every run scheduled in the 24 hours before the last hour whose snapshot (deterministic name) is missing
+ * or failed: one finding naming them all. A run that failed earlier in the day is caught too, not only
+ * the last one.
+ */
 function missedSnapshot(input: CachePostureInput, snapshots: ReadonlyMap<string, string>): Finding | null {
-  const due = occurrencesBetween(parseScheduleExpression(input.cache.schedule), input.timeZone, input.now - 3 * 86_400_000, input.now - 3_600_000).at(-1);
-  if (due === undefined) return null;
-  const name = cacheSnapshotName(input.cache.name, due, input.timeZone);
-  const status = snapshots.get(name);
-  if (status !== undefined && status !== 'failed') return null;
+  const due = occurrencesBetween(parseScheduleExpression(input.cache.schedule), input.timeZone, input.now - 25 * 3_600_000, input.now - 3_600_000);
+  const missed = due.flatMap((at) => {
+    const name = cacheSnapshotName(input.cache.name, at, input.timeZone);
+    const status = snapshots.get(name);
+    if (status !== undefined && status !== 'failed') return [];
+    return [`${formatWall(at, input.timeZone)} (${status === 'failed' ? `failed: ${name}` : `no ${name}`})`];
+  });
+  if (missed.length === 0) return null;
   return {
     severity: 'critical',
     check: 'missed-snapshot',
-    summary:
-      status === 'failed'
-        ? `the snapshot of ${input.cache.replicationGroupId} for the run scheduled at ${formatWall(due, input.timeZone)} (${input.timeZone}) failed: ${name}`
-        : `no snapshot of ${input.cache.replicationGroupId} for the run scheduled at ${formatWall(due, input.timeZone)} (${input.timeZone}) (${name})`,
+    summary: `${missed.length} of the ${due.length} snapshot runs of ${input.cache.replicationGroupId} in the last 24 hours (${input.timeZone}) have no snapshot: ${missed.join('; ')}`,
     action: `Check the take-cache-snapshot schedule, its logs and earlier alerts; take one now by invoking take-cache-snapshot with {"resources":["${input.cache.name}"]}.`,
   };
 }

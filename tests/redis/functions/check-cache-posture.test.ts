@@ -22,21 +22,29 @@ const RTC = { Role: 'arn:aws:iam::123456789012:role/r', Rules: [{ Status: 'Enabl
 
 const base = { cache, region: PRIMARY, timeZone: 'Asia/Tokyo', now: NOW, rpoTarget: RPO };
 const checks = (p: ReturnType<typeof assessCachePosture>) => p.findings.map((f) => f.check);
+/** The snapshots of every run of the last 24 hours (every 6 h: 12:00 and 18:00 the day before, 00:00 and 06:00). */
+const allRuns = () => new Map(['20261124-1200', '20261124-1800', '20261125-0000', '20261125-0600'].map((t) => [`backup-dr-app-redis-${t}`, 'available']));
 
 describe('assessCachePosture', () => {
-  it('finds nothing when the last run has its snapshot and a fresh export is verified', () => {
-    const p = assessCachePosture({ ...base, role: 'primary', snapshots: new Map([['backup-dr-app-redis-20261125-0600', 'available']]), verifiedExports: ['backup-dr-app-redis-20261125-0000', 'backup-dr-app-redis-20261125-0600'], replication: RTC });
+  it('finds nothing when every run of the last 24 hours has its snapshot and a fresh export is verified', () => {
+    const p = assessCachePosture({ ...base, role: 'primary', snapshots: allRuns(), verifiedExports: ['backup-dr-app-redis-20261125-0000', 'backup-dr-app-redis-20261125-0600'], replication: RTC });
     expect(p.findings).toEqual([]);
     expect(p.newestVerifiedExportAge).toBe(3.5 * HOUR);
   });
 
-  it('names the run whose snapshot is missing, and one ElastiCache marked failed', () => {
-    const missing = assessCachePosture({ ...base, role: 'primary', snapshots: new Map([['backup-dr-app-redis-20261125-0000', 'available']]), verifiedExports: ['backup-dr-app-redis-20261125-0600'], replication: RTC });
-    expect(missing.findings).toEqual([
-      expect.objectContaining({ severity: 'critical', check: 'missed-snapshot', summary: 'no snapshot of app-redis-prod for the run scheduled at 2026-11-25 06:00 (Asia/Tokyo) (backup-dr-app-redis-20261125-0600)' }),
+  it('names every run of the last 24 hours whose snapshot is missing or failed, not only the last', () => {
+    const snapshots = allRuns();
+    snapshots.delete('backup-dr-app-redis-20261124-1800');
+    snapshots.set('backup-dr-app-redis-20261125-0000', 'failed');
+    const p = assessCachePosture({ ...base, role: 'primary', snapshots, verifiedExports: ['backup-dr-app-redis-20261125-0600'], replication: RTC });
+    expect(p.findings).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        check: 'missed-snapshot',
+        summary:
+          '2 of the 4 snapshot runs of app-redis-prod in the last 24 hours (Asia/Tokyo) have no snapshot: 2026-11-24 18:00 (no backup-dr-app-redis-20261124-1800); 2026-11-25 00:00 (failed: backup-dr-app-redis-20261125-0000)',
+      }),
     ]);
-    const failed = assessCachePosture({ ...base, role: 'primary', snapshots: new Map([['backup-dr-app-redis-20261125-0600', 'failed']]), verifiedExports: ['backup-dr-app-redis-20261125-0600'], replication: RTC });
-    expect(failed.findings[0]!.summary).toContain('failed: backup-dr-app-redis-20261125-0600');
   });
 
   it('measures the newest verified export against the RPO plus the pipeline allowance, to the millisecond', () => {
@@ -56,7 +64,7 @@ describe('assessCachePosture', () => {
 
   it('catches replication removed, disabled, or without Replication Time Control', () => {
     const withReplication = (replication: Parameters<typeof assessCachePosture>[0]['replication']) =>
-      assessCachePosture({ ...base, role: 'primary', snapshots: new Map([['backup-dr-app-redis-20261125-0600', 'available']]), verifiedExports: ['backup-dr-app-redis-20261125-0600'], replication }).findings.map((f) => f.summary);
+      assessCachePosture({ ...base, role: 'primary', snapshots: allRuns(), verifiedExports: ['backup-dr-app-redis-20261125-0600'], replication }).findings.map((f) => f.summary);
     expect(withReplication(null)).toEqual(['the export bucket has no replication configuration: exports no longer reach the secondary region']);
     expect(withReplication({ ...RTC, Rules: [{ ...RTC.Rules[0]!, Status: 'Disabled' }] })).toEqual(['the export bucket has no enabled replication rule: exports no longer reach the secondary region']);
     expect(withReplication({ ...RTC, Rules: [{ Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::b' } }] })).toEqual(['the export bucket replicates without Replication Time Control: no 15-minute guarantee and no replication metrics']);
@@ -74,7 +82,7 @@ describe('check-cache-posture', () => {
   });
 
   it('counts only whole exports whose every part this region verified, and alerts each finding', async () => {
-    ec.on(DescribeSnapshotsCommand).resolves({ Snapshots: [{ SnapshotName: 'backup-dr-app-redis-20261125-0600', SnapshotStatus: 'available' }] });
+    ec.on(DescribeSnapshotsCommand).resolves({ Snapshots: [...allRuns().keys()].map((SnapshotName) => ({ SnapshotName, SnapshotStatus: 'available' })) });
     s3Mock.on(ListObjectsV2Command).resolves({
       Contents: [
         'backup-dr-app-redis-20261125-0600-0001.rdb', 'backup-dr-app-redis-20261125-0600-0002.rdb', 'backup-dr-app-redis-20261125-0600.parts-0002',
