@@ -3,7 +3,8 @@
 // check exports.
 
 import { GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { parseExportKey, parsePartsMarker, type ExportKey, type ExportSet } from './exports.js';
+import type { AwsTag } from '../tags.js';
+import { isWhole, parseExportKey, parsePartsMarker, type ExportKey, type ExportSet } from './exports.js';
 
 export interface Bucket {
   readonly s3: S3Client;
@@ -53,4 +54,30 @@ export async function exportSets(side: Bucket): Promise<Map<string, ExportSet>> 
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return sets;
+}
+
+/** An export as prune and posture judge it: what deleting it removes, its tags, whether whole and verified. */
+export interface ExportState {
+  /** Its .rdb objects and its marker, when there is one. */
+  readonly keys: readonly string[];
+  /** Every object's tags (a legal hold on any of them holds the export). */
+  readonly tags: readonly AwsTag[];
+  /** Whole (the marker and every node group it names) and every object carrying `verifiedTag`. */
+  readonly verified: boolean;
+}
+
+/** Every export in the bucket by snapshot name, judged against `verifiedTag` (one listing, one tag read per object). */
+export async function exportStates(side: Bucket, verifiedTag: string): Promise<Map<string, ExportState>> {
+  const states = new Map<string, ExportState>();
+  for (const [name, set] of await exportSets(side)) {
+    const tags: AwsTag[] = [];
+    let verified = isWhole(set);
+    for (const key of set.keys) {
+      const own = await objectTags(side, key);
+      tags.push(...Object.entries(own).map(([Key, Value]) => ({ Key, Value })));
+      verified &&= own[verifiedTag] !== undefined;
+    }
+    states.set(name, { keys: [...set.keys, ...(set.markerKey === null ? [] : [set.markerKey])], tags, verified });
+  }
+  return states;
 }

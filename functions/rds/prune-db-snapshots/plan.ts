@@ -4,7 +4,7 @@
 // (shared/rds/retention.ts).
 
 import type { Alert } from '../../../shared/alerts/alert.js';
-import { errorMessage, errorName, RetentionRefused } from '../../../shared/errors.js';
+import { pruneFailureAlert as sharedPruneFailureAlert } from '../../../shared/alerts/prune.js';
 import type { Candidate } from '../../../shared/rds/retention.js';
 import type { RetentionPlan } from '../../../shared/retention/plan.js';
 
@@ -26,19 +26,5 @@ export function pruneActions(plan: RetentionPlan<Candidate>, dryRun: boolean): P
   };
 }
 
-export function pruneFailureAlert(resource: string, region: string, error: unknown, now: number): Alert {
-  const refused = error instanceof RetentionRefused;
-  return {
-    severity: 'critical',
-    kind: refused ? 'prune-refused' : 'prune-failed',
-    resource,
-    region,
-    summary: refused ? `prune refused: ${errorMessage(error)}` : `prune failed: ${errorName(error)}`,
-    action: refused
-      ? 'Nothing was deleted. Fix the retention of this resource in backup-policy.yml (npx backup-dr policy check) and redeploy.'
-      : 'Nothing more was deleted for this resource. Read the prune-db-snapshots logs; the next daily run retries. Watch the manual-snapshot quota meanwhile.',
-    source: 'prune-db-snapshots',
-    at: now,
-    details: { error: errorName(error), message: errorMessage(error).slice(0, 500) },
-  };
-}
+/** The alert of a failed or refused database prune (shared/alerts/prune.ts). */
+export const pruneFailureAlert = (resource: string, region: string, error: unknown, now: number): Alert => sharedPruneFailureAlert(resource, region, error, now, 'prune-db-snapshots');

@@ -4,13 +4,14 @@
 // exists, so a duplicate or late event, or a retried run, does nothing twice. The snapshot's tags record
 // the request and the arrival; an export that never arrives is alerted once.
 
-import { AddTagsToResourceCommand, CopySnapshotCommand, DescribeSnapshotsCommand, ListTagsForResourceCommand, RemoveTagsFromResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
+import { AddTagsToResourceCommand, CopySnapshotCommand, RemoveTagsFromResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
-import { OWNER_VALUE, PREFIX, TAG } from '../../../shared/contracts.js';
+import { OWNER_VALUE, TAG } from '../../../shared/contracts.js';
 import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
-import { exportPartKey, ofGroup, partsMarkerKey } from '../../../shared/redis/exports.js';
+import { exportPartKey, partsMarkerKey } from '../../../shared/redis/exports.js';
+import { cacheOf, listCacheSnapshots, snapshotTags } from '../../../shared/redis/snapshots.js';
 import { backupTime } from '../../../shared/redis/retention.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { exportAction } from './plan.js';
@@ -38,9 +39,11 @@ const partsOf = (snapshot: Snapshot): number => Math.max(1, snapshot.NumNodeGrou
 
 export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportReport> {
   const report = { requested: [] as string[], arrived: [] as string[], waiting: [] as string[], failed: [] as { snapshot: string; reason: string }[] };
-  for (const { snapshot, cache } of await ourSnapshots(deps)) {
+  for (const snapshot of await listCacheSnapshots(deps.elasticache)) {
+    const cache = cacheOf(snapshot, deps.policy.resources.caches, deps.policy.timezone);
+    if (cache === undefined) continue; // not a backup of a cache of the policy
     const name = snapshot.SnapshotName!;
-    const tags = await tagsOf(deps, snapshot);
+    const tags = Object.fromEntries((await snapshotTags(deps.elasticache, snapshot)).map((t): [string, string] => [t.Key ?? '', t.Value ?? '']));
     if (tags[deps.policy.tags.owner] !== OWNER_VALUE) continue; // named like ours, but not ours
     const parts = partsOf(snapshot);
     const whole = await allExist(deps, Array.from({ length: parts }, (_, i) => exportPartKey(name, i + 1)));
@@ -87,26 +90,6 @@ export async function exportCacheSnapshots(deps: ExportDeps): Promise<ExportRepo
     throw new RunFailed(`${report.failed.length} cache snapshot exports failed: ${report.failed.map((f) => f.snapshot).join(', ')}`, report.failed.map((f) => ({ resource: f.snapshot, error: 'ExportFailed' })));
   }
   return report;
-}
-
-/** Manual snapshots named like ours of the policy's caches (DescribeSnapshots, page by page). */
-async function ourSnapshots(deps: ExportDeps): Promise<{ snapshot: Snapshot; cache: CacheResource }[]> {
-  const found: { snapshot: Snapshot; cache: CacheResource }[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await deps.elasticache.send(new DescribeSnapshotsCommand({ SnapshotSource: 'user', ...(marker === undefined ? {} : { Marker: marker }) }));
-    for (const snapshot of page.Snapshots ?? []) {
-      const cache = deps.policy.resources.caches.find((c) => ofGroup(snapshot, c.replicationGroupId));
-      if (cache !== undefined && snapshot.SnapshotName?.startsWith(`${PREFIX.snapshot}-${cache.name}-`) === true) found.push({ snapshot, cache });
-    }
-    marker = page.Marker;
-  } while (marker !== undefined);
-  return found;
-}
-
-async function tagsOf(deps: ExportDeps, snapshot: Snapshot): Promise<Record<string, string>> {
-  const { TagList } = await deps.elasticache.send(new ListTagsForResourceCommand({ ResourceName: snapshot.ARN }));
-  return Object.fromEntries((TagList ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? '']));
 }
 
 async function tag(deps: ExportDeps, snapshot: Snapshot, key: string, value: string): Promise<void> {

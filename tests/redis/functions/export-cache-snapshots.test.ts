@@ -20,6 +20,7 @@ import { exportCacheSnapshots } from '../../../functions/redis/export-cache-snap
 import { EXPORT_DEADLINE_MS, exportAction } from '../../../functions/redis/export-cache-snapshots/plan.js';
 import { RunFailed } from '../../../shared/errors.js';
 import { exportPartKey } from '../../../shared/redis/exports.js';
+import { cacheOf } from '../../../shared/redis/snapshots.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
 const REGION = 'ap-northeast-1';
@@ -176,5 +177,18 @@ describe('a snapshot taken from a replica node', () => {
   it('is the cache group\'s by its node ("<group>-002") when it names no group, and is exported', async () => {
     given([snapshot(NAME, { ReplicationGroupId: undefined, CacheClusterId: 'app-redis-prod-002' })], { [NAME]: ours });
     expect((await run().result).requested).toEqual([NAME]);
+  });
+});
+
+describe('cacheOf', () => {
+  const caches = teamPolicy((d) => {
+    d.resources.caches.unshift({ ...d.resources.caches[0], name: 'app', replicationGroupId: 'app-redis-prod' });
+  }).resources.caches;
+
+  it('gives a backup to the cache its whole name is of: "app" never claims "app-redis"\'s', () => {
+    expect(cacheOf(snapshot('backup-dr-app-redis-20261125-0600'), caches, 'Asia/Tokyo')?.name).toBe('app-redis');
+    expect(cacheOf(snapshot('backup-dr-app-20261125-0600'), caches, 'Asia/Tokyo')?.name).toBe('app');
+    expect(cacheOf(snapshot('backup-dr-app-redis-by-hand'), caches, 'Asia/Tokyo')).toBeUndefined();
+    expect(cacheOf(snapshot('backup-dr-app-20261125-0600', { ReplicationGroupId: 'other' }), caches, 'Asia/Tokyo')).toBeUndefined();
   });
 });

@@ -188,7 +188,7 @@ describe('prune-cache-backups', () => {
     ec.on(DeleteSnapshotCommand).rejects(Object.assign(new Error('snapshot is being exported'), { name: 'InvalidSnapshotStateFault' }));
     const { result, alerts } = run();
     await expect(result).rejects.toBeInstanceOf(RunFailed);
-    expect(alerts.published.map((a) => [a.kind, a.resource, a.region, a.summary])).toEqual([['prune-failed', 'app-redis', PRIMARY, 'cache prune failed: InvalidSnapshotStateFault']]);
+    expect(alerts.published.map((a) => [a.kind, a.resource, a.region, a.summary])).toEqual([['prune-failed', 'app-redis', PRIMARY, 'prune failed: InvalidSnapshotStateFault']]);
     expect(p3).not.toHaveReceivedCommand(DeleteObjectCommand);
   });
 });
