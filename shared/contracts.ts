@@ -64,6 +64,8 @@ export const PREFIX = {
   restoreTestInstance: 'bdr-rt-',
   /** …of a point-in-time restore test. */
   pitrTestInstance: 'bdr-pitr-',
+  /** Every temporary replication group of a cache restore test (the only groups the service deletes). */
+  cacheRestoreGroup: 'bdr-crt-',
 } as const;
 
 /**

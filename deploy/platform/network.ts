@@ -43,7 +43,7 @@ export function validationNetworkOf(input: DeploymentInput, warnings: string[]):
     }
     warnings.push(
       'validate-restore and capture-db-manifest are packaged WITHOUT a VPC: they cannot reach a database in private subnets ' +
-        '(nor capture-cache-manifest a cache). ' +
+        '(nor capture-cache-manifest and validate-cache-restore a cache). ' +
         'Package with --param="validationSubnets=subnet-…,subnet-…" --param="validationSecurityGroups=sg-…" (subnets that can reach the ' +
         "restored instances and the source; the restored instances' security groups must admit these), and with network.egress: endpoints " +
         'also --param="validationVpc=vpc-…" --param="validationRouteTables=rtb-…" for the VPC endpoints the stack creates.',

@@ -230,6 +230,25 @@ const cacheValidation = z.prefault(
   {},
 );
 
+/** Where a cache's restore test seeds its temporary replication group (subnet and security groups are per region). */
+const cacheNetwork = { subnetGroup: z.optional(nonEmpty()), securityGroups };
+
+/** The weekly restore test of a cache: a temporary replication group seeded from the newest verified export. */
+const cacheRestoreTest = z
+  .strictObject({
+    schedule: withDefault(scheduleExpression, 'cron(0 5 ? * SUN *)'),
+    region: withDefault(z.enum(['primary', 'secondary']), 'primary'),
+    /** The smallest node type: the restore only has to prove the data. */
+    nodeType: withDefault(pattern(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.t4g.micro'), 'cache.t4g.micro'),
+    ...cacheNetwork,
+    /** RBAC: the user group the temporary group joins (the users of validation.authSecret); absent: the AUTH token. */
+    userGroupId: z.optional(nonEmpty()),
+    /** Give up waiting for the temporary group after this long. */
+    timeout: z.prefault(objectiveDuration, '1h'),
+    secondary: z.optional(z.strictObject(cacheNetwork)),
+  })
+  .check(z.refine((r) => r.region !== 'secondary' || r.secondary !== undefined, { error: 'a restore test in the secondary region needs restoreTest.secondary (its subnet and security groups there)', path: ['secondary'] }));
+
 const cache = z.strictObject({
   name: resourceName,
   replicationGroupId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be an ElastiCache replication group id'),
@@ -237,6 +256,7 @@ const cache = z.strictObject({
   retention,
   objectives: z.optional(objectives),
   validation: cacheValidation,
+  restoreTest: z.optional(cacheRestoreTest),
 });
 
 const bucket = z.strictObject({

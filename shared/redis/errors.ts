@@ -46,3 +46,38 @@ export function translateElastiCacheError(error: unknown): unknown {
       return error;
   }
 }
+
+/** Nothing verified to restore a cache from in the region the test runs in. */
+export class NoCacheRestorePoint extends BackupDrError {
+  override name = 'NoCacheRestorePoint';
+}
+
+/** The temporary replication group is not available yet: the state machine asks again. */
+export class CacheRestoreNotReady extends BackupDrError {
+  override name = 'CacheRestoreNotReady';
+}
+
+/** The temporary replication group did not become available within restoreTest.timeout. */
+export class CacheRestoreTimedOut extends BackupDrError {
+  override name = 'CacheRestoreTimedOut';
+}
+
+/** ElastiCache refused the seeding, or the group ended in a state it never leaves by itself (create-failed). */
+export class CacheRestoreFailed extends BackupDrError {
+  override name = 'CacheRestoreFailed';
+}
+
+/** The temporary group cannot be deleted yet (creating, modifying, snapshotting): the state machine retries. */
+export class CacheTeardownNotReady extends BackupDrError {
+  override name = 'CacheTeardownNotReady';
+}
+
+/** A group by the temporary name exists but is not this run's: it is never deleted. */
+export class CacheTeardownRefused extends BackupDrError {
+  override name = 'CacheTeardownRefused';
+}
+
+/** The manifest of a cache snapshot exists but cannot be read, or is not a manifest. */
+export class CacheManifestUnreadable extends BackupDrError {
+  override name = 'CacheManifestUnreadable';
+}

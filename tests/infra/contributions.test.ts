@@ -162,6 +162,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'media', name: 'media/verify', functions: { 'verify-media-replication': spec() } }]);
     expect(d.functions['verify-media-replication']!.handler).toBe('functions/media/verify-media-replication/handler.handler');
     const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
+    // The steps of the cache restore test (redis/restore-test).
+    for (const step of ['cache-restore-test-plan', 'cache-restore-test-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown', 'cache-restore-test-record', 'cache-restore-test-notify']) component[step] = 'redis';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -37,6 +37,14 @@ function statements(d: Deployment, fn: FunctionName): readonly Statement[] {
 const withAction = (list: readonly Statement[], action: string) => list.filter((s) => s.Action.includes(action));
 const subs = (s: Statement | undefined): string[] => (s?.Resource ?? []).map((r) => (typeof r === 'string' ? r : ((r as { 'Fn::Sub'?: string })['Fn::Sub'] ?? JSON.stringify(r))));
 const RESTORE_STEPS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
+/** The steps of the cache restore test (deploy/components/redis/restore-test.ts), in both regions. */
+const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'validate-cache-restore'];
+/** The steps each state machine invokes. */
+const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS };
+/** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
+const ALERT_ONLY = ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'];
+/** A record step writes the evidence of any run (its reports bucket, under evidence/), and alerts. */
+const RECORD_ACTIONS = ['s3:PutObject', 'kms:GenerateDataKey', ...ALERT_ONLY];
 
 /** The Fn::GetAtt targets of a state machine definition. */
 function definitionTargets(node: unknown): string[] {
@@ -70,19 +78,29 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS,
       ].sort(),
     );
-    // No cache in the policy: no cache snapshots to take.
+    // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
+    // database restore test without databases, the cache restore test state machine is still built,
+    // and so its steps — with nothing to act on: no schedule, no export bucket, no statement but the
+    // alerts' (and record's evidence, which it writes for any run, like restore-test-record).
     const noCaches = policyWith((doc) => {
       doc.resources.caches = [];
     });
     for (const role of ['primary', 'secondary'] as const) {
       const d = deploy(noCaches, noCaches.regions[role]);
-      expect(Object.keys(d.functions).filter((fn) => fn.includes('cache'))).toEqual([]);
+      expect(Object.keys(d.functions).filter((fn) => fn.includes('cache') && !CACHE_RESTORE_STEPS.includes(fn))).toEqual([]);
       expect(Object.keys(d.resources.Resources).filter((id) => id.startsWith('CacheExport'))).toEqual([]);
+      expect(d.stateMachines['cache-restore-test']!.events).toEqual([]);
+      for (const step of CACHE_RESTORE_STEPS) {
+        expect(d.functions[step]!.iamRoleStatements.flatMap((st) => st.Action), step).toEqual(step === 'cache-restore-test-record' ? RECORD_ACTIONS : ALERT_ONLY);
+        expect(d.functions[step]!.environment ?? {}, step).toEqual({});
+      }
     }
-    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS].sort());
+    expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
+      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS].sort(),
+    );
   });
 
   it('maps the ASL names of functions to their keys', () => {
@@ -252,8 +270,25 @@ describe('deploy/assemble.ts', () => {
     });
     const primary = deploy(policy);
     expect(primary.stateMachines['restore-test']!.events).toEqual([]);
-    expect(primary.resources.Resources.SchedulerStartExecutionRole).toBeUndefined();
-    expect(primary.functions['restore-test-restore']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual(['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(primary.functions['restore-test-restore']!.iamRoleStatements.flatMap((s) => s.Action)).toEqual(ALERT_ONLY);
+    // The policy's cache is still restore-tested: its schedule alone, and the Scheduler may start that machine only.
+    expect(primary.stateMachines['cache-restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input])).toEqual([['cron(0 5 ? * SUN *)', { resource: 'app-redis' }]]);
+    expect(roleStatementsOf(primary, 'SchedulerStartExecutionRole')[0]).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'CacheRestoreTestStateMachine' }] });
+    // …and without a restore-tested cache either: no schedule, no role to start anything.
+    const untested = policyWith((doc) => {
+      doc.resources.databases = [];
+      delete doc.resources.caches[0].restoreTest;
+    });
+    for (const region of [untested.regions.primary, untested.regions.secondary]) {
+      const d = deploy(untested, region);
+      expect(Object.values(d.stateMachines).flatMap((machine) => machine.events), region).toEqual([]);
+      expect(d.resources.Resources.SchedulerStartExecutionRole, region).toBeUndefined();
+      for (const step of CACHE_RESTORE_STEPS) {
+        expect(d.functions[step]!.iamRoleStatements.flatMap((s) => s.Action), `${region} ${step}`).toEqual(step === 'cache-restore-test-record' ? RECORD_ACTIONS : ALERT_ONLY);
+      }
+      expect(d.functions['cache-restore-test-plan']!.environment ?? {}, region).toEqual({});
+    }
+    expect(deploy(untested).warnings).toContainEqual(expect.stringContaining('resources.caches[0] (app-redis) has no restoreTest'));
   });
 });
 
@@ -262,12 +297,12 @@ describe('deploy/assemble.ts: state machines', () => {
     const policy = policyWith();
     const primary = deploy(policy);
     const secondary = deploy(policy, policy.regions.secondary);
-    expect(Object.keys(primary.stateMachines)).toEqual(['restore-test']);
-    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['pitr-test', 'restore-test']);
+    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'restore-test']);
+    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'restore-test']);
     for (const d of [primary, secondary]) {
-      for (const machine of Object.values(d.stateMachines)) {
+      for (const [name, machine] of Object.entries(d.stateMachines)) {
         const targets = [...new Set(definitionTargets(machine.definition))].sort();
-        expect(targets).toEqual(RESTORE_STEPS.map(lambdaLogicalId).sort());
+        expect(targets, name).toEqual(STEPS_OF[name]!.map(lambdaLogicalId).sort());
         const [invoke] = roleStatementsOf(d, `${machine.id}Role`);
         expect(invoke!.Action).toEqual(['lambda:InvokeFunction']);
         expect((invoke!.Resource as readonly unknown[] as { 'Fn::GetAtt': string[] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(targets);
@@ -385,6 +420,94 @@ describe('deploy/assemble.ts: state machines', () => {
   });
 });
 
+describe('deploy/assemble.ts: the cache restore test (redis/restore-test)', () => {
+  const cacheArn = (region: string, resource: string) => `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:${resource}`;
+  const create = (d: Deployment) => withAction(statements(d, 'cache-restore-test-seed'), 'elasticache:CreateReplicationGroup');
+
+  it('schedules the cache restore test in the region its restoreTest.region names, and lets the Scheduler start it there only', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.caches[0].restoreTest.region = 'secondary';
+      doc.resources.caches[0].restoreTest.schedule = 'cron(0 6 ? * SAT *)';
+    });
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(primary.stateMachines['cache-restore-test']!.events).toEqual([]);
+    expect(secondary.stateMachines['cache-restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input, e.schedule.timezone])).toEqual([['cron(0 6 ? * SAT *)', { resource: 'app-redis' }, 'Asia/Tokyo']]);
+    expect(roleStatementsOf(primary, 'SchedulerStartExecutionRole')[0]!.Resource).toEqual([{ Ref: 'RestoreTestStateMachine' }]);
+    expect(roleStatementsOf(secondary, 'SchedulerStartExecutionRole')[0]!.Resource).toEqual([{ Ref: 'PitrTestStateMachine' }, { Ref: 'CacheRestoreTestStateMachine' }]);
+  });
+
+  it('refuses a cache restore test in the secondary without restoreTest.secondary (its subnet and security groups there)', () => {
+    expect(() =>
+      policyWith((doc) => {
+        doc.resources.caches[0].restoreTest.region = 'secondary';
+        delete doc.resources.caches[0].restoreTest.secondary;
+      }),
+    ).toThrow(/restoreTest\.secondary/);
+  });
+
+  it('gives cache-restore-test-plan the export bucket of its own region by name (EXPORT_BUCKET)', () => {
+    const policy = policyWith();
+    for (const region of [policy.regions.primary, policy.regions.secondary]) {
+      expect(deploy(policy, region).functions['cache-restore-test-plan']!.environment).toEqual({ EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-test-\${AWS::AccountId}-${region}` } });
+    }
+  });
+
+  it('seeds in the subnet groups the policy names for each region ("default" when it names none), from our snapshots only in the primary', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.caches[0].restoreTest.subnetGroup = 'tokyo-cache-restores';
+      delete doc.resources.caches[0].restoreTest.secondary.subnetGroup;
+    });
+    const groups = (d: Deployment) => subs(create(d)[0]).filter((r) => /:(subnetgroup|snapshot):/.test(r));
+    expect(groups(deploy(policy))).toEqual([cacheArn('ap-northeast-1', 'subnetgroup:tokyo-cache-restores'), cacheArn('ap-northeast-1', 'snapshot:backup-dr-*')]);
+    expect(groups(deploy(policy, policy.regions.secondary))).toEqual([cacheArn('ap-southeast-1', 'subnetgroup:default')]);
+  });
+
+  it('conditions the group create and its tags on the request tag, and the group delete on the resource tag, of the owner tag the policy names', () => {
+    const d = deploy(
+      policyWith((doc) => {
+        doc.tags.owner = 'acme:backup-owner';
+      }),
+    );
+    expect(create(d)[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/acme:backup-owner': 'backup-dr' } });
+    expect(withAction(statements(d, 'cache-restore-test-seed'), 'elasticache:AddTagsToResource')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['elasticache:AddTagsToResource'],
+        Resource: [{ 'Fn::Sub': cacheArn('ap-northeast-1', 'replicationgroup:bdr-crt-*') }, { 'Fn::Sub': cacheArn('ap-northeast-1', 'cluster:bdr-crt-*') }],
+        Condition: { StringEquals: { 'aws:RequestTag/acme:backup-owner': 'backup-dr' } },
+      },
+    ]);
+    expect(withAction(statements(d, 'cache-restore-test-teardown'), 'elasticache:DeleteReplicationGroup')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['elasticache:DeleteReplicationGroup'],
+        Resource: [{ 'Fn::Sub': cacheArn('ap-northeast-1', 'replicationgroup:bdr-crt-*') }],
+        Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } },
+      },
+    ]);
+  });
+
+  it("lets seed and validate-cache-restore read only the AUTH secret the restore-tested cache names, in their own region, and seed join only its user group", () => {
+    const policy = policyWith((doc) => {
+      doc.resources.caches[0].validation = { authSecret: 'backup-dr/app-redis-auth' };
+      doc.resources.caches[0].restoreTest.userGroupId = 'app-redis-users';
+    });
+    for (const region of [policy.regions.primary, policy.regions.secondary]) {
+      const d = deploy(policy, region);
+      for (const fn of ['cache-restore-test-seed', 'validate-cache-restore'] as const) {
+        expect(withAction(statements(d, fn), 'secretsmanager:GetSecretValue').map(subs), `${region} ${fn}`).toEqual([
+          [`arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:backup-dr/app-redis-auth-??????`],
+        ]);
+      }
+      expect(subs(create(d)[0]).filter((r) => r.includes(':usergroup:')), region).toEqual([cacheArn(region, 'usergroup:app-redis-users')]);
+    }
+    // The team's policy names no AUTH secret: no secret to read at all.
+    const plain = deploy(policyWith());
+    for (const fn of ['cache-restore-test-seed', 'validate-cache-restore'] as const) expect(withAction(statements(plain, fn), 'secretsmanager:GetSecretValue'), fn).toEqual([]);
+  });
+});
+
 describe('deploy/assemble.ts: reports bucket and validation network', () => {
   it("names the reports bucket per stage, account and region; validate-restore reads its own region's (no MANIFEST_BUCKET)", () => {
     expect(reportsBucketSub('prod', 'ap-southeast-1')).toBe('backup-dr-reports-prod-${AWS::AccountId}-ap-southeast-1');
@@ -411,14 +534,14 @@ describe('deploy/assemble.ts: reports bucket and validation network', () => {
     expect(withAction(statements(deploy(policyWith()), 'capture-cache-manifest'), 'secretsmanager:GetSecretValue')).toEqual([]);
   });
 
-  it('puts validate-restore, capture-db-manifest and capture-cache-manifest (only) in the validation VPC when given, and warns when not', () => {
+  it('puts validate-restore, capture-db-manifest, capture-cache-manifest and validate-cache-restore (only) in the validation VPC when given, and warns when not', () => {
     const policy = policyWith();
     const network = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], securityGroupIds: ['sg-0123abcd'] };
     // network.egress "endpoints" (the policy's): the VPC and its route tables too (tests/infra/network.test.ts).
     const d = deploy(policy, policy.regions.primary, { validationNetwork: { ...network, vpcId: 'vpc-0a1b2c3d', routeTableIds: ['rtb-0a1b2c3d'] } });
     expect(d.warnings).toEqual([]);
     for (const [name, config] of Object.entries(d.functions)) {
-      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest', 'capture-cache-manifest'].includes(name) ? network : undefined);
+      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest', 'capture-cache-manifest', 'validate-cache-restore'].includes(name) ? network : undefined);
     }
     const bare = deploy(policy);
     expect(Object.values(bare.functions).every((config) => config.vpc === undefined)).toBe(true);

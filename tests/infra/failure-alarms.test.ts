@@ -24,7 +24,7 @@ const lambdaAlarm = (d: Deployment, fn: string, metric: string) =>
 const componentOf = (d: Deployment, fn: string) => d.functions[fn]!.handler.split('/')[1];
 
 /** Steps whose errors the state machine retries by design ("not ready yet"): no Errors alarm. */
-const RETRIED_BY_DESIGN = ['restore-test-status', 'restore-test-teardown'];
+const RETRIED_BY_DESIGN = ['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown'];
 
 describe('function alarms', () => {
   it.each(BOTH)('%s: every function has an Errors alarm (except steps retried by design) and a Throttles alarm, to the alerts topic', (_role, d, region) => {
@@ -57,6 +57,19 @@ describe('function alarms', () => {
   it('names the component of each function in its alarms (the janitor is platform, the pipeline rds)', () => {
     expect(lambdaAlarm(primary, 'janitor', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-platform-janitor-errors-${policy.regions.primary}`);
     expect(lambdaAlarm(secondary, 'verify-db-snapshots', 'Throttles')[0]!.AlarmName).toBe(`${SERVICE}-test-rds-verify-db-snapshots-throttles-${policy.regions.secondary}`);
+    // The cache restore test's steps are redis, in both regions.
+    expect(lambdaAlarm(secondary, 'cache-restore-test-seed', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-redis-cache-restore-test-seed-errors-${policy.regions.secondary}`);
+    expect(lambdaAlarm(primary, 'validate-cache-restore', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-redis-validate-cache-restore-errors-${policy.regions.primary}`);
+  });
+
+  it.each(BOTH)('%s: the cache restore test steps retried by design (not ready yet) have no Errors alarm but a Throttles alarm; the other steps both', (_role, d) => {
+    for (const fn of ['cache-restore-test-status', 'cache-restore-test-teardown']) {
+      expect(lambdaAlarm(d, fn, 'Errors'), fn).toEqual([]);
+      expect(lambdaAlarm(d, fn, 'Throttles'), fn).toHaveLength(1);
+    }
+    for (const fn of ['cache-restore-test-plan', 'cache-restore-test-seed', 'validate-cache-restore', 'cache-restore-test-record', 'cache-restore-test-notify']) {
+      expect(lambdaAlarm(d, fn, 'Errors'), fn).toHaveLength(1);
+    }
   });
 });
 

@@ -29,6 +29,7 @@ import {
 import { parsePolicyJson } from '../../shared/policy/json.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
+import { cacheRestoreTestDefinition } from '../../state-machines/redis/restore-test.js';
 
 const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
@@ -124,10 +125,27 @@ const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
-const COMPONENT_OF: Readonly<Record<string, string>> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
+const COMPONENT_OF: Readonly<Record<string, string>> = {
+  janitor: 'platform',
+  'take-cache-snapshot': 'redis',
+  'export-cache-snapshots': 'redis',
+  'verify-cache-exports': 'redis',
+  'prune-cache-backups': 'redis',
+  'check-cache-posture': 'redis',
+  'capture-cache-manifest': 'redis',
+  'cache-restore-test-plan': 'redis',
+  'cache-restore-test-seed': 'redis',
+  'cache-restore-test-status': 'redis',
+  'validate-cache-restore': 'redis',
+  'cache-restore-test-teardown': 'redis',
+  'cache-restore-test-record': 'redis',
+  'cache-restore-test-notify': 'redis',
+};
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
+/** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
+const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
@@ -160,6 +178,14 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'restore-test-teardown': ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
     'restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'restore-test-notify': [],
+    // The cache restore test: no secretsmanager:GetSecretValue, the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
+    'cache-restore-test-plan': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 's3:GetObject', 's3:GetObjectTagging', 's3:ListBucket'],
+    'cache-restore-test-seed': ['elasticache:AddTagsToResource', 'elasticache:CreateReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 's3:GetObject'],
+    'cache-restore-test-status': ['elasticache:DescribeReplicationGroups'],
+    'validate-cache-restore': ['kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+    'cache-restore-test-teardown': ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'],
+    'cache-restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
+    'cache-restore-test-notify': [],
     janitor: ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
   const own = byFunction[fn];
@@ -169,6 +195,10 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
 
 /** The steps of both test state machines (state-machines/rds/restore-test.asl.json). */
 const STEP_FUNCTIONS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
+/** The steps of the cache restore test state machine (state-machines/redis/restore-test.asl.json), in both regions. */
+const CACHE_STEP_FUNCTIONS = [
+  'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'validate-cache-restore',
+];
 
 // ---- failures ------------------------------------------------------------------------------------------
 
@@ -193,8 +223,10 @@ describe.each([
     'primary',
     () => primary,
     [
-      'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
-      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-restore', 'verify-cache-exports',
+      'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest',
+      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots',
+      'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot',
+      'validate-cache-restore', 'validate-restore', 'verify-cache-exports',
     ],
     ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
@@ -202,8 +234,9 @@ describe.each([
     'secondary',
     () => secondary,
     [
-      'check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status',
-      'restore-test-teardown', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
+      'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
+      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
     ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
@@ -224,10 +257,12 @@ describe.each([
         POWERTOOLS_SERVICE_NAME: 'backup-dr',
         REPORTS_BUCKET: { Ref: 'ReportsBucket' },
         BACKUP_DR_STAGE: STAGE,
-        // The cache export functions also name this region's export bucket and the other region's.
-        ...(fn.includes('-cache-') && fn !== 'take-cache-snapshot' && fn !== 'capture-cache-manifest'
+        // The cache export functions also name this region's export bucket and the other region's…
+        ...(CACHE_EXPORT_FUNCTIONS.includes(fn)
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
+        // …and the cache restore test's plan this region's export bucket (by name: the policy has a restore-tested cache).
+        ...(fn === 'cache-restore-test-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
       });
     }
   });
@@ -246,7 +281,7 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const stateMachineRoles = role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'];
+    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
     const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole'] : [])];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
@@ -314,6 +349,28 @@ describe.each([
     expect(statementsFor(template(), 'prune-db-snapshots', 'rds:DeleteDBSnapshot')).toHaveLength(1);
     expect(statementsFor(template(), 'restore-test-teardown', 'rds:DeleteDBInstance')).toHaveLength(1);
     expect(statementsFor(template(), 'janitor', 'rds:DeleteDBInstance')).toHaveLength(1);
+  });
+
+  it('lets only prune-cache-backups delete cache snapshots (in the primary) and only cache-restore-test-teardown delete replication groups: ours, in its own region, carrying our owner tag', () => {
+    const region = role === 'primary' ? PRIMARY : SECONDARY;
+    for (const fn of expected) {
+      for (const s of roleStatements(template(), fn)) {
+        const deletes = actions(s).filter((a) => /^(elasticache:\*|elasticache:Delete.*)$/i.test(a));
+        if (deletes.length === 0 || s.Effect !== 'Allow') continue;
+        expect(['prune-cache-backups', 'cache-restore-test-teardown'], `${fn} deletes`).toContain(fn);
+        expect(s.Condition).toEqual({ StringEquals: OWNER_CONDITION });
+        if (fn === 'prune-cache-backups') {
+          expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
+        } else {
+          // Only the temporary groups of cache restore tests (bdr-crt-*), never a policy cache's.
+          expect(deletes).toEqual(['elasticache:DeleteReplicationGroup']);
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-crt-*`]);
+        }
+      }
+    }
+    expect(statementsFor(template(), 'prune-cache-backups', 'elasticache:DeleteSnapshot')).toHaveLength(role === 'primary' ? 1 : 0);
+    expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
@@ -637,13 +694,17 @@ describe('IAM of the restore and PITR test steps', () => {
     expect(statementsFor(secondary, 'validate-restore', 'kms:Decrypt')).toEqual([{ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] }]);
   });
 
-  it('restore-test-record writes only evidence/, capture-db-manifest only manifests/, validate-restore only validation/, all in the own reports bucket', () => {
+  it('restore-test-record and cache-restore-test-record write only evidence/, capture-db-manifest only manifests/, validate-restore and validate-cache-restore only validation/, all in the own reports bucket', () => {
     for (const [t, fn, prefix] of [
       [primary, 'restore-test-record', 'evidence/'],
       [secondary, 'restore-test-record', 'evidence/'],
       [primary, 'capture-db-manifest', 'manifests/'],
       [primary, 'validate-restore', 'validation/'],
       [secondary, 'validate-restore', 'validation/'],
+      [primary, 'cache-restore-test-record', 'evidence/'],
+      [secondary, 'cache-restore-test-record', 'evidence/'],
+      [primary, 'validate-cache-restore', 'validation/'],
+      [secondary, 'validate-cache-restore', 'validation/'],
     ] as const) {
       expect(statementsFor(t, fn, 's3:PutObject'), fn).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ReportsBucket}/${prefix}*` }] }]);
       // (An async function's other GenerateDataKey statement is through SQS, for its failure queue.)
@@ -662,19 +723,105 @@ describe('IAM of the restore and PITR test steps', () => {
   });
 });
 
+// ---- the cache restore test: IAM --------------------------------------------------------------------------
+
+describe('IAM of the cache restore test steps', () => {
+  const cacheArn = (region: string, resource: string) => `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:${resource}`;
+  const exportObjects = (region: string) => `arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${region}/backup-dr-*`;
+  const REQUEST_TAG = { StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } };
+
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: cache-restore-test-seed creates only bdr-crt-* groups and their nodes, tagged as ours, in its own region', (role, template, region) => {
+    const [create, ...others] = statementsFor(template(), 'cache-restore-test-seed', 'elasticache:CreateReplicationGroup');
+    expect(others).toEqual([]);
+    expect(actions(create!)).toEqual(['elasticache:CreateReplicationGroup']);
+    expect(create!.Condition).toEqual(REQUEST_TAG);
+    expect(resources(create!).map(subText)).toEqual([
+      cacheArn(region, 'replicationgroup:bdr-crt-*'),
+      cacheArn(region, 'cluster:bdr-crt-*'),
+      cacheArn(region, 'parametergroup:*'),
+      cacheArn(region, 'securitygroup:*'),
+      // The policy's subnet group of this region (restoreTest.subnetGroup, restoreTest.secondary.subnetGroup).
+      cacheArn(region, 'subnetgroup:app-redis-restore-test'),
+      // Seeding from our snapshot itself only in the primary; the secondary seeds from the exported .rdb.
+      ...(role === 'primary' ? [cacheArn(region, 'snapshot:backup-dr-*')] : []),
+    ]);
+    const [tag, ...moreTags] = statementsFor(template(), 'cache-restore-test-seed', 'elasticache:AddTagsToResource');
+    expect(moreTags).toEqual([]);
+    expect(tag!.Condition).toEqual(REQUEST_TAG);
+    expect(resources(tag!).map(subText)).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*'), cacheArn(region, 'cluster:bdr-crt-*')]);
+    // Each .rdb it seeds from: our export objects in this region's export bucket, read only.
+    expect(statementsFor(template(), 'cache-restore-test-seed', 's3:GetObject').flatMap((s) => resources(s).map(subText))).toEqual([exportObjects(region)]);
+    expect(JSON.stringify(nonLogStatements(template(), 'cache-restore-test-seed'))).not.toContain(role === 'primary' ? SECONDARY : PRIMARY);
+  });
+
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: cache-restore-test-teardown deletes only bdr-crt-* groups carrying our owner tag; it and the status step describe only those', (_role, template, region) => {
+    expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toEqual([
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+    ]);
+    for (const fn of ['cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown']) {
+      const described = statementsFor(template(), fn, 'elasticache:DescribeReplicationGroups').flatMap((s) => resources(s).map(subText));
+      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*')]);
+    }
+    // Neither the policy's own replication group nor any other: the cache restore test touches only its temporary groups.
+    for (const fn of CACHE_STEP_FUNCTIONS) expect(JSON.stringify(nonLogStatements(template(), fn)), fn).not.toContain('app-redis-prod');
+  });
+
+  it('no other function may create or delete a replication group, and no function may modify one', () => {
+    for (const t of [primary, secondary]) {
+      for (const fn of lambdas(t).keys()) {
+        const granted = actionSet(t, fn);
+        if (fn !== 'cache-restore-test-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
+        if (fn !== 'cache-restore-test-teardown') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
+        expect(granted.filter((a) => /^elasticache:(Modify|Delete(?!Snapshot$|ReplicationGroup$))/.test(a)), fn).toEqual([]);
+      }
+    }
+  });
+
+  it('cache-restore-test-plan lists and reads the tags of its own region\'s exports and reads the manifests; describes our snapshots only in the primary', () => {
+    for (const [t, region] of [[primary, PRIMARY], [secondary, SECONDARY]] as const) {
+      const listed = statementsFor(t, 'cache-restore-test-plan', 's3:ListBucket').flatMap((s) => resources(s).map((r) => JSON.stringify(subText(r))));
+      expect(listed.sort()).toEqual([JSON.stringify(`arn:\${AWS::Partition}:s3:::backup-dr-exports-${STAGE}-\${AWS::AccountId}-${region}`), JSON.stringify(getAtt('ReportsBucket'))].sort());
+      expect(statementsFor(t, 'cache-restore-test-plan', 's3:GetObjectTagging').flatMap((s) => resources(s).map(subText))).toEqual([exportObjects(region)]);
+      expect(statementsFor(t, 'cache-restore-test-plan', 's3:GetObject').flatMap((s) => resources(s).map(subText))).toEqual(['arn:${AWS::Partition}:s3:::${ReportsBucket}/manifests/*']);
+    }
+    expect(statementsFor(primary, 'cache-restore-test-plan', 'elasticache:DescribeSnapshots').flatMap((s) => resources(s).map(subText))).toEqual([cacheArn(PRIMARY, 'snapshot:*')]);
+    expect(statementsFor(secondary, 'cache-restore-test-plan', 'elasticache:DescribeSnapshots')).toEqual([]);
+  });
+
+  it.each([
+    ['primary', () => primary],
+    ['secondary', () => secondary],
+  ] as const)("%s: validate-cache-restore reads only the manifests of its own region's bucket and writes only validation reports (no secret: the policy names no authSecret)", (_role, template) => {
+    const s3 = nonLogStatements(template(), 'validate-cache-restore').filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/manifests/*' }] },
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt('ReportsBucket')] },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/validation/*' }] },
+    ]);
+    expect(statementsFor(template(), 'validate-cache-restore', 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+});
+
 // ---- the validation network ---------------------------------------------------------------------------------
 
-describe('validate-restore, capture-db-manifest and capture-cache-manifest in the VPC', () => {
-  it('primary (packaged with the validation parameters): both run in the given subnets and security groups with the VPC access policy', () => {
+describe('validate-restore, capture-db-manifest, capture-cache-manifest and validate-cache-restore in the VPC', () => {
+  it('primary (packaged with the validation parameters): they run in the given subnets and security groups with the VPC access policy', () => {
     const ids = lambdas(primary);
     for (const [fn, { resource }] of ids) {
-      const inVpc = ['validate-restore', 'capture-db-manifest', 'capture-cache-manifest'].includes(fn);
+      const inVpc = ['validate-restore', 'capture-db-manifest', 'capture-cache-manifest', 'validate-cache-restore'].includes(fn);
       expect(props(resource).VpcConfig, fn).toEqual(inVpc ? { SubnetIds: VALIDATION_SUBNETS, SecurityGroupIds: VALIDATION_SECURITY_GROUPS } : undefined);
       const roleId = (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
       const managed = JSON.stringify(props(primary.Resources[roleId]).ManagedPolicyArns ?? []);
       expect(managed.includes('AWSLambdaVPCAccessExecutionRole'), fn).toBe(inVpc);
     }
     expect(props(ids.get('validate-restore')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
+    expect(props(ids.get('validate-cache-restore')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
     expect(primaryRun.output).not.toContain('WITHOUT a VPC');
   });
 
@@ -702,11 +849,14 @@ describe('validate-restore, capture-db-manifest and capture-cache-manifest in th
 // ---- state machines --------------------------------------------------------------------------------------
 
 // The definitions as state-machines/rds/restore-test.ts makes them for the policy (Lambdas as Fn::GetAtt).
+// …and as state-machines/redis/restore-test.ts makes the cache restore test's.
 const ASL = {
   'restore-test': restoreTestDefinition(RESTORE_TEST_MACHINES['restore-test'], policy),
   'pitr-test': restoreTestDefinition(RESTORE_TEST_MACHINES['pitr-test'], policy),
+  'cache-restore-test': cacheRestoreTestDefinition(policy),
 };
-const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine' } as const;
+const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine', 'cache-restore-test': 'CacheRestoreTestStateMachine' } as const;
+const MACHINE_STEPS = { 'restore-test': STEP_FUNCTIONS, 'pitr-test': STEP_FUNCTIONS, 'cache-restore-test': CACHE_STEP_FUNCTIONS } as const;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function stateMachineSchedules(t: Template, id: string) {
@@ -716,10 +866,14 @@ function stateMachineSchedules(t: Template, id: string) {
 }
 
 describe('state machines', () => {
-  it('the primary has the restore test; the secondary the PITR test and the restore test (for restores from its copies while the primary is down)', () => {
+  it('the primary has the restore test and the cache restore test; the secondary the PITR test and both restore tests (for restores from its copies while the primary is down)', () => {
     const names = (t: Template) => ofType(t, 'AWS::StepFunctions::StateMachine').map(([id, r]) => [id, props(r).StateMachineName as string]).sort();
-    expect(names(primary)).toEqual([['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`]]);
+    expect(names(primary)).toEqual([
+      ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
+      ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
+    ]);
     expect(names(secondary)).toEqual([
+      ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
       ['PitrTestStateMachine', `backup-dr-${STAGE}-pitr-test`],
       ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
     ]);
@@ -729,6 +883,8 @@ describe('state machines', () => {
     ['primary', () => primary, 'restore-test'],
     ['secondary', () => secondary, 'restore-test'],
     ['secondary', () => secondary, 'pitr-test'],
+    ['primary', () => primary, 'cache-restore-test'],
+    ['secondary', () => secondary, 'cache-restore-test'],
   ] as const)('%s %s', (_role, template, name) => {
     const id = MACHINE_ID[name];
     const machine = () => props(template().Resources[id]);
@@ -768,7 +924,7 @@ describe('state machines', () => {
       expect(invoke).toHaveLength(1);
       expect(actions(invoke[0]!)).toEqual(['lambda:InvokeFunction']);
       const ids = lambdas(template());
-      expect(resources(invoke[0]!).map((r) => JSON.stringify(r)).sort()).toEqual(STEP_FUNCTIONS.map((fn) => JSON.stringify(getAtt(ids.get(fn)!.logicalId))).sort());
+      expect(resources(invoke[0]!).map((r) => JSON.stringify(r)).sort()).toEqual(MACHINE_STEPS[name].map((fn) => JSON.stringify(getAtt(ids.get(fn)!.logicalId))).sort());
       for (const s of statements.filter((x) => x !== invoke[0])) expect(actions(s).every((a) => a.startsWith('logs:') && /Deliver|ResourcePolic|DescribeLogGroups/.test(a))).toBe(true);
     });
 
@@ -794,6 +950,29 @@ describe('state machines', () => {
     expect(stateMachineSchedules(secondary, 'RestoreTestStateMachine')).toEqual([]);
   });
 
+  it('schedules the cache restore test of each cache where its restoreTest.region says (the primary), weekly in Asia/Tokyo, and never in the secondary', () => {
+    const cache = policy.resources.caches[0]!;
+    expect(cache.restoreTest?.region).toBe('primary');
+    const schedules = stateMachineSchedules(primary, 'CacheRestoreTestStateMachine');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]).toMatchObject({ ScheduleExpression: cache.restoreTest!.schedule, ScheduleExpressionTimezone: 'Asia/Tokyo', FlexibleTimeWindow: { Mode: 'OFF' } });
+    expect(schedules[0]!.ScheduleExpression).toBe('cron(0 5 ? * SUN *)');
+    expect(JSON.parse(String(schedules[0]!.Target.Input))).toEqual({ resource: 'app-redis' });
+    expect(schedules[0]!.Target.RoleArn).toEqual(getAtt('SchedulerStartExecutionRole'));
+    expect(stateMachineSchedules(secondary, 'CacheRestoreTestStateMachine')).toEqual([]);
+  });
+
+  it('bounds the cache restore test by the policy: the group wait and the teardown retry long enough for restoreTest.timeout', () => {
+    const states = ASL['cache-restore-test'].States;
+    const retry = (state: string, error: string) => states[state]!.Retry!.find((r) => r.ErrorEquals.includes(error))!;
+    // restoreTest.timeout 1h, polled every minute (and a few more attempts for the status step to time out itself).
+    expect(retry('Wait for group', 'CacheRestoreNotReady')).toMatchObject({ IntervalSeconds: 60, BackoffRate: 1, MaxAttempts: 65 });
+    expect(retry('Teardown', 'CacheTeardownNotReady')).toMatchObject({ IntervalSeconds: 60, BackoffRate: 1, MaxAttempts: 60 });
+    const packaged = JSON.parse((props(primary.Resources.CacheRestoreTestStateMachine).DefinitionString['Fn::Sub'] as [string])[0]) as { TimeoutSeconds: number };
+    expect(packaged.TimeoutSeconds).toBe(ASL['cache-restore-test'].TimeoutSeconds);
+    expect(packaged.TimeoutSeconds).toBeGreaterThan(2 * 3600);
+  });
+
   it('schedules the PITR test monthly in the secondary, in Asia/Tokyo', () => {
     const schedules = stateMachineSchedules(secondary, 'PitrTestStateMachine');
     expect(schedules).toHaveLength(1);
@@ -803,7 +982,8 @@ describe('state machines', () => {
   });
 
   it.each([
-    ['primary', () => primary, ['RestoreTestStateMachine']],
+    // The cache restore test is scheduled in the primary only (restoreTest.region), the PITR test in the secondary.
+    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine']],
     ['secondary', () => secondary, ['PitrTestStateMachine']],
   ] as const)("%s: the state machines' schedules assume a role that may start exactly the scheduled state machines", (_role, template, scheduled) => {
     const role = props(template().Resources.SchedulerStartExecutionRole);
@@ -822,8 +1002,9 @@ describe('state machines', () => {
   });
 
   it.each([
-    ['primary', () => primary, ['RestoreTestStateMachine']],
-    ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine']],
+    // Every state machine of the region, scheduled or not (a test started by hand alerts too).
+    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine']],
+    ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine']],
   ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
     const rules = ofType(template(), 'AWS::Events::Rule')
       .map(([, r]) => props(r))
@@ -954,7 +1135,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -1031,7 +1212,7 @@ describe('function packages', () => {
     for (const { fn, files } of zips()) {
       const bundle = bundleOf(fn, files);
       const withRedis = bundle.includes('ioredis Cluster is not in this bundle');
-      expect(withRedis, fn.name).toBe(fn.name === 'capture-cache-manifest');
+      expect(withRedis, fn.name).toBe(REDIS_FUNCTIONS.includes(fn.name));
       expect(bundle.includes('ClusterSubscriberGroup'), fn.name).toBe(false);
     }
   });
@@ -1057,6 +1238,8 @@ describe('function packages', () => {
 });
 
 const BUNDLE_BUDGET = 700 * 1024;
+/** Where a cache is read (the source's manifest, the restored group's data): the only functions that may bundle ioredis. */
+const REDIS_FUNCTIONS: readonly string[] = ['capture-cache-manifest', 'validate-cache-restore'];
 /** Where SQL runs: the only functions that may bundle pg. */
 const SQL_FUNCTIONS: readonly string[] = ['capture-db-manifest', 'validate-restore'];
 /**
@@ -1096,6 +1279,14 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'prune-cache-backups': ['elasticache', 's3', 'sns'],
   'check-cache-posture': ['elasticache', 's3', 'sns'],
   'capture-cache-manifest': ['elasticache', 's3', 'secrets-manager', 'sns'],
+  // The cache restore test's steps: only notify alerts.
+  'cache-restore-test-plan': ['elasticache', 's3'],
+  'cache-restore-test-seed': ['elasticache', 'secrets-manager'],
+  'cache-restore-test-status': ['elasticache'],
+  'validate-cache-restore': ['s3', 'secrets-manager'],
+  'cache-restore-test-teardown': ['elasticache'],
+  'cache-restore-test-record': ['s3'],
+  'cache-restore-test-notify': ['sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],
