@@ -23,6 +23,10 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** Faults of the drill's Redis part (drill/redis.ts): an export cut short, keys lost in the restore, a seed that fails. */
+export const REDIS_FAULTS = ['redis-truncated-export', 'redis-key-loss', 'redis-seed-fails'] as const;
+export type RedisFault = (typeof REDIS_FAULTS)[number];
+
 /**
  * Faults that corrupt the restored database with SQL. They model damage done below the application
  * (storage, a broken restore, a hand-run fix), so the application's triggers do not fire: nothing lands

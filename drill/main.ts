@@ -1,4 +1,5 @@
-// `npm run drill [-- --break <fault>] [-- --inject-sql "<SQL>" …]`: the local restore drill.
+// `npm run drill [-- --break <fault>] [-- --inject-sql "<SQL>" …] [-- --inject-redis "<command>" …]`: the
+// local restore drill of the database and the cache.
 //
 // Exit codes: 0 the drill passed; 1 it failed or was inconclusive (the verdict, printed as RESULT); 2 bad
 // arguments; 3 the drill could not reach a verdict (an injected statement failed, its PostgreSQL went
@@ -9,13 +10,14 @@
 
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault } from './data-plane.js';
+import { FAULTS, REDIS_FAULTS, type Fault, type RedisFault } from './data-plane.js';
 
 // The handlers' structured logs and metrics go to CloudWatch in AWS; here the drill prints its own report.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const USAGE = `usage: npm run drill [-- [--break ${FAULTS.join('|')}] [--inject-sql "<SQL>" …]]`;
+const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS];
+const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …]]`;
 const EXIT = { passed: 0, caught: 1, usage: 2, error: 3 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -65,40 +67,55 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 process.on('uncaughtException', onFatal);
 process.on('unhandledRejection', onFatal);
 
-function parse(): { fault: Fault | null; injectSql: string[] } | null {
+async function parse(): Promise<{ fault: Fault | RedisFault | null; injectSql: string[]; injectRedis: string[] } | null> {
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { break: { type: 'string' }, 'inject-sql': { type: 'string', multiple: true }, help: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { break: { type: 'string' }, 'inject-sql': { type: 'string', multiple: true }, 'inject-redis': { type: 'string', multiple: true }, help: { type: 'boolean' } },
+      strict: true,
+    });
     if (values.help === true) {
       out(`${USAGE}\n(README.md, "The local drill": the faults, the options, the exit codes)`);
       process.exit(EXIT.passed);
     }
-    let fault: Fault | null = null;
+    let fault: Fault | RedisFault | null = null;
     if (values.break !== undefined) {
-      if (!(FAULTS as readonly string[]).includes(values.break)) throw new Error(`--break: unknown fault "${values.break}" (one of ${FAULTS.join(', ')})`);
-      fault = values.break as Fault;
+      if (!ALL_FAULTS.includes(values.break)) throw new Error(`--break: unknown fault "${values.break}" (one of ${ALL_FAULTS.join(', ')})`);
+      fault = values.break as Fault | RedisFault;
     }
     const injectSql = values['inject-sql'] ?? [];
     const blank = injectSql.findIndex((sql) => sql.trim() === '');
     if (blank >= 0) throw new Error(`--inject-sql #${blank + 1} is empty`);
-    return { fault, injectSql };
+    const injectRedis = values['inject-redis'] ?? [];
+    const { parseRedisCommand } = await import('./redis-command.js');
+    injectRedis.forEach((text, index) => {
+      try {
+        parseRedisCommand(text);
+      } catch (error) {
+        throw new Error(`--inject-redis #${index + 1}: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    return { fault, injectSql, injectRedis };
   } catch (error) {
     err(`drill: ${(error as Error).message}\n${USAGE}`);
     return null;
   }
 }
 
-const args = parse();
+const args = await parse();
 if (args === null) process.exit(EXIT.usage);
 const { startDrill, DrillError } = await import('./run.js');
 if (stopping === null) {
   drill = startDrill({ ...args, print: out });
   try {
     const result = await drill.done;
-    const subject = [args.fault === null ? null : `the fault "${args.fault}"`, args.injectSql.length === 0 ? null : 'the injected SQL'].filter((s) => s !== null).join(' and ');
-    const verb = args.fault !== null && args.injectSql.length > 0 ? 'were' : 'was';
+    const parts = [args.fault === null ? null : `the fault "${args.fault}"`, args.injectSql.length === 0 ? null : 'the injected SQL', args.injectRedis.length === 0 ? null : 'the injected Redis commands'].filter((s) => s !== null);
+    const subject = parts.join(' and ');
+    const verb = parts.length > 1 || args.injectRedis.length > 0 ? 'were' : 'was';
     const outcome = result.outcome.toUpperCase();
+    const skipped = typeof result.redis === 'object' ? ` (Redis skipped: ${result.redis.skipped})` : '';
     const line = result.passed
-      ? `RESULT: PASSED${subject === '' ? '' : ` — ${subject} ${verb} NOT caught`}`
+      ? `RESULT: PASSED${subject === '' ? '' : ` — ${subject} ${verb} NOT caught`}${skipped}`
       : `RESULT: ${outcome} — ${subject === '' ? 'found by' : `${subject} ${verb} caught by`} ${result.caughtBy.join(', ')}`;
     if (stopping === null) stopping = finish(result.passed ? EXIT.passed : EXIT.caught, line);
   } catch (error) {

@@ -38,21 +38,26 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
-import { MASS_DELETE, pgDataPlane, type Fault, type PgDataPlane } from './data-plane.js';
+import { MASS_DELETE, pgDataPlane, type Fault, type PgDataPlane, type RedisFault } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { RunDatabases } from './run-databases.js';
+import { RedisDrill } from './redis.js';
 import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
 
 export interface DrillOptions {
-  readonly fault: Fault | null;
+  readonly fault: Fault | RedisFault | null;
   /** `--inject-sql`: statements run, in order, on the restored database before validation. */
   readonly injectSql: readonly string[];
+  /** `--inject-redis`: commands run, in order, on the restored cache before validation. */
+  readonly injectRedis: readonly string[];
   readonly print: (line: string) => void;
 }
 
 export interface DrillResult {
   readonly passed: boolean;
   readonly outcome: Outcome;
+  /** The Redis part's outcome, or why it was skipped. */
+  readonly redis: Outcome | { readonly skipped: string };
   /** What made it fail (or inconclusive): checks by name, a step's error, an alert of the backup pipeline. */
   readonly caughtBy: readonly string[];
   readonly verdict: Verdict | null;
@@ -84,22 +89,31 @@ const STAGE = 'drill';
 const REPORTS_BUCKET = 'backup-dr-reports-drill';
 const SECRET = 'backup-dr/drill-master';
 const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/drill-key';
+const ACCOUNT = '123456789012';
 const DAY = 86_400_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pad = (text: string, width: number) => text.padEnd(width);
 const worse = (a: Outcome, b: Outcome): Outcome => (a === 'failed' || b === 'failed' ? 'failed' : a === 'inconclusive' || b === 'inconclusive' ? 'inconclusive' : 'passed');
 
-/** The team's policy, pointed at the sandbox: the database to validate is the instance's own. */
+/**
+ * The team's policy, pointed at the sandbox: the database to validate is the instance's own; the cache is
+ * a local redis-server without TLS, whose restore must hold the schema version the application reads.
+ */
 function drillPolicy(): Policy {
   type DatabaseDoc = { restoreTest: Record<string, unknown>; validation: Record<string, unknown> };
-  const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: DatabaseDoc[] } };
+  type CacheDoc = { validation: Record<string, unknown> };
+  const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: DatabaseDoc[]; caches?: CacheDoc[] } };
   const db = doc.resources.databases[0];
   if (db === undefined) throw new DrillError('backup-policy.yml protects no database: nothing to drill');
   delete db.restoreTest.database;
   db.restoreTest.credentialsSecret = SECRET;
   // Short, so that the validation-timeout fault is caught in seconds.
   db.validation.statementTimeout = '2s';
+  for (const cache of doc.resources.caches ?? []) {
+    delete cache.validation.authSecret;
+    Object.assign(cache.validation, { tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] });
+  }
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
 
@@ -122,7 +136,11 @@ const PIPELINE: readonly { name: string; role: Role; handler: Handler; scheduled
 ];
 
 export function startDrill(options: DrillOptions): Drill {
-  const { fault, injectSql } = options;
+  const { injectSql } = options;
+  const isRedisFault = (f: DrillOptions['fault']): f is RedisFault => f !== null && f.startsWith('redis-');
+  const fault: Fault | null = isRedisFault(options.fault) ? null : options.fault;
+  const redisFault: RedisFault | null = isRedisFault(options.fault) ? options.fault : null;
+  let redisDrill: RedisDrill | null = null;
   const abort = new AbortController();
   let quiet = false;
   const print = (line: string) => {
@@ -173,6 +191,9 @@ export function startDrill(options: DrillOptions): Drill {
           removed.push(`stopped the private PostgreSQL (pid ${srv.pid}) and removed ${srv.dir}`);
         });
       }
+      await attempt('stop the Redis servers', async () => {
+        removed.push(...((await redisDrill?.cleanup()) ?? []));
+      });
       standIn?.restore();
       s3.restore();
       kms?.restore();
@@ -359,10 +380,31 @@ export function startDrill(options: DrillOptions): Drill {
     const restoreOutcome: Outcome = leftover || verdict === null ? 'failed' : execution.status === 'SUCCEEDED' ? verdict.outcome : verdict.outcome === 'passed' ? 'failed' : verdict.outcome;
     const pipelineAlerts = alerts.filter((a) => PIPELINE.some((step) => step.name === a.source) && a.severity !== 'info');
     const outcome = [restoreOutcome, ...pipelineAlerts.map((a): Outcome => (a.severity === 'critical' ? 'failed' : 'inconclusive')), ...stepFailures.map((): Outcome => 'failed')].reduce(worse);
-    const caughtBy = outcome === 'passed' ? [] : culprits({ outcome, restoreOutcome, checks, verdict, leftover, executionError: execution.error?.name, pipelineAlerts, stepFailures });
+    const dbCaughtBy = outcome === 'passed' ? [] : culprits({ outcome, restoreOutcome, checks, verdict, leftover, executionError: execution.error?.name, pipelineAlerts, stepFailures });
     print('');
-    print(`Outcome: ${outcome.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}`);
-    return { passed: outcome === 'passed', outcome, caughtBy, verdict, alerts };
+    print(`Database outcome: ${outcome.toUpperCase()}${dbCaughtBy.length === 0 ? '' : ` (${dbCaughtBy.join(', ')})`}`);
+
+    // The cache: its own pipeline and restore test; its alerts are printed with its outcome.
+    const seen = alerts.length;
+    redisDrill = new RedisDrill({ policy, stage: STAGE, account: ACCOUNT, reportsBucket: REPORTS_BUCKET, s3, fault: redisFault, injectRedis: options.injectRedis, alerts, useRuntime, print, signal: abort.signal });
+    let redis: Awaited<ReturnType<RedisDrill['run']>>;
+    try {
+      redis = await redisDrill.run();
+    } catch (error) {
+      abort.signal.throwIfAborted();
+      if (error instanceof Error && error.name === 'RedisInjectionFailed') throw new DrillError(error.message);
+      throw error;
+    }
+    for (const alert of alerts.slice(seen).filter((a) => a.severity !== 'info')) {
+      print('Alert that would be sent to the alerts topic:');
+      for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
+    }
+    const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
+    const overall = redisOutcome === null ? outcome : worse(outcome, redisOutcome);
+    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy)];
+    print('');
+    print(`Outcome: ${overall.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}${'skipped' in redis ? ' — Redis skipped' : ''}`);
+    return { passed: overall === 'passed', outcome: overall, redis: 'skipped' in redis ? { skipped: redis.skipped } : redis.outcome, caughtBy, verdict, alerts };
   };
 
   const done = Promise.race([run(), lost]);

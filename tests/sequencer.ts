@@ -10,6 +10,7 @@ export const LONG_FILES: readonly string[] = [
   'tests/infra/template.test.ts',
   'tests/drill/drill.test.ts',
   'tests/drill/cleanup.test.ts',
+  'tests/drill/redis-drill.test.ts',
   'tests/rds/simulation/rds-pipeline.sim.test.ts',
   'tests/rds/validation/validate-step.test.ts',
   'tests/drill/inject-sql.test.ts',

@@ -8,17 +8,25 @@
 // InvalidParameterValueException, InvalidParameterCombinationException), AuthToken only with in-transit
 // encryption, and tags on the group's ARN. Behind a seeded group is a data plane — in the tests and the
 // drill a real redis-server started on the backup's RDB — whose address becomes the group's endpoint.
+// For the backup pipeline (the drill): a production group whose endpoint is given, CreateSnapshot (the
+// data plane writes its RDB: SnapshotAlreadyExistsFault for a name taken, creating → available),
+// CopySnapshot with TargetBucket (the export: "<name>-0001.rdb" written through `exportTo`), and tags on
+// snapshots (AddTagsToResource, RemoveTagsFromResource, ListTagsForResource).
 
 import { randomUUID } from 'node:crypto';
 import * as elasticache from '@aws-sdk/client-elasticache';
 import {
+  AddTagsToResourceCommand,
+  CopySnapshotCommand,
   CreateReplicationGroupCommand,
+  CreateSnapshotCommand,
   DeleteReplicationGroupCommand,
   DescribeReplicationGroupsCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
   ElastiCacheServiceException,
   ListTagsForResourceCommand,
+  RemoveTagsFromResourceCommand,
   type CreateReplicationGroupCommandInput,
   type ReplicationGroup,
   type Snapshot,
@@ -27,7 +35,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { SandboxClock } from './clock.js';
 
-const NOT_FOUND_STATUS: Readonly<Record<string, number>> = { ReplicationGroupNotFoundFault: 404, SnapshotNotFoundFault: 404, CacheSubnetGroupNotFoundFault: 400 };
+const NOT_FOUND_STATUS: Readonly<Record<string, number>> = { ReplicationGroupNotFoundFault: 404, SnapshotNotFoundFault: 404, CacheClusterNotFoundFault: 404, CacheSubnetGroupNotFoundFault: 400 };
 
 type ExceptionClass = new (options: { message: string; $metadata: ElastiCacheServiceException['$metadata'] }) => ElastiCacheServiceException;
 
@@ -44,10 +52,12 @@ export function elastiCacheError(name: string, message: string): ElastiCacheServ
 /** What a group is seeded from, as the data plane is asked for it. */
 export type SeedSource = { readonly kind: 'snapshot'; readonly snapshotName: string } | { readonly kind: 's3'; readonly bucket: string; readonly key: string };
 
-/** What runs behind a seeded group: a server loaded from the sources, and its removal. */
+/** What runs behind a seeded group: a server loaded from the sources, and its removal; a production group's RDB. */
 export interface CacheDataPlane {
   seed(groupId: string, sources: readonly SeedSource[], auth: { readonly token?: string }): Promise<{ host: string; port: number }>;
   remove(groupId: string): Promise<void>;
+  /** The RDB of a production group now (BGSAVE), for CreateSnapshot. */
+  snapshot?(groupId: string): Promise<Buffer>;
 }
 
 interface GroupState {
@@ -69,7 +79,11 @@ export interface ElastiCacheStandInOptions {
   /** How long a deleted group stays "deleting" before it is gone. */
   readonly deleteMs?: number;
   readonly dataPlane?: CacheDataPlane;
+  /** Where CopySnapshot with TargetBucket writes an export (the S3 stand-in); throw to refuse it (the bucket's grants). */
+  readonly exportTo?: (region: string, bucket: string, key: string, bytes: Buffer) => void;
 }
+
+type SnapshotState = Snapshot & { region: string; tags: Tag[]; bytes?: Buffer };
 
 const GROUP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -80,7 +94,8 @@ export class ElastiCacheStandIn {
   readonly #deleteMs: number;
   readonly #dataPlane: CacheDataPlane | undefined;
   readonly #groups = new Map<string, GroupState>();
-  readonly #snapshots = new Map<string, Snapshot & { region: string; tags: Tag[] }>();
+  readonly #snapshots = new Map<string, SnapshotState>();
+  readonly #exportTo: ElastiCacheStandInOptions['exportTo'];
   readonly #subnetGroups = new Set<string>(['default']);
   readonly #pending: Promise<unknown>[] = [];
   #mock: { restore(): void } | undefined;
@@ -91,6 +106,22 @@ export class ElastiCacheStandIn {
     this.#seedMs = options.seedMs ?? 8 * 60_000;
     this.#deleteMs = options.deleteMs ?? 5 * 60_000;
     this.#dataPlane = options.dataPlane;
+    this.#exportTo = options.exportTo;
+  }
+
+  /** A production group (one primary node, available) whose data plane answers at `endpoint`. */
+  addSourceGroup(region: string, id: string, endpoint: { host: string; port: number }, tags: Tag[] = []): void {
+    this.#groups.set(`${region}/${id}`, { id, region, arn: this.#arn(region, id), request: { ReplicationGroupId: id, ReplicationGroupDescription: 'production' }, tags, createdAt: this.#clock.now() - this.#seedMs, seeded: endpoint, deletingSince: null });
+  }
+
+  /** The RDB a snapshot holds (what seeding from it loads). */
+  snapshotBytes(snapshotName: string): Buffer | undefined {
+    return [...this.#snapshots.values()].find((s) => s.SnapshotName === snapshotName)?.bytes;
+  }
+
+  /** Every snapshot, with its status now. */
+  snapshots(): { region: string; name: string; status: string; tags: Tag[] }[] {
+    return [...this.#snapshots.values()].map((s) => ({ region: s.region, name: s.SnapshotName ?? '', status: s.SnapshotStatus ?? '', tags: s.tags }));
   }
 
   /** A cache subnet group that exists (besides "default"). */
@@ -231,6 +262,61 @@ export class ElastiCacheStandIn {
     return this.#view(group);
   }
 
+  #createSnapshot(region: string, input: { SnapshotName?: string; ReplicationGroupId?: string; CacheClusterId?: string; Tags?: Tag[] }): Snapshot {
+    const name = input.SnapshotName ?? '';
+    const groupId = input.ReplicationGroupId ?? input.CacheClusterId?.replace(/-\d{3}$/, '');
+    const group = groupId === undefined ? undefined : this.#find(region, groupId);
+    if (group === undefined) throw elastiCacheError(input.ReplicationGroupId === undefined ? 'CacheClusterNotFoundFault' : 'ReplicationGroupNotFoundFault', `${input.ReplicationGroupId ?? input.CacheClusterId ?? ''} not found.`);
+    if (this.#status(group) !== 'available') throw elastiCacheError('InvalidReplicationGroupStateFault', `Replication group ${group.id} is not in available state.`);
+    if (this.#snapshots.has(`${region}/${name}`)) throw elastiCacheError('SnapshotAlreadyExistsFault', `Snapshot ${name} already exists.`);
+    const snapshot: SnapshotState = {
+      region,
+      SnapshotName: name,
+      SnapshotStatus: 'creating',
+      SnapshotSource: 'manual',
+      ARN: `arn:aws:elasticache:${region}:${this.#account}:snapshot:${name}`,
+      ReplicationGroupId: group.id,
+      ...(input.CacheClusterId === undefined ? {} : { CacheClusterId: input.CacheClusterId }),
+      Engine: 'redis',
+      NumNodeGroups: 1,
+      DataTiering: 'disabled',
+      NodeSnapshots: [{ CacheClusterId: `${group.id}-001`, SnapshotCreateTime: new Date(this.#clock.now()) }],
+      tags: [...(input.Tags ?? [])],
+    };
+    this.#snapshots.set(`${region}/${name}`, snapshot);
+    const plane = this.#dataPlane;
+    if (plane?.snapshot === undefined) snapshot.SnapshotStatus = 'available';
+    else {
+      this.#pending.push(
+        plane.snapshot(group.id).then(
+          (bytes) => Object.assign(snapshot, { bytes, SnapshotStatus: 'available' }),
+          () => Object.assign(snapshot, { SnapshotStatus: 'failed' }),
+        ),
+      );
+    }
+    const { region: _r, tags: _t, bytes: _b, ...view } = snapshot;
+    return view;
+  }
+
+  #copySnapshot(region: string, input: { SourceSnapshotName?: string; TargetSnapshotName?: string; TargetBucket?: string }): Snapshot {
+    const source = this.#snapshots.get(`${region}/${input.SourceSnapshotName ?? ''}`);
+    if (source === undefined) throw elastiCacheError('SnapshotNotFoundFault', `Snapshot ${input.SourceSnapshotName ?? ''} not found.`);
+    if (source.SnapshotStatus !== 'available' || source.bytes === undefined) throw elastiCacheError('InvalidSnapshotStateFault', `Snapshot ${source.SnapshotName ?? ''} is not available.`);
+    if (input.TargetBucket === undefined) throw elastiCacheError('InvalidParameterCombinationException', 'The stand-in models CopySnapshot only as an export (TargetBucket)');
+    // One object per node group, named after the target snapshot.
+    this.#exportTo?.(region, input.TargetBucket, `${input.TargetSnapshotName ?? source.SnapshotName ?? ''}-0001.rdb`, source.bytes);
+    const { region: _r, tags: _t, bytes: _b, ...view } = source;
+    return view;
+  }
+
+  #tagsOf(arn: string | undefined): Tag[] {
+    const group = [...this.#groups.values()].find((g) => g.arn === arn && this.#status(g) !== 'gone');
+    if (group !== undefined) return group.tags;
+    const snapshot = [...this.#snapshots.values()].find((s) => s.ARN === arn);
+    if (snapshot !== undefined) return snapshot.tags;
+    throw elastiCacheError(arn?.includes(':snapshot:') === true ? 'SnapshotNotFoundFault' : 'ReplicationGroupNotFoundFault', `${arn ?? ''} not found.`);
+  }
+
   install(): void {
     const mock = mockClient(ElastiCacheClient);
     const regionOf = async (getClient: () => ElastiCacheClient) => getClient().config.region();
@@ -243,19 +329,37 @@ export class ElastiCacheStandIn {
       return { ReplicationGroups: [this.#view(group)] };
     });
     mock.on(DeleteReplicationGroupCommand).callsFake(async (input: { ReplicationGroupId?: string }, getClient: () => ElastiCacheClient) => ({ ReplicationGroup: this.#delete(await regionOf(getClient), input.ReplicationGroupId ?? '') }));
-    mock.on(ListTagsForResourceCommand).callsFake(async (input: { ResourceName?: string }) => {
-      const group = [...this.#groups.values()].find((g) => g.arn === input.ResourceName && this.#status(g) !== 'gone');
-      if (group !== undefined) return { TagList: group.tags };
-      const snapshot = [...this.#snapshots.values()].find((s) => s.ARN === input.ResourceName);
-      if (snapshot !== undefined) return { TagList: snapshot.tags };
-      throw elastiCacheError(input.ResourceName?.includes(':snapshot:') === true ? 'SnapshotNotFoundFault' : 'ReplicationGroupNotFoundFault', `${input.ResourceName ?? ''} not found.`);
+    mock.on(ListTagsForResourceCommand).callsFake(async (input: { ResourceName?: string }) => ({ TagList: [...this.#tagsOf(input.ResourceName)] }));
+    // A tag with a key already there replaces its value (the user guide, "Tagging your ElastiCache resources").
+    mock.on(AddTagsToResourceCommand).callsFake(async (input: { ResourceName?: string; Tags?: Tag[] }) => {
+      const tags = this.#tagsOf(input.ResourceName);
+      for (const tag of input.Tags ?? []) {
+        const at = tags.findIndex((t) => t.Key === tag.Key);
+        if (at >= 0) tags.splice(at, 1);
+        tags.push({ ...tag });
+      }
+      return { TagList: [...tags] };
     });
+    mock.on(RemoveTagsFromResourceCommand).callsFake(async (input: { ResourceName?: string; TagKeys?: string[] }) => {
+      const tags = this.#tagsOf(input.ResourceName);
+      for (const key of input.TagKeys ?? []) {
+        const at = tags.findIndex((t) => t.Key === key);
+        if (at >= 0) tags.splice(at, 1);
+      }
+      return { TagList: [...tags] };
+    });
+    mock.on(CreateSnapshotCommand).callsFake(async (input: { SnapshotName?: string; ReplicationGroupId?: string; CacheClusterId?: string; Tags?: Tag[] }, getClient: () => ElastiCacheClient) => ({
+      Snapshot: this.#createSnapshot(await regionOf(getClient), input),
+    }));
+    mock.on(CopySnapshotCommand).callsFake(async (input: { SourceSnapshotName?: string; TargetSnapshotName?: string; TargetBucket?: string }, getClient: () => ElastiCacheClient) => ({
+      Snapshot: this.#copySnapshot(await regionOf(getClient), input),
+    }));
     mock.on(DescribeSnapshotsCommand).callsFake(async (input: { SnapshotName?: string }, getClient: () => ElastiCacheClient) => {
       const region = await regionOf(getClient);
       const here = [...this.#snapshots.values()].filter((s) => s.region === region);
       const found = input.SnapshotName === undefined ? here : here.filter((s) => s.SnapshotName === input.SnapshotName);
       if (input.SnapshotName !== undefined && found.length === 0) throw elastiCacheError('SnapshotNotFoundFault', `Snapshot ${input.SnapshotName} not found.`);
-      return { Snapshots: found.map(({ region: _region, tags: _tags, ...snapshot }) => snapshot) };
+      return { Snapshots: found.map(({ region: _region, tags: _tags, bytes: _bytes, ...snapshot }) => snapshot) };
     });
     this.#mock = mock;
   }

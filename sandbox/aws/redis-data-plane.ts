@@ -17,7 +17,9 @@ export interface RedisDataPlaneOptions {
   /** The bytes of an exported object (what CreateReplicationGroup with SnapshotArns reads). */
   readonly objectBytes?: (bucket: string, key: string) => Buffer | undefined;
   /** Played on each seeded server before its endpoint is handed out (a planted fault). */
-  readonly afterSeed?: (groupId: string, client: Redis) => Promise<void>;
+  readonly afterSeed?: (groupId: string, client: Redis, server: { readonly port: number; readonly dir: string }) => Promise<void>;
+  /** The RDB of a production group now (what CreateSnapshot keeps). */
+  readonly snapshot?: (groupId: string) => Promise<Buffer>;
 }
 
 export class RedisDataPlane implements CacheDataPlane {
@@ -44,11 +46,16 @@ export class RedisDataPlane implements CacheDataPlane {
       // A file redis-server refuses makes it exit before it answers: startRedis throws, the group is create-failed.
       const server = await startRedis({ ...(seedFrom === undefined ? {} : { seedFrom }), ...(auth.token === undefined ? {} : { password: auth.token }) });
       this.#servers.set(groupId, server);
-      if (this.#options.afterSeed !== undefined) await this.#options.afterSeed(groupId, await server.client());
+      if (this.#options.afterSeed !== undefined) await this.#options.afterSeed(groupId, await server.client(), { port: server.port, dir: server.dir });
       return { host: '127.0.0.1', port: server.port };
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
+  }
+
+  async snapshot(groupId: string): Promise<Buffer> {
+    if (this.#options.snapshot === undefined) throw new Error(`no production data behind ${groupId}`);
+    return this.#options.snapshot(groupId);
   }
 
   async remove(groupId: string): Promise<void> {

@@ -121,17 +121,20 @@ export class LiveDrill {
   }
 }
 
-/** What a run says about itself: its database prefix and, if it started one, its private server. */
+/** What a run says about itself: its database prefix, its private server if it started one, and its Redis servers. */
 export interface RunFacts {
   readonly prefix: string;
   readonly server: { readonly pid: number; readonly port: number; readonly dir: string } | null;
+  /** The directories of the Redis servers it started (each runs inside its own): the production cache and each seeded group. */
+  readonly redisDirs: readonly string[];
 }
 
 export function runFacts(out: string): RunFacts {
   const prefix = /^Databases of this run: (\S+)\*/m.exec(out)?.[1];
   if (prefix === undefined) throw new Error(`the drill did not print its database prefix:\n${out}`);
   const server = /started a private PostgreSQL .* on 127\.0\.0\.1:(\d+) \(pid (\d+); data and socket in (\S+), removed at the end\)/.exec(out);
-  return { prefix, server: server === null ? null : { port: Number(server[1]), pid: Number(server[2]), dir: server[3] as string } };
+  const redisDirs = [...out.matchAll(/a (?:private )?redis-server on 127\.0\.0\.1:\d+ \(in (\S+)\)/g)].map((m) => m[1] as string);
+  return { prefix, server: server === null ? null : { port: Number(server[1]), pid: Number(server[2]), dir: server[3] as string }, redisDirs };
 }
 
 async function localDatabases(prefix: string): Promise<string[]> {
@@ -182,9 +185,14 @@ async function listening(port: number): Promise<boolean> {
 
 /** What the run left behind: its databases on the shared server, or its private server and directory. */
 export async function leftovers(facts: RunFacts): Promise<string[]> {
-  if (facts.server === null) return (await localDatabases(facts.prefix)).map((name) => `database ${name}`);
-  const { pid, port, dir } = facts.server;
   const found: string[] = [];
+  // redis-server changes into its --dir: a process still in one is a server the run did not stop.
+  for (const dir of facts.redisDirs) {
+    if (existsSync(dir)) found.push(`Redis directory ${dir}`);
+    for (const pid of processesIn(dir)) found.push(`Redis process ${pid} in ${dir}`);
+  }
+  if (facts.server === null) return [...found, ...(await localDatabases(facts.prefix)).map((name) => `database ${name}`)];
+  const { pid, port, dir } = facts.server;
   if (existsSync(dir)) found.push(`directory ${dir}`);
   if (isAlive(pid)) found.push(`server process ${pid}`);
   for (const other of processesIn(dir)) found.push(`process ${other} in ${dir}`);

@@ -2,7 +2,8 @@
 // IAM falls back to wherever the policy names no key for a role; the production database's own customer
 // key (kms.source) gets the grants copy and restore need; every function knows its stage. Per-region
 // restore settings (item 15): the secondary's restore-test IAM names the secondary's subnet groups and
-// secrets. The janitor (item 19): deletes leaked temporary instances of ours, in both regions.
+// secrets. The janitor (item 19): deletes leaked temporary instances of ours, and leaked temporary
+// replication groups of cache restore tests when a cache is restore-tested, in both regions.
 import { describe, expect, it } from 'vitest';
 import { ENV, serviceKeyAlias } from '../../shared/contracts.js';
 import { deployIn, policyWith, propsOf, statementsOf, subs, withAction } from './deployments.js';
@@ -135,7 +136,7 @@ describe('the janitor', () => {
     const janitor = d.functions.janitor!;
     expect(janitor).toMatchObject({
       handler: 'functions/platform/janitor/handler.handler',
-      description: 'Deletes leaked restore-test instances of ours older than the test timeout and alerts',
+      description: 'Deletes leaked restore-test instances and cache restore-test groups of ours older than the test timeout and alerts',
       timeout: 120,
       memorySize: 256,
       maximumRetryAttempts: 1,
@@ -151,5 +152,27 @@ describe('the janitor', () => {
         Condition: { StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' } },
       },
     ]);
+  });
+
+  it.each([PRIMARY, SECONDARY])('%s: lists the replication groups of its own region, reads the tags of and deletes only bdr-crt-* groups carrying our owner tag (the policy\'s key)', (region) => {
+    const owned = policyWith((doc) => {
+      doc.tags.owner = 'acme:backup-owner';
+    });
+    const groups = (pattern: string) => [{ 'Fn::Sub': `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${pattern}` }];
+    const own = statementsOf(deployIn(owned, region), 'janitor').filter((s) => s.Action.some((a) => a.startsWith('elasticache:')));
+    expect(own).toEqual([
+      { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: groups('*') },
+      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: groups('bdr-crt-*') },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: groups('bdr-crt-*'), Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } } },
+    ]);
+  });
+
+  it('has no ElastiCache permission when no cache is restore-tested', () => {
+    const untested = policyWith((doc) => {
+      delete doc.resources.caches[0].restoreTest;
+    });
+    for (const region of [PRIMARY, SECONDARY]) {
+      expect(statementsOf(deployIn(untested, region), 'janitor').flatMap((s) => s.Action).filter((a) => a.startsWith('elasticache:'))).toEqual([]);
+    }
   });
 });

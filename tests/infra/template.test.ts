@@ -186,7 +186,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'cache-restore-test-teardown': ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'],
     'cache-restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'cache-restore-test-notify': [],
-    janitor: ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
+    // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
+    janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
   const own = byFunction[fn];
   if (own === undefined) throw new Error(`no expected actions for ${fn}`);
@@ -351,13 +352,13 @@ describe.each([
     expect(statementsFor(template(), 'janitor', 'rds:DeleteDBInstance')).toHaveLength(1);
   });
 
-  it('lets only prune-cache-backups delete cache snapshots (in the primary) and only cache-restore-test-teardown delete replication groups: ours, in its own region, carrying our owner tag', () => {
+  it('lets only prune-cache-backups delete cache snapshots (in the primary) and only cache-restore-test-teardown and the janitor delete replication groups: ours, in its own region, carrying our owner tag', () => {
     const region = role === 'primary' ? PRIMARY : SECONDARY;
     for (const fn of expected) {
       for (const s of roleStatements(template(), fn)) {
         const deletes = actions(s).filter((a) => /^(elasticache:\*|elasticache:Delete.*)$/i.test(a));
         if (deletes.length === 0 || s.Effect !== 'Allow') continue;
-        expect(['prune-cache-backups', 'cache-restore-test-teardown'], `${fn} deletes`).toContain(fn);
+        expect(['prune-cache-backups', 'cache-restore-test-teardown', 'janitor'], `${fn} deletes`).toContain(fn);
         expect(s.Condition).toEqual({ StringEquals: OWNER_CONDITION });
         if (fn === 'prune-cache-backups') {
           expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
@@ -371,6 +372,7 @@ describe.each([
     }
     expect(statementsFor(template(), 'prune-cache-backups', 'elasticache:DeleteSnapshot')).toHaveLength(role === 'primary' ? 1 : 0);
     expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
+    expect(statementsFor(template(), 'janitor', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
@@ -772,12 +774,23 @@ describe('IAM of the cache restore test steps', () => {
     for (const fn of CACHE_STEP_FUNCTIONS) expect(JSON.stringify(nonLogStatements(template(), fn)), fn).not.toContain('app-redis-prod');
   });
 
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('%s: the janitor lists the groups of its own region, and reads the tags of and deletes only bdr-crt-* groups carrying our owner tag', (_role, template, region) => {
+    expect(nonLogStatements(template(), 'janitor').filter((s) => actions(s).some((a) => a.startsWith('elasticache:')))).toEqual([
+      { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
+      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }] },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+    ]);
+  });
+
   it('no other function may create or delete a replication group, and no function may modify one', () => {
     for (const t of [primary, secondary]) {
       for (const fn of lambdas(t).keys()) {
         const granted = actionSet(t, fn);
         if (fn !== 'cache-restore-test-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
-        if (fn !== 'cache-restore-test-teardown') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
+        if (fn !== 'cache-restore-test-teardown' && fn !== 'janitor') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
         expect(granted.filter((a) => /^elasticache:(Modify|Delete(?!Snapshot$|ReplicationGroup$))/.test(a)), fn).toEqual([]);
       }
     }
@@ -1264,7 +1277,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['rds', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
-  janitor: ['rds', 'sns'],
+  janitor: ['elasticache', 'rds', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],
   'replicate-db-backups': ['kms', 'rds', 'sns'],
   'restore-test-notify': ['sns'],
