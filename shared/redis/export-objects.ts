@@ -4,7 +4,7 @@
 
 import { GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsTag } from '../tags.js';
-import { isWhole, parseExportKey, parsePartsMarker, type ExportKey, type ExportSet } from './exports.js';
+import { isWhole, markFits, parseExportKey, parsePartsMarker, type ExportKey, type ExportSet } from './exports.js';
 
 export interface Bucket {
   readonly s3: S3Client;
@@ -26,8 +26,20 @@ export async function* exportObjects(side: Bucket): AsyncGenerator<ExportKey> {
 }
 
 export async function objectTags(side: Bucket, key: string): Promise<Record<string, string>> {
-  const { TagSet } = await side.s3.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key }));
-  return Object.fromEntries((TagSet ?? []).map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? '']));
+  return (await objectMarks(side, key)).tags;
+}
+
+/** An object's tags and the version they are of (GetObjectTagging answers for the current version). */
+export async function objectMarks(side: Bucket, key: string): Promise<{ tags: Record<string, string>; versionId: string | null }> {
+  const { TagSet, VersionId } = await side.s3.send(new GetObjectTaggingCommand({ Bucket: side.bucket, Key: key }));
+  return { tags: Object.fromEntries((TagSet ?? []).map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])), versionId: VersionId ?? null };
+}
+
+/** Whether the object's current version carries `verifiedTag` for itself (a mark copied onto other content does not count). */
+export async function isVerifiedHere(side: Bucket, key: string, verifiedTag: string): Promise<boolean> {
+  const { tags, versionId } = await objectMarks(side, key);
+  const mark = tags[verifiedTag];
+  return mark !== undefined && markFits(mark, versionId);
 }
 
 /** Every export in the bucket by snapshot name: its .rdb objects and its marker (one listing). */
@@ -73,9 +85,10 @@ export async function exportStates(side: Bucket, verifiedTag: string): Promise<M
     const tags: AwsTag[] = [];
     let verified = isWhole(set);
     for (const key of set.keys) {
-      const own = await objectTags(side, key);
-      tags.push(...Object.entries(own).map(([Key, Value]) => ({ Key, Value })));
-      verified &&= own[verifiedTag] !== undefined;
+      const own = await objectMarks(side, key);
+      tags.push(...Object.entries(own.tags).map(([Key, Value]) => ({ Key, Value })));
+      const mark = own.tags[verifiedTag];
+      verified &&= mark !== undefined && markFits(mark, own.versionId);
     }
     states.set(name, { keys: [...set.keys, ...(set.markerKey === null ? [] : [set.markerKey])], tags, verified });
   }

@@ -56,3 +56,12 @@ export const isWhole = (set: ExportSet): boolean =>
 export function ofGroup(snapshot: { readonly ReplicationGroupId?: string | undefined; readonly CacheClusterId?: string | undefined }, replicationGroupId: string): boolean {
   return snapshot.ReplicationGroupId === replicationGroupId || snapshot.CacheClusterId?.startsWith(`${replicationGroupId}-`) === true;
 }
+
+/**
+ * The value of a verified mark: when, and which version of the object was read. A mark whose version is
+ * not the object's current one (tags copied onto other content, CopyObject's default) does not count —
+ * for verify, prune, posture and the restore test alike. (S3 replication keeps version ids: a replica's
+ * mark names its own version.)
+ */
+export const verifiedMark = (at: string, versionId: string | null): string => (versionId === null ? at : `${at} ${versionId}`);
+export const markFits = (mark: string, versionId: string | null): boolean => versionId === null || mark.endsWith(` ${versionId}`);

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { EXPORT_TAG, manifestKey } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { exportSets, objectTags } from '../../../shared/redis/export-objects.js';
+import { exportSets, isVerifiedHere } from '../../../shared/redis/export-objects.js';
 import { isWhole, parseExportKey } from '../../../shared/redis/exports.js';
 import { readCacheManifest } from '../../../shared/redis/manifest-store.js';
 import { isBackupOf } from '../../../shared/redis/snapshots.js';
@@ -42,7 +42,7 @@ export async function planCacheRestoreTest(deps: CachePlanDeps, rawInput: unknow
     const whole = isWhole(set);
     let verified = whole;
     // Tags are read only of whole exports: nothing else can be restored.
-    for (const key of whole ? set.keys : []) verified &&= (await objectTags(side, key))[verifiedTag] !== undefined;
+    for (const key of whole ? set.keys : []) verified &&= await isVerifiedHere(side, key, verifiedTag);
     const keys = [...set.keys].sort((a, b) => Number(parseExportKey(a)?.part) - Number(parseExportKey(b)?.part));
     candidates.push({ snapshotName, keys, whole, verified });
   }

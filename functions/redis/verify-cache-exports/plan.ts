@@ -3,6 +3,8 @@
 // failed and alerted already), wait (not replicated yet, within Replication Time Control's 15 minutes),
 // fail (the two copies disagree), or read it through the RDB integrity check. Pure.
 
+import { markFits } from '../../../shared/redis/exports.js';
+
 /** An S3 object as HeadObject (ChecksumMode ENABLED) and GetObjectTagging describe it. */
 export interface ObjectFacts {
   readonly size: number;
@@ -14,13 +16,6 @@ export interface ObjectFacts {
   readonly versionId: string | null;
   readonly tags: Readonly<Record<string, string>>;
 }
-
-/**
- * The value of a verified mark: when, and which version of the object was read. A mark whose version is
- * not the object's current one (tags copied onto other content, CopyObject's default) does not count.
- */
-export const verifiedMark = (at: string, versionId: string | null): string => (versionId === null ? at : `${at} ${versionId}`);
-export const markFits = (mark: string, versionId: string | null): boolean => versionId === null || mark.endsWith(` ${versionId}`);
 
 export type ExportDecision =
   | { readonly action: 'skip'; readonly reason: string }

@@ -10,10 +10,10 @@ import { EXPORT_TAG } from '../../../shared/contracts.js';
 import { errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { exportObjects, objectTags, type Bucket } from '../../../shared/redis/export-objects.js';
-import { parseExportKey, type ExportKey } from '../../../shared/redis/exports.js';
+import { parseExportKey, verifiedMark, type ExportKey } from '../../../shared/redis/exports.js';
 import { checkRdbStream } from '../../../shared/redis/rdb-integrity.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { decideExport, verifiedMark, type ObjectFacts } from './plan.js';
+import { decideExport, type ObjectFacts } from './plan.js';
 
 /** S3 Replication Time Control replicates 99.99 % of objects within 15 minutes; past twice that, a missing replica is a failure. */
 export const REPLICATION_GRACE_MS = 30 * 60_000;
