@@ -27,6 +27,21 @@ export function toAwsTags(record: Readonly<Record<string, string>>): { Key: stri
 }
 
 /**
+ * The tags of what a restore test creates (a temporary instance or replication group): ours, this
+ * policy's, of the resource, of this run (teardown and the janitor delete only what carries them), and
+ * when the run was planned (the janitor's measure of a leak's age).
+ */
+export function restoreTestTags(policy: { readonly name: string; readonly tags: { readonly owner: string } }, run: { readonly resource: string; readonly runId: string; readonly plannedAt: number }): { Key: string; Value: string }[] {
+  return toAwsTags({
+    [policy.tags.owner]: OWNER_VALUE,
+    [TAG.policy]: policy.name,
+    [TAG.resource]: run.resource,
+    [TAG.restoreTest]: run.runId,
+    [TAG.createdAt]: new Date(run.plannedAt).toISOString(),
+  });
+}
+
+/**
  * A legal hold is read the safe way: the tag is present (its key compared without case), whatever its
  * value — `legal-hold=false` or `Legal-Hold=` still hold. Only removing the tag releases a snapshot.
  */

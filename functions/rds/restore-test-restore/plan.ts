@@ -3,21 +3,10 @@
 // (smallest) class, in the policy's subnet group and security groups. The snapshot's own KMS key
 // encrypts the instance, so no key is named.
 
-import type { RestoreDBInstanceFromDBSnapshotCommandInput, RestoreDBInstanceToPointInTimeCommandInput, Tag } from '@aws-sdk/client-rds';
-import { OWNER_VALUE, TAG } from '../../../shared/contracts.js';
+import type { RestoreDBInstanceFromDBSnapshotCommandInput, RestoreDBInstanceToPointInTimeCommandInput } from '@aws-sdk/client-rds';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { RestorePlan } from '../../../shared/rds/restore-run.js';
-import { toAwsTags } from '../../../shared/tags.js';
-
-export function restoreTags(policy: Policy, plan: RestorePlan): Tag[] {
-  return toAwsTags({
-    [policy.tags.owner]: OWNER_VALUE,
-    [TAG.policy]: policy.name,
-    [TAG.resource]: plan.resource,
-    [TAG.restoreTest]: plan.runId,
-    [TAG.createdAt]: new Date(plan.plannedAt).toISOString(),
-  });
-}
+import { restoreTestTags } from '../../../shared/tags.js';
 
 export type RestoreRequest =
   | { readonly kind: 'snapshot'; readonly input: RestoreDBInstanceFromDBSnapshotCommandInput }
@@ -31,7 +20,7 @@ export function restoreRequest(policy: Policy, plan: RestorePlan): RestoreReques
     DeletionProtection: false,
     AutoMinorVersionUpgrade: false,
     CopyTagsToSnapshot: false,
-    Tags: restoreTags(policy, plan),
+    Tags: restoreTestTags(policy, plan),
     ...(plan.subnetGroup === undefined ? {} : { DBSubnetGroupName: plan.subnetGroup }),
     ...(plan.securityGroups.length === 0 ? {} : { VpcSecurityGroupIds: [...plan.securityGroups] }),
   };

@@ -4,21 +4,10 @@
 // and as this run's (tag-on-create: the only way IAM lets the step create a group). From the snapshot by
 // name, or from the export's .rdb objects by their S3 ARNs (one per node group).
 
-import type { CreateReplicationGroupCommandInput, Tag } from '@aws-sdk/client-elasticache';
-import { OWNER_VALUE, TAG } from '../../../shared/contracts.js';
+import type { CreateReplicationGroupCommandInput } from '@aws-sdk/client-elasticache';
 import type { CacheValidation, Policy } from '../../../shared/policy/schema.js';
 import type { CacheRestorePlan } from '../../../shared/redis/restore-run.js';
-import { toAwsTags } from '../../../shared/tags.js';
-
-export function restoreGroupTags(policy: Policy, plan: CacheRestorePlan): Tag[] {
-  return toAwsTags({
-    [policy.tags.owner]: OWNER_VALUE,
-    [TAG.policy]: policy.name,
-    [TAG.resource]: plan.resource,
-    [TAG.restoreTest]: plan.runId,
-    [TAG.createdAt]: new Date(plan.plannedAt).toISOString(),
-  });
-}
+import { restoreTestTags } from '../../../shared/tags.js';
 
 /** The S3 partition of a region ("aws-cn" for China): an export object's ARN carries it. */
 const partitionOf = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
@@ -51,6 +40,6 @@ export function seedRequest(policy: Policy, plan: CacheRestorePlan, validation: 
     ...(plan.securityGroups.length === 0 ? {} : { SecurityGroupIds: [...plan.securityGroups] }),
     ...(auth.kind === 'token' ? { AuthToken: auth.token } : {}),
     ...(auth.kind === 'user-group' ? { UserGroupIds: [auth.userGroupId] } : {}),
-    Tags: restoreGroupTags(policy, plan),
+    Tags: restoreTestTags(policy, plan),
   };
 }
