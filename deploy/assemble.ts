@@ -14,6 +14,7 @@ import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
 import { redisBackup, type RedisBackupFunction } from './components/redis/backup.js';
 import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
+import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
 import type {
@@ -51,10 +52,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisBackup,
   redisExports,
   redisRestoreTest,
+  mediaRestore,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | PlatformFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | PlatformFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {
   if (region === policy.regions.primary) return 'primary';

@@ -72,7 +72,7 @@ export const PREFIX = {
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -82,6 +82,11 @@ export function manifestKey(resource: string, snapshotId: string): string {
 /** Where a restore test's evidence is kept: by resource, then the year and month it ran (policy's zone). */
 export function evidenceKey(resource: string, year: number, month: number, runId: string): string {
   return `${REPORT_PREFIX.evidence}${resource}/${year}/${String(month).padStart(2, '0')}/${runId}.json`;
+}
+
+/** Where a point-in-time restore of a media prefix lists its changes (one JSON-lines object per page under it). */
+export function mediaRestoreListingPrefix(resource: string, runId: string): string {
+  return `${REPORT_PREFIX.mediaRestores}${resource}/${runId}/`;
 }
 
 /** Where a restore test's full validation report is kept (the state machine carries only its summary). */

@@ -84,6 +84,7 @@ function reportsBucket(ctx: Context) {
         Rules: [
           keptLikeEvidence('evidence-5-years', REPORT_PREFIX.evidence),
           keptLikeEvidence('validation-reports-5-years', REPORT_PREFIX.validation),
+          keptLikeEvidence('media-restore-listings-5-years', REPORT_PREFIX.mediaRestores),
           {
             Id: 'manifests-400-days',
             Status: 'Enabled',

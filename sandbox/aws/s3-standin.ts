@@ -6,15 +6,25 @@
 // algorithms S3 keeps); the ETag is the MD5 of the content (a single-part upload's); a body streams in
 // chunks. Reads under a prefix can be denied the way S3 denies a role without s3:GetObject there, and a
 // missing key read by a role without s3:ListBucket is AccessDenied (403) rather than NoSuchKey (404).
+// Versioning as the S3 user guide describes it: DeleteObject without a version puts a delete marker (the
+// key then reads 404, its versions stay); with one it removes that version; ListObjectVersions lists
+// versions and delete markers apart, by key in binary order and newest first, with KeyMarker and
+// VersionIdMarker; CopyObject copies a given version (STANDARD unless told, metadata copied or
+// replaced) and refuses an archived one (403 InvalidObjectState) until RestoreObject has made it
+// readable (202 the first time, 409 RestoreAlreadyInProgress while it runs; HEAD says `ongoing-request`).
 
 import { createHash } from 'node:crypto';
 import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  RestoreObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -32,6 +42,21 @@ export interface StoredObject {
   /** The version's tag set (PutObjectTagging replaces it whole). */
   tags: Record<string, string>;
   readonly serverSideEncryption?: string;
+  /** A delete marker: no content; the key reads as missing while it is the newest entry. */
+  readonly deleteMarker?: boolean;
+  readonly storageClass: string;
+  /** User metadata (x-amz-meta-…) and the content type. */
+  readonly metadata: Record<string, string>;
+  readonly contentType?: string;
+  /** An archived version's restore: running, or done (readable until it expires). */
+  restore?: { ongoing: boolean };
+}
+
+/** Storage classes whose objects must be restored before they can be read or copied. */
+const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+function s3Error(name: string, message: string, httpStatusCode: number): S3ServiceException {
+  return new S3ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode } });
 }
 
 /** How many bytes a streamed body hands over at a time. */
@@ -58,7 +83,7 @@ function accessDenied(): S3ServiceException {
 
 /** A call the stand-in answered, with the Region of the client that sent it. */
 export interface S3Request {
-  readonly command: 'PutObject' | 'GetObject' | 'ListObjectsV2' | 'HeadObject' | 'GetObjectTagging' | 'PutObjectTagging';
+  readonly command: 'PutObject' | 'GetObject' | 'ListObjectsV2' | 'HeadObject' | 'GetObjectTagging' | 'PutObjectTagging' | 'ListObjectVersions' | 'DeleteObject' | 'CopyObject' | 'RestoreObject';
   /** The object's key; for a listing, its prefix. */
   readonly region: string;
   readonly bucket: string;
@@ -72,6 +97,12 @@ export class S3StandIn {
   #canList = true;
   #mock: { restore(): void } | undefined;
   #version = 0;
+  readonly #now: () => number;
+
+  /** `now`: the time new versions are written at (default the real time; a sandbox clock in simulations). */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
 
   /** From now on, GetObject of any key starting with `prefix` is AccessDenied (whether the key exists or not). */
   denyReads(prefix: string): void {
@@ -87,22 +118,54 @@ export class S3StandIn {
   }
 
   /** Stores an object as if PutObject had (for a test's or drill's setup, or what ElastiCache or replication writes). */
-  put(bucket: string, key: string, body: string | Buffer, tags: Record<string, string> = {}): StoredObject {
-    return this.#store({ bucket, key, bytes: asBuffer(body), tags });
+  put(bucket: string, key: string, body: string | Buffer, tags: Record<string, string> = {}, options: { storageClass?: string; metadata?: Record<string, string>; versionId?: string; lastModified?: number } = {}): StoredObject {
+    return this.#store({ bucket, key, bytes: asBuffer(body), tags, ...options });
   }
 
-  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string }): StoredObject {
+  /** A delete marker on `key`, as DeleteObject without a version id puts one. */
+  putDeleteMarker(bucket: string, key: string, options: { versionId?: string; lastModified?: number } = {}): StoredObject {
+    return this.#store({ bucket, key, bytes: Buffer.alloc(0), deleteMarker: true, ...options });
+  }
+
+  /** Every entry of a key, oldest first (versions and delete markers). */
+  versions(bucket: string, key: string): readonly StoredObject[] {
+    return this.#objects.get(`${bucket}/${key}`) ?? [];
+  }
+
+  /** Archive restores under way complete (hours pass). */
+  completeRestores(): void {
+    for (const versions of this.#objects.values()) for (const v of versions) if (v.restore?.ongoing === true) v.restore = { ongoing: false };
+  }
+
+  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string; deleteMarker?: boolean; storageClass?: string; metadata?: Record<string, string>; contentType?: string; versionId?: string; lastModified?: number }): StoredObject {
     this.#version += 1;
-    const { bytes, tags, ...rest } = input;
-    const object: StoredObject = { ...rest, bytes, body: bytes.toString('utf8'), tags: { ...tags }, versionId: `v${this.#version}`, etag: `"${createHash('md5').update(bytes).digest('hex')}"`, lastModified: Date.now() };
+    const { bytes, tags, storageClass, metadata, versionId, lastModified, ...rest } = input;
+    const object: StoredObject = {
+      ...rest,
+      bytes,
+      body: bytes.toString('utf8'),
+      tags: { ...tags },
+      storageClass: storageClass ?? 'STANDARD',
+      metadata: { ...metadata },
+      versionId: versionId ?? `v${this.#version}`,
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      lastModified: lastModified ?? this.#now(),
+    };
     this.#objects.set(`${input.bucket}/${input.key}`, [...(this.#objects.get(`${input.bucket}/${input.key}`) ?? []), object]);
     return object;
   }
 
-  /** The current version, or the one named; throws as S3 would when there is none. */
+  /** The current version (none while a delete marker is newest), or the one named. */
   #versionOf(bucket: string | undefined, key: string | undefined, versionId?: string): StoredObject | undefined {
     const versions = this.#objects.get(`${bucket ?? ''}/${key ?? ''}`);
-    return versionId === undefined ? versions?.at(-1) : versions?.find((v) => v.versionId === versionId);
+    if (versionId !== undefined) return versions?.find((v) => v.versionId === versionId);
+    const latest = versions?.at(-1);
+    return latest?.deleteMarker === true ? undefined : latest;
+  }
+
+  /** A version named by id that is a delete marker: S3 answers 405 MethodNotAllowed. */
+  static #refuseMarker(found: StoredObject | undefined): void {
+    if (found?.deleteMarker === true) throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   }
 
   install(): void {
@@ -121,7 +184,9 @@ export class S3StandIn {
       this.#requests.push({ command: 'GetObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
+      S3StandIn.#refuseMarker(found);
       if (found === undefined) throw this.#canList ? noSuchKey(input.Key ?? '') : accessDenied();
+      if (ARCHIVED.has(found.storageClass) && found.restore?.ongoing !== false) throw s3Error('InvalidObjectState', 'The operation is not valid for the object\'s storage class', 403);
       // The SDK's streaming body, reduced to what the handlers use: the text, the bytes, or chunk by chunk.
       const bytes = found.bytes;
       const body = {
@@ -136,10 +201,22 @@ export class S3StandIn {
     mock.on(HeadObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string; ChecksumMode?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'HeadObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
+      S3StandIn.#refuseMarker(found);
       // HEAD has no body to carry an error code: a missing key is a bare 404 (403 without s3:ListBucket).
       if (found === undefined) throw this.#canList ? notFound() : accessDenied();
       const checksum = input.ChecksumMode === 'ENABLED' ? { ChecksumSHA256: createHash('sha256').update(found.bytes).digest('base64'), ChecksumType: 'FULL_OBJECT' as const } : {};
-      return { ContentLength: found.bytes.length, ETag: found.etag, VersionId: found.versionId, LastModified: new Date(found.lastModified), ...checksum };
+      const restore = found.restore === undefined ? {} : { Restore: found.restore.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${new Date(this.#now() + 7 * 86_400_000).toUTCString()}"` };
+      return {
+        ContentLength: found.bytes.length,
+        ETag: found.etag,
+        VersionId: found.versionId,
+        LastModified: new Date(found.lastModified),
+        Metadata: { ...found.metadata },
+        ...(found.contentType === undefined ? {} : { ContentType: found.contentType }),
+        ...(found.storageClass === 'STANDARD' ? {} : { StorageClass: found.storageClass as never }),
+        ...restore,
+        ...checksum,
+      };
     });
     mock.on(GetObjectTaggingCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'GetObjectTagging', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
@@ -169,6 +246,77 @@ export class S3StandIn {
       const truncated = start + size < keys.length;
       return { Contents: page.map((Key) => ({ Key })), KeyCount: page.length, IsTruncated: truncated, ...(truncated ? { NextContinuationToken: String(start + size) } : {}) };
     });
+    mock.on(ListObjectVersionsCommand).callsFake(async (input: { Bucket?: string; Prefix?: string; MaxKeys?: number; KeyMarker?: string; VersionIdMarker?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'ListObjectVersions', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Prefix ?? '' });
+      const keys = [...this.#objects.keys()]
+        .filter((k) => k.startsWith(`${input.Bucket ?? ''}/${input.Prefix ?? ''}`))
+        .map((k) => k.slice((input.Bucket ?? '').length + 1))
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      // Every entry in S3's order: by key, newest first; resumed after (KeyMarker, VersionIdMarker).
+      const entries = keys.flatMap((key) => [...this.versions(input.Bucket ?? '', key)].reverse().map((entry, index) => ({ key, entry, latest: index === 0 })));
+      let start = 0;
+      if (input.KeyMarker !== undefined) {
+        const marker = input.KeyMarker;
+        start = input.VersionIdMarker === undefined ? entries.findIndex((e) => Buffer.compare(Buffer.from(e.key), Buffer.from(marker)) > 0) : entries.findIndex((e) => e.key === marker && e.entry.versionId === input.VersionIdMarker) + 1;
+        if (start < 0) start = entries.length;
+      }
+      const size = Math.min(input.MaxKeys ?? 1000, 1000);
+      const page = entries.slice(start, start + size);
+      const truncated = start + size < entries.length;
+      const last = page.at(-1);
+      return {
+        Versions: page.filter((e) => e.entry.deleteMarker !== true).map((e) => ({ Key: e.key, VersionId: e.entry.versionId, IsLatest: e.latest, LastModified: new Date(e.entry.lastModified), Size: e.entry.bytes.length, ETag: e.entry.etag, StorageClass: e.entry.storageClass as never })),
+        DeleteMarkers: page.filter((e) => e.entry.deleteMarker === true).map((e) => ({ Key: e.key, VersionId: e.entry.versionId, IsLatest: e.latest, LastModified: new Date(e.entry.lastModified) })),
+        IsTruncated: truncated,
+        ...(truncated && last !== undefined ? { NextKeyMarker: last.key, NextVersionIdMarker: last.entry.versionId } : {}),
+      };
+    });
+    mock.on(DeleteObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'DeleteObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
+      const id = `${input.Bucket ?? ''}/${input.Key ?? ''}`;
+      if (input.VersionId !== undefined) {
+        this.#objects.set(id, (this.#objects.get(id) ?? []).filter((v) => v.versionId !== input.VersionId));
+        return { VersionId: input.VersionId };
+      }
+      const marker = this.putDeleteMarker(input.Bucket ?? '', input.Key ?? '');
+      return { DeleteMarker: true, VersionId: marker.versionId };
+    });
+    mock.on(CopyObjectCommand).callsFake(
+      async (
+        input: { Bucket?: string; Key?: string; CopySource?: string; MetadataDirective?: string; Metadata?: Record<string, string>; ContentType?: string; StorageClass?: string; TaggingDirective?: string },
+        getClient: () => S3Client,
+      ) => {
+        this.#requests.push({ command: 'CopyObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
+        const match = /^\/?([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/.exec(input.CopySource ?? '');
+        if (match === null) throw s3Error('InvalidArgument', `Invalid copy source: ${input.CopySource ?? ''}`, 400);
+        const [, bucket, encodedKey, versionId] = match as unknown as [string, string, string, string | undefined];
+        const source = this.#versionOf(bucket, decodeURIComponent(encodedKey), versionId === undefined ? undefined : decodeURIComponent(versionId));
+        S3StandIn.#refuseMarker(source);
+        if (source === undefined) throw noSuchKey(decodeURIComponent(encodedKey));
+        if (ARCHIVED.has(source.storageClass) && source.restore?.ongoing !== false) throw s3Error('InvalidObjectState', 'The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.', 403);
+        const replace = input.MetadataDirective === 'REPLACE';
+        const copy = this.#store({
+          bucket: input.Bucket ?? '',
+          key: input.Key ?? '',
+          bytes: source.bytes,
+          tags: input.TaggingDirective === 'REPLACE' ? {} : source.tags,
+          storageClass: input.StorageClass ?? 'STANDARD',
+          metadata: replace ? { ...input.Metadata } : source.metadata,
+          ...((replace ? input.ContentType : source.contentType) === undefined ? {} : { contentType: (replace ? input.ContentType : source.contentType) }),
+        });
+        return { VersionId: copy.versionId, CopySourceVersionId: source.versionId, CopyObjectResult: { ETag: copy.etag, LastModified: new Date(copy.lastModified) } };
+      },
+    );
+    mock.on(RestoreObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string }, getClient: () => S3Client) => {
+      this.#requests.push({ command: 'RestoreObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
+      const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
+      if (found === undefined) throw noSuchKey(input.Key ?? '');
+      if (!ARCHIVED.has(found.storageClass)) throw s3Error('InvalidObjectState', 'Restore is not allowed for the object\'s current storage class', 403);
+      if (found.restore?.ongoing === true) throw s3Error('RestoreAlreadyInProgress', 'Object restore is already in progress', 409);
+      if (found.restore?.ongoing === false) return {}; // 200: already restored (its expiry is extended)
+      found.restore = { ongoing: true };
+      return {}; // 202 Accepted
+    });
     this.#mock = mock;
   }
 
@@ -184,15 +332,18 @@ export class S3StandIn {
 
   /** Current versions of every object, in write order. */
   objects(): StoredObject[] {
-    return [...this.#objects.values()].map((versions) => versions.at(-1) as StoredObject);
+    return [...this.#objects.values()].flatMap((versions) => {
+      const latest = versions.at(-1);
+      return latest === undefined || latest.deleteMarker === true ? [] : [latest];
+    });
   }
 
   read(bucket: string, key: string): string | undefined {
     return this.#objects.get(`${bucket}/${key}`)?.at(-1)?.body;
   }
 
-  /** The current version of an object, or undefined. */
+  /** The current version of an object, or undefined (none, or a delete marker is newest). */
   object(bucket: string, key: string): StoredObject | undefined {
-    return this.#objects.get(`${bucket}/${key}`)?.at(-1);
+    return this.#versionOf(bucket, key);
   }
 }

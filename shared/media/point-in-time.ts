@@ -69,7 +69,7 @@ export type KeyAction =
       readonly size: number;
       readonly storageClass: string;
       /** An archive class not restored yet: RestoreObject first, and how long it takes. */
-      readonly restoreFirst: { readonly tier: string; readonly hours: number } | null;
+      readonly restoreFirst: { readonly tier: 'Standard'; readonly hours: number } | null;
       /** Over 5 GiB: UploadPartCopy instead of CopyObject. */
       readonly multipart: boolean;
     }

@@ -14,9 +14,9 @@ export interface VersionedBucket {
 
 const byKey = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-/** Every entry under `prefix`, in S3's order, with its key. */
-export async function* versionEntries(side: VersionedBucket, prefix: string, pageSize = 1000): AsyncGenerator<{ key: string; entry: VersionEntry }> {
-  let keyMarker: string | undefined;
+/** Every entry under `prefix` (after the key `startAfter`, when given), in S3's order, with its key. */
+export async function* versionEntries(side: VersionedBucket, prefix: string, pageSize = 1000, startAfter?: string): AsyncGenerator<{ key: string; entry: VersionEntry }> {
+  let keyMarker: string | undefined = startAfter;
   let versionIdMarker: string | undefined;
   do {
     const page = await side.s3.send(

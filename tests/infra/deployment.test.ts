@@ -3,11 +3,12 @@
 // policy does not exercise — e-mails, enforced automated-backup replication, a key ARN, another owner
 // tag, no databases, several restore-tested databases, a restore test run from the secondary, live row
 // counts — and the deployment parameters (the validation VPC and its endpoints).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { buildDeployment, type FunctionName } from '../../deploy/assemble.js';
+import { buildDeployment, deploymentFromFile, type FunctionName } from '../../deploy/assemble.js';
 import { SERVICE_DIR } from '../../deploy/bundles.js';
 import { functionKeyOf, lambdaLogicalId, PackagingError, type Statement } from '../../deploy/core/cloudformation.js';
 import type { Deployment, DeploymentInput } from '../../deploy/core/contribution.js';
@@ -39,8 +40,10 @@ const subs = (s: Statement | undefined): string[] => (s?.Resource ?? []).map((r)
 const RESTORE_STEPS = ['restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'validate-restore'];
 /** The steps of the cache restore test (deploy/components/redis/restore-test.ts), in both regions. */
 const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'validate-cache-restore'];
+/** The steps of the point-in-time restore of a media prefix (deploy/components/media/restore.ts), in the primary only. */
+const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
 /** The steps each state machine invokes. */
-const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS };
+const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
 const ALERT_ONLY = ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'];
 /** A record step writes the evidence of any run (its reports bucket, under evidence/), and alerts. */
@@ -78,7 +81,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -293,11 +296,11 @@ describe('deploy/assemble.ts', () => {
 });
 
 describe('deploy/assemble.ts: state machines', () => {
-  it('deploys the restore test in both regions and the PITR test in the secondary, each invoking the Lambdas of its own region', () => {
+  it('deploys the restore test in both regions, the PITR test in the secondary and the media restore in the primary, each invoking the Lambdas of its own region', () => {
     const policy = policyWith();
     const primary = deploy(policy);
     const secondary = deploy(policy, policy.regions.secondary);
-    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'restore-test']);
+    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'media-restore', 'restore-test']);
     expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'restore-test']);
     for (const d of [primary, secondary]) {
       for (const [name, machine] of Object.entries(d.stateMachines)) {
@@ -505,6 +508,92 @@ describe('deploy/assemble.ts: the cache restore test (redis/restore-test)', () =
     // The team's policy names no AUTH secret: no secret to read at all.
     const plain = deploy(policyWith());
     for (const fn of ['cache-restore-test-seed', 'validate-cache-restore'] as const) expect(withAction(statements(plain, fn), 'secretsmanager:GetSecretValue'), fn).toEqual([]);
+  });
+});
+
+describe('deploy/assemble.ts: the point-in-time restore of a media prefix (media/restore)', () => {
+  const bucketArn = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+  const objects = (name: string) => `arn:\${AWS::Partition}:s3:::${name}/*`;
+  const LISTING = 'arn:${AWS::Partition}:s3:::${ReportsBucket}/media-restores/*';
+  const scratch = mkdtempSync(join(tmpdir(), 'backup-dr-media-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('deploys the media-restore state machine and its four steps in the primary only, with no schedule: an operator starts it', () => {
+    const policy = policyWith();
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(primary.stateMachines['media-restore']).toMatchObject({ id: 'MediaRestoreStateMachine', name: 'backup-dr-test-media-restore', events: [] });
+    expect(primary.stateMachineSteps['media-restore']!.slice().sort()).toEqual(MEDIA_RESTORE_STEPS);
+    for (const step of MEDIA_RESTORE_STEPS) {
+      expect(primary.functions[step]!.handler, step).toBe(`functions/media/${step}/handler.handler`);
+      expect(primary.functions[step]!.events, step).toEqual([]);
+      // A state-machine step: invoked synchronously, retried by its state machine.
+      expect(primary.functions[step]!.maximumRetryAttempts, step).toBeUndefined();
+      expect(primary.functionMeta[step], step).toEqual({ component: 'media', retriedErrors: [] });
+      expect(secondary.functions[step], step).toBeUndefined();
+    }
+    expect(secondary.stateMachines['media-restore']).toBeUndefined();
+    expect(JSON.stringify(roleStatementsOf(primary, 'SchedulerStartExecutionRole'))).not.toContain('MediaRestoreStateMachine');
+    expect(JSON.stringify(secondary.resources)).not.toContain('MediaRestore');
+  });
+
+  it("names every media bucket of the policy: versions read in the sources and replicas, copies and delete markers written only in the sources", () => {
+    const d = deploy(
+      policyWith((doc) => {
+        doc.resources.buckets.push({ name: 'docs', bucket: 'app-docs-prod', replicaBucket: 'app-docs-replica-apse1', versioning: true });
+      }),
+    );
+    const pass = statements(d, 'media-restore-pass');
+    expect(subs(withAction(pass, 's3:ListBucketVersions')[0])).toEqual(['app-media-prod', 'app-docs-prod', 'app-media-replica-apse1', 'app-docs-replica-apse1'].map(bucketArn));
+    for (const action of ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:RestoreObject']) {
+      expect(withAction(pass, action).flatMap(subs), action).toEqual(['app-media-prod', 'app-docs-prod', 'app-media-replica-apse1', 'app-docs-replica-apse1'].map(objects));
+    }
+    for (const action of ['s3:PutObjectTagging', 's3:DeleteObject']) expect(withAction(pass, action).flatMap(subs), action).toEqual(['app-media-prod', 'app-docs-prod'].map(objects));
+    expect(withAction(pass, 's3:PutObject').flatMap(subs)).toEqual([...['app-media-prod', 'app-docs-prod'].map(objects), LISTING]);
+    expect(JSON.stringify(pass)).not.toContain('DeleteObjectVersion');
+  });
+
+  it("reads and writes the media buckets with the keys the policy names for each region, only through S3", () => {
+    const secondaryKey = 'arn:aws:kms:ap-southeast-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const d = deploy(
+      policyWith((doc) => {
+        doc.kms.primary = 'alias/app-media';
+        doc.kms.secondary = secondaryKey;
+      }),
+    );
+    const named = statements(d, 'media-restore-pass').filter((s) => s.Condition !== undefined && JSON.stringify(s.Resource).includes('kms'));
+    expect(named).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-northeast-1:${AWS::AccountId}:key/*' }],
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/app-media'] }, StringEquals: { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' } },
+      },
+      { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [secondaryKey], Condition: { StringEquals: { 'kms:ViaService': 's3.ap-southeast-1.amazonaws.com' } } },
+    ]);
+  });
+
+  it('packages a policy without buckets: the machine and its steps are still built, and the pass has no statement on a media bucket or its keys', () => {
+    const doc = parseYaml(readFileSync(join(SERVICE_DIR, 'backup-policy.yml'), 'utf8')) as Doc;
+    doc.resources.buckets = [];
+    const file = join(scratch, 'no-buckets.yml');
+    writeFileSync(file, stringifyYaml(doc));
+    for (const region of [undefined, 'ap-southeast-1']) {
+      const d = deploymentFromFile({ policyPath: file, policySource: 'no-buckets.yml', policyFile: 'no-buckets.yml', stage: 'test', ...(region === undefined ? {} : { region }) });
+      for (const config of Object.values(d.functions)) for (const s of config.iamRoleStatements) expect(s.Resource.length).toBeGreaterThan(0);
+      if (d.role === 'secondary') {
+        expect(d.stateMachines['media-restore']).toBeUndefined();
+        continue;
+      }
+      expect(d.stateMachines['media-restore']!.events).toEqual([]);
+      expect(Object.keys(d.functions).filter((fn) => fn.startsWith('media-restore-')).sort()).toEqual(MEDIA_RESTORE_STEPS);
+      const pass = statements(d, 'media-restore-pass');
+      // Only its listing in the reports bucket (and the service key through S3 for it), and the alerts.
+      expect(pass.flatMap((s) => s.Action)).toEqual(['s3:PutObject', 'kms:GenerateDataKey', ...ALERT_ONLY]);
+      expect(subs(withAction(pass, 's3:PutObject')[0])).toEqual([LISTING]);
+      expect(JSON.stringify(pass)).not.toMatch(/app-media|:kms:/);
+      expect(statements(d, 'media-restore-record').flatMap((s) => s.Action)).toEqual(RECORD_ACTIONS);
+    }
   });
 });
 

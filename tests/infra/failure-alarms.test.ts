@@ -60,6 +60,21 @@ describe('function alarms', () => {
     // The cache restore test's steps are redis, in both regions.
     expect(lambdaAlarm(secondary, 'cache-restore-test-seed', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-redis-cache-restore-test-seed-errors-${policy.regions.secondary}`);
     expect(lambdaAlarm(primary, 'validate-cache-restore', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-redis-validate-cache-restore-errors-${policy.regions.primary}`);
+    // The media restore's steps are media, in the primary.
+    expect(lambdaAlarm(primary, 'media-restore-pass', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-media-media-restore-pass-errors-${policy.regions.primary}`);
+  });
+
+  it('the media restore steps (primary only): each an Errors alarm (none is retried by design) and a Throttles alarm; none in the secondary', () => {
+    for (const fn of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(lambdaAlarm(primary, fn, metric), `${fn} ${metric}`).toHaveLength(1);
+        expect(lambdaAlarm(primary, fn, metric)[0]!.AlarmName, `${fn} ${metric}`).toBe(`${SERVICE}-test-media-${fn}-${metric.toLowerCase()}-${policy.regions.primary}`);
+        expect(lambdaAlarm(secondary, fn, metric), `${fn} ${metric}`).toEqual([]);
+      }
+      // A step of its state machine: no on-failure destination, nothing to send to the failure queue.
+      expect(primary.functions[fn]!.destinations, fn).toBeUndefined();
+      expect(withAction(statementsOf(primary, fn), 'sqs:SendMessage'), fn).toEqual([]);
+    }
   });
 
   it.each(BOTH)('%s: the cache restore test steps retried by design (not ready yet) have no Errors alarm but a Throttles alarm; the other steps both', (_role, d) => {

@@ -28,6 +28,9 @@ import {
 } from '../../deploy/bundles.js';
 import { parsePolicyJson } from '../../shared/policy/json.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
+import { MAX_PASSES } from '../../functions/media/media-restore-pass/media-restore-pass.js';
+import { planMediaRestore } from '../../functions/media/media-restore-plan/plan.js';
+import { mediaRestoreDefinition } from '../../state-machines/media/restore-prefix.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
 import { cacheRestoreTestDefinition } from '../../state-machines/redis/restore-test.js';
 
@@ -140,6 +143,10 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'cache-restore-test-teardown': 'redis',
   'cache-restore-test-record': 'redis',
   'cache-restore-test-notify': 'redis',
+  'media-restore-plan': 'media',
+  'media-restore-pass': 'media',
+  'media-restore-record': 'media',
+  'media-restore-notify': 'media',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
@@ -186,6 +193,16 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'cache-restore-test-teardown': ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'],
     'cache-restore-test-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'cache-restore-test-notify': [],
+    // The point-in-time restore of a media prefix (primary only): the plan is pure, the pass lists both
+    // buckets' versions, reads (and restores from the archive classes) versions of either, writes copies
+    // and delete markers in the source only, lists every change in the reports bucket, and uses the keys
+    // of both regions through S3; record writes the evidence; notify only alerts.
+    'media-restore-plan': [],
+    'media-restore-pass': [
+      'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucketVersions', 's3:PutObject', 's3:PutObjectTagging', 's3:RestoreObject',
+    ],
+    'media-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
+    'media-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -200,6 +217,11 @@ const STEP_FUNCTIONS = ['restore-test-notify', 'restore-test-plan', 'restore-tes
 const CACHE_STEP_FUNCTIONS = [
   'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'validate-cache-restore',
 ];
+/** The steps of the media-restore state machine (state-machines/media/restore-prefix.asl.json), in the primary only. */
+const MEDIA_STEP_FUNCTIONS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
+/** The team policy's media bucket (resources.buckets[0]) and its replica in the secondary. */
+const MEDIA_SOURCE = 'app-media-prod';
+const MEDIA_REPLICA = 'app-media-replica-apse1';
 
 // ---- failures ------------------------------------------------------------------------------------------
 
@@ -225,9 +247,10 @@ describe.each([
     () => primary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest',
-      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots',
-      'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot',
-      'validate-cache-restore', 'validate-restore', 'verify-cache-exports',
+      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+      'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
+      'verify-cache-exports',
     ],
     ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
   ],
@@ -282,7 +305,7 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
+    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
     const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole'] : [])];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
@@ -696,7 +719,7 @@ describe('IAM of the restore and PITR test steps', () => {
     expect(statementsFor(secondary, 'validate-restore', 'kms:Decrypt')).toEqual([{ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] }]);
   });
 
-  it('restore-test-record and cache-restore-test-record write only evidence/, capture-db-manifest only manifests/, validate-restore and validate-cache-restore only validation/, all in the own reports bucket', () => {
+  it('restore-test-record, cache-restore-test-record and media-restore-record write only evidence/, capture-db-manifest only manifests/, validate-restore and validate-cache-restore only validation/, all in the own reports bucket', () => {
     for (const [t, fn, prefix] of [
       [primary, 'restore-test-record', 'evidence/'],
       [secondary, 'restore-test-record', 'evidence/'],
@@ -707,6 +730,7 @@ describe('IAM of the restore and PITR test steps', () => {
       [secondary, 'cache-restore-test-record', 'evidence/'],
       [primary, 'validate-cache-restore', 'validation/'],
       [secondary, 'validate-cache-restore', 'validation/'],
+      [primary, 'media-restore-record', 'evidence/'],
     ] as const) {
       expect(statementsFor(t, fn, 's3:PutObject'), fn).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ReportsBucket}/${prefix}*` }] }]);
       // (An async function's other GenerateDataKey statement is through SQS, for its failure queue.)
@@ -821,6 +845,107 @@ describe('IAM of the cache restore test steps', () => {
   });
 });
 
+// ---- the point-in-time restore of a media prefix: IAM -------------------------------------------------------
+
+describe('IAM of the media restore steps (primary only)', () => {
+  const bucketArn = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+  const objects = (name: string) => `arn:\${AWS::Partition}:s3:::${name}/*`;
+  const LISTING = 'arn:${AWS::Partition}:s3:::${ReportsBucket}/media-restores/*';
+  const resourcesOf = (fn: string, action: string) => statementsFor(primary, fn, action).flatMap((s) => resources(s).map(subText));
+  const mentionsMedia = (value: unknown) => [MEDIA_SOURCE, MEDIA_REPLICA].some((bucket) => JSON.stringify(value).includes(bucket));
+
+  it('media-restore-pass may list the versions of the source bucket and of its replica, and read versions of both (with their tags) and restore them from the archive classes', () => {
+    expect(statementsFor(primary, 'media-restore-pass', 's3:ListBucketVersions')).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucketVersions'], Resource: [{ 'Fn::Sub': bucketArn(MEDIA_SOURCE) }, { 'Fn::Sub': bucketArn(MEDIA_REPLICA) }] },
+    ]);
+    for (const action of ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:RestoreObject']) {
+      expect(resourcesOf('media-restore-pass', action), action).toEqual([objects(MEDIA_SOURCE), objects(MEDIA_REPLICA)]);
+    }
+    // Only versions: no plain GetObject, no listing of the current objects alone.
+    for (const action of ['s3:GetObject', 's3:ListBucket', 's3:GetObjectTagging']) expect(statementsFor(primary, 'media-restore-pass', action), action).toEqual([]);
+  });
+
+  it('media-restore-pass writes copies, their tags and delete markers only in the source bucket, never in its replica', () => {
+    expect(resourcesOf('media-restore-pass', 's3:PutObjectTagging')).toEqual([objects(MEDIA_SOURCE)]);
+    expect(resourcesOf('media-restore-pass', 's3:DeleteObject')).toEqual([objects(MEDIA_SOURCE)]);
+    // PutObject: the copies in the source, and the listing in the reports bucket.
+    expect(resourcesOf('media-restore-pass', 's3:PutObject')).toEqual([objects(MEDIA_SOURCE), LISTING]);
+    // What names the replica only reads it (and asks for the restore of an archived version).
+    const onReplica = nonLogStatements(primary, 'media-restore-pass').filter((s) => JSON.stringify(resources(s)).includes(MEDIA_REPLICA));
+    expect(onReplica.length).toBeGreaterThan(0);
+    for (const s of onReplica) expect(actions(s).filter((a) => !['s3:ListBucketVersions', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:RestoreObject'].includes(a))).toEqual([]);
+  });
+
+  it('nothing in either template may erase a version of the media buckets (s3:DeleteObjectVersion, or a wildcard that includes it)', () => {
+    const erases = (action: string) => action === '*' || /^s3:(\*|Delete\*|DeleteObjectVersion)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
+    for (const t of [primary, secondary]) {
+      for (const [id, role] of ofType(t, 'AWS::IAM::Role')) {
+        for (const s of (props(role).Policies ?? []).flatMap((p: { PolicyDocument: { Statement: PolicyStatement[] } }) => p.PolicyDocument.Statement) as PolicyStatement[]) {
+          if (s.Effect !== 'Allow') continue;
+          const covers = mentionsMedia(resources(s)) || resources(s).includes('*');
+          if (covers) expect(actions(s).filter(erases), id).toEqual([]);
+        }
+      }
+      expect(JSON.stringify(t)).not.toContain('s3:DeleteObjectVersion');
+    }
+  });
+
+  it('only media-restore-pass names the media buckets: no other role, and nothing in the secondary', () => {
+    const naming = ofType(primary, 'AWS::IAM::Role').filter(([, role]) => mentionsMedia(props(role).Policies)).map(([id]) => id);
+    expect(naming).toEqual([(props(lambdas(primary).get('media-restore-pass')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]]);
+    expect(mentionsMedia(secondary)).toBe(false);
+  });
+
+  it("media-restore-pass writes its listing only under media-restores/ of the primary's own reports bucket — where the plan puts it", () => {
+    const reportsWrites = statementsFor(primary, 'media-restore-pass', 's3:PutObject').filter((s) => JSON.stringify(resources(s)).includes('ReportsBucket'));
+    expect(reportsWrites).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [{ 'Fn::Sub': LISTING }] }]);
+    // The plan names the listing of every run under that prefix (functions/media/media-restore-plan/plan.ts).
+    const run = planMediaRestore(policy, { resource: 'media', prefix: 'uploads/', at: Date.parse('2026-11-30T10:00:00+09:00') }, Date.parse('2026-12-01T12:00:00+09:00'));
+    expect(run.listingPrefix.startsWith('media-restores/')).toBe(true);
+    expect(run.source).toEqual({ bucket: MEDIA_SOURCE, region: PRIMARY });
+    expect(run.replica).toEqual({ bucket: MEDIA_REPLICA, region: SECONDARY });
+    // The reports bucket's key, only through S3 in the primary (SSE-KMS of the listing).
+    const viaS3 = statementsFor(primary, 'media-restore-pass', 'kms:GenerateDataKey').filter((s) => resources(s).some((r) => JSON.stringify(r) === JSON.stringify(getAtt('ServiceKey'))));
+    expect(viaS3).toEqual([{ Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } } }]);
+  });
+
+  it("media-restore-pass uses the media buckets' keys only through S3: the primary's to read and write, the secondary's only to read the replica", () => {
+    const keyArn = (region: string) => `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*`;
+    const byAlias = nonLogStatements(primary, 'media-restore-pass').filter((s) => s.Condition?.['ForAnyValue:StringEquals'] !== undefined);
+    expect(byAlias.map((s) => [actions(s), resources(s).map(subText), s.Condition])).toEqual([
+      [['kms:Decrypt', 'kms:GenerateDataKey'], [keyArn(PRIMARY)], { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] }, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } }],
+      [['kms:Decrypt'], [keyArn(SECONDARY)], { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] }, StringEquals: { 'kms:ViaService': `s3.${SECONDARY}.amazonaws.com` } }],
+    ]);
+    expect(actionSet(primary, 'media-restore-pass').filter((a) => a.startsWith('kms:') && !['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey*'].includes(a))).toEqual([]);
+  });
+
+  it('media-restore-plan and media-restore-notify may only alert; media-restore-record only writes its evidence', () => {
+    for (const fn of ['media-restore-plan', 'media-restore-notify']) {
+      expect(nonLogStatements(primary, fn), fn).toEqual([
+        { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
+        { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] },
+      ]);
+    }
+    expect(resourcesOf('media-restore-record', 's3:PutObject')).toEqual(['arn:${AWS::Partition}:s3:::${ReportsBucket}/evidence/*']);
+    expect(mentionsMedia(nonLogStatements(primary, 'media-restore-record'))).toBe(false);
+  });
+
+  it('the media restore steps are state-machine steps of the primary: no trigger, no retry of their own, outside the validation VPC; the secondary has none', () => {
+    const ids = lambdas(primary);
+    const configs = ofType(primary, 'AWS::Lambda::EventInvokeConfig').map(([, r]) => JSON.stringify(props(r).FunctionName));
+    for (const fn of MEDIA_STEP_FUNCTIONS) {
+      const { logicalId, resource } = ids.get(fn)!;
+      expect(props(resource).VpcConfig, fn).toBeUndefined();
+      expect(configs, fn).not.toContain(JSON.stringify({ Ref: logicalId }));
+      expect(schedulesOf(primary, fn), fn).toEqual([]);
+      expect(rdsRulesOf(primary, fn), fn).toEqual([]);
+      expect(lambdas(secondary).has(fn), fn).toBe(false);
+    }
+    expect(props(ids.get('media-restore-pass')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
+    expect(Object.keys(secondary.Resources).filter((id) => id.startsWith('MediaRestore') || id.startsWith('MediaDashrestore'))).toEqual([]);
+  });
+});
+
 // ---- the validation network ---------------------------------------------------------------------------------
 
 describe('validate-restore, capture-db-manifest, capture-cache-manifest and validate-cache-restore in the VPC', () => {
@@ -862,14 +987,20 @@ describe('validate-restore, capture-db-manifest, capture-cache-manifest and vali
 // ---- state machines --------------------------------------------------------------------------------------
 
 // The definitions as state-machines/rds/restore-test.ts makes them for the policy (Lambdas as Fn::GetAtt).
-// …and as state-machines/redis/restore-test.ts makes the cache restore test's.
+// …and as state-machines/redis/restore-test.ts makes the cache restore test's, state-machines/media/restore-prefix.ts the media restore's.
 const ASL = {
   'restore-test': restoreTestDefinition(RESTORE_TEST_MACHINES['restore-test'], policy),
   'pitr-test': restoreTestDefinition(RESTORE_TEST_MACHINES['pitr-test'], policy),
   'cache-restore-test': cacheRestoreTestDefinition(policy),
+  'media-restore': mediaRestoreDefinition(),
 };
-const MACHINE_ID = { 'restore-test': 'RestoreTestStateMachine', 'pitr-test': 'PitrTestStateMachine', 'cache-restore-test': 'CacheRestoreTestStateMachine' } as const;
-const MACHINE_STEPS = { 'restore-test': STEP_FUNCTIONS, 'pitr-test': STEP_FUNCTIONS, 'cache-restore-test': CACHE_STEP_FUNCTIONS } as const;
+const MACHINE_ID = {
+  'restore-test': 'RestoreTestStateMachine',
+  'pitr-test': 'PitrTestStateMachine',
+  'cache-restore-test': 'CacheRestoreTestStateMachine',
+  'media-restore': 'MediaRestoreStateMachine',
+} as const;
+const MACHINE_STEPS = { 'restore-test': STEP_FUNCTIONS, 'pitr-test': STEP_FUNCTIONS, 'cache-restore-test': CACHE_STEP_FUNCTIONS, 'media-restore': MEDIA_STEP_FUNCTIONS } as const;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function stateMachineSchedules(t: Template, id: string) {
@@ -879,10 +1010,11 @@ function stateMachineSchedules(t: Template, id: string) {
 }
 
 describe('state machines', () => {
-  it('the primary has the restore test and the cache restore test; the secondary the PITR test and both restore tests (for restores from its copies while the primary is down)', () => {
+  it('the primary has the restore test, the cache restore test and the media restore (where the media buckets are); the secondary the PITR test and both restore tests (for restores from its copies while the primary is down)', () => {
     const names = (t: Template) => ofType(t, 'AWS::StepFunctions::StateMachine').map(([id, r]) => [id, props(r).StateMachineName as string]).sort();
     expect(names(primary)).toEqual([
       ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
+      ['MediaRestoreStateMachine', `backup-dr-${STAGE}-media-restore`],
       ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
     ]);
     expect(names(secondary)).toEqual([
@@ -898,6 +1030,7 @@ describe('state machines', () => {
     ['secondary', () => secondary, 'pitr-test'],
     ['primary', () => primary, 'cache-restore-test'],
     ['secondary', () => secondary, 'cache-restore-test'],
+    ['primary', () => primary, 'media-restore'],
   ] as const)('%s %s', (_role, template, name) => {
     const id = MACHINE_ID[name];
     const machine = () => props(template().Resources[id]);
@@ -907,7 +1040,9 @@ describe('state machines', () => {
       const packaged = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string }> };
       const ids = lambdas(template());
       const tasks = Object.entries(ASL[name].States).filter(([, state]) => state.Resource !== undefined);
-      expect(tasks.length).toBeGreaterThanOrEqual(7);
+      // Every step of the machine is invoked by at least one Task, and no Task invokes anything else.
+      const invoked = tasks.map(([, state]) => kebab((state.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
+      expect([...new Set(invoked)].sort()).toEqual([...MACHINE_STEPS[name]].sort());
       for (const [stateName, state] of tasks) {
         const [aslName] = (state.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
         const placeholder = /^\$\{(\w+)\}$/.exec(String(packaged.States[stateName]?.Resource));
@@ -986,6 +1121,33 @@ describe('state machines', () => {
     expect(packaged.TimeoutSeconds).toBeGreaterThan(2 * 3600);
   });
 
+  it('never schedules the media restore (an operator starts it), in either region; the Scheduler may not start it', () => {
+    expect(stateMachineSchedules(primary, 'MediaRestoreStateMachine')).toEqual([]);
+    expect(stateMachineSchedules(secondary, 'MediaRestoreStateMachine')).toEqual([]);
+    const start = (props(primary.Resources.SchedulerStartExecutionRole).Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    expect(JSON.stringify(start)).not.toContain('MediaRestoreStateMachine');
+    // Only in the primary, where the media buckets are (it reads the replicas across regions).
+    for (const id of ['MediaRestoreStateMachine', 'MediaRestoreStateMachineRole', 'MediaRestoreStateMachineLogGroup']) {
+      expect(primary.Resources[id], id).toBeDefined();
+      expect(secondary.Resources[id], id).toBeUndefined();
+    }
+  });
+
+  it('walks the media prefix again every hour while archived versions are being restored, for as long as the pass allows (MAX_PASSES), within the timeout', () => {
+    const packaged = JSON.parse((props(primary.Resources.MediaRestoreStateMachine).DefinitionString['Fn::Sub'] as [string])[0]) as {
+      TimeoutSeconds: number;
+      States: Record<string, { Type: string; Seconds?: number; Next?: string; TimeoutSeconds?: number }>;
+    };
+    expect(packaged.States['Wait for archive restores']).toMatchObject({ Type: 'Wait', Seconds: 3600, Next: 'Restore a page' });
+    expect(packaged.TimeoutSeconds).toBe(345_600);
+    expect(packaged.TimeoutSeconds).toBe(ASL['media-restore'].TimeoutSeconds);
+    // MAX_PASSES passes an hour apart (the pass gives up after them) fit inside the execution's timeout.
+    expect(packaged.TimeoutSeconds).toBeGreaterThan(MAX_PASSES * 3600);
+    // A page is given at least the pass function's own time.
+    const passTimeout = props(lambdas(primary).get('media-restore-pass')!.resource).Timeout as number;
+    expect(packaged.States['Restore a page']!.TimeoutSeconds).toBeGreaterThanOrEqual(passTimeout);
+  });
+
   it('schedules the PITR test monthly in the secondary, in Asia/Tokyo', () => {
     const schedules = stateMachineSchedules(secondary, 'PitrTestStateMachine');
     expect(schedules).toHaveLength(1);
@@ -1015,8 +1177,8 @@ describe('state machines', () => {
   });
 
   it.each([
-    // Every state machine of the region, scheduled or not (a test started by hand alerts too).
-    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine']],
+    // Every state machine of the region, scheduled or not (a test or a media restore started by hand alerts too).
+    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine']],
     ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine']],
   ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
     const rules = ofType(template(), 'AWS::Events::Rule')
@@ -1072,9 +1234,9 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence and validation reports 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
-    for (const prefix of ['evidence/', 'validation/']) {
+    for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
         Status: 'Enabled',
         Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 365 }],
@@ -1086,7 +1248,7 @@ describe.each([
     const manifests = rules.find((r) => r.Prefix === 'manifests/');
     expect(manifests).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400 });
     expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
   });
 
   it('refuses any request without TLS', () => {
@@ -1210,13 +1372,14 @@ describe('function packages', () => {
     expect(over).toEqual([]);
   });
 
-  it('bundles no YAML parser anywhere, the Lambda environment\'s credentials instead of the SDK default chain, and pg only where SQL runs (capture-db-manifest, validate-restore)', () => {
+  it('bundles no YAML parser anywhere, the Lambda environment\'s credentials instead of the SDK default chain (wherever a client is), and pg only where SQL runs (capture-db-manifest, validate-restore)', () => {
     for (const { role, fn, files } of zips()) {
       const bundle = bundleOf(fn, files);
       const carries = (name: keyof typeof PACKAGE_MARKERS) => PACKAGE_MARKERS[name].markers.some((marker) => bundle.includes(marker));
       expect(carries('yaml'), `${role} ${fn.name} bundles yaml`).toBe(false);
       expect(carries('credential chain'), `${role} ${fn.name} bundles the SDK default credential chain`).toBe(false);
-      expect(bundle, `${role} ${fn.name}: shared/aws/lambda-credentials.ts`).toContain(LAMBDA_CREDENTIALS_MARKER);
+      // Wherever an SDK client is bundled (media-restore-plan, pure, bundles none, and so no credentials either).
+      expect(bundle.includes(LAMBDA_CREDENTIALS_MARKER), `${role} ${fn.name}: shared/aws/lambda-credentials.ts`).toBe((SDK_CLIENTS[fn.name] ?? []).length > 0);
       expect(carries('pg'), `${role} ${fn.name} bundles pg`).toBe(SQL_FUNCTIONS.includes(fn.name));
     }
   });
@@ -1300,6 +1463,12 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'cache-restore-test-teardown': ['elasticache'],
   'cache-restore-test-record': ['s3'],
   'cache-restore-test-notify': ['sns'],
+  // The media restore's steps (primary): the plan is pure; the pass and record read and write S3 (the
+  // pass in both regions, one client each); only notify alerts.
+  'media-restore-plan': [],
+  'media-restore-pass': ['s3'],
+  'media-restore-record': ['s3'],
+  'media-restore-notify': ['sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],
