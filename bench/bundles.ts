@@ -112,7 +112,7 @@ async function references(scratch: string, runs: number): Promise<{ reference: L
     reference: loadable(issue),
     lines: [
       `  reference (RDS client + middy, the SDK as it comes): bundle ${kb(issue.bytes)}  cold load ${figures(loads.reference)} (re-measured beside each function below)`,
-      `  the same bundled like the functions (keepNames, plugins, Lambda-environment credentials): bundle ${kb(like.bytes)}  ` +
+      `  the same bundled like the functions (plugins, Lambda-environment credentials): bundle ${kb(like.bytes)}  ` +
         `cold load ${figures(loads.subject)}  ratio ${ratio.cpu.toFixed(2)} (wall ${ratio.wall.toFixed(2)})`,
     ],
   };

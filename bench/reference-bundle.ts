@@ -4,7 +4,7 @@
 // - 'reference': the issue's reference, bundled as anyone would (minified ESM for node22, the SDK as it
 //   comes, its default credential chain included); the functions' ratios are against this one.
 // - 'like-functions': the same source bundled exactly like the functions (serverless.yml's esbuild
-//   options: keepNames, the plugins, the Lambda-environment credentials alias), printed for comparison.
+//   options: the plugins, the Lambda-environment credentials alias), printed for comparison.
 // The issue's reference was about 640 KB and 75 ms on a quiet machine of this type (older SDK).
 
 import { build } from 'esbuild';
@@ -33,7 +33,6 @@ export interface ReferenceBundle {
 function likeFunctions() {
   const requireCjs = createRequire(import.meta.url);
   return {
-    keepNames: true,
     plugins: requireCjs('../deploy/esbuild-plugins.cjs') as import('esbuild').Plugin[],
     alias: { '@aws-sdk/credential-provider-node': join(SERVICE_DIR, 'shared/aws/lambda-credentials.ts') },
   };

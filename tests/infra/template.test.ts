@@ -1419,8 +1419,8 @@ const REDIS_FUNCTIONS: readonly string[] = ['capture-cache-manifest', 'validate-
 /** Where SQL runs: the only functions that may bundle pg. */
 const SQL_FUNCTIONS: readonly string[] = ['capture-db-manifest', 'validate-restore'];
 /**
- * A package is in a minified bundle when strings of its own are (string literals survive minification;
- * keepNames keeps class names): each with the package folder the strings come from.
+ * A package is in a minified bundle when strings of its own are (string literals survive minification):
+ * each with the package folder the strings come from.
  */
 const PACKAGE_MARKERS = {
   yaml: { dir: 'node_modules/yaml/dist', markers: ['tag:yaml.org,2002:', 'YAMLMap'] },
@@ -1429,8 +1429,15 @@ const PACKAGE_MARKERS = {
 } as const;
 /** A string of shared/aws/lambda-credentials.ts, bundled in place of the SDK default chain (serverless.yml alias). */
 const LAMBDA_CREDENTIALS_MARKER = 'a backup-dr Lambda bundle reads only the credentials Lambda gives its function';
-/** An SDK client is in a bundle when its class name is (keepNames; its commands name it too). */
-const CLIENT_MARKERS = { elasticache: '"ElastiCacheClient"', kms: '"KMSClient"', rds: '"RDSClient"', s3: '"S3Client"', 'secrets-manager': '"SecretsManagerClient"', sns: '"SNSClient"' } as const;
+/** An SDK client is in a bundle when its service model is: the Smithy namespace its schemas are declared in. */
+const CLIENT_MARKERS = {
+  elasticache: '"com.amazonaws.elasticache"',
+  kms: '"com.amazonaws.kms"',
+  rds: '"com.amazonaws.rds"',
+  s3: '"com.amazonaws.s3"',
+  'secrets-manager': '"com.amazonaws.secretsmanager"',
+  sns: '"com.amazonaws.sns"',
+} as const;
 /**
  * The clients each function calls, in the order of CLIENT_MARKERS. SNS is the alerts topic: every
  * function but the state-machine steps that never alert. validate-restore calls RDS for live row counts.
