@@ -93,6 +93,14 @@ function reportsBucket(ctx: Context) {
             NoncurrentVersionExpiration: { NoncurrentDays: r.manifestsNoncurrentExpireAfterDays },
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
           },
+          // The media replication check's daily reports, and its state (rewritten daily: old versions go soon).
+          {
+            Id: 'replication-checks-400-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.replication,
+            ExpirationInDays: r.manifestsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.manifestsNoncurrentExpireAfterDays },
+          },
         ],
       },
       ...manifestReplication(ctx).bucketProperties,

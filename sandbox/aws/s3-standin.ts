@@ -50,6 +50,10 @@ export interface StoredObject {
   readonly contentType?: string;
   /** An archived version's restore: running, or done (readable until it expires). */
   restore?: { ongoing: boolean };
+  /** x-amz-replication-status: PENDING, COMPLETED or FAILED on a source object, REPLICA on a replica. */
+  replicationStatus?: string;
+  /** Uploaded without a checksum (before S3 stored one by default): HEAD in checksum mode reports none. */
+  readonly noChecksum?: boolean;
 }
 
 /** Storage classes whose objects must be restored before they can be read or copied. */
@@ -118,7 +122,7 @@ export class S3StandIn {
   }
 
   /** Stores an object as if PutObject had (for a test's or drill's setup, or what ElastiCache or replication writes). */
-  put(bucket: string, key: string, body: string | Buffer, tags: Record<string, string> = {}, options: { storageClass?: string; metadata?: Record<string, string>; versionId?: string; lastModified?: number } = {}): StoredObject {
+  put(bucket: string, key: string, body: string | Buffer, tags: Record<string, string> = {}, options: { storageClass?: string; metadata?: Record<string, string>; versionId?: string; lastModified?: number; replicationStatus?: string; checksum?: boolean } = {}): StoredObject {
     return this.#store({ bucket, key, bytes: asBuffer(body), tags, ...options });
   }
 
@@ -137,9 +141,9 @@ export class S3StandIn {
     for (const versions of this.#objects.values()) for (const v of versions) if (v.restore?.ongoing === true) v.restore = { ongoing: false };
   }
 
-  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string; deleteMarker?: boolean; storageClass?: string; metadata?: Record<string, string>; contentType?: string; versionId?: string; lastModified?: number }): StoredObject {
+  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string; deleteMarker?: boolean; storageClass?: string; metadata?: Record<string, string>; contentType?: string; versionId?: string; lastModified?: number; replicationStatus?: string; checksum?: boolean }): StoredObject {
     this.#version += 1;
-    const { bytes, tags, storageClass, metadata, versionId, lastModified, ...rest } = input;
+    const { bytes, tags, storageClass, metadata, versionId, lastModified, checksum, ...rest } = input;
     const object: StoredObject = {
       ...rest,
       bytes,
@@ -150,6 +154,8 @@ export class S3StandIn {
       versionId: versionId ?? `v${this.#version}`,
       etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
       lastModified: lastModified ?? this.#now(),
+      // S3 stores a checksum with every object uploaded since 2025 (CRC64NVME by default); an older one may have none.
+      ...(checksum === false ? { noChecksum: true } : {}),
     };
     this.#objects.set(`${input.bucket}/${input.key}`, [...(this.#objects.get(`${input.bucket}/${input.key}`) ?? []), object]);
     return object;
@@ -204,7 +210,7 @@ export class S3StandIn {
       S3StandIn.#refuseMarker(found);
       // HEAD has no body to carry an error code: a missing key is a bare 404 (403 without s3:ListBucket).
       if (found === undefined) throw this.#canList ? notFound() : accessDenied();
-      const checksum = input.ChecksumMode === 'ENABLED' ? { ChecksumSHA256: createHash('sha256').update(found.bytes).digest('base64'), ChecksumType: 'FULL_OBJECT' as const } : {};
+      const checksum = input.ChecksumMode === 'ENABLED' && found.noChecksum !== true ? { ChecksumSHA256: createHash('sha256').update(found.bytes).digest('base64'), ChecksumType: 'FULL_OBJECT' as const } : {};
       const restore = found.restore === undefined ? {} : { Restore: found.restore.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${new Date(this.#now() + 7 * 86_400_000).toUTCString()}"` };
       return {
         ContentLength: found.bytes.length,
@@ -215,6 +221,7 @@ export class S3StandIn {
         ...(found.contentType === undefined ? {} : { ContentType: found.contentType }),
         ...(found.storageClass === 'STANDARD' ? {} : { StorageClass: found.storageClass as never }),
         ...restore,
+        ...(found.replicationStatus === undefined ? {} : { ReplicationStatus: found.replicationStatus as never }),
         ...checksum,
       };
     });
@@ -244,7 +251,11 @@ export class S3StandIn {
       const size = Math.min(input.MaxKeys ?? 1000, 1000);
       const page = keys.slice(start, start + size);
       const truncated = start + size < keys.length;
-      return { Contents: page.map((Key) => ({ Key })), KeyCount: page.length, IsTruncated: truncated, ...(truncated ? { NextContinuationToken: String(start + size) } : {}) };
+      const contents = page.map((Key) => {
+        const current = this.#versionOf(input.Bucket, Key);
+        return { Key, ...(current === undefined ? {} : { LastModified: new Date(current.lastModified), Size: current.bytes.length, ETag: current.etag, StorageClass: current.storageClass as never }) };
+      });
+      return { Contents: contents, KeyCount: page.length, IsTruncated: truncated, ...(truncated ? { NextContinuationToken: String(start + size) } : {}) };
     });
     mock.on(ListObjectVersionsCommand).callsFake(async (input: { Bucket?: string; Prefix?: string; MaxKeys?: number; KeyMarker?: string; VersionIdMarker?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'ListObjectVersions', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Prefix ?? '' });

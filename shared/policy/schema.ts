@@ -274,6 +274,8 @@ const bucket = z.strictObject({
     {},
   ),
   objectives: z.optional(objectives),
+  /** Older objects (not changed since the last run) the daily replication check compares besides the changed ones, chosen at random. */
+  verifySample: withDefault(z.int().check(z.gte(0), z.lte(100_000)), 100),
 });
 
 const configuration = z

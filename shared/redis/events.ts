@@ -33,4 +33,4 @@ export function resolveCacheRun(event: ScheduledCacheRunEvent, policy: Policy, n
 }
 
 /** verify-cache-exports: a schedule with no input, or a manual run. */
-export const scheduleEvent = optionalEvent(z.looseObject({}));
+export { scheduleEvent } from '../runtime/input.js';

@@ -59,3 +59,6 @@ export function strictInput<T extends z.core.$ZodLooseShape>(shape: T) {
     error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown input field (allowed: ${allowed})` : issue.code === 'invalid_type' ? 'must be a JSON object' : undefined),
   });
 }
+
+/** A scheduled function's event: a schedule with no input, or a manual run (anything else is ignored). */
+export const scheduleEvent = optionalEvent(z.looseObject({}));

@@ -102,7 +102,7 @@ describe('layout by component', () => {
   it('writes each naming contract once, in shared/contracts.ts', () => {
     const contracts: [string, RegExp][] = [
       ['restore instance prefix', /^bdr-/],
-      ['report path', /(^|\/)(evidence|manifests)\//],
+      ['report path', /(^|\/)(evidence|manifests|replication)\//],
       ['environment variable name', /^(REGION_ROLE|ALERTS_TOPIC_ARN|POLICY_FILE|REPORTS_BUCKET|MANIFEST_BUCKET|DB_TLS)$/],
       ['tag key', /^backup-dr:[a-z-]+$/],
       ['RDS event id', /^RDS-EVENT-/],

@@ -159,13 +159,16 @@ describe('composing contributions (deploy/assemble.ts)', () => {
   });
 
   it('derives each handler from its component and name', () => {
-    const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'media', name: 'media/verify', functions: { 'verify-media-replication': spec() } }]);
-    expect(d.functions['verify-media-replication']!.handler).toBe('functions/media/verify-media-replication/handler.handler');
+    const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'config', name: 'config/export', functions: { 'export-app-config': spec() } }]);
+    expect(d.functions['export-app-config']!.handler).toBe('functions/config/export-app-config/handler.handler');
+    expect(d.functionMeta['export-app-config']).toEqual({ component: 'config', retriedErrors: [] });
     const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
     // The steps of the cache restore test (redis/restore-test).
     for (const step of ['cache-restore-test-plan', 'cache-restore-test-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown', 'cache-restore-test-record', 'cache-restore-test-notify']) component[step] = 'redis';
     // The steps of the point-in-time restore of a media prefix (media/restore).
     for (const step of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) component[step] = 'media';
+    // The replication check of the media buckets and the alert on S3's replication events (media/verify).
+    for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -42,6 +42,8 @@ const RESTORE_STEPS = ['restore-test-notify', 'restore-test-plan', 'restore-test
 const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'validate-cache-restore'];
 /** The steps of the point-in-time restore of a media prefix (deploy/components/media/restore.ts), in the primary only. */
 const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
+/** The media buckets' replication check and the alert on S3's replication events (deploy/components/media/verify.ts): asynchronous, in the primary only, when the policy has buckets. */
+const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replication'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -81,7 +83,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -125,7 +127,11 @@ describe('deploy/assemble.ts', () => {
     // Besides invoking: sending what it could not deliver to the schedule DLQ (tests/infra/alert-path.test.ts).
     expect(others.flatMap((s) => s.Action)).toEqual(['sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
-    const scheduled = ['janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest', 'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture'];
+    // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
+    const scheduled = [
+      'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
+      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication',
+    ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.
     const captures = d.functions['capture-db-manifest']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
@@ -587,12 +593,157 @@ describe('deploy/assemble.ts: the point-in-time restore of a media prefix (media
       }
       expect(d.stateMachines['media-restore']!.events).toEqual([]);
       expect(Object.keys(d.functions).filter((fn) => fn.startsWith('media-restore-')).sort()).toEqual(MEDIA_RESTORE_STEPS);
+      // …but not the replication check nor its alert, which have no bucket to act on (nor S3 anything to send them).
+      expect(Object.keys(d.functions).filter((fn) => MEDIA_VERIFY.includes(fn))).toEqual([]);
+      expect(Object.keys(d.resources.Resources).filter((id) => id.startsWith('MediaReplication'))).toEqual([]);
       const pass = statements(d, 'media-restore-pass');
       // Only its listing in the reports bucket (and the service key through S3 for it), and the alerts.
       expect(pass.flatMap((s) => s.Action)).toEqual(['s3:PutObject', 'kms:GenerateDataKey', ...ALERT_ONLY]);
       expect(subs(withAction(pass, 's3:PutObject')[0])).toEqual([LISTING]);
       expect(JSON.stringify(pass)).not.toMatch(/app-media|:kms:/);
       expect(statements(d, 'media-restore-record').flatMap((s) => s.Action)).toEqual(RECORD_ACTIONS);
+    }
+  });
+});
+
+describe("deploy/assemble.ts: the media buckets' replication check and replication-event alert (media/verify)", () => {
+  const bucketArn = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+  const objects = (name: string) => `arn:\${AWS::Partition}:s3:::${name}/*`;
+  const REPLICATION_REPORTS = 'arn:${AWS::Partition}:s3:::${ReportsBucket}/replication/*';
+  const ALERT_FN = { 'Fn::GetAtt': [lambdaLogicalId('alert-media-replication-failure'), 'Arn'] };
+  const permissionIds = (d: Deployment) => Object.keys(d.resources.Resources).filter((id) => id.startsWith('MediaReplicationEventsPermission'));
+  const outputs = (d: Deployment) => (d.resources.Outputs ?? {}) as Record<string, { Value: unknown }>;
+  const twoBuckets = () =>
+    policyWith((doc) => {
+      doc.resources.buckets.push({ name: 'docs', bucket: 'app-docs-prod', replicaBucket: 'app-docs-replica-apse1', versioning: true });
+    });
+
+  it('deploys both functions in the primary only, asynchronous (one retry, then the failure queue), with handlers under functions/media/', () => {
+    const policy = policyWith();
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(primary.functions['verify-media-replication']).toMatchObject({
+      handler: 'functions/media/verify-media-replication/handler.handler',
+      timeout: 900,
+      memorySize: 512,
+      maximumRetryAttempts: 1,
+      destinations: { onFailure: { arn: { 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] }, type: 'sqs' } },
+    });
+    expect(primary.functions['alert-media-replication-failure']).toMatchObject({
+      handler: 'functions/media/alert-media-replication-failure/handler.handler',
+      timeout: 30,
+      memorySize: 256,
+      maximumRetryAttempts: 1,
+      destinations: { onFailure: { arn: { 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] }, type: 'sqs' } },
+    });
+    for (const fn of MEDIA_VERIFY) {
+      expect(primary.functionMeta[fn], fn).toEqual({ component: 'media', retriedErrors: [] });
+      expect(primary.functions[fn]!.vpc, fn).toBeUndefined();
+      // The Lambdas' common environment only: the reports bucket comes with it (REPORTS_BUCKET).
+      expect(primary.functions[fn]!.environment ?? {}, fn).toEqual({});
+      expect(secondary.functions[fn], fn).toBeUndefined();
+    }
+  });
+
+  it("schedules verify-media-replication daily at rds.postureSchedule in the policy's time zone, with no input; S3, not a schedule or rule, invokes the alert", () => {
+    const policy = policyWith();
+    const d = deploy(policy);
+    expect(d.functions['verify-media-replication']!.events).toEqual([
+      {
+        schedule: {
+          method: 'scheduler',
+          rate: [policy.rds.postureSchedule],
+          timezone: 'Asia/Tokyo',
+          roleArn: { 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] },
+          description: 'backup-dr: replication check of the media buckets',
+        },
+      },
+    ]);
+    expect(d.functions['alert-media-replication-failure']!.events).toEqual([]);
+    const invoke = roleStatementsOf(d, 'SchedulerInvokeRole')[0]!.Resource;
+    expect(invoke).toContainEqual({ 'Fn::GetAtt': [lambdaLogicalId('verify-media-replication'), 'Arn'] });
+    expect(invoke).not.toContainEqual(ALERT_FN);
+  });
+
+  it("verify-media-replication lists the sources and replicas (a missing copy must read 404, not 403) and the reports bucket, reads objects and versions of both, and keeps its state and reports only under replication/", () => {
+    const d = deploy(twoBuckets());
+    const verify = statements(d, 'verify-media-replication');
+    expect(verify.filter((s) => s.Action.some((a) => a.startsWith('s3:')))).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['app-media-prod', 'app-media-replica-apse1', 'app-docs-prod', 'app-docs-replica-apse1'].map((b) => ({ 'Fn::Sub': bucketArn(b) })) },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: ['app-media-prod', 'app-media-replica-apse1', 'app-docs-prod', 'app-docs-replica-apse1'].map((b) => ({ 'Fn::Sub': objects(b) })) },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [{ 'Fn::Sub': REPLICATION_REPORTS }] },
+      // So that a first run's missing state is NoSuchKey, not AccessDenied.
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [{ 'Fn::GetAtt': ['ReportsBucket', 'Arn'] }] },
+    ]);
+    // Its reports are SSE-KMS with the service key, through S3 in the primary; HEAD in checksum mode of an SSE-KMS
+    // object decrypts with the bucket's key (the policy's keys, through S3, in each region); then the alerts and the failure queue.
+    expect(verify.flatMap((s) => s.Action).filter((a) => !a.startsWith('s3:'))).toEqual(['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Decrypt', ...ALERT_ONLY, 'sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
+    // The service key of each region by its alias (the policy names no keys), only through S3 there.
+    expect(withAction(verify, 'kms:Decrypt').slice(0, 2).map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] } },
+      { StringEquals: { 'kms:ViaService': 's3.ap-southeast-1.amazonaws.com' }, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] } },
+    ]);
+    expect(withAction(verify, 'kms:GenerateDataKey')[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey'],
+      Resource: [{ 'Fn::GetAtt': ['ServiceKey', 'Arn'] }],
+      Condition: { StringEquals: { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' } },
+    });
+    // Nothing written, tagged or deleted in a media bucket.
+    for (const s of verify.filter((x) => /app-(media|docs)-/.test(JSON.stringify(x.Resource)))) {
+      expect(s.Action.filter((a) => !['s3:ListBucket', 's3:GetObject', 's3:GetObjectVersion'].includes(a)), JSON.stringify(s.Resource)).toEqual([]);
+    }
+  });
+
+  it('alert-media-replication-failure may only alert (and record its failed invocations)', () => {
+    const d = deploy(twoBuckets());
+    expect(statements(d, 'alert-media-replication-failure').flatMap((s) => s.Action)).toEqual([...ALERT_ONLY, 'sqs:SendMessage', 'kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(JSON.stringify(statements(d, 'alert-media-replication-failure'))).not.toMatch(/app-(media|docs)-|s3:/);
+  });
+
+  it('lets S3 invoke the alert for each source bucket of the policy (never a replica), and outputs the function for the buckets\' event notifications', () => {
+    const d = deploy(twoBuckets());
+    expect(permissionIds(d)).toEqual(['MediaReplicationEventsPermission1', 'MediaReplicationEventsPermission2']);
+    for (const [id, bucket] of [['MediaReplicationEventsPermission1', 'app-media-prod'], ['MediaReplicationEventsPermission2', 'app-docs-prod']] as const) {
+      expect(d.resources.Resources[id], id).toMatchObject({
+        Type: 'AWS::Lambda::Permission',
+        Properties: { FunctionName: ALERT_FN, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: { 'Fn::Sub': bucketArn(bucket) } },
+      });
+    }
+    expect(JSON.stringify(permissionIds(d).map((id) => d.resources.Resources[id]))).not.toMatch(/replica-apse1/);
+    // No other resource lets anything invoke it.
+    const invokers = Object.entries(d.resources.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties).includes(lambdaLogicalId('alert-media-replication-failure')));
+    expect(invokers.map(([id]) => id)).toEqual(permissionIds(d));
+    expect(outputs(d).MediaReplicationEventsFunctionArn?.Value).toEqual(ALERT_FN);
+  });
+
+  it('lets S3 invoke the alert only on behalf of this account: SourceAccount is the account id (Ref AWS::AccountId), not the text "${AWS::AccountId}"', () => {
+    // Outside Fn::Sub, "${AWS::AccountId}" is a literal string: CloudFormation does not resolve it.
+    const d = deploy(policyWith());
+    expect(d.resources.Resources.MediaReplicationEventsPermission1!.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it('deploys none of it in the secondary', () => {
+    const policy = twoBuckets();
+    const secondary = deploy(policy, policy.regions.secondary);
+    for (const fn of MEDIA_VERIFY) expect(secondary.functions[fn], fn).toBeUndefined();
+    expect(permissionIds(secondary)).toEqual([]);
+    expect(outputs(secondary).MediaReplicationEventsFunctionArn).toBeUndefined();
+    expect(JSON.stringify(roleStatementsOf(secondary, 'SchedulerInvokeRole'))).not.toContain(lambdaLogicalId('verify-media-replication'));
+    expect(JSON.stringify(secondary.resources)).not.toMatch(/app-(media|docs)-|MediaReplication/);
+  });
+
+  it('deploys neither function, nor a permission, nor the output, for a policy without buckets', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets = [];
+    });
+    for (const region of [policy.regions.primary, policy.regions.secondary]) {
+      const d = deploy(policy, region);
+      for (const fn of MEDIA_VERIFY) expect(d.functions[fn], `${region} ${fn}`).toBeUndefined();
+      expect(permissionIds(d), region).toEqual([]);
+      expect(Object.values(d.resources.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties).includes('s3.amazonaws.com')), region).toEqual([]);
+      expect(outputs(d).MediaReplicationEventsFunctionArn, region).toBeUndefined();
+      expect(JSON.stringify(roleStatementsOf(d, 'SchedulerInvokeRole')), region).not.toContain(lambdaLogicalId('verify-media-replication'));
     }
   });
 });

@@ -62,6 +62,23 @@ describe('function alarms', () => {
     expect(lambdaAlarm(primary, 'validate-cache-restore', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-redis-validate-cache-restore-errors-${policy.regions.primary}`);
     // The media restore's steps are media, in the primary.
     expect(lambdaAlarm(primary, 'media-restore-pass', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-media-media-restore-pass-errors-${policy.regions.primary}`);
+    // …and so are the replication check and the replication-event alert.
+    expect(lambdaAlarm(primary, 'verify-media-replication', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-media-verify-media-replication-errors-${policy.regions.primary}`);
+  });
+
+  it('the media replication check and the replication-event alert (primary only, asynchronous): an Errors and a Throttles alarm each, an on-failure destination they may write to; none in the secondary', () => {
+    for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(lambdaAlarm(primary, fn, metric), `${fn} ${metric}`).toHaveLength(1);
+        expect(lambdaAlarm(primary, fn, metric)[0]!.AlarmName, `${fn} ${metric}`).toBe(`${SERVICE}-test-media-${fn}-${metric.toLowerCase()}-${policy.regions.primary}`);
+        // Its runbook says a failed invocation is retried once, then kept in the failure queue.
+        expect(lambdaAlarm(primary, fn, metric)[0]!.AlarmDescription, `${fn} ${metric}`).toContain('async-failures queue');
+        expect(lambdaAlarm(secondary, fn, metric), `${fn} ${metric}`).toEqual([]);
+      }
+      expect(primary.functions[fn]!.maximumRetryAttempts, fn).toBe(1);
+      expect(primary.functions[fn]!.destinations, fn).toEqual({ onFailure: { arn: getAtt('AsyncFailureQueue'), type: 'sqs' } });
+      expect(withAction(statementsOf(primary, fn), 'sqs:SendMessage'), fn).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] }]);
+    }
   });
 
   it('the media restore steps (primary only): each an Errors alarm (none is retried by design) and a Throttles alarm; none in the secondary', () => {

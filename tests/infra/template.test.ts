@@ -29,6 +29,7 @@ import {
 import { parsePolicyJson } from '../../shared/policy/json.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { MAX_PASSES } from '../../functions/media/media-restore-pass/media-restore-pass.js';
+import { stateKey } from '../../functions/media/verify-media-replication/verify-media-replication.js';
 import { planMediaRestore } from '../../functions/media/media-restore-plan/plan.js';
 import { mediaRestoreDefinition } from '../../state-machines/media/restore-prefix.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
@@ -147,13 +148,18 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'media-restore-pass': 'media',
   'media-restore-record': 'media',
   'media-restore-notify': 'media',
+  'verify-media-replication': 'media',
+  'alert-media-replication-failure': 'media',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
 const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage'];
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
-const ASYNC = ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots'];
+const ASYNC = [
+  'alert-media-replication-failure', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+  'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
+];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
   const pitr = role === 'secondary';
@@ -203,6 +209,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     ],
     'media-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'media-restore-notify': [],
+    // The replication check of the media buckets (primary only): lists the source, HEADs objects of the
+    // source and versions of the replica, keeps its state and reports in the reports bucket (SSE-KMS,
+    // through S3); the alert on S3's replication events only alerts.
+    'verify-media-replication': ['kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
+    'alert-media-replication-failure': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -246,13 +257,16 @@ describe.each([
     'primary',
     () => primary,
     [
-      'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest',
-      'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
-      'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'alert-media-replication-failure', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
+      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
+      'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
-      'verify-cache-exports',
+      'verify-cache-exports', 'verify-media-replication',
     ],
-    ['capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports'],
+    [
+      'alert-media-replication-failure', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
+      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
+    ],
   ],
   [
     'secondary',
@@ -448,9 +462,10 @@ describe.each([
     }
     const targets = [...new Set(schedules.map((s) => JSON.stringify(s.Target.Arn)))].map((j) => JSON.parse(j) as unknown);
     // Every asynchronous function runs on a schedule — but take-db-snapshot, whose only database is
-    // restore-tested (capture-db-manifest requests that snapshot) — the steps of state machines on none.
+    // restore-tested (capture-db-manifest requests that snapshot), and alert-media-replication-failure,
+    // which S3 invokes — the steps of state machines on none.
     const ids = lambdas(t);
-    const onSchedule = asynchronous.filter((fn) => fn !== 'take-db-snapshot');
+    const onSchedule = asynchronous.filter((fn) => fn !== 'take-db-snapshot' && fn !== 'alert-media-replication-failure');
     expect(targets).toEqual(expect.arrayContaining(onSchedule.map((fn) => getAtt(ids.get(fn)!.logicalId))));
     expect(targets).toHaveLength(onSchedule.length);
 
@@ -539,6 +554,16 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     expect(schedulesOf(primary, 'prune-db-snapshots').map((s) => s.ScheduleExpression)).toEqual([policy.rds.pruneSchedule]);
     expect(schedulesOf(secondary, 'prune-db-snapshots').map((s) => s.ScheduleExpression)).toEqual([policy.rds.pruneSchedule]);
     expect(schedulesOf(primary, 'check-db-posture').map((s) => s.ScheduleExpression)).toEqual([policy.rds.postureSchedule]);
+  });
+
+  it('verify-media-replication (primary only): daily at rds.postureSchedule in Asia/Tokyo, with no input; the replication-event alert on no schedule or rule', () => {
+    const schedules = schedulesOf(primary, 'verify-media-replication');
+    expect(schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, s.Target.Input, s.Target.RoleArn])).toEqual([
+      [policy.rds.postureSchedule, 'Asia/Tokyo', undefined, getAtt('SchedulerInvokeRole')],
+    ]);
+    expect(rdsRulesOf(primary, 'verify-media-replication')).toEqual([]);
+    expect(schedulesOf(primary, 'alert-media-replication-failure')).toEqual([]);
+    expect(lambdas(secondary).has('verify-media-replication')).toBe(false);
   });
 });
 
@@ -890,9 +915,10 @@ describe('IAM of the media restore steps (primary only)', () => {
     }
   });
 
-  it('only media-restore-pass names the media buckets: no other role, and nothing in the secondary', () => {
+  it('only media-restore-pass and verify-media-replication name the media buckets: no other role, and nothing in the secondary', () => {
     const naming = ofType(primary, 'AWS::IAM::Role').filter(([, role]) => mentionsMedia(props(role).Policies)).map(([id]) => id);
-    expect(naming).toEqual([(props(lambdas(primary).get('media-restore-pass')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]]);
+    const roleOf = (fn: string) => (props(lambdas(primary).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication')].sort());
     expect(mentionsMedia(secondary)).toBe(false);
   });
 
@@ -943,6 +969,100 @@ describe('IAM of the media restore steps (primary only)', () => {
     }
     expect(props(ids.get('media-restore-pass')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
     expect(Object.keys(secondary.Resources).filter((id) => id.startsWith('MediaRestore') || id.startsWith('MediaDashrestore'))).toEqual([]);
+  });
+});
+
+// ---- the replication check of the media buckets and the alert on S3's replication events ------------------------
+
+describe("the media buckets' replication check and replication-event alert (primary only)", () => {
+  const bucketArn = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+  const objects = (name: string) => `arn:\${AWS::Partition}:s3:::${name}/*`;
+  const REPLICATION_REPORTS = 'arn:${AWS::Partition}:s3:::${ReportsBucket}/replication/*';
+  const resourcesOf = (fn: string, action: string) => statementsFor(primary, fn, action).flatMap((s) => resources(s).map((r) => JSON.stringify(subText(r))));
+  const alertFn = () => getAtt(lambdas(primary).get('alert-media-replication-failure')!.logicalId);
+  const s3Permissions = (t: Template) => ofType(t, 'AWS::Lambda::Permission').filter(([, r]) => props(r).Principal === 's3.amazonaws.com');
+
+  it('verify-media-replication lists the source bucket, its replica (HEAD of a missing copy must answer 404, not 403) and the reports bucket', () => {
+    expect(resourcesOf('verify-media-replication', 's3:ListBucket').sort()).toEqual([JSON.stringify(bucketArn(MEDIA_SOURCE)), JSON.stringify(bucketArn(MEDIA_REPLICA)), JSON.stringify(getAtt('ReportsBucket'))].sort());
+  });
+
+  it("verify-media-replication reads (HEAD) objects and versions of the source bucket and of its replica", () => {
+    for (const action of ['s3:GetObjectVersion', 's3:GetObject']) {
+      const onMedia = statementsFor(primary, 'verify-media-replication', action).filter((s) => !JSON.stringify(resources(s)).includes('ReportsBucket'));
+      expect(onMedia.flatMap((s) => resources(s).map(subText)), action).toEqual([objects(MEDIA_SOURCE), objects(MEDIA_REPLICA)]);
+    }
+  });
+
+  it("verify-media-replication reads and writes in the reports bucket only under replication/ — where the check keeps its state", () => {
+    const inReports = nonLogStatements(primary, 'verify-media-replication').filter((s) => JSON.stringify(resources(s)).includes('ReportsBucket') && !actions(s).includes('s3:ListBucket'));
+    expect(inReports).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [{ 'Fn::Sub': REPLICATION_REPORTS }] }]);
+    expect(resourcesOf('verify-media-replication', 's3:PutObject')).toEqual([JSON.stringify(REPLICATION_REPORTS)]);
+    // The check's state (and its daily report beside it) is under that prefix (functions/media/verify-media-replication).
+    expect(stateKey('media')).toMatch(/^replication\/media\//);
+    // The reports bucket's key, only through S3 in the primary (SSE-KMS of the reports).
+    const viaS3 = statementsFor(primary, 'verify-media-replication', 'kms:GenerateDataKey').filter((s) => !JSON.stringify(s.Condition).includes('sqs.'));
+    expect(viaS3).toEqual([{ Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } } }]);
+  });
+
+  it('verify-media-replication may do nothing else on the media buckets: no write, tag, delete or restore in the source or the replica', () => {
+    const onMedia = nonLogStatements(primary, 'verify-media-replication').filter((s) => [MEDIA_SOURCE, MEDIA_REPLICA].some((b) => JSON.stringify(resources(s)).includes(b)));
+    expect(onMedia.length).toBeGreaterThan(0);
+    for (const s of onMedia) expect(actions(s).filter((a) => !['s3:ListBucket', 's3:GetObject', 's3:GetObjectVersion'].includes(a)), JSON.stringify(resources(s))).toEqual([]);
+    const granted = actionSet(primary, 'verify-media-replication');
+    expect(granted.filter((a) => /^s3:(Put|Delete|Restore|Replicate|Abort)/.test(a) && a !== 's3:PutObject')).toEqual([]);
+    expect(statementsFor(primary, 'verify-media-replication', 's3:PutObject').flatMap((s) => resources(s).map(subText))).toEqual([REPLICATION_REPORTS]);
+  });
+
+  it('alert-media-replication-failure may only alert (and record a failed invocation in the failure queue)', () => {
+    expect(nonLogStatements(primary, 'alert-media-replication-failure')).toEqual([
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } } },
+    ]);
+  });
+
+  it('lets only S3, for the source bucket, invoke exactly alert-media-replication-failure', () => {
+    const permissions = s3Permissions(primary);
+    expect(permissions.map(([id]) => id)).toEqual(['MediaReplicationEventsPermission1']);
+    expect(props(permissions[0]![1])).toMatchObject({ FunctionName: alertFn(), Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: { 'Fn::Sub': bucketArn(MEDIA_SOURCE) } });
+    // Nothing else may invoke it: no other permission names it, no schedule or rule targets it.
+    const naming = ofType(primary, 'AWS::Lambda::Permission').filter(([, r]) => JSON.stringify(props(r).FunctionName) === JSON.stringify(alertFn()));
+    expect(naming.map(([id]) => id)).toEqual(['MediaReplicationEventsPermission1']);
+    expect(schedulesOf(primary, 'alert-media-replication-failure')).toEqual([]);
+    expect(rdsRulesOf(primary, 'alert-media-replication-failure')).toEqual([]);
+    expect(JSON.stringify(props(primary.Resources.SchedulerInvokeRole).Policies)).not.toContain(lambdas(primary).get('alert-media-replication-failure')!.logicalId);
+  });
+
+  it('lets S3 invoke it only for a bucket in this account: SourceAccount is the account id (Ref AWS::AccountId), not the text "${AWS::AccountId}"', () => {
+    const [[, permission]] = s3Permissions(primary) as [[string, CfnResource]];
+    expect(props(permission).SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it("outputs alert-media-replication-failure's ARN, for the source bucket's event notifications", () => {
+    expect(primary.Outputs?.MediaReplicationEventsFunctionArn?.Value).toEqual(alertFn());
+  });
+
+  it('runs both outside the validation VPC with the common environment, asynchronously (one retry, then the failure queue)', () => {
+    const ids = lambdas(primary);
+    const configs = ofType(primary, 'AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
+    for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) {
+      const { logicalId, resource } = ids.get(fn)!;
+      expect(props(resource).VpcConfig, fn).toBeUndefined();
+      expect(props(resource).Handler, fn).toBe(`functions/media/${fn}/handler.handler`);
+      expect(configs.filter((c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: logicalId })), fn).toEqual([
+        expect.objectContaining({ MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: getAtt('AsyncFailureQueue') } } }),
+      ]);
+    }
+    expect(props(ids.get('verify-media-replication')!.resource)).toMatchObject({ Timeout: 900, MemorySize: 512 });
+    expect(props(ids.get('alert-media-replication-failure')!.resource)).toMatchObject({ Timeout: 30, MemorySize: 256 });
+  });
+
+  it('the secondary has none of it: no function, no permission, no schedule, no output', () => {
+    for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) expect(lambdas(secondary).has(fn), fn).toBe(false);
+    expect(s3Permissions(secondary)).toEqual([]);
+    expect(secondary.Outputs?.MediaReplicationEventsFunctionArn).toBeUndefined();
+    expect(Object.keys(secondary.Resources).filter((id) => /^(MediaReplication|VerifyDashmedia|AlertDashmedia|VerifyMedia|AlertMedia)/.test(id))).toEqual([]);
   });
 });
 
@@ -1234,7 +1354,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent) and manifests 400 days', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -1248,7 +1368,9 @@ describe.each([
     const manifests = rules.find((r) => r.Prefix === 'manifests/');
     expect(manifests).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400 });
     expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
-    expect(rules).toHaveLength(4);
+    // The media replication check's reports 400 days; its state, rewritten daily, keeps old versions briefly.
+    expect(rules.find((r) => r.Prefix === 'replication/')).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+    expect(rules).toHaveLength(5);
   });
 
   it('refuses any request without TLS', () => {
@@ -1476,6 +1598,9 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'media-restore-pass': ['s3'],
   'media-restore-record': ['s3'],
   'media-restore-notify': ['sns'],
+  // The replication check reads S3 in both regions (one client each) and alerts; the replication-event alert only alerts.
+  'verify-media-replication': ['s3', 'sns'],
+  'alert-media-replication-failure': ['sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

@@ -1,0 +1,26 @@
+// verify-media-replication: daily in the primary, each media bucket against its replica.
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { ENV } from '../../../shared/contracts.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
+import { scheduleEvent } from '../../../shared/runtime/input.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { verifyMediaReplication } from './verify-media-replication.js';
+
+export const handler = lambdaHandler('verify-media-replication', scheduleEvent, async (_event, rt) => {
+  const results = await verifyMediaReplication({
+    policy: rt.policy,
+    source: s3Client(rt.policy.regions.primary),
+    replica: s3Client(rt.policy.regions.secondary),
+    reportsBucket: requireEnv(ENV.reportsBucket),
+    alerts: rt.alerts,
+    log: rt.log,
+    now: rt.now,
+  });
+  for (const result of results) {
+    const metric = rt.metrics.singleMetric();
+    metric.addDimension('resource', result.resource);
+    metric.addMetric('ReplicationMismatches', MetricUnit.Count, result.problems.length);
+    metric.addMetric('ObjectsWithoutChecksum', MetricUnit.Count, result.noChecksum);
+  }
+  return { results };
+});
