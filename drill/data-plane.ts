@@ -27,6 +27,10 @@ export type Fault = (typeof FAULTS)[number];
 export const REDIS_FAULTS = ['redis-truncated-export', 'redis-key-loss', 'redis-seed-fails'] as const;
 export type RedisFault = (typeof REDIS_FAULTS)[number];
 
+/** Faults of the drill's media part (drill/media.ts): a copy missing from the replica, a copy whose bytes differ. */
+export const MEDIA_FAULTS = ['media-replica-missing', 'media-checksum-mismatch'] as const;
+export type MediaFault = (typeof MEDIA_FAULTS)[number];
+
 /**
  * Faults that corrupt the restored database with SQL. They model damage done below the application
  * (storage, a broken restore, a hand-run fix), so the application's triggers do not fire: nothing lands

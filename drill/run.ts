@@ -38,14 +38,15 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
-import { MASS_DELETE, pgDataPlane, type Fault, type PgDataPlane, type RedisFault } from './data-plane.js';
+import { MASS_DELETE, pgDataPlane, type Fault, type MediaFault, type PgDataPlane, type RedisFault } from './data-plane.js';
+import { runMediaDrill } from './media.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { RunDatabases } from './run-databases.js';
 import { RedisDrill } from './redis.js';
 import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
 
 export interface DrillOptions {
-  readonly fault: Fault | RedisFault | null;
+  readonly fault: Fault | RedisFault | MediaFault | null;
   /** `--inject-sql`: statements run, in order, on the restored database before validation. */
   readonly injectSql: readonly string[];
   /** `--inject-redis`: commands run, in order, on the restored cache before validation. */
@@ -138,8 +139,10 @@ const PIPELINE: readonly { name: string; role: Role; handler: Handler; scheduled
 export function startDrill(options: DrillOptions): Drill {
   const { injectSql } = options;
   const isRedisFault = (f: DrillOptions['fault']): f is RedisFault => f !== null && f.startsWith('redis-');
-  const fault: Fault | null = isRedisFault(options.fault) ? null : options.fault;
+  const isMediaFault = (f: DrillOptions['fault']): f is MediaFault => f !== null && f.startsWith('media-');
+  const fault: Fault | null = isRedisFault(options.fault) || isMediaFault(options.fault) ? null : options.fault;
   const redisFault: RedisFault | null = isRedisFault(options.fault) ? options.fault : null;
+  const mediaFault: MediaFault | null = isMediaFault(options.fault) ? options.fault : null;
   let redisDrill: RedisDrill | null = null;
   const abort = new AbortController();
   let quiet = false;
@@ -399,9 +402,10 @@ export function startDrill(options: DrillOptions): Drill {
       print('Alert that would be sent to the alerts topic:');
       for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
     }
+    const media = await runMediaDrill({ policy, s3, fault: mediaFault, alerts, useRuntime, print, signal: abort.signal });
     const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
-    const overall = redisOutcome === null ? outcome : worse(outcome, redisOutcome);
-    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy)];
+    const overall = worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome);
+    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy];
     print('');
     print(`Outcome: ${overall.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}${'skipped' in redis ? ' — Redis skipped' : ''}`);
     return { passed: overall === 'passed', outcome: overall, redis: 'skipped' in redis ? { skipped: redis.skipped } : redis.outcome, caughtBy, verdict, alerts };

@@ -131,6 +131,14 @@ export class S3StandIn {
     return this.#store({ bucket, key, bytes: Buffer.alloc(0), deleteMarker: true, ...options });
   }
 
+  /** Every key of a bucket with any entry (versions or delete markers), in binary order. */
+  keys(bucket: string): string[] {
+    return [...this.#objects.keys()]
+      .filter((k) => k.startsWith(`${bucket}/`) && (this.#objects.get(k)?.length ?? 0) > 0)
+      .map((k) => k.slice(bucket.length + 1))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
   /** Every entry of a key, oldest first (versions and delete markers). */
   versions(bucket: string, key: string): readonly StoredObject[] {
     return this.#objects.get(`${bucket}/${key}`) ?? [];

@@ -1,7 +1,8 @@
-// The drill's Redis part as a user runs it (the compiled drill, one run per argument list shared by the
-// tests that read it): the real Redis pipeline and cache restore test against a private redis-server;
-// each Redis fault and the team's own commands caught by what should catch them; a run without
-// redis-server reports the Redis part skipped and still passes; nothing left behind.
+// The drill's Redis and media parts as a user runs them (the compiled drill, one run per argument list
+// shared by the tests that read it): the real Redis pipeline and cache restore test against a private
+// redis-server; each Redis fault and the team's own commands caught by what should catch them; a run
+// without redis-server reports the Redis part skipped and still passes; the media replication check and a
+// point-in-time restore of a prefix on the S3 stand-in, and its faults; nothing left behind.
 
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d !== '')) {
 }
 const env = { PATH: `${ROOT}node_modules/.bin:${bin}` };
 
-describe.skipIf(!up)('npm run drill: the Redis part', { concurrent: true }, () => {
+describe.skipIf(!up)('npm run drill: the Redis and media parts', { concurrent: true }, () => {
   it('backs up the cache through the real pipeline and proves the replicated export by seeding a second server from it', async () => {
     const { code, out } = await drillOnce([]);
     expect(code).toBe(0);
@@ -64,6 +65,27 @@ describe.skipIf(!up)('npm run drill: the Redis part', { concurrent: true }, () =
     expect(out).toMatch(/^Redis outcome: PASSED$/m);
     expect(out).toMatch(/^Cleanup: stopped the private production Redis \(port \d+\) and removed \S+$/m);
     expect(await leftovers(runFacts(out))).toEqual([]);
+  }, 240_000);
+
+  it('restores a media prefix to the time before an incident, after the replication check found the replica whole', async () => {
+    const { code, out } = await drillOnce([]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/✓ verify-media-replication +[\d.]+ s +5 listed, 0 changed since the last check, 5 sampled: 5 the same in the replica/);
+    expect(out).toMatch(/dry run — 5 keys under "uploads\/" at \S+: 2 unchanged, 2 to copy back \(0 from the replica, 0\.00 GiB\), 1 to delete\./);
+    expect(out).toMatch(/→ execution SUCCEEDED: restored — 5 keys under "uploads\/"/);
+    for (const line of ['✓ uploads/avatar-2.png     avatar two', '✓ uploads/invoice-7.pdf    invoice seven', '✓ uploads/junk.tmp         (absent)']) expect(out).toContain(line);
+    expect(out).toMatch(/^Media outcome: PASSED$/m);
+  }, 240_000);
+
+  it.each([
+    { fault: 'media-replica-missing', caught: /✗ replication-mismatch: 1 objects of app-media-prod missing or different in app-media-replica-apse1: uploads\/invoice-7\.pdf: missing in the replica \d+ min after it was written \(still PENDING\)/ },
+    { fault: 'media-checksum-mismatch', caught: /✗ replication-mismatch: .*uploads\/banner\.jpg: SHA256 \S+ in the source, \S+ in the replica/ },
+  ])('--break $fault is caught by the replication check and exits 1', async ({ fault, caught }) => {
+    const { code, out } = await drillOnce(['--break', fault]);
+    expect(out).toMatch(caught);
+    expect(resultOf(out)).toBe(`RESULT: FAILED — the fault "${fault}" was caught by replication-mismatch (verify-media-replication)`);
+    expect(out).toMatch(/^Media outcome: FAILED/m);
+    expect(code).toBe(1);
   }, 240_000);
 
   it.each([
