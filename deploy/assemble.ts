@@ -15,6 +15,7 @@ import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/resto
 import { redisBackup, type RedisBackupFunction } from './components/redis/backup.js';
 import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
+import { mediaBuckets } from './components/media/buckets.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
@@ -55,6 +56,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisRestoreTest,
   mediaRestore,
   mediaVerify,
+  mediaBuckets,
 ];
 
 export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | PlatformFunction;

@@ -23,6 +23,8 @@ export interface CfnResource {
   readonly Properties: Readonly<Record<string, unknown>>;
   readonly DeletionPolicy?: 'Retain' | 'Delete';
   readonly UpdateReplacePolicy?: 'Retain' | 'Delete';
+  /** Resources CloudFormation must create first (one it cannot infer from a reference). */
+  readonly DependsOn?: readonly string[];
 }
 
 export interface CfnOutput {
@@ -58,6 +60,8 @@ export const LOGICAL_ID = {
   exportBucket: 'CacheExportBucket',
   exportBucketPolicy: 'CacheExportBucketPolicy',
   exportReplicationRole: 'CacheExportReplicationRole',
+  /** The role S3 replicates the managed media buckets with. */
+  mediaReplicationRole: 'MediaReplicationRole',
   /** Admits 443 from the validation security groups to the interface endpoints. */
   endpointSecurityGroup: 'ApiEndpointSecurityGroup',
 } as const;

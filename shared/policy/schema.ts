@@ -270,9 +270,13 @@ const bucket = z.strictObject({
       infrequentAccessAfter: z.optional(retentionDuration),
       glacierAfter: z.optional(retentionDuration),
       deepArchiveAfter: z.optional(retentionDuration),
+      /** A version replaced or deleted this long ago is removed (absent: kept; a point-in-time restore reaches back as far as versions are kept). */
+      noncurrentExpireAfter: z.optional(retentionDuration),
     }),
     {},
   ),
+  /** true: this stack creates and configures the bucket (and its replica); false: another stack owns it (README: what to add there). */
+  managed: withDefault(z.boolean(), true),
   objectives: z.optional(objectives),
   /** Older objects (not changed since the last run) the daily replication check compares besides the changed ones, chosen at random. */
   verifySample: withDefault(z.int().check(z.gte(0), z.lte(100_000)), 100),

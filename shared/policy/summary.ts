@@ -106,7 +106,8 @@ export function summarisePolicy(policy: Policy, now: number): PolicySummary {
     if (resource.kind === 'buckets' || resource.schedule === undefined) {
       const lifecycle = policy.resources.buckets.find((b) => b.name === resource.name)?.lifecycle ?? {};
       const steps = Object.entries(lifecycle).map(([k, d]) => `${k.replace('After', '')} ${d.years ? `${d.years}y` : ''}${d.months ? `${d.months}m` : ''}${d.days ? `${d.days}d` : ''}`);
-      return { ...base, schedule: null, nextRun: null, retention: `all versions; ${steps.join(', ') || 'no lifecycle'}`, steadyState: null };
+      const kept = 'noncurrentExpireAfter' in lifecycle ? 'current versions' : 'all versions';
+      return { ...base, schedule: null, nextRun: null, retention: `${kept}; ${steps.join(', ') || 'no lifecycle'}`, steadyState: null };
     }
     const schedule = parseScheduleExpression(resource.schedule);
     const nextRun = (after: number) => nextOccurrence(schedule, tz, after);

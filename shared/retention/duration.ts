@@ -107,3 +107,8 @@ export function durationCovers(a: Duration, b: Duration): boolean {
   if (aMonths >= bMonths && aFixed >= bFixed) return true;
   return spanHours(a).min >= spanHours(b).max;
 }
+
+/** Whole days of a duration as S3 lifecycle rules count them: a month 30 days, a year 365, hours rounded up. */
+export function durationDays(d: Duration): number {
+  return d.years * 365 + d.months * 30 + d.days + Math.ceil(d.hours / 24);
+}

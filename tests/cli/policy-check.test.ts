@@ -58,8 +58,8 @@ describe('policy check — the repository policy', () => {
     expect(cache).toMatch(/ 28 \/ 28$/);
   });
 
-  it('lists the bucket with its lifecycle and no snapshot counts', () => {
-    expect(row(/^buckets +media /)).toMatch(/all versions; infrequentAccess 30d, glacier 90d, deepArchive 1y +-$/);
+  it('lists the bucket with its lifecycle (the noncurrent versions\' expiry included) and no snapshot counts', () => {
+    expect(row(/^buckets +media /)).toMatch(/current versions; infrequentAccess 30d, glacier 90d, deepArchive 1y, noncurrentExpire 1y +-$/);
   });
 
   it('prints the recovery objectives', () => {

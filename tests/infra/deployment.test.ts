@@ -723,14 +723,21 @@ describe("deploy/assemble.ts: the media buckets' replication check and replicati
     expect(d.resources.Resources.MediaReplicationEventsPermission1!.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
   });
 
-  it('deploys none of it in the secondary', () => {
+  it('deploys none of it in the secondary: only the replicas of the managed buckets (media/buckets) name them there', () => {
     const policy = twoBuckets();
     const secondary = deploy(policy, policy.regions.secondary);
     for (const fn of MEDIA_VERIFY) expect(secondary.functions[fn], fn).toBeUndefined();
     expect(permissionIds(secondary)).toEqual([]);
     expect(outputs(secondary).MediaReplicationEventsFunctionArn).toBeUndefined();
     expect(JSON.stringify(roleStatementsOf(secondary, 'SchedulerInvokeRole'))).not.toContain(lambdaLogicalId('verify-media-replication'));
-    expect(JSON.stringify(secondary.resources)).not.toMatch(/app-(media|docs)-|MediaReplication/);
+    // No permission, no replication role, no source bucket; nothing there names a source bucket.
+    expect(JSON.stringify(secondary.resources)).not.toMatch(/app-(media|docs)-prod|MediaReplication/);
+    // What names a media bucket is each replica bucket itself (its policy names it by Ref), and nothing that grants access.
+    const naming = Object.entries(secondary.resources.Resources).filter(([, r]) => /app-(media|docs)-/.test(JSON.stringify(r)));
+    expect(naming.map(([id, r]) => [id, r.Type, r.Properties.BucketName])).toEqual([
+      ['MediaReplicaBucket1', 'AWS::S3::Bucket', 'app-media-replica-apse1'],
+      ['MediaReplicaBucket2', 'AWS::S3::Bucket', 'app-docs-replica-apse1'],
+    ]);
   });
 
   it('deploys neither function, nor a permission, nor the output, for a policy without buckets', () => {
@@ -745,6 +752,205 @@ describe("deploy/assemble.ts: the media buckets' replication check and replicati
       expect(outputs(d).MediaReplicationEventsFunctionArn, region).toBeUndefined();
       expect(JSON.stringify(roleStatementsOf(d, 'SchedulerInvokeRole')), region).not.toContain(lambdaLogicalId('verify-media-replication'));
     }
+  });
+});
+
+describe('deploy/assemble.ts: the managed media buckets (media/buckets)', () => {
+  const bucketArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}` });
+  const objects = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}/*` });
+  const serviceKeyArn = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:alias/backup-dr-test` });
+  /** The resources media/buckets adds (and nothing else starts so). */
+  const bucketIds = (d: Deployment) => Object.keys(d.resources.Resources).filter((id) => /^Media(Bucket|ReplicaBucket|ReplicationRole$)/.test(id));
+  const resource = (d: Deployment, id: string) => {
+    const r = d.resources.Resources[id];
+    if (r === undefined) throw new Error(`no ${id}`);
+    return r as { Type: string; Properties: Record<string, any>; DependsOn?: readonly string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+  };
+  const encryptionKey = (d: Deployment, id: string) => resource(d, id).Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID;
+  const lifecycleRule = (d: Deployment, id: string) => resource(d, id).Properties.LifecycleConfiguration.Rules[0] as Record<string, any>;
+  const withBucket = (change: (bucket: Doc) => void) =>
+    policyWith((doc) => {
+      change(doc.resources.buckets[0]);
+    });
+
+  it('the team policy: the source bucket and S3\'s replication role in the primary, the replica in the secondary, each bucket with its TLS-only policy', () => {
+    const policy = policyWith();
+    expect(bucketIds(deploy(policy))).toEqual(['MediaBucket1', 'MediaBucket1Policy', 'MediaReplicationRole']);
+    expect(bucketIds(deploy(policy, policy.regions.secondary))).toEqual(['MediaReplicaBucket1', 'MediaReplicaBucket1Policy']);
+    expect(policy.resources.buckets[0]!.managed).toBe(true);
+  });
+
+  it('`managed` defaults to true: a bucket that does not say is created and replicated by the stack', () => {
+    const policy = withBucket((bucket) => {
+      delete bucket.managed;
+    });
+    expect(policy.resources.buckets[0]!.managed).toBe(true);
+    expect(bucketIds(deploy(policy))).toEqual(['MediaBucket1', 'MediaBucket1Policy', 'MediaReplicationRole']);
+    expect(bucketIds(deploy(policy, policy.regions.secondary))).toEqual(['MediaReplicaBucket1', 'MediaReplicaBucket1Policy']);
+  });
+
+  it('`managed: false`: no bucket, bucket policy or replication role in either region — but the functions, S3\'s invoke permission and its output still, for the notifications the owning stack declares', () => {
+    const policy = withBucket((bucket) => {
+      bucket.managed = false;
+    });
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    for (const d of [primary, secondary]) {
+      expect(bucketIds(d), d.region).toEqual([]);
+      // No bucket of the policy's is declared (only the service's own: reports, exports).
+      const buckets = Object.values(d.resources.Resources).filter((r) => r.Type === 'AWS::S3::Bucket' || r.Type === 'AWS::S3::BucketPolicy');
+      expect(JSON.stringify(buckets), d.region).not.toMatch(/app-media-/);
+      // Nothing S3 may assume.
+      expect(Object.values(d.resources.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('s3.amazonaws.com') && JSON.stringify(r.Properties).includes('app-media-')), d.region).toEqual([]);
+    }
+    for (const fn of [...MEDIA_VERIFY, ...MEDIA_RESTORE_STEPS]) expect(primary.functions[fn], fn).toBeDefined();
+    expect(primary.stateMachines['media-restore']).toBeDefined();
+    expect(primary.resources.Resources.MediaReplicationEventsPermission1).toMatchObject({ Type: 'AWS::Lambda::Permission', Properties: { SourceArn: bucketArn('app-media-prod') } });
+    expect((primary.resources.Outputs as Record<string, { Value: unknown }>).MediaReplicationEventsFunctionArn?.Value).toEqual({ 'Fn::GetAtt': [lambdaLogicalId('alert-media-replication-failure'), 'Arn'] });
+    // The functions act on it exactly as on a managed one.
+    expect(statements(primary, 'verify-media-replication')).toEqual(statements(deploy(policyWith()), 'verify-media-replication'));
+    expect(statements(primary, 'media-restore-pass')).toEqual(statements(deploy(policyWith()), 'media-restore-pass'));
+  });
+
+  it('a policy mixing both: only the managed bucket is declared, numbered by its place in the policy, depending on its own invoke permission; the replication role names only it', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets[0].managed = false;
+      doc.resources.buckets.push({ name: 'docs', bucket: 'app-docs-prod', replicaBucket: 'app-docs-replica-apse1', lifecycle: { noncurrentExpireAfter: '90d' } });
+    });
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(bucketIds(primary)).toEqual(['MediaBucket2', 'MediaBucket2Policy', 'MediaReplicationRole']);
+    expect(bucketIds(secondary)).toEqual(['MediaReplicaBucket2', 'MediaReplicaBucket2Policy']);
+    expect(resource(primary, 'MediaBucket2').Properties.BucketName).toBe('app-docs-prod');
+    expect(resource(secondary, 'MediaReplicaBucket2').Properties.BucketName).toBe('app-docs-replica-apse1');
+    expect(resource(primary, 'MediaBucket2').DependsOn).toEqual(['MediaReplicationEventsPermission2']);
+    expect(resource(primary, 'MediaReplicationEventsPermission2').Properties.SourceArn).toEqual(bucketArn('app-docs-prod'));
+    const role = roleStatementsOf(primary, 'MediaReplicationRole');
+    expect(JSON.stringify(role)).not.toMatch(/app-media-/);
+    expect(role.filter((s) => s.Action.some((a) => a.startsWith('s3:'))).map((s) => s.Resource)).toEqual([[bucketArn('app-docs-prod')], [objects('app-docs-prod')], [objects('app-docs-replica-apse1')]]);
+    // No lifecycle transitions asked for: none declared; the noncurrent versions' expiry in both regions.
+    const { Transitions, ...rule } = lifecycleRule(primary, 'MediaBucket2');
+    expect(Transitions).toBeUndefined();
+    expect(rule).toEqual({ Id: 'media-lifecycle', Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+    expect(lifecycleRule(secondary, 'MediaReplicaBucket2').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 90 });
+  });
+
+  it('two managed buckets: one replication role for both, each bucket replicating to its own replica', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets.push({ name: 'docs', bucket: 'app-docs-prod', replicaBucket: 'app-docs-replica-apse1' });
+    });
+    const primary = deploy(policy);
+    expect(bucketIds(primary)).toEqual(['MediaBucket1', 'MediaBucket1Policy', 'MediaBucket2', 'MediaBucket2Policy', 'MediaReplicationRole']);
+    expect(bucketIds(deploy(policy, policy.regions.secondary))).toEqual(['MediaReplicaBucket1', 'MediaReplicaBucket1Policy', 'MediaReplicaBucket2', 'MediaReplicaBucket2Policy']);
+    for (const [id, replica] of [['MediaBucket1', 'app-media-replica-apse1'], ['MediaBucket2', 'app-docs-replica-apse1']] as const) {
+      const replication = resource(primary, id).Properties.ReplicationConfiguration;
+      expect(replication.Role, id).toEqual({ 'Fn::GetAtt': ['MediaReplicationRole', 'Arn'] });
+      expect(replication.Rules.map((r: Doc) => r.Destination.Bucket), id).toEqual([bucketArn(replica)]);
+    }
+    const replicate = withAction(roleStatementsOf(primary, 'MediaReplicationRole'), 's3:ReplicateObject');
+    expect(replicate.map((s) => s.Resource)).toEqual([[objects('app-media-replica-apse1'), objects('app-docs-replica-apse1')]]);
+  });
+
+  it('a policy without buckets: none of them in either region', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets = [];
+    });
+    for (const region of [policy.regions.primary, policy.regions.secondary]) expect(bucketIds(deploy(policy, region)), region).toEqual([]);
+  });
+
+  it("encrypts with the keys the policy names: kms.primary's alias in the primary's region (its alias ARN), kms.secondary's ARN as given — and the replication role uses exactly those, through S3", () => {
+    const secondaryKey = 'arn:aws:kms:ap-southeast-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const policy = policyWith((doc) => {
+      doc.kms.primary = 'alias/app-media';
+      doc.kms.secondary = secondaryKey;
+    });
+    const primary = deploy(policy);
+    const secondary = deploy(policy, policy.regions.secondary);
+    expect(encryptionKey(primary, 'MediaBucket1')).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-northeast-1:${AWS::AccountId}:alias/app-media' });
+    expect(resource(primary, 'MediaBucket1').Properties.ReplicationConfiguration.Rules[0].Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: secondaryKey });
+    expect(encryptionKey(secondary, 'MediaReplicaBucket1')).toBe(secondaryKey);
+    expect(roleStatementsOf(primary, 'MediaReplicationRole').filter((s) => s.Action.some((a) => a.startsWith('kms:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-northeast-1:${AWS::AccountId}:key/*' }],
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/app-media'] }, StringEquals: { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' } },
+      },
+      { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [secondaryKey], Condition: { StringEquals: { 'kms:ViaService': 's3.ap-southeast-1.amazonaws.com' } } },
+    ]);
+    expect(JSON.stringify([resource(primary, 'MediaBucket1'), resource(secondary, 'MediaReplicaBucket1')])).not.toContain('backup-dr-test');
+  });
+
+  it('names a key given by id by its key ARN in its region', () => {
+    const id = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const policy = policyWith((doc) => {
+      doc.kms.secondary = id;
+    });
+    const keyArn = { 'Fn::Sub': `arn:\${AWS::Partition}:kms:ap-southeast-1:\${AWS::AccountId}:key/${id}` };
+    expect(encryptionKey(deploy(policy, policy.regions.secondary), 'MediaReplicaBucket1')).toEqual(keyArn);
+    expect(resource(deploy(policy), 'MediaBucket1').Properties.ReplicationConfiguration.Rules[0].Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: keyArn });
+    // The primary keeps the service key.
+    expect(encryptionKey(deploy(policy), 'MediaBucket1')).toEqual(serviceKeyArn('ap-northeast-1'));
+  });
+
+  it.each([
+    ['7d', 30],
+    ['36h', 30],
+    ['29d', 30],
+    ['30d', 30],
+    ['45d', 45],
+    ['2m', 60],
+  ])('infrequentAccessAfter %s: Standard-IA after %i days (S3 refuses fewer than 30)', (after, days) => {
+    const policy = withBucket((bucket) => {
+      bucket.lifecycle = { infrequentAccessAfter: after, glacierAfter: '180d' };
+    });
+    expect(lifecycleRule(deploy(policy), 'MediaBucket1').Transitions).toEqual([
+      { StorageClass: 'STANDARD_IA', TransitionInDays: days },
+      { StorageClass: 'GLACIER', TransitionInDays: 180 },
+    ]);
+  });
+
+  it.each([
+    [{ infrequentAccessAfter: '7d', glacierAfter: '30d' }, /resources\.buckets\[0\]\.lifecycle\.glacierAfter \(30 days\) of media must come at least 30 days after infrequentAccessAfter \(30 days/],
+    [{ glacierAfter: '90d', deepArchiveAfter: '60d' }, /resources\.buckets\[0\]\.lifecycle\.deepArchiveAfter \(60 days\) of media must come after glacierAfter \(90 days\)/],
+    [{ infrequentAccessAfter: '30d', deepArchiveAfter: '45d' }, /deepArchiveAfter \(45 days\) of media must come at least 30 days after infrequentAccessAfter \(30 days\)/],
+  ])('refuses transitions S3 would refuse at deploy time, naming the field: %o', (lifecycle, message) => {
+    const policy = withBucket((bucket) => {
+      bucket.lifecycle = lifecycle;
+    });
+    expect(() => deploy(policy)).toThrow(message);
+  });
+
+  it('counts a month as 30 days and a year as 365 in the transitions and the noncurrent expiry, and leaves out what the policy leaves out', () => {
+    const policy = withBucket((bucket) => {
+      bucket.lifecycle = { glacierAfter: '3m', deepArchiveAfter: '2y', noncurrentExpireAfter: '6m' };
+    });
+    const rule = lifecycleRule(deploy(policy), 'MediaBucket1');
+    expect(rule.Transitions).toEqual([
+      { StorageClass: 'GLACIER', TransitionInDays: 90 },
+      { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 730 },
+    ]);
+    expect(rule.NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 180 });
+    expect(lifecycleRule(deploy(policy, policy.regions.secondary), 'MediaReplicaBucket1').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 180 });
+  });
+
+  it('without noncurrentExpireAfter keeps every version in both regions (no noncurrent expiry)', () => {
+    const policy = withBucket((bucket) => {
+      delete bucket.lifecycle.noncurrentExpireAfter;
+    });
+    const source = lifecycleRule(deploy(policy), 'MediaBucket1');
+    const replica = lifecycleRule(deploy(policy, policy.regions.secondary), 'MediaReplicaBucket1');
+    expect(source).not.toHaveProperty('NoncurrentVersionExpiration');
+    expect(source).not.toHaveProperty('ExpirationInDays');
+    expect(replica).toEqual({ Id: 'replica-versions', Status: 'Enabled', Prefix: '', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+  });
+
+  it('tags both buckets with the policy\'s owner tag', () => {
+    const policy = policyWith((doc) => {
+      doc.tags.owner = 'team:owner';
+    });
+    expect(resource(deploy(policy), 'MediaBucket1').Properties.Tags).toEqual([{ Key: 'team:owner', Value: 'backup-dr' }]);
+    expect(resource(deploy(policy, policy.regions.secondary), 'MediaReplicaBucket1').Properties.Tags).toEqual([{ Key: 'team:owner', Value: 'backup-dr' }]);
   });
 });
 

@@ -321,14 +321,15 @@ describe.each([
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
     const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
-    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...(role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole'] : [])];
+    // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's.
+    const replicationRoles = role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole', 'MediaReplicationRole'] : [];
+    const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...replicationRoles];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
     expect(functionRoles.map(([id]) => id).sort()).toEqual([...roleIds].sort());
     expect(ofType(template(), 'AWS::IAM::Role').length).toBe(roleIds.length + otherRoles.length);
-    for (const [, role] of functionRoles) {
-      const trusted = (props(role).AssumeRolePolicyDocument.Statement as { Principal: { Service: string[] } }[]).flatMap((s) => s.Principal.Service);
-      expect(trusted).toEqual(['lambda.amazonaws.com']);
-    }
+    const trustedBy = (r: CfnResource) => (props(r).AssumeRolePolicyDocument.Statement as { Principal: { Service: string | string[] } }[]).flatMap((s) => s.Principal.Service);
+    for (const [, r] of functionRoles) expect(trustedBy(r)).toEqual(['lambda.amazonaws.com']);
+    for (const id of replicationRoles) expect(trustedBy(template().Resources[id]!), id).toEqual(['s3.amazonaws.com']);
   });
 
   it('grants each function exactly the actions its code calls', () => {
@@ -915,11 +916,22 @@ describe('IAM of the media restore steps (primary only)', () => {
     }
   });
 
-  it('only media-restore-pass and verify-media-replication name the media buckets: no other role, and nothing in the secondary', () => {
+  it("only media-restore-pass and verify-media-replication name the media buckets among the functions' roles; besides, only S3's replication role, the source bucket and S3's invoke permission — and in the secondary only the replica bucket", () => {
     const naming = ofType(primary, 'AWS::IAM::Role').filter(([, role]) => mentionsMedia(props(role).Policies)).map(([id]) => id);
     const roleOf = (fn: string) => (props(lambdas(primary).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication')].sort());
-    expect(mentionsMedia(secondary)).toBe(false);
+    // The replication role is S3's (media/buckets), assumed by no function.
+    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), 'MediaReplicationRole'].sort());
+    expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
+    const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
+    expect(namingResources(primary)).toEqual(
+      [
+        `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
+        'MediaBucket1 AWS::S3::Bucket', 'MediaReplicationEventsPermission1 AWS::Lambda::Permission',
+      ].sort(),
+    );
+    // The secondary: the replica bucket, by its name alone — no role, no function, no source bucket.
+    expect(namingResources(secondary)).toEqual(['MediaReplicaBucket1 AWS::S3::Bucket']);
+    expect(JSON.stringify(secondary)).not.toContain(MEDIA_SOURCE);
   });
 
   it("media-restore-pass writes its listing only under media-restores/ of the primary's own reports bucket — where the plan puts it", () => {
@@ -1063,6 +1075,194 @@ describe("the media buckets' replication check and replication-event alert (prim
     expect(s3Permissions(secondary)).toEqual([]);
     expect(secondary.Outputs?.MediaReplicationEventsFunctionArn).toBeUndefined();
     expect(Object.keys(secondary.Resources).filter((id) => /^(MediaReplication|VerifyDashmedia|AlertDashmedia|VerifyMedia|AlertMedia)/.test(id))).toEqual([]);
+  });
+});
+
+// ---- the media buckets the stack manages (deploy/components/media/buckets.ts) --------------------------------
+
+describe('the managed media buckets: the source in the primary, its replica in the secondary', () => {
+  const bucketArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}` });
+  const objects = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}/*` });
+  /** The service key of a region by its stage-scoped alias ARN (the team policy names no kms.primary/secondary). */
+  const serviceKeyAliasArn = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` });
+  const alertFn = () => getAtt(lambdas(primary).get('alert-media-replication-failure')!.logicalId);
+  const PROTECTED = {
+    VersioningConfiguration: { Status: 'Enabled' },
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    Tags: [{ Key: 'backup-dr:owner', Value: 'backup-dr' }],
+  };
+  const encryptedWith = (key: unknown) => ({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] });
+  const tlsOnly = (id: string) => ({
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyWithoutTls',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [getAtt(id), { 'Fn::Sub': `\${${id}.Arn}/*` }],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  });
+  const policyStatements = (t: Template, id: string) => (props(t.Resources[id]).Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+
+  it('the source: versioned, SSE-KMS with the primary\'s service key (its alias ARN) and Bucket Keys, private, owner-enforced, ours, retained', () => {
+    const bucket = primary.Resources.MediaBucket1!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(props(bucket)).toMatchObject({ BucketName: MEDIA_SOURCE, ...PROTECTED, BucketEncryption: encryptedWith(serviceKeyAliasArn(PRIMARY)) });
+    expect(props(bucket).BucketEncryption).toEqual(encryptedWith(serviceKeyAliasArn(PRIMARY)));
+  });
+
+  it("the source's lifecycle: Standard-IA after 30 days, Glacier Flexible Retrieval after 90, Deep Archive after 365; replaced and deleted versions removed after 365 days", () => {
+    expect(props(primary.Resources.MediaBucket1).LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          Id: 'media-lifecycle',
+          Status: 'Enabled',
+          Prefix: '',
+          Transitions: [
+            { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+            { StorageClass: 'GLACIER', TransitionInDays: 90 },
+            { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
+          ],
+          NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ],
+    });
+    // Current objects are never expired: only transitioned.
+    expect(JSON.stringify(props(primary.Resources.MediaBucket1).LifecycleConfiguration)).not.toMatch(/ExpirationInDays|ExpirationDate|ExpiredObjectDeleteMarker/);
+  });
+
+  it('the source replicates every object and delete marker to the replica with its own role, SSE-KMS objects re-encrypted with the secondary\'s key, with Replication Time Control (15 min) and metrics', () => {
+    expect(props(primary.Resources.MediaBucket1).ReplicationConfiguration).toEqual({
+      Role: getAtt('MediaReplicationRole'),
+      Rules: [
+        {
+          Id: 'to-replica',
+          Status: 'Enabled',
+          Priority: 1,
+          Filter: { Prefix: '' },
+          DeleteMarkerReplication: { Status: 'Enabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: {
+            Bucket: bucketArn(MEDIA_REPLICA),
+            EncryptionConfiguration: { ReplicaKmsKeyID: serviceKeyAliasArn(SECONDARY) },
+            ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+          },
+        },
+      ],
+    });
+  });
+
+  it("the replication rule's destination is the bucket the secondary declares, with the key that bucket encrypts with", () => {
+    const destination = props(primary.Resources.MediaBucket1).ReplicationConfiguration.Rules[0].Destination;
+    const replica = props(secondary.Resources.MediaReplicaBucket1);
+    expect(destination.Bucket).toEqual(bucketArn(replica.BucketName));
+    expect(destination.EncryptionConfiguration.ReplicaKmsKeyID).toEqual(replica.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID);
+  });
+
+  it("sends S3's replication failures and late replications to alert-media-replication-failure, once S3 may invoke it (DependsOn its permission)", () => {
+    const bucket = primary.Resources.MediaBucket1!;
+    expect(props(bucket).NotificationConfiguration).toEqual({
+      LambdaConfigurations: [
+        { Event: 's3:Replication:OperationFailedReplication', Function: alertFn() },
+        { Event: 's3:Replication:OperationMissedThreshold', Function: alertFn() },
+      ],
+    });
+    expect((bucket as { DependsOn?: unknown }).DependsOn).toEqual(['MediaReplicationEventsPermission1']);
+    // That permission is the one for this bucket, on that function.
+    expect(props(primary.Resources.MediaReplicationEventsPermission1)).toMatchObject({ FunctionName: alertFn(), Principal: 's3.amazonaws.com', SourceArn: bucketArn(MEDIA_SOURCE) });
+  });
+
+  it('the source has exactly these properties (nothing unasserted)', () => {
+    expect(Object.keys(props(primary.Resources.MediaBucket1)).sort()).toEqual(
+      ['BucketName', 'VersioningConfiguration', 'BucketEncryption', 'PublicAccessBlockConfiguration', 'OwnershipControls', 'LifecycleConfiguration', 'ReplicationConfiguration', 'NotificationConfiguration', 'Tags'].sort(),
+    );
+  });
+
+  it('refuses any request to the source or the replica without TLS', () => {
+    expect(primary.Resources.MediaBucket1Policy).toEqual(tlsOnly('MediaBucket1'));
+    expect(secondary.Resources.MediaReplicaBucket1Policy).toEqual(tlsOnly('MediaReplicaBucket1'));
+  });
+
+  it('S3 replicates with a role of its own: it reads the source (configuration, listing, versions for replication with their ACL and tags) and may replicate only into the replica\'s objects', () => {
+    const role = primary.Resources.MediaReplicationRole!;
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(props(role).AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(props(role).ManagedPolicyArns).toBeUndefined();
+    expect(policyStatements(primary, 'MediaReplicationRole').filter((s) => actions(s).some((a) => a.startsWith('s3:')))).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [bucketArn(MEDIA_SOURCE)] },
+      { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [objects(MEDIA_SOURCE)] },
+      { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [objects(MEDIA_REPLICA)] },
+    ]);
+  });
+
+  it('the replication role uses the keys only through S3: decrypts with the primary\'s service key there, encrypts with the secondary\'s there — nothing else', () => {
+    const keyOf = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` });
+    const alias = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] } };
+    expect(policyStatements(primary, 'MediaReplicationRole').filter((s) => actions(s).some((a) => !a.startsWith('s3:')))).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keyOf(PRIMARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } } },
+      { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [keyOf(SECONDARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${SECONDARY}.amazonaws.com` } } },
+    ]);
+    expect(policyStatements(primary, 'MediaReplicationRole').every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it("nothing else may replicate into the media buckets: no other role grants s3:Replicate* (or a wildcard covering it) on them, and no function's role any", () => {
+    const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
+    const media = (s: PolicyStatement) => [MEDIA_SOURCE, MEDIA_REPLICA].some((b) => JSON.stringify(resources(s)).includes(b)) || resources(s).includes('*');
+    for (const t of [primary, secondary]) {
+      const granting = ofType(t, 'AWS::IAM::Role')
+        .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && media(s) && actions(s).some(replicates)))
+        .map(([id]) => id);
+      expect(granting).toEqual(t === primary ? ['MediaReplicationRole'] : []);
+    }
+    // The functions' roles: no s3:Replicate* at all.
+    for (const t of [primary, secondary]) {
+      for (const fn of lambdas(t).keys()) expect(actionSet(t, fn).filter((a) => /^s3:Replicate/.test(a)), fn).toEqual([]);
+    }
+    // …and no bucket policy grants anything on them (they only deny requests without TLS).
+    for (const [t, id] of [[primary, 'MediaBucket1Policy'], [secondary, 'MediaReplicaBucket1Policy']] as const) {
+      expect((props(t.Resources[id]).PolicyDocument.Statement as PolicyStatement[]).filter((s) => s.Effect !== 'Deny'), id).toEqual([]);
+    }
+  });
+
+  it("the replica (secondary): versioned, SSE-KMS with the secondary's service key and Bucket Keys, private, owner-enforced, ours, replaced and deleted versions removed after 365 days, retained", () => {
+    const bucket = secondary.Resources.MediaReplicaBucket1!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(props(bucket)).toEqual({
+      BucketName: MEDIA_REPLICA,
+      ...PROTECTED,
+      BucketEncryption: encryptedWith(serviceKeyAliasArn(SECONDARY)),
+      LifecycleConfiguration: {
+        Rules: [{ Id: 'replica-versions', Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: 365 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }],
+      },
+    });
+    // It replicates nothing onward and notifies nothing.
+    expect(props(bucket).ReplicationConfiguration).toBeUndefined();
+    expect(props(bucket).NotificationConfiguration).toBeUndefined();
+  });
+
+  it('each region declares only its side: no source bucket, replication role or invoke permission in the secondary, no replica in the primary', () => {
+    const media = (t: Template) => Object.keys(t.Resources).filter((id) => /^Media(Bucket|ReplicaBucket|ReplicationRole$|ReplicationEventsPermission)/.test(id)).sort();
+    expect(media(primary)).toEqual(['MediaBucket1', 'MediaBucket1Policy', 'MediaReplicationEventsPermission1', 'MediaReplicationRole']);
+    expect(media(secondary)).toEqual(['MediaReplicaBucket1', 'MediaReplicaBucket1Policy']);
+    const bucketNames = (t: Template) => ofType(t, 'AWS::S3::Bucket').map(([, r]) => props(r).BucketName).filter((name) => typeof name === 'string');
+    expect(bucketNames(primary)).toEqual([MEDIA_SOURCE]);
+    expect(bucketNames(secondary)).toEqual([MEDIA_REPLICA]);
   });
 });
 

@@ -164,7 +164,11 @@ describe('media-restore state machine (S3 stand-in)', () => {
     const future = await run({ resource: 'media', prefix: 'uploads/', at: '2027-01-01T00:00:00Z' });
     expect(future.status).toBe('FAILED');
     expect(evidence().summary).toMatch(/at: 2027-01-01T00:00:00.000Z is in the future/);
-    expect(alerts().map((a) => a.kind)).toEqual(['media-restore-failed', 'media-restore-failed']);
+    // Older than the bucket keeps replaced versions (the team's: a year): what existed then cannot be known.
+    const tooOld = await run({ resource: 'media', prefix: 'uploads/', at: '2025-11-01T00:00:00+09:00' });
+    expect(tooOld.status).toBe('FAILED');
+    expect(evidence().summary).toMatch(/at: 2025-10-31T15:00:00.000Z is older than media keeps replaced versions \(lifecycle.noncurrentExpireAfter: 365 days\)/);
+    expect(alerts().map((a) => a.kind)).toEqual(['media-restore-failed', 'media-restore-failed', 'media-restore-failed']);
     expect(s3.requests().filter((r) => r.command === 'CopyObject' || r.command === 'DeleteObject')).toEqual([]);
   });
 

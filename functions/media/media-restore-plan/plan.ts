@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { mediaRestoreListingPrefix } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import { emptySummary } from '../../../shared/media/point-in-time.js';
+import { durationDays } from '../../../shared/retention/duration.js';
 import type { MediaRestoreRun } from '../../../shared/media/restore-run.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { isoInstant, nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
@@ -26,6 +27,12 @@ export function planMediaRestore(policy: Policy, raw: z.output<typeof executionI
     throw new InvalidInput('resource', `no media bucket "${raw.resource}" in the policy (known: ${policy.resources.buckets.map((b) => b.name).join(', ') || 'none'})`);
   }
   if (raw.at > now) throw new InvalidInput('at', `${new Date(raw.at).toISOString()} is in the future: a prefix is restored to a time that has passed`);
+  // Versions replaced longer ago than the bucket keeps them are gone: a restore to before then would read
+  // objects that existed as absent and hide them under delete markers.
+  const kept = bucket.lifecycle.noncurrentExpireAfter;
+  if (kept !== undefined && raw.at < now - durationDays(kept) * 86_400_000) {
+    throw new InvalidInput('at', `${new Date(raw.at).toISOString()} is older than ${bucket.name} keeps replaced versions (lifecycle.noncurrentExpireAfter: ${durationDays(kept)} days)`);
+  }
   const w = wallTime(now, policy.timezone);
   const runId = `mr-${bucket.name}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}-${pad(w.hour)}${pad(w.minute)}${pad(w.second)}`;
   return {
