@@ -21,6 +21,7 @@ import { durationDays, type Duration } from '../../../shared/retention/duration.
 import { ACCOUNT, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, PARTITION, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import type { Context, Contribution } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
+import { s3ReplicationRole } from '../../core/s3.js';
 
 const managed = (ctx: Context): BucketResource[] => ctx.policy.resources.buckets.filter((b) => b.managed);
 const arnOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}`);
@@ -151,28 +152,17 @@ function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
 }
 
 function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnResource {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      Description: `S3 replicates the ${ctx.stage} media buckets to ${ctx.secondary}`,
-      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-      Policies: [
-        {
-          PolicyName: 'replicate-media',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: buckets.map((b) => arnOf(b.bucket)) },
-              { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: buckets.map((b) => objectsOf(b.bucket)) },
-              { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: buckets.map((b) => objectsOf(b.replicaBucket)) },
-              ...keyStatements(ctx, ['primary'], ['kms:Decrypt'], false, `s3.${ctx.primary}.amazonaws.com`),
-              ...keyStatements(ctx, ['secondary'], ['kms:Encrypt'], false, `s3.${ctx.secondary}.amazonaws.com`),
-            ],
-          },
-        },
-      ],
-    },
-  };
+  return s3ReplicationRole({
+    description: `S3 replicates the ${ctx.stage} media buckets to ${ctx.secondary}`,
+    policyName: 'replicate-media',
+    sourceBuckets: buckets.map((b) => arnOf(b.bucket)),
+    sourceObjects: buckets.map((b) => objectsOf(b.bucket)),
+    destinationObjects: buckets.map((b) => objectsOf(b.replicaBucket)),
+    more: [
+      ...keyStatements(ctx, ['primary'], ['kms:Decrypt'], false, `s3.${ctx.primary}.amazonaws.com`),
+      ...keyStatements(ctx, ['secondary'], ['kms:Encrypt'], false, `s3.${ctx.secondary}.amazonaws.com`),
+    ],
+  });
 }
 
 export const mediaBuckets = {

@@ -15,6 +15,7 @@
 import { ENV, EXPORT_TAG, exportBucketName, OWNER_VALUE, PREFIX, SERVICE, TAG } from '../../../shared/contracts.js';
 import { ACCOUNT, elastiCacheArn, getAtt, LOGICAL_ID, PARTITION, ref, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import { scheduled, type Context, type Contribution, type FunctionSpec } from '../../core/contribution.js';
+import { s3ReplicationRole } from '../../core/s3.js';
 import { ourCacheSnapshots } from './backup.js';
 
 /** A region's export bucket by its deterministic name (one region names the other's without a lookup). */
@@ -117,26 +118,13 @@ function exportBucketPolicy(ctx: Context): CfnResource {
 }
 
 function replicationRole(ctx: Context): CfnResource {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      Description: `S3 replicates the ${ctx.stage} cache exports to ${ctx.secondary}`,
-      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-      Policies: [
-        {
-          PolicyName: 'replicate-exports',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [exportBucketArn(ctx, ctx.primary)] },
-              { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [exportObjectsArn(ctx, ctx.primary)] },
-              { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [exportObjectsArn(ctx, ctx.secondary)] },
-            ],
-          },
-        },
-      ],
-    },
-  };
+  return s3ReplicationRole({
+    description: `S3 replicates the ${ctx.stage} cache exports to ${ctx.secondary}`,
+    policyName: 'replicate-exports',
+    sourceBuckets: [exportBucketArn(ctx, ctx.primary)],
+    sourceObjects: [exportObjectsArn(ctx, ctx.primary)],
+    destinationObjects: [exportObjectsArn(ctx, ctx.secondary)],
+  });
 }
 
 /** The environment both functions read their buckets from. */
