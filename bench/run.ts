@@ -4,6 +4,7 @@ import { arch, cpus, totalmem } from 'node:os';
 import { benchBundles } from './bundles.js';
 import { benchCli } from './cli.js';
 import { benchDrill } from './drill.js';
+import { benchMediaVerify } from './media-verify.js';
 import { benchRetention, benchSteadyState } from './retention.js';
 import { benchRetentionCli } from './retention-cli.js';
 
@@ -15,5 +16,6 @@ for (const line of await benchCli()) console.log(line);
 for (const line of await benchRetentionCli()) console.log(line);
 for (const line of benchRetention()) console.log(line);
 for (const line of benchSteadyState()) console.log(line);
+for (const line of await benchMediaVerify()) console.log(line);
 for (const line of await benchBundles()) console.log(line);
 for (const line of await benchDrill()) console.log(line);
