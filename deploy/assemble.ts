@@ -15,6 +15,7 @@ import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/resto
 import { redisBackup, type RedisBackupFunction } from './components/redis/backup.js';
 import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
+import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
@@ -57,9 +58,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaRestore,
   mediaVerify,
   mediaBuckets,
+  configBackup,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {

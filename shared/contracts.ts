@@ -112,6 +112,16 @@ export function exportBucketName(stage: string, account: string, region: string)
   return `${SERVICE}-exports-${stage}-${account}-${region}`;
 }
 
+/** The bucket of configuration bundles in one region (the primary's is replicated to the secondary's). */
+export function configBucketName(stage: string, account: string, region: string): string {
+  return `${SERVICE}-config-${stage}-${account}-${region}`;
+}
+
+/** Where the bundle of a configuration is written (each write a new version of the one key: the versions are its history). */
+export function configBundleKey(name: string): string {
+  return `config/${name}/bundle.json`;
+}
+
 /** The alerts topic of a stage (one per region). */
 export function alertsTopicName(stage: string): string {
   return `${SERVICE}-alerts-${stage}`;
@@ -136,6 +146,9 @@ export const ENV = {
   /** This region's bucket of exported cache snapshots (.rdb), and the other region's (its replica or source). */
   exportBucket: 'EXPORT_BUCKET',
   peerExportBucket: 'PEER_EXPORT_BUCKET',
+  /** This region's bucket of configuration bundles, and the key bundles are encrypted with. */
+  configBucket: 'CONFIG_BUCKET',
+  configKey: 'CONFIG_KEY',
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

@@ -2,7 +2,7 @@
 // (read the source's replication configuration and versions, replicate into the destination; anything
 // more, such as KMS, the caller adds).
 
-import type { CfnResource, CfnValue, Statement } from './cloudformation.js';
+import { getAtt, sub, type CfnResource, type CfnValue, type Statement } from './cloudformation.js';
 
 export interface ReplicationRoleSpec {
   readonly description: string;
@@ -33,6 +33,20 @@ export function s3ReplicationRole(spec: ReplicationRoleSpec): CfnResource {
           },
         },
       ],
+    },
+  };
+}
+
+/** A bucket policy that refuses every request without TLS, for the bucket of logical id `bucketId`. */
+export function tlsOnlyBucketPolicy(bucketId: string): CfnResource {
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAtt(bucketId), sub(`\${${bucketId}.Arn}/*`)], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+      },
     },
   };
 }

@@ -81,6 +81,20 @@ describe('function alarms', () => {
     }
   });
 
+  it('the configuration backup (primary only, asynchronous): an Errors and a Throttles alarm named for the config component, an on-failure destination it may write to; none in the secondary', () => {
+    const fn = 'back-up-configuration';
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(lambdaAlarm(primary, fn, metric), metric).toHaveLength(1);
+      expect(lambdaAlarm(primary, fn, metric)[0]!.AlarmName, metric).toBe(`${SERVICE}-test-config-${fn}-${metric.toLowerCase()}-${policy.regions.primary}`);
+      expect(lambdaAlarm(primary, fn, metric)[0]!.AlarmDescription, metric).toContain('async-failures queue');
+      expect(lambdaAlarm(secondary, fn, metric), metric).toEqual([]);
+    }
+    expect(primary.functions[fn]!.maximumRetryAttempts).toBe(1);
+    expect(primary.functions[fn]!.destinations).toEqual({ onFailure: { arn: getAtt('AsyncFailureQueue'), type: 'sqs' } });
+    expect(withAction(statementsOf(primary, fn), 'sqs:SendMessage')).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] }]);
+    expect(secondary.functions[fn]).toBeUndefined();
+  });
+
   it('the media restore steps (primary only): each an Errors alarm (none is retried by design) and a Throttles alarm; none in the secondary', () => {
     for (const fn of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) {
       for (const metric of ['Errors', 'Throttles']) {

@@ -30,6 +30,7 @@ import { parsePolicyJson } from '../../shared/policy/json.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { MAX_PASSES } from '../../functions/media/media-restore-pass/media-restore-pass.js';
 import { stateKey } from '../../functions/media/verify-media-replication/verify-media-replication.js';
+import { configBundleKey } from '../../shared/contracts.js';
 import { planMediaRestore } from '../../functions/media/media-restore-plan/plan.js';
 import { mediaRestoreDefinition } from '../../state-machines/media/restore-prefix.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
@@ -127,6 +128,7 @@ const subText = (v: unknown) => (v as { 'Fn::Sub'?: string })['Fn::Sub'] ?? v;
 const snapshotArn = (region: string, pattern: string) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:snapshot:${pattern}`;
 const rdsArn = (region: string, resource: string) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${resource}`;
 const bucketName = (region: string) => `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${region}`;
+const configBucketName = (region: string) => `backup-dr-config-${STAGE}-\${AWS::AccountId}-${region}`;
 
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
 const COMPONENT_OF: Readonly<Record<string, string>> = {
@@ -150,6 +152,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'media-restore-notify': 'media',
   'verify-media-replication': 'media',
   'alert-media-replication-failure': 'media',
+  'back-up-configuration': 'config',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
@@ -157,7 +160,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -214,6 +217,12 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // through S3); the alert on S3's replication events only alerts.
     'verify-media-replication': ['kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
     'alert-media-replication-failure': [],
+    // The configuration backup (primary only): the parameters under the policy's paths and the secrets under
+    // its prefix (listed: ListSecrets), decrypted through SSM and Secrets Manager; the bundle HEADed and
+    // written in the primary's config bucket (SSE-KMS, through S3).
+    'back-up-configuration': [
+      'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath',
+    ],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -257,15 +266,15 @@ describe.each([
     'primary',
     () => primary,
     [
-      'alert-media-replication-failure', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
+      'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
       'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
-      'alert-media-replication-failure', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
-      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
+      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots',
+      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
   [
@@ -301,6 +310,10 @@ describe.each([
           : {}),
         // …and the cache restore test's plan this region's export bucket (by name: the policy has a restore-tested cache).
         ...(fn === 'cache-restore-test-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
+        // …and the configuration backup (primary only) the primary's config bucket and the key bundles are written with (the service key: the policy names no kms.primary).
+        ...(fn === 'back-up-configuration'
+          ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, CONFIG_KEY: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` } }
+          : {}),
       });
     }
   });
@@ -321,8 +334,9 @@ describe.each([
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
     const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
-    // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's.
-    const replicationRoles = role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole', 'MediaReplicationRole'] : [];
+    // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's;
+    // so does its config bucket to the secondary's (config/backup).
+    const replicationRoles = role === 'primary' ? ['ManifestReplicationRole', 'CacheExportReplicationRole', 'MediaReplicationRole', 'ConfigReplicationRole'] : [];
     const otherRoles = ['SchedulerInvokeRole', 'SchedulerStartExecutionRole', ...stateMachineRoles, ...replicationRoles];
     const functionRoles = ofType(template(), 'AWS::IAM::Role').filter(([id]) => !otherRoles.includes(id));
     expect(functionRoles.map(([id]) => id).sort()).toEqual([...roleIds].sort());
@@ -345,7 +359,8 @@ describe.each([
         for (const action of actions(s)) {
           if (action.includes('*')) expect(allowedPatterns.has(action), `${fn}: ${action}`).toBe(true);
         }
-        if (resources(s).includes('*')) expect(actions(s), fn).toEqual(['rds:DescribeAccountAttributes']);
+        // The actions IAM authorizes on no resource: RDS's account quotas, and the names (never the values) of secrets.
+        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
       }
     }
   });
@@ -565,6 +580,41 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     expect(rdsRulesOf(primary, 'verify-media-replication')).toEqual([]);
     expect(schedulesOf(primary, 'alert-media-replication-failure')).toEqual([]);
     expect(lambdas(secondary).has('verify-media-replication')).toBe(false);
+  });
+
+  it('back-up-configuration (primary only): each configuration at its schedule in Asia/Tokyo with its name; on a parameter change under its paths and on a secret change (CloudTrail), each rule retried for an hour, then dead-lettered', () => {
+    const schedules = schedulesOf(primary, 'back-up-configuration');
+    expect(schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, JSON.parse(String(s.Target.Input)), s.Target.RoleArn])).toEqual([
+      ['cron(0 3 * * ? *)', 'Asia/Tokyo', { resources: ['app-config'] }, getAtt('SchedulerInvokeRole')],
+    ]);
+    const rules = rdsRulesOf(primary, 'back-up-configuration');
+    expect(rules.map((r) => r.EventPattern)).toEqual([
+      { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: [{ prefix: '/app/prod/' }] } },
+      {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret'] },
+      },
+    ]);
+    for (const rule of rules) {
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.Targets).toEqual([
+        expect.objectContaining({
+          Arn: getAtt(lambdas(primary).get('back-up-configuration')!.logicalId),
+          DeadLetterConfig: { Arn: getAtt('RuleDeadLetterQueue') },
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        }),
+      ]);
+      // No input transformer: the function tells a change event (it has a source) from a schedule (it names its configurations).
+      expect(rule.Targets[0].Input ?? rule.Targets[0].InputTransformer).toBeUndefined();
+    }
+    // EventBridge may invoke it for exactly those rules.
+    const permissions = ofType(primary, 'AWS::Lambda::Permission').filter(
+      ([, r]) => props(r).Principal === 'events.amazonaws.com' && JSON.stringify(props(r).FunctionName) === JSON.stringify(getAtt(lambdas(primary).get('back-up-configuration')!.logicalId)),
+    );
+    expect(permissions).toHaveLength(rules.length);
+    for (const rule of rules) expect(permissions.filter(([, r]) => JSON.stringify(props(r).SourceArn).includes(`"${String(rule.Name)}"`)), String(rule.Name)).toHaveLength(1);
+    expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
   });
 });
 
@@ -1266,6 +1316,173 @@ describe('the managed media buckets: the source in the primary, its replica in t
   });
 });
 
+// ---- configuration backups (deploy/components/config/backup.ts) ------------------------------------------------
+
+describe('configuration backups: back-up-configuration and the config buckets (config/backup)', () => {
+  const bucketArn = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${configBucketName(region)}` });
+  const objects = (region: string, prefix = '') => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${configBucketName(region)}/${prefix}*` });
+  /** The service key of a region by its stage-scoped alias ARN (the team policy names no kms.primary/secondary). */
+  const serviceKeyAliasArn = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` });
+  /** IAM names the key by its alias through kms:ResourceAliases, on the keys of the region, through one service only. */
+  const serviceKeyVia = (actionList: string[], service: string, region: string) => ({
+    Effect: 'Allow',
+    Action: actionList,
+    Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` }],
+    Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] }, StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
+  });
+  const ssmArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:${PRIMARY}:\${AWS::AccountId}:parameter${name}` });
+  const policyStatements = (t: Template, id: string) => (props(t.Resources[id]).Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const fnRoleId = () => (props(lambdas(primary).get('back-up-configuration')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  const PROTECTED = {
+    VersioningConfiguration: { Status: 'Enabled' },
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    Tags: [{ Key: 'backup-dr:owner', Value: 'backup-dr' }],
+  };
+  const encryptedWith = (key: unknown) => ({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] });
+  const mentionsConfig = (value: unknown) => JSON.stringify(value).includes(`backup-dr-config-${STAGE}-`) || JSON.stringify(value).includes('ConfigBucket');
+
+  it('back-up-configuration may exactly: list the parameters under the policy\'s paths, read the secrets under its prefix (and list secret names), decrypt both through their services, HEAD and write bundles only under config/ of the primary\'s config bucket with its key through S3 — besides alerting and its failure queue', () => {
+    expect(nonLogStatements(primary, 'back-up-configuration')).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: [ssmArn('/app/prod'), ssmArn('/app/prod/*')] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${PRIMARY}:\${AWS::AccountId}:secret:app/prod/*` }] },
+      // ListSecrets authorizes on no resource: names and metadata, never a value.
+      { Effect: 'Allow', Action: ['secretsmanager:ListSecrets'], Resource: ['*'] },
+      serviceKeyVia(['kms:Decrypt'], 'ssm', PRIMARY),
+      serviceKeyVia(['kms:Decrypt'], 'secretsmanager', PRIMARY),
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects(PRIMARY, 'config/')] },
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn(PRIMARY)] },
+      serviceKeyVia(['kms:GenerateDataKey', 'kms:Decrypt'], 's3', PRIMARY),
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } } },
+    ]);
+    // Nothing of the secondary's (S3 replicates, not the function), no write of parameters or secrets, no delete anywhere.
+    expect(JSON.stringify(nonLogStatements(primary, 'back-up-configuration'))).not.toContain(SECONDARY);
+    expect(actionSet(primary, 'back-up-configuration').filter((a) => /^(ssm|secretsmanager):(Put|Update|Delete|Create|Rotate|Restore|Tag)|^s3:(Delete|Replicate|PutBucket)/.test(a))).toEqual([]);
+  });
+
+  it('writes each bundle where its role may: configBundleKey is under config/ (one key per configuration, each write a version)', () => {
+    for (const c of policy.resources.configuration) expect(configBundleKey(c.name), c.name).toMatch(/^config\/[^/]+\/bundle\.json$/);
+    expect(configBundleKey('app-config')).toBe('config/app-config/bundle.json');
+  });
+
+  it('names in its environment the bucket and the key the primary\'s config bucket is declared with', () => {
+    const env = props(lambdas(primary).get('back-up-configuration')!.resource).Environment.Variables;
+    const bucket = props(primary.Resources.ConfigBucket);
+    expect(env.CONFIG_BUCKET).toEqual(bucket.BucketName);
+    expect(env.CONFIG_KEY).toEqual(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID);
+  });
+
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)("%s: the config bucket is versioned, SSE-KMS with this region's service key (its alias ARN) and Bucket Keys, private, owner-enforced, ours, retained — exactly", (role, t, region) => {
+    const bucket = t().Resources.ConfigBucket!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    const { ReplicationConfiguration, ...rest } = props(bucket);
+    expect(rest).toEqual({ BucketName: { 'Fn::Sub': configBucketName(region) }, ...PROTECTED, BucketEncryption: encryptedWith(serviceKeyAliasArn(region)) });
+    // No lifecycle: every version (the history of each bundle) is kept. Only the primary replicates.
+    expect(ReplicationConfiguration === undefined, role).toBe(role === 'secondary');
+    expect(t().Outputs?.ConfigBucketName?.Value).toEqual({ 'Fn::Sub': configBucketName(region) });
+  });
+
+  it("the primary's replicates every bundle version (not deletions) to the secondary's with its own role, SSE-KMS objects re-encrypted with the secondary's key", () => {
+    expect(props(primary.Resources.ConfigBucket).ReplicationConfiguration).toEqual({
+      Role: getAtt('ConfigReplicationRole'),
+      Rules: [
+        {
+          Id: 'config-to-secondary',
+          Status: 'Enabled',
+          Priority: 1,
+          Filter: { Prefix: '' },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: { Bucket: bucketArn(SECONDARY), EncryptionConfiguration: { ReplicaKmsKeyID: serviceKeyAliasArn(SECONDARY) } },
+        },
+      ],
+    });
+    // …which is the bucket the secondary declares, with the key that bucket encrypts with.
+    const destination = props(primary.Resources.ConfigBucket).ReplicationConfiguration.Rules[0].Destination;
+    const replica = props(secondary.Resources.ConfigBucket);
+    expect(destination.Bucket).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${(replica.BucketName as { 'Fn::Sub': string })['Fn::Sub']}` });
+    expect(destination.EncryptionConfiguration.ReplicaKmsKeyID).toEqual(replica.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID);
+  });
+
+  it('refuses any request to either config bucket without TLS, and grants nothing through the bucket policy', () => {
+    for (const t of [primary, secondary]) {
+      expect(t.Resources.ConfigBucketPolicy).toEqual({
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: { Ref: 'ConfigBucket' },
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'DenyWithoutTls',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [getAtt('ConfigBucket'), { 'Fn::Sub': '${ConfigBucket.Arn}/*' }],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ],
+          },
+        },
+      });
+    }
+  });
+
+  it("S3 replicates with a role of its own (primary): reads the primary's config bucket, replicates only into the secondary's objects, uses the keys only through S3", () => {
+    const role = primary.Resources.ConfigReplicationRole!;
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(props(role).AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(props(role).ManagedPolicyArns).toBeUndefined();
+    expect(policyStatements(primary, 'ConfigReplicationRole')).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [bucketArn(PRIMARY)] },
+      { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [objects(PRIMARY)] },
+      { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [objects(SECONDARY)] },
+      serviceKeyVia(['kms:Decrypt'], 's3', PRIMARY),
+      serviceKeyVia(['kms:Encrypt'], 's3', SECONDARY),
+    ]);
+    // No function assumes it.
+    expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('ConfigReplicationRole'))).toEqual([]);
+  });
+
+  it('only back-up-configuration and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
+    const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
+    for (const t of [primary, secondary]) {
+      const naming = ofType(t, 'AWS::IAM::Role').filter(([, r]) => mentionsConfig(props(r).Policies)).map(([id]) => id).sort();
+      expect(naming).toEqual(t === primary ? [fnRoleId(), 'ConfigReplicationRole'].sort() : []);
+      const replicating = ofType(t, 'AWS::IAM::Role')
+        .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && (mentionsConfig(resources(s)) || resources(s).includes('*')) && actions(s).some(replicates)))
+        .map(([id]) => id);
+      expect(replicating).toEqual(t === primary ? ['ConfigReplicationRole'] : []);
+    }
+  });
+
+  it('runs in the primary only, outside the validation VPC, asynchronously (one retry, then the failure queue), with an Errors and a Throttles alarm named for the config component', () => {
+    const { logicalId, resource } = lambdas(primary).get('back-up-configuration')!;
+    expect(props(resource)).toMatchObject({ Handler: 'functions/config/back-up-configuration/handler.handler', Timeout: 300, MemorySize: 256 });
+    expect(props(resource).VpcConfig).toBeUndefined();
+    const configs = ofType(primary, 'AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r)).filter((c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: logicalId }));
+    expect(configs).toEqual([expect.objectContaining({ MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: getAtt('AsyncFailureQueue') } } })]);
+    const alarms = ofType(primary, 'AWS::CloudWatch::Alarm').map(([, r]) => props(r)).filter((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual([`backup-dr-${STAGE}-config-back-up-configuration-errors-${PRIMARY}`, `backup-dr-${STAGE}-config-back-up-configuration-throttles-${PRIMARY}`]);
+    for (const alarm of alarms) expect(alarm.AlarmDescription).toContain('async-failures queue');
+  });
+
+  it('the secondary has only its config bucket and its TLS-only policy: no function, schedule, rule or replication role', () => {
+    expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
+    expect(Object.keys(secondary.Resources).filter((id) => /^(Config|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
+    expect(JSON.stringify(secondary)).not.toContain('back-up-configuration');
+    expect(JSON.stringify(secondary)).not.toContain(configBucketName(PRIMARY));
+  });
+});
+
 // ---- the validation network ---------------------------------------------------------------------------------
 
 describe('validate-restore, capture-db-manifest, capture-cache-manifest and validate-cache-restore in the VPC', () => {
@@ -1759,6 +1976,7 @@ const CLIENT_MARKERS = {
   s3: '"com.amazonaws.s3"',
   'secrets-manager': '"com.amazonaws.secretsmanager"',
   sns: '"com.amazonaws.sns"',
+  ssm: '"com.amazonaws.ssm"',
 } as const;
 /**
  * The clients each function calls, in the order of CLIENT_MARKERS. SNS is the alerts topic: every
@@ -1801,6 +2019,8 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   // The replication check reads S3 in both regions (one client each) and alerts; the replication-event alert only alerts.
   'verify-media-replication': ['s3', 'sns'],
   'alert-media-replication-failure': ['sns'],
+  // The configuration backup reads S3 (HEAD, then the bundle written), the secrets and the parameters, and alerts.
+  'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

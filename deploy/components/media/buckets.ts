@@ -21,7 +21,7 @@ import { durationDays, type Duration } from '../../../shared/retention/duration.
 import { ACCOUNT, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, PARTITION, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import type { Context, Contribution } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
-import { s3ReplicationRole } from '../../core/s3.js';
+import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
 const managed = (ctx: Context): BucketResource[] => ctx.policy.resources.buckets.filter((b) => b.managed);
 const arnOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}`);
@@ -58,18 +58,6 @@ function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
 
 const logicalId = (prefix: string, index: number) => `${prefix}${index + 1}`;
 
-function tlsOnly(bucketId: string): CfnResource {
-  return {
-    Type: 'AWS::S3::BucketPolicy',
-    Properties: {
-      Bucket: { Ref: bucketId },
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAtt(bucketId), sub(`\${${bucketId}.Arn}/*`)], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
-      },
-    },
-  };
-}
 
 function common(ctx: Context, role: 'primary' | 'secondary', name: string) {
   return {
@@ -177,7 +165,7 @@ export const mediaBuckets = {
       const index = all.indexOf(bucket);
       const id = logicalId(ctx.role === 'primary' ? 'MediaBucket' : 'MediaReplicaBucket', index);
       resources[id] = ctx.role === 'primary' ? sourceBucket(ctx, bucket) : replicaBucket(ctx, bucket);
-      resources[`${id}Policy`] = tlsOnly(id);
+      resources[`${id}Policy`] = tlsOnlyBucketPolicy(id);
     }
     if (ctx.role === 'primary') resources[LOGICAL_ID.mediaReplicationRole] = replicationRole(ctx, buckets);
     return { Resources: resources, Outputs: {} };

@@ -1,0 +1,150 @@
+// Configuration backups (README, "Configuration"): for each configuration of the policy in the run, the
+// SSM parameters under its paths (decrypted) and its secrets (a name, or every secret whose name starts
+// with a prefix ending in "/") become one bundle (shared/config/bundle.ts). It is written to the config
+// bucket — one key per configuration, each write a new version: the versions are the history — with
+// SSE-KMS under the policy's key, a SHA-256 S3 checks and stores, and the same checksum in the object's
+// metadata; a bundle whose checksum is the stored one is not written again. No value is logged, alerted
+// or returned: only names and counts.
+
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { createHash } from 'node:crypto';
+import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { BUNDLE_FORMAT, bundleChecksum, serializeBundle, type ConfigBundle, type ParameterEntry, type SecretEntry } from '../../../shared/config/bundle.js';
+import { configBundleKey } from '../../../shared/contracts.js';
+import { errorName, InvalidInput, RunFailed } from '../../../shared/errors.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import type { Log } from '../../../shared/runtime/log.js';
+
+type Configuration = Policy['resources']['configuration'][number];
+
+export interface BackUpConfigurationDeps {
+  readonly policy: Policy;
+  readonly ssm: SSMClient;
+  readonly secrets: SecretsManagerClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** The key bundles are encrypted with (the policy's kms.primary, else the service key). */
+  readonly kmsKey: string;
+  readonly alerts: AlertSink;
+  readonly log: Log;
+  readonly now: () => number;
+}
+
+export type BackupOutcome =
+  | { readonly resource: string; readonly status: 'written' | 'unchanged'; readonly parameters: number; readonly secrets: number; readonly sha256: string; readonly versionId?: string }
+  | { readonly resource: string; readonly status: 'failed'; readonly error: string };
+
+/** The configurations of the run: those named (an unknown name is an error naming the field), else all. */
+export function configurationsOf(policy: Policy, names: readonly string[] | undefined): Configuration[] {
+  const all = policy.resources.configuration;
+  if (names === undefined) return [...all];
+  const unknown = names.filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length > 0) throw new InvalidInput('resources', `no configuration named ${unknown.map((u) => `"${u}"`).join(', ')} in the policy`);
+  return all.filter((c) => names.includes(c.name));
+}
+
+export async function backUpConfiguration(deps: BackUpConfigurationDeps, names: readonly string[] | undefined): Promise<BackupOutcome[]> {
+  const outcomes: BackupOutcome[] = [];
+  for (const configuration of configurationsOf(deps.policy, names)) {
+    try {
+      outcomes.push(await backUpOne(deps, configuration));
+    } catch (error) {
+      deps.log.error('configuration backup failed', { resource: configuration.name, error: errorName(error) });
+      outcomes.push({ resource: configuration.name, status: 'failed', error: errorName(error) });
+      await deps.alerts.publish({
+        severity: 'critical',
+        kind: 'backup-failed',
+        resource: configuration.name,
+        region: deps.policy.regions.primary,
+        // The error's message may quote a request: only its name goes out.
+        summary: `configuration backup of ${configuration.name} failed: ${errorName(error)}`,
+        action: 'Check that the function may read the parameters and secrets the policy names (and decrypt them), and write to the config bucket with its key; the next scheduled run or change tries again.',
+        source: 'back-up-configuration',
+        at: deps.now(),
+        // Not the message: an SDK error may quote what it was asked about, a value included.
+        details: { error: errorName(error) },
+      });
+    }
+  }
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) throw new RunFailed(`${failed.length} configuration backups failed`, failed.map((f) => ({ resource: f.resource, error: f.status === 'failed' ? f.error : '' })));
+  return outcomes;
+}
+
+async function backUpOne(deps: BackUpConfigurationDeps, configuration: Configuration): Promise<BackupOutcome> {
+  const parameters: Record<string, ParameterEntry> = {};
+  for (const path of configuration.ssmParameterPaths) Object.assign(parameters, await parametersUnder(deps.ssm, path));
+  const secrets: Record<string, SecretEntry> = {};
+  for (const name of configuration.secrets) Object.assign(secrets, await secretsNamed(deps.secrets, name));
+  const bundle: ConfigBundle = { format: BUNDLE_FORMAT, name: configuration.name, capturedAt: new Date(deps.now()).toISOString(), parameters, secrets };
+  const sha256 = bundleChecksum(bundle);
+  const key = configBundleKey(configuration.name);
+  const stored = await storedChecksum(deps, key);
+  const counts = { parameters: Object.keys(parameters).length, secrets: Object.keys(secrets).length };
+  if (stored === sha256) {
+    deps.log.info('configuration unchanged', { resource: configuration.name, ...counts, sha256 });
+    return { resource: configuration.name, status: 'unchanged', ...counts, sha256 };
+  }
+  const body = serializeBundle(bundle);
+  const written = await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: deps.bucket,
+      Key: key,
+      Body: body,
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: deps.kmsKey,
+      BucketKeyEnabled: true,
+      // S3 checks the bytes it receives against this and stores it (HEAD in checksum mode reads it back).
+      ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      Metadata: { 'bundle-sha256': sha256, 'captured-at': bundle.capturedAt },
+    }),
+  );
+  deps.log.info('configuration bundle written', { resource: configuration.name, ...counts, sha256, versionId: written.VersionId ?? null });
+  return { resource: configuration.name, status: 'written', ...counts, sha256, ...(written.VersionId === undefined ? {} : { versionId: written.VersionId }) };
+}
+
+async function storedChecksum(deps: BackUpConfigurationDeps, key: string): Promise<string | null> {
+  try {
+    return (await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }))).Metadata?.['bundle-sha256'] ?? null;
+  } catch (error) {
+    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return null;
+    throw error;
+  }
+}
+
+async function parametersUnder(ssm: SSMClient, path: string): Promise<Record<string, ParameterEntry>> {
+  const found: Record<string, ParameterEntry> = {};
+  let token: string | undefined;
+  do {
+    const page = await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10, ...(token === undefined ? {} : { NextToken: token }) }));
+    for (const p of page.Parameters ?? []) {
+      if (p.Name === undefined) continue;
+      found[p.Name] = { type: (p.Type ?? 'String'), value: p.Value ?? '', version: p.Version ?? 0 };
+    }
+    token = page.NextToken;
+  } while (token !== undefined);
+  return found;
+}
+
+/** A secret by name, or every secret whose name starts with a prefix ending in "/". */
+async function secretsNamed(client: SecretsManagerClient, name: string): Promise<Record<string, SecretEntry>> {
+  const names: string[] = [];
+  if (name.endsWith('/')) {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [name] }], MaxResults: 100, ...(token === undefined ? {} : { NextToken: token }) }));
+      // The name filter matches by prefix, case-sensitively; keep exactly those under the prefix.
+      for (const s of page.SecretList ?? []) if (s.Name?.startsWith(name) === true) names.push(s.Name);
+      token = page.NextToken;
+    } while (token !== undefined);
+  } else names.push(name);
+  const found: Record<string, SecretEntry> = {};
+  for (const secretName of names) {
+    const value = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
+    found[secretName] = { value: value.SecretString ?? Buffer.from(value.SecretBinary ?? new Uint8Array()).toString('base64'), versionId: value.VersionId ?? '' };
+  }
+  return found;
+}

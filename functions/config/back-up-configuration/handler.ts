@@ -1,0 +1,26 @@
+// back-up-configuration: daily per configuration (its schedule) and on every change of a parameter or
+// secret it covers (EventBridge), in the primary.
+import * as z from 'zod/mini';
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { secretsClient } from '../../../shared/aws/secrets-client.js';
+import { ssmClient } from '../../../shared/aws/ssm-client.js';
+import { ENV } from '../../../shared/contracts.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
+import { nonEmptyString } from '../../../shared/runtime/input.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { backUpConfiguration } from './back-up-configuration.js';
+
+/** A schedule names the configurations of its run; a change event (EventBridge) backs up every configuration (only what changed is rewritten). */
+const event = z.looseObject({ source: z.optional(z.string()), resources: z.optional(z.array(nonEmptyString)) });
+
+export const handler = lambdaHandler('back-up-configuration', event, async (input, rt) => {
+  const region = rt.policy.regions.primary;
+  // A change event (it has a `source`, and ARNs or nothing in `resources`) backs up every configuration; a schedule names its own.
+  const names = input.source === undefined ? input.resources : undefined;
+  const outcomes = await backUpConfiguration(
+    { policy: rt.policy, ssm: ssmClient(region), secrets: secretsClient(region), s3: s3Client(region), bucket: requireEnv(ENV.configBucket), kmsKey: requireEnv(ENV.configKey), alerts: rt.alerts, log: rt.log, now: rt.now },
+    names,
+  );
+  rt.metrics.addMetric('ConfigurationBundlesWritten', MetricUnit.Count, outcomes.filter((o) => o.status === 'written').length);
+  return { outcomes };
+});
