@@ -7,11 +7,12 @@
 // or returned: only names and counts.
 
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { BUNDLE_FORMAT, bundleChecksum, serializeBundle, type ConfigBundle, type ParameterEntry, type SecretEntry } from '../../../shared/config/bundle.js';
+import { BUNDLE_FORMAT, bundleChecksum, serializeBundle, type ConfigBundle } from '../../../shared/config/bundle.js';
+import { readLiveConfiguration } from '../../../shared/config/live.js';
 import { configBundleKey } from '../../../shared/contracts.js';
 import { errorName, InvalidInput, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
@@ -74,10 +75,7 @@ export async function backUpConfiguration(deps: BackUpConfigurationDeps, names: 
 }
 
 async function backUpOne(deps: BackUpConfigurationDeps, configuration: Configuration): Promise<BackupOutcome> {
-  const parameters: Record<string, ParameterEntry> = {};
-  for (const path of configuration.ssmParameterPaths) Object.assign(parameters, await parametersUnder(deps.ssm, path));
-  const secrets: Record<string, SecretEntry> = {};
-  for (const name of configuration.secrets) Object.assign(secrets, await secretsNamed(deps.secrets, name));
+  const { parameters, secrets } = await readLiveConfiguration(deps.ssm, deps.secrets, configuration);
   const bundle: ConfigBundle = { format: BUNDLE_FORMAT, name: configuration.name, capturedAt: new Date(deps.now()).toISOString(), parameters, secrets };
   const sha256 = bundleChecksum(bundle);
   const key = configBundleKey(configuration.name);
@@ -113,38 +111,4 @@ async function storedChecksum(deps: BackUpConfigurationDeps, key: string): Promi
     if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return null;
     throw error;
   }
-}
-
-async function parametersUnder(ssm: SSMClient, path: string): Promise<Record<string, ParameterEntry>> {
-  const found: Record<string, ParameterEntry> = {};
-  let token: string | undefined;
-  do {
-    const page = await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10, ...(token === undefined ? {} : { NextToken: token }) }));
-    for (const p of page.Parameters ?? []) {
-      if (p.Name === undefined) continue;
-      found[p.Name] = { type: (p.Type ?? 'String'), value: p.Value ?? '', version: p.Version ?? 0 };
-    }
-    token = page.NextToken;
-  } while (token !== undefined);
-  return found;
-}
-
-/** A secret by name, or every secret whose name starts with a prefix ending in "/". */
-async function secretsNamed(client: SecretsManagerClient, name: string): Promise<Record<string, SecretEntry>> {
-  const names: string[] = [];
-  if (name.endsWith('/')) {
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [name] }], MaxResults: 100, ...(token === undefined ? {} : { NextToken: token }) }));
-      // The name filter matches by prefix, case-sensitively; keep exactly those under the prefix.
-      for (const s of page.SecretList ?? []) if (s.Name?.startsWith(name) === true) names.push(s.Name);
-      token = page.NextToken;
-    } while (token !== undefined);
-  } else names.push(name);
-  const found: Record<string, SecretEntry> = {};
-  for (const secretName of names) {
-    const value = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
-    found[secretName] = { value: value.SecretString ?? Buffer.from(value.SecretBinary ?? new Uint8Array()).toString('base64'), versionId: value.VersionId ?? '' };
-  }
-  return found;
 }
