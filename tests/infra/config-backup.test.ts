@@ -29,12 +29,25 @@ const COMMON = [
   { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('AsyncFailureQueue')] },
   { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } } },
 ];
-const SSM_RULE = (prefixes: string[]) => ({ source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: prefixes.map((prefix) => ({ prefix })) } });
-const SECRETS_RULE = {
+/** Parameter Store's change events under the watched hierarchies (each prefix ends in "/"), for the operations that change a value. */
+const SSM_RULE = (prefixes: string[]) => ({ source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: prefixes.map((prefix) => ({ prefix })), operation: ['Create', 'Update', 'Delete'] } });
+/** A watched secret as CloudTrail may name it: by name (or prefix) and by any ARN of it. */
+const SECRET_IDS = (...secrets: string[]) =>
+  secrets.flatMap((s) => [s.endsWith('/') ? { prefix: s } : s, { wildcard: `arn:*:secretsmanager:*:*:secret:${s}*` }]);
+/** Successful Secrets Manager calls that change a watched secret's current value: by secretId, or CreateSecret by name. */
+const SECRETS_RULE_FOR = (ids: unknown[]) => ({
   source: ['aws.secretsmanager'],
   'detail-type': ['AWS API Call via CloudTrail'],
-  detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret'] },
-};
+  detail: {
+    eventSource: ['secretsmanager.amazonaws.com'],
+    errorCode: [{ exists: false }],
+    $or: [
+      { eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret', 'UpdateSecretVersionStage'], requestParameters: { secretId: ids } },
+      { eventName: ['CreateSecret'], requestParameters: { name: ids } },
+    ],
+  },
+});
+const SECRETS_RULE = SECRETS_RULE_FOR(SECRET_IDS('app/prod/'));
 /** The team policy's configuration (backup-policy.yml), to vary. */
 const APP_CONFIG = {
   name: 'app-config',
@@ -161,7 +174,7 @@ describe('deploy/assemble.ts: the configuration backup (config/backup)', () => {
     expect(withAction(roleStatementsOf(d, 'ConfigReplicationRole'), 's3:ReplicateObject').flatMap(subs)).toEqual([`arn:\${AWS::Partition}:s3:::${bucketName(SECONDARY)}/*`]);
   });
 
-  it('the team policy: back-up-configuration may exactly read the parameters under /app/prod/ and the secrets under app/prod/, decrypt them through SSM and Secrets Manager, and HEAD and write config/ of the primary\'s config bucket with its key through S3', () => {
+  it('the team policy: back-up-configuration may exactly read the parameters under /app/prod/ and the secrets under app/prod/, decrypt them through SSM and Secrets Manager, and HEAD and write the bundle keys (config/*/bundle.json, from configBundleKey) of the primary\'s config bucket with its key through S3', () => {
     const d = deployIn(policyWith());
     const alias = byAlias('alias/backup-dr-test');
     expect(statementsOf(d, FN)).toEqual([
@@ -170,7 +183,7 @@ describe('deploy/assemble.ts: the configuration backup (config/backup)', () => {
       { Effect: 'Allow', Action: ['secretsmanager:ListSecrets'], Resource: ['*'] },
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keysOf(PRIMARY)], Condition: { ...alias, ...via('ssm', PRIMARY) } },
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keysOf(PRIMARY)], Condition: { ...alias, ...via('secretsmanager', PRIMARY) } },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName(PRIMARY)}/config/*` }] },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName(PRIMARY)}/config/*/bundle.json` }] },
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn(PRIMARY)] },
       { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [keysOf(PRIMARY)], Condition: { ...alias, ...via('s3', PRIMARY) } },
       ...COMMON,
@@ -278,8 +291,30 @@ describe('deploy/assemble.ts: the configuration backup (config/backup)', () => {
     ]);
     expect(withAction(statements, 'secretsmanager:ListSecrets')).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:ListSecrets'], Resource: ['*'] }]);
     expect(withAction(statements, 'ssm:GetParametersByPath')).toEqual([]);
-    // Without paths, no parameter change to watch: only the secrets rule.
-    expect(rulesOf(d).map((r) => r.pattern)).toEqual([SECRETS_RULE]);
+    // Without paths, no parameter change to watch: only the secrets rule — the ARN watched by its secret's name (the suffix dropped).
+    expect(rulesOf(d).map((r) => r.pattern)).toEqual([
+      SECRETS_RULE_FOR([
+        'app/prod/db',
+        { wildcard: 'arn:*:secretsmanager:*:*:secret:app/prod/db*' },
+        'app/api-key',
+        { wildcard: 'arn:*:secretsmanager:*:*:secret:app/api-key*' },
+        { prefix: 'app/prod/' },
+        { wildcard: 'arn:*:secretsmanager:*:*:secret:app/prod/*' },
+      ]),
+    ]);
+  });
+
+  it('the change rules watch exactly the watched configurations: a path without its trailing slash as its hierarchy ("/billing/"), each prefix once, secrets by name and by ARN — none of a configuration with onChange: false', () => {
+    const policy = withConfiguration([
+      { ...APP_CONFIG, name: 'app-config', ssmParameterPaths: ['/app/prod/', '/billing'], secrets: ['app/prod/', 'billing/api-key'] },
+      { ...APP_CONFIG, name: 'billing-config', ssmParameterPaths: ['/billing/', '/billing/rates'], secrets: ['billing/api-key'] },
+      { ...APP_CONFIG, name: 'quiet-config', ssmParameterPaths: ['/quiet/'], secrets: ['quiet/key'], onChange: false },
+    ]);
+    expect(rulesOf(deployIn(policy)).map((r) => r.pattern)).toEqual([
+      SSM_RULE(['/app/prod/', '/billing/', '/billing/rates/']),
+      SECRETS_RULE_FOR(SECRET_IDS('app/prod/', 'billing/api-key')),
+    ]);
+    expect(JSON.stringify(rulesOf(deployIn(policy)))).not.toContain('quiet');
   });
 
   it("uses the keys the policy names: kms.primary's alias for the bundles (CONFIG_KEY, the primary's bucket, the decrypts through SSM, Secrets Manager and S3), kms.secondary's ARN for the secondary's bucket and the replicas — and the replication role exactly those", () => {

@@ -169,8 +169,9 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const step of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) component[step] = 'media';
     // The replication check of the media buckets and the alert on S3's replication events (media/verify).
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
-    // The configuration backup (config/backup).
+    // The configuration backup (config/backup) and the prune of its bundles (config/prune).
     component['back-up-configuration'] = 'config';
+    component['prune-configuration-bundles'] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

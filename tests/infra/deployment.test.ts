@@ -45,7 +45,7 @@ const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'medi
 /** The media buckets' replication check and the alert on S3's replication events (deploy/components/media/verify.ts): asynchronous, in the primary only, when the policy has buckets. */
 const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replication'];
 /** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
-const CONFIG_BACKUP = ['back-up-configuration'];
+const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -106,7 +106,7 @@ describe('deploy/assemble.ts', () => {
       }
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
-      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS].sort(),
+      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS].sort(),
     );
   });
 
@@ -133,6 +133,7 @@ describe('deploy/assemble.ts', () => {
     const scheduled = [
       'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
       'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'back-up-configuration',
+      'prune-configuration-bundles',
     ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.

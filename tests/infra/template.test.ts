@@ -153,6 +153,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'verify-media-replication': 'media',
   'alert-media-replication-failure': 'media',
   'back-up-configuration': 'config',
+  'prune-configuration-bundles': 'config',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
@@ -161,7 +162,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
   'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
-  'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
+  'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
@@ -223,6 +224,9 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'back-up-configuration': [
       'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath',
     ],
+    // The prune of the configuration bundles (both regions, each its own config bucket): the versions of the
+    // bundle keys listed, HEADed (captured-at), their tags read (legal hold), deleted by VersionId. No KMS.
+    'prune-configuration-bundles': ['s3:DeleteObjectVersion', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucketVersions'],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -268,13 +272,13 @@ describe.each([
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
       'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
-      'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
+      'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
       'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots',
-      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
+      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
   [
@@ -282,10 +286,10 @@ describe.each([
     () => secondary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -314,6 +318,8 @@ describe.each([
         ...(fn === 'back-up-configuration'
           ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, CONFIG_KEY: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` } }
           : {}),
+        // …and the prune of the configuration bundles (both regions) its own region's config bucket.
+        ...(fn === 'prune-configuration-bundles' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
       });
     }
   });
@@ -589,11 +595,21 @@ describe('triggers (EventBridge Scheduler in the policy time zone, RDS events)',
     ]);
     const rules = rdsRulesOf(primary, 'back-up-configuration');
     expect(rules.map((r) => r.EventPattern)).toEqual([
-      { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: [{ prefix: '/app/prod/' }] } },
+      { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: [{ prefix: '/app/prod/' }], operation: ['Create', 'Update', 'Delete'] } },
       {
         source: ['aws.secretsmanager'],
         'detail-type': ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret'] },
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          errorCode: [{ exists: false }],
+          $or: [
+            {
+              eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret', 'UpdateSecretVersionStage'],
+              requestParameters: { secretId: [{ prefix: 'app/prod/' }, { wildcard: 'arn:*:secretsmanager:*:*:secret:app/prod/*' }] },
+            },
+            { eventName: ['CreateSecret'], requestParameters: { name: [{ prefix: 'app/prod/' }, { wildcard: 'arn:*:secretsmanager:*:*:secret:app/prod/*' }] } },
+          ],
+        },
       },
     ]);
     for (const rule of rules) {
@@ -962,7 +978,14 @@ describe('IAM of the media restore steps (primary only)', () => {
           if (covers) expect(actions(s).filter(erases), id).toEqual([]);
         }
       }
-      expect(JSON.stringify(t)).not.toContain('s3:DeleteObjectVersion');
+      // The one version delete: prune-configuration-bundles, on the bundle keys of its own region's config bucket.
+      const deletesVersions = ofType(t, 'AWS::IAM::Role').flatMap(([id, role]) =>
+        ((props(role).Policies ?? []).flatMap((p: { PolicyDocument: { Statement: PolicyStatement[] } }) => p.PolicyDocument.Statement) as PolicyStatement[])
+          .filter((s) => actions(s).includes('s3:DeleteObjectVersion'))
+          .map((s) => [id, resources(s)]),
+      );
+      const region = t === primary ? PRIMARY : SECONDARY;
+      expect(deletesVersions).toEqual([[expect.stringMatching(/^PruneDashconfigurationDashbundles/), [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${configBucketName(region)}/config/*/bundle.json` }]]]);
     }
   });
 
@@ -1342,6 +1365,20 @@ describe('configuration backups: back-up-configuration and the config buckets (c
   const encryptedWith = (key: unknown) => ({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] });
   const mentionsConfig = (value: unknown) => JSON.stringify(value).includes(`backup-dr-config-${STAGE}-`) || JSON.stringify(value).includes('ConfigBucket');
 
+  it.each([
+    ['primary', () => primary, PRIMARY],
+    ['secondary', () => secondary, SECONDARY],
+  ] as const)('prune-configuration-bundles (%s) may exactly: list the versions of the bundle keys, HEAD a version and read its tags, delete a version — of its own region\'s config bucket only, no KMS', (_role, template, region) => {
+    expect(nonLogStatements(template(), 'prune-configuration-bundles')).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucketVersions'], Resource: [bucketArn(region)], Condition: { StringLike: { 's3:prefix': ['config/*/bundle.json'] } } },
+      { Effect: 'Allow', Action: ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:DeleteObjectVersion'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${configBucketName(region)}/config/*/bundle.json` }] },
+      ...nonLogStatements(template(), 'prune-configuration-bundles').slice(2),
+    ]);
+    expect(nonLogStatements(template(), 'prune-configuration-bundles').slice(2).flatMap(actions).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(JSON.stringify(nonLogStatements(template(), 'prune-configuration-bundles'))).not.toContain(region === PRIMARY ? SECONDARY : PRIMARY);
+    expect(props(lambdas(template()).get('prune-configuration-bundles')!.resource).Environment.Variables.CONFIG_BUCKET).toEqual({ 'Fn::Sub': configBucketName(region) });
+  });
+
   it('back-up-configuration may exactly: list the parameters under the policy\'s paths, read the secrets under its prefix (and list secret names), decrypt both through their services, HEAD and write bundles only under config/ of the primary\'s config bucket with its key through S3 — besides alerting and its failure queue', () => {
     expect(nonLogStatements(primary, 'back-up-configuration')).toEqual([
       { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: [ssmArn('/app/prod'), ssmArn('/app/prod/*')] },
@@ -1350,7 +1387,7 @@ describe('configuration backups: back-up-configuration and the config buckets (c
       { Effect: 'Allow', Action: ['secretsmanager:ListSecrets'], Resource: ['*'] },
       serviceKeyVia(['kms:Decrypt'], 'ssm', PRIMARY),
       serviceKeyVia(['kms:Decrypt'], 'secretsmanager', PRIMARY),
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects(PRIMARY, 'config/')] },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${configBucketName(PRIMARY)}/config/*/bundle.json` }] },
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn(PRIMARY)] },
       serviceKeyVia(['kms:GenerateDataKey', 'kms:Decrypt'], 's3', PRIMARY),
       { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
@@ -1452,11 +1489,12 @@ describe('configuration backups: back-up-configuration and the config buckets (c
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('ConfigReplicationRole'))).toEqual([]);
   });
 
-  it('only back-up-configuration and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
+  it('only back-up-configuration, prune-configuration-bundles and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
     const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
     for (const t of [primary, secondary]) {
       const naming = ofType(t, 'AWS::IAM::Role').filter(([, r]) => mentionsConfig(props(r).Policies)).map(([id]) => id).sort();
-      expect(naming).toEqual(t === primary ? [fnRoleId(), 'ConfigReplicationRole'].sort() : []);
+      const pruneRole = (props(lambdas(t).get('prune-configuration-bundles')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      expect(naming).toEqual(t === primary ? [fnRoleId(), 'ConfigReplicationRole', pruneRole].sort() : [pruneRole]);
       const replicating = ofType(t, 'AWS::IAM::Role')
         .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && (mentionsConfig(resources(s)) || resources(s).includes('*')) && actions(s).some(replicates)))
         .map(([id]) => id);
@@ -2021,6 +2059,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'alert-media-replication-failure': ['sns'],
   // The configuration backup reads S3 (HEAD, then the bundle written), the secrets and the parameters, and alerts.
   'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
+  'prune-configuration-bundles': ['s3', 'sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

@@ -4,7 +4,8 @@
 // and, with `onChange`, on every change of a parameter under its paths (Parameter Store's own events)
 // or of a secret (Secrets Manager's API calls as CloudTrail delivers them to EventBridge).
 
-import { ENV, OWNER_VALUE, SERVICE, configBucketName, serviceKeyAlias } from '../../../shared/contracts.js';
+import { PARAMETER_CHANGE_OPERATIONS, parameterPrefix, SECRET_CHANGE_CALLS, secretIdMatchers, type SecretChangeCall } from '../../../shared/config/changes.js';
+import { ENV, OWNER_VALUE, SERVICE, configBucketName, configBundleKey, serviceKeyAlias } from '../../../shared/contracts.js';
 import { ACCOUNT, getAtt, PARTITION, secretArn, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import { scheduled, type Context, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
@@ -12,13 +13,16 @@ import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
 const BUCKET_ID = 'ConfigBucket';
 const ROLE_ID = 'ConfigReplicationRole';
-const hasConfiguration = (ctx: Context) => ctx.policy.resources.configuration.length > 0;
-const bucketName = (ctx: Context, region: string) => configBucketName(ctx.stage, ACCOUNT, region);
-const bucketArn = (ctx: Context, region: string): CfnValue => sub(`arn:${PARTITION}:s3:::${bucketName(ctx, region)}`);
+export const hasConfiguration = (ctx: Context) => ctx.policy.resources.configuration.length > 0;
+export const bucketName = (ctx: Context, region: string) => configBucketName(ctx.stage, ACCOUNT, region);
+export const bucketArn = (ctx: Context, region: string): CfnValue => sub(`arn:${PARTITION}:s3:::${bucketName(ctx, region)}`);
 const objectsArn = (ctx: Context, region: string): CfnValue => sub(`arn:${PARTITION}:s3:::${bucketName(ctx, region)}/*`);
+/** Every configuration's bundle key (shared/contracts.ts, configBundleKey), as an IAM resource or an `s3:prefix` pattern. */
+export const BUNDLE_KEYS = configBundleKey('*');
+export const bundlesArn = (ctx: Context, region: string): CfnValue => sub(`arn:${PARTITION}:s3:::${bucketName(ctx, region)}/${BUNDLE_KEYS}`);
 
 /** The key bundles are encrypted with in a region: the policy's, else the service key, as S3 takes it. */
-function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
+export function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
   const named = ctx.policy.kms[role];
   const region = ctx.policy.regions[role];
   if (named === undefined) return sub(`arn:${PARTITION}:kms:${region}:${ACCOUNT}:${serviceKeyAlias(ctx.stage)}`);
@@ -26,14 +30,30 @@ function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
   return sub(`arn:${PARTITION}:kms:${region}:${ACCOUNT}:${named.startsWith('alias/') ? named : `key/${named}`}`);
 }
 
+/**
+ * The change rules, exactly what the handler backs up (shared/config/changes.ts): a Parameter Store
+ * Create, Update or Delete under a watched path (as a hierarchy: "/billing" watches "/billing/…"), and a
+ * successful Secrets Manager call that changes a watched secret's value — the secret named by
+ * `requestParameters.secretId` (a name or an ARN) or, for CreateSecret, `requestParameters.name`.
+ */
 function changeEvents(ctx: Context): EventBridgeEvent[] {
   const watched = ctx.policy.resources.configuration.filter((c) => c.onChange);
-  const paths = [...new Set(watched.flatMap((c) => c.ssmParameterPaths))];
+  const prefixes = [...new Set(watched.flatMap((c) => c.ssmParameterPaths.map(parameterPrefix)))];
   const secrets = [...new Set(watched.flatMap((c) => c.secrets))];
+  const ids = secrets.flatMap(secretIdMatchers);
+  const calls = Object.keys(SECRET_CHANGE_CALLS) as SecretChangeCall[];
+  const byMember = (member: 'name' | 'secretId') => calls.filter((call) => SECRET_CHANGE_CALLS[call] === member);
   return [
-    ...(paths.length === 0
+    ...(prefixes.length === 0
       ? []
-      : [{ eventBridge: { description: `${SERVICE}: back up the configuration when a parameter under its paths changes`, pattern: { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: paths.map((prefix) => ({ prefix })) } } } }]),
+      : [
+          {
+            eventBridge: {
+              description: `${SERVICE}: back up the configuration when a parameter under its paths changes`,
+              pattern: { source: ['aws.ssm'], 'detail-type': ['Parameter Store Change'], detail: { name: prefixes.map((prefix) => ({ prefix })), operation: [...PARAMETER_CHANGE_OPERATIONS] } },
+            },
+          },
+        ]),
     ...(secrets.length === 0
       ? []
       : [
@@ -43,7 +63,15 @@ function changeEvents(ctx: Context): EventBridgeEvent[] {
               pattern: {
                 source: ['aws.secretsmanager'],
                 'detail-type': ['AWS API Call via CloudTrail'],
-                detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['PutSecretValue', 'UpdateSecret', 'RotateSecret', 'RestoreSecret'] },
+                detail: {
+                  eventSource: ['secretsmanager.amazonaws.com'],
+                  // A refused or failed call changed nothing.
+                  errorCode: [{ exists: false }],
+                  $or: [
+                    { eventName: byMember('secretId'), requestParameters: { secretId: ids } },
+                    { eventName: byMember('name'), requestParameters: { name: ids } },
+                  ],
+                },
               },
             },
           },
@@ -78,8 +106,8 @@ const FUNCTIONS = {
         // SecureString parameters and secrets under customer keys decrypt through their services.
         ...keyStatements(ctx, ['primary'], ['kms:Decrypt'], false, `ssm.${ctx.primary}.amazonaws.com`),
         ...keyStatements(ctx, ['primary'], ['kms:Decrypt'], false, `secretsmanager.${ctx.primary}.amazonaws.com`),
-        // HEAD for the stored checksum; the bundle written under the policy's key.
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [sub(`arn:${PARTITION}:s3:::${bucketName(ctx, ctx.primary)}/config/*`)] },
+        // HEAD for the stored checksum; the bundle written under the policy's key — only the bundle keys.
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [bundlesArn(ctx, ctx.primary)] },
         { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn(ctx, ctx.primary)] },
         ...keyStatements(ctx, ['primary'], ['kms:GenerateDataKey', 'kms:Decrypt'], false, `s3.${ctx.primary}.amazonaws.com`),
       ];
@@ -89,6 +117,11 @@ const FUNCTIONS = {
 
 export type ConfigBackupFunction = keyof typeof FUNCTIONS;
 
+/**
+ * The config bucket of this region. No lifecycle rule, deliberately: the versions are the history and
+ * prune-configuration-bundles removes them by the configuration's retention (GFS); a noncurrent-version
+ * expiration would delete by age the monthly and yearly bundles kept for years.
+ */
 function bucket(ctx: Context): CfnResource {
   const role = ctx.role;
   return {

@@ -12,6 +12,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { BUNDLE_FORMAT, bundleChecksum, serializeBundle, type ConfigBundle } from '../../../shared/config/bundle.js';
+import { changeOf, configurationsChangedBy, type ChangeEvent } from '../../../shared/config/changes.js';
 import { readLiveConfiguration } from '../../../shared/config/live.js';
 import { configBundleKey } from '../../../shared/contracts.js';
 import { errorName, InvalidInput, RunFailed } from '../../../shared/errors.js';
@@ -44,6 +45,26 @@ export function configurationsOf(policy: Policy, names: readonly string[] | unde
   const unknown = names.filter((n) => !all.some((c) => c.name === n));
   if (unknown.length > 0) throw new InvalidInput('resources', `no configuration named ${unknown.map((u) => `"${u}"`).join(', ')} in the policy`);
   return all.filter((c) => names.includes(c.name));
+}
+
+/**
+ * The configurations a change event backs up (shared/config/changes.ts): those with `onChange` whose
+ * paths hold the changed parameter or whose secrets name the changed secret. An event about nothing
+ * configured, or that changes no captured value (a label, a failed call), backs up nothing and says so
+ * in the log — by name, never a value; an event without the member naming what changed is InvalidInput.
+ */
+export function configurationsForChange(policy: Policy, event: ChangeEvent, log: Log): string[] {
+  const read = changeOf(event);
+  if ('invalid' in read) throw new InvalidInput(read.invalid.field, read.invalid.message);
+  if ('ignored' in read) {
+    log.info('change event changes nothing captured: no backup', { source: event.source, reason: read.ignored });
+    return [];
+  }
+  const changed = read.change.kind === 'parameter' ? { parameter: read.change.name } : { secret: read.change.id };
+  const names = configurationsChangedBy(policy.resources.configuration, read.change).map((c) => c.name);
+  if (names.length === 0) log.info('change event for nothing configured (or without onChange): no backup', { source: event.source, ...changed });
+  else log.info('change event: backing up the configurations covering it', { source: event.source, ...changed, resources: names });
+  return names;
 }
 
 export async function backUpConfiguration(deps: BackUpConfigurationDeps, names: readonly string[] | undefined): Promise<BackupOutcome[]> {

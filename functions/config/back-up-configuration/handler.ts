@@ -8,15 +8,16 @@ import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString } from '../../../shared/runtime/input.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
-import { backUpConfiguration } from './back-up-configuration.js';
+import { backUpConfiguration, configurationsForChange } from './back-up-configuration.js';
 
-/** A schedule names the configurations of its run; a change event (EventBridge) backs up every configuration (only what changed is rewritten). */
-const event = z.looseObject({ source: z.optional(z.string()), resources: z.optional(z.array(nonEmptyString)) });
+/** A schedule names the configurations of its run; a change event (EventBridge) names the parameter or secret that changed. */
+const event = z.looseObject({ source: z.optional(z.string()), resources: z.optional(z.array(nonEmptyString)), detail: z.optional(z.looseObject({})) });
 
 export const handler = lambdaHandler('back-up-configuration', event, async (input, rt) => {
   const region = rt.policy.regions.primary;
-  // A change event (it has a `source`, and ARNs or nothing in `resources`) backs up every configuration; a schedule names its own.
-  const names = input.source === undefined ? input.resources : undefined;
+  // A change event (it has a `source`) backs up the configurations with `onChange` covering what changed; a schedule names its own.
+  const names = input.source === undefined ? input.resources : configurationsForChange(rt.policy, { source: input.source, ...(input.detail === undefined ? {} : { detail: input.detail }) }, rt.log);
+  if (names?.length === 0) return { outcomes: [] };
   const outcomes = await backUpConfiguration(
     { policy: rt.policy, ssm: ssmClient(region), secrets: secretsClient(region), s3: s3Client(region), bucket: requireEnv(ENV.configBucket), kmsKey: requireEnv(ENV.configKey), alerts: rt.alerts, log: rt.log, now: rt.now },
     names,
