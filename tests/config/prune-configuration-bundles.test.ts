@@ -7,11 +7,14 @@
 
 import { DeleteObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, type ListObjectVersionsCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/config/prune-configuration-bundles/handler.js';
 import { pruneConfigurationBundles, type PruneBundlesDeps } from '../../functions/config/prune-configuration-bundles/prune-configuration-bundles.js';
+import { lambdaContext } from '../../sandbox/lambda-context.js';
 import { captureTime, CURRENT_VERSION_GUARD, UNKNOWN_CAPTURE_GUARD } from '../../shared/config/retention.js';
 import { InvalidInput, RunFailed } from '../../shared/errors.js';
 import type { Policy } from '../../shared/policy/schema.js';
+import { logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../helpers/runtime.js';
 
 const BUCKET = 'backup-dr-config-test-123456789012-ap-northeast-1';
@@ -243,6 +246,54 @@ describe('prune-configuration-bundles', () => {
     const error = await pruneConfigurationBundles(deps(countPolicy()), { dryRun: false, resources: ['nope'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInput);
     expect((error as InvalidInput).field).toBe('resources');
+    expect(s3.calls()).toEqual([]);
+  });
+});
+
+describe('prune-configuration-bundles: the handler', () => {
+  beforeEach(() => s3.reset());
+  afterAll(() => setRuntime(undefined));
+
+  function inRegion(policy: Policy, role: 'primary' | 'secondary' = 'primary') {
+    const region = policy.regions[role];
+    process.env.CONFIG_BUCKET = role === 'primary' ? BUCKET : 'backup-dr-config-test-123456789012-ap-southeast-1';
+    setRuntime({ stage: 'test', policy, role, region, alerts: new RecordingAlerts(), logger, log: new RecordingLog(), metrics, now: () => NOW });
+    return (event: unknown) => handler(event, lambdaContext('prune-configuration-bundles', { region })) as Promise<{ dryRun: boolean; decisions: { deleted: readonly string[]; wouldDelete: readonly string[] }[] }>;
+  }
+
+  it('a schedule (no input) prunes this region\'s config bucket; `{"dryRun": true}` only reports', async () => {
+    new FakeHistory(HISTORY).install();
+    const invoke = inRegion(countPolicy());
+    const dry = await invoke({ dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.decisions[0]!.wouldDelete).toEqual(['v-1005', 'v-sat', 'v-oct', 'v-2024']);
+    expect(s3.commandCalls(DeleteObjectCommand)).toEqual([]);
+    const done = await invoke(undefined);
+    expect(done.dryRun).toBe(false);
+    expect(done.decisions[0]!.deleted).toEqual(['v-1005', 'v-sat', 'v-oct', 'v-2024']);
+    expect(new Set(s3.calls().map((c) => (c.args[0].input as { Bucket: string }).Bucket))).toEqual(new Set([BUCKET]));
+  });
+
+  it('the secondary prunes its own bucket (the replicas)', async () => {
+    new FakeHistory(HISTORY).install();
+    await inRegion(countPolicy(), 'secondary')({});
+    expect(new Set(s3.calls().map((c) => (c.args[0].input as { Bucket: string }).Bucket))).toEqual(new Set(['backup-dr-config-test-123456789012-ap-southeast-1']));
+  });
+
+  it('an input cannot lift the policy\'s dry run', async () => {
+    new FakeHistory(HISTORY).install();
+    const policy = teamPolicy((doc) => {
+      doc.dryRun = true;
+    });
+    const result = await inRegion(policy)({ dryRun: false });
+    expect(result.dryRun).toBe(true);
+    expect(s3.commandCalls(DeleteObjectCommand)).toEqual([]);
+  });
+
+  it('`dryRun` that is not a boolean is InvalidInput naming it, with nothing sent', async () => {
+    const error = await inRegion(countPolicy())({ dryRun: 'yes' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInput);
+    expect((error as InvalidInput).field).toBe('dryRun');
     expect(s3.calls()).toEqual([]);
   });
 });
