@@ -3,8 +3,9 @@
 // Packaged once per region role in beforeAll: the secondary into a temporary directory first
 // (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
 // then the primary into `.serverless/` (what `npm run package` produces), with them (subnets, security
-// groups, and — network.egress "endpoints" — the VPC and route tables). An invalid policy and a region
-// without a role must fail packaging.
+// groups, and — network.egress "endpoints" — the VPC and route tables); the archive region (no function:
+// its media archive buckets and key only) into another temporary directory. An invalid policy and a
+// region without a role must fail packaging.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ import { cacheRestoreTestDefinition } from '../../state-machines/redis/restore-t
 const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
 const SECONDARY = policy.regions.secondary;
+const ARCHIVE = policy.regions.archive!;
 const STAGE = 'dev';
 /** The policy as the functions read it: JSON written by packaging (deploy/serverless.cjs), in every zip. */
 const PACKAGED_POLICY = 'build/backup-policy.json';
@@ -47,9 +49,12 @@ const OWNER_CONDITION = { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' };
 const scratch = mkdtempSync(join(tmpdir(), 'backup-dr-infra-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const SECONDARY_DIR = join(scratch, 'secondary');
+const ARCHIVE_DIR = join(scratch, 'archive');
 
 let primary: Template;
 let secondary: Template;
+let archive: Template;
+let archiveRun: PackageRun;
 let invalidPolicyRun: PackageRun;
 let noRoleRun: PackageRun;
 let primaryRun: PackageRun;
@@ -73,6 +78,8 @@ beforeAll(async () => {
 
   secondaryRun = await runPackage({ region: SECONDARY, packageDir: SECONDARY_DIR });
   if (secondaryRun.status !== 0) throw new Error(`packaging the secondary failed:\n${secondaryRun.output}`);
+  archiveRun = await runPackage({ region: ARCHIVE, packageDir: ARCHIVE_DIR });
+  if (archiveRun.status !== 0) throw new Error(`packaging the archive region failed:\n${archiveRun.output}`);
   primaryRun = await runPackage({
     params: [
       `validationSubnets=${VALIDATION_SUBNETS.join(',')}`,
@@ -84,6 +91,7 @@ beforeAll(async () => {
   if (primaryRun.status !== 0) throw new Error(`packaging the primary failed:\n${primaryRun.output}`);
   primary = readTemplate(DEFAULT_PACKAGE_DIR);
   secondary = readTemplate(SECONDARY_DIR);
+  archive = readTemplate(ARCHIVE_DIR);
 }, 240_000);
 
 // ---- template helpers --------------------------------------------------------------------------------
@@ -242,6 +250,8 @@ const MEDIA_STEP_FUNCTIONS = ['media-restore-notify', 'media-restore-pass', 'med
 /** The team policy's media bucket (resources.buckets[0]) and its replica in the secondary. */
 const MEDIA_SOURCE = 'app-media-prod';
 const MEDIA_REPLICA = 'app-media-replica-apse1';
+/** …and its archive copy in the archive region. */
+const MEDIA_ARCHIVE = 'app-media-archive-apse2';
 
 // ---- failures ------------------------------------------------------------------------------------------
 
@@ -252,9 +262,10 @@ describe('packaging refuses', () => {
     expect(invalidPolicyRun.output).toContain('resources.databases[0].schedule');
   });
 
-  it('a region that is neither primary nor secondary in the policy', () => {
+  it('a region that is neither primary, secondary nor archive in the policy', () => {
     expect(noRoleRun.status).not.toBe(0);
     expect(noRoleRun.output).toContain('region us-east-1 has no role in backup-policy.yml');
+    expect(noRoleRun.output).toContain(`--region ${ARCHIVE}`);
     expect(noRoleRun.output).toContain(`--region ${SECONDARY}`);
   });
 });
@@ -1212,8 +1223,25 @@ describe('the managed media buckets: the source in the primary, its replica in t
             Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
           },
         },
+        {
+          // Second: every object (never a delete marker) into Deep Archive in the archive region, with its key; no RTC.
+          Id: 'to-archive',
+          Status: 'Enabled',
+          Priority: 2,
+          Filter: { Prefix: '' },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: { Bucket: bucketArn(MEDIA_ARCHIVE), StorageClass: 'DEEP_ARCHIVE', EncryptionConfiguration: { ReplicaKmsKeyID: serviceKeyAliasArn(ARCHIVE) } },
+        },
       ],
     });
+  });
+
+  it("the archive rule's destination is the bucket the archive region declares, with the key that bucket encrypts with", () => {
+    const destination = props(primary.Resources.MediaBucket1).ReplicationConfiguration.Rules[1].Destination;
+    const archived = props(archive.Resources.MediaArchiveBucket1);
+    expect(destination.Bucket).toEqual(bucketArn(archived.BucketName));
+    expect(destination.EncryptionConfiguration.ReplicaKmsKeyID).toEqual(archived.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID);
   });
 
   it("the replication rule's destination is the bucket the secondary declares, with the key that bucket encrypts with", () => {
@@ -1247,7 +1275,7 @@ describe('the managed media buckets: the source in the primary, its replica in t
     expect(secondary.Resources.MediaReplicaBucket1Policy).toEqual(tlsOnly('MediaReplicaBucket1'));
   });
 
-  it('S3 replicates with a role of its own: it reads the source (configuration, listing, versions for replication with their ACL and tags) and may replicate only into the replica\'s objects', () => {
+  it('S3 replicates with a role of its own: it reads the source (configuration, listing, versions for replication with their ACL and tags) and may replicate only into the replica\'s objects, and into the archive\'s without deletes', () => {
     const role = primary.Resources.MediaReplicationRole!;
     expect(role.Type).toBe('AWS::IAM::Role');
     expect(props(role).AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -1256,23 +1284,25 @@ describe('the managed media buckets: the source in the primary, its replica in t
       { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [bucketArn(MEDIA_SOURCE)] },
       { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [objects(MEDIA_SOURCE)] },
       { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [objects(MEDIA_REPLICA)] },
+      { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: [objects(MEDIA_ARCHIVE)] },
     ]);
   });
 
-  it('the replication role uses the keys only through S3: decrypts with the primary\'s service key there, encrypts with the secondary\'s there — nothing else', () => {
+  it('the replication role uses the keys only through S3: decrypts with the primary\'s service key there, encrypts with the secondary\'s and the archive\'s there — nothing else', () => {
     const keyOf = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` });
     const alias = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] } };
     expect(policyStatements(primary, 'MediaReplicationRole').filter((s) => actions(s).some((a) => !a.startsWith('s3:')))).toEqual([
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keyOf(PRIMARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } } },
       { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [keyOf(SECONDARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${SECONDARY}.amazonaws.com` } } },
+      { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [keyOf(ARCHIVE)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${ARCHIVE}.amazonaws.com` } } },
     ]);
     expect(policyStatements(primary, 'MediaReplicationRole').every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
   it("nothing else may replicate into the media buckets: no other role grants s3:Replicate* (or a wildcard covering it) on them, and no function's role any", () => {
     const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
-    const media = (s: PolicyStatement) => [MEDIA_SOURCE, MEDIA_REPLICA].some((b) => JSON.stringify(resources(s)).includes(b)) || resources(s).includes('*');
-    for (const t of [primary, secondary]) {
+    const media = (s: PolicyStatement) => [MEDIA_SOURCE, MEDIA_REPLICA, MEDIA_ARCHIVE].some((b) => JSON.stringify(resources(s)).includes(b)) || resources(s).includes('*');
+    for (const t of [primary, secondary, archive]) {
       const granting = ofType(t, 'AWS::IAM::Role')
         .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && media(s) && actions(s).some(replicates)))
         .map(([id]) => id);
@@ -1283,7 +1313,7 @@ describe('the managed media buckets: the source in the primary, its replica in t
       for (const fn of lambdas(t).keys()) expect(actionSet(t, fn).filter((a) => /^s3:Replicate/.test(a)), fn).toEqual([]);
     }
     // …and no bucket policy grants anything on them (they only deny requests without TLS).
-    for (const [t, id] of [[primary, 'MediaBucket1Policy'], [secondary, 'MediaReplicaBucket1Policy']] as const) {
+    for (const [t, id] of [[primary, 'MediaBucket1Policy'], [secondary, 'MediaReplicaBucket1Policy'], [archive, 'MediaArchiveBucket1Policy']] as const) {
       expect((props(t.Resources[id]).PolicyDocument.Statement as PolicyStatement[]).filter((s) => s.Effect !== 'Deny'), id).toEqual([]);
     }
   });
@@ -1313,6 +1343,60 @@ describe('the managed media buckets: the source in the primary, its replica in t
     const bucketNames = (t: Template) => ofType(t, 'AWS::S3::Bucket').map(([, r]) => props(r).BucketName).filter((name) => typeof name === 'string');
     expect(bucketNames(primary)).toEqual([MEDIA_SOURCE]);
     expect(bucketNames(secondary)).toEqual([MEDIA_REPLICA]);
+    expect(bucketNames(archive)).toEqual([MEDIA_ARCHIVE]);
+  });
+});
+
+describe('the archive region (npm run package -- --region ap-southeast-2): the media archive buckets and their key, nothing else', () => {
+  const ARCHIVE_KEY = { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${ARCHIVE}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` };
+
+  it('holds exactly the archive bucket, its TLS-only policy, the key and its alias — besides the deployment bucket osls uploads the template to', () => {
+    expect(Object.fromEntries(Object.entries(archive.Resources).map(([id, r]) => [id, r.Type]))).toEqual({
+      ServerlessDeploymentBucket: 'AWS::S3::Bucket',
+      ServerlessDeploymentBucketPolicy: 'AWS::S3::BucketPolicy',
+      ServiceKey: 'AWS::KMS::Key',
+      ServiceKeyAlias: 'AWS::KMS::Alias',
+      MediaArchiveBucket1: 'AWS::S3::Bucket',
+      MediaArchiveBucket1Policy: 'AWS::S3::BucketPolicy',
+    });
+    expect(Object.keys(archive.Outputs ?? {}).sort()).toEqual(['RegionRole', 'ServerlessDeploymentBucketName', 'ServiceKeyAlias', 'ServiceKeyArn']);
+    expect((archive.Outputs as Record<string, { Value: unknown }>).RegionRole?.Value).toBe('archive');
+    expect(readdirSync(ARCHIVE_DIR).filter((f) => f.endsWith('.zip'))).toEqual([]);
+  });
+
+  it('the archive bucket: versioned, SSE-KMS with the archive region\'s key and Bucket Keys, private, owner-enforced, ours, replaced versions kept 7 years, retained', () => {
+    const bucket = archive.Resources.MediaArchiveBucket1!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(props(bucket)).toEqual({
+      BucketName: MEDIA_ARCHIVE,
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: ARCHIVE_KEY }, BucketKeyEnabled: true }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'archive-versions', Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: 2555 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+      Tags: [{ Key: 'backup-dr:owner', Value: 'backup-dr' }],
+    });
+    const statements = props(archive.Resources.MediaArchiveBucket1Policy).PolicyDocument.Statement as PolicyStatement[];
+    expect(statements).toEqual([
+      { Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAtt('MediaArchiveBucket1'), { 'Fn::Sub': '${MediaArchiveBucket1.Arn}/*' }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+    ]);
+  });
+
+  it("the archive key: rotated every 90 days, retained, administered by the account only (the replication role's IAM policy grants its use through S3)", () => {
+    const key = archive.Resources.ServiceKey!;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(props(key)).toMatchObject({ EnableKeyRotation: true, RotationPeriodInDays: 90, PendingWindowInDays: 30 });
+    expect((props(key).KeyPolicy.Statement as { Sid: string }[]).map((s) => s.Sid)).toEqual(['AccountAdministers']);
+    expect(props(archive.Resources.ServiceKeyAlias)).toEqual({ AliasName: `alias/backup-dr-${STAGE}`, TargetKeyId: { Ref: 'ServiceKey' } });
+  });
+
+  it('no function, state machine, topic, queue, alarm, schedule, rule, role or log group leaks into it', () => {
+    const leaked = Object.entries(archive.Resources)
+      .filter(([, r]) => /^AWS::(Lambda|StepFunctions|SNS|SQS|CloudWatch|Scheduler|Events|IAM|Logs|EC2)::/.test(r.Type))
+      .map(([id]) => id);
+    expect(leaked).toEqual([]);
+    expect(archiveRun.output).not.toMatch(/packaging warning/);
   });
 });
 

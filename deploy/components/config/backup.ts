@@ -6,7 +6,7 @@
 
 import { ENV, OWNER_VALUE, SERVICE, configBucketName, serviceKeyAlias } from '../../../shared/contracts.js';
 import { ACCOUNT, getAtt, PARTITION, secretArn, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
-import { scheduled, type Context, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
+import { runningRole, scheduled, type Context, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
 import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
@@ -90,7 +90,7 @@ const FUNCTIONS = {
 export type ConfigBackupFunction = keyof typeof FUNCTIONS;
 
 function bucket(ctx: Context): CfnResource {
-  const role = ctx.role;
+  const role = runningRole(ctx);
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
