@@ -17,6 +17,7 @@ import { redisExports, type RedisExportFunction } from './components/redis/expor
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
 import { mediaBuckets } from './components/media/buckets.js';
+import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
@@ -59,10 +60,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaRestore,
   mediaVerify,
   mediaBuckets,
+  mediaPosture,
   configBackup,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

@@ -212,6 +212,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const step of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) component[step] = 'media';
     // The replication check of the media buckets and the alert on S3's replication events (media/verify).
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
+    // The posture of the media buckets (media/posture).
+    component['check-media-posture'] = 'media';
     // The configuration backup (config/backup).
     component['back-up-configuration'] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {

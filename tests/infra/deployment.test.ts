@@ -44,6 +44,8 @@ const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-pl
 const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
 /** The media buckets' replication check and the alert on S3's replication events (deploy/components/media/verify.ts): asynchronous, in the primary only, when the policy has buckets. */
 const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replication'];
+/** The posture check of the media buckets (deploy/components/media/posture.ts): asynchronous, in both regions, when the policy has buckets. */
+const MEDIA_POSTURE = ['check-media-posture'];
 /** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
 const CONFIG_BACKUP = ['back-up-configuration'];
 /** The steps each state machine invokes. */
@@ -145,7 +147,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...CONFIG_BACKUP,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -166,8 +168,46 @@ describe('deploy/assemble.ts', () => {
       }
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
-      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS].sort(),
+      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE].sort(),
     );
+  });
+
+  it('check-media-posture: daily in both regions, reading only the configuration of its side of every bucket (managed or not) — the archive copies from the primary — and describing the expected keys', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets.push({ name: 'theirs', bucket: 'their-media', replicaBucket: 'their-media-replica', archiveBucket: 'their-media-archive', managed: false });
+    });
+    const reads = [
+      's3:GetBucketVersioning', 's3:GetReplicationConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy',
+    ];
+    const bucket = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+    const keyScope = (region: string) => ({ Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` }], Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] } } });
+    // Its own statements: not those every (asynchronous) function gets — alerting, its failure queue.
+    const own = (list: readonly Statement[]) => list.filter((s) => !/AlertsTopic|ServiceKey|AsyncFailureQueue/.test(JSON.stringify(s.Resource)));
+    const primary = own(statements(deploy(policy), 'check-media-posture'));
+    expect(primary.map((s) => [s.Action, subs(s)])).toEqual([
+      [reads, [bucket('app-media-prod'), bucket('their-media'), bucket('app-media-archive-apse2'), bucket('their-media-archive')]],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-northeast-1') })],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-southeast-2') })],
+    ]);
+    expect(primary[1]!.Condition).toEqual(keyScope('ap-northeast-1').Condition);
+    const secondary = own(statements(deploy(policy, policy.regions.secondary), 'check-media-posture'));
+    expect(secondary.map((s) => [s.Action, subs(s)])).toEqual([
+      [reads, [bucket('app-media-replica-apse1'), bucket('their-media-replica')]],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-southeast-1') })],
+    ]);
+    // Nothing that writes or reads an object.
+    expect([...primary, ...secondary].flatMap((s) => s.Action).filter((a) => /Put|Delete|GetObject|Replicate/.test(a))).toEqual([]);
+    const schedules = deploy(policy).functions['check-media-posture']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
+    expect(schedules.map((e) => [e.rate, e.timezone])).toEqual([[[policy.rds.postureSchedule], 'Asia/Tokyo']]);
+    // No buckets: no check; no archive region: no archive copy to read.
+    const none = policyWith((doc) => {
+      doc.resources.buckets = [];
+    });
+    expect(deploy(none).functions['check-media-posture']).toBeUndefined();
+    const noArchive = policyWith((doc) => {
+      delete doc.regions.archive;
+    });
+    expect(JSON.stringify(statements(deploy(noArchive), 'check-media-posture'))).not.toMatch(/archive|ap-southeast-2/);
   });
 
   it('maps the ASL names of functions to their keys', () => {
@@ -192,7 +232,7 @@ describe('deploy/assemble.ts', () => {
     // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
     const scheduled = [
       'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
-      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'back-up-configuration',
+      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'check-media-posture', 'back-up-configuration',
     ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.

@@ -160,6 +160,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'media-restore-notify': 'media',
   'verify-media-replication': 'media',
   'alert-media-replication-failure': 'media',
+  'check-media-posture': 'media',
   'back-up-configuration': 'config',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
@@ -168,7 +169,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -225,6 +226,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // through S3); the alert on S3's replication events only alerts.
     'verify-media-replication': ['kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
     'alert-media-replication-failure': [],
+    // The posture of the media buckets (both regions): the seven configuration reads, and DescribeKey of the expected keys.
+    'check-media-posture': [
+      'kms:DescribeKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration',
+      's3:GetReplicationConfiguration',
+    ],
     // The configuration backup (primary only): the parameters under the policy's paths and the secrets under
     // its prefix (listed: ListSecrets), decrypted through SSM and Secrets Manager; the bundle HEADed and
     // written in the primary's config bucket (SSE-KMS, through S3).
@@ -278,13 +284,13 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
-      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
+      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
-      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots',
+      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
       'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
@@ -293,10 +299,10 @@ describe.each([
     () => secondary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -977,21 +983,21 @@ describe('IAM of the media restore steps (primary only)', () => {
     }
   });
 
-  it("only media-restore-pass and verify-media-replication name the media buckets among the functions' roles; besides, only S3's replication role, the source bucket and S3's invoke permission — and in the secondary only the replica bucket", () => {
+  it("only media-restore-pass, verify-media-replication and check-media-posture name the media buckets among the functions' roles; besides, only S3's replication role, the source bucket and S3's invoke permission — and in the secondary only the replica bucket and its posture check", () => {
     const naming = ofType(primary, 'AWS::IAM::Role').filter(([, role]) => mentionsMedia(props(role).Policies)).map(([id]) => id);
-    const roleOf = (fn: string) => (props(lambdas(primary).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const roleOf = (fn: string, t: Template = primary) => (props(lambdas(t).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     // The replication role is S3's (media/buckets), assumed by no function.
-    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), 'MediaReplicationRole'].sort());
+    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), roleOf('check-media-posture'), 'MediaReplicationRole'].sort());
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
     const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
     expect(namingResources(primary)).toEqual(
       [
-        `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
+        `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, `${roleOf('check-media-posture')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
         'MediaBucket1 AWS::S3::Bucket', 'MediaReplicationEventsPermission1 AWS::Lambda::Permission',
       ].sort(),
     );
-    // The secondary: the replica bucket, by its name alone — no role, no function, no source bucket.
-    expect(namingResources(secondary)).toEqual(['MediaReplicaBucket1 AWS::S3::Bucket']);
+    // The secondary: the replica bucket, and the role of its posture check — no other role, no source bucket.
+    expect(namingResources(secondary)).toEqual([`${roleOf('check-media-posture', secondary)} AWS::IAM::Role`, 'MediaReplicaBucket1 AWS::S3::Bucket'].sort());
     expect(JSON.stringify(secondary)).not.toContain(MEDIA_SOURCE);
   });
 
@@ -2103,6 +2109,8 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   // The replication check reads S3 in both regions (one client each) and alerts; the replication-event alert only alerts.
   'verify-media-replication': ['s3', 'sns'],
   'alert-media-replication-failure': ['sns'],
+  // The media posture check reads the buckets' settings (S3, per region), describes the expected keys (KMS) and alerts.
+  'check-media-posture': ['kms', 's3', 'sns'],
   // The configuration backup reads S3 (HEAD, then the bundle written), the secrets and the parameters, and alerts.
   'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'take-db-snapshot': ['rds', 'sns'],

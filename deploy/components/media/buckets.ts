@@ -32,7 +32,7 @@ import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
 const managed = (ctx: Context): BucketResource[] => ctx.policy.resources.buckets.filter((b) => b.managed);
 /** The archive bucket of a managed bucket, when the policy has an archive region and names one. */
-const archiveOf = (ctx: Context, bucket: BucketResource): string | undefined => (ctx.policy.regions.archive === undefined ? undefined : bucket.archiveBucket);
+export const archiveOf = (ctx: Context, bucket: BucketResource): string | undefined => (ctx.policy.regions.archive === undefined ? undefined : bucket.archiveBucket);
 
 const arnOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}`);
 const objectsOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}/*`);
@@ -80,15 +80,28 @@ function noncurrent(bucket: BucketResource) {
   return days === undefined ? {} : { NoncurrentVersionExpiration: { NoncurrentDays: days } };
 }
 
-function sourceBucket(ctx: Context, bucket: BucketResource): CfnResource {
+/** Where the source's replication events go, and what it waits for: by default this stack's alert function and its permission. */
+export interface SourceWiring {
+  readonly replicationEvents: CfnValue;
+  readonly dependsOn: readonly string[];
+}
+
+function ourWiring(ctx: Context, bucket: BucketResource): SourceWiring {
+  return {
+    replicationEvents: getAtt(lambdaLogicalId('alert-media-replication-failure')),
+    // S3 checks it may invoke the function when the notification is put.
+    dependsOn: [`MediaReplicationEventsPermission${ctx.policy.resources.buckets.indexOf(bucket) + 1}`],
+  };
+}
+
+export function sourceBucket(ctx: Context, bucket: BucketResource, wiring: SourceWiring = ourWiring(ctx, bucket)): CfnResource {
   checkTransitions(bucket, transitionDays(bucket), ctx.policy.resources.buckets.indexOf(bucket));
   const transitions = expectedTransitions(bucket).map((t) => ({ StorageClass: t.storageClass, TransitionInDays: t.days }));
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
-    // S3 checks it may invoke the function when the notification is put.
-    DependsOn: [`MediaReplicationEventsPermission${ctx.policy.resources.buckets.indexOf(bucket) + 1}`],
+    ...(wiring.dependsOn.length === 0 ? {} : { DependsOn: wiring.dependsOn }),
     Properties: {
       ...common(ctx, 'primary', bucket.bucket),
       LifecycleConfiguration: {
@@ -116,7 +129,7 @@ function sourceBucket(ctx: Context, bucket: BucketResource): CfnResource {
         ],
       },
       NotificationConfiguration: {
-        LambdaConfigurations: ['s3:Replication:OperationFailedReplication', 's3:Replication:OperationMissedThreshold'].map((Event) => ({ Event, Function: getAtt(lambdaLogicalId('alert-media-replication-failure')) })),
+        LambdaConfigurations: ['s3:Replication:OperationFailedReplication', 's3:Replication:OperationMissedThreshold'].map((Event) => ({ Event, Function: wiring.replicationEvents })),
       },
       Tags: [{ Key: ctx.ownerTag, Value: OWNER_VALUE }],
     },
@@ -142,7 +155,7 @@ function archiveRules(ctx: Context, bucket: BucketResource): Record<string, unkn
 }
 
 /** The archive copy (archive region): versioned, the archive key, replaced versions kept 7 years. */
-function archiveBucket(ctx: Context, name: string): CfnResource {
+export function archiveBucket(ctx: Context, name: string): CfnResource {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
@@ -157,7 +170,7 @@ function archiveBucket(ctx: Context, name: string): CfnResource {
   };
 }
 
-function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
+export function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
@@ -170,7 +183,7 @@ function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
   };
 }
 
-function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnResource {
+export function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnResource {
   const archives = buckets.flatMap((b) => archiveOf(ctx, b) ?? []);
   const archiveRegion = ctx.policy.regions.archive;
   const toArchive =
