@@ -3,7 +3,9 @@
 // functions (handlers at functions/<component>/<name>/, every one allowed to alert, the database-facing
 // ones in the validation VPC, the asynchronous ones with an on-failure destination, their rules with a
 // dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
-// environment, and what the Scheduler schedules get. serverless.yml reads it through deploy/serverless.cjs.
+// environment, and what the Scheduler schedules get. The archive region's role (regions.archive) asks only
+// the modules that declare `inArchive` (its key and the media archive buckets: no function at all).
+// serverless.yml reads it through deploy/serverless.cjs.
 
 import { assertSchedulesFire } from '../shared/policy/summary.js';
 import { loadPolicyFile } from '../shared/policy/load.js';
