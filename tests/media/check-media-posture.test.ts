@@ -213,7 +213,7 @@ describe('check-media-posture', () => {
     [
       'noncurrent expiry changed',
       () => s3Mocks[PRIMARY]!.on(GetBucketLifecycleConfigurationCommand, { Bucket: SOURCE }).resolves({ Rules: sourceLifecycle({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }) }),
-      'warning lifecycle source bucket app-media-prod of media: replaced versions are not removed after 365 days',
+      'warning lifecycle source bucket app-media-prod of media: no rule removes replaced versions after 365 days',
     ],
     [
       'current objects expired',
@@ -308,6 +308,13 @@ describe('check-media-posture', () => {
     }
     await checkMediaPosture(deps('primary'));
     expect(summaries()).toEqual([`critical bucket archive bucket app-media-archive-apse2 of media: does not exist in ${ARCHIVE}`]);
+    expect(alerts.published[0]!.region).toBe(ARCHIVE);
+  });
+
+  it('the archive copy keeps replaced versions 7 years: a shorter noncurrent expiry there is a drift', async () => {
+    s3Mocks[ARCHIVE]!.on(GetBucketLifecycleConfigurationCommand, { Bucket: ARCHIVED }).resolves({ Rules: [{ ID: 'archive-versions', Status: 'Enabled', Filter: { Prefix: '' }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] });
+    await checkMediaPosture(deps('primary'));
+    expect(summaries()).toEqual(['warning lifecycle archive bucket app-media-archive-apse2 of media: no rule removes replaced versions after 2555 days']);
     expect(alerts.published[0]!.region).toBe(ARCHIVE);
   });
 

@@ -21,7 +21,7 @@ import {
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { serviceKeyAlias } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
-import { expectedTransitions, noncurrentDays } from '../../../shared/media/protection.js';
+import { ARCHIVE_NONCURRENT_DAYS, expectedTransitions, noncurrentDays } from '../../../shared/media/protection.js';
 import type { BucketResource, Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessBucketPosture, type BucketSettings, type ExpectedPosture, type Finding, type Reading } from './plan.js';
@@ -126,7 +126,8 @@ async function expectations(deps: MediaPostureDeps): Promise<ExpectedPosture[]> 
       transitions: expectedTransitions(bucket),
     });
     if (archive !== undefined && policy.regions.archive !== undefined) {
-      result.push({ ...common, ...(await keyOf('archive', policy.regions.archive)), bucket: archive, side: 'archive', region: policy.regions.archive });
+      // Replaced versions kept 7 years there, as the template and the snippet set it.
+      result.push({ ...common, ...(await keyOf('archive', policy.regions.archive)), noncurrentDays: ARCHIVE_NONCURRENT_DAYS, bucket: archive, side: 'archive', region: policy.regions.archive });
     }
   }
   return result;

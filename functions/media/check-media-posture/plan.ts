@@ -42,7 +42,7 @@ export interface ExpectedPosture {
   readonly replication?: { readonly replica: string; readonly archive?: string };
   /** Source only: the transitions the policy says, in order. */
   readonly transitions?: readonly ExpectedTransition[];
-  /** Source and replica: days after which replaced versions are removed (undefined: kept). */
+  /** Days after which replaced versions are removed (undefined: kept, not checked). */
   readonly noncurrentDays?: number;
 }
 
@@ -124,7 +124,7 @@ function lifecycleProblems(expected: ExpectedPosture, rules: readonly LifecycleR
     }
   }
   if (expected.noncurrentDays !== undefined && !active.some((r) => r.NoncurrentVersionExpiration?.NoncurrentDays === expected.noncurrentDays)) {
-    problems.push(`replaced versions are not removed after ${expected.noncurrentDays} days`);
+    problems.push(`no rule removes replaced versions after ${expected.noncurrentDays} days`);
   }
   // Current objects are never expired by the policy (it keeps them); a rule that does deletes data.
   const expiring = rules.filter((r) => r.Status === 'Enabled' && (r.Expiration?.Days !== undefined || r.Expiration?.Date !== undefined));
