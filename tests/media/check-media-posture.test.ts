@@ -22,6 +22,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { checkMediaPosture, type MediaPostureDeps } from '../../functions/media/check-media-posture/check-media-posture.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../helpers/runtime.js';
+import { deployIn } from '../infra/deployments.js';
 
 const PRIMARY = 'ap-northeast-1';
 const SECONDARY = 'ap-southeast-1';
@@ -365,5 +366,65 @@ describe('check-media-posture', () => {
     expect(alerts.published).toEqual([]);
     expect(kmsMocks[PRIMARY]!.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: `arn:aws:kms:${PRIMARY}:${ACCOUNT}:key/team` }]);
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'cannot describe the expected media key', fields: expect.objectContaining({ error: 'AccessDeniedException' }) }));
+  });
+
+  describe('the managed template, read back as S3 would return it, passes the check (the template and the check agree)', () => {
+    type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+    /** CloudFormation's values as S3 would hold them in this account: Fn::Sub and Fn::GetAtt of buckets resolved. */
+    function resolve(value: unknown, resources: Resources): unknown {
+      // A bucket by its name; anything else (the replication role, the alert function) by a stand-in ARN.
+      const arnOfBucket = (id: string) => (resources[id]?.Type === 'AWS::S3::Bucket' ? `arn:aws:s3:::${String(resources[id].Properties.BucketName)}` : `arn:aws:test:::${id}`);
+      if (Array.isArray(value)) return value.map((v) => resolve(v, resources));
+      if (value === null || typeof value !== 'object') return value;
+      const object = value as Record<string, unknown>;
+      if (typeof object['Fn::Sub'] === 'string') {
+        return object['Fn::Sub'].replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', ACCOUNT).replace(/\$\{(\w+)\.Arn\}/g, (_m, id: string) => arnOfBucket(id));
+      }
+      if (Array.isArray(object['Fn::GetAtt'])) return arnOfBucket(String(object['Fn::GetAtt'][0]));
+      return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolve(v, resources)]));
+    }
+    /** What the seven reads answer for a bucket the template declares (CloudFormation's names → S3's). */
+    function serveFromTemplate(region: string, resources: Resources, id: string): void {
+      const p = resolve(resources[id]!.Properties, resources) as Record<string, any>;
+      const Bucket = p.BucketName as string;
+      const mock = s3Mocks[region]!;
+      mock.on(GetBucketVersioningCommand, { Bucket }).resolves({ Status: p.VersioningConfiguration.Status });
+      if (p.ReplicationConfiguration === undefined) mock.on(GetBucketReplicationCommand, { Bucket }).rejects(named('ReplicationConfigurationNotFoundError'));
+      else mock.on(GetBucketReplicationCommand, { Bucket }).resolves({ ReplicationConfiguration: { Role: p.ReplicationConfiguration.Role, Rules: p.ReplicationConfiguration.Rules.map(({ Id, ...rule }: Record<string, unknown>) => ({ ID: Id, ...rule })) } });
+      mock.on(GetBucketLifecycleConfigurationCommand, { Bucket }).resolves({
+        Rules: p.LifecycleConfiguration.Rules.map(({ Id, Prefix, Transitions, ...rule }: Record<string, any>) => ({
+          ID: Id,
+          Filter: { Prefix },
+          ...rule,
+          ...(Transitions === undefined ? {} : { Transitions: Transitions.map((t: { StorageClass: string; TransitionInDays: number }) => ({ StorageClass: t.StorageClass, Days: t.TransitionInDays })) }),
+        })),
+      });
+      mock.on(GetBucketEncryptionCommand, { Bucket }).resolves({
+        ServerSideEncryptionConfiguration: { Rules: p.BucketEncryption.ServerSideEncryptionConfiguration.map((r: Record<string, any>) => ({ ApplyServerSideEncryptionByDefault: r.ServerSideEncryptionByDefault, BucketKeyEnabled: r.BucketKeyEnabled })) },
+      });
+      mock.on(GetPublicAccessBlockCommand, { Bucket }).resolves({ PublicAccessBlockConfiguration: p.PublicAccessBlockConfiguration });
+      mock.on(GetBucketOwnershipControlsCommand, { Bucket }).resolves({ OwnershipControls: p.OwnershipControls });
+      const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === id)!;
+      mock.on(GetBucketPolicyCommand, { Bucket }).resolves({ Policy: JSON.stringify(resolve(policy.Properties.PolicyDocument, resources)) });
+    }
+
+    it('in the primary (source and archive copy) and in the secondary (replica): no finding', async () => {
+      const policy = teamPolicy();
+      for (const mock of Object.values(s3Mocks)) mock.reset();
+      const templateOf = (region: string) => deployIn(policy, region).resources.Resources as Resources;
+      serveFromTemplate(PRIMARY, templateOf(PRIMARY), 'MediaBucket1');
+      serveFromTemplate(ARCHIVE, templateOf(ARCHIVE), 'MediaArchiveBucket1');
+      serveFromTemplate(SECONDARY, templateOf(SECONDARY), 'MediaReplicaBucket1');
+      const primary = await checkMediaPosture(deps('primary', policy));
+      const secondary = await checkMediaPosture(deps('secondary', policy));
+      expect([...primary.buckets, ...secondary.buckets].map((b) => [b.bucket, b.findings])).toEqual([
+        [SOURCE, []],
+        [ARCHIVED, []],
+        [REPLICA, []],
+      ]);
+      expect(alerts.published).toEqual([]);
+      // Every setting was read from what the template declares: seven answers per bucket, none left to a default.
+      expect([PRIMARY, ARCHIVE, SECONDARY].map((region) => s3Mocks[region]!.calls().length)).toEqual([7, 7, 7]);
+    });
   });
 });
