@@ -3,10 +3,12 @@
 // functions (handlers at functions/<component>/<name>/, every one allowed to alert, the database-facing
 // ones in the validation VPC, the asynchronous ones with an on-failure destination, their rules with a
 // dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
-// environment, and what the Scheduler schedules get. serverless.yml reads it through deploy/serverless.cjs.
+// environment, and what the Scheduler schedules get. The archive region's role (regions.archive) asks only
+// the modules that declare `inArchive` (its key and the media archive buckets: no function at all).
+// serverless.yml reads it through deploy/serverless.cjs.
 
 import { assertSchedulesFire } from '../shared/policy/summary.js';
-import { loadPolicyFile, type RegionRole } from '../shared/policy/load.js';
+import { loadPolicyFile } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
@@ -18,6 +20,7 @@ import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } fro
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
 import { configPrune, type ConfigPruneFunction } from './components/config/prune.js';
 import { mediaBuckets } from './components/media/buckets.js';
+import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
@@ -25,6 +28,7 @@ import type {
   Context,
   Contribution,
   DashboardWidget,
+  DeployRole,
   Deployment,
   DeploymentInput,
   FunctionConfig,
@@ -59,21 +63,33 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaRestore,
   mediaVerify,
   mediaBuckets,
+  mediaPosture,
   configBackup,
   configPrune,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | ConfigPruneFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
-export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {
+export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';
   if (region === policy.regions.secondary) return 'secondary';
-  const archive = policy.regions.archive === region ? ` (${region} is the archive region: it holds only the archive bucket, no functions)` : '';
+  if (region === policy.regions.archive) return 'archive';
   throw new PackagingError(
-    `region ${region} has no role in ${policySource}${archive}: package the primary (${policy.regions.primary}, the default) ` +
-      `or the secondary (--region ${policy.regions.secondary}); regions.primary/regions.secondary in the policy say which is which`,
+    `region ${region} has no role in ${policySource}: package the primary (${policy.regions.primary}, the default)` +
+      (policy.regions.archive === undefined
+        ? ` or the secondary (--region ${policy.regions.secondary})`
+        : `, the secondary (--region ${policy.regions.secondary}) or the archive (--region ${policy.regions.archive})`) +
+      `; regions.primary/secondary/archive in the policy say which is which`,
   );
+}
+
+/**
+ * What a role deploys from: the archive region's stack only the modules that declare `inArchive`
+ * (nothing else is even asked), every other role all of them.
+ */
+export function contributionsFor(role: DeployRole, contributions: readonly Contribution[]): readonly Contribution[] {
+  return role === 'archive' ? contributions.filter((contribution) => contribution.inArchive === true) : contributions;
 }
 
 /** Adds `entries` to `into`, refusing a key another module already declared. */
@@ -95,7 +111,7 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[]): {
     for (const [name, spec] of Object.entries(contribution.functions ?? {})) {
       if (owners.has(name)) throw new PackagingError(`function "${name}" is declared by both ${owners.get(name)} and ${contribution.name}`);
       owners.set(name, contribution.name);
-      if (!spec.roles.includes(ctx.role) || spec.deployedWhen?.(ctx) === false) continue;
+      if (ctx.role === 'archive' || !spec.roles.includes(ctx.role) || spec.deployedWhen?.(ctx) === false) continue;
       const environment = spec.environment?.(ctx);
       functionMeta[name] = { component: contribution.component, retriedErrors: spec.retriedErrors ?? [] };
       functions[name] = withFailureHandling({
@@ -120,14 +136,16 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[]): {
  * validation network, a state machine invoking a function the region does not deploy, or two modules
  * declaring the same function, state machine or logical id.
  */
-export function buildDeployment(input: DeploymentInput, contributions: readonly Contribution[] = CONTRIBUTIONS): Deployment {
+export function buildDeployment(input: DeploymentInput, everyContribution: readonly Contribution[] = CONTRIBUTIONS): Deployment {
   const { policy, region } = input;
   const role = roleOf(policy, region, input.policySource);
+  const contributions = contributionsFor(role, everyContribution);
   checkBucketName(input.stage, region);
   checkBucketName(input.stage, policy.regions.primary);
   checkBucketName(input.stage, policy.regions.secondary);
   const networkWarnings: string[] = [];
-  const network: ValidationNetwork | undefined = validationNetworkOf(input, networkWarnings);
+  // The archive region runs nothing: no validation network to ask for or warn about.
+  const network: ValidationNetwork | undefined = role === 'archive' ? undefined : validationNetworkOf(input, networkWarnings);
   const ctx: Context = {
     policy,
     role,
@@ -151,7 +169,7 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
       if (machineOwners.has(name)) throw new PackagingError(`state machine "${name}" is declared by both ${machineOwners.get(name)} and ${contribution.name}`);
       machineOwners.set(name, contribution.name);
-      if (!spec.roles.includes(role)) continue;
+      if (role === 'archive' || !spec.roles.includes(role)) continue;
       const { config, steps } = buildStateMachine(ctx, name, spec, deployedFunctions);
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
@@ -176,7 +194,8 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     role,
     region,
     ...deployed,
-    environment: lambdaEnvironment(ctx),
+    // No function in the archive region: no environment naming a topic or bucket its stack does not have.
+    environment: role === 'archive' ? {} : lambdaEnvironment(ctx),
     resources: { Resources: resources, Outputs: outputs },
     dashboardWidgets,
     ...(scheduleTargetSettings(deployed) === undefined ? {} : { scheduleTarget: scheduleTargetSettings(deployed) }),

@@ -11,7 +11,13 @@
 // rules) can give an AWS::Scheduler::Schedule a DeadLetterConfig or a RetryPolicy, so every schedule's
 // Target gets custom.backupDr.scheduleTarget (deploy/platform/failures.ts). Then it refuses to package a
 // schedule or an EventBridge rule target left without a dead-letter queue and a retry policy.
+// The archive region's deployment has no function at all: serverless-esbuild then bundles nothing but
+// still moves its (never created) work folder's .serverless/ after packaging and fails with ENOENT, so
+// the plugin creates that folder empty first (only when there is no function to bundle).
 'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
 
 const GLOBAL_ROLE = 'IamRoleLambdaExecution';
 const SCHEDULE = 'AWS::Scheduler::Schedule';
@@ -51,6 +57,7 @@ class BackupDrPackagingPlugin {
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {
+      'before:package:createDeploymentArtifacts': () => this.emptyBundleFolder(),
       'before:package:finalize': () => {
         this.tidyRoles();
         this.completeSchedules();
@@ -87,6 +94,14 @@ class BackupDrPackagingPlugin {
       }
     }
     if (missing.length > 0) throw this.packagingError(`without a dead-letter queue and retry policy: ${[...new Set(missing)].join(', ')}`);
+  }
+
+  /** No function (the archive region): give serverless-esbuild the empty folder it moves after packaging. */
+  emptyBundleFolder() {
+    if (Object.keys(this.serverless.service.functions ?? {}).length > 0) return;
+    const serviceDir = this.serverless.config.serviceDir ?? this.serverless.config.servicePath;
+    const workFolder = this.serverless.service.custom?.esbuild?.outputWorkFolder ?? '.esbuild';
+    fs.mkdirSync(path.join(serviceDir, workFolder, '.serverless'), { recursive: true });
   }
 
   tidyRoles() {

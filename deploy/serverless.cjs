@@ -5,7 +5,8 @@
 // validates it with the project's own zod schema (shared/policy, loaded through tsx), so an invalid
 // policy fails `osls package` with the bad field named; then deploy/assemble.ts composes what the
 // region's role deploys from the platform modules (deploy/platform/) and the components
-// (deploy/components/). A region that is neither the policy's primary nor its secondary fails packaging.
+// (deploy/components/). A region that is neither the policy's primary, its secondary nor its archive
+// region fails packaging.
 // Last, it writes the policy as JSON to build/<policy name>.json (git-ignored), which every function's
 // zip holds and reads at cold start (POLICY_FILE) with JSON.parse and the same schema: no YAML parser
 // in any Lambda bundle.
@@ -142,7 +143,7 @@ async function deployment({ options, resolveVariable }) {
 module.exports = {
   /**
    * Everything serverless.yml takes from the policy, as one object (custom.backupDr), so a failure is
-   * reported once: primaryRegion (the default region), role (primary | secondary), policyFile (the
+   * reported once: primaryRegion (the default region), role (primary | secondary | archive), policyFile (the
    * policy as JSON, build/<name>.json relative to the service directory, packaged into every zip),
    * environment (provider.environment), functions, stateMachines and resources (deploy/assemble.ts),
    * and scheduleTarget (what deploy/plugin.cjs gives every Scheduler schedule: its dead-letter queue and

@@ -5,12 +5,28 @@
 
 import type { RegionRole } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
-import type { CfnResource, CfnValue, Statement, TemplateFragment } from './cloudformation.js';
+import { PackagingError, type CfnResource, type CfnValue, type Statement, type TemplateFragment } from './cloudformation.js';
+
+/**
+ * The role a region's deployment plays: the primary and the secondary run functions; the archive
+ * (`regions.archive`) holds only the media archive buckets and the key they are encrypted with — no
+ * functions, no state machines, no alerts topic (nothing there runs, so nothing there can fail).
+ */
+export type DeployRole = RegionRole | 'archive';
+
+/**
+ * The role of a region that runs functions, for the modules that never deploy in the archive region
+ * (the assembler does not ask them there): a PackagingError if one is asked there all the same.
+ */
+export function runningRole(ctx: { readonly role: DeployRole; readonly region: string }): RegionRole {
+  if (ctx.role === 'archive') throw new PackagingError(`the archive region ${ctx.region} runs no function: a module without inArchive was asked for it`);
+  return ctx.role;
+}
 
 /** What every module may read about the deployment being built. */
 export interface Context {
   readonly policy: Policy;
-  readonly role: RegionRole;
+  readonly role: DeployRole;
   /** The region being packaged. */
   readonly region: string;
   readonly primary: string;
@@ -131,6 +147,13 @@ export interface Contribution {
   readonly component: string;
   /** The module, for messages ("rds/backup", "platform/alerts"). */
   readonly name: string;
+  /**
+   * Whether the module deploys anything in the archive region's stack (absent: nothing — neither its
+   * functions, state machines, resources, alarms nor widgets are asked for there). Functions and state
+   * machines never deploy there (their `roles` cannot name it); a module that says true gets its
+   * `resources` asked with `ctx.role === 'archive'` and must return only what the archive needs.
+   */
+  readonly inArchive?: boolean;
   /** By the name operators see (the Lambda is `<service>-<stage>-<name>`). */
   readonly functions?: Readonly<Record<string, FunctionSpec>>;
   /** By the name operators see (the state machine is `<service>-<stage>-<name>`). */
@@ -210,7 +233,7 @@ export interface Deployed {
 }
 
 export interface Deployment extends Deployed {
-  readonly role: RegionRole;
+  readonly role: DeployRole;
   readonly region: string;
   /** Every function's environment (provider.environment). */
   readonly environment: Readonly<Record<string, CfnValue>>;

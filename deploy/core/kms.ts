@@ -35,14 +35,14 @@ export function namedKeyScope(name: string, region: string): KeyScope {
 }
 
 /**
- * The key a region role uses: the policy's kms.<role>, else (primary, secondary) the service's own key of
- * that region's deployment by its stage-scoped alias. null: the archive role without a key in the policy.
+ * The key a region role uses: the policy's kms.<role>, else the service's own key of that region's
+ * deployment by its stage-scoped alias (the archive region's deployment creates one too). null: the
+ * archive role when the policy has no archive region.
  */
 export function keyScope(ctx: KeyContext, role: RegionRole | 'archive'): KeyScope | null {
   const region = ctx.policy.regions[role];
   if (region === undefined) return null;
-  const name = ctx.policy.kms[role] ?? (role === 'archive' ? undefined : serviceKeyAlias(ctx.stage));
-  return name === undefined ? null : namedKeyScope(name, region);
+  return namedKeyScope(ctx.policy.kms[role] ?? serviceKeyAlias(ctx.stage), region);
 }
 
 export function mergeConditions(a: Condition | undefined, b: Condition | undefined): Condition | undefined {
@@ -71,7 +71,7 @@ function scopedStatements(scope: KeyScope, plain: readonly string[], withGrant: 
  * KMS statements for the given roles' keys: `plain` actions, plus CreateGrant only for AWS resources
  * (RDS); `via` narrows both to requests made through one AWS service (kms:ViaService).
  */
-export function keyStatements(ctx: KeyContext, roles: readonly RegionRole[], plain: readonly string[], withGrant: boolean, via?: string): Statement[] {
+export function keyStatements(ctx: KeyContext, roles: readonly (RegionRole | 'archive')[], plain: readonly string[], withGrant: boolean, via?: string): Statement[] {
   return roles.flatMap((role) => {
     const scope = keyScope(ctx, role);
     return scope === null ? [] : scopedStatements(scope, plain, withGrant, via);

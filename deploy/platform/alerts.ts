@@ -2,6 +2,8 @@
 // stage-scoped alias, serviceKeyAlias), the encrypted alerts topic with its TLS-only policy, the policy's
 // e-mail subscriptions, their outputs, and what every function may do with them (publish an alert).
 // The key lets EventBridge and CloudWatch use it: an alert must not fail silently on encryption.
+// The archive region's stack (no functions, nothing to alert from) gets only the key and its alias, for
+// its archive buckets, and only where the policy names no kms.archive of its own.
 //
 // AWS facts relied on ("Enable compatibility between event sources from AWS services and encrypted
 // topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services):
@@ -14,7 +16,7 @@
 // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
 
 import { alertsTopicName, SERVICE, serviceKeyAlias } from '../../shared/contracts.js';
-import { getAtt, LOGICAL_ID, ref, sub, type CfnResource, type Statement } from '../core/cloudformation.js';
+import { getAtt, LOGICAL_ID, ref, sub, type CfnResource, type Statement, type TemplateFragment } from '../core/cloudformation.js';
 import type { Context, Contribution } from '../core/contribution.js';
 
 const accountRoot = () => sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root');
@@ -33,6 +35,7 @@ const USE_FOR_ENCRYPTED_MESSAGES = ['kms:GenerateDataKey*', 'kms:Decrypt'];
  * through grants). Retained on stack deletion: deleting it would make every copy encrypted with it unreadable.
  */
 function serviceKey(ctx: Context): CfnResource {
+  if (ctx.role === 'archive') return archiveKey(ctx);
   return {
     Type: 'AWS::KMS::Key',
     DeletionPolicy: 'Retain',
@@ -71,6 +74,25 @@ function serviceKey(ctx: Context): CfnResource {
           },
         ],
       },
+    },
+  };
+}
+
+/**
+ * The archive region's key: only the account administers it (IAM policies grant its use: S3 replication
+ * encrypts the archive copies with it through the media replication role). Retained like the others.
+ */
+function archiveKey(ctx: Context): CfnResource {
+  return {
+    Type: 'AWS::KMS::Key',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      Description: `${SERVICE} ${ctx.stage} (archive) - media archive buckets`,
+      EnableKeyRotation: true,
+      RotationPeriodInDays: 90,
+      PendingWindowInDays: 30,
+      KeyPolicy: { Version: '2012-10-17', Statement: [{ Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: accountRoot() }, Action: 'kms:*', Resource: '*' }] },
     },
   };
 }
@@ -143,16 +165,34 @@ export function alertStatements(): Statement[] {
   ];
 }
 
+const keyOutputs = (ctx: Context) => ({
+  ServiceKeyArn: { Description: "The service's KMS key (alerts topic, reports, queues, RDS snapshot copies in this region)", Value: getAtt(LOGICAL_ID.key) },
+  ServiceKeyAlias: { Description: "The service key's alias (stage-scoped)", Value: serviceKeyAlias(ctx.stage) },
+});
+
+/** The archive region's part: its own key only when the policy names no kms.archive. */
+function archiveResources(ctx: Context): TemplateFragment {
+  const regionRole = { RegionRole: { Description: 'The role of this region in backup-policy.yml', Value: ctx.role } };
+  if (ctx.policy.kms.archive !== undefined) return { Resources: {}, Outputs: regionRole };
+  return {
+    Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx) },
+    Outputs: { ...keyOutputs(ctx), ServiceKeyArn: { Description: "The service's KMS key in the archive region (the media archive buckets)", Value: getAtt(LOGICAL_ID.key) }, ...regionRole },
+  };
+}
+
 export const alerts: Contribution = {
   component: 'platform',
   name: 'platform/alerts',
-  resources: (ctx) => ({
-    Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx) },
-    Outputs: {
-      AlertsTopicArn: { Description: 'The alerts topic (subscribe Slack/e-mail/chat here)', Value: ref(LOGICAL_ID.topic) },
-      ServiceKeyArn: { Description: "The service's KMS key (alerts topic, reports, queues, RDS snapshot copies in this region)", Value: getAtt(LOGICAL_ID.key) },
-      ServiceKeyAlias: { Description: "The service key's alias (stage-scoped)", Value: serviceKeyAlias(ctx.stage) },
-      RegionRole: { Description: 'The role of this region in backup-policy.yml', Value: ctx.role },
-    },
-  }),
+  inArchive: true,
+  resources: (ctx) =>
+    ctx.role === 'archive'
+      ? archiveResources(ctx)
+      : {
+          Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx) },
+          Outputs: {
+            AlertsTopicArn: { Description: 'The alerts topic (subscribe Slack/e-mail/chat here)', Value: ref(LOGICAL_ID.topic) },
+            ...keyOutputs(ctx),
+            RegionRole: { Description: 'The role of this region in backup-policy.yml', Value: ctx.role },
+          },
+        },
 };

@@ -368,9 +368,6 @@ export const policySchema = z
           seen.set(resource.name, `resources.${kind}[${index}]`);
         });
       }
-      if (policy.regions.archive !== undefined && policy.kms.archive === undefined && policy.resources.buckets.some((b) => b.archiveBucket !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['kms', 'archive'], message: 'an archive bucket needs a KMS key in the archive region', input: policy.kms });
-      }
     }),
   );
 

@@ -125,6 +125,17 @@ describe('the alert path (platform/alerts.ts)', () => {
     ]);
   });
 
+  it('in the archive region: only the key (no topic, subscription or key statement for SNS, CloudWatch, EventBridge or RDS) and its alias', () => {
+    const policy = policyWith((doc) => {
+      doc.alerts.emails = ['oncall@example.com'];
+    });
+    const d = deploy(policy, { region: policy.regions.archive! });
+    expect(Object.keys(d.resources.Resources).filter((id) => !id.startsWith('MediaArchiveBucket'))).toEqual(['ServiceKey', 'ServiceKeyAlias']);
+    expect(props(d, 'ServiceKey').KeyPolicy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AccountAdministers']);
+    expect(props(d, 'ServiceKey').Description).toBe('backup-dr test (archive) - media archive buckets');
+    expect(Object.keys(d.resources.Outputs)).toEqual(['ServiceKeyArn', 'ServiceKeyAlias', 'RegionRole']);
+  });
+
   it('outputs the topic, the key and the region role', () => {
     const policy = policyWith();
     for (const [region, role] of [[policy.regions.primary, 'primary'], [policy.regions.secondary, 'secondary']] as const) {
@@ -158,6 +169,38 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     ...extra,
   });
 
+  it('the archive region asks only the modules that declare inArchive — platform/alerts (its key) and media/buckets (the archive buckets) — and nothing else', () => {
+    expect(CONTRIBUTIONS.filter((c) => c.inArchive === true).map((c) => c.name)).toEqual(['platform/alerts', 'media/buckets']);
+    const policy = policyWith();
+    const asked: string[] = [];
+    const spy = (c: Contribution): Contribution => ({
+      ...c,
+      ...(c.resources === undefined ? {} : { resources: (ctx, deployed) => (asked.push(`${c.name}.resources`), c.resources!(ctx, deployed)) }),
+      ...(c.alarms === undefined ? {} : { alarms: (ctx, deployed) => (asked.push(`${c.name}.alarms`), c.alarms!(ctx, deployed)) }),
+      ...(c.warnings === undefined ? {} : { warnings: (ctx) => (asked.push(`${c.name}.warnings`), c.warnings!(ctx)) }),
+      ...(c.dashboardWidgets === undefined ? {} : { dashboardWidgets: (ctx, deployed) => (asked.push(`${c.name}.dashboardWidgets`), c.dashboardWidgets!(ctx, deployed)) }),
+    });
+    // A module that forgets to say so is never asked there, whatever it would deploy: its function runs
+    // in every role it names, its resource would land anywhere.
+    const careless: Contribution = {
+      component: 'test',
+      name: 'test/careless',
+      functions: { 'a-careless-function': spec({ roles: ['primary', 'secondary'] }) },
+      resources: () => ({ Resources: { CarelessTopic: { Type: 'AWS::SNS::Topic', Properties: {} } } }),
+      alarms: () => ({ CarelessAlarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} } }),
+      dashboardWidgets: () => [{ type: 'text' }],
+    };
+    const d = deploy(policy, { region: policy.regions.archive! }, [...CONTRIBUTIONS, careless].map(spy));
+    expect(asked).toEqual(['media/buckets.warnings', 'platform/alerts.resources', 'media/buckets.resources']);
+    expect(Object.keys(d.functions)).toEqual([]);
+    expect(Object.keys(d.resources.Resources)).toEqual(['ServiceKey', 'ServiceKeyAlias', 'MediaArchiveBucket1', 'MediaArchiveBucket1Policy']);
+    expect(d.dashboardWidgets).toEqual([]);
+    // The same module in the primary: everything it declares.
+    const primary = deploy(policy, {}, [...CONTRIBUTIONS, careless]);
+    expect(primary.functions['a-careless-function']).toBeDefined();
+    expect(primary.resources.Resources.CarelessTopic).toBeDefined();
+  });
+
   it('derives each handler from its component and name', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'config', name: 'config/export', functions: { 'export-app-config': spec() } }]);
     expect(d.functions['export-app-config']!.handler).toBe('functions/config/export-app-config/handler.handler');
@@ -169,6 +212,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const step of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) component[step] = 'media';
     // The replication check of the media buckets and the alert on S3's replication events (media/verify).
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
+    // The posture of the media buckets (media/posture).
+    component['check-media-posture'] = 'media';
     // The configuration backup (config/backup) and the prune of its bundles (config/prune).
     component['back-up-configuration'] = 'config';
     component['prune-configuration-bundles'] = 'config';

@@ -44,6 +44,8 @@ const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-pl
 const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
 /** The media buckets' replication check and the alert on S3's replication events (deploy/components/media/verify.ts): asynchronous, in the primary only, when the policy has buckets. */
 const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replication'];
+/** The posture check of the media buckets (deploy/components/media/posture.ts): asynchronous, in both regions, when the policy has buckets. */
+const MEDIA_POSTURE = ['check-media-posture'];
 /** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
 const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles'];
 /** The steps each state machine invokes. */
@@ -73,11 +75,71 @@ describe('deploy/assemble.ts', () => {
     expect(lambdaLogicalId('take-db-snapshot')).toBe('TakeDashdbDashsnapshotLambdaFunction');
   });
 
-  it('refuses the archive region and any other region without a role', () => {
+  it('refuses any region without a role — the archive region too when the policy has no regions.archive', () => {
     const policy = policyWith();
-    expect(() => deploy(policy, 'ap-southeast-2')).toThrow(PackagingError);
-    expect(() => deploy(policy, 'ap-southeast-2')).toThrow(/ap-southeast-2 is the archive region/);
-    expect(() => deploy(policy, 'eu-west-1')).toThrow(/region eu-west-1 has no role in test-policy.yml/);
+    expect(() => deploy(policy, 'eu-west-1')).toThrow(PackagingError);
+    expect(() => deploy(policy, 'eu-west-1')).toThrow(/region eu-west-1 has no role in test-policy.yml: package the primary \(ap-northeast-1, the default\), the secondary \(--region ap-southeast-1\) or the archive \(--region ap-southeast-2\)/);
+    const noArchive = policyWith((doc) => {
+      delete doc.regions.archive;
+    });
+    expect(() => deploy(noArchive, 'ap-southeast-2')).toThrow(PackagingError);
+    expect(() => deploy(noArchive, 'ap-southeast-2')).toThrow(/region ap-southeast-2 has no role in test-policy.yml: package the primary \(ap-northeast-1, the default\) or the secondary \(--region ap-southeast-1\);/);
+    // …and then the primary's source bucket replicates to the replica only, and says why the archiveBucket is left alone.
+    const primary = deploy(noArchive);
+    const rules = (primary.resources.Resources.MediaBucket1!.Properties as { ReplicationConfiguration: { Rules: { Id: string }[] } }).ReplicationConfiguration.Rules;
+    expect(rules.map((r) => r.Id)).toEqual(['to-replica']);
+    expect(JSON.stringify(roleStatementsOf(primary, 'MediaReplicationRole'))).not.toContain('app-media-archive-apse2');
+    expect(JSON.stringify(roleStatementsOf(primary, 'MediaReplicationRole'))).not.toContain('ap-southeast-2');
+    expect(primary.warnings).toContain('resources.buckets[0].archiveBucket (app-media-archive-apse2) is not replicated to: the policy has no regions.archive');
+  });
+
+  it('the archive region deploys the archive buckets of the managed buckets and their key — no function, state machine, environment or dashboard', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets.push({ ...doc.resources.buckets[0], name: 'avatars', bucket: 'app-avatars-prod', replicaBucket: 'app-avatars-replica-apse1', archiveBucket: 'app-avatars-archive-apse2' });
+      doc.resources.buckets.push({ ...doc.resources.buckets[0], name: 'theirs', bucket: 'their-media', replicaBucket: 'their-media-replica', archiveBucket: 'their-media-archive', managed: false });
+      doc.resources.buckets.push({ ...doc.resources.buckets[0], name: 'unarchived', bucket: 'app-tmp-prod', replicaBucket: 'app-tmp-replica-apse1', archiveBucket: undefined });
+    });
+    const archive = deploy(policy, 'ap-southeast-2');
+    expect(archive.role).toBe('archive');
+    expect(Object.keys(archive.functions)).toEqual([]);
+    expect(Object.keys(archive.stateMachines)).toEqual([]);
+    expect(archive.environment).toEqual({});
+    expect(archive.dashboardWidgets).toEqual([]);
+    expect(archive.scheduleTarget).toBeUndefined();
+    expect(archive.warnings).toEqual([]);
+    expect(Object.keys(archive.resources.Resources)).toEqual(['ServiceKey', 'ServiceKeyAlias', 'MediaArchiveBucket1', 'MediaArchiveBucket1Policy', 'MediaArchiveBucket2', 'MediaArchiveBucket2Policy']);
+    expect((archive.resources.Resources.MediaArchiveBucket2!.Properties as { BucketName: string }).BucketName).toBe('app-avatars-archive-apse2');
+    // The primary: a rule to the archive for each managed bucket that names one, and the role may write there (objects, no deletes).
+    const primary = deploy(policy);
+    const rulesOf = (id: string) => (primary.resources.Resources[id]!.Properties as { ReplicationConfiguration: { Rules: { Id: string; Priority: number }[] } }).ReplicationConfiguration.Rules.map((r) => `${r.Id}/${r.Priority}`);
+    expect(rulesOf('MediaBucket1')).toEqual(['to-replica/1', 'to-archive/2']);
+    expect(rulesOf('MediaBucket2')).toEqual(['to-replica/1', 'to-archive/2']);
+    expect(rulesOf('MediaBucket4')).toEqual(['to-replica/1']);
+    const archiveWrite = withAction(roleStatementsOf(primary, 'MediaReplicationRole'), 's3:ReplicateTags').at(-1);
+    expect(archiveWrite?.Action).toEqual(['s3:ReplicateObject', 's3:ReplicateTags']);
+    expect(subs(archiveWrite)).toEqual(['arn:${AWS::Partition}:s3:::app-media-archive-apse2/*', 'arn:${AWS::Partition}:s3:::app-avatars-archive-apse2/*']);
+  });
+
+  it("the archive region uses the policy's kms.archive when it names one: no key of its own, the buckets and the replication role on that key", () => {
+    const policy = policyWith((doc) => {
+      doc.kms = { archive: 'alias/team-archive' };
+    });
+    const archive = deploy(policy, 'ap-southeast-2');
+    expect(Object.keys(archive.resources.Resources)).toEqual(['MediaArchiveBucket1', 'MediaArchiveBucket1Policy']);
+    const key = { 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-southeast-2:${AWS::AccountId}:alias/team-archive' };
+    expect(JSON.stringify(archive.resources.Resources.MediaArchiveBucket1!.Properties)).toContain(JSON.stringify(key));
+    const primary = deploy(policy);
+    const toArchive = (primary.resources.Resources.MediaBucket1!.Properties as { ReplicationConfiguration: { Rules: { Destination: { EncryptionConfiguration: unknown } }[] } }).ReplicationConfiguration.Rules[1]!;
+    expect(toArchive.Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: key });
+    const encrypt = withAction(roleStatementsOf(primary, 'MediaReplicationRole'), 'kms:Encrypt').at(-1);
+    expect(encrypt?.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/team-archive'] }, StringEquals: { 'kms:ViaService': 's3.ap-southeast-2.amazonaws.com' } });
+  });
+
+  it('warns when the archive region gets nothing to hold (no managed bucket names an archiveBucket)', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets[0].managed = false;
+    });
+    expect(deploy(policy, 'ap-southeast-2').warnings).toEqual(['the archive region ap-southeast-2 gets no archive bucket: no managed bucket names an archiveBucket']);
   });
 
   it('deploys the role-specific functions', () => {
@@ -85,7 +147,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...CONFIG_BACKUP,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -106,8 +168,46 @@ describe('deploy/assemble.ts', () => {
       }
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
-      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS].sort(),
+      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE].sort(),
     );
+  });
+
+  it('check-media-posture: daily in both regions, reading only the configuration of its side of every bucket (managed or not) — the archive copies from the primary — and describing the expected keys', () => {
+    const policy = policyWith((doc) => {
+      doc.resources.buckets.push({ name: 'theirs', bucket: 'their-media', replicaBucket: 'their-media-replica', archiveBucket: 'their-media-archive', managed: false });
+    });
+    const reads = [
+      's3:GetBucketVersioning', 's3:GetReplicationConfiguration', 's3:GetLifecycleConfiguration', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy',
+    ];
+    const bucket = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
+    const keyScope = (region: string) => ({ Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` }], Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] } } });
+    // Its own statements: not those every (asynchronous) function gets — alerting, its failure queue.
+    const own = (list: readonly Statement[]) => list.filter((s) => !/AlertsTopic|ServiceKey|AsyncFailureQueue/.test(JSON.stringify(s.Resource)));
+    const primary = own(statements(deploy(policy), 'check-media-posture'));
+    expect(primary.map((s) => [s.Action, subs(s)])).toEqual([
+      [reads, [bucket('app-media-prod'), bucket('their-media'), bucket('app-media-archive-apse2'), bucket('their-media-archive')]],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-northeast-1') })],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-southeast-2') })],
+    ]);
+    expect(primary[1]!.Condition).toEqual(keyScope('ap-northeast-1').Condition);
+    const secondary = own(statements(deploy(policy, policy.regions.secondary), 'check-media-posture'));
+    expect(secondary.map((s) => [s.Action, subs(s)])).toEqual([
+      [reads, [bucket('app-media-replica-apse1'), bucket('their-media-replica')]],
+      [['kms:DescribeKey'], subs({ Effect: 'Allow', Action: [], ...keyScope('ap-southeast-1') })],
+    ]);
+    // Nothing that writes or reads an object.
+    expect([...primary, ...secondary].flatMap((s) => s.Action).filter((a) => /Put|Delete|GetObject|Replicate/.test(a))).toEqual([]);
+    const schedules = deploy(policy).functions['check-media-posture']!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
+    expect(schedules.map((e) => [e.rate, e.timezone])).toEqual([[[policy.rds.postureSchedule], 'Asia/Tokyo']]);
+    // No buckets: no check; no archive region: no archive copy to read.
+    const none = policyWith((doc) => {
+      doc.resources.buckets = [];
+    });
+    expect(deploy(none).functions['check-media-posture']).toBeUndefined();
+    const noArchive = policyWith((doc) => {
+      delete doc.regions.archive;
+    });
+    expect(JSON.stringify(statements(deploy(noArchive), 'check-media-posture'))).not.toMatch(/archive|ap-southeast-2/);
   });
 
   it('maps the ASL names of functions to their keys', () => {
@@ -132,7 +232,7 @@ describe('deploy/assemble.ts', () => {
     // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
     const scheduled = [
       'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
-      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'back-up-configuration',
+      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'check-media-posture', 'back-up-configuration',
       'prune-configuration-bundles',
     ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
@@ -848,10 +948,11 @@ describe('deploy/assemble.ts: the managed media buckets (media/buckets)', () => 
     for (const [id, replica] of [['MediaBucket1', 'app-media-replica-apse1'], ['MediaBucket2', 'app-docs-replica-apse1']] as const) {
       const replication = resource(primary, id).Properties.ReplicationConfiguration;
       expect(replication.Role, id).toEqual({ 'Fn::GetAtt': ['MediaReplicationRole', 'Arn'] });
-      expect(replication.Rules.map((r: Doc) => r.Destination.Bucket), id).toEqual([bucketArn(replica)]);
+      // The team's bucket names an archive bucket too (its second rule); docs none.
+      expect(replication.Rules.map((r: Doc) => r.Destination.Bucket), id).toEqual(id === 'MediaBucket1' ? [bucketArn(replica), bucketArn('app-media-archive-apse2')] : [bucketArn(replica)]);
     }
     const replicate = withAction(roleStatementsOf(primary, 'MediaReplicationRole'), 's3:ReplicateObject');
-    expect(replicate.map((s) => s.Resource)).toEqual([[objects('app-media-replica-apse1'), objects('app-docs-replica-apse1')]]);
+    expect(replicate.map((s) => s.Resource)).toEqual([[objects('app-media-replica-apse1'), objects('app-docs-replica-apse1')], [objects('app-media-archive-apse2')]]);
   });
 
   it('a policy without buckets: none of them in either region', () => {
@@ -880,8 +981,15 @@ describe('deploy/assemble.ts: the managed media buckets (media/buckets)', () => 
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/app-media'] }, StringEquals: { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' } },
       },
       { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [secondaryKey], Condition: { StringEquals: { 'kms:ViaService': 's3.ap-southeast-1.amazonaws.com' } } },
+      // The archive region's own key (the policy names no kms.archive), through S3 there.
+      {
+        Effect: 'Allow',
+        Action: ['kms:Encrypt'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:kms:ap-southeast-2:${AWS::AccountId}:key/*' }],
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] }, StringEquals: { 'kms:ViaService': 's3.ap-southeast-2.amazonaws.com' } },
+      },
     ]);
-    expect(JSON.stringify([resource(primary, 'MediaBucket1'), resource(secondary, 'MediaReplicaBucket1')])).not.toContain('backup-dr-test');
+    expect(JSON.stringify([resource(primary, 'MediaBucket1').Properties.BucketEncryption, resource(primary, 'MediaBucket1').Properties.ReplicationConfiguration.Rules[0], resource(secondary, 'MediaReplicaBucket1')])).not.toContain('backup-dr-test');
   });
 
   it('names a key given by id by its key ARN in its region', () => {

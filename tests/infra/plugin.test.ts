@@ -1,8 +1,12 @@
 // deploy/plugin.cjs on a compiled template, without packaging: it gives every Scheduler schedule the
 // dead-letter queue and retry policy neither osls nor serverless-step-functions can express, keeps what
 // a schedule already has, and refuses to package a schedule or an EventBridge rule target left without
-// a dead-letter queue and a retry policy.
+// a dead-letter queue and a retry policy; and with no function to bundle (the archive region) it gives
+// serverless-esbuild the empty work folder that plugin moves after packaging.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
@@ -43,5 +47,21 @@ describe('deploy/plugin.cjs', () => {
 
   it('refuses schedules when the deployment names no dead-letter queue for them', () => {
     expect(() => finalize({ A: schedule() }, null)).toThrow(/A: the deployment names no dead-letter queue for its schedules/);
+  });
+
+  it("creates serverless-esbuild's empty .esbuild/.serverless only when there is no function (the archive region)", () => {
+    const serviceDir = mkdtempSync(join(tmpdir(), 'backup-dr-plugin-'));
+    try {
+      const artifacts = (functions: Record<string, unknown>) => {
+        const serverless = { config: { serviceDir }, service: { functions, provider: { compiledCloudFormationTemplate: { Resources: {} } }, custom: {} }, classes: { Error } };
+        new Plugin(serverless).hooks['before:package:createDeploymentArtifacts']!();
+      };
+      artifacts({ janitor: { handler: 'functions/platform/janitor/handler.handler' } });
+      expect(existsSync(join(serviceDir, '.esbuild'))).toBe(false);
+      artifacts({});
+      expect(existsSync(join(serviceDir, '.esbuild', '.serverless'))).toBe(true);
+    } finally {
+      rmSync(serviceDir, { recursive: true, force: true });
+    }
   });
 });

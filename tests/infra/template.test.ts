@@ -3,8 +3,9 @@
 // Packaged once per region role in beforeAll: the secondary into a temporary directory first
 // (osls' `--package DIR` deletes `.serverless/`), without the validation VPC parameters (it must warn),
 // then the primary into `.serverless/` (what `npm run package` produces), with them (subnets, security
-// groups, and — network.egress "endpoints" — the VPC and route tables). An invalid policy and a region
-// without a role must fail packaging.
+// groups, and — network.egress "endpoints" — the VPC and route tables); the archive region (no function:
+// its media archive buckets and key only) into another temporary directory. An invalid policy and a
+// region without a role must fail packaging.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ import { cacheRestoreTestDefinition } from '../../state-machines/redis/restore-t
 const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
 const SECONDARY = policy.regions.secondary;
+const ARCHIVE = policy.regions.archive!;
 const STAGE = 'dev';
 /** The policy as the functions read it: JSON written by packaging (deploy/serverless.cjs), in every zip. */
 const PACKAGED_POLICY = 'build/backup-policy.json';
@@ -47,9 +49,12 @@ const OWNER_CONDITION = { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' };
 const scratch = mkdtempSync(join(tmpdir(), 'backup-dr-infra-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const SECONDARY_DIR = join(scratch, 'secondary');
+const ARCHIVE_DIR = join(scratch, 'archive');
 
 let primary: Template;
 let secondary: Template;
+let archive: Template;
+let archiveRun: PackageRun;
 let invalidPolicyRun: PackageRun;
 let noRoleRun: PackageRun;
 let primaryRun: PackageRun;
@@ -73,6 +78,8 @@ beforeAll(async () => {
 
   secondaryRun = await runPackage({ region: SECONDARY, packageDir: SECONDARY_DIR });
   if (secondaryRun.status !== 0) throw new Error(`packaging the secondary failed:\n${secondaryRun.output}`);
+  archiveRun = await runPackage({ region: ARCHIVE, packageDir: ARCHIVE_DIR });
+  if (archiveRun.status !== 0) throw new Error(`packaging the archive region failed:\n${archiveRun.output}`);
   primaryRun = await runPackage({
     params: [
       `validationSubnets=${VALIDATION_SUBNETS.join(',')}`,
@@ -84,6 +91,7 @@ beforeAll(async () => {
   if (primaryRun.status !== 0) throw new Error(`packaging the primary failed:\n${primaryRun.output}`);
   primary = readTemplate(DEFAULT_PACKAGE_DIR);
   secondary = readTemplate(SECONDARY_DIR);
+  archive = readTemplate(ARCHIVE_DIR);
 }, 240_000);
 
 // ---- template helpers --------------------------------------------------------------------------------
@@ -152,6 +160,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'media-restore-notify': 'media',
   'verify-media-replication': 'media',
   'alert-media-replication-failure': 'media',
+  'check-media-posture': 'media',
   'back-up-configuration': 'config',
   'prune-configuration-bundles': 'config',
 };
@@ -161,7 +170,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -218,6 +227,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // through S3); the alert on S3's replication events only alerts.
     'verify-media-replication': ['kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
     'alert-media-replication-failure': [],
+    // The posture of the media buckets (both regions): the seven configuration reads, and DescribeKey of the expected keys.
+    'check-media-posture': [
+      'kms:DescribeKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration',
+      's3:GetReplicationConfiguration',
+    ],
     // The configuration backup (primary only): the parameters under the policy's paths and the secrets under
     // its prefix (listed: ListSecrets), decrypted through SSM and Secrets Manager; the bundle HEADed and
     // written in the primary's config bucket (SSE-KMS, through S3).
@@ -246,6 +260,8 @@ const MEDIA_STEP_FUNCTIONS = ['media-restore-notify', 'media-restore-pass', 'med
 /** The team policy's media bucket (resources.buckets[0]) and its replica in the secondary. */
 const MEDIA_SOURCE = 'app-media-prod';
 const MEDIA_REPLICA = 'app-media-replica-apse1';
+/** …and its archive copy in the archive region. */
+const MEDIA_ARCHIVE = 'app-media-archive-apse2';
 
 // ---- failures ------------------------------------------------------------------------------------------
 
@@ -256,9 +272,10 @@ describe('packaging refuses', () => {
     expect(invalidPolicyRun.output).toContain('resources.databases[0].schedule');
   });
 
-  it('a region that is neither primary nor secondary in the policy', () => {
+  it('a region that is neither primary, secondary nor archive in the policy', () => {
     expect(noRoleRun.status).not.toBe(0);
     expect(noRoleRun.output).toContain('region us-east-1 has no role in backup-policy.yml');
+    expect(noRoleRun.output).toContain(`--region ${ARCHIVE}`);
     expect(noRoleRun.output).toContain(`--region ${SECONDARY}`);
   });
 });
@@ -271,13 +288,13 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
-      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots',
+      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
-      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots',
+      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
       'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
@@ -286,10 +303,10 @@ describe.each([
     () => secondary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -989,21 +1006,21 @@ describe('IAM of the media restore steps (primary only)', () => {
     }
   });
 
-  it("only media-restore-pass and verify-media-replication name the media buckets among the functions' roles; besides, only S3's replication role, the source bucket and S3's invoke permission — and in the secondary only the replica bucket", () => {
+  it("only media-restore-pass, verify-media-replication and check-media-posture name the media buckets among the functions' roles; besides, only S3's replication role, the source bucket and S3's invoke permission — and in the secondary only the replica bucket and its posture check", () => {
     const naming = ofType(primary, 'AWS::IAM::Role').filter(([, role]) => mentionsMedia(props(role).Policies)).map(([id]) => id);
-    const roleOf = (fn: string) => (props(lambdas(primary).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const roleOf = (fn: string, t: Template = primary) => (props(lambdas(t).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     // The replication role is S3's (media/buckets), assumed by no function.
-    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), 'MediaReplicationRole'].sort());
+    expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), roleOf('check-media-posture'), 'MediaReplicationRole'].sort());
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
     const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
     expect(namingResources(primary)).toEqual(
       [
-        `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
+        `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, `${roleOf('check-media-posture')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
         'MediaBucket1 AWS::S3::Bucket', 'MediaReplicationEventsPermission1 AWS::Lambda::Permission',
       ].sort(),
     );
-    // The secondary: the replica bucket, by its name alone — no role, no function, no source bucket.
-    expect(namingResources(secondary)).toEqual(['MediaReplicaBucket1 AWS::S3::Bucket']);
+    // The secondary: the replica bucket, and the role of its posture check — no other role, no source bucket.
+    expect(namingResources(secondary)).toEqual([`${roleOf('check-media-posture', secondary)} AWS::IAM::Role`, 'MediaReplicaBucket1 AWS::S3::Bucket'].sort());
     expect(JSON.stringify(secondary)).not.toContain(MEDIA_SOURCE);
   });
 
@@ -1235,8 +1252,25 @@ describe('the managed media buckets: the source in the primary, its replica in t
             Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
           },
         },
+        {
+          // Second: every object (never a delete marker) into Deep Archive in the archive region, with its key; no RTC.
+          Id: 'to-archive',
+          Status: 'Enabled',
+          Priority: 2,
+          Filter: { Prefix: '' },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: { Bucket: bucketArn(MEDIA_ARCHIVE), StorageClass: 'DEEP_ARCHIVE', EncryptionConfiguration: { ReplicaKmsKeyID: serviceKeyAliasArn(ARCHIVE) } },
+        },
       ],
     });
+  });
+
+  it("the archive rule's destination is the bucket the archive region declares, with the key that bucket encrypts with", () => {
+    const destination = props(primary.Resources.MediaBucket1).ReplicationConfiguration.Rules[1].Destination;
+    const archived = props(archive.Resources.MediaArchiveBucket1);
+    expect(destination.Bucket).toEqual(bucketArn(archived.BucketName));
+    expect(destination.EncryptionConfiguration.ReplicaKmsKeyID).toEqual(archived.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID);
   });
 
   it("the replication rule's destination is the bucket the secondary declares, with the key that bucket encrypts with", () => {
@@ -1270,7 +1304,7 @@ describe('the managed media buckets: the source in the primary, its replica in t
     expect(secondary.Resources.MediaReplicaBucket1Policy).toEqual(tlsOnly('MediaReplicaBucket1'));
   });
 
-  it('S3 replicates with a role of its own: it reads the source (configuration, listing, versions for replication with their ACL and tags) and may replicate only into the replica\'s objects', () => {
+  it('S3 replicates with a role of its own: it reads the source (configuration, listing, versions for replication with their ACL and tags) and may replicate only into the replica\'s objects, and into the archive\'s without deletes', () => {
     const role = primary.Resources.MediaReplicationRole!;
     expect(role.Type).toBe('AWS::IAM::Role');
     expect(props(role).AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -1279,23 +1313,25 @@ describe('the managed media buckets: the source in the primary, its replica in t
       { Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [bucketArn(MEDIA_SOURCE)] },
       { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [objects(MEDIA_SOURCE)] },
       { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [objects(MEDIA_REPLICA)] },
+      { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: [objects(MEDIA_ARCHIVE)] },
     ]);
   });
 
-  it('the replication role uses the keys only through S3: decrypts with the primary\'s service key there, encrypts with the secondary\'s there — nothing else', () => {
+  it('the replication role uses the keys only through S3: decrypts with the primary\'s service key there, encrypts with the secondary\'s and the archive\'s there — nothing else', () => {
     const keyOf = (region: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` });
     const alias = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [`alias/backup-dr-${STAGE}`] } };
     expect(policyStatements(primary, 'MediaReplicationRole').filter((s) => actions(s).some((a) => !a.startsWith('s3:')))).toEqual([
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keyOf(PRIMARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${PRIMARY}.amazonaws.com` } } },
       { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [keyOf(SECONDARY)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${SECONDARY}.amazonaws.com` } } },
+      { Effect: 'Allow', Action: ['kms:Encrypt'], Resource: [keyOf(ARCHIVE)], Condition: { ...alias, StringEquals: { 'kms:ViaService': `s3.${ARCHIVE}.amazonaws.com` } } },
     ]);
     expect(policyStatements(primary, 'MediaReplicationRole').every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
   it("nothing else may replicate into the media buckets: no other role grants s3:Replicate* (or a wildcard covering it) on them, and no function's role any", () => {
     const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
-    const media = (s: PolicyStatement) => [MEDIA_SOURCE, MEDIA_REPLICA].some((b) => JSON.stringify(resources(s)).includes(b)) || resources(s).includes('*');
-    for (const t of [primary, secondary]) {
+    const media = (s: PolicyStatement) => [MEDIA_SOURCE, MEDIA_REPLICA, MEDIA_ARCHIVE].some((b) => JSON.stringify(resources(s)).includes(b)) || resources(s).includes('*');
+    for (const t of [primary, secondary, archive]) {
       const granting = ofType(t, 'AWS::IAM::Role')
         .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && media(s) && actions(s).some(replicates)))
         .map(([id]) => id);
@@ -1306,7 +1342,7 @@ describe('the managed media buckets: the source in the primary, its replica in t
       for (const fn of lambdas(t).keys()) expect(actionSet(t, fn).filter((a) => /^s3:Replicate/.test(a)), fn).toEqual([]);
     }
     // …and no bucket policy grants anything on them (they only deny requests without TLS).
-    for (const [t, id] of [[primary, 'MediaBucket1Policy'], [secondary, 'MediaReplicaBucket1Policy']] as const) {
+    for (const [t, id] of [[primary, 'MediaBucket1Policy'], [secondary, 'MediaReplicaBucket1Policy'], [archive, 'MediaArchiveBucket1Policy']] as const) {
       expect((props(t.Resources[id]).PolicyDocument.Statement as PolicyStatement[]).filter((s) => s.Effect !== 'Deny'), id).toEqual([]);
     }
   });
@@ -1336,6 +1372,60 @@ describe('the managed media buckets: the source in the primary, its replica in t
     const bucketNames = (t: Template) => ofType(t, 'AWS::S3::Bucket').map(([, r]) => props(r).BucketName).filter((name) => typeof name === 'string');
     expect(bucketNames(primary)).toEqual([MEDIA_SOURCE]);
     expect(bucketNames(secondary)).toEqual([MEDIA_REPLICA]);
+    expect(bucketNames(archive)).toEqual([MEDIA_ARCHIVE]);
+  });
+});
+
+describe('the archive region (npm run package -- --region ap-southeast-2): the media archive buckets and their key, nothing else', () => {
+  const ARCHIVE_KEY = { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${ARCHIVE}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` };
+
+  it('holds exactly the archive bucket, its TLS-only policy, the key and its alias — besides the deployment bucket osls uploads the template to', () => {
+    expect(Object.fromEntries(Object.entries(archive.Resources).map(([id, r]) => [id, r.Type]))).toEqual({
+      ServerlessDeploymentBucket: 'AWS::S3::Bucket',
+      ServerlessDeploymentBucketPolicy: 'AWS::S3::BucketPolicy',
+      ServiceKey: 'AWS::KMS::Key',
+      ServiceKeyAlias: 'AWS::KMS::Alias',
+      MediaArchiveBucket1: 'AWS::S3::Bucket',
+      MediaArchiveBucket1Policy: 'AWS::S3::BucketPolicy',
+    });
+    expect(Object.keys(archive.Outputs ?? {}).sort()).toEqual(['RegionRole', 'ServerlessDeploymentBucketName', 'ServiceKeyAlias', 'ServiceKeyArn']);
+    expect((archive.Outputs as Record<string, { Value: unknown }>).RegionRole?.Value).toBe('archive');
+    expect(readdirSync(ARCHIVE_DIR).filter((f) => f.endsWith('.zip'))).toEqual([]);
+  });
+
+  it('the archive bucket: versioned, SSE-KMS with the archive region\'s key and Bucket Keys, private, owner-enforced, ours, replaced versions kept 7 years, retained', () => {
+    const bucket = archive.Resources.MediaArchiveBucket1!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(props(bucket)).toEqual({
+      BucketName: MEDIA_ARCHIVE,
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: ARCHIVE_KEY }, BucketKeyEnabled: true }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'archive-versions', Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: 2555 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+      Tags: [{ Key: 'backup-dr:owner', Value: 'backup-dr' }],
+    });
+    const statements = props(archive.Resources.MediaArchiveBucket1Policy).PolicyDocument.Statement as PolicyStatement[];
+    expect(statements).toEqual([
+      { Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAtt('MediaArchiveBucket1'), { 'Fn::Sub': '${MediaArchiveBucket1.Arn}/*' }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+    ]);
+  });
+
+  it("the archive key: rotated every 90 days, retained, administered by the account only (the replication role's IAM policy grants its use through S3)", () => {
+    const key = archive.Resources.ServiceKey!;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(props(key)).toMatchObject({ EnableKeyRotation: true, RotationPeriodInDays: 90, PendingWindowInDays: 30 });
+    expect((props(key).KeyPolicy.Statement as { Sid: string }[]).map((s) => s.Sid)).toEqual(['AccountAdministers']);
+    expect(props(archive.Resources.ServiceKeyAlias)).toEqual({ AliasName: `alias/backup-dr-${STAGE}`, TargetKeyId: { Ref: 'ServiceKey' } });
+  });
+
+  it('no function, state machine, topic, queue, alarm, schedule, rule, role or log group leaks into it', () => {
+    const leaked = Object.entries(archive.Resources)
+      .filter(([, r]) => /^AWS::(Lambda|StepFunctions|SNS|SQS|CloudWatch|Scheduler|Events|IAM|Logs|EC2)::/.test(r.Type))
+      .map(([id]) => id);
+    expect(leaked).toEqual([]);
+    expect(archiveRun.output).not.toMatch(/packaging warning/);
   });
 });
 
@@ -2057,6 +2147,8 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   // The replication check reads S3 in both regions (one client each) and alerts; the replication-event alert only alerts.
   'verify-media-replication': ['s3', 'sns'],
   'alert-media-replication-failure': ['sns'],
+  // The media posture check reads the buckets' settings (S3, per region), describes the expected keys (KMS) and alerts.
+  'check-media-posture': ['kms', 's3', 'sns'],
   // The configuration backup reads S3 (HEAD, then the bundle written), the secrets and the parameters, and alerts.
   'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'prune-configuration-bundles': ['s3', 'sns'],

@@ -7,7 +7,7 @@
 import { PARAMETER_CHANGE_OPERATIONS, parameterPrefix, SECRET_CHANGE_CALLS, secretIdMatchers, type SecretChangeCall } from '../../../shared/config/changes.js';
 import { ENV, OWNER_VALUE, SERVICE, configBucketName, configBundleKey, serviceKeyAlias } from '../../../shared/contracts.js';
 import { ACCOUNT, getAtt, PARTITION, secretArn, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
-import { scheduled, type Context, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
+import { runningRole, scheduled, type Context, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
 import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
@@ -123,7 +123,7 @@ export type ConfigBackupFunction = keyof typeof FUNCTIONS;
  * expiration would delete by age the monthly and yearly bundles kept for years.
  */
 function bucket(ctx: Context): CfnResource {
-  const role = ctx.role;
+  const role = runningRole(ctx);
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',

@@ -6,31 +6,36 @@
 // removed after `noncurrentExpireAfter`, when set); replication of every object and delete marker to the
 // replica with Replication Time Control (15 minutes) and replication metrics (needed for S3's
 // replication events), which go to alert-media-replication-failure. Retained on stack deletion.
-// A bucket another stack owns (`managed: false`) is left alone (README: what that stack must declare).
+// With `regions.archive` and a bucket's `archiveBucket`: the archive region's deployment creates the
+// archive bucket (versioned, SSE-KMS with the archive key, public access blocked, bucket-owner enforced,
+// TLS-only, retained), and the source gets a second rule (priority 2) replicating every object there into
+// Deep Archive — without delete markers, so a delete in production never reaches the archive (and the
+// role may not ReplicateDelete there). No Replication Time Control for it: the archive is the 7-year
+// copy, not the recovery path. A bucket another stack owns (`managed: false`) is left alone (README:
+// what that stack must declare; check-media-posture verifies it).
 //
 // AWS facts relied on (S3 user guide, replication): the destination must exist and be versioned when the
 // rule is put — deploy the secondary first; SSE-KMS objects replicate only with SourceSelectionCriteria
 // SseKmsEncryptedObjects and a ReplicaKmsKeyID (key or alias ARN) in the destination's region; the role
 // needs GetObjectVersionForReplication/Acl/Tagging on the source, Replicate* on the destination, and
 // kms:Decrypt / kms:Encrypt through S3 in each region. Lifecycle transitions: Standard-IA no earlier than
-// 30 days.
+// 30 days. Deep Archive: the cheapest class, 180 days minimum storage (far below the 7 years kept), a
+// restore within 12 hours (48 in bulk) — right for a copy that is read only when everything else is lost.
 
 import { OWNER_VALUE, serviceKeyAlias } from '../../../shared/contracts.js';
 import type { BucketResource } from '../../../shared/policy/schema.js';
-import { durationDays, type Duration } from '../../../shared/retention/duration.js';
+import { ABORT_MULTIPART_DAYS, ARCHIVE_NONCURRENT_DAYS, ARCHIVE_STORAGE_CLASS, expectedTransitions, noncurrentDays, RTC_MINUTES, transitionDays } from '../../../shared/media/protection.js';
 import { ACCOUNT, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, PARTITION, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import type { Context, Contribution } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
 import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
 const managed = (ctx: Context): BucketResource[] => ctx.policy.resources.buckets.filter((b) => b.managed);
+/** The archive bucket of a managed bucket, when the policy has an archive region and names one. */
+export const archiveOf = (ctx: Context, bucket: BucketResource): string | undefined => (ctx.policy.regions.archive === undefined ? undefined : bucket.archiveBucket);
+
 const arnOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}`);
 const objectsOf = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}/*`);
-
-/** Whole days of a policy duration, as lifecycle rules count them (a month as 30 days, a year as 365). */
-export function lifecycleDays(d: Duration): number {
-  return Math.max(1, durationDays(d));
-}
 
 /** S3 refuses transitions out of order, and a move out of Standard-IA before 30 days there (S3 user guide, lifecycle constraints). */
 function checkTransitions(bucket: BucketResource, days: { ia?: number; glacier?: number; deep?: number }, index: number): void {
@@ -48,9 +53,10 @@ function checkTransitions(bucket: BucketResource, days: { ia?: number; glacier?:
 }
 
 /** The key a region role encrypts with, as S3 takes it: the policy's key (alias or ARN), else the service key's alias ARN. */
-function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
+export function keyFor(ctx: Pick<Context, 'policy' | 'stage'>, role: 'primary' | 'secondary' | 'archive'): CfnValue {
   const named = ctx.policy.kms[role];
   const region = ctx.policy.regions[role];
+  if (region === undefined) throw new PackagingError(`kms.${role}: the policy has no regions.${role}`);
   if (named === undefined) return sub(`arn:${PARTITION}:kms:${region}:${ACCOUNT}:${serviceKeyAlias(ctx.stage)}`);
   if (named.startsWith('arn:')) return named;
   return sub(`arn:${PARTITION}:kms:${region}:${ACCOUNT}:${named.startsWith('alias/') ? named : `key/${named}`}`);
@@ -59,7 +65,7 @@ function keyFor(ctx: Context, role: 'primary' | 'secondary'): CfnValue {
 const logicalId = (prefix: string, index: number) => `${prefix}${index + 1}`;
 
 
-function common(ctx: Context, role: 'primary' | 'secondary', name: string) {
+function common(ctx: Context, role: 'primary' | 'secondary' | 'archive', name: string) {
   return {
     BucketName: name,
     VersioningConfiguration: { Status: 'Enabled' },
@@ -70,33 +76,36 @@ function common(ctx: Context, role: 'primary' | 'secondary', name: string) {
 }
 
 function noncurrent(bucket: BucketResource) {
-  const after = bucket.lifecycle.noncurrentExpireAfter;
-  return after === undefined ? {} : { NoncurrentVersionExpiration: { NoncurrentDays: lifecycleDays(after) } };
+  const days = noncurrentDays(bucket);
+  return days === undefined ? {} : { NoncurrentVersionExpiration: { NoncurrentDays: days } };
 }
 
-function sourceBucket(ctx: Context, bucket: BucketResource): CfnResource {
-  const { infrequentAccessAfter, glacierAfter, deepArchiveAfter } = bucket.lifecycle;
-  const days = {
-    ...(infrequentAccessAfter === undefined ? {} : { ia: Math.max(30, lifecycleDays(infrequentAccessAfter)) }),
-    ...(glacierAfter === undefined ? {} : { glacier: lifecycleDays(glacierAfter) }),
-    ...(deepArchiveAfter === undefined ? {} : { deep: lifecycleDays(deepArchiveAfter) }),
+/** Where the source's replication events go, and what it waits for: by default this stack's alert function and its permission. */
+export interface SourceWiring {
+  readonly replicationEvents: CfnValue;
+  readonly dependsOn: readonly string[];
+}
+
+function ourWiring(ctx: Context, bucket: BucketResource): SourceWiring {
+  return {
+    replicationEvents: getAtt(lambdaLogicalId('alert-media-replication-failure')),
+    // S3 checks it may invoke the function when the notification is put.
+    dependsOn: [`MediaReplicationEventsPermission${ctx.policy.resources.buckets.indexOf(bucket) + 1}`],
   };
-  checkTransitions(bucket, days, ctx.policy.resources.buckets.indexOf(bucket));
-  const transitions = [
-    ...(days.ia === undefined ? [] : [{ StorageClass: 'STANDARD_IA', TransitionInDays: days.ia }]),
-    ...(days.glacier === undefined ? [] : [{ StorageClass: 'GLACIER', TransitionInDays: days.glacier }]),
-    ...(days.deep === undefined ? [] : [{ StorageClass: 'DEEP_ARCHIVE', TransitionInDays: days.deep }]),
-  ];
+}
+
+export function sourceBucket(ctx: Context, bucket: BucketResource, wiring: SourceWiring = ourWiring(ctx, bucket)): CfnResource {
+  checkTransitions(bucket, transitionDays(bucket), ctx.policy.resources.buckets.indexOf(bucket));
+  const transitions = expectedTransitions(bucket).map((t) => ({ StorageClass: t.storageClass, TransitionInDays: t.days }));
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
-    // S3 checks it may invoke the function when the notification is put.
-    DependsOn: [`MediaReplicationEventsPermission${ctx.policy.resources.buckets.indexOf(bucket) + 1}`],
+    ...(wiring.dependsOn.length === 0 ? {} : { DependsOn: wiring.dependsOn }),
     Properties: {
       ...common(ctx, 'primary', bucket.bucket),
       LifecycleConfiguration: {
-        Rules: [{ Id: 'media-lifecycle', Status: 'Enabled', Prefix: '', ...(transitions.length === 0 ? {} : { Transitions: transitions }), ...noncurrent(bucket), AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }],
+        Rules: [{ Id: 'media-lifecycle', Status: 'Enabled', Prefix: '', ...(transitions.length === 0 ? {} : { Transitions: transitions }), ...noncurrent(bucket), AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_MULTIPART_DAYS } }],
       },
       ReplicationConfiguration: {
         Role: getAtt(LOGICAL_ID.mediaReplicationRole),
@@ -112,36 +121,81 @@ function sourceBucket(ctx: Context, bucket: BucketResource): CfnResource {
             Destination: {
               Bucket: arnOf(bucket.replicaBucket),
               EncryptionConfiguration: { ReplicaKmsKeyID: keyFor(ctx, 'secondary') },
-              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
-              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: RTC_MINUTES } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: RTC_MINUTES } },
             },
           },
+          ...archiveRules(ctx, bucket),
         ],
       },
       NotificationConfiguration: {
-        LambdaConfigurations: ['s3:Replication:OperationFailedReplication', 's3:Replication:OperationMissedThreshold'].map((Event) => ({ Event, Function: getAtt(lambdaLogicalId('alert-media-replication-failure')) })),
+        LambdaConfigurations: ['s3:Replication:OperationFailedReplication', 's3:Replication:OperationMissedThreshold'].map((Event) => ({ Event, Function: wiring.replicationEvents })),
       },
       Tags: [{ Key: ctx.ownerTag, Value: OWNER_VALUE }],
     },
   };
 }
 
-function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
+/** The second rule: every object (never a delete marker) into Deep Archive in the archive region. */
+function archiveRules(ctx: Context, bucket: BucketResource): Record<string, unknown>[] {
+  const archive = archiveOf(ctx, bucket);
+  if (archive === undefined) return [];
+  return [
+    {
+      Id: 'to-archive',
+      Status: 'Enabled',
+      Priority: 2,
+      Filter: { Prefix: '' },
+      // A delete in production (or by an attacker) never reaches the archive.
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      Destination: { Bucket: arnOf(archive), StorageClass: ARCHIVE_STORAGE_CLASS, EncryptionConfiguration: { ReplicaKmsKeyID: keyFor(ctx, 'archive') } },
+    },
+  ];
+}
+
+/** The archive copy (archive region): versioned, the archive key, replaced versions kept 7 years. */
+export function archiveBucket(ctx: Context, name: string): CfnResource {
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      ...common(ctx, 'archive', name),
+      LifecycleConfiguration: {
+        Rules: [{ Id: 'archive-versions', Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: ARCHIVE_NONCURRENT_DAYS }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_MULTIPART_DAYS } }],
+      },
+      Tags: [{ Key: ctx.ownerTag, Value: OWNER_VALUE }],
+    },
+  };
+}
+
+export function replicaBucket(ctx: Context, bucket: BucketResource): CfnResource {
   return {
     Type: 'AWS::S3::Bucket',
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
     Properties: {
       ...common(ctx, 'secondary', bucket.replicaBucket),
-      LifecycleConfiguration: { Rules: [{ Id: 'replica-versions', Status: 'Enabled', Prefix: '', ...noncurrent(bucket), AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'replica-versions', Status: 'Enabled', Prefix: '', ...noncurrent(bucket), AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_MULTIPART_DAYS } }] },
       Tags: [{ Key: ctx.ownerTag, Value: OWNER_VALUE }],
     },
   };
 }
 
-function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnResource {
+export function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnResource {
+  const archives = buckets.flatMap((b) => archiveOf(ctx, b) ?? []);
+  const archiveRegion = ctx.policy.regions.archive;
+  const toArchive =
+    archives.length === 0 || archiveRegion === undefined
+      ? []
+      : [
+          // Objects and their tags only: no s3:ReplicateDelete, so no delete marker can land in the archive.
+          { Effect: 'Allow' as const, Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: archives.map(objectsOf) },
+          ...keyStatements(ctx, ['archive'], ['kms:Encrypt'], false, `s3.${archiveRegion}.amazonaws.com`),
+        ];
   return s3ReplicationRole({
-    description: `S3 replicates the ${ctx.stage} media buckets to ${ctx.secondary}`,
+    description: `S3 replicates the ${ctx.stage} media buckets to ${ctx.secondary}${toArchive.length === 0 ? '' : ` and archives them in ${archiveRegion}`}`,
     policyName: 'replicate-media',
     sourceBuckets: buckets.map((b) => arnOf(b.bucket)),
     sourceObjects: buckets.map((b) => objectsOf(b.bucket)),
@@ -149,14 +203,38 @@ function replicationRole(ctx: Context, buckets: readonly BucketResource[]): CfnR
     more: [
       ...keyStatements(ctx, ['primary'], ['kms:Decrypt'], false, `s3.${ctx.primary}.amazonaws.com`),
       ...keyStatements(ctx, ['secondary'], ['kms:Encrypt'], false, `s3.${ctx.secondary}.amazonaws.com`),
+      ...toArchive,
     ],
   });
+}
+
+/** The archive region's stack: the archive bucket of each managed bucket that names one. */
+function archiveResources(ctx: Context): Record<string, CfnResource> {
+  const resources: Record<string, CfnResource> = {};
+  ctx.policy.resources.buckets.forEach((bucket, index) => {
+    const archive = bucket.managed ? archiveOf(ctx, bucket) : undefined;
+    if (archive === undefined) return;
+    const id = logicalId('MediaArchiveBucket', index);
+    resources[id] = archiveBucket(ctx, archive);
+    resources[`${id}Policy`] = tlsOnlyBucketPolicy(id);
+  });
+  return resources;
 }
 
 export const mediaBuckets = {
   component: 'media',
   name: 'media/buckets',
+  inArchive: true,
+  warnings: (ctx) => {
+    const unarchived = ctx.policy.regions.archive === undefined ? ctx.policy.resources.buckets.filter((b) => b.archiveBucket !== undefined) : [];
+    const nothingToArchive = ctx.role === 'archive' && Object.keys(archiveResources(ctx)).length === 0;
+    return [
+      ...unarchived.map((b) => `resources.buckets[${ctx.policy.resources.buckets.indexOf(b)}].archiveBucket (${b.archiveBucket}) is not replicated to: the policy has no regions.archive`),
+      ...(nothingToArchive ? [`the archive region ${ctx.region} gets no archive bucket: no managed bucket names an archiveBucket`] : []),
+    ];
+  },
   resources: (ctx): TemplateFragment => {
+    if (ctx.role === 'archive') return { Resources: archiveResources(ctx), Outputs: {} };
     const buckets = managed(ctx);
     if (buckets.length === 0) return { Resources: {}, Outputs: {} };
     const all = ctx.policy.resources.buckets;

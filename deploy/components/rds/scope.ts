@@ -6,7 +6,7 @@ import { OWNER_VALUE, PREFIX } from '../../../shared/contracts.js';
 import type { DatabaseResource } from '../../../shared/policy/schema.js';
 import { pitrRestoreSettings, snapshotRestoreSettings, type RestoreSettings } from '../../../shared/rds/restore-settings.js';
 import { rdsArn, unique, type CfnValue, type Condition } from '../../core/cloudformation.js';
-import type { Context } from '../../core/contribution.js';
+import { runningRole, type Context } from '../../core/contribution.js';
 
 /** Our snapshots (primary ones and their copies share the id): the only ones we create, tag or delete. */
 export const ourSnapshots = (region: string): CfnValue => rdsArn(region, `snapshot:${PREFIX.snapshot}-*`);
@@ -49,7 +49,7 @@ const DEFAULT_SUBNET_GROUP = 'default';
  * the secondary restoreTest.secondary (databases without it restore only in the primary) and pitrTest.
  */
 function restoreSettings(ctx: Context): RestoreSettings[] {
-  const snapshots = restoreTested(ctx).flatMap((db) => snapshotRestoreSettings(db, ctx.role) ?? []);
+  const snapshots = restoreTested(ctx).flatMap((db) => snapshotRestoreSettings(db, runningRole(ctx)) ?? []);
   const pitr = runsPitr(ctx) ? pitrTested(ctx).flatMap((db) => pitrRestoreSettings(db) ?? []) : [];
   return [...snapshots, ...pitr];
 }
