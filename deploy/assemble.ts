@@ -16,6 +16,7 @@ import { redisBackup, type RedisBackupFunction } from './components/redis/backup
 import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
+import { configRestoreTest, type ConfigRestoreTestFunction } from './components/config/restore-test.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
@@ -59,9 +60,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaVerify,
   mediaBuckets,
   configBackup,
+  configRestoreTest,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | ConfigRestoreTestFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {

@@ -171,6 +171,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
     // The configuration backup (config/backup).
     component['back-up-configuration'] = 'config';
+    component['test-configuration-restore'] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -44,8 +44,8 @@ const CACHE_RESTORE_STEPS = ['cache-restore-test-notify', 'cache-restore-test-pl
 const MEDIA_RESTORE_STEPS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
 /** The media buckets' replication check and the alert on S3's replication events (deploy/components/media/verify.ts): asynchronous, in the primary only, when the policy has buckets. */
 const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replication'];
-/** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
-const CONFIG_BACKUP = ['back-up-configuration'];
+/** The configuration backup and its restore test (deploy/components/config/): asynchronous, in the primary only, when the policy has configurations (with restoreTest) (tests/infra/config-backup.test.ts). */
+const CONFIG_BACKUP = ['back-up-configuration', 'test-configuration-restore'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -132,7 +132,7 @@ describe('deploy/assemble.ts', () => {
     // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
     const scheduled = [
       'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
-      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'back-up-configuration',
+      'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'back-up-configuration', 'test-configuration-restore',
     ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.
