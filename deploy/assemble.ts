@@ -19,6 +19,7 @@ import { redisExports, type RedisExportFunction } from './components/redis/expor
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
 import { configPrune, type ConfigPruneFunction } from './components/config/prune.js';
+import { configRestoreTest, type ConfigRestoreTestFunction } from './components/config/restore-test.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
@@ -66,9 +67,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaPosture,
   configBackup,
   configPrune,
+  configRestoreTest,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | PlatformFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | PlatformFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

@@ -31,6 +31,10 @@ export type RedisFault = (typeof REDIS_FAULTS)[number];
 export const MEDIA_FAULTS = ['media-replica-missing', 'media-checksum-mismatch'] as const;
 export type MediaFault = (typeof MEDIA_FAULTS)[number];
 
+/** Faults of the drill's configuration part (drill/config.ts): the primary's stored bundle altered after it was written. */
+export const CONFIG_FAULTS = ['config-tampered'] as const;
+export type ConfigFault = (typeof CONFIG_FAULTS)[number];
+
 /**
  * Faults that corrupt the restored database with SQL. They model damage done below the application
  * (storage, a broken restore, a hand-run fix), so the application's triggers do not fire: nothing lands

@@ -10,13 +10,13 @@
 
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { FAULTS, MEDIA_FAULTS, REDIS_FAULTS, type Fault, type MediaFault, type RedisFault } from './data-plane.js';
+import { CONFIG_FAULTS, FAULTS, MEDIA_FAULTS, REDIS_FAULTS, type ConfigFault, type Fault, type MediaFault, type RedisFault } from './data-plane.js';
 
 // The handlers' structured logs and metrics go to CloudWatch in AWS; here the drill prints its own report.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS, ...MEDIA_FAULTS];
+const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS, ...MEDIA_FAULTS, ...CONFIG_FAULTS];
 const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …]]`;
 const EXIT = { passed: 0, caught: 1, usage: 2, error: 3 } as const;
 
@@ -67,7 +67,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 process.on('uncaughtException', onFatal);
 process.on('unhandledRejection', onFatal);
 
-async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | null; injectSql: string[]; injectRedis: string[] } | null> {
+async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | ConfigFault | null; injectSql: string[]; injectRedis: string[] } | null> {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
@@ -78,10 +78,10 @@ async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | null;
       out(`${USAGE}\n(README.md, "The local drill": the faults, the options, the exit codes)`);
       process.exit(EXIT.passed);
     }
-    let fault: Fault | RedisFault | MediaFault | null = null;
+    let fault: Fault | RedisFault | MediaFault | ConfigFault | null = null;
     if (values.break !== undefined) {
       if (!ALL_FAULTS.includes(values.break)) throw new Error(`--break: unknown fault "${values.break}" (one of ${ALL_FAULTS.join(', ')})`);
-      fault = values.break as Fault | RedisFault | MediaFault;
+      fault = values.break as Fault | RedisFault | MediaFault | ConfigFault;
     }
     const injectSql = values['inject-sql'] ?? [];
     const blank = injectSql.findIndex((sql) => sql.trim() === '');

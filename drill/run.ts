@@ -27,6 +27,7 @@ import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
 import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
 import { S3StandIn } from '../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
+import { SsmStandIn } from '../sandbox/aws/ssm-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
 import { ENV, RDS_EVENT, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
@@ -38,7 +39,8 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
-import { MASS_DELETE, pgDataPlane, type Fault, type MediaFault, type PgDataPlane, type RedisFault } from './data-plane.js';
+import { runConfigDrill } from './config.js';
+import { MASS_DELETE, pgDataPlane, type ConfigFault, type Fault, type MediaFault, type PgDataPlane, type RedisFault } from './data-plane.js';
 import { runMediaDrill } from './media.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { RunDatabases } from './run-databases.js';
@@ -46,7 +48,7 @@ import { RedisDrill } from './redis.js';
 import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
 
 export interface DrillOptions {
-  readonly fault: Fault | RedisFault | MediaFault | null;
+  readonly fault: Fault | RedisFault | MediaFault | ConfigFault | null;
   /** `--inject-sql`: statements run, in order, on the restored database before validation. */
   readonly injectSql: readonly string[];
   /** `--inject-redis`: commands run, in order, on the restored cache before validation. */
@@ -140,7 +142,10 @@ export function startDrill(options: DrillOptions): Drill {
   const { injectSql } = options;
   const isRedisFault = (f: DrillOptions['fault']): f is RedisFault => f !== null && f.startsWith('redis-');
   const isMediaFault = (f: DrillOptions['fault']): f is MediaFault => f !== null && f.startsWith('media-');
-  const fault: Fault | null = isRedisFault(options.fault) || isMediaFault(options.fault) ? null : options.fault;
+  const isConfigFault = (f: DrillOptions['fault']): f is ConfigFault => f !== null && f.startsWith('config-');
+  const fault: Fault | null = isRedisFault(options.fault) || isMediaFault(options.fault) || isConfigFault(options.fault) ? null : options.fault;
+  const configFault: ConfigFault | null = isConfigFault(options.fault) ? options.fault : null;
+  const ssm = new SsmStandIn();
   const redisFault: RedisFault | null = isRedisFault(options.fault) ? options.fault : null;
   const mediaFault: MediaFault | null = isMediaFault(options.fault) ? options.fault : null;
   let redisDrill: RedisDrill | null = null;
@@ -199,6 +204,7 @@ export function startDrill(options: DrillOptions): Drill {
       });
       standIn?.restore();
       s3.restore();
+      ssm.restore();
       kms?.restore();
       secrets.restore();
       setRuntime(undefined);
@@ -403,9 +409,10 @@ export function startDrill(options: DrillOptions): Drill {
       for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
     }
     const media = await runMediaDrill({ policy, s3, fault: mediaFault, alerts, useRuntime, print, signal: abort.signal });
+    const config = await runConfigDrill({ policy, stage: STAGE, account: ACCOUNT, s3, secrets, ssm, fault: configFault, alerts, useRuntime, print, signal: abort.signal });
     const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
-    const overall = worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome);
-    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy];
+    const overall = worse(worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome), config.outcome);
+    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy, ...config.caughtBy];
     print('');
     print(`Outcome: ${overall.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}${'skipped' in redis ? ' — Redis skipped' : ''}`);
     return { passed: overall === 'passed', outcome: overall, redis: 'skipped' in redis ? { skipped: redis.skipped } : redis.outcome, caughtBy, verdict, alerts };

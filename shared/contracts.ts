@@ -149,6 +149,8 @@ export const ENV = {
   /** This region's bucket of configuration bundles, and the key bundles are encrypted with. */
   configBucket: 'CONFIG_BUCKET',
   configKey: 'CONFIG_KEY',
+  /** The secondary's bucket of configuration bundles (the replicas failover restores from), read by the restore test. */
+  peerConfigBucket: 'PEER_CONFIG_BUCKET',
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

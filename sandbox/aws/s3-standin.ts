@@ -12,6 +12,12 @@
 // VersionIdMarker; CopyObject copies a given version (STANDARD unless told, metadata copied or
 // replaced) and refuses an archived one (403 InvalidObjectState) until RestoreObject has made it
 // readable (202 the first time, 409 RestoreAlreadyInProgress while it runs; HEAD says `ongoing-request`).
+// Checksums as S3 keeps them: PutObject with ChecksumSHA256 is refused (400 BadDigest) when the bytes
+// do not give it, and the SHA-256 of what was written is stored with the version; HEAD and GetObject in
+// checksum mode answer the stored one, GetObject the user metadata and content type written with it.
+// `tamper` changes a version's bytes and nothing else — the stored checksum, ETag and metadata stay — as
+// corruption at rest or a write around S3's API would; `replicate` copies versions into another bucket
+// as S3 replication does (same version id, bytes, metadata and checksum; REPLICA on the copy).
 
 import { createHash } from 'node:crypto';
 import {
@@ -54,6 +60,8 @@ export interface StoredObject {
   replicationStatus?: string;
   /** Uploaded without a checksum (before S3 stored one by default): HEAD in checksum mode reports none. */
   readonly noChecksum?: boolean;
+  /** The SHA-256 (base64) of the bytes as written: what S3 stored, kept when the bytes are tampered with. */
+  readonly sha256: string;
 }
 
 /** Storage classes whose objects must be restored before they can be read or copied. */
@@ -149,12 +157,62 @@ export class S3StandIn {
     for (const versions of this.#objects.values()) for (const v of versions) if (v.restore?.ongoing === true) v.restore = { ongoing: false };
   }
 
-  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string; deleteMarker?: boolean; storageClass?: string; metadata?: Record<string, string>; contentType?: string; versionId?: string; lastModified?: number; replicationStatus?: string; checksum?: boolean }): StoredObject {
+  /**
+   * Changes the bytes of the current version of `key` (or the one named) and nothing else: S3's stored
+   * checksum, the ETag and the metadata stay those of what was written — corruption or tampering that
+   * only a reader checking the bytes against the stored checksum finds.
+   */
+  tamper(bucket: string, key: string, change: (bytes: Buffer) => Buffer | string, versionId?: string): StoredObject {
+    const versions = this.#objects.get(`${bucket}/${key}`) ?? [];
+    const found = this.#versionOf(bucket, key, versionId);
+    if (found === undefined || found.deleteMarker === true) throw new Error(`the S3 stand-in has no version of s3://${bucket}/${key} to tamper with`);
+    const bytes = asBuffer(change(Buffer.from(found.bytes)));
+    const tampered: StoredObject = { ...found, bytes, body: bytes.toString('utf8') };
+    versions[versions.indexOf(found)] = tampered;
+    return tampered;
+  }
+
+  /**
+   * S3 replication from `source` to `destination`: every version under `prefix` not yet there, with the
+   * same version id, bytes, metadata, content type, checksum and time; REPLICA on the copy, COMPLETED on the
+   * source. Delete markers are not replicated (the config and media rules say so). The versions copied.
+   */
+  replicate(source: string, destination: string, prefix = ''): StoredObject[] {
+    const copied: StoredObject[] = [];
+    for (const key of this.keys(source).filter((k) => k.startsWith(prefix))) {
+      const there = new Set(this.versions(destination, key).map((v) => v.versionId));
+      for (const version of this.versions(source, key)) {
+        if (version.deleteMarker === true || there.has(version.versionId)) continue;
+        version.replicationStatus = 'COMPLETED';
+        copied.push(
+          this.#store({
+            bucket: destination,
+            key,
+            bytes: version.bytes,
+            tags: version.tags,
+            storageClass: version.storageClass,
+            metadata: version.metadata,
+            ...(version.contentType === undefined ? {} : { contentType: version.contentType }),
+            ...(version.serverSideEncryption === undefined ? {} : { serverSideEncryption: version.serverSideEncryption }),
+            versionId: version.versionId,
+            lastModified: version.lastModified,
+            replicationStatus: 'REPLICA',
+            sha256: version.sha256,
+            ...(version.noChecksum === true ? { checksum: false } : {}),
+          }),
+        );
+      }
+    }
+    return copied;
+  }
+
+  #store(input: { bucket: string; key: string; bytes: Buffer; tags?: Record<string, string>; serverSideEncryption?: string; deleteMarker?: boolean; storageClass?: string; metadata?: Record<string, string>; contentType?: string; versionId?: string; lastModified?: number; replicationStatus?: string; checksum?: boolean; sha256?: string }): StoredObject {
     this.#version += 1;
-    const { bytes, tags, storageClass, metadata, versionId, lastModified, checksum, ...rest } = input;
+    const { bytes, tags, storageClass, metadata, versionId, lastModified, checksum, sha256, ...rest } = input;
     const object: StoredObject = {
       ...rest,
       bytes,
+      sha256: sha256 ?? createHash('sha256').update(bytes).digest('base64'),
       body: bytes.toString('utf8'),
       tags: { ...tags },
       storageClass: storageClass ?? 'STANDARD',
@@ -184,17 +242,28 @@ export class S3StandIn {
 
   install(): void {
     const mock = mockClient(S3Client);
-    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string; IfNoneMatch?: string; IfMatch?: string }, getClient: () => S3Client) => {
+    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string; IfNoneMatch?: string; IfMatch?: string; ChecksumSHA256?: string; Metadata?: Record<string, string>; ContentType?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'PutObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       // Conditional writes: If-None-Match "*" writes only a new key; If-Match only over that ETag (412 otherwise).
       const current = this.#objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`)?.at(-1);
       if ((input.IfNoneMatch === '*' && current !== undefined) || (input.IfMatch !== undefined && (current === undefined || input.IfMatch !== current.etag))) {
         throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
       }
-      const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', bytes: asBuffer(input.Body), ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) });
-      return { VersionId: object.versionId, ETag: object.etag };
+      const bytes = asBuffer(input.Body);
+      // S3 checks the bytes it receives against the checksum sent with them, and refuses them when they differ.
+      const sha256 = createHash('sha256').update(bytes).digest('base64');
+      if (input.ChecksumSHA256 !== undefined && input.ChecksumSHA256 !== sha256) throw s3Error('BadDigest', 'The SHA256 you specified did not match the calculated checksum.', 400);
+      const object = this.#store({
+        bucket: input.Bucket ?? '',
+        key: input.Key ?? '',
+        bytes,
+        ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }),
+        ...(input.Metadata === undefined ? {} : { metadata: input.Metadata }),
+        ...(input.ContentType === undefined ? {} : { contentType: input.ContentType }),
+      });
+      return { VersionId: object.versionId, ETag: object.etag, ...(input.ChecksumSHA256 === undefined ? {} : { ChecksumSHA256: object.sha256 }) };
     });
-    mock.on(GetObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string }, getClient: () => S3Client) => {
+    mock.on(GetObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string; ChecksumMode?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'GetObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
@@ -210,7 +279,20 @@ export class S3StandIn {
           for (let at = 0; at < bytes.length; at += CHUNK) yield new Uint8Array(bytes.subarray(at, at + CHUNK));
         },
       };
-      return { Body: body as never, VersionId: found.versionId, ETag: found.etag, ContentLength: bytes.length, ContentType: 'application/json' };
+      // In checksum mode, the checksum S3 stored when the version was written (not one of the bytes as they are now).
+      const checksum = input.ChecksumMode === 'ENABLED' && found.noChecksum !== true ? { ChecksumSHA256: found.sha256, ChecksumType: 'FULL_OBJECT' as const } : {};
+      return {
+        Body: body as never,
+        VersionId: found.versionId,
+        ETag: found.etag,
+        ContentLength: bytes.length,
+        ContentType: found.contentType ?? 'application/json',
+        LastModified: new Date(found.lastModified),
+        Metadata: { ...found.metadata },
+        ...(found.serverSideEncryption === undefined ? {} : { ServerSideEncryption: found.serverSideEncryption as never }),
+        ...(found.replicationStatus === undefined ? {} : { ReplicationStatus: found.replicationStatus as never }),
+        ...checksum,
+      };
     });
     mock.on(HeadObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string; ChecksumMode?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'HeadObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
@@ -218,7 +300,7 @@ export class S3StandIn {
       S3StandIn.#refuseMarker(found);
       // HEAD has no body to carry an error code: a missing key is a bare 404 (403 without s3:ListBucket).
       if (found === undefined) throw this.#canList ? notFound() : accessDenied();
-      const checksum = input.ChecksumMode === 'ENABLED' && found.noChecksum !== true ? { ChecksumSHA256: createHash('sha256').update(found.bytes).digest('base64'), ChecksumType: 'FULL_OBJECT' as const } : {};
+      const checksum = input.ChecksumMode === 'ENABLED' && found.noChecksum !== true ? { ChecksumSHA256: found.sha256, ChecksumType: 'FULL_OBJECT' as const } : {};
       const restore = found.restore === undefined ? {} : { Restore: found.restore.ongoing ? 'ongoing-request="true"' : `ongoing-request="false", expiry-date="${new Date(this.#now() + 7 * 86_400_000).toUTCString()}"` };
       return {
         ContentLength: found.bytes.length,

@@ -282,6 +282,12 @@ const bucket = z.strictObject({
   verifySample: withDefault(z.int().check(z.gte(0), z.lte(100_000)), 100),
 });
 
+/** The weekly restore test of a configuration's newest bundle (functions/config/test-configuration-restore). */
+const configurationRestoreTest = z.strictObject({
+  /** Weekly by default (Sunday 06:00 in the policy's time zone). */
+  schedule: withDefault(scheduleExpression, 'cron(0 6 ? * SUN *)'),
+});
+
 const configuration = z
   .strictObject({
     name: resourceName,
@@ -291,6 +297,7 @@ const configuration = z
     onChange: withDefault(z.boolean(), true),
     retention,
     objectives: z.optional(objectives),
+    restoreTest: z.optional(configurationRestoreTest),
   })
   .check(
     z.refine((c) => c.ssmParameterPaths.length + c.secrets.length > 0, {

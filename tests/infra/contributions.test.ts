@@ -217,6 +217,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     // The configuration backup (config/backup) and the prune of its bundles (config/prune).
     component['back-up-configuration'] = 'config';
     component['prune-configuration-bundles'] = 'config';
+    component['test-configuration-restore'] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

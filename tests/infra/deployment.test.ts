@@ -47,7 +47,7 @@ const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replicati
 /** The posture check of the media buckets (deploy/components/media/posture.ts): asynchronous, in both regions, when the policy has buckets. */
 const MEDIA_POSTURE = ['check-media-posture'];
 /** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
-const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles'];
+const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles', 'test-configuration-restore'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -234,6 +234,7 @@ describe('deploy/assemble.ts', () => {
       'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
       'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'check-media-posture', 'back-up-configuration',
       'prune-configuration-bundles',
+      'test-configuration-restore',
     ];
     expect(invoke!.Resource).toEqual(scheduled.map((fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] })));
     // The restore-tested database's manifests (and its snapshot) at its schedule, and the reconcile fallback.

@@ -163,6 +163,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'check-media-posture': 'media',
   'back-up-configuration': 'config',
   'prune-configuration-bundles': 'config',
+  'test-configuration-restore': 'config',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
@@ -171,7 +172,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
   'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
-  'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
+  'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
 function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
@@ -241,6 +242,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // The prune of the configuration bundles (both regions, each its own config bucket): the versions of the
     // bundle keys listed, HEADed (captured-at), their tags read (legal hold), deleted by VersionId. No KMS.
     'prune-configuration-bundles': ['s3:DeleteObjectVersion', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucketVersions'],
+    // The configuration restore test (primary only): the bundle in both regions' config buckets (decrypted
+    // through S3 there), the live values as the backup reads them, the evidence HEADed and written.
+    'test-configuration-restore': [
+      'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath',
+    ],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -290,12 +296,12 @@ describe.each([
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
       'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
-      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'validate-cache-restore', 'validate-restore',
+      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
       'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
-      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'verify-cache-exports', 'verify-media-replication',
+      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
   [
@@ -337,6 +343,8 @@ describe.each([
           : {}),
         // …and the prune of the configuration bundles (both regions) its own region's config bucket.
         ...(fn === 'prune-configuration-bundles' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
+        // …and the configuration restore test (primary only) both regions' config buckets.
+        ...(fn === 'test-configuration-restore' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, PEER_CONFIG_BUCKET: { 'Fn::Sub': configBucketName(SECONDARY) } } : {}),
       });
     }
   });
@@ -1445,7 +1453,7 @@ describe('configuration backups: back-up-configuration and the config buckets (c
   });
   const ssmArn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:${PRIMARY}:\${AWS::AccountId}:parameter${name}` });
   const policyStatements = (t: Template, id: string) => (props(t.Resources[id]).Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
-  const fnRoleId = () => (props(lambdas(primary).get('back-up-configuration')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  const fnRoleId = (fn = 'back-up-configuration') => (props(lambdas(primary).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
   const PROTECTED = {
     VersioningConfiguration: { Status: 'Enabled' },
     PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -1579,12 +1587,16 @@ describe('configuration backups: back-up-configuration and the config buckets (c
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('ConfigReplicationRole'))).toEqual([]);
   });
 
-  it('only back-up-configuration, prune-configuration-bundles and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
+  it('only back-up-configuration, the restore test (which only reads them), prune-configuration-bundles and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
     const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
     for (const t of [primary, secondary]) {
       const naming = ofType(t, 'AWS::IAM::Role').filter(([, r]) => mentionsConfig(props(r).Policies)).map(([id]) => id).sort();
       const pruneRole = (props(lambdas(t).get('prune-configuration-bundles')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-      expect(naming).toEqual(t === primary ? [fnRoleId(), 'ConfigReplicationRole', pruneRole].sort() : [pruneRole]);
+      expect(naming).toEqual(t === primary ? [fnRoleId(), fnRoleId('test-configuration-restore'), 'ConfigReplicationRole', pruneRole].sort() : [pruneRole]);
+      if (t === primary) {
+        const onConfig = policyStatements(t, fnRoleId('test-configuration-restore')).filter((s) => mentionsConfig(resources(s)));
+        expect(onConfig.flatMap(actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+      }
       const replicating = ofType(t, 'AWS::IAM::Role')
         .filter(([id]) => policyStatements(t, id).some((s) => s.Effect === 'Allow' && (mentionsConfig(resources(s)) || resources(s).includes('*')) && actions(s).some(replicates)))
         .map(([id]) => id);
@@ -2152,6 +2164,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   // The configuration backup reads S3 (HEAD, then the bundle written), the secrets and the parameters, and alerts.
   'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'prune-configuration-bundles': ['s3', 'sns'],
+  'test-configuration-restore': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],

@@ -13,13 +13,14 @@ import { createHash } from 'node:crypto';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
 import { BUNDLE_FORMAT, bundleChecksum, serializeBundle, type ConfigBundle } from '../../../shared/config/bundle.js';
 import { changeOf, configurationsChangedBy, type ChangeEvent } from '../../../shared/config/changes.js';
+import { configurationsOf, type Configuration } from '../../../shared/config/configurations.js';
 import { readLiveConfiguration } from '../../../shared/config/live.js';
 import { configBundleKey } from '../../../shared/contracts.js';
 import { errorName, InvalidInput, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 
-type Configuration = Policy['resources']['configuration'][number];
+export { configurationsOf };
 
 export interface BackUpConfigurationDeps {
   readonly policy: Policy;
@@ -37,15 +38,6 @@ export interface BackUpConfigurationDeps {
 export type BackupOutcome =
   | { readonly resource: string; readonly status: 'written' | 'unchanged'; readonly parameters: number; readonly secrets: number; readonly sha256: string; readonly versionId?: string }
   | { readonly resource: string; readonly status: 'failed'; readonly error: string };
-
-/** The configurations of the run: those named (an unknown name is an error naming the field), else all. */
-export function configurationsOf(policy: Policy, names: readonly string[] | undefined): Configuration[] {
-  const all = policy.resources.configuration;
-  if (names === undefined) return [...all];
-  const unknown = names.filter((n) => !all.some((c) => c.name === n));
-  if (unknown.length > 0) throw new InvalidInput('resources', `no configuration named ${unknown.map((u) => `"${u}"`).join(', ')} in the policy`);
-  return all.filter((c) => names.includes(c.name));
-}
 
 /**
  * The configurations a change event backs up (shared/config/changes.ts): those with `onChange` whose
