@@ -16,6 +16,7 @@ import { redisBackup, type RedisBackupFunction } from './components/redis/backup
 import { redisExports, type RedisExportFunction } from './components/redis/exports.js';
 import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } from './components/media/restore.js';
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
+import { configRestore, type ConfigRestoreFunction, type ConfigRestoreMachine } from './components/config/restore.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
@@ -59,10 +60,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   mediaVerify,
   mediaBuckets,
   configBackup,
+  configRestore,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | PlatformFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | ConfigBackupFunction | ConfigRestoreFunction | PlatformFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): RegionRole {
   if (region === policy.regions.primary) return 'primary';

@@ -1,7 +1,8 @@
 // A stand-in for the S3 calls backup-dr makes on the reports and export buckets: objects kept in memory
 // per bucket and key, with versions, bytes and tags, so evidence, manifests, validation reports and
 // exported .rdb files written by the real handlers can be read back and inspected. As S3 documents:
-// GetObject and PutObjectTagging of a given VersionId; HEAD answers 404 NotFound for a missing key and,
+// GetObject (with the user metadata, and in checksum mode the SHA-256; NoSuchVersion for an unknown
+// version) and PutObjectTagging of a given VersionId; PutObject keeps the user metadata; HEAD answers 404 NotFound for a missing key and,
 // in checksum mode, the object's full-object checksum (this stand-in stores SHA-256, one of the
 // algorithms S3 keeps); the ETag is the MD5 of the content (a single-part upload's); a body streams in
 // chunks. Reads under a prefix can be denied the way S3 denies a role without s3:GetObject there, and a
@@ -184,21 +185,22 @@ export class S3StandIn {
 
   install(): void {
     const mock = mockClient(S3Client);
-    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string; IfNoneMatch?: string; IfMatch?: string }, getClient: () => S3Client) => {
+    mock.on(PutObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; Body?: unknown; ServerSideEncryption?: string; IfNoneMatch?: string; IfMatch?: string; Metadata?: Record<string, string> }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'PutObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       // Conditional writes: If-None-Match "*" writes only a new key; If-Match only over that ETag (412 otherwise).
       const current = this.#objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`)?.at(-1);
       if ((input.IfNoneMatch === '*' && current !== undefined) || (input.IfMatch !== undefined && (current === undefined || input.IfMatch !== current.etag))) {
         throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
       }
-      const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', bytes: asBuffer(input.Body), ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }) });
+      const object = this.#store({ bucket: input.Bucket ?? '', key: input.Key ?? '', bytes: asBuffer(input.Body), ...(input.ServerSideEncryption === undefined ? {} : { serverSideEncryption: input.ServerSideEncryption }), ...(input.Metadata === undefined ? {} : { metadata: input.Metadata }) });
       return { VersionId: object.versionId, ETag: object.etag };
     });
-    mock.on(GetObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string }, getClient: () => S3Client) => {
+    mock.on(GetObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string; ChecksumMode?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'GetObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
       if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
       S3StandIn.#refuseMarker(found);
+      if (found === undefined && input.VersionId !== undefined && this.#canList) throw s3Error('NoSuchVersion', 'The specified version does not exist.', 404);
       if (found === undefined) throw this.#canList ? noSuchKey(input.Key ?? '') : accessDenied();
       if (ARCHIVED.has(found.storageClass) && found.restore?.ongoing !== false) throw s3Error('InvalidObjectState', 'The operation is not valid for the object\'s storage class', 403);
       // The SDK's streaming body, reduced to what the handlers use: the text, the bytes, or chunk by chunk.
@@ -210,7 +212,8 @@ export class S3StandIn {
           for (let at = 0; at < bytes.length; at += CHUNK) yield new Uint8Array(bytes.subarray(at, at + CHUNK));
         },
       };
-      return { Body: body as never, VersionId: found.versionId, ETag: found.etag, ContentLength: bytes.length, ContentType: 'application/json' };
+      const checksum = input.ChecksumMode === 'ENABLED' && found.noChecksum !== true ? { ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'), ChecksumType: 'FULL_OBJECT' as const } : {};
+      return { Body: body as never, VersionId: found.versionId, ETag: found.etag, ContentLength: bytes.length, ContentType: 'application/json', Metadata: { ...found.metadata }, ...checksum };
     });
     mock.on(HeadObjectCommand).callsFake(async (input: { Bucket?: string; Key?: string; VersionId?: string; ChecksumMode?: string }, getClient: () => S3Client) => {
       this.#requests.push({ command: 'HeadObject', region: await getClient().config.region(), bucket: input.Bucket ?? '', key: input.Key ?? '' });
