@@ -151,7 +151,7 @@ export function buildDeployment(input: DeploymentInput, contributions: readonly 
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
       if (machineOwners.has(name)) throw new PackagingError(`state machine "${name}" is declared by both ${machineOwners.get(name)} and ${contribution.name}`);
       machineOwners.set(name, contribution.name);
-      if (!spec.roles.includes(role)) continue;
+      if (!spec.roles.includes(role) || spec.deployedWhen?.(ctx) === false) continue;
       const { config, steps } = buildStateMachine(ctx, name, spec, deployedFunctions);
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;

@@ -171,6 +171,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) component[fn] = 'media';
     // The configuration backup (config/backup).
     component['back-up-configuration'] = 'config';
+    // The steps of the configuration restore (config/restore).
+    for (const step of ['config-restore-plan', 'config-restore-apply', 'config-restore-record', 'config-restore-notify']) component[step] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

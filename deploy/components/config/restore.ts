@@ -35,31 +35,29 @@ const secretArns = (ctx: Context): CfnValue[] => secrets(ctx).map((s) => (s.ends
 const bundleObjects = (ctx: Context): CfnValue => sub(`arn:${PARTITION}:s3:::${configBucketName(ctx.stage, ACCOUNT, ctx.region)}/config/*`);
 
 /** Read a given version of a bundle, decrypted through S3 with this region's key. */
-const readBundles = (ctx: Context): Statement[] =>
-  hasConfiguration(ctx)
-    ? [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [bundleObjects(ctx)] }, ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `s3.${ctx.region}.amazonaws.com`)]
-    : [];
+const readBundles = (ctx: Context): Statement[] => [
+  { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [bundleObjects(ctx)] },
+  ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `s3.${ctx.region}.amazonaws.com`),
+];
 
-const step = (spec: Omit<FunctionSpec, 'roles' | 'invokedBy' | 'events'>): FunctionSpec => ({ roles: ['primary', 'secondary'], invokedBy: 'state-machine', events: () => [], ...spec });
+/** Deployed in both regions when the policy names a configuration (without one, there is nothing to restore). */
+const step = (spec: Omit<FunctionSpec, 'roles' | 'invokedBy' | 'events' | 'deployedWhen'>): FunctionSpec => ({ roles: ['primary', 'secondary'], deployedWhen: hasConfiguration, invokedBy: 'state-machine', events: () => [], ...spec });
 
 const FUNCTIONS = {
   'config-restore-plan': step({
     description: "Configuration restore: checks the request, reads and checks the bundle version and this region's live configuration, plans by name (dry run unless told otherwise)",
     timeout: 120,
     memorySize: 256,
-    environment: (ctx): Record<string, CfnValue> => (hasConfiguration(ctx) ? { [ENV.configBucket]: sub(configBucketName(ctx.stage, ACCOUNT, ctx.region)) } : {}),
+    environment: (ctx) => ({ [ENV.configBucket]: sub(configBucketName(ctx.stage, ACCOUNT, ctx.region)) }),
     statements: (ctx) =>
       nonEmpty([
         { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: parameterArns(ctx) },
         { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(ctx) },
         // ListSecrets authorizes on no resource: it lists names and metadata, never a value.
         ...(secrets(ctx).some((s) => s.endsWith('/')) ? [{ Effect: 'Allow' as const, Action: ['secretsmanager:ListSecrets'], Resource: ['*' as CfnValue] }] : []),
-        ...(hasConfiguration(ctx)
-          ? [
-              ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `ssm.${ctx.region}.amazonaws.com`),
-              ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `secretsmanager.${ctx.region}.amazonaws.com`),
-            ]
-          : []),
+        // SecureString parameters and secrets under the region's customer key decrypt through their services.
+        ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `ssm.${ctx.region}.amazonaws.com`),
+        ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `secretsmanager.${ctx.region}.amazonaws.com`),
         ...readBundles(ctx),
       ]),
   }),
@@ -73,12 +71,9 @@ const FUNCTIONS = {
         // The KMS key a SecureString has now, to write it under the same key: metadata only, on no resource.
         ...(paths(ctx).length === 0 ? [] : [{ Effect: 'Allow' as const, Action: ['ssm:DescribeParameters'], Resource: ['*' as CfnValue] }]),
         { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArns(ctx) },
-        ...(hasConfiguration(ctx)
-          ? [
-              ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], false, `ssm.${ctx.region}.amazonaws.com`),
-              ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:GenerateDataKey'], false, `secretsmanager.${ctx.region}.amazonaws.com`),
-            ]
-          : []),
+        // Read and written back under the region's customer key, through SSM and Secrets Manager only.
+        ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], false, `ssm.${ctx.region}.amazonaws.com`),
+        ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:GenerateDataKey'], false, `secretsmanager.${ctx.region}.amazonaws.com`),
         ...readBundles(ctx),
       ]),
   }),
@@ -99,7 +94,7 @@ const FUNCTIONS = {
 export type ConfigRestoreFunction = keyof typeof FUNCTIONS;
 
 const STATE_MACHINES = {
-  'restore-configuration': { roles: ['primary', 'secondary'], id: 'ConfigRestoreStateMachine', source: DEFINITION_SOURCE, definition: () => configRestoreDefinition(), schedules: () => [] },
+  'restore-configuration': { roles: ['primary', 'secondary'], deployedWhen: hasConfiguration, id: 'ConfigRestoreStateMachine', source: DEFINITION_SOURCE, definition: () => configRestoreDefinition(), schedules: () => [] },
 } satisfies Record<string, StateMachineSpec>;
 
 export type ConfigRestoreMachine = keyof typeof STATE_MACHINES;
