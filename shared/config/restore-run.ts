@@ -18,6 +18,8 @@ export const kindPlan = z.object({
   /** Live names under the configuration that the bundle does not hold: reported, never deleted. */
   liveOnly: names,
   unchanged: count,
+  /** Parameters only: the version and type of each name to write as the plan found it (absent: not there), so a write whose result was lost is still known. */
+  live: z.optional(z.record(z.string(), z.object({ version: z.int(), type: z.string() }))),
 });
 export type KindPlan = z.output<typeof kindPlan>;
 

@@ -162,6 +162,16 @@ describe('config-restore-apply', () => {
     expect(secretRequestToken('exec-2', 'app/prod/db', SHA)).not.toBe(TOKEN);
   });
 
+  it("a retried batch finds a parameter its lost invocation wrote — equal to the bundle, one version after the plan's — and records it with the planned version before it; equal otherwise is skipped", async () => {
+    ssm.on(GetParameterCommand, { Name: '/app/prod/api/token' }).resolves({ Parameter: { Name: '/app/prod/api/token', Type: 'SecureString', Value: TOKEN_VALUE, Version: 8 } });
+    ssm.on(GetParameterCommand, { Name: '/app/prod/db/host' }).resolves({ Parameter: { Name: '/app/prod/db/host', Type: 'String', Value: 'db.internal', Version: 9 } });
+    const planned = run({ parameters: { ...run().parameters, live: { '/app/prod/api/token': { version: 7, type: 'SecureString' }, '/app/prod/db/host': { version: 3, type: 'String' } } }, secrets: { write: [], added: [], liveOnly: [], unchanged: 1 }, remaining: 2 });
+    const after = await applyBatch(applyDeps(), planned);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(after.written).toEqual([{ kind: 'parameter', name: '/app/prod/api/token', previousVersion: 7, newVersion: 8, previousType: 'SecureString', type: 'SecureString', keyId: 'alias/app-params' }]);
+    expect(after.skipped).toEqual(['/app/prod/db/host']);
+  });
+
   it('KMS refusing one write fails that name alone, by the error\'s name (its message may quote a value); the others are written', async () => {
     ssm.on(PutParameterCommand, { Name: '/app/prod/api/token' }).rejects(Object.assign(new Error(`KMS key not accessible for ${TOKEN_VALUE}`), { name: 'AccessDeniedException' }));
     sm.on(PutSecretValueCommand).rejects(Object.assign(new Error('Access to KMS is not allowed'), { name: 'KMSAccessDeniedException' }));
@@ -248,7 +258,13 @@ describe('config-restore-plan', () => {
       target: { role: 'primary', region: REGION },
       dryRun: true,
       plannedAt: NOW,
-      parameters: { write: ['/app/prod/api/token', '/app/prod/hosts'], added: [], liveOnly: ['/app/prod/new'], unchanged: 1 },
+      parameters: {
+        write: ['/app/prod/api/token', '/app/prod/hosts'],
+        added: [],
+        liveOnly: ['/app/prod/new'],
+        unchanged: 1,
+        live: { '/app/prod/api/token': { version: 7, type: 'SecureString' }, '/app/prod/hosts': { version: 1, type: 'String' } },
+      },
       secrets: { write: [], added: [], liveOnly: ['app/prod/other'], unchanged: 1 },
       remaining: 2,
       cursor: 0,
@@ -279,7 +295,7 @@ describe('config-restore-plan', () => {
     const live = { parameters: { '/a': { type: 'String' as const, value: '1', version: 1 }, '/b': { type: 'SecureString' as const, value: '2', version: 1 }, '/z': { type: 'String' as const, value: 'z', version: 1 } }, secrets: { s: { value: 'x', versionId: 'v' } } };
     const bundle = { parameters: { '/a': { type: 'String' as const, value: '1', version: 1 }, '/b': { type: 'String' as const, value: '2', version: 1 }, '/c': { type: 'String' as const, value: '3', version: 1 } }, secrets: { s: { value: 'y', versionId: 'v0' }, t: { value: 't', versionId: 'v0' } } };
     expect(planChanges(bundle, live)).toEqual({
-      parameters: { write: ['/b', '/c'], added: ['/c'], liveOnly: ['/z'], unchanged: 1 },
+      parameters: { write: ['/b', '/c'], added: ['/c'], liveOnly: ['/z'], unchanged: 1, live: { '/b': { version: 1, type: 'SecureString' } } },
       secrets: { write: ['s', 't'], added: ['t'], liveOnly: [], unchanged: 0 },
     });
   });

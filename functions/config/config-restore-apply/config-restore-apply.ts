@@ -69,7 +69,7 @@ export async function applyBatch(deps: ApplyDeps, run: ConfigRestoreRun): Promis
     const { kind, name } = names[cursor]!;
     let outcome: NameOutcome;
     try {
-      outcome = kind === 'parameter' ? await restoreParameter(deps, bundle, name) : await restoreSecret(deps, run, bundle, name);
+      outcome = kind === 'parameter' ? await restoreParameter(deps, bundle, name, run.parameters.live?.[name] ?? null) : await restoreSecret(deps, run, bundle, name);
     } catch (error) {
       if (THROTTLING.has(errorName(error))) {
         throttled = run.throttled + 1;
@@ -97,7 +97,12 @@ async function sameBundle(s3: S3Client, run: ConfigRestoreRun): Promise<ConfigBu
   return stored.bundle;
 }
 
-async function restoreParameter(deps: ApplyDeps, bundle: ConfigBundle, name: string): Promise<NameOutcome> {
+/**
+ * `planned`: the version the plan saw (null: none). A parameter already equal to the bundle exactly one
+ * version later was written after the plan — by a batch of this run whose result was lost (a retried
+ * invocation) — and is recorded as written, with the planned version before it.
+ */
+async function restoreParameter(deps: ApplyDeps, bundle: ConfigBundle, name: string, planned: { readonly version: number; readonly type: string } | null): Promise<NameOutcome> {
   const wanted = bundle.parameters[name];
   if (wanted === undefined) return { status: 'skipped' };
   let current: { Type?: string; Value?: string; Version?: number } | undefined;
@@ -106,7 +111,14 @@ async function restoreParameter(deps: ApplyDeps, bundle: ConfigBundle, name: str
   } catch (error) {
     if (errorName(error) !== 'ParameterNotFound') throw error;
   }
-  if (current !== undefined && current.Value === wanted.value && current.Type === wanted.type) return { status: 'skipped' };
+  if (current !== undefined && current.Value === wanted.value && current.Type === wanted.type) {
+    if (current.Version === undefined || current.Version !== (planned?.version ?? 0) + 1) return { status: 'skipped' };
+    const keyId = wanted.type === 'SecureString' ? ((await keyOf(deps.ssm, name)) ?? null) : undefined;
+    return {
+      status: 'written',
+      record: { kind: 'parameter', name, previousVersion: planned?.version ?? null, newVersion: current.Version, previousType: planned?.type ?? null, type: wanted.type, ...(keyId === undefined ? {} : { keyId }) },
+    };
+  }
   const keyId = wanted.type === 'SecureString' ? ((current?.Type === 'SecureString' ? await keyOf(deps.ssm, name) : undefined) ?? deps.parameterKey) : undefined;
   const put = await deps.ssm.send(new PutParameterCommand({ Name: name, Value: wanted.value, Type: wanted.type, Overwrite: true, ...(keyId === undefined ? {} : { KeyId: keyId }) }));
   return {

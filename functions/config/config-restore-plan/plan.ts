@@ -52,8 +52,7 @@ function planKind<T extends { readonly value: string }>(bundle: Readonly<Record<
 
 /** What writing the bundle back would change, by name: a parameter differs by value or type, a secret by value. */
 export function planChanges(bundle: Pick<ConfigBundle, 'parameters' | 'secrets'>, live: LiveConfiguration): { parameters: KindPlan; secrets: KindPlan } {
-  return {
-    parameters: planKind(bundle.parameters, live.parameters, (a, b) => a.value === b.value && a.type === b.type),
-    secrets: planKind(bundle.secrets, live.secrets, (a, b) => a.value === b.value),
-  };
+  const parameters = planKind(bundle.parameters, live.parameters, (a, b) => a.value === b.value && a.type === b.type);
+  const before = Object.fromEntries(parameters.write.flatMap((name) => (live.parameters[name] === undefined ? [] : [[name, { version: live.parameters[name].version, type: live.parameters[name].type }]])));
+  return { parameters: { ...parameters, live: before }, secrets: planKind(bundle.secrets, live.secrets, (a, b) => a.value === b.value) };
 }

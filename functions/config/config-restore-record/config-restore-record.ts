@@ -12,6 +12,15 @@ import { configRestoreOutcome, undoSteps } from './plan.js';
 
 export const CONFIG_RESTORE_EVIDENCE_SCHEMA = 'backup-dr/config-restore-evidence/v1';
 
+/** The fields of the execution's input a request has, and only those: an operator may have typed anything else (a value too) into it. */
+function askedInput(input: unknown): Record<string, unknown> | null {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
+  const known = ['configuration', 'versionId', 'region', 'dryRun'];
+  const fields = Object.entries(input as Record<string, unknown>).filter(([key, value]) => known.includes(key) && (typeof value === 'boolean' || (typeof value === 'string' && value.length <= 1024)));
+  const others = Object.keys(input).filter((key) => !known.includes(key));
+  return { ...Object.fromEntries(fields), ...(others.length === 0 ? {} : { unknownFields: others.map((k) => k.slice(0, 64)) }) };
+}
+
 export async function recordConfigRestore(deps: { policy: Policy; s3: S3Client; bucket: string; log: Log; now: () => number }, state: ConfigRestoreState) {
   const now = deps.now();
   const run = state.run;
@@ -25,7 +34,7 @@ export async function recordConfigRestore(deps: { policy: Policy; s3: S3Client; 
     outcome,
     summary,
     execution: state.execution ?? null,
-    input: state.input ?? null,
+    input: askedInput(state.input),
     run:
       run === undefined
         ? null

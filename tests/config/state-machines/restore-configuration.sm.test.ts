@@ -272,6 +272,9 @@ describe('restore-configuration state machine', () => {
     expect(alerts().map((a) => [a.kind, a.severity, a.resource])).toEqual(cases.map(([input]) => ['config-restore-failed', 'critical', (input as { configuration: string }).configuration]));
     expect(ssm.mock.commandCalls(PutParameterCommand)).toHaveLength(0);
     expect(secrets.mock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    // A value typed into the input by mistake is not copied into the evidence: only the request's fields and the others' names.
+    expect(evidence().input).toEqual({ configuration: 'app-config', unknownFields: ['value'] });
+    expect(JSON.stringify([s3.objects().filter((o) => o.key.startsWith('evidence/')).map((o) => o.body), alerts()])).not.toContain(DB_PASSWORD);
   });
 
   it('a tampered bundle is refused before anything is written, and alerts', async () => {
@@ -307,6 +310,35 @@ describe('restore-configuration state machine', () => {
     const again = await run({ configuration: 'app-config', dryRun: false }, 'kms-2');
     expect(again.status).toBe('SUCCEEDED');
     expect(evidence().written.map((w: { name: string }) => w.name)).toEqual(['/app/prod/api/token']);
+  });
+
+  it('a batch whose Lambda dies after writing is retried by the machine and writes nothing twice: every write is still recorded with the version before it (a secret by its token, a parameter by the version the plan saw)', async () => {
+    liveAsBackedUp();
+    await backUp();
+    breakIt();
+    const real = asTask('configRestoreApply', apply);
+    let calls = 0;
+    // The first invocation does its writes, then the invocation fails as a Lambda service error does (its result lost).
+    const dying: LocalTask = async (input) => {
+      calls += 1;
+      const result = await real(input);
+      if (calls === 1) throw Object.assign(new Error('Lambda was unable to return'), { name: 'Lambda.ServiceException' });
+      return result;
+    };
+    const result = await run({ configuration: 'app-config', dryRun: false }, 'retried-1', { configRestoreApply: dying });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toBe(2);
+    expect(ssm.mock.commandCalls(PutParameterCommand)).toHaveLength(2);
+    expect(secrets.mock.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+    expect(secrets.versions('app/prod/db')).toHaveLength(3);
+    const token = secretRequestToken('retried-1', 'app/prod/db', evidence().run.bundle.sha256);
+    expect(evidence().written).toEqual([
+      { kind: 'parameter', name: '/app/prod/api/token', previousVersion: 2, newVersion: 3, previousType: 'SecureString', type: 'SecureString', keyId: 'alias/app-params' },
+      { kind: 'parameter', name: '/app/prod/db/host', previousVersion: 2, newVersion: 3, previousType: 'String', type: 'String' },
+      { kind: 'secret', name: 'app/prod/db', previousVersion: 'sv-3', newVersion: token },
+    ]);
+    expect(evidence().skipped).toEqual([]);
+    expect(ssm.version('/app/prod/db/host', 2)?.value).toBe('db.wrong');
   });
 
   it('throttling pauses the writes and goes on from the name it stopped at; a batch that fails outright goes to the alert', async () => {
