@@ -38,6 +38,21 @@ export type Written = z.output<typeof written>;
 
 export const nameFailure = z.object({ kind: z.enum(['parameter', 'secret']), name: z.string(), error: z.string() });
 
+/** One name of an undo: the version to make current again, and the one the undone run made (the name must still be at it). */
+export const undoStep = z.object({ restoreVersion: z.union([z.string(), z.int()]), undoneVersion: z.union([z.string(), z.int()]) });
+
+/** An undo run: which run it undoes (its evidence), per name the step, and the names it leaves alone. */
+export const undoPlan = z.object({
+  of: nonEmptyString,
+  evidenceKey: nonEmptyString,
+  steps: z.record(z.string(), undoStep),
+  /** Changed since the run (not at the version it made): left alone. */
+  changedSince: names,
+  /** Parameters the run created: nothing to go back to — deleted by hand (the functions may not delete). */
+  created: names,
+});
+export type UndoPlan = z.output<typeof undoPlan>;
+
 export const configRestoreRun = z.object({
   /** The execution's name: evidence, the secrets' request tokens and an undo name the run by it. */
   runId: nonEmptyString,
@@ -59,6 +74,8 @@ export const configRestoreRun = z.object({
   /** Names the plan listed that were already equal when their turn came (a run repeated, a change since the plan). */
   skipped: names,
   failed: z.array(nameFailure),
+  /** Set on a run that undoes another ({"undo": "<execution name>"}): it writes the recorded versions back, not the bundle. */
+  undo: z.optional(undoPlan),
 });
 export type ConfigRestoreRun = z.output<typeof configRestoreRun>;
 

@@ -12,7 +12,8 @@ export const CONFIG_RESTORE_DEFINITION_FILE = join(import.meta.dirname, 'restore
 const COMMENT =
   "Restore of a configuration bundle: write a bundle version's SSM parameters and secrets back into this region, each write recorded with the version before it (undo in the evidence). " +
   'Dry run by default (names only). Names live but not in the bundle are reported, never deleted. ' +
-  'Input: {"configuration": "app-config", "versionId": "<S3 version id, optional: the newest>", "region": "primary|secondary (optional: this region)", "dryRun": true}.';
+  'Input: {"configuration": "app-config", "versionId": "<S3 version id, optional: the newest>", "region": "primary|secondary (optional: this region)", "dryRun": true}; ' +
+  'to undo a run: {"undo": "<its execution name>", "dryRun": true}.';
 
 export function configRestoreDefinition(): AslDefinition {
   const definition = JSON.parse(readFileSync(CONFIG_RESTORE_DEFINITION_FILE, 'utf8')) as AslDefinition;

@@ -5,7 +5,7 @@
 // with the same value again is a no-op, with another value ResourceExistsException). Every write is
 // kept, so a test can say exactly what was written. Only the calls the configuration code makes.
 
-import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient, SecretsManagerServiceException, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -171,6 +171,25 @@ export class FakeSecrets {
     this.mock.on(DescribeSecretCommand).callsFake(async (input: { SecretId?: string }, getClient: () => SecretsManagerClient) => {
       const versions = await this.#found(input.SecretId, getClient);
       return { Name: input.SecretId, VersionIdsToStages: Object.fromEntries(versions.filter((v) => v.stages.length > 0).map((v) => [v.id, [...v.stages]])) };
+    });
+    this.mock.on(UpdateSecretVersionStageCommand).callsFake(async (input: { SecretId?: string; VersionStage?: string; MoveToVersionId?: string; RemoveFromVersionId?: string }, getClient: () => SecretsManagerClient) => {
+      const versions = await this.#found(input.SecretId, getClient);
+      const stage = input.VersionStage ?? '';
+      const holder = versions.find((v) => v.stages.includes(stage));
+      // Moving a label that is attached elsewhere needs RemoveFromVersionId naming where it is.
+      if (holder !== undefined && holder.id !== input.MoveToVersionId && holder.id !== input.RemoveFromVersionId) throw smError('InvalidParameterException', 'The staging label is attached to another version.');
+      const target = versions.find((v) => v.id === input.MoveToVersionId);
+      if (target === undefined) throw smError('ResourceNotFoundException', "Secrets Manager can't find the specified secret version.");
+      if (holder !== undefined && holder !== target) {
+        holder.stages = holder.stages.filter((s) => s !== stage);
+        // Moving AWSCURRENT gives the version it left AWSPREVIOUS, as Secrets Manager does.
+        if (stage === 'AWSCURRENT') {
+          for (const v of versions) v.stages = v.stages.filter((s) => s !== 'AWSPREVIOUS');
+          holder.stages.push('AWSPREVIOUS');
+        }
+      }
+      if (!target.stages.includes(stage)) target.stages.push(stage);
+      return { Name: input.SecretId };
     });
     this.mock.on(PutSecretValueCommand).callsFake(async (input: { SecretId?: string; SecretString?: string; ClientRequestToken?: string }, getClient: () => SecretsManagerClient) => {
       this.#failure(input.SecretId, 'PutSecretValue');

@@ -6,7 +6,7 @@
 // naming the field — and no secret value in any result, error or log line.
 
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
@@ -211,6 +211,34 @@ describe('config-restore-apply', () => {
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 
+  it('an undo batch: a parameter gets its previous version\'s value and type back (read from name:version), a secret\'s AWSCURRENT moves back — once: moved already is this run\'s, moved elsewhere since the plan fails that name; the bundle is not read', async () => {
+    const undo = { of: 'exec-1', evidenceKey: 'evidence/app-config/2026/12/exec-1.json', steps: { '/app/prod/db/host': { restoreVersion: 3, undoneVersion: 4 }, 'app/prod/db': { restoreVersion: 'sv-now', undoneVersion: TOKEN } }, changedSince: [], created: [] };
+    const planned = run({ runId: 'undo-1', parameters: { write: ['/app/prod/db/host'], added: [], liveOnly: [], unchanged: 0 }, secrets: { write: ['app/prod/db'], added: [], liveOnly: [], unchanged: 0 }, remaining: 2, undo });
+    ssm.on(GetParameterCommand, { Name: '/app/prod/db/host:3', WithDecryption: true }).resolves({ Parameter: { Name: '/app/prod/db/host', Type: 'String', Value: 'db.wrong', Version: 3 } });
+    ssm.on(GetParameterCommand, { Name: '/app/prod/db/host', WithDecryption: true }).resolves({ Parameter: { Name: '/app/prod/db/host', Type: 'String', Value: 'db.internal', Version: 4 } });
+    ssm.on(PutParameterCommand).resolves({ Version: 5 });
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [TOKEN]: ['AWSCURRENT'], 'sv-now': ['AWSPREVIOUS'] } });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    const after = await applyBatch(applyDeps(), planned);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/app/prod/db/host', Value: 'db.wrong', Type: 'String', Overwrite: true }]);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: 'app/prod/db', VersionStage: 'AWSCURRENT', MoveToVersionId: 'sv-now', RemoveFromVersionId: TOKEN }]);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(after.written).toEqual([
+      { kind: 'parameter', name: '/app/prod/db/host', previousVersion: 4, newVersion: 5, previousType: 'String', type: 'String' },
+      { kind: 'secret', name: 'app/prod/db', previousVersion: TOKEN, newVersion: 'sv-now' },
+    ]);
+    // Retried after the move: recorded, not moved again. Moved elsewhere since the plan: that name fails.
+    sm.resetHistory();
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'sv-now': ['AWSCURRENT'], [TOKEN]: ['AWSPREVIOUS'] } });
+    const retried = await applyBatch(applyDeps(), { ...planned, cursor: 1, remaining: 1 });
+    expect(retried.written).toEqual([{ kind: 'secret', name: 'app/prod/db', previousVersion: TOKEN, newVersion: 'sv-now' }]);
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'sv-later': ['AWSCURRENT'] } });
+    const changed = await applyBatch(applyDeps(), { ...planned, cursor: 1, remaining: 1 });
+    expect(changed.failed).toEqual([{ kind: 'secret', name: 'app/prod/db', error: 'ChangedSinceThePlan' }]);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
+
   it(`writes at most ${NAMES_PER_BATCH} names per batch`, async () => {
     const names = Array.from({ length: NAMES_PER_BATCH + 5 }, (_, i) => `/app/prod/n/${String(i).padStart(3, '0')}`);
     const big: ConfigBundle = { ...BUNDLE, parameters: Object.fromEntries(names.map((n) => [n, { type: 'String' as const, value: 'v', version: 1 }])), secrets: {} };
@@ -227,7 +255,7 @@ describe('config-restore-apply', () => {
 });
 
 describe('config-restore-plan', () => {
-  const planDeps = (log = new RecordingLog()): PlanDeps => ({ policy, role: 'primary', s3: new S3Client({ region: REGION }), bucket: BUCKET, ssm: new SSMClient({ region: REGION }), secrets: new SecretsManagerClient({ region: REGION }), log, now: () => NOW });
+  const planDeps = (log = new RecordingLog()): PlanDeps => ({ policy, role: 'primary', s3: new S3Client({ region: REGION }), bucket: BUCKET, reportsBucket: 'backup-dr-reports-test-123456789012-ap-northeast-1', ssm: new SSMClient({ region: REGION }), secrets: new SecretsManagerClient({ region: REGION }), log, now: () => NOW });
 
   beforeEach(() => {
     s3.reset();

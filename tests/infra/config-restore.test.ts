@@ -63,17 +63,21 @@ describe('deploy/assemble.ts: the configuration restore (config/restore)', () =>
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keysOf(region)], Condition: { ...serviceAlias, ...via('s3', region) } },
     ];
     expect(own(d, 'config-restore-plan')).toEqual([
-      { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: params },
-      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secretsUnder(region, 'app/prod/')] },
+      { Effect: 'Allow', Action: ['ssm:GetParametersByPath', 'ssm:GetParameter'], Resource: params },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [secretsUnder(region, 'app/prod/')] },
       { Effect: 'Allow', Action: ['secretsmanager:ListSecrets'], Resource: ['*'] },
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keysOf(region)], Condition: { ...serviceAlias, ...via('ssm', region) } },
       { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keysOf(region)], Condition: { ...serviceAlias, ...via('secretsmanager', region) } },
       ...s3Read,
+      // An undo reads the undone run's evidence.
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt('ReportsBucket')], Condition: { StringLike: { 's3:prefix': ['evidence/*'] } } },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/evidence/*' }] },
+      { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [getAtt('ServiceKey')], Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } } },
     ]);
     expect(own(d, 'config-restore-apply')).toEqual([
       { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: params },
       { Effect: 'Allow', Action: ['ssm:DescribeParameters'], Resource: ['*'] },
-      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'], Resource: [secretsUnder(region, 'app/prod/')] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'], Resource: [secretsUnder(region, 'app/prod/')] },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: [keysOf(region)], Condition: { ...serviceAlias, ...via('ssm', region) } },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [keysOf(region)], Condition: { ...serviceAlias, ...via('secretsmanager', region) } },
       ...s3Read,
@@ -88,7 +92,7 @@ describe('deploy/assemble.ts: the configuration restore (config/restore)', () =>
     const other = region === PRIMARY ? SECONDARY : PRIMARY;
     const all = JSON.stringify(STEPS.map((fn) => statementsOf(d, fn)));
     expect(all).not.toContain(other);
-    expect(all).not.toMatch(/ssm:DeleteParameter|secretsmanager:(DeleteSecret|CreateSecret|UpdateSecretVersionStage)|s3:PutObject"\],"Resource":\[\{"Fn::Sub":"arn:\$\{AWS::Partition\}:s3:::backup-dr-config/);
+    expect(all).not.toMatch(/ssm:DeleteParameter|secretsmanager:(DeleteSecret|CreateSecret)|s3:PutObject"\],"Resource":\[\{"Fn::Sub":"arn:\$\{AWS::Partition\}:s3:::backup-dr-config/);
   });
 
   it.each([
@@ -114,12 +118,12 @@ describe('deploy/assemble.ts: the configuration restore (config/restore)', () =>
     expect(withAction(own(d, 'config-restore-apply'), 'secretsmanager:PutSecretValue')).toEqual([
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
         Resource: [arn, { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${PRIMARY}:\${AWS::AccountId}:secret:app/api-key-??????` }],
       },
     ]);
     expect(withAction(own(d, 'config-restore-plan'), 'secretsmanager:ListSecrets')).toEqual([]);
-    expect(JSON.stringify([own(d, 'config-restore-plan'), own(d, 'config-restore-apply')])).not.toMatch(/"ssm:(GetParametersByPath|GetParameter|PutParameter|DescribeParameters)"/);
+    expect(JSON.stringify([own(d, 'config-restore-plan'), own(d, 'config-restore-apply')])).not.toMatch(/"ssm:/);
   });
 
   it("uses the keys the policy names: kms.primary's alias in the primary, kms.secondary's ARN in the secondary", () => {

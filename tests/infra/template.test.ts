@@ -228,13 +228,17 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
       'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath',
     ],
     // The configuration restore (both regions, each its own): the plan reads the parameters and secrets
-    // and a version of a bundle in the region's config bucket; the batch reads and writes them back (the
+    // and a version of a bundle in the region's config bucket (an undo: the undone run's evidence, and each
+    // name's current version); the batch (an undo: AWSCURRENT moved back) reads and writes them back (the
     // KMS key of a SecureString from DescribeParameters), through SSM and Secrets Manager with the region's
     // key; record writes the evidence; notify only alerts.
-    'config-restore-plan': ['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath'],
+    'config-restore-plan': [
+      'kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParameter',
+      'ssm:GetParametersByPath',
+    ],
     'config-restore-apply': [
       'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
-      'ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:PutParameter',
+      'secretsmanager:UpdateSecretVersionStage', 'ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:PutParameter',
     ],
     'config-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'config-restore-notify': [],

@@ -1,5 +1,5 @@
 // Packaging time only: the restore of a configuration bundle — the steps its state machine invokes (plan,
-// a batch of writes, record, notify) with least-privilege IAM, and the restore-configuration state machine
+// a batch of writes, record, notify; an undo of a run by the same steps) with least-privilege IAM, and the restore-configuration state machine
 // (state-machines/config/restore-configuration.asl.json), started by an operator (no schedule). In the
 // primary and in the secondary: each region's machine reads the bundle from its own config bucket (the
 // secondary's is the replica) and writes only its own region's parameters and secrets, so a restore into
@@ -18,7 +18,7 @@ import { CONFIG_RESTORE_DEFINITION_FILE, configRestoreDefinition } from '../../.
 import { ACCOUNT, nonEmpty, PARTITION, secretArn, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
-import { reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 
 const DEFINITION_SOURCE = relative(resolve(import.meta.dirname, '..', '..', '..'), CONFIG_RESTORE_DEFINITION_FILE);
 
@@ -45,20 +45,25 @@ const step = (spec: Omit<FunctionSpec, 'roles' | 'invokedBy' | 'events' | 'deplo
 
 const FUNCTIONS = {
   'config-restore-plan': step({
-    description: "Configuration restore: checks the request, reads and checks the bundle version and this region's live configuration, plans by name (dry run unless told otherwise)",
+    description: "Configuration restore: checks the request, reads and checks the bundle version (or an undone run's evidence) and this region's live configuration, plans by name (dry run unless told otherwise)",
     timeout: 120,
     memorySize: 256,
     environment: (ctx) => ({ [ENV.configBucket]: sub(configBucketName(ctx.stage, ACCOUNT, ctx.region)) }),
     statements: (ctx) =>
       nonEmpty([
-        { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: parameterArns(ctx) },
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns(ctx) },
+        // GetParameter and DescribeSecret: an undo checks each name is still at the version the undone run made (no value read).
+        { Effect: 'Allow', Action: ['ssm:GetParametersByPath', 'ssm:GetParameter'], Resource: parameterArns(ctx) },
+        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArns(ctx) },
         // ListSecrets authorizes on no resource: it lists names and metadata, never a value.
         ...(secrets(ctx).some((s) => s.endsWith('/')) ? [{ Effect: 'Allow' as const, Action: ['secretsmanager:ListSecrets'], Resource: ['*' as CfnValue] }] : []),
         // SecureString parameters and secrets under the region's customer key decrypt through their services.
         ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `ssm.${ctx.region}.amazonaws.com`),
         ...keyStatements(ctx, [ctx.role], ['kms:Decrypt'], false, `secretsmanager.${ctx.region}.amazonaws.com`),
         ...readBundles(ctx),
+        // An undo finds the undone run's evidence in this region's reports bucket (service key, through S3).
+        { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()], Condition: { StringLike: { 's3:prefix': [`${REPORT_PREFIX.evidence}*`] } } },
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.evidence)] },
+        serviceKeyViaS3(ctx, ['kms:Decrypt']),
       ]),
   }),
   'config-restore-apply': step({
@@ -70,7 +75,8 @@ const FUNCTIONS = {
         { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: parameterArns(ctx) },
         // The KMS key a SecureString has now, to write it under the same key: metadata only, on no resource.
         ...(paths(ctx).length === 0 ? [] : [{ Effect: 'Allow' as const, Action: ['ssm:DescribeParameters'], Resource: ['*' as CfnValue] }]),
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArns(ctx) },
+        // UpdateSecretVersionStage: an undo moves AWSCURRENT back to the version before the undone run.
+        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'], Resource: secretArns(ctx) },
         // Read and written back under the region's customer key, through SSM and Secrets Manager only.
         ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], false, `ssm.${ctx.region}.amazonaws.com`),
         ...keyStatements(ctx, [ctx.role], ['kms:Decrypt', 'kms:GenerateDataKey'], false, `secretsmanager.${ctx.region}.amazonaws.com`),

@@ -15,11 +15,11 @@
 // by the error's name only. No value is logged, returned or put in an error.
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
-import { BundleTampered, type ConfigBundle } from '../../../shared/config/bundle.js';
-import type { ConfigRestoreRun, Written } from '../../../shared/config/restore-run.js';
+import { BundleTampered, type ConfigBundle, type ParameterEntry } from '../../../shared/config/bundle.js';
+import type { ConfigRestoreRun, UndoPlan, Written } from '../../../shared/config/restore-run.js';
 import { readStoredBundle } from '../../../shared/config/stored.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Log } from '../../../shared/runtime/log.js';
@@ -58,7 +58,7 @@ type NameOutcome = { readonly status: 'written'; readonly record: Written } | { 
 export async function applyBatch(deps: ApplyDeps, run: ConfigRestoreRun): Promise<ConfigRestoreRun> {
   const names = [...run.parameters.write.map((name) => ({ kind: 'parameter' as const, name })), ...run.secrets.write.map((name) => ({ kind: 'secret' as const, name }))];
   if (run.dryRun || run.cursor >= names.length) return { ...run, remaining: 0, throttled: 0 };
-  const bundle = await sameBundle(deps.s3, run);
+  const bundle = run.undo === undefined ? await sameBundle(deps.s3, run) : null;
   const started = deps.now();
   const written = [...run.written];
   const skipped = [...run.skipped];
@@ -69,7 +69,14 @@ export async function applyBatch(deps: ApplyDeps, run: ConfigRestoreRun): Promis
     const { kind, name } = names[cursor]!;
     let outcome: NameOutcome;
     try {
-      outcome = kind === 'parameter' ? await restoreParameter(deps, bundle, name, run.parameters.live?.[name] ?? null) : await restoreSecret(deps, run, bundle, name);
+      outcome =
+        run.undo !== undefined
+          ? kind === 'parameter'
+            ? await undoParameter(deps, run.undo, name)
+            : await undoSecret(deps, run.undo, name)
+          : kind === 'parameter'
+            ? await restoreParameter(deps, bundle!.parameters[name], name, run.parameters.live?.[name] ?? null)
+            : await restoreSecret(deps, run, bundle!, name);
     } catch (error) {
       if (THROTTLING.has(errorName(error))) {
         throttled = run.throttled + 1;
@@ -102,8 +109,7 @@ async function sameBundle(s3: S3Client, run: ConfigRestoreRun): Promise<ConfigBu
  * version later was written after the plan — by a batch of this run whose result was lost (a retried
  * invocation) — and is recorded as written, with the planned version before it.
  */
-async function restoreParameter(deps: ApplyDeps, bundle: ConfigBundle, name: string, planned: { readonly version: number; readonly type: string } | null): Promise<NameOutcome> {
-  const wanted = bundle.parameters[name];
+async function restoreParameter(deps: ApplyDeps, wanted: Pick<ParameterEntry, 'type' | 'value'> | undefined, name: string, planned: { readonly version: number; readonly type: string } | null): Promise<NameOutcome> {
   if (wanted === undefined) return { status: 'skipped' };
   let current: { Type?: string; Value?: string; Version?: number } | undefined;
   try {
@@ -158,4 +164,31 @@ async function restoreSecret(deps: ApplyDeps, run: ConfigRestoreRun, bundle: Con
   // The bundle holds a binary secret as base64 (shared/config/live.ts): written back as binary when the secret is binary now.
   const put = await deps.secrets.send(new PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, ...(binary ? { SecretBinary: Buffer.from(wanted.value, 'base64') } : { SecretString: wanted.value }) }));
   return { status: 'written', record: { kind: 'secret', name, previousVersion: current.VersionId ?? null, newVersion: put.VersionId ?? token } };
+}
+
+/**
+ * Undo of a parameter: its value and type at the version to go back to (`name:version`, decrypted, kept in
+ * memory only), written as a new version like a restore — under the key it has now. The plan saw it at the
+ * version the undone run made; equal one version later is this run's write, retried.
+ */
+async function undoParameter(deps: ApplyDeps, undo: UndoPlan, name: string): Promise<NameOutcome> {
+  const step = undo.steps[name];
+  if (step === undefined) return { status: 'skipped' };
+  const old = (await deps.ssm.send(new GetParameterCommand({ Name: `${name}:${String(step.restoreVersion)}`, WithDecryption: true }))).Parameter;
+  if (old?.Value === undefined || old.Type === undefined) return { status: 'failed', error: 'VersionNotFound' };
+  return restoreParameter(deps, { type: old.Type, value: old.Value }, name, { version: Number(step.undoneVersion), type: old.Type });
+}
+
+/** Undo of a secret: AWSCURRENT moved back to the version before the run (UpdateSecretVersionStage); the value is not read. */
+async function undoSecret(deps: ApplyDeps, undo: UndoPlan, name: string): Promise<NameOutcome> {
+  const step = undo.steps[name];
+  if (step === undefined) return { status: 'skipped' };
+  const stages = (await deps.secrets.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {};
+  const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+  const record: Written = { kind: 'secret', name, previousVersion: step.undoneVersion, newVersion: step.restoreVersion };
+  // Moved already (the plan saw it at the undone run's version): this run's move, retried.
+  if (current === step.restoreVersion) return { status: 'written', record };
+  if (current !== step.undoneVersion) return { status: 'failed', error: 'ChangedSinceThePlan' };
+  await deps.secrets.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSCURRENT', MoveToVersionId: String(step.restoreVersion), RemoveFromVersionId: current }));
+  return { status: 'written', record };
 }

@@ -2,7 +2,8 @@
 // config bucket of the region the machine runs in (the secondary reads its replica: a restore into the
 // secondary does not depend on the primary) with every check of a stored bundle (S3's SHA-256, the bundle
 // checksum: a tampered bundle stops the run here, before anything is written), reads the live
-// configuration of the region written to, and plans by name. The run carries names, counts and the bundle
+// configuration of the region written to, and plans by name. An undo ({"undo": "<execution name>"}) is
+// planned from that run's evidence instead (undo-plan.ts). The run carries names, counts and the bundle
 // version only; the values read are dropped when the step ends.
 
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +18,7 @@ import type { RegionRole } from '../../../shared/policy/resources.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { checkRequest, planChanges, type ExecutionInput } from './plan.js';
+import { planUndo } from './undo-plan.js';
 
 export interface PlanDeps {
   readonly policy: Policy;
@@ -25,6 +27,8 @@ export interface PlanDeps {
   /** S3 of the machine's region and its config bucket. */
   readonly s3: S3Client;
   readonly bucket: string;
+  /** This region's reports bucket (the evidence of a run to undo). */
+  readonly reportsBucket: string;
   /** SSM and Secrets Manager of the region written to. */
   readonly ssm: SSMClient;
   readonly secrets: SecretsManagerClient;
@@ -50,6 +54,7 @@ export async function chosenBundle(s3: S3Client, bucket: string, configuration: 
 }
 
 export async function planConfigRestore(deps: PlanDeps, input: ExecutionInput, runId: string): Promise<ConfigRestoreRun> {
+  if (input.undo !== undefined) return planUndo(deps, { ...input, undo: input.undo }, runId);
   const { configuration, role } = checkRequest(deps.policy, deps.role, input);
   const stored = await chosenBundle(deps.s3, deps.bucket, configuration.name, input.versionId);
   if (stored.bundle.name !== configuration.name) throw new InvalidInput('versionId', `that version holds the bundle of "${stored.bundle.name}", not of "${configuration.name}"`);

@@ -12,7 +12,7 @@ import { executionInput } from './plan.js';
 
 export const handler = stepHandler(configPlanStepInput, async (event, rt) =>
   planConfigRestore(
-    { policy: rt.policy, role: rt.role, s3: s3Client(rt.region), bucket: requireEnv(ENV.configBucket), ssm: ssmClient(rt.region), secrets: secretsClient(rt.region), log: rt.log, now: rt.now },
+    { policy: rt.policy, role: rt.role, s3: s3Client(rt.region), bucket: requireEnv(ENV.configBucket), reportsBucket: requireEnv(ENV.reportsBucket), ssm: ssmClient(rt.region), secrets: secretsClient(rt.region), log: rt.log, now: rt.now },
     parseInput(executionInput, event.input ?? {}),
     event.execution,
   ),

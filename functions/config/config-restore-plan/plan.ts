@@ -14,8 +14,10 @@ import type { Policy } from '../../../shared/policy/schema.js';
 import { nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
 
 export const executionInput = strictInput({
-  configuration: nonEmptyString,
+  configuration: z.optional(nonEmptyString),
   versionId: z.optional(nonEmptyString),
+  /** The execution name of a restore to undo: its recorded previous versions are written back. */
+  undo: z.optional(nonEmptyString),
   region: z.optional(z.enum(['primary', 'secondary'], { error: 'must be "primary" or "secondary"' })),
   dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
 });
@@ -25,18 +27,24 @@ export type Configuration = Policy['resources']['configuration'][number];
 
 /** The policy's configuration the input names, and the region role written to (the machine's own: each region's machine writes only its region). */
 export function checkRequest(policy: Policy, machineRole: RegionRole, input: ExecutionInput): { configuration: Configuration; role: RegionRole } {
+  if (input.configuration === undefined) throw new InvalidInput('configuration', 'must be a non-empty string (or give "undo": "<execution name>" to undo a restore)');
   const configuration = policy.resources.configuration.find((c) => c.name === input.configuration);
   if (configuration === undefined) {
     throw new InvalidInput('configuration', `no configuration "${input.configuration}" in the policy (known: ${policy.resources.configuration.map((c) => c.name).join(', ') || 'none'})`);
   }
-  const role = input.region ?? machineRole;
+  checkRegion(policy, machineRole, input.region);
+  return { configuration, role: machineRole };
+}
+
+/** The region written to must be the machine's own. */
+export function checkRegion(policy: Policy, machineRole: RegionRole, region: RegionRole | undefined): void {
+  const role = region ?? machineRole;
   if (role !== machineRole) {
     throw new InvalidInput(
       'region',
       `this state machine runs in the ${machineRole} region (${policy.regions[machineRole]}) and writes only there: start the ${role}'s restore-configuration state machine (${policy.regions[role]}) to restore into the ${role}`,
     );
   }
-  return { configuration, role };
 }
 
 function planKind<T extends { readonly value: string }>(bundle: Readonly<Record<string, T>>, live: Readonly<Record<string, T>>, same: (a: T, b: T) => boolean): KindPlan {

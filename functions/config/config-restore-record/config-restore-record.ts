@@ -15,7 +15,7 @@ export const CONFIG_RESTORE_EVIDENCE_SCHEMA = 'backup-dr/config-restore-evidence
 /** The fields of the execution's input a request has, and only those: an operator may have typed anything else (a value too) into it. */
 function askedInput(input: unknown): Record<string, unknown> | null {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
-  const known = ['configuration', 'versionId', 'region', 'dryRun'];
+  const known = ['configuration', 'versionId', 'undo', 'region', 'dryRun'];
   const fields = Object.entries(input as Record<string, unknown>).filter(([key, value]) => known.includes(key) && (typeof value === 'boolean' || (typeof value === 'string' && value.length <= 1024)));
   const others = Object.keys(input).filter((key) => !known.includes(key));
   return { ...Object.fromEntries(fields), ...(others.length === 0 ? {} : { unknownFields: others.map((k) => k.slice(0, 64)) }) };
@@ -47,6 +47,7 @@ export async function recordConfigRestore(deps: { policy: Policy; s3: S3Client; 
             plannedAt: formatIsoInZone(run.plannedAt, deps.policy.timezone),
             parameters: run.parameters,
             secrets: run.secrets,
+            ...(run.undo === undefined ? {} : { undo: run.undo }),
           },
     written: run?.written ?? [],
     skipped: run?.skipped ?? [],

@@ -11,6 +11,7 @@ export function configRestoreOutcome(state: ConfigRestoreState): { outcome: 'res
     const done = run === undefined || run.written.length === 0 ? '' : ` (${run.written.length} names were written before it: see the evidence's undo)`;
     return { outcome: 'failed', summary: `${state.error?.Error ?? 'no plan'}: ${(state.error?.Cause ?? '').slice(0, 300)}${done}`.trim() };
   }
+  if (run.undo !== undefined) return undoOutcome(run, run.undo);
   const p = run.parameters;
   const s = run.secrets;
   const plan =
@@ -21,6 +22,15 @@ export function configRestoreOutcome(state: ConfigRestoreState): { outcome: 'res
   const done = `${run.written.length} written, ${run.skipped.length} already equal`;
   if (run.failed.length > 0) return { outcome: 'failed', summary: `${run.failed.length} names could not be written (${run.failed.map((f) => `${f.name}: ${f.error}`).join(', ')})`.slice(0, 240) + `; ${done} — ${plan}` };
   return { outcome: 'restored', summary: `restored — ${done}; ${plan}` };
+}
+
+function undoOutcome(run: ConfigRestoreRun, undo: NonNullable<ConfigRestoreRun['undo']>): { outcome: 'restored' | 'dry-run' | 'failed'; summary: string } {
+  const plan =
+    `undo of ${undo.of} (${run.configuration} in ${run.target.region}): ${run.parameters.write.length} parameters and ${run.secrets.write.length} secrets to put back, ` +
+    `${undo.changedSince.length} changed since (left alone), ${undo.created.length} created by it (delete by hand: see its evidence's undo)`;
+  if (run.dryRun) return { outcome: 'dry-run', summary: `dry run — ${plan}. Start again with "dryRun": false to put them back.` };
+  if (run.failed.length > 0) return { outcome: 'failed', summary: `${run.failed.length} names could not be put back (${run.failed.map((f) => `${f.name}: ${f.error}`).join(', ')})`.slice(0, 240) + ` — ${plan}` };
+  return { outcome: 'restored', summary: `undone — ${run.written.length} put back, ${run.skipped.length} already equal; ${plan}` };
 }
 
 export interface UndoStep {

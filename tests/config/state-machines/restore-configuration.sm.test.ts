@@ -7,7 +7,7 @@
 // alert — and no secret value is in any state of the execution, its output, the evidence, a log line or an alert.
 
 import { S3Client } from '@aws-sdk/client-s3';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -204,6 +204,55 @@ describe('restore-configuration state machine', () => {
     expect(evidence()).toMatchObject({ outcome: 'restored', written: [], run: { parameters: { write: [], unchanged: 3 }, secrets: { write: [], unchanged: 2 } } });
   });
 
+  it('{"undo": "<execution name>"} puts back what that run replaced — dry run first — from its evidence: parameters from their previous versions, secrets by moving AWSCURRENT back; a second undo changes nothing', async () => {
+    liveAsBackedUp();
+    await backUp();
+    breakIt();
+    await run({ configuration: 'app-config', dryRun: false }, 'real-1');
+    expect(ssm.current('/app/prod/db/host')?.value).toBe('db.internal');
+    const token = secretRequestToken('real-1', 'app/prod/db', evidence().run.bundle.sha256);
+    // Changed again since the restore: left alone by the undo.
+    ssm.set('/app/prod/api/token', 'tok-set-after-the-restore', 'SecureString');
+
+    const dry = await run({ undo: 'real-1' }, 'undo-dry');
+    expect(dry.status).toBe('SUCCEEDED');
+    expect(dry.states).toEqual(['Start', 'Plan', 'Dry run?', 'Record', 'Failed?', 'Done']);
+    expect(evidence()).toMatchObject({
+      outcome: 'dry-run',
+      run: {
+        parameters: { write: ['/app/prod/db/host'] },
+        secrets: { write: ['app/prod/db'] },
+        undo: { of: 'real-1', evidenceKey: 'evidence/app-config/2026/12/real-1.json', steps: { '/app/prod/db/host': { restoreVersion: 2, undoneVersion: 3 }, 'app/prod/db': { restoreVersion: 'sv-3', undoneVersion: token } }, changedSince: ['/app/prod/api/token'], created: [] },
+      },
+    });
+    expect(ssm.current('/app/prod/db/host')?.value).toBe('db.internal');
+
+    const undone = await run({ undo: 'real-1', dryRun: false }, 'undo-1');
+    expect(undone.status).toBe('SUCCEEDED');
+    expect(ssm.current('/app/prod/db/host')).toMatchObject({ value: 'db.wrong', version: 4 });
+    expect(ssm.current('/app/prod/api/token')).toMatchObject({ value: 'tok-set-after-the-restore', keyId: 'alias/app-params' });
+    expect(secrets.current('app/prod/db')).toMatchObject({ id: 'sv-3', value: DB_PASSWORD_NOW });
+    expect(secrets.mock.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: 'app/prod/db', VersionStage: 'AWSCURRENT', MoveToVersionId: 'sv-3', RemoveFromVersionId: token }]);
+    expect(evidence()).toMatchObject({ outcome: 'restored', written: [{ name: '/app/prod/db/host', previousVersion: 3, newVersion: 4 }, { name: 'app/prod/db', previousVersion: token, newVersion: 'sv-3' }] });
+    expect(evidence().summary).toMatch(/^undone — 2 put back, 0 already equal; undo of real-1 \(app-config in ap-northeast-1\): 1 parameters and 1 secrets to put back, 1 changed since \(left alone\)/);
+    expectNoValue();
+
+    // The undo is itself a run with an undo; undoing real-1 again finds every name moved on: nothing is written.
+    const puts = ssm.mock.commandCalls(PutParameterCommand).length;
+    const again = await run({ undo: 'real-1', dryRun: false }, 'undo-2');
+    expect(again.status).toBe('SUCCEEDED');
+    expect(ssm.mock.commandCalls(PutParameterCommand)).toHaveLength(puts);
+    expect(evidence().run.undo).toMatchObject({ changedSince: ['/app/prod/api/token', '/app/prod/db/host'], steps: {} });
+    expect(evidence().run.secrets.unchanged).toBe(1);
+
+    const unknown = await run({ undo: 'no-such-run', dryRun: false }, 'undo-3');
+    expect(unknown.status).toBe('FAILED');
+    expect(evidence().summary).toMatch(/^InvalidInput: undo: no evidence of a configuration restore named "no-such-run"/);
+    const dryOne = await run({ undo: 'undo-dry', dryRun: false }, 'undo-4');
+    expect(dryOne.status).toBe('FAILED');
+    expect(evidence().summary).toMatch(/^InvalidInput: undo: "undo-dry" was a dry run: it wrote nothing to undo/);
+  });
+
   it('restores an older version named by its S3 version id, and a parameter deleted since comes back', async () => {
     liveAsBackedUp();
     const first = await backUp();
@@ -259,7 +308,7 @@ describe('restore-configuration state machine', () => {
       [{ configuration: 'app-config', versionId: 'no-such-version', dryRun: false }, /^InvalidInput: versionId: no version "no-such-version" of s3:\/\/.+\/config\/app-config\/bundle.json \(NoSuchVersion\)/],
       [{ configuration: 'app-config', region: 'secondary', dryRun: false }, /^InvalidInput: region: this state machine runs in the primary region \(ap-northeast-1\) and writes only there/],
       [{ configuration: 'app-config', dryRun: 'no' }, /^InvalidInput: dryRun: must be true or false/],
-      [{ configuration: 'app-config', value: DB_PASSWORD }, /^InvalidInput: value: unknown input field \(allowed: configuration, versionId, region, dryRun\)/],
+      [{ configuration: 'app-config', value: DB_PASSWORD }, /^InvalidInput: value: unknown input field \(allowed: configuration, versionId, undo, region, dryRun\)/],
     ];
     for (const [input, summary] of cases) {
       const result = await run(input, `bad-${cases.findIndex((c) => c[0] === input)}`);
