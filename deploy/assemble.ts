@@ -20,6 +20,7 @@ import { mediaRestore, type MediaRestoreFunction, type MediaRestoreMachine } fro
 import { configBackup, type ConfigBackupFunction } from './components/config/backup.js';
 import { configPrune, type ConfigPruneFunction } from './components/config/prune.js';
 import { configRestoreTest, type ConfigRestoreTestFunction } from './components/config/restore-test.js';
+import { configRestore, type ConfigRestoreFunction, type ConfigRestoreMachine } from './components/config/restore.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
@@ -68,10 +69,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configBackup,
   configPrune,
   configRestoreTest,
+  configRestore,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | PlatformFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';
@@ -171,7 +173,7 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
       if (machineOwners.has(name)) throw new PackagingError(`state machine "${name}" is declared by both ${machineOwners.get(name)} and ${contribution.name}`);
       machineOwners.set(name, contribution.name);
-      if (role === 'archive' || !spec.roles.includes(role)) continue;
+      if (role === 'archive' || !spec.roles.includes(role) || spec.deployedWhen?.(ctx) === false) continue;
       const { config, steps } = buildStateMachine(ctx, name, spec, deployedFunctions);
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;

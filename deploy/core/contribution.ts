@@ -124,6 +124,8 @@ export interface StateMachineScheduleSpec {
 
 export interface StateMachineSpec {
   readonly roles: readonly RegionRole[];
+  /** Within those roles, deployed only when the policy needs it (default: always); its steps' FunctionSpecs say the same. */
+  readonly deployedWhen?: (ctx: Context) => boolean;
   /** Its CloudFormation logical id (its role and log group are named after it). */
   readonly id: string;
   /** Where the definition comes from, for messages. */

@@ -1,7 +1,8 @@
 // A stand-in for the S3 calls backup-dr makes on the reports and export buckets: objects kept in memory
 // per bucket and key, with versions, bytes and tags, so evidence, manifests, validation reports and
 // exported .rdb files written by the real handlers can be read back and inspected. As S3 documents:
-// GetObject and PutObjectTagging of a given VersionId; HEAD answers 404 NotFound for a missing key and,
+// GetObject (with the user metadata, and in checksum mode the SHA-256; NoSuchVersion for an unknown
+// version) and PutObjectTagging of a given VersionId; PutObject keeps the user metadata; HEAD answers 404 NotFound for a missing key and,
 // in checksum mode, the object's full-object checksum (this stand-in stores SHA-256, one of the
 // algorithms S3 keeps); the ETag is the MD5 of the content (a single-part upload's); a body streams in
 // chunks. Reads under a prefix can be denied the way S3 denies a role without s3:GetObject there, and a
@@ -268,6 +269,7 @@ export class S3StandIn {
       if (this.#deniedReads.some((prefix) => (input.Key ?? '').startsWith(prefix))) throw accessDenied();
       const found = this.#versionOf(input.Bucket, input.Key, input.VersionId);
       S3StandIn.#refuseMarker(found);
+      if (found === undefined && input.VersionId !== undefined && this.#canList) throw s3Error('NoSuchVersion', 'The specified version does not exist.', 404);
       if (found === undefined) throw this.#canList ? noSuchKey(input.Key ?? '') : accessDenied();
       if (ARCHIVED.has(found.storageClass) && found.restore?.ongoing !== false) throw s3Error('InvalidObjectState', 'The operation is not valid for the object\'s storage class', 403);
       // The SDK's streaming body, reduced to what the handlers use: the text, the bytes, or chunk by chunk.

@@ -61,7 +61,7 @@ export interface LocalRun {
  * logical function name it invokes), retry pauses and Wait states skipped, and returns how it ended and which states it
  * entered, in order.
  */
-export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void } = {}): Promise<LocalRun> {
+export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void; executionName?: string } = {}): Promise<LocalRun> {
   const definition = resolvedAsl(source);
   const byFunction = taskFunctions(source);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
@@ -75,7 +75,9 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
   const waitTimeOverrides = Object.fromEntries(Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides } });
+  // The context object's execution name ($$.Execution.Name), as Step Functions gives it.
+  const context = { Execution: { Name: options.executionName ?? 'local-execution' } };
+  const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;
   const logs = (async () => {

@@ -218,6 +218,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     component['back-up-configuration'] = 'config';
     component['prune-configuration-bundles'] = 'config';
     component['test-configuration-restore'] = 'config';
+    // The steps of the configuration restore (config/restore).
+    for (const step of ['config-restore-plan', 'config-restore-apply', 'config-restore-record', 'config-restore-notify']) component[step] = 'config';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -48,8 +48,10 @@ const MEDIA_VERIFY = ['alert-media-replication-failure', 'verify-media-replicati
 const MEDIA_POSTURE = ['check-media-posture'];
 /** The configuration backup (deploy/components/config/backup.ts): asynchronous, in the primary only, when the policy has configurations (tests/infra/config-backup.test.ts). */
 const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles', 'test-configuration-restore'];
+/** The steps of the configuration restore (deploy/components/config/restore.ts): in both regions, when the policy has configurations. */
+const CONFIG_RESTORE_STEPS = ['config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record'];
 /** The steps each state machine invokes. */
-const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS };
+const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS, 'restore-configuration': CONFIG_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
 const ALERT_ONLY = ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'];
 /** A record step writes the evidence of any run (its reports bucket, under evidence/), and alerts. */
@@ -147,7 +149,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -168,7 +170,7 @@ describe('deploy/assemble.ts', () => {
       }
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
-      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE].sort(),
+      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS].sort(),
     );
   });
 
@@ -410,8 +412,8 @@ describe('deploy/assemble.ts: state machines', () => {
     const policy = policyWith();
     const primary = deploy(policy);
     const secondary = deploy(policy, policy.regions.secondary);
-    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'media-restore', 'restore-test']);
-    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'restore-test']);
+    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'media-restore', 'restore-configuration', 'restore-test']);
+    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'restore-configuration', 'restore-test']);
     for (const d of [primary, secondary]) {
       for (const [name, machine] of Object.entries(d.stateMachines)) {
         const targets = [...new Set(definitionTargets(machine.definition))].sort();

@@ -164,6 +164,10 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'back-up-configuration': 'config',
   'prune-configuration-bundles': 'config',
   'test-configuration-restore': 'config',
+  'config-restore-plan': 'config',
+  'config-restore-apply': 'config',
+  'config-restore-record': 'config',
+  'config-restore-notify': 'config',
 };
 const ALERT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'];
 /** What an asynchronously invoked function needs for its on-failure destination (an encrypted queue). */
@@ -247,6 +251,21 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'test-configuration-restore': [
       'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParametersByPath',
     ],
+    // The configuration restore (both regions, each its own): the plan reads the parameters and secrets
+    // and a version of a bundle in the region's config bucket (an undo: the undone run's evidence, and each
+    // name's current version); the batch (an undo: AWSCURRENT moved back) reads and writes them back (the
+    // KMS key of a SecureString from DescribeParameters), through SSM and Secrets Manager with the region's
+    // key; record writes the evidence; notify only alerts.
+    'config-restore-plan': [
+      'kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecrets', 'ssm:GetParameter',
+      'ssm:GetParametersByPath',
+    ],
+    'config-restore-apply': [
+      'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage', 'ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:PutParameter',
+    ],
+    'config-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
+    'config-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
   };
@@ -263,6 +282,8 @@ const CACHE_STEP_FUNCTIONS = [
 ];
 /** The steps of the media-restore state machine (state-machines/media/restore-prefix.asl.json), in the primary only. */
 const MEDIA_STEP_FUNCTIONS = ['media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record'];
+/** The steps of the restore-configuration state machine (state-machines/config/restore-configuration.asl.json), in both regions. */
+const CONFIG_STEP_FUNCTIONS = ['config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record'];
 /** The team policy's media bucket (resources.buckets[0]) and its replica in the secondary. */
 const MEDIA_SOURCE = 'app-media-prod';
 const MEDIA_REPLICA = 'app-media-replica-apse1';
@@ -294,7 +315,8 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
-      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots',
+      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'config-restore-apply', 'config-restore-notify',
+      'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
@@ -309,7 +331,7 @@ describe.each([
     () => secondary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
     ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
@@ -345,6 +367,8 @@ describe.each([
         ...(fn === 'prune-configuration-bundles' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
         // …and the configuration restore test (primary only) both regions' config buckets.
         ...(fn === 'test-configuration-restore' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, PEER_CONFIG_BUCKET: { 'Fn::Sub': configBucketName(SECONDARY) } } : {}),
+        // …and the configuration restore's plan this region's config bucket (the secondary's: the replica).
+        ...(fn === 'config-restore-plan' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
       });
     }
   });
@@ -363,7 +387,7 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
+    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', 'ConfigRestoreStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
     // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's;
     // so does its config bucket to the secondary's (config/backup).
@@ -390,8 +414,9 @@ describe.each([
         for (const action of actions(s)) {
           if (action.includes('*')) expect(allowedPatterns.has(action), `${fn}: ${action}`).toBe(true);
         }
-        // The actions IAM authorizes on no resource: RDS's account quotas, and the names (never the values) of secrets.
-        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+        // The actions IAM authorizes on no resource: RDS's account quotas, the names (never the values) of
+        // secrets, and the metadata (the KMS key of a SecureString, never a value) of parameters.
+        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
       }
     }
   });
@@ -1587,12 +1612,14 @@ describe('configuration backups: back-up-configuration and the config buckets (c
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('ConfigReplicationRole'))).toEqual([]);
   });
 
-  it('only back-up-configuration, the restore test (which only reads them), prune-configuration-bundles and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
+  it('only back-up-configuration, the restore test (which only reads them), prune-configuration-bundles, the configuration restore\'s reads and S3\'s replication role may act on the config buckets; nothing else may replicate into them', () => {
     const replicates = (action: string) => action === '*' || /^s3:(\*|Replicate.*)$/i.test(action) || (action.startsWith('s3:') && action.includes('*'));
     for (const t of [primary, secondary]) {
       const naming = ofType(t, 'AWS::IAM::Role').filter(([, r]) => mentionsConfig(props(r).Policies)).map(([id]) => id).sort();
       const pruneRole = (props(lambdas(t).get('prune-configuration-bundles')!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-      expect(naming).toEqual(t === primary ? [fnRoleId(), fnRoleId('test-configuration-restore'), 'ConfigReplicationRole', pruneRole].sort() : [pruneRole]);
+      // The configuration restore's plan and batch read bundles of their own region's config bucket (config/restore).
+      const restoreRoles = ['config-restore-plan', 'config-restore-apply'].map((fn) => (props(lambdas(t).get(fn)!.resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!);
+      expect(naming).toEqual((t === primary ? [fnRoleId(), fnRoleId('test-configuration-restore'), 'ConfigReplicationRole', pruneRole, ...restoreRoles] : [pruneRole, ...restoreRoles]).sort());
       if (t === primary) {
         const onConfig = policyStatements(t, fnRoleId('test-configuration-restore')).filter((s) => mentionsConfig(resources(s)));
         expect(onConfig.flatMap(actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
@@ -1615,9 +1642,9 @@ describe('configuration backups: back-up-configuration and the config buckets (c
     for (const alarm of alarms) expect(alarm.AlarmDescription).toContain('async-failures queue');
   });
 
-  it('the secondary has only its config bucket and its TLS-only policy: no function, schedule, rule or replication role', () => {
+  it('the secondary has only its config bucket and its TLS-only policy of the backup: no backup function, schedule, rule or replication role', () => {
     expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
-    expect(Object.keys(secondary.Resources).filter((id) => /^(Config|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
+    expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
     expect(JSON.stringify(secondary)).not.toContain('back-up-configuration');
     expect(JSON.stringify(secondary)).not.toContain(configBucketName(PRIMARY));
   });
@@ -1677,7 +1704,7 @@ const MACHINE_ID = {
   'cache-restore-test': 'CacheRestoreTestStateMachine',
   'media-restore': 'MediaRestoreStateMachine',
 } as const;
-const MACHINE_STEPS = { 'restore-test': STEP_FUNCTIONS, 'pitr-test': STEP_FUNCTIONS, 'cache-restore-test': CACHE_STEP_FUNCTIONS, 'media-restore': MEDIA_STEP_FUNCTIONS } as const;
+const MACHINE_STEPS = { 'restore-test': STEP_FUNCTIONS, 'pitr-test': STEP_FUNCTIONS, 'cache-restore-test': CACHE_STEP_FUNCTIONS, 'media-restore': MEDIA_STEP_FUNCTIONS, 'restore-configuration': CONFIG_STEP_FUNCTIONS } as const;
 const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function stateMachineSchedules(t: Template, id: string) {
@@ -1687,15 +1714,17 @@ function stateMachineSchedules(t: Template, id: string) {
 }
 
 describe('state machines', () => {
-  it('the primary has the restore test, the cache restore test and the media restore (where the media buckets are); the secondary the PITR test and both restore tests (for restores from its copies while the primary is down)', () => {
+  it('the primary has the restore test, the cache restore test and the media restore (where the media buckets are); the secondary the PITR test and both restore tests (for restores from its copies while the primary is down); both the configuration restore (each into its own region)', () => {
     const names = (t: Template) => ofType(t, 'AWS::StepFunctions::StateMachine').map(([id, r]) => [id, props(r).StateMachineName as string]).sort();
     expect(names(primary)).toEqual([
       ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
+      ['ConfigRestoreStateMachine', `backup-dr-${STAGE}-restore-configuration`],
       ['MediaRestoreStateMachine', `backup-dr-${STAGE}-media-restore`],
       ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
     ]);
     expect(names(secondary)).toEqual([
       ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
+      ['ConfigRestoreStateMachine', `backup-dr-${STAGE}-restore-configuration`],
       ['PitrTestStateMachine', `backup-dr-${STAGE}-pitr-test`],
       ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
     ]);
@@ -1855,8 +1884,8 @@ describe('state machines', () => {
 
   it.each([
     // Every state machine of the region, scheduled or not (a test or a media restore started by hand alerts too).
-    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine']],
-    ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine']],
+    ['primary', () => primary, ['RestoreTestStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine', 'ConfigRestoreStateMachine']],
+    ['secondary', () => secondary, ['RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine', 'ConfigRestoreStateMachine']],
   ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
     const rules = ofType(template(), 'AWS::Events::Rule')
       .map(([, r]) => props(r))
@@ -2165,6 +2194,11 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'back-up-configuration': ['s3', 'secrets-manager', 'sns', 'ssm'],
   'prune-configuration-bundles': ['s3', 'sns'],
   'test-configuration-restore': ['s3', 'secrets-manager', 'sns', 'ssm'],
+  // The configuration restore's steps (both regions): plan and batch read the bundle, the parameters and the secrets; record writes S3; only notify alerts.
+  'config-restore-plan': ['s3', 'secrets-manager', 'ssm'],
+  'config-restore-apply': ['s3', 'secrets-manager', 'ssm'],
+  'config-restore-record': ['s3'],
+  'config-restore-notify': ['sns'],
   'take-db-snapshot': ['rds', 'sns'],
   'validate-restore': ['rds', 's3', 'secrets-manager'],
   'verify-db-snapshots': ['kms', 'rds', 'sns'],
