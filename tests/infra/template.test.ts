@@ -223,7 +223,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // of both regions through S3; record writes the evidence; notify only alerts.
     'media-restore-plan': [],
     'media-restore-pass': [
-      'kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucketVersions', 's3:PutObject', 's3:PutObjectTagging', 's3:RestoreObject',
+      'kms:Decrypt', 'kms:GenerateDataKey', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:ListBucketVersions', 's3:PutObject', 's3:PutObjectTagging',
+      's3:RestoreObject',
     ],
     'media-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'media-restore-notify': [],
@@ -1010,6 +1011,8 @@ describe('IAM of the media restore steps (primary only)', () => {
   it('media-restore-pass writes copies, their tags and delete markers only in the source bucket, never in its replica', () => {
     expect(resourcesOf('media-restore-pass', 's3:PutObjectTagging')).toEqual([objects(MEDIA_SOURCE)]);
     expect(resourcesOf('media-restore-pass', 's3:DeleteObject')).toEqual([objects(MEDIA_SOURCE)]);
+    // A copy over 5 GiB goes in parts; one that fails is aborted, in the source only.
+    expect(resourcesOf('media-restore-pass', 's3:AbortMultipartUpload')).toEqual([objects(MEDIA_SOURCE)]);
     // PutObject: the copies in the source, and the listing in the reports bucket.
     expect(resourcesOf('media-restore-pass', 's3:PutObject')).toEqual([objects(MEDIA_SOURCE), LISTING]);
     // What names the replica only reads it (and asks for the restore of an archived version).

@@ -41,7 +41,7 @@ const FUNCTIONS = {
         { Effect: 'Allow', Action: ['s3:ListBucketVersions'], Resource: [...sources(ctx), ...replicas(ctx)].map(bucketArn) },
         { Effect: 'Allow', Action: ['s3:GetObjectVersion', 's3:GetObjectVersionTagging', 's3:RestoreObject'], Resource: [...sources(ctx), ...replicas(ctx)].map(objectsArn) },
         // The copy back and the delete marker, only in the source buckets.
-        { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject'], Resource: sources(ctx).map(objectsArn) },
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: sources(ctx).map(objectsArn) },
         { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.mediaRestores)] },
         serviceKeyViaS3(ctx, ['kms:GenerateDataKey']),
         // Buckets encrypted with the policy's keys: read a version in either region, write the copy in the primary.

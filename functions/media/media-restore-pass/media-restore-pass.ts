@@ -13,6 +13,7 @@ import { addToSummary, currentOf, emptySummary, planKey, RESTORED_FROM_METADATA,
 import type { MediaRestoreRun } from '../../../shared/media/restore-run.js';
 import { keyEntries, keyHistories, versionEntries } from '../../../shared/media/version-listing.js';
 import type { Log } from '../../../shared/runtime/log.js';
+import { multipartCopy } from './multipart-copy.js';
 
 /** Keys a page decides (and a Lambda invocation acts on) at most. */
 export const KEYS_PER_PAGE = 1000;
@@ -127,17 +128,21 @@ async function act(deps: PassDeps, run: MediaRestoreRun, action: Exclude<KeyActi
         throw error;
       }
     }
-    if (action.multipart) return { error: `over 5 GiB: a single CopyObject cannot copy it; by hand: aws s3api get-object --bucket ${bucket} --key <key> --version-id ${action.versionId} <file>, then aws s3 cp <file> s3://${run.source.bucket}/<key>` };
     // Metadata and content headers of the version copied are kept; the copy records which version it restores.
     const head = await headVersion(client, bucket, action.key, action.versionId);
     if (head === null) return { error: `version ${action.versionId} is gone from ${bucket}` };
+    const metadata = { ...head.Metadata, [RESTORED_FROM_METADATA]: action.versionId };
+    if (action.multipart) {
+      const versionId = await multipartCopy({ client, bucket, key: action.key, versionId: action.versionId, size: head.ContentLength ?? action.size, head }, { client: deps.source, bucket: run.source.bucket }, metadata);
+      return { done: `copied in parts as version ${versionId ?? '(unversioned)'}` };
+    }
     const result = await deps.source.send(
       new CopyObjectCommand({
         Bucket: run.source.bucket,
         Key: action.key,
         CopySource: `${bucket}/${encodeURIComponent(action.key)}?versionId=${encodeURIComponent(action.versionId)}`,
         MetadataDirective: 'REPLACE',
-        Metadata: { ...head.Metadata, [RESTORED_FROM_METADATA]: action.versionId },
+        Metadata: metadata,
         ...(head.ContentType === undefined ? {} : { ContentType: head.ContentType }),
         ...(head.CacheControl === undefined ? {} : { CacheControl: head.CacheControl }),
         ...(head.ContentDisposition === undefined ? {} : { ContentDisposition: head.ContentDisposition }),
