@@ -21,6 +21,10 @@ import { configBackup, type ConfigBackupFunction } from './components/config/bac
 import { configPrune, type ConfigPruneFunction } from './components/config/prune.js';
 import { configRestoreTest, type ConfigRestoreTestFunction } from './components/config/restore-test.js';
 import { configRestore, type ConfigRestoreFunction, type ConfigRestoreMachine } from './components/config/restore.js';
+import { configAlarms } from './components/config/alarms.js';
+import { mediaAlarms } from './components/media/alarms.js';
+import { rdsAlarms } from './components/rds/alarms.js';
+import { redisAlarms } from './components/redis/alarms.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
@@ -70,6 +74,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configPrune,
   configRestoreTest,
   configRestore,
+  // Each component's alarms on its own metrics (asked after everything above is collected).
+  rdsAlarms,
+  redisAlarms,
+  mediaAlarms,
+  configAlarms,
 ];
 
 export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction;

@@ -6,6 +6,13 @@
 
 import { PREFIX } from '../contracts.js';
 
+/**
+ * Time an export may take after its snapshot before it counts against the RPO: the snapshot itself, the
+ * export, replication (15 min with RTC) and the hourly verification (check-cache-posture and the
+ * freshness alarm both allow it).
+ */
+export const PIPELINE_ALLOWANCE_MS = 2 * 3_600_000;
+
 export interface ExportKey {
   readonly key: string;
   /** The snapshot exported: "backup-dr-app-redis-20261125-0600". */

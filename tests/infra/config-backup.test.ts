@@ -64,7 +64,7 @@ const withConfiguration = (configuration: Doc[], change: (doc: Doc) => void = ()
   });
 const deployBoth = (policy = policyWith()) => [deployIn(policy), deployIn(policy, policy.regions.secondary)] as const;
 /** The config buckets and the replication role (the restore's state machine and alarms, ConfigRestore*, are tests/infra/config-restore.test.ts's). */
-const configIds = (d: Deployment) => Object.keys(d.resources.Resources).filter((id) => id.startsWith('Config') && !id.startsWith('ConfigRestore')).sort();
+const configIds = (d: Deployment) => Object.keys(d.resources.Resources).filter((id) => id.startsWith('Config') && !id.startsWith('ConfigRestore') && !id.endsWith('Alarm')).sort();
 const outputs = (d: Deployment) => (d.resources.Outputs ?? {}) as Record<string, { Value: unknown }>;
 const schedulesOf = (d: Deployment) => d.functions[FN]!.events.flatMap((e) => ('schedule' in e ? [e.schedule] : []));
 const rulesOf = (d: Deployment) => d.functions[FN]!.events.flatMap((e) => ('eventBridge' in e ? [e.eventBridge] : []));

@@ -273,11 +273,13 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     );
   });
 
-  it('collects alarms into the resources and dashboard widgets into the deployment (only the platform alarms contributed yet)', () => {
+  it('collects alarms into the resources and dashboard widgets into the deployment (the platform\'s and each component\'s alarms)', () => {
     const bare = deploy(policyWith());
     const alarmIds = Object.entries(bare.resources.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarmIds.length).toBeGreaterThan(0);
-    expect(alarmIds.every((id) => /(Errors|Throttles|Queue)Alarm$/.test(id))).toBe(true);
+    // Platform: per function, queue and state machine; components: <Component><Resource><What><Region>Alarm (deploy/core/alarms.ts).
+    expect(alarmIds.filter((id) => !/(Errors|Throttles|Queue|Executions)Alarm$/.test(id) && !/^(Rds|Redis|Media|Config)[A-Za-z0-9]+Alarm$/.test(id))).toEqual([]);
+    for (const component of ['Rds', 'Redis', 'Media', 'Config']) expect(alarmIds.some((id) => id.startsWith(component) && !/(Errors|Throttles)Alarm$/.test(id)), component).toBe(true);
     expect(bare.dashboardWidgets).toEqual([]);
     const observed: Contribution = {
       component: 'test',

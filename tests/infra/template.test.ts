@@ -1048,7 +1048,8 @@ describe('IAM of the media restore steps (primary only)', () => {
     // The replication role is S3's (media/buckets), assumed by no function.
     expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), roleOf('check-media-posture'), 'MediaReplicationRole'].sort());
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
-    const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
+    // Alarms name the buckets too (S3's replication metrics, media/alarms.ts): they grant nothing.
+    const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => r.Type !== 'AWS::CloudWatch::Alarm' && mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
     expect(namingResources(primary)).toEqual(
       [
         `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, `${roleOf('check-media-posture')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
@@ -2015,7 +2016,7 @@ describe.each([
     const alarms = ofType(t, 'AWS::CloudWatch::Alarm').map(([, r]) => props(r));
     for (const [id, queue] of queues) {
       expect(props(queue).KmsMasterKeyId, id).toEqual({ Ref: 'ServiceKey' });
-      expect(alarms.filter((a) => JSON.stringify(a.Dimensions).includes(`"${id}"`) && a.MetricName === 'ApproximateNumberOfMessagesVisible'), id).toHaveLength(1);
+      expect(alarms.filter((a) => JSON.stringify(a.Dimensions ?? []).includes(`"${id}"`) && a.MetricName === 'ApproximateNumberOfMessagesVisible'), id).toHaveLength(1);
     }
     for (const [fn, { logicalId }] of lambdas(t)) {
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
@@ -2250,5 +2251,61 @@ describe('cache export buckets', () => {
     expect(actions(grant)).toEqual(['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl']);
     expect(bucketOf(secondary).ReplicationConfiguration).toBeUndefined();
     expect(secondary.Resources.CacheExportReplicationRole).toBeUndefined();
+  });
+});
+
+describe('component alarms, as packaged (both regions)', () => {
+  const alarmsOf = (t: Template): Record<string, any>[] => ofType(t, 'AWS::CloudWatch::Alarm').map(([id, r]) => ({ id, ...props(r) }));
+
+  it.each([
+    ['primary', () => primary],
+    ['secondary', () => secondary],
+  ])('%s: every alarm routes to the alerts topic of its own stack', (_role, t) => {
+    expect(t().Resources.AlertsTopic?.Type).toBe('AWS::SNS::Topic');
+    const alarms = alarmsOf(t());
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: 'AlertsTopic' }]);
+  });
+
+  it('the freshness alarms treat missing data as breaching — a job that stops running alarms — and they alone do', () => {
+    const breaching = (t: Template) => alarmsOf(t).filter((a) => a.TreatMissingData === 'breaching').map((a) => a.AlarmName as string).sort();
+    expect(breaching(primary)).toEqual(
+      [
+        `config-app-config-backup-age-${PRIMARY}`,
+        `media-media-replication-verified-${SECONDARY}`,
+        `rds-app-db-verified-copy-age-${SECONDARY}`,
+        `redis-app-redis-verified-export-age-${PRIMARY}`,
+      ].map((name) => `backup-dr-${STAGE}-${name}`),
+    );
+    expect(breaching(secondary)).toEqual([`backup-dr-${STAGE}-redis-app-redis-verified-export-age-${SECONDARY}`]);
+    for (const alarm of alarmsOf(primary).filter((a) => a.TreatMissingData === 'breaching')) {
+      expect(alarm, alarm.AlarmName).toMatchObject({ Namespace: 'BackupDR', Period: 3600, EvaluationPeriods: alarm.DatapointsToAlarm });
+    }
+  });
+
+  it.each([
+    ['primary', () => primary],
+    ['secondary', () => secondary],
+  ])('%s: every packaged state machine has an executions alarm on its own ARN', (_role, t) => {
+    const machines = ofType(t(), 'AWS::StepFunctions::StateMachine').map(([id]) => id);
+    expect(machines.length).toBeGreaterThan(0);
+    for (const id of machines) {
+      const found = alarmsOf(t()).filter((a) => JSON.stringify(a.Metrics ?? []).includes(JSON.stringify({ Name: 'StateMachineArn', Value: { Ref: id } })));
+      expect(found, id).toHaveLength(1);
+    }
+  });
+
+  it("primary: the S3 replication alarms name the managed bucket's packaged replication rule, source and replica", () => {
+    const [id, bucket] = ofType(primary, 'AWS::S3::Bucket').find(([, r]) => props(r).ReplicationConfiguration !== undefined && JSON.stringify(props(r).ReplicationConfiguration).includes('app-media-replica'))!;
+    const rule = (props(bucket).ReplicationConfiguration.Rules as Record<string, any>[]).find((r) => r.Destination?.ReplicationTime !== undefined)!;
+    const dimensions = [
+      { Name: 'SourceBucket', Value: props(bucket).BucketName },
+      { Name: 'DestinationBucket', Value: String(subText(rule.Destination.Bucket)).replace(/^arn:\$\{AWS::Partition\}:s3:::/, '') },
+      { Name: 'RuleId', Value: rule.Id },
+    ];
+    const s3Alarms = alarmsOf(primary).filter((a) => a.Namespace === 'AWS/S3');
+    expect(s3Alarms.map((a) => a.MetricName).sort(), id).toEqual(['BytesPendingReplication', 'OperationsFailedReplication', 'ReplicationLatency']);
+    for (const alarm of s3Alarms) expect(alarm.Dimensions, alarm.AlarmName).toEqual(dimensions);
+    expect(alarmsOf(secondary).filter((a) => a.Namespace === 'AWS/S3')).toEqual([]);
   });
 });

@@ -30,6 +30,9 @@ import type { Context, Contribution } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
 import { s3ReplicationRole, tlsOnlyBucketPolicy } from '../../core/s3.js';
 
+/** The id of the replication rule to the replica: S3's replication metrics (RuleId) name it, and so do the alarms on them. */
+export const REPLICA_RULE_ID = 'to-replica';
+
 const managed = (ctx: Context): BucketResource[] => ctx.policy.resources.buckets.filter((b) => b.managed);
 /** The archive bucket of a managed bucket, when the policy has an archive region and names one. */
 export const archiveOf = (ctx: Context, bucket: BucketResource): string | undefined => (ctx.policy.regions.archive === undefined ? undefined : bucket.archiveBucket);
@@ -111,7 +114,7 @@ export function sourceBucket(ctx: Context, bucket: BucketResource, wiring: Sourc
         Role: getAtt(LOGICAL_ID.mediaReplicationRole),
         Rules: [
           {
-            Id: 'to-replica',
+            Id: REPLICA_RULE_ID,
             Status: 'Enabled',
             Priority: 1,
             Filter: { Prefix: '' },

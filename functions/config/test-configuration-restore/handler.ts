@@ -7,6 +7,7 @@ import { ssmClient } from '../../../shared/aws/ssm-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString } from '../../../shared/runtime/input.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { testConfigurationRestore } from './test-configuration-restore.js';
 
@@ -33,15 +34,13 @@ export const handler = lambdaHandler('test-configuration-restore', event, async 
   );
   for (const result of results) {
     if (result.outcome === 'already-recorded') continue;
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', result.resource);
-    metric.addDimension('kind', 'config-restore');
-    metric.addMetric(result.outcome === 'passed' ? 'RestoreTestPassed' : 'RestoreTestFailed', MetricUnit.Count, 1);
-    if (result.drift !== null) {
-      const { parameters: p, secrets: s } = result.drift;
-      metric.addMetric('ConfigurationDriftNames', MetricUnit.Count, p.added + p.changed + p.removed + s.added + s.changed + s.removed);
-    }
-    if (result.replica?.behindMs !== null && result.replica?.behindMs !== undefined) metric.addMetric('ConfigurationReplicaBehindSeconds', MetricUnit.Seconds, result.replica.behindMs / 1000);
+    const drift = result.drift === null ? null : [result.drift.parameters, result.drift.secrets].reduce((n, d) => n + d.added + d.changed + d.removed, 0);
+    const behindMs = result.replica?.behindMs ?? null;
+    recordMetrics(rt.metrics, { resource: result.resource, kind: 'config-restore' }, [
+      [result.outcome === 'passed' ? 'RestoreTestPassed' : 'RestoreTestFailed', MetricUnit.Count, 1],
+      ['ConfigurationDriftNames', MetricUnit.Count, drift],
+      ['ConfigurationReplicaBehindSeconds', MetricUnit.Seconds, behindMs === null ? null : behindMs / 1000],
+    ]);
   }
   return { results };
 });

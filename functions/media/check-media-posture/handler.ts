@@ -4,15 +4,13 @@ import { kmsClient } from '../../../shared/aws/kms-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { scheduleEvent } from '../../../shared/runtime/input.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { checkMediaPosture } from './check-media-posture.js';
 
 export const handler = lambdaHandler('check-media-posture', scheduleEvent, async (_event, rt) => {
   const report = await checkMediaPosture({ policy: rt.policy, role: rt.role, stage: rt.stage, s3: s3Client, kms: kmsClient, alerts: rt.alerts, log: rt.log, now: rt.now });
   for (const bucket of report.buckets) {
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', bucket.resource);
-    metric.addDimension('side', bucket.side);
-    metric.addMetric('PostureFindings', MetricUnit.Count, bucket.findings.length);
+    recordMetrics(rt.metrics, { resource: bucket.resource, side: bucket.side }, [['PostureFindings', MetricUnit.Count, bucket.findings.length]]);
   }
   return report;
 });

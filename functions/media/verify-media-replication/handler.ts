@@ -4,6 +4,7 @@ import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { scheduleEvent } from '../../../shared/runtime/input.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { verifyMediaReplication } from './verify-media-replication.js';
 
 export const handler = lambdaHandler('verify-media-replication', scheduleEvent, async (_event, rt) => {
@@ -17,10 +18,10 @@ export const handler = lambdaHandler('verify-media-replication', scheduleEvent, 
     now: rt.now,
   });
   for (const result of results) {
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', result.resource);
-    metric.addMetric('ReplicationMismatches', MetricUnit.Count, result.problems.length);
-    metric.addMetric('ObjectsWithoutChecksum', MetricUnit.Count, result.noChecksum);
+    recordMetrics(rt.metrics, { resource: result.resource }, [
+      ['ReplicationMismatches', MetricUnit.Count, result.problems.length],
+      ['ObjectsWithoutChecksum', MetricUnit.Count, result.noChecksum],
+    ]);
   }
   return { results };
 });

@@ -2,6 +2,7 @@
 import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { checkDbPosture } from './check-db-posture.js';
 
 export const handler = lambdaHandler('check-db-posture', scheduleEvent, async (_event, rt) => {
@@ -13,19 +14,22 @@ export const handler = lambdaHandler('check-db-posture', scheduleEvent, async (_
     log: rt.log,
     now: rt.now,
   });
+  const inSeconds = (ms: number | null) => (ms === null ? null : ms / 1000);
   for (const db of report.databases) {
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', db.resource);
-    if (db.figures.primaryPitrLag !== null) metric.addMetric('PitrLagPrimarySeconds', MetricUnit.Seconds, db.figures.primaryPitrLag / 1000);
-    if (db.figures.secondaryPitrLag !== null) metric.addMetric('PitrLagSecondarySeconds', MetricUnit.Seconds, db.figures.secondaryPitrLag / 1000);
-    if (db.figures.newestVerifiedCopyAge !== null) metric.addMetric('NewestVerifiedCopyAgeSeconds', MetricUnit.Seconds, db.figures.newestVerifiedCopyAge / 1000);
-    metric.addMetric('PostureFindings', MetricUnit.Count, db.findings.length);
+    recordMetrics(rt.metrics, { resource: db.resource }, [
+      ['PitrLagPrimarySeconds', MetricUnit.Seconds, inSeconds(db.figures.primaryPitrLag)],
+      ['PitrLagSecondarySeconds', MetricUnit.Seconds, inSeconds(db.figures.secondaryPitrLag)],
+      ['NewestVerifiedCopyAgeSeconds', MetricUnit.Seconds, inSeconds(db.figures.newestVerifiedCopyAge)],
+      ['PostureFindings', MetricUnit.Count, db.findings.length],
+      // 1 when a snapshot older than the copy window has no verified copy: the copy took longer than its window.
+      ['CopyOverdueFindings', MetricUnit.Count, db.findings.filter((f) => f.check === 'copy-backlog').length],
+    ]);
   }
   for (const q of report.quota) {
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('region', q.region);
-    metric.addMetric('ManualSnapshotsUsed', MetricUnit.Count, q.used);
-    metric.addMetric('ManualSnapshotQuotaPercent', MetricUnit.Percent, q.max > 0 ? (100 * q.used) / q.max : 0);
+    recordMetrics(rt.metrics, { region: q.region }, [
+      ['ManualSnapshotsUsed', MetricUnit.Count, q.used],
+      ['ManualSnapshotQuotaPercent', MetricUnit.Percent, q.max > 0 ? (100 * q.used) / q.max : 0],
+    ]);
   }
   return report;
 });

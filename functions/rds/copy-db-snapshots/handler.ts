@@ -1,8 +1,10 @@
-// copy-db-snapshots: on "manual snapshot created" RDS events and on a fallback schedule (primary region).
+// copy-db-snapshots: on "manual snapshot created" RDS events and on a fallback schedule (primary region);
+// a failed copy is a CopyFailures record of its database (the copy-failed alarm).
 import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { keyOf } from '../../../shared/aws/kms-keys.js';
 import { snapshotEventOrSchedule } from '../../../shared/rds/events.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordResourceFailures } from '../../../shared/runtime/metric-records.js';
 import { copyDbSnapshots } from './copy-db-snapshots.js';
 
 export const handler = lambdaHandler('copy-db-snapshots', snapshotEventOrSchedule, async (_event, rt) => {
@@ -14,6 +16,10 @@ export const handler = lambdaHandler('copy-db-snapshots', snapshotEventOrSchedul
     alerts: rt.alerts,
     log: rt.log,
     now: rt.now,
+  }).catch((error: unknown) => {
+    // Per database whose copy failed (a deferred copy is no failure); the copies land in the secondary.
+    recordResourceFailures(rt.metrics, 'CopyFailures', error, rt.policy.regions.secondary);
+    throw error;
   });
   rt.metrics.addMetric('CopiesStarted', MetricUnit.Count, report.started.length);
   rt.metrics.addMetric('CopiesInFlight', MetricUnit.Count, report.inFlight);

@@ -3,6 +3,7 @@ import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { restoreRun } from '../../../shared/rds/restore-run.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { MetricUnit, stepHandler } from '../../../shared/runtime/step.js';
 import { recordRestoreTest } from './restore-test-record.js';
 
@@ -12,12 +13,11 @@ export const handler = stepHandler(
   restoreRun,
   async (run, rt) => {
     const verdict = await recordRestoreTest({ policy: rt.policy, s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket), log: rt.log, now: rt.now }, run);
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', run.plan?.resource ?? 'unknown');
-    metric.addDimension('kind', run.plan?.kind ?? 'unknown');
-    metric.addMetric(OUTCOME_METRIC[verdict.outcome], MetricUnit.Count, 1);
-    if (verdict.rtoMs !== null) metric.addMetric('RestoreRtoSeconds', MetricUnit.Seconds, verdict.rtoMs / 1000);
-    if (verdict.rpoMs !== null) metric.addMetric('RestoreRpoSeconds', MetricUnit.Seconds, verdict.rpoMs / 1000);
+    recordMetrics(rt.metrics, { resource: run.plan?.resource ?? 'unknown', kind: run.plan?.kind ?? 'unknown' }, [
+      [OUTCOME_METRIC[verdict.outcome], MetricUnit.Count, 1],
+      ['RestoreRtoSeconds', MetricUnit.Seconds, verdict.rtoMs === null ? null : verdict.rtoMs / 1000],
+      ['RestoreRpoSeconds', MetricUnit.Seconds, verdict.rpoMs === null ? null : verdict.rpoMs / 1000],
+    ]);
     return verdict;
   },
 );

@@ -5,6 +5,7 @@ import { ENV } from '../../../shared/contracts.js';
 import { scheduleEvent } from '../../../shared/redis/events.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { checkCachePosture } from './check-cache-posture.js';
 
 export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async (_event, rt) => {
@@ -18,11 +19,10 @@ export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async
     now: rt.now,
   });
   for (const cache of report.caches) {
-    const metric = rt.metrics.singleMetric();
-    metric.addDimension('resource', cache.resource);
-    metric.addDimension('region', rt.region);
-    if (cache.newestVerifiedExportAge !== null) metric.addMetric('NewestVerifiedExportAgeSeconds', MetricUnit.Seconds, cache.newestVerifiedExportAge / 1000);
-    metric.addMetric('PostureFindings', MetricUnit.Count, cache.findings.length);
+    recordMetrics(rt.metrics, { resource: cache.resource, region: rt.region }, [
+      ['NewestVerifiedExportAgeSeconds', MetricUnit.Seconds, cache.newestVerifiedExportAge === null ? null : cache.newestVerifiedExportAge / 1000],
+      ['PostureFindings', MetricUnit.Count, cache.findings.length],
+    ]);
   }
   return report;
 });

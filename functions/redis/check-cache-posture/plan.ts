@@ -10,12 +10,10 @@ import { cacheSnapshotName } from '../../../shared/redis/naming.js';
 import { backupTime } from '../../../shared/redis/retention.js';
 import { occurrencesBetween, parseScheduleExpression } from '../../../shared/schedule/expression.js';
 import { formatWall } from '../../../shared/time/zone.js';
+// Shared with the freshness alarm (deploy/components/redis/alarms.ts).
+import { PIPELINE_ALLOWANCE_MS } from '../../../shared/redis/exports.js';
 
-/**
- * Time an export may take after its snapshot before it counts against the RPO: the snapshot itself, the
- * export, replication (15 min with RTC) and the hourly verification.
- */
-export const PIPELINE_ALLOWANCE_MS = 2 * 3_600_000;
+export { PIPELINE_ALLOWANCE_MS };
 
 export interface Finding {
   readonly severity: 'critical' | 'warning';

@@ -5,6 +5,7 @@ import { ENV } from '../../../shared/contracts.js';
 import { scheduleEvent } from '../../../shared/redis/events.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordResourceFailures } from '../../../shared/runtime/metric-records.js';
 import { verifyCacheExports } from './verify-cache-exports.js';
 
 export const handler = lambdaHandler('verify-cache-exports', scheduleEvent, async (_event, rt) => {
@@ -19,6 +20,7 @@ export const handler = lambdaHandler('verify-cache-exports', scheduleEvent, asyn
     now: rt.now,
   }).catch((error: unknown) => {
     rt.metrics.addMetric('ExportVerificationFailures', MetricUnit.Count, 1);
+    recordResourceFailures(rt.metrics, 'ExportVerificationFailures', error, rt.region);
     throw error;
   });
   rt.metrics.addMetric('ExportsVerified', MetricUnit.Count, report.verified.length);

@@ -1,0 +1,234 @@
+// The components' alarms (deploy/components/<component>/alarms.ts), generated from a policy with several
+// resources of every kind: per resource and region, the metric and exactly the dimensions its EMF record
+// carries (service plus resource/region/kind, tests/platform/metric-records.test.ts), the threshold from
+// the resource's own objectives or the policy's, the period that fits the emitting schedule, and missing
+// data breaching for freshness only (the dead man's switch) — everything else silent when nothing ran.
+// Every alarm goes to the alerts topic with a one-line runbook; every state machine has an executions
+// alarm; and every BackupDR metric an alarm watches is one a function writes.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SERVICE_DIR } from '../../deploy/bundles.js';
+import type { Deployment } from '../../deploy/core/contribution.js';
+import { SERVICE } from '../../shared/contracts.js';
+import { deployIn, policyWith, resourcesOfType } from './deployments.js';
+
+const policy = policyWith((doc) => {
+  doc.resources.databases.push({
+    name: 'ledger-db',
+    instanceId: 'ledger-db-prod',
+    engine: 'postgres',
+    schedule: 'cron(0 */12 * * ? *)',
+    retention: { withinDaily: '30d' },
+    automatedBackups: { retentionDays: 35, replicateToSecondary: false },
+    objectives: { rpo: '1h', rto: '4h' },
+  });
+  doc.resources.caches.push({ name: 'session-redis', replicationGroupId: 'session-redis-prod', schedule: 'cron(0 */12 * * ? *)', retention: { within: '3d' }, objectives: { rpo: '12h', rto: '1h' } });
+  doc.resources.buckets.push({ name: 'uploads', bucket: 'app-uploads-prod', replicaBucket: 'app-uploads-replica-apse1', managed: false });
+  doc.resources.configuration.push({ name: 'billing-config', ssmParameterPaths: ['/billing/prod/'], schedule: 'cron(0 */6 * * ? *)', retention: { withinDaily: '30d' } });
+});
+const { primary: PRIMARY, secondary: SECONDARY } = policy.regions;
+const primary = deployIn(policy);
+const secondary = deployIn(policy, SECONDARY);
+const BOTH = [
+  ['primary', primary, PRIMARY],
+  ['secondary', secondary, SECONDARY],
+] as const;
+
+type Alarm = Record<string, any> & { id: string };
+const alarms = (d: Deployment): Alarm[] => resourcesOfType(d, 'AWS::CloudWatch::Alarm').map(([id, r]) => ({ id, ...r.Properties }) as Alarm);
+const named = (d: Deployment, name: string): Alarm => {
+  const found = alarms(d).filter((a) => a.AlarmName === `${SERVICE}-test-${name}`);
+  expect(found, name).toHaveLength(1);
+  return found[0]!;
+};
+const dims = (values: Record<string, string>) => [{ Name: 'service', Value: SERVICE }, ...Object.entries(values).map(([Name, Value]) => ({ Name, Value }))];
+const HOUR = 3600;
+/** The posture checks run daily (rds.postureSchedule): 24 h + 2 h of grace. */
+const DAILY_WINDOW = { Period: HOUR, EvaluationPeriods: 26, DatapointsToAlarm: 26, TreatMissingData: 'breaching' };
+const FAILURE = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' };
+
+describe('every alarm', () => {
+  it.each(BOTH)('%s: goes to the alerts topic, with a one-line runbook, and is named <service>-<stage>-<component>-…-<region>', (_role, d) => {
+    for (const alarm of alarms(d)) {
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: 'AlertsTopic' }]);
+      expect(alarm.AlarmDescription, alarm.AlarmName).toMatch(/\. Runbook: ./);
+      expect(alarm.AlarmDescription, alarm.AlarmName).not.toContain('\n');
+      expect(String(alarm.AlarmDescription).length, alarm.AlarmName).toBeLessThanOrEqual(1024);
+      expect(alarm.AlarmName).toMatch(new RegExp(`^${SERVICE}-test-(rds|redis|media|config|platform)-[a-z0-9-]+-(${PRIMARY}|${SECONDARY})$`));
+      expect(String(alarm.AlarmName).length).toBeLessThanOrEqual(255);
+    }
+  });
+
+  it.each(BOTH)('%s: treats missing data as breaching for the freshness alarms only', (_role, d) => {
+    const breaching = alarms(d).filter((a) => a.TreatMissingData === 'breaching').map((a) => a.AlarmName as string);
+    const expected =
+      d === primary
+        ? [
+            `rds-app-db-verified-copy-age-${SECONDARY}`,
+            `rds-ledger-db-verified-copy-age-${SECONDARY}`,
+            `redis-app-redis-verified-export-age-${PRIMARY}`,
+            `redis-session-redis-verified-export-age-${PRIMARY}`,
+            `media-media-replication-verified-${SECONDARY}`,
+            `media-uploads-replication-verified-${SECONDARY}`,
+            `config-app-config-backup-age-${PRIMARY}`,
+            `config-billing-config-backup-age-${PRIMARY}`,
+          ]
+        : [`redis-app-redis-verified-export-age-${SECONDARY}`, `redis-session-redis-verified-export-age-${SECONDARY}`];
+    expect(breaching.sort()).toEqual(expected.map((name) => `${SERVICE}-test-${name}`).sort());
+    for (const alarm of alarms(d).filter((a) => a.TreatMissingData !== 'breaching')) expect(alarm.TreatMissingData, alarm.AlarmName).toBe('notBreaching');
+  });
+
+  it('watches only BackupDR metrics some function writes (by name, in its handler)', () => {
+    const handlers = readdirSync(join(SERVICE_DIR, 'functions'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('handler.ts'))
+      .map((file) => readFileSync(join(SERVICE_DIR, 'functions', file), 'utf8'))
+      .join('\n');
+    for (const d of [primary, secondary]) {
+      for (const alarm of alarms(d).filter((a) => a.Namespace === 'BackupDR')) expect(handlers, alarm.AlarmName).toContain(`'${alarm.MetricName}'`);
+    }
+  });
+});
+
+describe('rds', () => {
+  it('freshness: the newest verified copy in the secondary, per database, older than twice its snapshot interval (check-db-posture, daily, in the primary)', () => {
+    expect(named(primary, `rds-app-db-verified-copy-age-${SECONDARY}`)).toMatchObject({
+      Namespace: 'BackupDR',
+      MetricName: 'NewestVerifiedCopyAgeSeconds',
+      Dimensions: dims({ resource: 'app-db' }),
+      Statistic: 'Maximum',
+      Threshold: 48 * HOUR,
+      ComparisonOperator: 'GreaterThanThreshold',
+      ...DAILY_WINDOW,
+    });
+    // Twice a day: 24 hours.
+    expect(named(primary, `rds-ledger-db-verified-copy-age-${SECONDARY}`).Threshold).toBe(24 * HOUR);
+    expect(alarms(secondary).filter((a) => a.MetricName === 'NewestVerifiedCopyAgeSeconds')).toEqual([]);
+  });
+
+  it('PITR lag over the RPO (its own objectives, else the policy\'s 15 min) in the primary, and in the secondary only where replicated', () => {
+    expect(named(primary, `rds-app-db-pitr-lag-${PRIMARY}`)).toMatchObject({ MetricName: 'PitrLagPrimarySeconds', Dimensions: dims({ resource: 'app-db' }), Statistic: 'Maximum', Threshold: 900, Period: HOUR, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(named(primary, `rds-app-db-pitr-lag-${SECONDARY}`)).toMatchObject({ MetricName: 'PitrLagSecondarySeconds', Dimensions: dims({ resource: 'app-db' }), Threshold: 900 });
+    expect(named(primary, `rds-ledger-db-pitr-lag-${PRIMARY}`).Threshold).toBe(HOUR);
+    expect(alarms(primary).filter((a) => a.AlarmName === `${SERVICE}-test-rds-ledger-db-pitr-lag-${SECONDARY}`)).toEqual([]);
+  });
+
+  it('a copy that took longer than its window: a snapshot over 6 h old without a verified copy, per database', () => {
+    for (const db of ['app-db', 'ledger-db']) {
+      expect(named(primary, `rds-${db}-copy-overdue-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyOverdueFindings', Dimensions: dims({ resource: db }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Period: HOUR, TreatMissingData: 'notBreaching' });
+    }
+  });
+
+  it('manual-snapshot quota above 80 % in each region (dimension region)', () => {
+    for (const region of [PRIMARY, SECONDARY]) {
+      expect(named(primary, `rds-manual-snapshots-quota-${region}`)).toMatchObject({ MetricName: 'ManualSnapshotQuotaPercent', Dimensions: dims({ region }), Statistic: 'Maximum', Threshold: 80, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    }
+  });
+
+  it('a failed snapshot (primary) and a failed copy (to the secondary) per database; copies that failed verification in the secondary', () => {
+    for (const db of ['app-db', 'ledger-db']) {
+      expect(named(primary, `rds-${db}-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'SnapshotFailures', Dimensions: dims({ resource: db, region: PRIMARY }), ...FAILURE });
+      expect(named(primary, `rds-${db}-copy-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyFailures', Dimensions: dims({ resource: db, region: SECONDARY }), ...FAILURE });
+    }
+    expect(named(secondary, `rds-copies-verification-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyVerificationFailures', Dimensions: dims({}), ...FAILURE });
+  });
+
+  it('restore tests (both regions) and PITR tests (secondary) of the tested databases: failed, inconclusive, RTO over target', () => {
+    for (const [d, region] of [[primary, PRIMARY], [secondary, SECONDARY]] as const) {
+      const dimensions = dims({ resource: 'app-db', kind: 'snapshot' });
+      expect(named(d, `rds-app-db-snapshot-test-failed-${region}`)).toMatchObject({ MetricName: 'RestoreTestFailed', Dimensions: dimensions, ...FAILURE });
+      expect(named(d, `rds-app-db-snapshot-test-inconclusive-${region}`)).toMatchObject({ MetricName: 'RestoreTestInconclusive', Dimensions: dimensions, ...FAILURE });
+      expect(named(d, `rds-app-db-snapshot-test-rto-${region}`)).toMatchObject({ MetricName: 'RestoreRtoSeconds', Dimensions: dimensions, Statistic: 'Maximum', Threshold: 2 * HOUR, TreatMissingData: 'notBreaching' });
+      expect(alarms(d).filter((a) => String(a.AlarmName).includes('ledger-db') && a.MetricName.startsWith('Restore'))).toEqual([]);
+    }
+    expect(named(secondary, `rds-app-db-pitr-test-failed-${SECONDARY}`).Dimensions).toEqual(dims({ resource: 'app-db', kind: 'pitr' }));
+    expect(alarms(primary).filter((a) => String(a.AlarmName).includes('pitr-test'))).toEqual([]);
+  });
+});
+
+describe('redis', () => {
+  it.each(BOTH)('%s: freshness of the newest verified export there, per cache, over its RPO + 2 h (check-cache-posture, daily, each region)', (_role, d, region) => {
+    expect(named(d, `redis-app-redis-verified-export-age-${region}`)).toMatchObject({
+      MetricName: 'NewestVerifiedExportAgeSeconds',
+      Dimensions: dims({ resource: 'app-redis', region }),
+      Statistic: 'Maximum',
+      Threshold: 8 * HOUR,
+      ComparisonOperator: 'GreaterThanThreshold',
+      ...DAILY_WINDOW,
+    });
+    expect(named(d, `redis-session-redis-verified-export-age-${region}`).Threshold).toBe(14 * HOUR);
+    expect(named(d, `redis-session-redis-export-verification-failed-${region}`)).toMatchObject({ MetricName: 'ExportVerificationFailures', Dimensions: dims({ resource: 'session-redis', region }), ...FAILURE });
+  });
+
+  it('a failed snapshot per cache and failed exports in the primary; restore tests of the tested cache in both regions', () => {
+    expect(named(primary, `redis-session-redis-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheSnapshotFailures', Dimensions: dims({ resource: 'session-redis', region: PRIMARY }), ...FAILURE });
+    expect(named(primary, `redis-exports-export-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheExportFailures', Dimensions: dims({}), ...FAILURE });
+    expect(alarms(secondary).filter((a) => a.MetricName === 'CacheSnapshotFailures' || a.MetricName === 'CacheExportFailures')).toEqual([]);
+    for (const [d, region] of [[primary, PRIMARY], [secondary, SECONDARY]] as const) {
+      expect(named(d, `redis-app-redis-cache-restore-test-rto-${region}`)).toMatchObject({ MetricName: 'RestoreRtoSeconds', Dimensions: dims({ resource: 'app-redis', kind: 'cache-restore' }), Threshold: 30 * 60 });
+      expect(alarms(d).filter((a) => String(a.AlarmName).includes('session-redis-cache-restore'))).toEqual([]);
+    }
+  });
+});
+
+describe('media (primary)', () => {
+  it('per bucket: replication verified daily — a mismatch or a day and two hours without a check alarms', () => {
+    for (const bucket of ['media', 'uploads']) {
+      expect(named(primary, `media-${bucket}-replication-verified-${SECONDARY}`)).toMatchObject({ MetricName: 'ReplicationMismatches', Dimensions: dims({ resource: bucket }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', ...DAILY_WINDOW });
+    }
+    expect(alarms(secondary).filter((a) => a.Namespace === 'BackupDR' && String(a.AlarmName).startsWith(`${SERVICE}-test-media-`))).toEqual([]);
+  });
+
+  it('per managed bucket: S3 replication latency over RTC, bytes pending an hour, failed operations, on its to-replica rule; none for a bucket another stack owns', () => {
+    const s3 = [
+      { Name: 'SourceBucket', Value: 'app-media-prod' },
+      { Name: 'DestinationBucket', Value: 'app-media-replica-apse1' },
+      { Name: 'RuleId', Value: 'to-replica' },
+    ];
+    expect(named(primary, `media-media-replication-latency-${SECONDARY}`)).toMatchObject({ Namespace: 'AWS/S3', MetricName: 'ReplicationLatency', Dimensions: s3, Statistic: 'Maximum', Period: 900, Threshold: 900, TreatMissingData: 'notBreaching' });
+    expect(named(primary, `media-media-replication-pending-${SECONDARY}`)).toMatchObject({ Namespace: 'AWS/S3', MetricName: 'BytesPendingReplication', Dimensions: s3, Statistic: 'Minimum', Period: 900, EvaluationPeriods: 4, DatapointsToAlarm: 4, Threshold: 0 });
+    expect(named(primary, `media-media-replication-failed-${SECONDARY}`)).toMatchObject({ Namespace: 'AWS/S3', MetricName: 'OperationsFailedReplication', Dimensions: s3, ...FAILURE });
+    expect(alarms(primary).filter((a) => a.Namespace === 'AWS/S3' && JSON.stringify(a.Dimensions).includes('app-uploads-prod'))).toEqual([]);
+  });
+});
+
+describe('config (primary)', () => {
+  it('per configuration: no successful backup within its schedule interval + 2 h (missing breaching), and a failed backup', () => {
+    expect(named(primary, `config-app-config-backup-age-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupsSucceeded', Dimensions: dims({ resource: 'app-config', region: PRIMARY }), Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'LessThanThreshold', ...DAILY_WINDOW });
+    // Every 6 hours: 8 hourly periods.
+    expect(named(primary, `config-billing-config-backup-age-${PRIMARY}`)).toMatchObject({ Period: HOUR, EvaluationPeriods: 8, DatapointsToAlarm: 8, TreatMissingData: 'breaching' });
+    expect(named(primary, `config-billing-config-backup-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupFailures', Dimensions: dims({ resource: 'billing-config', region: PRIMARY }), ...FAILURE });
+    expect(alarms(secondary).filter((a) => String(a.AlarmName).startsWith(`${SERVICE}-test-config-`) && a.Namespace === 'BackupDR')).toEqual([]);
+  });
+
+  it('the weekly restore test of a tested configuration: failed (no inconclusive verdict, no RTO)', () => {
+    expect(named(primary, `config-app-config-config-restore-test-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'RestoreTestFailed', Dimensions: dims({ resource: 'app-config', kind: 'config-restore' }), ...FAILURE });
+    expect(alarms(primary).filter((a) => String(a.AlarmName).includes('config-restore-test-') && !String(a.AlarmName).includes('-failed-'))).toEqual([]);
+    expect(alarms(primary).filter((a) => String(a.AlarmName).includes('billing-config-config-restore'))).toEqual([]);
+  });
+
+  it('warns at packaging when a schedule is rarer than a freshness alarm can look back (7 days), and caps the window there', () => {
+    const weekly = policyWith((doc) => {
+      doc.resources.configuration[0].schedule = 'cron(0 3 ? * MON *)';
+    });
+    const d = deployIn(weekly);
+    expect(d.warnings).toContainEqual(expect.stringContaining('resources.configuration[0].schedule (cron(0 3 ? * MON *)) runs less often than every 166 hours'));
+    expect(named(d, `config-app-config-backup-age-${PRIMARY}`)).toMatchObject({ Period: HOUR, EvaluationPeriods: 168, DatapointsToAlarm: 168 });
+  });
+});
+
+describe('state machines', () => {
+  it.each(BOTH)('%s: every machine alarms on executions that failed, timed out or were aborted (metric math, gaps filled with 0)', (_role, d, region) => {
+    for (const [name, machine] of Object.entries(d.stateMachines)) {
+      const found = alarms(d).filter((a) => a.id === `${machine.id}ExecutionsAlarm`);
+      expect(found, name).toHaveLength(1);
+      const alarm = found[0]!;
+      expect(alarm.AlarmName).toMatch(new RegExp(`^${SERVICE}-test-(rds|redis|media|config)-${name}-executions-failed-${region}$`));
+      expect(alarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)']);
+      for (const metric of alarm.Metrics.slice(0, 3)) expect(metric.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/States', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machine.id } }] }, Period: 300, Stat: 'Sum' });
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    }
+    expect(Object.keys(d.stateMachines).length).toBeGreaterThan(0);
+  });
+});
