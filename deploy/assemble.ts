@@ -2,7 +2,7 @@
 // components contribute into the deployment of one region, by the role the policy gives it — the
 // functions (handlers at functions/<component>/<name>/, every one allowed to alert, the database-facing
 // ones in the validation VPC, the asynchronous ones with an on-failure destination, their rules with a
-// dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
+// dead-letter queue), the state machines, the resources, alarms and the dashboard built from the widgets, the Lambdas'
 // environment, and what the Scheduler schedules get. The archive region's role (regions.archive) asks only
 // the modules that declare `inArchive` (its key and the media archive buckets: no function at all).
 // serverless.yml reads it through deploy/serverless.cjs.
@@ -21,6 +21,10 @@ import { configBackup, type ConfigBackupFunction } from './components/config/bac
 import { configPrune, type ConfigPruneFunction } from './components/config/prune.js';
 import { configRestoreTest, type ConfigRestoreTestFunction } from './components/config/restore-test.js';
 import { configRestore, type ConfigRestoreFunction, type ConfigRestoreMachine } from './components/config/restore.js';
+import { configDashboard } from './components/config/dashboard.js';
+import { mediaDashboard } from './components/media/dashboard.js';
+import { rdsDashboard } from './components/rds/dashboard.js';
+import { redisDashboard } from './components/redis/dashboard.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
@@ -39,6 +43,7 @@ import type {
   ValidationNetwork,
 } from './core/contribution.js';
 import { failureAlarms } from './platform/alarms.js';
+import { DASHBOARD_ID, dashboardResource } from './platform/dashboard.js';
 import { alerts, alertStatements } from './platform/alerts.js';
 import { lambdaEnvironment } from './platform/environment.js';
 import { failureHandling, scheduleTargetSettings, withFailureHandling } from './platform/failures.js';
@@ -70,6 +75,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configPrune,
   configRestoreTest,
   configRestore,
+  rdsDashboard,
+  redisDashboard,
+  mediaDashboard,
+  configDashboard,
 ];
 
 export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction;
@@ -192,6 +201,11 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
     addUnique(resources, resourceOwners, contribution.alarms?.(ctx, deployed) ?? {}, 'alarm', contribution.name);
     addUnique(outputs, outputOwners, fragment.Outputs ?? {}, 'output', contribution.name);
     dashboardWidgets.push(...(contribution.dashboardWidgets?.(ctx, deployed) ?? []));
+  }
+  // The region's dashboard, once every alarm is known (the archive region runs nothing to watch).
+  if (role !== 'archive') {
+    const alarmIds = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::CloudWatch::Alarm');
+    addUnique(resources, resourceOwners, { [DASHBOARD_ID]: dashboardResource(ctx, deployed, dashboardWidgets, alarmIds) }, 'resource', 'platform/dashboard');
   }
 
   return {

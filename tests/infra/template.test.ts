@@ -1048,7 +1048,9 @@ describe('IAM of the media restore steps (primary only)', () => {
     // The replication role is S3's (media/buckets), assumed by no function.
     expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), roleOf('check-media-posture'), 'MediaReplicationRole'].sort());
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
-    const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
+    // The dashboard draws the buckets' replication metrics (it grants nothing): left out here.
+    const granting = (t: Template) => Object.entries(t.Resources).filter(([, r]) => r.Type !== 'AWS::CloudWatch::Dashboard');
+    const namingResources = (t: Template) => granting(t).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
     expect(namingResources(primary)).toEqual(
       [
         `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, `${roleOf('check-media-posture')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
@@ -1057,7 +1059,7 @@ describe('IAM of the media restore steps (primary only)', () => {
     );
     // The secondary: the replica bucket, and the role of its posture check — no other role, no source bucket.
     expect(namingResources(secondary)).toEqual([`${roleOf('check-media-posture', secondary)} AWS::IAM::Role`, 'MediaReplicaBucket1 AWS::S3::Bucket'].sort());
-    expect(JSON.stringify(secondary)).not.toContain(MEDIA_SOURCE);
+    expect(JSON.stringify(granting(secondary))).not.toContain(MEDIA_SOURCE);
   });
 
   it("media-restore-pass writes its listing only under media-restores/ of the primary's own reports bucket — where the plan puts it", () => {
@@ -2250,5 +2252,38 @@ describe('cache export buckets', () => {
     expect(actions(grant)).toEqual(['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl']);
     expect(bucketOf(secondary).ReplicationConfiguration).toBeUndefined();
     expect(secondary.Resources.CacheExportReplicationRole).toBeUndefined();
+  });
+});
+
+describe('the dashboard, packaged (deploy/platform/dashboard.ts; the body is tested in dashboard.test.ts)', () => {
+  const dashboardOf = (template: Template) => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard');
+
+  it('both regions that run functions have theirs, named backup-dr-<stage>-<region>, showing every resource of the policy and every alarm; the archive region none', () => {
+    for (const [template, region] of [
+      [primary, PRIMARY],
+      [secondary, SECONDARY],
+    ] as const) {
+      const dashboards = dashboardOf(template);
+      expect(dashboards.map(([id]) => id)).toEqual(['ServiceDashboard']);
+      const properties = props(dashboards[0]![1]);
+      expect(properties.DashboardName).toBe(`backup-dr-${STAGE}-${region}`);
+      const [body, variables] = properties.DashboardBody['Fn::Sub'] as [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+      // Every alarm of the packaged stack, by its ARN; nothing else substituted but the account and partition.
+      const alarmIds = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+      expect(Object.values(variables).map((v) => v['Fn::GetAtt'][0]).sort()).toEqual(alarmIds.sort());
+      const substituted = new Set([...body.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1]!));
+      expect([...substituted].filter((name) => !(name in variables)).sort()).toEqual(['AWS::AccountId', 'AWS::Partition']);
+      const widgets = (JSON.parse(body.replaceAll('${AWS::AccountId}', '123456789012').replaceAll('${AWS::Partition}', 'aws')) as { widgets: { type: string; properties: { title?: string } }[] }).widgets;
+      const titles = widgets.map((w) => w.properties.title ?? '');
+      for (const name of ['app-db', 'app-redis', 'media', 'app-config']) expect(titles.some((t) => t.startsWith(`${name} (`)), name).toBe(true);
+      // Every function of the region is drawn by the name it is deployed under.
+      const functionNames = Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => props(r).FunctionName as string)
+        .filter((name) => name.startsWith(`backup-dr-${STAGE}-`));
+      expect(functionNames.length).toBeGreaterThan(5);
+      for (const name of functionNames) expect(body, name).toContain(`"FunctionName","${name}"`);
+    }
+    expect(dashboardOf(archive)).toEqual([]);
   });
 });
