@@ -29,6 +29,34 @@ export function backupDrMetric(name: string, dimensions: Readonly<Record<string,
   return { namespace: METRICS_NAMESPACE, name, dimensions: { service: SERVICE, ...dimensions }, ...options };
 }
 
+export type StorageClass = 'STANDARD' | 'STANDARD_IA' | 'GLACIER' | 'DEEP_ARCHIVE';
+
+/** S3's storage classes by the StorageType dimension of its daily storage metrics. */
+const STORAGE_TYPE: Readonly<Record<StorageClass, string>> = {
+  STANDARD: 'StandardStorage',
+  STANDARD_IA: 'StandardIAStorage',
+  GLACIER: 'GlacierStorage',
+  DEEP_ARCHIVE: 'DeepArchiveStorage',
+};
+
+/**
+ * A bucket's size in one storage class (AWS/S3 BucketSizeBytes, BucketName and StorageType), or with
+ * `storageClass` "objects" its object count (NumberOfObjects, StorageType AllStorageTypes): S3 publishes
+ * both once a day, free, in the bucket's region.
+ */
+export function bucketStorage(bucket: string, region: string, storageClass: StorageClass | 'objects', label: string): MetricRef {
+  const objects = storageClass === 'objects';
+  return {
+    namespace: 'AWS/S3',
+    name: objects ? 'NumberOfObjects' : 'BucketSizeBytes',
+    dimensions: { BucketName: bucket, StorageType: objects ? 'AllStorageTypes' : STORAGE_TYPE[storageClass] },
+    region,
+    label,
+    stat: 'Average',
+    period: 86_400,
+  };
+}
+
 /** The metrics array entry of the body: [namespace, name, dim, value, …, {rendering options}]. */
 export function metricLine(metric: MetricRef, color?: string): unknown[] {
   return [

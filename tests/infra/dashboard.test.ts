@@ -228,7 +228,8 @@ describe('deploy/platform/dashboard.ts: the dashboard of a region, from the poli
   });
 
   it('draws the S3 replication metrics of the rules the template enables them on: the managed media buckets and the cache export bucket', () => {
-    const s3 = widgets.flatMap(linesOf).filter((l) => l.namespace === 'AWS/S3');
+    const s3 = widgets.flatMap(linesOf).filter((l) => l.namespace === 'AWS/S3' && 'RuleId' in l.dimensions);
+    expect(new Set(s3.map((l) => l.name))).toEqual(new Set(['ReplicationLatency', 'BytesPendingReplication', 'OperationsPendingReplication', 'OperationsFailedReplication']));
     const rules = Object.values(primary.resources.Resources)
       .filter((r) => r.Type === 'AWS::S3::Bucket')
       .flatMap((r) => ((r.Properties.ReplicationConfiguration as { Rules?: { Id: string; Destination: { Metrics?: unknown } }[] } | undefined)?.Rules ?? []).map((rule) => ({ bucket: r.Properties.BucketName, rule })));
@@ -239,6 +240,27 @@ describe('deploy/platform/dashboard.ts: the dashboard of a region, from the poli
     expect(JSON.stringify(s3)).not.toContain('app-docs-prod');
     for (const line of s3) expect(Object.keys(line.dimensions)).toEqual(['SourceBucket', 'DestinationBucket', 'RuleId']);
     for (const line of s3) expect(line.options.region).toBe(policy.regions.primary);
+  });
+
+  it('draws the storage of every copy: the media buckets per storage class their lifecycle uses (and the archive copy), the export and config buckets of both regions', () => {
+    const storage = widgets.flatMap(linesOf).filter((l) => l.namespace === 'AWS/S3' && !('RuleId' in l.dimensions));
+    for (const line of storage) {
+      expect(Object.keys(line.dimensions)).toEqual(['BucketName', 'StorageType']);
+      expect(line.options).toMatchObject({ stat: 'Average', period: 86400 });
+      expect(line.name === 'NumberOfObjects' ? ['AllStorageTypes'] : ['StandardStorage', 'StandardIAStorage', 'GlacierStorage', 'DeepArchiveStorage']).toContain(line.dimensions.StorageType);
+    }
+    const bytes = (bucket: string) => storage.filter((l) => l.name === 'BucketSizeBytes' && l.dimensions.BucketName === bucket).map((l) => [l.dimensions.StorageType, l.options.region]);
+    // media: infrequentAccessAfter, glacierAfter, deepArchiveAfter in the policy; its replica; its archive copy in the archive region.
+    expect(bytes('app-media-prod')).toEqual(['StandardStorage', 'StandardIAStorage', 'GlacierStorage', 'DeepArchiveStorage'].map((t) => [t, 'ap-northeast-1']));
+    expect(bytes('app-media-replica-apse1')).toEqual([['StandardStorage', 'ap-southeast-1']]);
+    expect(bytes('app-media-archive-apse2')).toEqual([['DeepArchiveStorage', 'ap-southeast-2']]);
+    expect(bytes('app-docs-prod')).toEqual([['StandardStorage', 'ap-northeast-1']]);
+    for (const region of [policy.regions.primary, policy.regions.secondary]) {
+      expect(bytes(`backup-dr-exports-test-${ACCOUNT}-${region}`)).toEqual([['StandardStorage', region]]);
+      expect(bytes(`backup-dr-config-test-${ACCOUNT}-${region}`)).toEqual([['StandardStorage', region]]);
+    }
+    const objects = storage.filter((l) => l.name === 'NumberOfObjects').map((l) => l.dimensions.BucketName);
+    expect(objects).toEqual(['app-media-prod', 'app-media-replica-apse1', 'app-media-archive-apse2', 'app-docs-prod', 'app-docs-replica-apse1']);
   });
 
   it("draws this region's state machines and functions by the names they are deployed under, and its failure queues", () => {

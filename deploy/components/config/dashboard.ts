@@ -2,11 +2,13 @@
 // configuration how far its replica in the secondary is behind the source, as the weekly restore test
 // measures it (test-configuration-restore, primary, by resource and kind "config-restore"), against the
 // application RPO target; then bundles written (back-up-configuration, primary) and versions pruned
-// (prune-configuration-bundles, both regions) over time, and the restore tests' outcomes and drift.
+// (prune-configuration-bundles, both regions) over time, the restore tests' outcomes and drift, and the
+// config buckets' storage.
 // No function publishes the age of the newest bundle yet: the tile is the weekly figure until one does.
 
 import type { Context, Contribution, DashboardWidget } from '../../core/contribution.js';
-import { backupDrMetric, DAY_SECONDS, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
+import { backupDrMetric, bucketStorage, DAY_SECONDS, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
+import { bucketName } from './backup.js';
 
 const ROW = 'Configuration (SSM parameters, Secrets Manager): bundles, pruning, restore tests';
 const KIND = 'config-restore';
@@ -40,6 +42,11 @@ function componentRows(ctx: Context): DashboardWidget[] {
         restoreMetric(ctx, 'ConfigurationDriftNames', c, `${c.name} drifted names`, 'Maximum'),
       ]),
       red: ['RestoreTestFailed'],
+    }),
+    graph({
+      title: 'Config buckets: storage, bytes (daily; every version kept until pruned)',
+      region: ctx.primary,
+      metrics: [ctx.primary, ctx.secondary].map((region) => bucketStorage(bucketName(ctx, region), region, 'STANDARD', `bundles (${region})`)),
     }),
   ];
   return widgets.map((widget) => placed('component', ROW, widget));

@@ -2,14 +2,16 @@
 // its live RPO (S3 Replication Time Control's latency of the rule to the replica: how far behind the
 // copy in the secondary is) against the media RPO target, then replication health over time (bytes and
 // operations pending, operations failed), the daily check's mismatches (verify-media-replication, primary,
-// by resource) and the posture findings of each side (check-media-posture: the source and the archive
-// copy from the primary, the replica from the secondary, by resource and side).
+// by resource), the posture findings of each side (check-media-posture: the source and the archive
+// copy from the primary, the replica from the secondary, by resource and side), and the storage of every
+// copy — bytes per storage class the lifecycle moves objects into, and objects (S3's daily metrics).
 // S3 publishes the replication metrics of a rule only when the rule enables them, as the managed buckets'
 // rule does (components/media/buckets.ts); a bucket another stack owns (managed: false) is shown by the
 // daily check's mismatches instead.
 
+import { ARCHIVE_STORAGE_CLASS, expectedTransitions } from '../../../shared/media/protection.js';
 import type { Context, Contribution, DashboardWidget } from '../../core/contribution.js';
-import { backupDrMetric, DAY_SECONDS, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
+import { backupDrMetric, bucketStorage, DAY_SECONDS, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
 
 const ROW = 'Media (S3): replication, verification, posture';
 /** The managed source bucket's rule to its replica (components/media/buckets.ts). */
@@ -69,6 +71,20 @@ function componentRows(ctx: Context): DashboardWidget[] {
         sides(b).map(({ side, region }) => backupDrMetric('PostureFindings', { resource: b.name, side }, { region, label: `${b.name} ${side}`, stat: 'Maximum', period: DAY_SECONDS })),
       ),
     }),
+  );
+  const archiveRegion = ctx.policy.regions.archive;
+  const copies = (bucket: Bucket) => [
+    { name: bucket.bucket, region: ctx.primary, classes: ['STANDARD', ...expectedTransitions(bucket).map((t) => t.storageClass)] as const },
+    { name: bucket.replicaBucket, region: ctx.secondary, classes: ['STANDARD'] as const },
+    ...(bucket.archiveBucket !== undefined && archiveRegion !== undefined ? [{ name: bucket.archiveBucket, region: archiveRegion, classes: [ARCHIVE_STORAGE_CLASS] as const }] : []),
+  ];
+  widgets.push(
+    graph({
+      title: 'Storage, bytes per storage class (daily)',
+      region: ctx.primary,
+      metrics: buckets.flatMap((b) => copies(b).flatMap((copy) => copy.classes.map((storageClass) => bucketStorage(copy.name, copy.region, storageClass, `${copy.name} ${storageClass}`)))),
+    }),
+    graph({ title: 'Objects per copy (daily)', region: ctx.primary, metrics: buckets.flatMap((b) => copies(b).map((copy) => bucketStorage(copy.name, copy.region, 'objects', `${copy.name} (${copy.region})`))) }),
   );
   return widgets.map((widget) => placed('component', ROW, widget));
 }

@@ -2,8 +2,8 @@
 // RPO (the age of the newest verified export in each region, from check-cache-posture, which runs in
 // both and adds resource and region) against its RPO target, the last restore test's RTO against its
 // RTO target, then snapshots, exports and their verification over time, the export bucket's replication
-// to the secondary (S3 Replication Time Control metrics of its rule), pruning and the restore-test
-// history. Every metric with the dimensions its handler publishes it with (functions/redis/*/handler.ts),
+// to the secondary (S3 Replication Time Control metrics of its rule), pruning, the export buckets'
+// storage and the restore-test history. Every metric with the dimensions its handler publishes it with (functions/redis/*/handler.ts),
 // in the region the function runs in: take-cache-snapshot, capture-cache-manifest and
 // export-cache-snapshots in the primary; verify-cache-exports, prune-cache-backups, check-cache-posture
 // and cache-restore-test-record in both.
@@ -11,7 +11,7 @@
 import { exportBucketName } from '../../../shared/contracts.js';
 import { ACCOUNT } from '../../core/cloudformation.js';
 import type { Context, Contribution, DashboardWidget } from '../../core/contribution.js';
-import { backupDrMetric, DAY_SECONDS, graph, placed, RESTORE_TEST_RANGE, tile, type MetricRef } from '../../core/widgets.js';
+import { backupDrMetric, bucketStorage, DAY_SECONDS, graph, placed, RESTORE_TEST_RANGE, tile, type MetricRef } from '../../core/widgets.js';
 
 const ROW = 'Caches (ElastiCache Redis): snapshots, exports, replication, pruning, restore tests';
 /** The export bucket's replication rule (components/redis/exports.ts). */
@@ -100,6 +100,11 @@ function componentRows(ctx: Context): DashboardWidget[] {
       ),
     }),
     graph({ title: 'Pruned: exports and snapshots deleted', region: primary, metrics: [primary, secondary].map((region) => daily('CacheBackupsPruned', region, `deleted (${region})`)) }),
+    graph({
+      title: 'Export buckets: storage, bytes (daily)',
+      region: primary,
+      metrics: [primary, secondary].map((region) => bucketStorage(exportBucketName(ctx.stage, ACCOUNT, region), region, 'STANDARD', `exports (${region})`)),
+    }),
   ];
   const tested = caches.filter((cache) => cache.restoreTest !== undefined);
   if (tested.length > 0) {
