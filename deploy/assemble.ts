@@ -2,7 +2,7 @@
 // components contribute into the deployment of one region, by the role the policy gives it — the
 // functions (handlers at functions/<component>/<name>/, every one allowed to alert, the database-facing
 // ones in the validation VPC, the asynchronous ones with an on-failure destination, their rules with a
-// dead-letter queue), the state machines, the resources, alarms and dashboard widgets, the Lambdas'
+// dead-letter queue), the state machines, the resources, alarms and the dashboard built from the widgets, the Lambdas'
 // environment, and what the Scheduler schedules get. The archive region's role (regions.archive) asks only
 // the modules that declare `inArchive` (its key and the media archive buckets: no function at all).
 // serverless.yml reads it through deploy/serverless.cjs.
@@ -25,6 +25,10 @@ import { configAlarms } from './components/config/alarms.js';
 import { mediaAlarms } from './components/media/alarms.js';
 import { rdsAlarms } from './components/rds/alarms.js';
 import { redisAlarms } from './components/redis/alarms.js';
+import { configDashboard } from './components/config/dashboard.js';
+import { mediaDashboard } from './components/media/dashboard.js';
+import { rdsDashboard } from './components/rds/dashboard.js';
+import { redisDashboard } from './components/redis/dashboard.js';
 import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
@@ -43,6 +47,7 @@ import type {
   ValidationNetwork,
 } from './core/contribution.js';
 import { failureAlarms } from './platform/alarms.js';
+import { DASHBOARD_ID, dashboardResource } from './platform/dashboard.js';
 import { alerts, alertStatements } from './platform/alerts.js';
 import { lambdaEnvironment } from './platform/environment.js';
 import { failureHandling, scheduleTargetSettings, withFailureHandling } from './platform/failures.js';
@@ -79,6 +84,10 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisAlarms,
   mediaAlarms,
   configAlarms,
+  rdsDashboard,
+  redisDashboard,
+  mediaDashboard,
+  configDashboard,
 ];
 
 export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction;
@@ -201,6 +210,11 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
     addUnique(resources, resourceOwners, contribution.alarms?.(ctx, deployed) ?? {}, 'alarm', contribution.name);
     addUnique(outputs, outputOwners, fragment.Outputs ?? {}, 'output', contribution.name);
     dashboardWidgets.push(...(contribution.dashboardWidgets?.(ctx, deployed) ?? []));
+  }
+  // The region's dashboard, once every alarm is known (the archive region runs nothing to watch).
+  if (role !== 'archive') {
+    const alarmIds = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::CloudWatch::Alarm');
+    addUnique(resources, resourceOwners, { [DASHBOARD_ID]: dashboardResource(ctx, deployed, dashboardWidgets, alarmIds) }, 'resource', 'platform/dashboard');
   }
 
   return {

@@ -137,8 +137,34 @@ export interface StateMachineSpec {
 
 /** An alarm: an AWS::CloudWatch::Alarm resource by logical id (contributed from the observability issue on). */
 export type AlarmResources = Readonly<Record<string, CfnResource>>;
-/** A widget of the service dashboard (CloudWatch dashboard body JSON). */
-export type DashboardWidget = Readonly<Record<string, unknown>>;
+/**
+ * One widget of a region's dashboard as CloudWatch's dashboard body takes it (`type`, `width` and
+ * `height` in grid units of a 24-column grid, `properties`), without its position: platform/dashboard.ts
+ * lays the widgets out row by row.
+ */
+export interface BodyWidget {
+  readonly type: 'metric' | 'text' | 'alarm';
+  readonly width: number;
+  readonly height: number;
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Where a widget goes: the top row holds one tile per protected resource — its live RPO against the
+ * policy's target — (`recovery-points`), the second the restore tests' RTO against target
+ * (`restore-tests`), then each component's rows in contribution order (`component`).
+ */
+export type DashboardSection = 'recovery-points' | 'restore-tests' | 'component';
+
+/** A widget a module contributes to its region's dashboard (deploy/platform/dashboard.ts lays them out). */
+export interface DashboardWidget {
+  readonly section: DashboardSection;
+  /** The heading of the row it belongs to (component sections: widgets of one heading share its rows). */
+  readonly row: string;
+  /** The policy's resources it shows (names): every resource must have a tile among the recovery points. */
+  readonly resources?: readonly string[];
+  readonly widget: BodyWidget;
+}
 
 /**
  * What a component or platform module adds. Functions and state machines are collected first; then

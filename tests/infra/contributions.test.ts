@@ -188,7 +188,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
       functions: { 'a-careless-function': spec({ roles: ['primary', 'secondary'] }) },
       resources: () => ({ Resources: { CarelessTopic: { Type: 'AWS::SNS::Topic', Properties: {} } } }),
       alarms: () => ({ CarelessAlarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} } }),
-      dashboardWidgets: () => [{ type: 'text' }],
+      dashboardWidgets: () => [{ section: 'component', row: 'careless', widget: { type: 'text', width: 24, height: 1, properties: { markdown: 'careless' } } }],
     };
     const d = deploy(policy, { region: policy.regions.archive! }, [...CONTRIBUTIONS, careless].map(spy));
     expect(asked).toEqual(['media/buckets.warnings', 'platform/alerts.resources', 'media/buckets.resources']);
@@ -273,23 +273,29 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     );
   });
 
-  it('collects alarms into the resources and dashboard widgets into the deployment (the platform\'s and each component\'s alarms)', () => {
+  it('collects alarms into the resources and dashboard widgets into the deployment, and builds the dashboard from both', () => {
     const bare = deploy(policyWith());
     const alarmIds = Object.entries(bare.resources.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarmIds.length).toBeGreaterThan(0);
     // Platform: per function, queue and state machine; components: <Component><Resource><What><Region>Alarm (deploy/core/alarms.ts).
     expect(alarmIds.filter((id) => !/(Errors|Throttles|Queue|Executions)Alarm$/.test(id) && !/^(Rds|Redis|Media|Config)[A-Za-z0-9]+Alarm$/.test(id))).toEqual([]);
     for (const component of ['Rds', 'Redis', 'Media', 'Config']) expect(alarmIds.some((id) => id.startsWith(component) && !/(Errors|Throttles)Alarm$/.test(id)), component).toBe(true);
-    expect(bare.dashboardWidgets).toEqual([]);
+    const widget = { section: 'component', row: 'Observed', widget: { type: 'text', width: 24, height: 1, properties: { markdown: 'backups' } } } as const;
     const observed: Contribution = {
       component: 'test',
       name: 'test/observed',
       alarms: (_ctx, deployed) => ({ TakeFailedAlarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Functions: Object.keys(deployed.functions).length } } }),
-      dashboardWidgets: () => [{ type: 'text', properties: { markdown: 'backups' } }],
+      dashboardWidgets: () => [widget],
     };
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, observed]);
     expect(d.resources.Resources.TakeFailedAlarm).toEqual({ Type: 'AWS::CloudWatch::Alarm', Properties: { Functions: Object.keys(d.functions).length } });
-    expect(d.dashboardWidgets).toEqual([{ type: 'text', properties: { markdown: 'backups' } }]);
+    expect(d.dashboardWidgets).toEqual([...bare.dashboardWidgets, widget]);
+    // The dashboard shows the contributed widget under its row's heading, and every alarm — the contributed one too.
+    const sub = (d.resources.Resources.ServiceDashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+    expect(sub[0]).toContain('"markdown":"## Observed"');
+    expect(sub[0]).toContain('"markdown":"backups"');
+    expect(sub[1].TakeFailedAlarmArn).toEqual({ 'Fn::GetAtt': ['TakeFailedAlarm', 'Arn'] });
+    expect(Object.keys(sub[1])).toHaveLength(alarmIds.length + 1);
   });
 });
 

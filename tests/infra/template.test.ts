@@ -1048,8 +1048,10 @@ describe('IAM of the media restore steps (primary only)', () => {
     // The replication role is S3's (media/buckets), assumed by no function.
     expect(naming.sort()).toEqual([roleOf('media-restore-pass'), roleOf('verify-media-replication'), roleOf('check-media-posture'), 'MediaReplicationRole'].sort());
     expect(ofType(primary, 'AWS::Lambda::Function').filter(([, fn]) => JSON.stringify(props(fn).Role).includes('MediaReplicationRole'))).toEqual([]);
-    // Alarms name the buckets too (S3's replication metrics, media/alarms.ts): they grant nothing.
-    const namingResources = (t: Template) => Object.entries(t.Resources).filter(([, r]) => r.Type !== 'AWS::CloudWatch::Alarm' && mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
+    // Alarms name the buckets too (S3's replication metrics, media/alarms.ts), and the dashboard draws their
+    // replication metrics: neither grants anything, both are left out here.
+    const granting = (t: Template) => Object.entries(t.Resources).filter(([, r]) => r.Type !== 'AWS::CloudWatch::Dashboard' && r.Type !== 'AWS::CloudWatch::Alarm');
+    const namingResources = (t: Template) => granting(t).filter(([, r]) => mentionsMedia(r)).map(([id, r]) => `${id} ${r.Type}`).sort();
     expect(namingResources(primary)).toEqual(
       [
         `${roleOf('media-restore-pass')} AWS::IAM::Role`, `${roleOf('verify-media-replication')} AWS::IAM::Role`, `${roleOf('check-media-posture')} AWS::IAM::Role`, 'MediaReplicationRole AWS::IAM::Role',
@@ -1058,7 +1060,7 @@ describe('IAM of the media restore steps (primary only)', () => {
     );
     // The secondary: the replica bucket, and the role of its posture check — no other role, no source bucket.
     expect(namingResources(secondary)).toEqual([`${roleOf('check-media-posture', secondary)} AWS::IAM::Role`, 'MediaReplicaBucket1 AWS::S3::Bucket'].sort());
-    expect(JSON.stringify(secondary)).not.toContain(MEDIA_SOURCE);
+    expect(JSON.stringify(granting(secondary))).not.toContain(MEDIA_SOURCE);
   });
 
   it("media-restore-pass writes its listing only under media-restores/ of the primary's own reports bucket — where the plan puts it", () => {
@@ -1650,7 +1652,9 @@ describe('configuration backups: back-up-configuration and the config buckets (c
     expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
     expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
     expect(JSON.stringify(secondary)).not.toContain('back-up-configuration');
-    expect(JSON.stringify(secondary)).not.toContain(configBucketName(PRIMARY));
+    // Nothing grants or replicates to the primary's bucket; only the dashboard draws its storage (S3's metrics, read in the primary).
+    const granting = Object.values(secondary.Resources).filter((r) => r.Type !== 'AWS::CloudWatch::Dashboard');
+    expect(JSON.stringify(granting)).not.toContain(configBucketName(PRIMARY));
   });
 });
 
@@ -2307,5 +2311,38 @@ describe('component alarms, as packaged (both regions)', () => {
     expect(s3Alarms.map((a) => a.MetricName).sort(), id).toEqual(['BytesPendingReplication', 'OperationsFailedReplication', 'ReplicationLatency']);
     for (const alarm of s3Alarms) expect(alarm.Dimensions, alarm.AlarmName).toEqual(dimensions);
     expect(alarmsOf(secondary).filter((a) => a.Namespace === 'AWS/S3')).toEqual([]);
+  });
+});
+
+describe('the dashboard, packaged (deploy/platform/dashboard.ts; the body is tested in dashboard.test.ts)', () => {
+  const dashboardOf = (template: Template) => Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard');
+
+  it('both regions that run functions have theirs, named backup-dr-<stage>-<region>, showing every resource of the policy and every alarm; the archive region none', () => {
+    for (const [template, region] of [
+      [primary, PRIMARY],
+      [secondary, SECONDARY],
+    ] as const) {
+      const dashboards = dashboardOf(template);
+      expect(dashboards.map(([id]) => id)).toEqual(['ServiceDashboard']);
+      const properties = props(dashboards[0]![1]);
+      expect(properties.DashboardName).toBe(`backup-dr-${STAGE}-${region}`);
+      const [body, variables] = properties.DashboardBody['Fn::Sub'] as [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+      // Every alarm of the packaged stack, by its ARN; nothing else substituted but the account and partition.
+      const alarmIds = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+      expect(Object.values(variables).map((v) => v['Fn::GetAtt'][0]).sort()).toEqual(alarmIds.sort());
+      const substituted = new Set([...body.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1]!));
+      expect([...substituted].filter((name) => !(name in variables)).sort()).toEqual(['AWS::AccountId', 'AWS::Partition']);
+      const widgets = (JSON.parse(body.replaceAll('${AWS::AccountId}', '123456789012').replaceAll('${AWS::Partition}', 'aws')) as { widgets: { type: string; properties: { title?: string } }[] }).widgets;
+      const titles = widgets.map((w) => w.properties.title ?? '');
+      for (const name of ['app-db', 'app-redis', 'media', 'app-config']) expect(titles.some((t) => t.startsWith(`${name} (`)), name).toBe(true);
+      // Every function of the region is drawn by the name it is deployed under.
+      const functionNames = Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => props(r).FunctionName as string)
+        .filter((name) => name.startsWith(`backup-dr-${STAGE}-`));
+      expect(functionNames.length).toBeGreaterThan(5);
+      for (const name of functionNames) expect(body, name).toContain(`"FunctionName","${name}"`);
+    }
+    expect(dashboardOf(archive)).toEqual([]);
   });
 });
