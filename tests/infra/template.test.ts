@@ -1943,7 +1943,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -1959,7 +1959,9 @@ describe.each([
     expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
     // The media replication check's reports 400 days; its state, rewritten daily, keeps old versions briefly.
     expect(rules.find((r) => r.Prefix === 'replication/')).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
-    expect(rules).toHaveLength(5);
+    // The Slack notifier's fold state: current versions stay (no delete markers under its conditional writes), replaced ones go after a day.
+    expect(rules.find((r) => r.Prefix === 'slack-folds/')).toEqual({ Id: 'slack-fold-state-old-versions', Status: 'Enabled', Prefix: 'slack-folds/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules).toHaveLength(6);
   });
 
   it('refuses any request without TLS', () => {
