@@ -75,8 +75,11 @@ function alertLinks(ctx: LinkContext, region: string, source: string, details: R
   if (execution !== undefined) links.push({ label: 'Execution', url: executionUrl(execution) });
   links.push({ label: 'Logs', url: logGroupUrl(region, `/aws/lambda/${SERVICE}-${ctx.stage}-${source}`) });
   links.push({ label: 'Dashboard', url: dashboardUrl(ctx, region) });
+  // A key of this region's reports bucket, or an s3:// address of any bucket.
   const evidence = text(details['evidence']) ?? text(details['report']);
-  if (evidence !== undefined && ctx.reportsBucket !== undefined) links.push({ label: 'Evidence', url: evidenceUrl(ctx.reportsBucket, evidence, region) });
+  const address = evidence === undefined ? null : /^s3:\/\/([^/]+)\/(.+)$/.exec(evidence);
+  if (address !== null && address[1] !== undefined && address[2] !== undefined) links.push({ label: 'Evidence', url: evidenceUrl(address[1], address[2], region) });
+  else if (evidence !== undefined && ctx.reportsBucket !== undefined) links.push({ label: 'Evidence', url: evidenceUrl(ctx.reportsBucket, evidence, region) });
   return links;
 }
 
@@ -293,5 +296,26 @@ export function slackText(notice: Notice, folded: Folded = { repeats: 0 }): stri
   ];
   const repeated = foldedLine(folded);
   if (repeated !== undefined) lines.push(`  ${repeated}`);
+  return lines.join('\n');
+}
+
+/**
+ * A Block Kit payload as received, read back as text (what the drill prints of what reached its local
+ * webhook): the header, each section's text and fields, the buttons with their links, the context line.
+ */
+export function blockKitText(payload: { readonly blocks?: readonly Record<string, unknown>[] }): string {
+  const textOf = (value: unknown): string => (typeof value === 'object' && value !== null && typeof (value as { text?: unknown }).text === 'string' ? (value as { text: string }).text : '');
+  const unescape = (value: string) => value.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const lines: string[] = [];
+  for (const block of payload.blocks ?? []) {
+    const elements = (block['elements'] ?? []) as Record<string, unknown>[];
+    if (block['type'] === 'header') lines.push(unescape(textOf(block['text'])));
+    if (block['type'] === 'section' && block['text'] !== undefined) lines.push(`  ${unescape(textOf(block['text']))}`);
+    if (block['type'] === 'section' && Array.isArray(block['fields'])) {
+      lines.push(`  ${(block['fields'] as unknown[]).map((field) => unescape(textOf(field)).replace(/^\*([^*]+)\*\n/, '$1: ')).join(' · ')}`);
+    }
+    if (block['type'] === 'actions') for (const button of elements) lines.push(`  [${textOf(button['text'])}] ${String(button['url'])}`);
+    if (block['type'] === 'context') lines.push(`  ${elements.map((element) => unescape(textOf(element))).join(' ')}`);
+  }
   return lines.join('\n');
 }

@@ -211,6 +211,12 @@ describe('the Slack notifier posts Block Kit', () => {
     expect(JSON.parse(stored!.body)).toMatchObject({ open: true, postedAt: NOW, repeats: 0 });
   });
 
+  it('links evidence given as an s3:// address to that bucket and key', async () => {
+    await notifySlack([alertRecord({ ...ALERT, details: { evidence: 's3://other-bucket/evidence/app-config/2026/12/run-1.json' } })], input());
+    const { blocks } = webhook.posted()[0] as { blocks: any[] };
+    expect(blocks[4].elements.at(-1)).toMatchObject({ text: { text: 'Evidence' }, url: 'https://s3.console.aws.amazon.com/s3/object/other-bucket?region=ap-northeast-1&prefix=evidence%2Fapp-config%2F2026%2F12%2Frun-1.json' });
+  });
+
   it('escapes what Slack mrkdwn treats as markup, and names a configuration resource by its component', async () => {
     await notifySlack([alertRecord({ ...ALERT, resource: 'app-config', kind: 'config-backup-failed', summary: 'a <b> & c', details: {} })], input());
     const { blocks } = webhook.posted()[0] as { blocks: any[] };
