@@ -47,7 +47,12 @@ describe.each(['primary', 'secondary'] as const)('the Slack notifier in the %s r
   });
 
   it('is subscribed to the alerts topic, which alone may invoke it', () => {
-    expect(propsOf(d, 'SlackNotifierSubscription')).toEqual({ Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': [NOTIFIER, 'Arn'] }, TopicArn: { Ref: LOGICAL_ID.topic } });
+    expect(propsOf(d, 'SlackNotifierSubscription')).toEqual({
+      Protocol: 'lambda',
+      Endpoint: { 'Fn::GetAtt': [NOTIFIER, 'Arn'] },
+      TopicArn: { Ref: LOGICAL_ID.topic },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['SlackNotifierDeliveryQueue', 'Arn'] } },
+    });
     expect(propsOf(d, 'SlackNotifierInvokePermission')).toEqual({
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [NOTIFIER, 'Arn'] },
@@ -85,6 +90,23 @@ describe.each(['primary', 'secondary'] as const)('the Slack notifier in the %s r
     });
   });
 
+  it('dead-letters what SNS cannot hand to it in an encrypted queue only that topic may send to, which alarms', () => {
+    expect(propsOf(d, 'SlackNotifierDeliveryQueue')).toEqual({ QueueName: 'backup-dr-test-slack-delivery-dlq', KmsMasterKeyId: { Ref: LOGICAL_ID.key }, MessageRetentionPeriod: 1_209_600 });
+    const statements = propsOf(d, 'SlackNotifierDeliveryQueuePolicy')['PolicyDocument'].Statement as Record<string, unknown>[];
+    expect(statements.map((st) => st['Sid'])).toEqual(['DenyWithoutTls', 'AlertsTopicSends']);
+    expect(statements[1]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { Ref: LOGICAL_ID.topic } } } });
+    expect(propsOf(d, 'SlackNotifierDeliveryQueueAlarm')).toMatchObject({
+      AlarmName: `backup-dr-test-platform-slack-delivery-dlq-${region}`,
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SlackNotifierDeliveryQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: LOGICAL_ID.topic }],
+    });
+    expect(propsOf(d, 'SlackNotifierDeliveryQueueAlarm')['AlarmDescription']).toContain('Runbook:');
+  });
+
   it('has an Errors alarm, and the failure queue an alarm, both to the alerts topic', () => {
     const alarms = resourcesOfType(d, 'AWS::CloudWatch::Alarm');
     const errors = alarms.find(([id]) => id === 'NotifySlackErrorsAlarm')?.[1];
@@ -102,6 +124,7 @@ describe('without alerts.slack', () => {
       expect(d.functions['notify-slack']).toBeUndefined();
       expect(d.resources.Resources['SlackNotifierSubscription']).toBeUndefined();
       expect(d.resources.Resources['SlackNotifierInvokePermission']).toBeUndefined();
+      expect(Object.keys(d.resources.Resources).filter((id) => id.startsWith('SlackNotifier'))).toEqual([]);
     }
   });
 });

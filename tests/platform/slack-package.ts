@@ -42,7 +42,13 @@ export function describeSlackPackaging(template: () => Template, region: string,
       const fn = template().Resources['NotifyDashslackLambdaFunction'];
       expect(fn?.Type).toBe('AWS::Lambda::Function');
       expect(fn?.Properties).toMatchObject({ FunctionName: `backup-dr-${stage}-notify-slack`, Handler: 'functions/platform/notify-slack/handler.handler', Timeout: 90 });
-      expect(template().Resources['SlackNotifierSubscription']?.Properties).toEqual({ Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': ['NotifyDashslackLambdaFunction', 'Arn'] }, TopicArn: { Ref: 'AlertsTopic' } });
+      expect(template().Resources['SlackNotifierSubscription']?.Properties).toEqual({
+        Protocol: 'lambda',
+        Endpoint: { 'Fn::GetAtt': ['NotifyDashslackLambdaFunction', 'Arn'] },
+        TopicArn: { Ref: 'AlertsTopic' },
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['SlackNotifierDeliveryQueue', 'Arn'] } },
+      });
+      expect(template().Resources['SlackNotifierDeliveryQueueAlarm']?.Properties).toMatchObject({ AlarmActions: [{ Ref: 'AlertsTopic' }] });
       const permissions = Object.values(template().Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties?.['FunctionName']).includes('NotifyDashslack'));
       expect(permissions.map((p) => p.Properties)).toEqual([
         { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['NotifyDashslackLambdaFunction', 'Arn'] }, Principal: 'sns.amazonaws.com', SourceArn: { Ref: 'AlertsTopic' }, SourceAccount: { Ref: 'AWS::AccountId' } },
