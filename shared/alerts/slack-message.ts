@@ -125,53 +125,80 @@ const HEALTHY: Record<string, string> = {
   LessThanOrEqualToThreshold: '>',
 };
 
-/** "<service>-<stage>-<component>-<resource…>-<region>" (the alarm names of deploy/): its component and resource. */
-function alarmParts(name: string, stage: string, region: string): { component: string; resource: string } {
+const REGION_SUFFIX = /-([a-z]{2}(?:-gov)?-[a-z]+-\d)$/;
+const COMPONENTS = ['rds', 'redis', 'media', 'config', 'platform'];
+
+/**
+ * The parts of an alarm name as deploy/ writes them — "<service>-<stage>-<component>-<resource>-<what>-<region>"
+ * — the resource being one the policy names (the longest that fits); the region the name ends with (an
+ * alarm of one region may watch another's copies), else `region`.
+ */
+function alarmParts(name: string, stage: string, region: string, policy?: Policy): { component: string; resource: string; what?: string; region: string } {
   const prefix = `${SERVICE}-${stage}-`;
-  const inner = name.startsWith(prefix) ? name.slice(prefix.length).replace(new RegExp(`-${region}$`), '') : name;
-  const [component, ...rest] = inner.split('-');
-  const known = ['rds', 'redis', 'media', 'config', 'platform'];
-  return component !== undefined && known.includes(component) && rest.length > 0 ? { component, resource: rest.join('-') } : { component: 'platform', resource: inner };
+  let inner = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  const suffix = REGION_SUFFIX.exec(inner);
+  if (suffix !== null) inner = inner.slice(0, -suffix[0].length);
+  const about = suffix?.[1] ?? region;
+  const [first, ...rest] = inner.split('-');
+  if (first === undefined || !COMPONENTS.includes(first) || rest.length === 0) return { component: 'platform', resource: inner, region: about };
+  const tail = rest.join('-');
+  const { databases, caches, buckets, configuration } = policy?.resources ?? { databases: [], caches: [], buckets: [], configuration: [] };
+  const named = [...databases, ...caches, ...buckets, ...configuration]
+    .map((r) => r.name)
+    .filter((r) => tail === r || tail.startsWith(`${r}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (named === undefined || named === tail) return { component: first, resource: tail, region: about };
+  return { component: first, resource: named, what: tail.slice(named.length + 1), region: about };
 }
 
 /** A CloudWatch alarm's state change: ALARM fires, OK resolves; anything else (INSUFFICIENT_DATA) is not posted. */
-function fromAlarm(json: Record<string, unknown>, ctx: LinkContext): Notice | null {
+function fromAlarm(json: Record<string, unknown>, policy: Policy, ctx: LinkContext): Notice | null {
   const name = text(json['AlarmName']);
   if (name === undefined) throw new InvalidInput('Message.AlarmName', 'must be a non-empty string');
   const state = json['NewStateValue'];
   if (state !== 'ALARM' && state !== 'OK') return null;
   const arn = text(json['AlarmArn']);
-  const region = arn?.split(':')[3] ?? ctx.region;
+  /** Where the alarm is (its console), and what it is about. */
+  const alarmRegion = arn?.split(':')[3] ?? ctx.region;
   const at = Date.parse(text(json['StateChangeTime']) ?? '');
   const reason = text(json['NewStateReason']) ?? '';
   const description = text(json['AlarmDescription']) ?? '';
-  const [what, runbook] = description.includes('Runbook:') ? description.split(/\s*Runbook:\s*/, 2) : [description, undefined];
+  const [happened, runbook] = description.includes('Runbook:') ? description.split(/\s*Runbook:\s*/, 2) : [description, undefined];
   const trigger = (typeof json['Trigger'] === 'object' && json['Trigger'] !== null ? json['Trigger'] : {}) as Record<string, unknown>;
   const threshold = trigger['Threshold'];
   const healthy = HEALTHY[String(trigger['ComparisonOperator'])];
   // "Threshold Crossed: 1 datapoint [3.0 (03/12/26 07:00:00)] was greater than the threshold (0.0)."
   const datapoints = /\[([^\]]*)\]/.exec(reason)?.[1];
-  const { component, resource } = alarmParts(name, ctx.stage, region);
+  const { component, resource, what, region } = alarmParts(name, ctx.stage, alarmRegion, policy);
   return {
     status: state === 'OK' ? 'resolved' : 'firing',
     severity: 'critical',
     component,
-    kind: 'alarm',
+    kind: what ?? 'alarm',
     resource,
     region,
-    summary: state === 'OK' ? `${name} is OK again: ${reason}` : `${name}: ${what || reason}`,
+    summary: state === 'OK' ? `${name} is OK again: ${reason}` : `${name}: ${happened || reason}`,
     ...(datapoints === undefined ? {} : { measured: datapoints.replace(/\s*\([^)]*\)/g, '') }),
     ...(typeof threshold === 'number' && healthy !== undefined ? { target: `${healthy} ${threshold}` } : {}),
     action: runbook ?? (state === 'OK' ? 'Nothing to do: the condition cleared.' : `Read the alarm's description and metric in the CloudWatch console.`),
     source: 'cloudwatch',
     at: Number.isNaN(at) ? 0 : at,
     links: [
-      { label: 'Alarm', url: alarmUrl(region, name) },
-      { label: 'Dashboard', url: dashboardUrl(ctx, region) },
+      { label: 'Alarm', url: alarmUrl(alarmRegion, name) },
+      { label: 'Dashboard', url: dashboardUrl(ctx, alarmRegion) },
     ],
-    fingerprint: ['alarm', region, name].join('|'),
+    fingerprint: ['alarm', alarmRegion, name].join('|'),
   };
 }
+
+/** The component of each state machine (deploy/components/<c>/: its stateMachines, by name). */
+const MACHINE_COMPONENTS: Readonly<Record<string, string>> = {
+  'restore-test': 'rds',
+  'pitr-test': 'rds',
+  'cache-restore-test': 'redis',
+  'media-restore': 'media',
+  'restore-configuration': 'config',
+};
 
 // The execution-failed rule's InputTemplate (deploy/platform/state-machines.ts).
 const EXECUTION_FAILED = /^\[[^\]]*\] ([a-z0-9-]+): execution (\S+) of (arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:(\S+)) ended ([A-Z_]+) at (\S+)\. (.*)$/s;
@@ -201,7 +228,7 @@ function fromText(message: string, ctx: LinkContext, at: number): Notice {
   return {
     status: 'firing',
     severity: 'critical',
-    component: alarmParts(machine, ctx.stage, region).component,
+    component: MACHINE_COMPONENTS[machine.replace(`${SERVICE}-${ctx.stage}-`, '')] ?? 'platform',
     kind: 'execution-failed',
     resource: machine,
     region,
@@ -229,7 +256,7 @@ export function readNotice(message: string, published: number, policy: Policy, c
   if (typeof json === 'string') return fromText(json, ctx, published);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidInput('Message', 'must be an alert, a CloudWatch alarm state change or a text notice');
   const record = json as Record<string, unknown>;
-  if ('AlarmName' in record) return fromAlarm(record, ctx);
+  if ('AlarmName' in record) return fromAlarm(record, policy, ctx);
   return fromAlert(record, policy, ctx);
 }
 

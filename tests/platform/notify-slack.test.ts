@@ -306,12 +306,13 @@ describe('CloudWatch alarms and their resolution', () => {
     expect(last).toEqual({ posted: 0, folded: 0, skipped: 1, attempts: 0 });
     expect(webhook.received).toHaveLength(2);
     const [alarm, resolution] = webhook.posted() as { text: string; blocks: any[] }[];
-    expect(alarm!.text).toBe('CRITICAL: rds app-db-freshness ap-northeast-1: backup-dr-test-rds-app-db-freshness-ap-northeast-1: The newest verified backup of app-db in ap-northeast-1 is older than its RPO (1h).');
+    expect(alarm!.text).toBe('CRITICAL: rds app-db ap-northeast-1: backup-dr-test-rds-app-db-freshness-ap-northeast-1: The newest verified backup of app-db in ap-northeast-1 is older than its RPO (1h).');
+    expect(alarm!.blocks[0].text.text).toBe('CRITICAL: freshness app-db');
     expect(alarm!.blocks[2].fields.map((f: { text: string }) => f.text)).toEqual(expect.arrayContaining(['*Measured*\n7260.0', '*Target*\n&lt;= 3600']));
     expect(alarm!.blocks[3].text.text).toBe('*What to do:* run take-db-snapshot for app-db and read its logs.');
     expect(alarm!.blocks[4].elements[0].url).toBe('https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#alarmsV2:alarm/backup-dr-test-rds-app-db-freshness-ap-northeast-1');
-    expect(resolution!.text).toMatch(/^Resolved: rds app-db-freshness ap-northeast-1: backup-dr-test-rds-app-db-freshness-ap-northeast-1 is OK again/);
-    expect(resolution!.blocks[0].text.text).toBe('Resolved: alarm app-db-freshness');
+    expect(resolution!.text).toMatch(/^Resolved: rds app-db ap-northeast-1: backup-dr-test-rds-app-db-freshness-ap-northeast-1 is OK again/);
+    expect(resolution!.blocks[0].text.text).toBe('Resolved: freshness app-db');
     expect(resolution!.blocks[1].text.text).toMatch(/^:white_check_mark: /);
     expect(resolution!.blocks.at(-1).elements[0].text).toContain(`Repeated 1 more time since ${new Date(NOW + 5 * MINUTE).toISOString()}`);
   });
@@ -327,6 +328,13 @@ describe('CloudWatch alarms and their resolution', () => {
     expect(webhook.received).toHaveLength(3);
   });
 
+  it("an alarm of this region about the other region's copies says the region it is about, and names a resource the policy does not know by what is left", () => {
+    const about = { ...alarmMessage('ALARM', NOW), AlarmName: 'backup-dr-test-rds-app-db-copy-freshness-ap-southeast-1' };
+    expect(readNotice(JSON.stringify(about), NOW, policy, { stage: 'test', region: REGION })).toMatchObject({ component: 'rds', resource: 'app-db', kind: 'copy-freshness', region: 'ap-southeast-1' });
+    const platform = { ...alarmMessage('ALARM', NOW), AlarmName: 'backup-dr-test-platform-notify-slack-errors-ap-northeast-1' };
+    expect(readNotice(JSON.stringify(platform), NOW, policy, { stage: 'test', region: REGION })).toMatchObject({ component: 'platform', resource: 'notify-slack-errors', kind: 'alarm', region: REGION });
+  });
+
   it('INSUFFICIENT_DATA is not posted, nor an OK with nothing open', async () => {
     const result = await notifySlack([record(alarmMessage('INSUFFICIENT_DATA', NOW)), record(alarmMessage('OK', NOW))], input());
     expect(result).toEqual({ posted: 0, folded: 0, skipped: 2, attempts: 0 });
@@ -339,7 +347,7 @@ describe('CloudWatch alarms and their resolution', () => {
       'A restore or PITR test that does not pass is a failed recovery proof.';
     await notifySlack([record(JSON.stringify(text))], input());
     const { text: fallback, blocks } = webhook.posted()[0] as { text: string; blocks: any[] };
-    expect(fallback).toBe('CRITICAL: platform backup-dr-test-restore-test ap-northeast-1: execution rt-app-db-20261203 of backup-dr-test-restore-test ended TIMED_OUT');
+    expect(fallback).toBe('CRITICAL: rds backup-dr-test-restore-test ap-northeast-1: execution rt-app-db-20261203 of backup-dr-test-restore-test ended TIMED_OUT');
     expect(blocks[4].elements[0]).toMatchObject({
       text: { text: 'Execution' },
       url: 'https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/arn:aws:states:ap-northeast-1:123456789012:execution:backup-dr-test-restore-test:rt-app-db-20261203',
