@@ -46,6 +46,7 @@ import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { RunDatabases } from './run-databases.js';
 import { RedisDrill } from './redis.js';
 import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
+import { runSlackDrill } from './slack.js';
 
 export interface DrillOptions {
   readonly fault: Fault | RedisFault | MediaFault | ConfigFault | null;
@@ -410,6 +411,8 @@ export function startDrill(options: DrillOptions): Drill {
     }
     const media = await runMediaDrill({ policy, s3, fault: mediaFault, alerts, useRuntime, print, signal: abort.signal });
     const config = await runConfigDrill({ policy, stage: STAGE, account: ACCOUNT, s3, secrets, ssm, fault: configFault, alerts, useRuntime, print, signal: abort.signal });
+    // Every alert of the run as the Slack notifier would post it (to a local webhook), repeats folded.
+    await runSlackDrill({ policy, stage: STAGE, reportsBucket: REPORTS_BUCKET, secrets, alerts: alerts.filter((a) => a.severity !== 'info'), print });
     const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
     const overall = worse(worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome), config.outcome);
     const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy, ...config.caughtBy];

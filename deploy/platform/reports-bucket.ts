@@ -17,6 +17,8 @@ export const REPORT_RETENTION = {
   manifestsExpireAfterDays: 400,
   /** A superseded manifest (the same snapshot captured again) is kept only briefly. */
   manifestsNoncurrentExpireAfterDays: 30,
+  /** The Slack notifier's fold state, as it was before its latest rewrite. */
+  slackFoldsNoncurrentExpireAfterDays: 1,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -100,6 +102,15 @@ function reportsBucket(ctx: Context) {
             Prefix: REPORT_PREFIX.replication,
             ExpirationInDays: r.manifestsExpireAfterDays,
             NoncurrentVersionExpiration: { NoncurrentDays: r.manifestsNoncurrentExpireAfterDays },
+          },
+          // The Slack notifier's fold state: one small object per alert, rewritten on every repeat. The
+          // current versions stay (an expired one would leave a delete marker its conditional writes
+          // would have to reckon with; a stale state is harmless), the versions it replaced go after a day.
+          {
+            Id: 'slack-fold-state-old-versions',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.slackFolds,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.slackFoldsNoncurrentExpireAfterDays },
           },
         ],
       },

@@ -361,7 +361,26 @@ export const policySchema = z
       buckets: withDefault(z.array(bucket), []),
       configuration: withDefault(z.array(configuration), []),
     }),
-    alerts: z.prefault(z.strictObject({ emails: withDefault(z.array(z.email()), []), slackWebhookSecret: z.optional(nonEmpty()) }), {}),
+    alerts: z.prefault(
+      z.strictObject({
+        emails: withDefault(z.array(z.email()), []),
+        /**
+         * The Slack notifier (functions/platform/notify-slack), deployed only when given: the Secrets Manager
+         * secret (name or ARN, in each region that runs functions) holding the incoming webhook's URL, and the
+         * window in which repeats of one alert are folded into a count instead of posted again.
+         */
+        slack: z.optional(
+          z.strictObject({
+            webhookSecret: nonEmpty(),
+            foldWindow: z.prefault(
+              objectiveDuration.check(z.refine((ms: number) => ms >= 60_000 && ms <= 86_400_000, { error: 'must be between 1min and 24h' })),
+              '1h',
+            ),
+          }),
+        ),
+      }),
+      {},
+    ),
   })
   .check(
     z.superRefine((policy, ctx) => {

@@ -64,8 +64,10 @@ export interface HandlerOptions {
    * 'state-machine' (steps of a state machine that publish alerts themselves, e.g. restore-test-notify):
    * errors are its control flow (a "not ready" error is retried); the state machine's own failure path
    * alerts, so the step does not.
+   * 'lambda-only' (the Slack notifier): it consumes the alerts topic, so publishing its own failure there
+   * would feed itself; the error stays Lambda's (Errors alarm, async retry, the failure queue).
    */
-  readonly onError?: 'alert' | 'state-machine';
+  readonly onError?: 'alert' | 'state-machine' | 'lambda-only';
 }
 
 /**

@@ -30,6 +30,7 @@ describe('npm run drill: the configuration part', { concurrent: true }, () => {
     expect(out).toContain('    missing   none: every configured path and secret is in the bundle');
     expect(out).toContain('    drift     parameters 0 added, 1 changed, 0 removed; secrets 0 added, 0 changed, 0 removed');
     expect(out).toMatch(/^Configuration outcome: PASSED$/m);
+    expect(out).toMatch(/^Slack: nothing would be posted$/m);
     expect(resultOf(out)).toBe('RESULT: PASSED');
     expect(code).toBe(0);
     for (const value of VALUES) expect(`${out}\n${err}`).not.toContain(value);
@@ -41,6 +42,9 @@ describe('npm run drill: the configuration part', { concurrent: true }, () => {
     expect(out).toMatch(/✗ test-configuration-restore +[\d.]+ s +app-config: FAILED/);
     expect(out).toContain('✗ the primary bundle could not be read: BundleTampered (the bytes read do not match the SHA-256 S3 stored when the bundle was written)');
     expect(out).toContain('  | CRITICAL: configuration restore test failed: the primary bundle could not be read: BundleTampered');
+    // The same alert as the Slack notifier posts it (to the drill's local webhook), with its evidence link.
+    expect(out).toContain('Slack message that would be posted:\n  > CRITICAL: config-restore-test-failed app-config\n  >   :rotating_light: configuration restore test failed: the primary bundle could not be read: BundleTampered');
+    expect(out).toMatch(/^ {2}> {3}\[Evidence\] https:\/\/s3\.console\.aws\.amazon\.com\/s3\/object\/backup-dr-reports-drill\?region=ap-northeast-1&prefix=evidence%2Fapp-config%2F/m);
     expect(out).toMatch(/^Configuration outcome: FAILED \(test-configuration-restore \(BundleTampered\)\)$/m);
     expect(out).toMatch(/^Database outcome: PASSED$/m);
     expect(resultOf(out)).toBe('RESULT: FAILED — the fault "config-tampered" was caught by test-configuration-restore (BundleTampered)');

@@ -36,6 +36,7 @@ import { planMediaRestore } from '../../functions/media/media-restore-plan/plan.
 import { mediaRestoreDefinition } from '../../state-machines/media/restore-prefix.js';
 import { RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../state-machines/rds/restore-test.js';
 import { cacheRestoreTestDefinition } from '../../state-machines/redis/restore-test.js';
+import { describeSlackPackaging, writeSlackPolicy } from '../platform/slack-package.js';
 
 const policy = loadPolicyFile(join(SERVICE_DIR, 'backup-policy.yml'));
 const PRIMARY = policy.regions.primary;
@@ -53,6 +54,8 @@ const ARCHIVE_DIR = join(scratch, 'archive');
 
 let primary: Template;
 let secondary: Template;
+/** The secondary packaged again with alerts.slack (tests/platform/slack-package.ts). */
+let withSlack: Template;
 let archive: Template;
 let archiveRun: PackageRun;
 let invalidPolicyRun: PackageRun;
@@ -80,6 +83,9 @@ beforeAll(async () => {
   if (secondaryRun.status !== 0) throw new Error(`packaging the secondary failed:\n${secondaryRun.output}`);
   archiveRun = await runPackage({ region: ARCHIVE, packageDir: ARCHIVE_DIR });
   if (archiveRun.status !== 0) throw new Error(`packaging the archive region failed:\n${archiveRun.output}`);
+  const slackRun = await runPackage({ region: SECONDARY, packageDir: join(scratch, 'slack'), env: { BACKUP_DR_POLICY: writeSlackPolicy(scratch) } });
+  if (slackRun.status !== 0) throw new Error(`packaging the secondary with alerts.slack failed:\n${slackRun.output}`);
+  withSlack = readTemplate(join(scratch, 'slack'));
   primaryRun = await runPackage({
     params: [
       `validationSubnets=${VALIDATION_SUBNETS.join(',')}`,
@@ -92,7 +98,9 @@ beforeAll(async () => {
   primary = readTemplate(DEFAULT_PACKAGE_DIR);
   secondary = readTemplate(SECONDARY_DIR);
   archive = readTemplate(ARCHIVE_DIR);
-}, 240_000);
+}, 300_000);
+
+describeSlackPackaging(() => withSlack, SECONDARY, STAGE);
 
 // ---- template helpers --------------------------------------------------------------------------------
 
@@ -1948,7 +1956,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -1964,7 +1972,9 @@ describe.each([
     expect(manifests!.NoncurrentVersionExpiration.NoncurrentDays).toBeLessThanOrEqual(400);
     // The media replication check's reports 400 days; its state, rewritten daily, keeps old versions briefly.
     expect(rules.find((r) => r.Prefix === 'replication/')).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
-    expect(rules).toHaveLength(5);
+    // The Slack notifier's fold state: current versions stay (no delete markers under its conditional writes), replaced ones go after a day.
+    expect(rules.find((r) => r.Prefix === 'slack-folds/')).toEqual({ Id: 'slack-fold-state-old-versions', Status: 'Enabled', Prefix: 'slack-folds/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules).toHaveLength(6);
   });
 
   it('refuses any request without TLS', () => {

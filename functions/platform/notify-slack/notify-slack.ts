@@ -1,0 +1,190 @@
+// The Slack notifier: subscribed to its region's alerts topic, it reads each message as a notice
+// (shared/alerts/slack-message.ts), decides with the alert's fold state whether to post, fold or skip
+// it (plan.ts), posts to the incoming webhook whose URL it reads from Secrets Manager
+// (shared/alerts/slack-webhook.ts), and records the state under slack-folds/ in the region's reports
+// bucket — one object per alert fingerprint, written with S3 conditional writes (If-Match on the ETag it
+// read, If-None-Match for a new one) so concurrent invocations never lose a count.
+//
+// It posts first and records after: a delivery that fails leaves the state as it was, so Lambda's retry
+// posts again and nothing is lost (the alert is on e-mail through SNS regardless; what still fails lands
+// in the async-failures queue, which alarms). Two invocations racing on the same new alert may both post
+// it: at least once, never none. The webhook URL never reaches a log line, an error or the result.
+
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { readNotice, slackPayload, type LinkContext } from '../../../shared/alerts/slack-message.js';
+import { DELIVERY, postToSlack, type DeliveryOptions } from '../../../shared/alerts/slack-webhook.js';
+import { REPORT_PREFIX } from '../../../shared/contracts.js';
+import { ConfigurationError } from '../../../shared/errors.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import type { Log } from '../../../shared/runtime/log.js';
+import { decide, type FoldState } from './plan.js';
+
+
+/** One SNS record as Lambda receives it (only what the notifier reads). */
+export interface SnsRecord {
+  readonly Sns: { readonly MessageId: string; readonly Message: string; readonly Timestamp?: string | undefined };
+}
+
+export interface NotifyInput {
+  readonly policy: Policy;
+  readonly stage: string;
+  readonly region: string;
+  readonly reportsBucket: string;
+  readonly s3: S3Client;
+  readonly secrets: SecretsManagerClient;
+  readonly log: Log;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly delivery?: Partial<Omit<DeliveryOptions, 'sleep' | 'now'>>;
+}
+
+export interface NotifyResult {
+  readonly posted: number;
+  readonly folded: number;
+  readonly skipped: number;
+  /** Delivery attempts of the messages posted (a retry shows here). */
+  readonly attempts: number;
+}
+
+export const foldKey = (fingerprint: string): string => `${REPORT_PREFIX.slackFolds}${createHash('sha256').update(fingerprint).digest('hex')}.json`;
+
+/** How long a webhook URL read from Secrets Manager is used before it is read again (a rotation takes effect). */
+const URL_TTL_MS = 300_000;
+let cachedUrl: { readonly secret: string; readonly url: string; readonly until: number } | undefined;
+
+/** Forgets the cached webhook URL (tests; a rejected webhook, so the retry reads a rotated one). */
+export function forgetWebhookUrl(): void {
+  cachedUrl = undefined;
+}
+
+/** The webhook URL: the secret's string, or its JSON `url` member. Errors name the secret, never its value. */
+async function webhookUrl(input: NotifyInput, secret: string): Promise<string> {
+  if (cachedUrl !== undefined && cachedUrl.secret === secret && cachedUrl.until > input.now()) return cachedUrl.url;
+  const response = await input.secrets.send(new GetSecretValueCommand({ SecretId: secret }));
+  let value = response.SecretString?.trim() ?? '';
+  if (value.startsWith('{')) {
+    try {
+      const url = (JSON.parse(value) as { url?: unknown }).url;
+      value = typeof url === 'string' ? url.trim() : '';
+    } catch {
+      value = '';
+    }
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  // https only; plain http only to this host (the local stand-in of the tests and the drill).
+  const loopback = parsed?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  if (parsed === undefined || (parsed.protocol !== 'https:' && !loopback)) {
+    throw new ConfigurationError(`the secret ${secret} does not hold a webhook URL (https://…, or JSON with "url"): put the Slack incoming webhook's URL in it`);
+  }
+  cachedUrl = { secret, url: value, until: input.now() + URL_TTL_MS };
+  return value;
+}
+
+interface StoredState {
+  readonly state: FoldState | undefined;
+  readonly etag: string | undefined;
+}
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'Error');
+
+async function readState(input: NotifyInput, key: string): Promise<StoredState> {
+  try {
+    const response = await input.s3.send(new GetObjectCommand({ Bucket: input.reportsBucket, Key: key }));
+    const text = (await response.Body?.transformToString()) ?? '';
+    return { state: JSON.parse(text) as FoldState, etag: response.ETag };
+  } catch (error) {
+    if (errorName(error) === 'NoSuchKey') return { state: undefined, etag: undefined };
+    throw error;
+  }
+}
+
+/** Writes `next` only over what was read (If-Match) or where nothing was (If-None-Match); false when another writer came first. */
+async function writeState(input: NotifyInput, key: string, next: FoldState, etag: string | undefined): Promise<boolean> {
+  try {
+    await input.s3.send(
+      new PutObjectCommand({
+        Bucket: input.reportsBucket,
+        Key: key,
+        Body: JSON.stringify(next),
+        ContentType: 'application/json',
+        ServerSideEncryption: 'aws:kms',
+        ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return false;
+    throw error;
+  }
+}
+
+/** Conditional writes that lose this many races in a row are an error (Lambda retries the message). */
+const WRITE_ATTEMPTS = 5;
+
+type Outcome = 'posted' | 'folded' | 'skipped';
+
+async function handleRecord(input: NotifyInput, record: SnsRecord, secret: string, foldWindowMs: number, links: LinkContext): Promise<{ outcome: Outcome; attempts: number }> {
+  const published = Date.parse(record.Sns.Timestamp ?? '') || input.now();
+  const notice = readNotice(record.Sns.Message, published, input.policy, links);
+  if (notice === null) {
+    input.log.info('alarm state not posted', { messageId: record.Sns.MessageId });
+    return { outcome: 'skipped', attempts: 0 };
+  }
+  const key = foldKey(notice.fingerprint);
+  let attempts = 0;
+  let posted = false;
+  for (let round = 1; round <= WRITE_ATTEMPTS; round += 1) {
+    const { state, etag } = await readState(input, key);
+    const decision = decide(notice, record.Sns.MessageId, state, input.now(), foldWindowMs);
+    const fields = { messageId: record.Sns.MessageId, kind: notice.kind, resource: notice.resource, region: notice.region, status: notice.status };
+    if (decision.action === 'skip') {
+      input.log.info('notice skipped', { ...fields, reason: decision.reason });
+      return { outcome: posted ? 'posted' : 'skipped', attempts };
+    }
+    if (decision.action === 'post' && !posted) {
+      attempts = await postToSlack(await webhookUrl(input, secret), slackPayload(notice, decision.folded), input.log, { ...DELIVERY, ...input.delivery, sleep: input.sleep, now: input.now });
+      posted = true;
+    }
+    // Posted in an earlier round whose write lost a race: not posted again, whatever is decided now
+    // (a concurrent invocation posted the same alert meanwhile: this one counts as its repeat).
+    if (await writeState(input, key, decision.next, etag)) {
+      input.log.info(posted ? 'notice posted' : 'notice folded', { ...fields, repeats: decision.action === 'post' ? decision.folded.repeats : decision.next.repeats });
+      return { outcome: posted ? 'posted' : 'folded', attempts };
+    }
+    input.log.warn('fold state changed meanwhile; deciding again', { ...fields, round });
+  }
+  throw new ConfigurationError(`the fold state ${key} kept changing under ${WRITE_ATTEMPTS} conditional writes in a row`);
+}
+
+/**
+ * Handles the SNS records of one invocation; throws when a record could not be delivered (after the
+ * others were handled): Lambda retries the invocation, and handled records are then skipped as duplicates.
+ */
+export async function notifySlack(records: readonly SnsRecord[], input: NotifyInput): Promise<NotifyResult> {
+  const slack = input.policy.alerts.slack;
+  if (slack === undefined) throw new ConfigurationError('alerts.slack is not set in the policy: the Slack notifier has nothing to post to');
+  const links: LinkContext = { stage: input.stage, region: input.region, reportsBucket: input.reportsBucket };
+  const result = { posted: 0, folded: 0, skipped: 0, attempts: 0 };
+  let failure: Error | undefined;
+  for (const record of records) {
+    try {
+      const { outcome, attempts } = await handleRecord(input, record, slack.webhookSecret, slack.foldWindow, links);
+      result[outcome] += 1;
+      result.attempts += attempts;
+    } catch (error) {
+      input.log.error('notice not delivered to Slack', { messageId: record.Sns.MessageId, error: errorName(error), message: error instanceof Error ? error.message : String(error) });
+      if (errorName(error) === 'SlackDeliveryFailed') forgetWebhookUrl();
+      failure ??= error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  if (failure !== undefined) throw failure;
+  return result;
+}
