@@ -9,6 +9,7 @@
 // come from Fn::GetAtt; any other "${" is escaped ("${!").
 // Body format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 
+import { dashboardName as regionDashboardName } from '../../shared/alerts/slack-message.js';
 import { SERVICE } from '../../shared/contracts.js';
 import { listResources } from '../../shared/policy/resources.js';
 import { PackagingError, type CfnResource } from '../core/cloudformation.js';
@@ -25,7 +26,8 @@ const ALARMS_PER_WIDGET = 100;
 /** A widget with its place, as the body holds it. */
 export type PositionedWidget = BodyWidget & { readonly x: number; readonly y: number };
 
-export const dashboardName = (ctx: Pick<Context, 'stage' | 'region'>): string => `${SERVICE}-${ctx.stage}-${ctx.region}`;
+/** One name for the dashboard, here and in the Slack notifier's links (shared/alerts/slack-message.ts). */
+export const dashboardName = (ctx: Pick<Context, 'stage' | 'region'>): string => regionDashboardName(ctx.stage, ctx.region);
 
 function header(ctx: Context): BodyWidget {
   return text(
