@@ -7,6 +7,8 @@ export default defineConfig({
     setupFiles: ['tests/setup.ts'],
     globalSetup: ['tests/global-setup.ts'],
     testTimeout: 30_000,
+    // Hooks create and seed PostgreSQL databases: 10 s (the default) is too short on a busy two-core machine.
+    hookTimeout: 30_000,
     pool: 'forks',
     // Test files share their worker's loaded modules instead of each starting from nothing: the SDK,
     // vitest and the project's modules are loaded once per worker, not 80 times (~30 s of the suite's CPU

@@ -36,7 +36,10 @@ function ssmAnswering(answers: Answer[]) {
       },
     } as never,
   });
-  return { client, sent };
+  // The test files share a process (vitest.config.ts: isolate false), and another file's mockClient(SSMClient)
+  // may still stub SSMClient.prototype.send: send through the SDK's own Client.send, beneath any such stub.
+  const sdkSend = (Object.getPrototypeOf(SSMClient.prototype) as { send: (this: SSMClient, command: unknown) => Promise<unknown> }).send;
+  return { client: { send: (command: unknown) => sdkSend.call(client, command) } as unknown as SSMClient, sent };
 }
 
 const none = { send: async () => ({}) } as never;

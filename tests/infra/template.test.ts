@@ -2089,7 +2089,8 @@ describe('function packages', () => {
       expect(loaded.handlerType, fn.name).toBe('function');
       expect(loaded.connections, `${fn.name} connected at import`).toEqual([]);
     }
-  });
+    // Some 50 bundles unzipped and loaded: over 30 s on a busy two-core machine.
+  }, 120_000);
 
   it('keeps every bundle, and so every zip, at most 700 KB', () => {
     const over = zips()
