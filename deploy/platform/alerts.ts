@@ -1,6 +1,6 @@
 // Packaging time only: the alert path of a region — the service's customer-managed KMS key (and its
 // stage-scoped alias, serviceKeyAlias), the encrypted alerts topic with its TLS-only policy, the policy's
-// e-mail subscriptions, their outputs, and what every function may do with them (publish an alert).
+// e-mail subscriptions and its escalation levels' (e-mail and SMS, filtered by severity), their outputs, and what every function may do with them (publish an alert).
 // The key lets EventBridge and CloudWatch use it: an alert must not fail silently on encryption.
 // The archive region's stack (no functions, nothing to alert from) gets only the key and its alias, for
 // its archive buckets, and only where the policy names no kms.archive of its own.
@@ -157,6 +157,40 @@ function emailSubscriptions(ctx: Context): Record<string, CfnResource> {
   );
 }
 
+/**
+ * The escalation levels' subscriptions (alerts.escalation): each e-mail address and SMS number of a level
+ * subscribed to the alerts topic with a filter policy on the `severity` message attribute that accepts the
+ * severities that reach that level at once — so a critical alert reaches levels 1 and 2 with no code in
+ * between. A message without the attribute (a CloudWatch alarm, an EventBridge notice: failures and the
+ * dead man's switch) is routed as critical ("exists": false). A level no severity names gets none.
+ */
+export function escalationFilterPolicy(severities: Record<string, readonly number[]>, level: number): Record<string, unknown> | undefined {
+  const reaching = Object.entries(severities)
+    .filter(([, levels]) => levels.includes(level))
+    .map(([severity]) => severity);
+  if (reaching.length === 0) return undefined;
+  return { severity: reaching.includes('critical') ? [...reaching, { exists: false }] : reaching };
+}
+
+function escalationSubscriptions(ctx: Context): Record<string, CfnResource> {
+  const escalation = ctx.policy.alerts.escalation;
+  if (escalation === undefined) return {};
+  return Object.fromEntries(
+    escalation.levels.flatMap((level, index) => {
+      const filterPolicy = escalationFilterPolicy(escalation.severities, index + 1);
+      if (filterPolicy === undefined) return [];
+      const subscribe = (protocol: 'email' | 'sms', endpoint: string, n: number): [string, CfnResource] => [
+        `EscalationLevel${index + 1}${protocol === 'email' ? 'Email' : 'Sms'}${n + 1}`,
+        {
+          Type: 'AWS::SNS::Subscription',
+          Properties: { Protocol: protocol, Endpoint: endpoint, TopicArn: ref(LOGICAL_ID.topic), FilterPolicyScope: 'MessageAttributes', FilterPolicy: filterPolicy },
+        },
+      ];
+      return [...level.emails.map((email, n) => subscribe('email', email, n)), ...level.sms.map((number, n) => subscribe('sms', number, n))];
+    }),
+  );
+}
+
 /** What every function may do: publish alerts to the encrypted topic. */
 export function alertStatements(): Statement[] {
   return [
@@ -188,7 +222,7 @@ export const alerts: Contribution = {
     ctx.role === 'archive'
       ? archiveResources(ctx)
       : {
-          Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx) },
+          Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx), ...escalationSubscriptions(ctx) },
           Outputs: {
             AlertsTopicArn: { Description: 'The alerts topic (subscribe Slack/e-mail/chat here)', Value: ref(LOGICAL_ID.topic) },
             ...keyOutputs(ctx),
