@@ -1,19 +1,21 @@
 // Escalation (alerts.escalation): the policy's levels and severity map are validated naming the field;
 // each level's e-mail and SMS endpoints are subscribed to the region's alerts topic with a filter policy
 // on the `severity` attribute, in both regions that run functions and not in the archive region; the
-// routing that follows from SNS's matching rule — a critical alert and an attribute-less alarm reach
-// levels 1 and 2, a warning level 1, info nobody of the levels; the alert's SMS form is its one-line subject;
-// and nothing of it grants any function a new permission.
+// routing that follows from SNS's matching rule — a critical alert reaches levels 1 and 2, a warning
+// level 1, info nobody of the levels, an attribute-less alarm message none through the filters — and every
+// alarm of the stack also notifying the escalation alarms topic, which the levels critical reaches
+// subscribe to unfiltered; the alert's SMS form is its one-line subject; and nothing of it grants any
+// function a new permission.
 
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { LOGICAL_ID } from '../../deploy/core/cloudformation.js';
 import type { Deployment } from '../../deploy/core/contribution.js';
-import { escalationFilterPolicy } from '../../deploy/platform/alerts.js';
+import { ESCALATION_ALARMS_TOPIC, escalationFilterPolicy } from '../../deploy/platform/alerts.js';
 import type { Alert } from '../../shared/alerts/alert.js';
 import { snsAlertSink } from '../../shared/alerts/sns.js';
-import { deployIn, policyWith, resourcesOfType, type Resource } from '../infra/deployments.js';
+import { deployIn, policyWith, propsOf, resourcesOfType, type Resource } from '../infra/deployments.js';
 
 const LEVELS = [
   { name: 'on-call', emails: ['oncall@example.com'], sms: ['+819012345678'] },
@@ -29,20 +31,26 @@ const withEscalation = policyWith((doc) => {
 const escalationSubscriptions = (d: Deployment): [string, Resource][] => resourcesOfType(d, 'AWS::SNS::Subscription').filter(([id]) => id.startsWith('Escalation'));
 
 /**
- * SNS's rule for a MessageAttributes filter policy, for the operators used here (exact strings and
- * "exists": false): every key of the policy must be matched by one of its values — a string equal to the
- * attribute's value, or {exists: false} when the message has no such attribute.
+ * SNS's rule for a MessageAttributes filter policy, for the exact-string values used here: every key of
+ * the policy must name an attribute of the message whose value is one of the key's values (a message
+ * without attributes — a CloudWatch alarm's — matches no filter policy).
  */
-function accepts(filterPolicy: Record<string, unknown[]>, attributes: Record<string, string>): boolean {
-  return Object.entries(filterPolicy).every(([key, values]) =>
-    values.some((value) => (typeof value === 'string' ? attributes[key] === value : (value as { exists?: boolean }).exists === false && !(key in attributes))),
-  );
+function accepts(filterPolicy: Record<string, string[]>, attributes: Record<string, string>): boolean {
+  return Object.entries(filterPolicy).every(([key, values]) => attributes[key] !== undefined && values.includes(attributes[key]));
 }
 
-/** Who of the levels receives a message with these attributes. */
+/** Who of the levels receives a message published to the alerts topic with these attributes. */
 function recipients(d: Deployment, attributes: Record<string, string>): string[] {
   return escalationSubscriptions(d)
-    .filter(([, s]) => accepts(s.Properties['FilterPolicy'] as Record<string, unknown[]>, attributes))
+    .filter(([, s]) => s.Properties['TopicArn']?.Ref === LOGICAL_ID.topic && accepts(s.Properties['FilterPolicy'] as Record<string, string[]>, attributes))
+    .map(([, s]) => String(s.Properties['Endpoint']));
+}
+
+/** Who of the levels receives an alarm's message (its actions' topics, unfiltered subscriptions only). */
+function alarmRecipients(d: Deployment, alarm: Resource): string[] {
+  const topics = (alarm.Properties['AlarmActions'] as { Ref: string }[]).map((action) => action.Ref);
+  return escalationSubscriptions(d)
+    .filter(([, s]) => topics.includes(s.Properties['TopicArn']?.Ref as string) && s.Properties['FilterPolicy'] === undefined)
     .map(([, s]) => String(s.Properties['Endpoint']));
 }
 
@@ -73,9 +81,9 @@ describe('the escalation policy', () => {
 
 describe('the filter policy of a level', () => {
   const severities = { critical: [1, 2], warning: [1], info: [] };
-  it('accepts the severities that reach it, and attribute-less messages where critical does', () => {
-    expect(escalationFilterPolicy(severities, 1)).toEqual({ severity: ['critical', 'warning', { exists: false }] });
-    expect(escalationFilterPolicy(severities, 2)).toEqual({ severity: ['critical', { exists: false }] });
+  it('accepts the severities that reach it', () => {
+    expect(escalationFilterPolicy(severities, 1)).toEqual({ severity: ['critical', 'warning'] });
+    expect(escalationFilterPolicy(severities, 2)).toEqual({ severity: ['critical'] });
     expect(escalationFilterPolicy({ critical: [1], warning: [1, 2], info: [2] }, 2)).toEqual({ severity: ['warning', 'info'] });
   });
   it('is none for a level no severity reaches', () => {
@@ -87,22 +95,48 @@ describe.each(['primary', 'secondary'] as const)('the escalation subscriptions i
   const d = deployIn(withEscalation, withEscalation.regions[role]);
 
   it("subscribes each reached level's e-mails and SMS numbers to the alerts topic, filtered by severity", () => {
-    const level1 = { severity: ['critical', 'warning', { exists: false }] };
-    const level2 = { severity: ['critical', { exists: false }] };
+    const level1 = { severity: ['critical', 'warning'] };
+    const level2 = { severity: ['critical'] };
     const subscription = (Protocol: string, Endpoint: string, FilterPolicy: unknown) => ({
       Type: 'AWS::SNS::Subscription',
       Properties: { Protocol, Endpoint, TopicArn: { Ref: LOGICAL_ID.topic }, FilterPolicyScope: 'MessageAttributes', FilterPolicy },
     });
+    const unfiltered = (Protocol: string, Endpoint: string) => ({ Type: 'AWS::SNS::Subscription', Properties: { Protocol, Endpoint, TopicArn: { Ref: ESCALATION_ALARMS_TOPIC } } });
     expect(Object.fromEntries(escalationSubscriptions(d))).toEqual({
       EscalationLevel1Email1: subscription('email', 'oncall@example.com', level1),
       EscalationLevel1Sms1: subscription('sms', '+819012345678', level1),
       EscalationLevel2Email1: subscription('email', 'lead@example.com', level2),
+      EscalationAlarmsLevel1Email1: unfiltered('email', 'oncall@example.com'),
+      EscalationAlarmsLevel1Sms1: unfiltered('sms', '+819012345678'),
+      EscalationAlarmsLevel2Email1: unfiltered('email', 'lead@example.com'),
     });
   });
 
-  it('routes a critical alert and an alarm to levels 1 and 2 at once, a warning to level 1, info to none of them', () => {
+  it('has an encrypted alarms topic that only alarms of this account may publish to, over TLS', () => {
+    expect(d.resources.Resources[ESCALATION_ALARMS_TOPIC]).toEqual({
+      Type: 'AWS::SNS::Topic',
+      Properties: { TopicName: 'backup-dr-escalation-alarms-test', DisplayName: `backup-dr alarms to escalation levels (test, ${withEscalation.regions[role]})`, KmsMasterKeyId: { Ref: LOGICAL_ID.key } },
+    });
+    const statements = propsOf(d, `${ESCALATION_ALARMS_TOPIC}Policy`)['PolicyDocument'].Statement as Record<string, unknown>[];
+    expect(statements.map((s) => [s['Sid'], s['Effect'], s['Principal']])).toEqual([
+      ['DenyPublishWithoutTls', 'Deny', '*'],
+      ['AlarmsOfThisAccountPublish', 'Allow', { Service: 'cloudwatch.amazonaws.com' }],
+    ]);
+    expect(statements[1]?.['Condition']).toEqual(propsOf(d, LOGICAL_ID.topicPolicy)['PolicyDocument'].Statement[1].Condition);
+  });
+
+  it('has every alarm notify the alerts topic and the escalation alarms topic, so an alarm reaches levels 1 and 2', () => {
+    const alarms = resourcesOfType(d, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: LOGICAL_ID.topic }, { Ref: ESCALATION_ALARMS_TOPIC }]);
+      expect(alarmRecipients(d, alarm)).toEqual(['oncall@example.com', '+819012345678', 'lead@example.com']);
+    }
+  });
+
+  it('routes a critical alert to levels 1 and 2 at once, a warning to level 1, info to none of them; an attribute-less message to none through the filters', () => {
     expect(recipients(d, { severity: 'critical', kind: 'backup-failed', resource: 'app-db' })).toEqual(['oncall@example.com', '+819012345678', 'lead@example.com']);
-    expect(recipients(d, {})).toEqual(['oncall@example.com', '+819012345678', 'lead@example.com']);
+    expect(recipients(d, {})).toEqual([]);
     expect(recipients(d, { severity: 'warning', kind: 'quota', resource: 'app-db' })).toEqual(['oncall@example.com', '+819012345678']);
     expect(recipients(d, { severity: 'info', kind: 'pruned', resource: 'app-db' })).toEqual([]);
   });
@@ -115,9 +149,19 @@ describe.each(['primary', 'secondary'] as const)('the escalation subscriptions i
 });
 
 describe('without alerts.escalation, or in the archive region', () => {
-  it('has no escalation subscriptions', () => {
-    expect(escalationSubscriptions(deployIn(policyWith()))).toEqual([]);
-    expect(escalationSubscriptions(deployIn(withEscalation, withEscalation.regions.archive))).toEqual([]);
+  it('has no escalation subscriptions, no alarms topic, and alarms notify the alerts topic alone', () => {
+    for (const d of [deployIn(policyWith()), deployIn(withEscalation, withEscalation.regions.archive)]) {
+      expect(escalationSubscriptions(d)).toEqual([]);
+      expect(d.resources.Resources[ESCALATION_ALARMS_TOPIC]).toBeUndefined();
+      for (const [, alarm] of resourcesOfType(d, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: LOGICAL_ID.topic }]);
+    }
+  });
+
+  it('has no alarms topic when critical reaches no level', () => {
+    const d = deployIn(policyWith((doc) => (doc.alerts = { escalation: { levels: LEVELS, severities: { critical: [], warning: [1] } } })));
+    expect(d.resources.Resources[ESCALATION_ALARMS_TOPIC]).toBeUndefined();
+    expect(escalationSubscriptions(d).map(([id]) => id)).toEqual(['EscalationLevel1Email1', 'EscalationLevel1Sms1']);
+    for (const [, alarm] of resourcesOfType(d, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: LOGICAL_ID.topic }]);
   });
 });
 
