@@ -49,7 +49,7 @@ import type {
 } from './core/contribution.js';
 import { failureAlarms } from './platform/alarms.js';
 import { DASHBOARD_ID, dashboardResource } from './platform/dashboard.js';
-import { alerts, alertStatements } from './platform/alerts.js';
+import { addEscalationAlarmActions, alerts, alertStatements } from './platform/alerts.js';
 import { lambdaEnvironment } from './platform/environment.js';
 import { failureHandling, scheduleTargetSettings, withFailureHandling } from './platform/failures.js';
 import { networkEndpoints, validationNetworkOf } from './platform/network.js';
@@ -225,7 +225,8 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
     ...deployed,
     // No function in the archive region: no environment naming a topic or bucket its stack does not have.
     environment: role === 'archive' ? {} : lambdaEnvironment(ctx),
-    resources: { Resources: resources, Outputs: outputs },
+    // With alerts.escalation, every alarm (of every contribution) also notifies the escalation alarms topic (platform/alerts.ts).
+    resources: { Resources: addEscalationAlarmActions(ctx, resources), Outputs: outputs },
     dashboardWidgets,
     ...(scheduleTargetSettings(deployed) === undefined ? {} : { scheduleTarget: scheduleTargetSettings(deployed) }),
     warnings,

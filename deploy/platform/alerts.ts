@@ -1,6 +1,8 @@
 // Packaging time only: the alert path of a region — the service's customer-managed KMS key (and its
 // stage-scoped alias, serviceKeyAlias), the encrypted alerts topic with its TLS-only policy, the policy's
-// e-mail subscriptions, their outputs, and what every function may do with them (publish an alert).
+// e-mail subscriptions and its escalation levels' (e-mail and SMS, filtered by severity; alarms, which
+// carry no attributes to filter on, through a second topic every alarm also notifies), their outputs,
+// and what every function may do with them (publish an alert).
 // The key lets EventBridge and CloudWatch use it: an alert must not fail silently on encryption.
 // The archive region's stack (no functions, nothing to alert from) gets only the key and its alias, for
 // its archive buckets, and only where the policy names no kms.archive of its own.
@@ -157,6 +159,105 @@ function emailSubscriptions(ctx: Context): Record<string, CfnResource> {
   );
 }
 
+/**
+ * The escalation levels' subscriptions (alerts.escalation): each e-mail address and SMS number of a level
+ * subscribed to the alerts topic with a filter policy on the `severity` message attribute that accepts the
+ * severities that reach that level at once — so a critical alert reaches levels 1 and 2 with no code in
+ * between. A level no severity names gets none.
+ *
+ * CloudWatch alarm messages carry no message attributes, and a filter policy never matches a message
+ * without any ("exists": false needs at least one attribute: https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html);
+ * so alarms — the failures and the dead man's switch — are routed as critical another way: every alarm of
+ * the stack also notifies the escalation alarms topic (addEscalationAlarmActions), to which the levels
+ * critical reaches are subscribed without a filter.
+ */
+export function escalationFilterPolicy(severities: Record<string, readonly number[]>, level: number): Record<string, string[]> | undefined {
+  const reaching = Object.entries(severities)
+    .filter(([, levels]) => levels.includes(level))
+    .map(([severity]) => severity);
+  return reaching.length === 0 ? undefined : { severity: reaching };
+}
+
+export const ESCALATION_ALARMS_TOPIC = 'EscalationAlarmsTopic';
+export const escalationAlarmsTopicName = (stage: string): string => `${SERVICE}-escalation-alarms-${stage}`;
+
+/** The levels alarms reach (those critical reaches), when any has an endpoint; none without alerts.escalation. */
+function alarmLevels(ctx: Context): number[] {
+  const escalation = ctx.policy.alerts.escalation;
+  if (escalation === undefined) return [];
+  const levels = [...new Set(escalation.severities.critical)].sort((a, b) => a - b);
+  return levels.some((n) => (escalation.levels[n - 1]?.emails.length ?? 0) + (escalation.levels[n - 1]?.sms.length ?? 0) > 0) ? levels : [];
+}
+
+type Endpoint = { protocol: 'email' | 'sms'; endpoint: string; id: string };
+const endpointsOf = (level: { emails: readonly string[]; sms: readonly string[] }, n: number): Endpoint[] => [
+  ...level.emails.map((endpoint, i) => ({ protocol: 'email' as const, endpoint, id: `Level${n}Email${i + 1}` })),
+  ...level.sms.map((endpoint, i) => ({ protocol: 'sms' as const, endpoint, id: `Level${n}Sms${i + 1}` })),
+];
+
+function escalationSubscriptions(ctx: Context): Record<string, CfnResource> {
+  const escalation = ctx.policy.alerts.escalation;
+  if (escalation === undefined) return {};
+  const filtered = escalation.levels.flatMap((level, index) => {
+    const filterPolicy = escalationFilterPolicy(escalation.severities, index + 1);
+    if (filterPolicy === undefined) return [];
+    return endpointsOf(level, index + 1).map(({ protocol, endpoint, id }): [string, CfnResource] => [
+      `Escalation${id}`,
+      { Type: 'AWS::SNS::Subscription', Properties: { Protocol: protocol, Endpoint: endpoint, TopicArn: ref(LOGICAL_ID.topic), FilterPolicyScope: 'MessageAttributes', FilterPolicy: filterPolicy } },
+    ]);
+  });
+  return { ...Object.fromEntries(filtered), ...escalationAlarmsTopic(ctx) };
+}
+
+/** The topic every alarm also notifies when alarms reach a level: encrypted, TLS-only, published to by this account's alarms alone. */
+function escalationAlarmsTopic(ctx: Context): Record<string, CfnResource> {
+  const escalation = ctx.policy.alerts.escalation;
+  const levels = alarmLevels(ctx);
+  if (escalation === undefined || levels.length === 0) return {};
+  const subscriptions = levels.flatMap((n) =>
+    endpointsOf(escalation.levels[n - 1]!, n).map(({ protocol, endpoint, id }): [string, CfnResource] => [
+      `EscalationAlarms${id}`,
+      { Type: 'AWS::SNS::Subscription', Properties: { Protocol: protocol, Endpoint: endpoint, TopicArn: ref(ESCALATION_ALARMS_TOPIC) } },
+    ]),
+  );
+  return {
+    [ESCALATION_ALARMS_TOPIC]: {
+      Type: 'AWS::SNS::Topic',
+      Properties: { TopicName: escalationAlarmsTopicName(ctx.stage), DisplayName: `${SERVICE} alarms to escalation levels (${ctx.stage}, ${ctx.region})`, KmsMasterKeyId: ref(LOGICAL_ID.key) },
+    },
+    [`${ESCALATION_ALARMS_TOPIC}Policy`]: {
+      Type: 'AWS::SNS::TopicPolicy',
+      Properties: {
+        Topics: [ref(ESCALATION_ALARMS_TOPIC)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'DenyPublishWithoutTls', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: ref(ESCALATION_ALARMS_TOPIC), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+            { Sid: 'AlarmsOfThisAccountPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: ref(ESCALATION_ALARMS_TOPIC), Condition: alarmsOfThisAccount() },
+          ],
+        },
+      },
+    },
+    ...Object.fromEntries(subscriptions),
+  };
+}
+
+/**
+ * Every alarm of the stack (`resources`, after all contributions) also notifies the escalation alarms
+ * topic when the policy routes alarms to a level: a new record, the alarms' actions extended; the same
+ * record otherwise.
+ */
+export function addEscalationAlarmActions(ctx: Context, resources: Record<string, CfnResource>): Record<string, CfnResource> {
+  if (ctx.role === 'archive' || alarmLevels(ctx).length === 0) return resources;
+  return Object.fromEntries(
+    Object.entries(resources).map(([id, resource]) => {
+      if (resource.Type !== 'AWS::CloudWatch::Alarm') return [id, resource];
+      const actions = (resource.Properties['AlarmActions'] ?? []) as unknown[];
+      return [id, { ...resource, Properties: { ...resource.Properties, AlarmActions: [...actions, ref(ESCALATION_ALARMS_TOPIC)] } }];
+    }),
+  );
+}
+
 /** What every function may do: publish alerts to the encrypted topic. */
 export function alertStatements(): Statement[] {
   return [
@@ -188,7 +289,7 @@ export const alerts: Contribution = {
     ctx.role === 'archive'
       ? archiveResources(ctx)
       : {
-          Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx) },
+          Resources: { [LOGICAL_ID.key]: serviceKey(ctx), ...keyAlias(ctx), ...alertsTopic(ctx), ...emailSubscriptions(ctx), ...escalationSubscriptions(ctx) },
           Outputs: {
             AlertsTopicArn: { Description: 'The alerts topic (subscribe Slack/e-mail/chat here)', Value: ref(LOGICAL_ID.topic) },
             ...keyOutputs(ctx),

@@ -1,5 +1,7 @@
 // Publishes alerts to the SNS alerts topic: readable text for e-mail subscribers, JSON for Lambda
-// and SQS subscribers (SNS message structure "json"), and attributes for subscription filters.
+// and SQS subscribers (SNS message structure "json"), the one-line subject for SMS subscribers (the
+// escalation levels' phones: an SMS is short), and attributes for subscription filters (the escalation
+// levels' subscriptions filter on `severity`).
 
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { alertJson, alertSubject, alertText, type Alert, type AlertSink } from './alert.js';
@@ -14,7 +16,7 @@ export function snsAlertSink(sns: SNSClient, topicArn: string, timeZone: string)
           TopicArn: topicArn,
           Subject: alertSubject(alert),
           MessageStructure: 'json',
-          Message: JSON.stringify({ default: text, email: text, lambda: json, sqs: json }),
+          Message: JSON.stringify({ default: text, email: text, sms: alertSubject(alert), lambda: json, sqs: json }),
           MessageAttributes: {
             severity: { DataType: 'String', StringValue: alert.severity },
             kind: { DataType: 'String', StringValue: alert.kind },

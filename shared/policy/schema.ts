@@ -378,6 +378,46 @@ export const policySchema = z
             ),
           }),
         ),
+        /**
+         * Escalation: the team's escalation levels (on-call, team lead, management, executive — level 1 first),
+         * each a set of e-mail addresses and SMS numbers, and which levels each severity reaches at once.
+         * Each endpoint is subscribed to the alerts topic with a filter policy on the alert's `severity`
+         * attribute; a message without one (a CloudWatch alarm, an EventBridge notice) is routed as critical.
+         * Absent: the alerts topic reaches `emails` (and Slack) only, as before.
+         */
+        escalation: z.optional(
+          z
+            .strictObject({
+              levels: z
+                .array(
+                  z.strictObject({
+                    name: nonEmpty(),
+                    emails: withDefault(z.array(z.email()), []),
+                    sms: withDefault(z.array(pattern(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +819012345678')), []),
+                  }),
+                )
+                .check(z.minLength(1), z.maxLength(4)),
+              severities: z.prefault(
+                z.strictObject({
+                  critical: withDefault(z.array(z.int().check(z.gte(1))), [1, 2]),
+                  warning: withDefault(z.array(z.int().check(z.gte(1))), [1]),
+                  info: withDefault(z.array(z.int().check(z.gte(1))), []),
+                }),
+                {},
+              ),
+            })
+            .check(
+              z.superRefine((escalation, ctx) => {
+                for (const [severity, levels] of Object.entries(escalation.severities)) {
+                  levels.forEach((level: number, index: number) => {
+                    if (level > escalation.levels.length) {
+                      ctx.addIssue({ code: 'custom', path: ['severities', severity, index], message: `level ${level} is not among the ${escalation.levels.length} levels`, input: level });
+                    }
+                  });
+                }
+              }),
+            ),
+        ),
       }),
       {},
     ),
