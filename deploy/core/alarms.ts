@@ -89,6 +89,8 @@ export function metricAlarm(ctx: Context, spec: AlarmSpec): CfnResource {
       ComparisonOperator: spec.comparison,
       TreatMissingData: spec.missing,
       AlarmActions: [ref(LOGICAL_ID.topic)],
+      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
+      OKActions: [ref(LOGICAL_ID.topic)],
     },
   };
 }

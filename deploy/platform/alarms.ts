@@ -33,6 +33,8 @@ function alarm(ctx: Context, name: string, description: string, metric: Record<s
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [ref(LOGICAL_ID.topic)],
+      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
+      OKActions: [ref(LOGICAL_ID.topic)],
     },
   };
 }
@@ -109,6 +111,8 @@ function executionAlarm(ctx: Context, name: string, logicalId: string, component
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [ref(LOGICAL_ID.topic)],
+      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
+      OKActions: [ref(LOGICAL_ID.topic)],
     },
   };
 }

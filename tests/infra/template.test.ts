@@ -2279,7 +2279,11 @@ describe('component alarms, as packaged (both regions)', () => {
     expect(t().Resources.AlertsTopic?.Type).toBe('AWS::SNS::Topic');
     const alarms = alarmsOf(t());
     expect(alarms.length).toBeGreaterThan(0);
-    for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: 'AlertsTopic' }]);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: 'AlertsTopic' }]);
+      // …and so does its return to OK: the resolution the Slack notifier posts.
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([{ Ref: 'AlertsTopic' }]);
+    }
   });
 
   it('the freshness alarms treat missing data as breaching — a job that stops running alarms — and they alone do', () => {

@@ -145,6 +145,8 @@ export const platformSlack = {
               ComparisonOperator: 'GreaterThanThreshold',
               TreatMissingData: 'notBreaching',
               AlarmActions: [ref(LOGICAL_ID.topic)],
+              // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
+              OKActions: [ref(LOGICAL_ID.topic)],
             },
           },
         },
