@@ -11,6 +11,7 @@ import { assertSchedulesFire } from '../shared/policy/summary.js';
 import { loadPolicyFile } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
+import { platformChecklist, type ChecklistFunction } from './components/platform/checklist.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
@@ -68,6 +69,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   networkEndpoints,
   platformJanitor,
   platformSlack,
+  platformChecklist,
   rdsBackup,
   rdsRestoreTest,
   redisBackup,
@@ -92,7 +94,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

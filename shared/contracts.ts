@@ -141,6 +141,8 @@ export const ENV = {
   policyFile: 'POLICY_FILE',
   /** This region's reports bucket: evidence and manifests. */
   reportsBucket: 'REPORTS_BUCKET',
+  /** The other region's reports bucket (daily-checklist: the evidence of restore tests run there). */
+  peerReportsBucket: 'PEER_REPORTS_BUCKET',
   /** The primary region's reports bucket, where manifests are captured. */
   manifestBucket: 'MANIFEST_BUCKET',
   /** This region's bucket of exported cache snapshots (.rdb), and the other region's (its replica or source). */

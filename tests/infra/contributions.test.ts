@@ -205,7 +205,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'config', name: 'config/export', functions: { 'export-app-config': spec() } }]);
     expect(d.functions['export-app-config']!.handler).toBe('functions/config/export-app-config/handler.handler');
     expect(d.functionMeta['export-app-config']).toEqual({ component: 'config', retriedErrors: [] });
-    const component: Record<string, string> = { janitor: 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
+    const component: Record<string, string> = { janitor: 'platform', 'daily-checklist': 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
     // The steps of the cache restore test (redis/restore-test).
     for (const step of ['cache-restore-test-plan', 'cache-restore-test-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown', 'cache-restore-test-record', 'cache-restore-test-notify']) component[step] = 'redis';
     // The steps of the point-in-time restore of a media prefix (media/restore).

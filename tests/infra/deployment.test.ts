@@ -148,7 +148,7 @@ describe('deploy/assemble.ts', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
-        'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
+        'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
         'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS,
       ].sort(),
     );
@@ -233,7 +233,7 @@ describe('deploy/assemble.ts', () => {
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
     // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
     const scheduled = [
-      'janitor', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
+      'janitor', 'daily-checklist', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
       'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'check-media-posture', 'back-up-configuration',
       'prune-configuration-bundles',
       'test-configuration-restore',

@@ -149,6 +149,7 @@ const configBucketName = (region: string) => `backup-dr-config-${STAGE}-\${AWS::
 /** The component of a function outside rds/ (handlers are functions/<component>/<name>/handler.ts). */
 const COMPONENT_OF: Readonly<Record<string, string>> = {
   janitor: 'platform',
+  'daily-checklist': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -183,7 +184,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -277,6 +278,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'config-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
+    // The daily checklist (primary only): metrics of both regions, the evidence listings of both reports buckets (no webhook secret: the team policy has no alerts.slack).
+    'daily-checklist': ['cloudwatch:GetMetricData', 's3:ListBucket'],
   };
   const own = byFunction[fn];
   if (own === undefined) throw new Error(`no expected actions for ${fn}`);
@@ -325,14 +328,14 @@ describe.each([
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
       'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'config-restore-apply', 'config-restore-notify',
-      'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'export-cache-snapshots',
+      'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
       'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
-      'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-media-replication',
+      'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
   [
@@ -378,6 +381,8 @@ describe.each([
         ...(fn === 'test-configuration-restore' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, PEER_CONFIG_BUCKET: { 'Fn::Sub': configBucketName(SECONDARY) } } : {}),
         // …and the configuration restore's plan this region's config bucket (the secondary's: the replica).
         ...(fn === 'config-restore-plan' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
+        // …and the daily checklist (primary only) the secondary's reports bucket (the evidence of the tests run there).
+        ...(fn === 'daily-checklist' ? { PEER_REPORTS_BUCKET: { 'Fn::Sub': `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` } } : {}),
       });
     }
   });
@@ -424,8 +429,8 @@ describe.each([
           if (action.includes('*')) expect(allowedPatterns.has(action), `${fn}: ${action}`).toBe(true);
         }
         // The actions IAM authorizes on no resource: RDS's account quotas, the names (never the values) of
-        // secrets, and the metadata (the KMS key of a SecureString, never a value) of parameters.
-        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+        // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, and metric data.
+        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
       }
     }
   });
@@ -2158,6 +2163,7 @@ const PACKAGE_MARKERS = {
 const LAMBDA_CREDENTIALS_MARKER = 'a backup-dr Lambda bundle reads only the credentials Lambda gives its function';
 /** An SDK client is in a bundle when its service model is: the Smithy namespace its schemas are declared in. */
 const CLIENT_MARKERS = {
+  cloudwatch: '"com.amazonaws.cloudwatch"',
   elasticache: '"com.amazonaws.elasticache"',
   kms: '"com.amazonaws.kms"',
   rds: '"com.amazonaws.rds"',
@@ -2171,6 +2177,7 @@ const CLIENT_MARKERS = {
  * function but the state-machine steps that never alert. validate-restore calls RDS for live row counts.
  */
 const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
+  'daily-checklist': ['cloudwatch', 's3', 'secrets-manager', 'sns'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['rds', 'sns'],

@@ -62,15 +62,15 @@ describe.each(['primary', 'secondary'] as const)('the Slack notifier in the %s r
     });
   });
 
-  it('reads the webhook secret in its own region; no other function or role of the stack can', () => {
+  it('reads the webhook secret in its own region; no other function or role of the stack can but the daily checklist (primary), which posts to it', () => {
     // The secret as Secrets Manager names it: its name and six random characters.
     const arn = `arn:aws:secretsmanager:${region}:123456789012:secret:${SECRET}-AbC123`;
     const readers = everyStatement(d).filter(({ statement }) => grants(statement, 'secretsmanager:GetSecretValue') && statement.Resource.some((r) => covers(r, arn)));
-    expect(readers.map((r) => r.owner)).toEqual(['notify-slack']);
+    expect(readers.map((r) => r.owner)).toEqual(role === 'primary' ? ['notify-slack', 'daily-checklist'] : ['notify-slack']);
     // Another function reading secrets (the configuration backup) does, but not this one.
-    const otherSecretReaders = everyStatement(d).filter(({ owner, statement }) => owner !== 'notify-slack' && grants(statement, 'secretsmanager:GetSecretValue'));
+    const otherSecretReaders = everyStatement(d).filter(({ owner, statement }) => owner !== 'notify-slack' && owner !== 'daily-checklist' && grants(statement, 'secretsmanager:GetSecretValue'));
     expect(otherSecretReaders.every(({ statement }) => !statement.Resource.some((r) => covers(r, arn)))).toBe(true);
-    expect(readers[0]?.statement.Resource).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:${SECRET}-??????` }]);
+    for (const reader of readers) expect(reader.statement.Resource).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:${SECRET}-??????` }]);
     // Nor does anything else of the notifier name secrets.
     const own = d.functions['notify-slack']!.iamRoleStatements.filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')));
     expect(own).toHaveLength(1);
@@ -137,7 +137,7 @@ describe('a webhook secret among the secrets of a backed-up configuration', () =
     });
     const arn = `arn:aws:secretsmanager:${policy.regions.primary}:123456789012:secret:app/slack-webhook-AbC123`;
     const readers = everyStatement(deployIn(policy)).filter(({ statement }) => grants(statement, 'secretsmanager:GetSecretValue') && statement.Resource.some((r) => covers(r, arn)));
-    expect(readers.map((r) => r.owner).sort()).toEqual(['back-up-configuration', 'config-restore-apply', 'config-restore-plan', 'notify-slack', 'test-configuration-restore']);
+    expect(readers.map((r) => r.owner).sort()).toEqual(['back-up-configuration', 'config-restore-apply', 'config-restore-plan', 'daily-checklist', 'notify-slack', 'test-configuration-restore']);
   });
 
   it('is warned about at packaging', () => {

@@ -10,16 +10,19 @@
 // in the async-failures queue, which alarms). Two invocations racing on the same new alert may both post
 // it: at least once, never none. The webhook URL never reaches a log line, an error or the result.
 
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readNotice, slackPayload, type LinkContext } from '../../../shared/alerts/slack-message.js';
+import { forgetWebhookUrl, webhookUrl } from '../../../shared/alerts/slack-webhook-url.js';
 import { DELIVERY, postToSlack, type DeliveryOptions } from '../../../shared/alerts/slack-webhook.js';
 import { REPORT_PREFIX } from '../../../shared/contracts.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { decide, type FoldState } from './plan.js';
+
+export { forgetWebhookUrl };
 
 
 /** One SNS record as Lambda receives it (only what the notifier reads). */
@@ -49,43 +52,6 @@ export interface NotifyResult {
 }
 
 export const foldKey = (fingerprint: string): string => `${REPORT_PREFIX.slackFolds}${createHash('sha256').update(fingerprint).digest('hex')}.json`;
-
-/** How long a webhook URL read from Secrets Manager is used before it is read again (a rotation takes effect). */
-const URL_TTL_MS = 300_000;
-let cachedUrl: { readonly secret: string; readonly url: string; readonly until: number } | undefined;
-
-/** Forgets the cached webhook URL (tests; a rejected webhook, so the retry reads a rotated one). */
-export function forgetWebhookUrl(): void {
-  cachedUrl = undefined;
-}
-
-/** The webhook URL: the secret's string, or its JSON `url` member. Errors name the secret, never its value. */
-async function webhookUrl(input: NotifyInput, secret: string): Promise<string> {
-  if (cachedUrl !== undefined && cachedUrl.secret === secret && cachedUrl.until > input.now()) return cachedUrl.url;
-  const response = await input.secrets.send(new GetSecretValueCommand({ SecretId: secret }));
-  let value = response.SecretString?.trim() ?? '';
-  if (value.startsWith('{')) {
-    try {
-      const url = (JSON.parse(value) as { url?: unknown }).url;
-      value = typeof url === 'string' ? url.trim() : '';
-    } catch {
-      value = '';
-    }
-  }
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  // https only; plain http only to this host (the local stand-in of the tests and the drill).
-  const loopback = parsed?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  if (parsed === undefined || (parsed.protocol !== 'https:' && !loopback)) {
-    throw new ConfigurationError(`the secret ${secret} does not hold a webhook URL (https://…, or JSON with "url"): put the Slack incoming webhook's URL in it`);
-  }
-  cachedUrl = { secret, url: value, until: input.now() + URL_TTL_MS };
-  return value;
-}
 
 interface StoredState {
   readonly state: FoldState | undefined;
