@@ -130,6 +130,8 @@ describe('handlers: the records the alarms watch', () => {
 
   it('check-db-posture: PITR lag and findings per database (service, resource), quota use per region (service, region)', async () => {
     runtimeWith();
+    // Its memory of what it alerted (none yet).
+    process.env.REPORTS_BUCKET = 'reports';
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-prod', DBInstanceArn: `arn:aws:rds:${PRIMARY}:123456789012:db:app-db-prod`, BackupRetentionPeriod: 35, LatestRestorableTime: new Date(NOW - 300_000) }] });
     rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
     rds.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });

@@ -1,17 +1,19 @@
 // The daily posture check (plan.ts judges): automated backups on with enough retention, their
 // cross-region replication, RPO figures in both regions, the age of the newest verified copy, a
 // scheduled snapshot that never appeared, backlogs of the reconcilers, and manual-snapshot quota use in
-// both regions. Findings become alerts; nothing is changed.
+// both regions. Findings become alerts, each once and again only when it changes
+// (shared/alerts/posture-memory.ts); nothing is changed.
 
 import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { publishPosture, type PostureAlerting, type PostureScope } from '../../../shared/alerts/posture-memory.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessPosture, assessQuota, backlogFindings, copyAgeLimit, findingRegion, missedBackup, newestVerifiedCopy, orphanFinding, type Finding, type PostureFigures } from './plan.js';
 
-export interface PostureDeps {
+export interface PostureDeps extends PostureAlerting {
   readonly policy: Policy;
   readonly primary: RDSClient;
   readonly secondary: RDSClient;
@@ -71,8 +73,19 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
     if (orphans !== null) alerts.push({ region, resource: 'orphaned-snapshots', finding: orphans });
   }
 
+  // Every scope checked, with or without findings: one without any now resolves what it had.
+  const scopes = new Map<string, PostureScope & { findings: PostureScope['findings'][number][] }>();
+  const scopeOf = (region: string, resource: string) => {
+    const id = `${region}|${resource}`;
+    if (!scopes.has(id)) scopes.set(id, { region, resource, findings: [] });
+    return scopes.get(id)!;
+  };
   for (const { region, resource, finding } of alerts) {
-    await deps.alerts.publish({ severity: finding.severity, kind: 'posture', resource, region, summary: finding.summary, action: finding.action, source: 'check-db-posture', at: now, details: { check: finding.check } });
+    scopeOf(region, resource).findings.push({ severity: finding.severity, kind: 'posture', resource, region, summary: finding.summary, action: finding.action, source: 'check-db-posture', at: now, details: { check: finding.check } });
   }
+  for (const region of [policy.regions.primary, policy.regions.secondary]) {
+    for (const resource of [...policy.resources.databases.map((db) => db.name), 'rds-quota', 'orphaned-snapshots']) scopeOf(region, resource);
+  }
+  await publishPosture(deps, 'rds', 'check-db-posture', [...scopes.values()], now);
   return { databases, quota };
 }
