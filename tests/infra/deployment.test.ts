@@ -329,9 +329,14 @@ describe('deploy/assemble.ts', () => {
     expect(withAction(posture, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
     expect(posture.filter((s) => s.Condition === undefined).flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
     // …and the service key through S3 (its memory in the reports bucket), the failure queue's key only through SQS.
-    expect(posture.filter((s) => s.Condition !== undefined).map((s) => [s.Action.filter((a) => a.startsWith('kms:')), Object.values(s.Condition!)[0]])).toEqual([
+    expect(posture.filter((s) => s.Condition !== undefined && 'StringEquals' in s.Condition).map((s) => [s.Action.filter((a) => a.startsWith('kms:')), Object.values(s.Condition!)[0]])).toEqual([
       [['kms:GenerateDataKey', 'kms:Decrypt'], { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' }],
       [['kms:GenerateDataKey', 'kms:Decrypt'], { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } }],
+    ]);
+    // The backup keys of both regions: their rotation read, nothing else.
+    expect(posture.filter((s) => s.Action.includes('kms:GetKeyRotationStatus')).map((s) => s.Action)).toEqual([
+      ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
+      ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
     ]);
     // Never in the secondary.
     expect(deploy(enforcedPolicy, enforcedPolicy.regions.secondary).functions['replicate-db-backups']).toBeUndefined();

@@ -204,8 +204,9 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
-    // Its memory of what it alerted: objects under posture/ in the reports bucket, the service key through S3.
-    'check-db-posture': ['kms:Decrypt', 'kms:GenerateDataKey', 'rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+    // Its memory of what it alerted: objects under posture/ in the reports bucket, the service key through S3;
+    // the rotation of both regions' backup keys.
+    'check-db-posture': ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GetKeyRotationStatus', 'rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'capture-db-manifest': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue'],
     'check-db-anomalies': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'restore-test-plan': ['rds:DescribeDBSnapshots', ...(pitr ? ['rds:DescribeDBInstanceAutomatedBackups'] : [])],
@@ -2176,7 +2177,7 @@ const CLIENT_MARKERS = {
 const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
-  'check-db-posture': ['rds', 's3', 'sns'],
+  'check-db-posture': ['kms', 'rds', 's3', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
   janitor: ['elasticache', 'rds', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],

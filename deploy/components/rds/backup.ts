@@ -142,6 +142,8 @@ const FUNCTIONS = {
         { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: snapshotsOfBothRegions(ctx) },
         // DescribeAccountAttributes has no resource type: IAM only accepts "*" for it (read-only quotas).
         { Effect: 'Allow', Action: ['rds:DescribeAccountAttributes'], Resource: ['*'] },
+        // The rotation of each region's backup key (DescribeKey resolves an alias: GetKeyRotationStatus takes none).
+        ...keyStatements(ctx, ['primary', 'secondary'], ['kms:DescribeKey', 'kms:GetKeyRotationStatus'], false),
         // What it last alerted (alert once per change).
         ...postureMemoryStatements(ctx),
       ]),
