@@ -19,6 +19,8 @@ export const REPORT_RETENTION = {
   manifestsNoncurrentExpireAfterDays: 30,
   /** The Slack notifier's fold state, as it was before its latest rewrite. */
   slackFoldsNoncurrentExpireAfterDays: 1,
+  /** The posture checks' memory, as it was before its latest daily rewrite. */
+  postureNoncurrentExpireAfterDays: 7,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -37,6 +39,17 @@ export const serviceKeyViaS3 = (ctx: Context, actions: readonly string[]): State
   Resource: [getAtt(LOGICAL_ID.key)],
   Condition: { StringEquals: { 'kms:ViaService': `s3.${ctx.region}.amazonaws.com` } },
 });
+
+/**
+ * A posture check's memory of the findings it last alerted (shared/alerts/posture-memory.ts): read and
+ * conditionally written under posture/, ListBucket so that a memory not yet written is a 404, and the
+ * service key through S3 (the bucket's SSE-KMS).
+ */
+export const postureMemoryStatements = (ctx: Context): Statement[] => [
+  { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.posture)] },
+  { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()] },
+  serviceKeyViaS3(ctx, ['kms:GenerateDataKey', 'kms:Decrypt']),
+];
 
 /** Refuses a stage that cannot be part of the bucket's name in `region`. */
 export function checkBucketName(stage: string, region: string): void {
@@ -111,6 +124,14 @@ function reportsBucket(ctx: Context) {
             Status: 'Enabled',
             Prefix: REPORT_PREFIX.slackFolds,
             NoncurrentVersionExpiration: { NoncurrentDays: r.slackFoldsNoncurrentExpireAfterDays },
+          },
+          // The posture checks' memory: one small object per component, region and resource, rewritten
+          // daily; the current versions stay (like the fold state), the replaced ones go after a week.
+          {
+            Id: 'posture-memory-old-versions',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.posture,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.postureNoncurrentExpireAfterDays },
           },
         ],
       },

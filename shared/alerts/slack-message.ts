@@ -100,7 +100,8 @@ function fromAlert(json: Record<string, unknown>, policy: Policy, ctx: LinkConte
   const measured = scalar(details['measured']);
   const target = scalar(details['target']);
   return {
-    status: 'firing',
+    // A posture finding that cleared (shared/alerts/posture-memory.ts) reads as a resolution.
+    status: details['resolved'] === true ? 'resolved' : 'firing',
     severity: severity as Severity,
     component: text(details['component']) ?? componentOf(policy, resource),
     kind,

@@ -184,7 +184,13 @@ describe('deploy/assemble.ts', () => {
     const bucket = (name: string) => `arn:\${AWS::Partition}:s3:::${name}`;
     const keyScope = (region: string) => ({ Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/*` }], Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/backup-dr-test'] } } });
     // Its own statements: not those every (asynchronous) function gets — alerting, its failure queue.
-    const own = (list: readonly Statement[]) => list.filter((s) => !/AlertsTopic|ServiceKey|AsyncFailureQueue/.test(JSON.stringify(s.Resource)));
+    const own = (list: readonly Statement[]) => list.filter((s) => !/AlertsTopic|ServiceKey|AsyncFailureQueue|ReportsBucket/.test(JSON.stringify(s.Resource)));
+    // Its memory of what it alerted: objects under posture/ in this region's reports bucket, nothing else there.
+    const memory = statements(deploy(policy), 'check-media-posture').filter((s) => JSON.stringify(s.Resource).includes('ReportsBucket'));
+    expect(memory.map((s) => [s.Action, s.Resource])).toEqual([
+      [['s3:GetObject', 's3:PutObject'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ReportsBucket}/posture/*' }]],
+      [['s3:ListBucket'], [{ 'Fn::GetAtt': ['ReportsBucket', 'Arn'] }]],
+    ]);
     const primary = own(statements(deploy(policy), 'check-media-posture'));
     expect(primary.map((s) => [s.Action, subs(s)])).toEqual([
       [reads, [bucket('app-media-prod'), bucket('their-media'), bucket('app-media-archive-apse2'), bucket('their-media-archive')]],
@@ -322,8 +328,16 @@ describe('deploy/assemble.ts', () => {
     const posture = statements(d, 'check-db-posture');
     expect(withAction(posture, 'rds:StartDBInstanceAutomatedBackupsReplication')).toEqual([]);
     expect(posture.filter((s) => s.Condition === undefined).flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
-    // …and the failure queue's key, only through SQS.
-    expect(posture.filter((s) => s.Condition !== undefined).flatMap((s) => s.Action).filter((a) => a.startsWith('kms:'))).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    // …and the service key through S3 (its memory in the reports bucket), the failure queue's key only through SQS.
+    expect(posture.filter((s) => s.Condition !== undefined && 'StringEquals' in s.Condition).map((s) => [s.Action.filter((a) => a.startsWith('kms:')), Object.values(s.Condition!)[0]])).toEqual([
+      [['kms:GenerateDataKey', 'kms:Decrypt'], { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' }],
+      [['kms:GenerateDataKey', 'kms:Decrypt'], { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } }],
+    ]);
+    // The backup keys of both regions: their rotation read, nothing else.
+    expect(posture.filter((s) => s.Action.includes('kms:GetKeyRotationStatus')).map((s) => s.Action)).toEqual([
+      ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
+      ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
+    ]);
     // Never in the secondary.
     expect(deploy(enforcedPolicy, enforcedPolicy.regions.secondary).functions['replicate-db-backups']).toBeUndefined();
   });

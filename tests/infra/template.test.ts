@@ -200,12 +200,14 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
     // No secretsmanager:GetSecretValue: the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
     'capture-cache-manifest': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 's3:PutObject'],
-    'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 's3:GetObjectTagging', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
+    'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
     'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
-    'check-db-posture': ['rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
+    // Its memory of what it alerted: objects under posture/ in the reports bucket, the service key through S3;
+    // the rotation of both regions' backup keys.
+    'check-db-posture': ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GetKeyRotationStatus', 'rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'capture-db-manifest': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:GetSecretValue'],
     'check-db-anomalies': ['kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     'restore-test-plan': ['rds:DescribeDBSnapshots', ...(pitr ? ['rds:DescribeDBInstanceAutomatedBackups'] : [])],
@@ -242,10 +244,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     // through S3); the alert on S3's replication events only alerts.
     'verify-media-replication': ['kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject'],
     'alert-media-replication-failure': [],
-    // The posture of the media buckets (both regions): the seven configuration reads, and DescribeKey of the expected keys.
+    // The posture of the media buckets (both regions): the seven configuration reads, and DescribeKey of the
+    // expected keys; its memory of what it alerted (posture/ in the reports bucket, the service key through S3).
     'check-media-posture': [
-      'kms:DescribeKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration',
-      's3:GetReplicationConfiguration',
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning', 's3:GetEncryptionConfiguration',
+      's3:GetLifecycleConfiguration', 's3:GetObject', 's3:GetReplicationConfiguration', 's3:ListBucket', 's3:PutObject',
     ],
     // The configuration backup (primary only): the parameters under the policy's paths and the secrets under
     // its prefix (listed: ListSecrets), decrypted through SSM and Secrets Manager; the bundle HEADed and
@@ -1979,7 +1982,9 @@ describe.each([
     expect(rules.find((r) => r.Prefix === 'replication/')).toMatchObject({ Status: 'Enabled', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
     // The Slack notifier's fold state: current versions stay (no delete markers under its conditional writes), replaced ones go after a day.
     expect(rules.find((r) => r.Prefix === 'slack-folds/')).toEqual({ Id: 'slack-fold-state-old-versions', Status: 'Enabled', Prefix: 'slack-folds/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
-    expect(rules).toHaveLength(6);
+    // The posture checks' memory: current versions stay, replaced ones go after a week.
+    expect(rules.find((r) => r.Prefix === 'posture/')).toEqual({ Id: 'posture-memory-old-versions', Status: 'Enabled', Prefix: 'posture/', NoncurrentVersionExpiration: { NoncurrentDays: 7 } });
+    expect(rules).toHaveLength(7);
   });
 
   it('refuses any request without TLS', () => {
@@ -2180,7 +2185,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'daily-checklist': ['cloudwatch', 's3', 'secrets-manager', 'sns'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
-  'check-db-posture': ['rds', 'sns'],
+  'check-db-posture': ['kms', 'rds', 's3', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
   janitor: ['elasticache', 'rds', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],

@@ -5,6 +5,7 @@
 // failure records per configuration, with exactly the dimensions the alarms name.
 
 import { DescribeAccountAttributesCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -117,9 +118,10 @@ describe('handlers: the records the alarms watch', () => {
   const ssm = mockClient(SSMClient);
   const sm = mockClient(SecretsManagerClient);
   const s3 = mockClient(S3Client);
+  const kms = mockClient(KMSClient);
 
   beforeEach(() => {
-    for (const mock of [rds, ssm, sm, s3]) mock.reset();
+    for (const mock of [rds, ssm, sm, s3, kms]) mock.reset();
   });
 
   function runtimeWith(policy = teamPolicy()) {
@@ -130,6 +132,10 @@ describe('handlers: the records the alarms watch', () => {
 
   it('check-db-posture: PITR lag and findings per database (service, resource), quota use per region (service, region)', async () => {
     runtimeWith();
+    // Its memory of what it alerted (none yet); the backup keys rotate every 90 days.
+    process.env.REPORTS_BUCKET = 'reports';
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } });
+    kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 90 });
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-prod', DBInstanceArn: `arn:aws:rds:${PRIMARY}:123456789012:db:app-db-prod`, BackupRetentionPeriod: 35, LatestRestorableTime: new Date(NOW - 300_000) }] });
     rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
     rds.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({ DBInstanceAutomatedBackups: [] });

@@ -501,6 +501,16 @@ describe('the handler', () => {
   });
 });
 
+describe('a posture finding resolved (shared/alerts/posture-memory.ts)', () => {
+  it('reads as a resolution, not as a firing alert', () => {
+    const resolved: Alert = { ...ALERT, severity: 'info', kind: 'posture', summary: 'resolved: the export bucket has no replication configuration', details: { check: 'replication', component: 'redis', resolved: true } };
+    const notice = readNotice(JSON.stringify(alertJson(resolved)), NOW, policy, { stage: 'test', region: REGION, reportsBucket: BUCKET })!;
+    expect(notice).toMatchObject({ status: 'resolved', severity: 'info', component: 'redis', kind: 'posture' });
+    expect(slackText(notice, { repeats: 1, since: NOW }).split('\n')[0]).toBe('Resolved: redis app-db ap-northeast-1');
+    expect(readNotice(JSON.stringify(alertJson(ALERT)), NOW, policy, { stage: 'test', region: REGION, reportsBucket: BUCKET })!.status).toBe('firing');
+  });
+});
+
 describe('the plain-text rendering (what the drill prints)', () => {
   it('says the same as the Block Kit message', () => {
     const notice = readNotice(JSON.stringify(alertJson(ALERT)), NOW, policy, { stage: 'test', region: REGION, reportsBucket: BUCKET })!;

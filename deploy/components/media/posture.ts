@@ -2,12 +2,13 @@
 // primary the sources and their archive copies (the archive region runs no function), in the secondary
 // the replicas; managed buckets (drift from the template) and buckets another stack owns alike. It may
 // only read each bucket's configuration (never an object) and describe the keys it expects them to be
-// encrypted with.
+// encrypted with; and keep its memory of what it alerted in the reports bucket.
 
 import { SERVICE } from '../../../shared/contracts.js';
 import { PARTITION, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import { runningRole, scheduled, type Context, type Contribution, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
+import { postureMemoryStatements } from '../../platform/reports-bucket.js';
 
 const hasBuckets = (ctx: Context) => ctx.policy.resources.buckets.length > 0;
 const bucketArn = (name: string): CfnValue => sub(`arn:${PARTITION}:s3:::${name}`);
@@ -44,6 +45,8 @@ const FUNCTIONS = {
       { Effect: 'Allow', Action: POSTURE_READS, Resource: postureBuckets(ctx).map(bucketArn) },
       // The expected keys by what S3 may report (key id, ARN): DescribeKey only, no use of them.
       ...keyStatements(ctx, runningRole(ctx) === 'primary' ? ['primary', 'archive'] : ['secondary'], ['kms:DescribeKey'], false),
+      // What it last alerted (alert once per change), in this region's reports bucket.
+      ...postureMemoryStatements(ctx),
     ],
   },
 } satisfies Record<string, FunctionSpec>;

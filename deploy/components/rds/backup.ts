@@ -7,7 +7,7 @@ import { PREFIX, RDS_EVENT, REPORT_PREFIX, SERVICE, TAG } from '../../../shared/
 import { nonEmpty, secretArn, unique } from '../../core/cloudformation.js';
 import { scheduled, type Contribution, type EventBridgeEvent, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements, sourceKeyStatements } from '../../core/kms.js';
-import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { postureMemoryStatements, reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import {
   allInstances,
   allSnapshots,
@@ -142,6 +142,10 @@ const FUNCTIONS = {
         { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: snapshotsOfBothRegions(ctx) },
         // DescribeAccountAttributes has no resource type: IAM only accepts "*" for it (read-only quotas).
         { Effect: 'Allow', Action: ['rds:DescribeAccountAttributes'], Resource: ['*'] },
+        // The rotation of each region's backup key (DescribeKey resolves an alias: GetKeyRotationStatus takes none).
+        ...keyStatements(ctx, ['primary', 'secondary'], ['kms:DescribeKey', 'kms:GetKeyRotationStatus'], false),
+        // What it last alerted (alert once per change).
+        ...postureMemoryStatements(ctx),
       ]),
   },
   'replicate-db-backups': {

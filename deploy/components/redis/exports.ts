@@ -16,6 +16,7 @@ import { ENV, EXPORT_TAG, exportBucketName, OWNER_VALUE, PREFIX, SERVICE, TAG } 
 import { ACCOUNT, elastiCacheArn, getAtt, LOGICAL_ID, PARTITION, ref, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import { scheduled, type Context, type Contribution, type FunctionSpec } from '../../core/contribution.js';
 import { s3ReplicationRole } from '../../core/s3.js';
+import { postureMemoryStatements } from '../../platform/reports-bucket.js';
 import { ourCacheSnapshots } from './backup.js';
 
 /** A region's export bucket by its deterministic name (one region names the other's without a lookup). */
@@ -221,6 +222,8 @@ const FUNCTIONS = {
         : []),
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
       { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
+      // What it last alerted (alert once per change).
+      ...postureMemoryStatements(ctx),
     ],
   },
 } satisfies Record<string, FunctionSpec>;

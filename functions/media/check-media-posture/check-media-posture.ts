@@ -4,7 +4,8 @@
 // replication, lifecycle, default encryption, public access block, ownership controls, bucket policy),
 // S3's "not configured" errors read as absent settings; the expected key is resolved once per region by
 // DescribeKey so S3's way of naming it (alias, key id, ARN) does not matter. Every finding is an alert
-// (kind "posture"), every daily run, like the other posture checks; nothing is changed.
+// (kind "posture") once, and again only when it changes (shared/alerts/posture-memory.ts: per bucket
+// side); nothing is changed.
 
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
@@ -18,7 +19,8 @@ import {
   GetPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AlertSink } from '../../../shared/alerts/alert.js';
+import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
+import { publishPosture, type PostureAlerting, type PostureScope } from '../../../shared/alerts/posture-memory.js';
 import { serviceKeyAlias } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import { ARCHIVE_NONCURRENT_DAYS, expectedTransitions, noncurrentDays } from '../../../shared/media/protection.js';
@@ -26,7 +28,7 @@ import type { BucketResource, Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessBucketPosture, type BucketSettings, type ExpectedPosture, type Finding, type Reading } from './plan.js';
 
-export interface MediaPostureDeps {
+export interface MediaPostureDeps extends PostureAlerting {
   readonly policy: Policy;
   readonly role: 'primary' | 'secondary';
   /** Names the service key's alias where the policy names no kms.<role>. */
@@ -141,10 +143,15 @@ function withNoncurrent(bucket: BucketResource): { noncurrentDays?: number } {
 export async function checkMediaPosture(deps: MediaPostureDeps): Promise<MediaPostureReport> {
   const now = deps.now();
   const buckets: MediaPostureReport['buckets'][number][] = [];
+  const scopes: PostureScope[] = [];
   for (const expected of await expectations(deps)) {
     const findings = assessBucketPosture(expected, await readBucketSettings(deps.s3(expected.region), expected.bucket));
-    for (const finding of findings) {
-      await deps.alerts.publish({
+    // Remembered per bucket (a resource's source and archive copy may both be in the primary's run).
+    scopes.push({
+      resource: expected.resource,
+      part: expected.side,
+      region: expected.region,
+      findings: findings.map((finding): Alert => ({
         severity: finding.severity,
         kind: 'posture',
         resource: expected.resource,
@@ -154,10 +161,11 @@ export async function checkMediaPosture(deps: MediaPostureDeps): Promise<MediaPo
         source: 'check-media-posture',
         at: now,
         details: { check: finding.check, bucket: expected.bucket, side: expected.side, managed: expected.managed },
-      });
-    }
+      })),
+    });
     deps.log.info('media bucket posture', { resource: expected.resource, bucket: expected.bucket, side: expected.side, findings: findings.length });
     buckets.push({ resource: expected.resource, bucket: expected.bucket, side: expected.side, findings });
   }
+  await publishPosture(deps, 'media', 'check-media-posture', scopes, now);
   return { buckets };
 }

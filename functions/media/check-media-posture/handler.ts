@@ -2,13 +2,15 @@
 // findings are alerts, their count a metric per bucket.
 import { kmsClient } from '../../../shared/aws/kms-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
+import { ENV } from '../../../shared/contracts.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
 import { scheduleEvent } from '../../../shared/runtime/input.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { checkMediaPosture } from './check-media-posture.js';
 
 export const handler = lambdaHandler('check-media-posture', scheduleEvent, async (_event, rt) => {
-  const report = await checkMediaPosture({ policy: rt.policy, role: rt.role, stage: rt.stage, s3: s3Client, kms: kmsClient, alerts: rt.alerts, log: rt.log, now: rt.now });
+  const report = await checkMediaPosture({ policy: rt.policy, role: rt.role, stage: rt.stage, s3: s3Client, kms: kmsClient, alerts: rt.alerts, memory: { s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket) }, log: rt.log, now: rt.now });
   for (const bucket of report.buckets) {
     recordMetrics(rt.metrics, { resource: bucket.resource, side: bucket.side }, [['PostureFindings', MetricUnit.Count, bucket.findings.length]]);
   }

@@ -1,20 +1,27 @@
 // The daily posture check (plan.ts judges): automated backups on with enough retention, their
 // cross-region replication, RPO figures in both regions, the age of the newest verified copy, a
 // scheduled snapshot that never appeared, backlogs of the reconcilers, and manual-snapshot quota use in
-// both regions. Findings become alerts; nothing is changed.
+// both regions, and the rotation of the KMS key each region's backups use (key-rotation.ts). Findings become alerts, each once and again only when it changes
+// (shared/alerts/posture-memory.ts); nothing is changed.
 
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
+import { publishPosture, type PostureAlerting, type PostureScope } from '../../../shared/alerts/posture-memory.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
+import { keyRotationFinding } from './key-rotation.js';
 import { assessPosture, assessQuota, backlogFindings, copyAgeLimit, findingRegion, missedBackup, newestVerifiedCopy, orphanFinding, type Finding, type PostureFigures } from './plan.js';
 
-export interface PostureDeps {
+export interface PostureDeps extends PostureAlerting {
   readonly policy: Policy;
   readonly primary: RDSClient;
   readonly secondary: RDSClient;
+  /** The KMS client of a region, and the stage (names the service key where the policy names no kms.<role>). */
+  readonly kms: (region: string) => KMSClient;
+  readonly stage: string;
   readonly alerts: AlertSink;
   readonly log: Log;
   readonly now: () => number;
@@ -30,6 +37,9 @@ async function quotaOf(rds: RDSClient): Promise<{ used: number; max: number }> {
   const quota = attributes.AccountQuotas?.find((q) => q.AccountQuotaName === 'ManualSnapshots');
   return { used: quota?.Used ?? 0, max: quota?.Max ?? 0 };
 }
+
+/** The resource a key-rotation finding is about: the region's backup key. */
+export const KMS_KEY_RESOURCE = 'backup-key';
 
 export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> {
   const { policy } = deps;
@@ -71,8 +81,25 @@ export async function checkDbPosture(deps: PostureDeps): Promise<PostureReport> 
     if (orphans !== null) alerts.push({ region, resource: 'orphaned-snapshots', finding: orphans });
   }
 
-  for (const { region, resource, finding } of alerts) {
-    await deps.alerts.publish({ severity: finding.severity, kind: 'posture', resource, region, summary: finding.summary, action: finding.action, source: 'check-db-posture', at: now, details: { check: finding.check } });
+  for (const role of ['primary', 'secondary'] as const) {
+    const region = policy.regions[role];
+    const rotation = await keyRotationFinding(deps.kms(region), policy, deps.stage, role);
+    if (rotation !== null) alerts.push({ region, resource: KMS_KEY_RESOURCE, finding: rotation });
   }
+
+  // Every scope checked, with or without findings: one without any now resolves what it had.
+  const scopes = new Map<string, PostureScope & { findings: PostureScope['findings'][number][] }>();
+  const scopeOf = (region: string, resource: string) => {
+    const id = `${region}|${resource}`;
+    if (!scopes.has(id)) scopes.set(id, { region, resource, findings: [] });
+    return scopes.get(id)!;
+  };
+  for (const { region, resource, finding } of alerts) {
+    scopeOf(region, resource).findings.push({ severity: finding.severity, kind: 'posture', resource, region, summary: finding.summary, action: finding.action, source: 'check-db-posture', at: now, details: { check: finding.check } });
+  }
+  for (const region of [policy.regions.primary, policy.regions.secondary]) {
+    for (const resource of [...policy.resources.databases.map((db) => db.name), 'rds-quota', 'orphaned-snapshots', KMS_KEY_RESOURCE]) scopeOf(region, resource);
+  }
+  await publishPosture(deps, 'rds', 'check-db-posture', [...scopes.values()], now);
   return { databases, quota };
 }

@@ -1,6 +1,10 @@
 // check-db-posture: daily in the primary region; findings are alerts, figures are metrics.
+import { kmsClient } from '../../../shared/aws/kms-client.js';
 import { rdsClient } from '../../../shared/aws/rds-client.js';
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { ENV } from '../../../shared/contracts.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
 import { recordMetrics } from '../../../shared/runtime/metric-records.js';
 import { checkDbPosture } from './check-db-posture.js';
@@ -10,7 +14,10 @@ export const handler = lambdaHandler('check-db-posture', scheduleEvent, async (_
     policy: rt.policy,
     primary: rdsClient(rt.policy.regions.primary),
     secondary: rdsClient(rt.policy.regions.secondary),
+    kms: kmsClient,
+    stage: rt.stage,
     alerts: rt.alerts,
+    memory: { s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket) },
     log: rt.log,
     now: rt.now,
   });

@@ -1,10 +1,12 @@
 // The daily posture of the caches in one region (plan.ts judges): reads our snapshots (primary), this
 // region's verified exports and, in the primary, the export bucket's replication; every finding is an
-// alert (kind "posture"), the age of the newest verified export a figure (the live RPO).
+// alert (kind "posture") once, and again only when it changes (shared/alerts/posture-memory.ts); the age
+// of the newest verified export a figure (the live RPO).
 
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetBucketReplicationCommand, type ReplicationConfiguration } from '@aws-sdk/client-s3';
-import type { AlertSink } from '../../../shared/alerts/alert.js';
+import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
+import { publishPosture, type PostureAlerting, type PostureScope } from '../../../shared/alerts/posture-memory.js';
 import { EXPORT_TAG } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
@@ -13,7 +15,7 @@ import { isBackupOf, listCacheSnapshots } from '../../../shared/redis/snapshots.
 import type { Log } from '../../../shared/runtime/log.js';
 import { assessCachePosture, type Finding } from './plan.js';
 
-export interface CachePostureDeps {
+export interface CachePostureDeps extends PostureAlerting {
   readonly policy: Policy;
   readonly role: 'primary' | 'secondary';
   /** The primary region's ElastiCache (used in the primary only). */
@@ -36,6 +38,7 @@ export async function checkCachePosture(deps: CachePostureDeps): Promise<CachePo
   const snapshots = deps.role === 'primary' ? new Map((await listCacheSnapshots(deps.elasticache)).map((s) => [s.SnapshotName!, s.SnapshotStatus ?? 'unknown'])) : undefined;
   const replication = deps.role === 'primary' ? await replicationOf(deps.own) : undefined;
   const caches: CachePostureReport['caches'][number][] = [];
+  const scopes: PostureScope[] = [];
   for (const cache of policy.resources.caches) {
     const posture = assessCachePosture({
       cache,
@@ -48,11 +51,11 @@ export async function checkCachePosture(deps: CachePostureDeps): Promise<CachePo
       verifiedExports: [...verified].filter(([name, state]) => state.verified && isBackupOf(name, cache, policy.timezone)).map(([name]) => name),
       ...(replication === undefined ? {} : { replication }),
     });
-    for (const finding of posture.findings) {
-      await deps.alerts.publish({ severity: finding.severity, kind: 'posture', resource: cache.name, region: deps.own.region, summary: finding.summary, action: finding.action, source: 'check-cache-posture', at: now, details: { check: finding.check } });
-    }
+    const findings = posture.findings.map((finding): Alert => ({ severity: finding.severity, kind: 'posture', resource: cache.name, region: deps.own.region, summary: finding.summary, action: finding.action, source: 'check-cache-posture', at: now, details: { check: finding.check } }));
+    scopes.push({ resource: cache.name, region: deps.own.region, findings });
     caches.push({ resource: cache.name, newestVerifiedExportAge: posture.newestVerifiedExportAge, findings: posture.findings });
   }
+  await publishPosture(deps, 'redis', 'check-cache-posture', scopes, now);
   return { caches };
 }
 

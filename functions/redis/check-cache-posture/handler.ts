@@ -15,6 +15,7 @@ export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async
     elasticache: elastiCacheClient(rt.policy.regions.primary),
     own: { s3: s3Client(rt.region), bucket: requireEnv(ENV.exportBucket), region: rt.region },
     alerts: rt.alerts,
+    memory: { s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket) },
     log: rt.log,
     now: rt.now,
   });

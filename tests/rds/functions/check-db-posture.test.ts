@@ -8,7 +8,8 @@ import {
   StartDBInstanceAutomatedBackupsReplicationCommand,
   type DBInstance,
 } from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkDbPosture } from '../../../functions/rds/check-db-posture/check-db-posture.js';
 import { ACCOUNT, copyOf, ourTags, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
@@ -18,6 +19,17 @@ const primary = new RDSClient({ region: PRIMARY });
 const secondary = new RDSClient({ region: SECONDARY });
 const primaryMock = mockClient(primary);
 const secondaryMock = mockClient(secondary);
+const kmsClients: Record<string, KMSClient> = { [PRIMARY]: new KMSClient({ region: PRIMARY }), [SECONDARY]: new KMSClient({ region: SECONDARY }) };
+const kmsMocks: Record<string, AwsClientStub<KMSClient>> = { [PRIMARY]: mockClient(kmsClients[PRIMARY]!), [SECONDARY]: mockClient(kmsClients[SECONDARY]!) };
+const KEY_ID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+/** Both regions' backup keys: customer managed, rotating every 90 days. */
+function rotatingKeys(): void {
+  for (const mock of Object.values(kmsMocks)) {
+    mock.reset();
+    mock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, KeyManager: 'CUSTOMER' } });
+    mock.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 90 });
+  }
+}
 const NOW = Date.parse('2026-11-25T09:00:00+09:00');
 const MIN = 60_000;
 const INSTANCE_ARN = `arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:app-db-prod`;
@@ -51,11 +63,12 @@ function given(instance: DBInstance | null, options: { replicatedLatest?: number
 
 function run(policy = teamPolicy()) {
   const alerts = new RecordingAlerts();
-  return { alerts, result: checkDbPosture({ policy, primary, secondary, alerts, log: new RecordingLog(), now: () => NOW }) };
+  return { alerts, result: checkDbPosture({ policy, primary, secondary, kms: (region) => kmsClients[region]!, stage: 'test', alerts, log: new RecordingLog(), now: () => NOW }) };
 }
 
 describe('check-db-posture', () => {
   beforeEach(() => {
+    rotatingKeys();
     primaryMock.reset();
     secondaryMock.reset();
   });
@@ -171,5 +184,43 @@ describe('check-db-posture', () => {
       summary: '1 snapshot(s) of ours in ap-northeast-1 belong to no database of the policy (old-db); oldest backup-dr-old-db-20260101-0200 from 2026-01-01 02:00 (1 % of the manual-snapshot quota)',
     });
     expect(primaryMock).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+  });
+
+  describe('KMS key rotation (each region\'s backup key, at most every 90 days)', () => {
+    const rotation = async () => {
+      const { result, alerts } = run();
+      await result;
+      return alerts.published.filter((a) => a.details?.check === 'key-rotation').map((a) => [a.region, a.resource, a.severity, a.summary]);
+    };
+
+    it('resolves the key by DescribeKey (GetKeyRotationStatus takes no alias) and finds nothing when it rotates every 90 days', async () => {
+      given(healthyInstance);
+      expect(await rotation()).toEqual([]);
+      for (const region of [PRIMARY, SECONDARY]) {
+        expect(kmsMocks[region]!.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: 'alias/backup-dr-test' }]);
+        expect(kmsMocks[region]!.commandCalls(GetKeyRotationStatusCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: KEY_ID }]);
+      }
+    });
+
+    it('is critical when rotation is off, a warning when it rotates less often than every 90 days or the key is AWS managed', async () => {
+      given(healthyInstance);
+      kmsMocks[PRIMARY]!.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: false });
+      kmsMocks[SECONDARY]!.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+      expect(await rotation()).toEqual([
+        [PRIMARY, 'backup-key', 'critical', `KMS key alias/backup-dr-test in ${PRIMARY}: automatic rotation is OFF (policy: every 90 days)`],
+        [SECONDARY, 'backup-key', 'warning', `KMS key alias/backup-dr-test in ${SECONDARY} rotates every 365 days: the policy wants at most 90`],
+      ]);
+      rotatingKeys();
+      kmsMocks[SECONDARY]!.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, KeyManager: 'AWS' } });
+      expect((await rotation()).map((r) => r[3])).toEqual([`KMS key alias/backup-dr-test in ${SECONDARY} is AWS managed: AWS rotates it yearly, not every 90 days`]);
+      expect(kmsMocks[SECONDARY]!.commandCalls(GetKeyRotationStatusCommand)).toEqual([]);
+    });
+
+    it('a status it may not read is a warning naming the permission, and the rest of the posture is still judged', async () => {
+      given(healthyInstance);
+      kmsMocks[PRIMARY]!.on(GetKeyRotationStatusCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      const findings = await rotation();
+      expect(findings).toEqual([[PRIMARY, 'backup-key', 'warning', `KMS key alias/backup-dr-test in ${PRIMARY}: its rotation cannot be read (AccessDeniedException)`]]);
+    });
   });
 });

@@ -11,6 +11,7 @@
 import { AddTagsToResourceCommand, DeleteDBSnapshotCommand, RDSClient, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { KmsStandIn } from '../../../sandbox/aws/kms-standin.js';
+import { S3StandIn } from '../../../sandbox/aws/s3-standin.js';
 import { serviceKeyAlias } from '../../../shared/contracts.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,8 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
     },
   });
   const kms = new KmsStandIn(rds.kmsKeys);
+  // The reports bucket, where the posture check remembers what it alerted.
+  const reports = new S3StandIn({ now: () => clock.now() });
   const alerts = new RecordingAlerts();
   const policy = teamPolicy((d) => { d.resources.databases[0].automatedBackups.enforce = true; });
   const injected: { day: number; fault: Fault; at: number; due?: boolean }[] = [];
@@ -230,6 +233,8 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
     rds.addInstance(PRIMARY, { id: 'app-db-prod', backupRetentionPeriod: 35 });
     rds.addKmsKey(SECONDARY, serviceKeyAlias('test'), KEY_ARN); // the secondary deployment's own key (the team's policy names none)
     kms.install();
+    reports.install();
+    process.env.REPORTS_BUCKET = 'backup-dr-reports-test';
     for (const s of [...UNTOUCHABLE.foreign, ...UNTOUCHABLE.orphaned]) rds.seedSnapshot(s.region, { id: s.id, instanceId: s.instanceId, createdAt: START + s.days * DAY_MS, tags: s.tags });
     const next = random(20261125);
 
@@ -304,6 +309,7 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   afterAll(() => {
     rds.restore();
     kms.restore();
+    reports.restore();
     setRuntime(undefined);
   });
 
@@ -422,8 +428,16 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
   });
 
   it('raised an alert for every injected fault', () => {
-    const after = (f: { at: number }, predicate: (a: (typeof alerts.published)[number]) => boolean) =>
-      alerts.published.some((a) => a.at >= f.at && a.at < f.at + 2 * DAY_MS && predicate(a));
+    type Published = (typeof alerts.published)[number];
+    const resolved = (a: Published) => a.details?.['resolved'] === true;
+    // A posture finding alerts once per change (shared/alerts/posture-memory.ts): a fault whose finding
+    // was alerted before and not resolved since is heard — the drift is still open on the operator's side.
+    const ongoing = (at: number, predicate: (a: Published) => boolean) => {
+      const last = alerts.published.filter((a) => a.at < at && a.kind === 'posture' && !resolved(a) && predicate(a)).at(-1);
+      return last !== undefined && !alerts.published.some((a) => a.at > last.at && a.at < at && resolved(a) && a.resource === last.resource && a.region === last.region && a.details?.['check'] === last.details?.['check']);
+    };
+    const after = (f: { at: number }, predicate: (a: Published) => boolean) =>
+      alerts.published.some((a) => a.at >= f.at && a.at < f.at + 2 * DAY_MS && !resolved(a) && predicate(a)) || ongoing(f.at, predicate);
     const expectations: Record<Fault, (a: (typeof alerts.published)[number]) => boolean> = {
       'throttle-take': (a) => a.kind === 'backup-failed',
       'throttle-copy': (a) => a.kind === 'function-error' && a.source === 'copy-db-snapshots',
@@ -441,12 +455,15 @@ describe('400 days of the RDS pipeline against the stand-in', () => {
     const harmful = silent.filter((f) => f.fault !== 'skip-prune');
     expect(harmful.map((f) => `day ${f.day}: ${f.fault}`)).toEqual([]);
     expect(silent.length).toBeLessThan(injected.filter((f) => f.fault === 'skip-prune').length + 1);
-    // The five weeks without verification were heard every day, as a copy backlog.
+    // The five weeks without verification were heard as a copy backlog, open (not resolved) every day of
+    // it, and resolved once verification came back.
     const outage = { at: jst(SCRIPT.verifyOutage.first, '00:00') };
     for (let day = SCRIPT.verifyOutage.first + 1; day <= SCRIPT.verifyOutage.last; day += 1) {
       expect(after({ at: jst(day, '00:00') }, (a) => a.details?.check === 'copy-backlog'), `day ${day}`).toBe(true);
     }
     expect(outage.at).toBeGreaterThan(START);
+    const end = jst(SCRIPT.verifyOutage.last + 1, '00:00');
+    expect(alerts.published.some((a) => a.at >= end && a.at < end + 2 * DAY_MS && resolved(a) && a.details?.['check'] === 'copy-backlog')).toBe(true);
   });
 
   it('is quiet once the faults stop: no critical alert in the last three weeks', () => {

@@ -3,7 +3,7 @@
 // ElastiCache and S3 (aws-sdk-client-mock) with one alert per finding.
 
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { GetBucketReplicationCommand, GetObjectTaggingCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketReplicationCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkCachePosture } from '../../../functions/redis/check-cache-posture/check-cache-posture.js';
@@ -102,5 +102,38 @@ describe('check-cache-posture', () => {
       ['posture', 'app-redis', PRIMARY, 'stale-export'],
       ['posture', 'app-redis', PRIMARY, 'replication'],
     ]);
+  });
+
+  it('with its memory in the reports bucket, alerts a drift once: six hours on, the same drift is silent (the report still counts it), new ones alert', async () => {
+    ec.on(DescribeSnapshotsCommand).resolves({ Snapshots: [...allRuns().keys()].map((SnapshotName) => ({ SnapshotName, SnapshotStatus: 'available' })) });
+    s3Mock.on(ListObjectsV2Command).resolves({ Contents: ['backup-dr-app-redis-20261125-0600-0001.rdb', 'backup-dr-app-redis-20261125-0600.parts-0001'].map((Key) => ({ Key })) });
+    s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: `backup-dr:verified-at:${PRIMARY}`, Value: 'x' }] });
+    s3Mock.on(GetBucketReplicationCommand).rejects(Object.assign(new Error('none'), { name: 'ReplicationConfigurationNotFoundError' }));
+    let memory: string | undefined;
+    s3Mock.on(GetObjectCommand).callsFake(async () => {
+      if (memory === undefined) throw Object.assign(new Error('none'), { name: 'NoSuchKey' });
+      const text = memory;
+      // The one method of a response body the memory reads.
+      return { Body: { transformToString: async () => text } as never, ETag: '"e1"' };
+    });
+    s3Mock.on(PutObjectCommand).callsFake(async (input: { Body: string }) => {
+      memory = input.Body;
+      return { ETag: '"e1"' };
+    });
+    const run = async (now: number) => {
+      const alerts = new RecordingAlerts();
+      const report = await checkCachePosture({ policy, role: 'primary', elasticache, own: { s3, bucket: 'exports', region: PRIMARY }, alerts, memory: { s3, bucket: 'reports' }, log: new RecordingLog(), now: () => now });
+      return { alerts: alerts.published, findings: report.caches[0]!.findings.length };
+    };
+    const first = await run(NOW);
+    expect(first.alerts.map((a) => a.details?.check)).toEqual(['replication']);
+    const second = await run(NOW + 6 * HOUR);
+    expect(second.alerts.map((a) => a.details?.check)).toEqual(['missed-snapshot', 'stale-export']);
+    expect(second.findings).toBe(3);
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'reports', Key: `posture/redis/${PRIMARY}/app-redis.json` },
+      { Bucket: 'reports', Key: `posture/redis/${PRIMARY}/app-redis.json` },
+    ]);
+    expect(s3Mock.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.IfNoneMatch, c.args[0].input.IfMatch])).toEqual([['*', undefined], [undefined, '"e1"']]);
   });
 });
