@@ -16,6 +16,12 @@ import { parseScheduleExpression, typicalInterval } from '../../shared/schedule/
 import { LOGICAL_ID, ref, type CfnResource } from './cloudformation.js';
 import type { Context } from './contribution.js';
 
+/**
+ * Where every alarm of the stack notifies: the alerts topic when it goes to ALARM, and again when it goes
+ * back to OK — the Slack notifier posts that as the resolution, e-mail says it cleared.
+ */
+export const ALERTS_TOPIC_ACTIONS = { AlarmActions: [ref(LOGICAL_ID.topic)], OKActions: [ref(LOGICAL_ID.topic)] } as const;
+
 const HOUR_S = 3600;
 /** How late a daily job may report before its freshness alarm counts the day as missed. */
 export const FRESHNESS_GRACE_S = 2 * HOUR_S;
@@ -88,9 +94,7 @@ export function metricAlarm(ctx: Context, spec: AlarmSpec): CfnResource {
       Threshold: spec.threshold,
       ComparisonOperator: spec.comparison,
       TreatMissingData: spec.missing,
-      AlarmActions: [ref(LOGICAL_ID.topic)],
-      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
-      OKActions: [ref(LOGICAL_ID.topic)],
+      ...ALERTS_TOPIC_ACTIONS,
     },
   };
 }

@@ -11,7 +11,8 @@
 // Alarms publish to the encrypted topic through the key policy's CloudWatch statement (platform/alerts.ts).
 
 import { SERVICE } from '../../shared/contracts.js';
-import { lambdaLogicalId, LOGICAL_ID, ref, type CfnResource } from '../core/cloudformation.js';
+import { ALERTS_TOPIC_ACTIONS } from '../core/alarms.js';
+import { lambdaLogicalId, ref, type CfnResource } from '../core/cloudformation.js';
 import type { AlarmResources, Context, Contribution, Deployed } from '../core/contribution.js';
 import { failureQueues, type FailureQueue } from './failures.js';
 
@@ -32,9 +33,7 @@ function alarm(ctx: Context, name: string, description: string, metric: Record<s
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(LOGICAL_ID.topic)],
-      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
-      OKActions: [ref(LOGICAL_ID.topic)],
+      ...ALERTS_TOPIC_ACTIONS,
     },
   };
 }
@@ -110,9 +109,7 @@ function executionAlarm(ctx: Context, name: string, logicalId: string, component
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(LOGICAL_ID.topic)],
-      // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
-      OKActions: [ref(LOGICAL_ID.topic)],
+      ...ALERTS_TOPIC_ACTIONS,
     },
   };
 }

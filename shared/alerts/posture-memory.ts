@@ -8,8 +8,9 @@
 // setting, severity or bucket is a new one. Never loses an alert: a memory that cannot be read, or
 // cannot be written, means every finding is alerted (fail open); the metrics count every finding daily.
 
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { readStateObject, writeStateObject } from '../aws/state-object.js';
 import { REPORT_PREFIX } from '../contracts.js';
 import { errorName } from '../errors.js';
 import type { Log } from '../runtime/log.js';
@@ -92,47 +93,26 @@ function keyed(findings: readonly Alert[]): Map<string, Alert> {
 type Read = { readonly document: MemoryDocument | undefined; readonly etag: string | undefined } | { readonly unreadable: string };
 
 async function readMemory(deps: PostureMemoryDeps, key: string): Promise<Read> {
-  let text: string;
-  let etag: string | undefined;
+  let read;
   try {
-    const response = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
-    text = (await response.Body?.transformToString()) ?? '';
-    etag = response.ETag;
+    read = await readStateObject(deps.s3, deps.bucket, key);
   } catch (error) {
-    if (errorName(error) === 'NoSuchKey') return { document: undefined, etag: undefined };
     return { unreadable: errorName(error) };
   }
+  if (read.text === undefined) return { document: undefined, etag: undefined };
   try {
-    const document = JSON.parse(text) as MemoryDocument;
+    const document = JSON.parse(read.text) as MemoryDocument;
     if (document.format !== 1 || typeof document.findings !== 'object' || document.findings === null) throw new Error('not a posture memory');
-    return { document, etag };
+    return { document, etag: read.etag };
   } catch {
     // Garbled: read as empty (everything alerts) and overwritten over this very version.
     deps.log.warn('posture memory garbled: read as empty', { key });
-    return { document: undefined, etag };
+    return { document: undefined, etag: read.etag };
   }
 }
 
 /** False when another writer came first (the condition failed). */
-async function writeMemory(deps: PostureMemoryDeps, key: string, document: MemoryDocument, etag: string | undefined): Promise<boolean> {
-  try {
-    await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: JSON.stringify(document),
-        ContentType: 'application/json',
-        ServerSideEncryption: 'aws:kms',
-        ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    const name = errorName(error);
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return false;
-    throw error;
-  }
-}
+const writeMemory = (deps: PostureMemoryDeps, key: string, document: MemoryDocument, etag: string | undefined): Promise<boolean> => writeStateObject(deps.s3, deps.bucket, key, document, etag);
 
 function resolvedAlert(component: string, scope: PostureScope, source: string, key: string, gone: Remembered, now: number): Alert {
   return {

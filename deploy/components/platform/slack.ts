@@ -17,6 +17,7 @@
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html).
 
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
+import { ALERTS_TOPIC_ACTIONS } from '../../core/alarms.js';
 import { getAtt, lambdaLogicalId, LOGICAL_ID, ref, secretArn, type CfnResource, type Statement, type TemplateFragment } from '../../core/cloudformation.js';
 import { runningRole, type AlarmResources, type Context, type Contribution, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
@@ -144,9 +145,7 @@ export const platformSlack = {
               Threshold: 0,
               ComparisonOperator: 'GreaterThanThreshold',
               TreatMissingData: 'notBreaching',
-              AlarmActions: [ref(LOGICAL_ID.topic)],
-              // Back to OK reaches the topic too: the Slack notifier posts it as the resolution, e-mail says it cleared.
-              OKActions: [ref(LOGICAL_ID.topic)],
+              ...ALERTS_TOPIC_ACTIONS,
             },
           },
         },

@@ -11,13 +11,14 @@
 // it: at least once, never none. The webhook URL never reaches a log line, an error or the result.
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readNotice, slackPayload, type LinkContext } from '../../../shared/alerts/slack-message.js';
 import { forgetWebhookUrl, webhookUrl } from '../../../shared/alerts/slack-webhook-url.js';
 import { DELIVERY, postToSlack, type DeliveryOptions } from '../../../shared/alerts/slack-webhook.js';
+import { readStateObject, writeStateObject } from '../../../shared/aws/state-object.js';
 import { REPORT_PREFIX } from '../../../shared/contracts.js';
-import { ConfigurationError } from '../../../shared/errors.js';
+import { ConfigurationError, errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { decide, type FoldState } from './plan.js';
@@ -58,39 +59,13 @@ interface StoredState {
   readonly etag: string | undefined;
 }
 
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'Error');
-
 async function readState(input: NotifyInput, key: string): Promise<StoredState> {
-  try {
-    const response = await input.s3.send(new GetObjectCommand({ Bucket: input.reportsBucket, Key: key }));
-    const text = (await response.Body?.transformToString()) ?? '';
-    return { state: JSON.parse(text) as FoldState, etag: response.ETag };
-  } catch (error) {
-    if (errorName(error) === 'NoSuchKey') return { state: undefined, etag: undefined };
-    throw error;
-  }
+  const read = await readStateObject(input.s3, input.reportsBucket, key);
+  return { state: read.text === undefined ? undefined : (JSON.parse(read.text) as FoldState), etag: read.etag };
 }
 
 /** Writes `next` only over what was read (If-Match) or where nothing was (If-None-Match); false when another writer came first. */
-async function writeState(input: NotifyInput, key: string, next: FoldState, etag: string | undefined): Promise<boolean> {
-  try {
-    await input.s3.send(
-      new PutObjectCommand({
-        Bucket: input.reportsBucket,
-        Key: key,
-        Body: JSON.stringify(next),
-        ContentType: 'application/json',
-        ServerSideEncryption: 'aws:kms',
-        ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    const name = errorName(error);
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return false;
-    throw error;
-  }
-}
+const writeState = (input: NotifyInput, key: string, next: FoldState, etag: string | undefined): Promise<boolean> => writeStateObject(input.s3, input.reportsBucket, key, next, etag);
 
 /** Conditional writes that lose this many races in a row are an error (Lambda retries the message). */
 const WRITE_ATTEMPTS = 5;
