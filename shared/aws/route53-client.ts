@@ -1,4 +1,4 @@
-// The Route53Client client of a region, made once per container (client-config.ts).
+// The Route 53 client (a global service: its endpoint is us-east-1 whatever the region), made once per container.
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { clientConfig, perRegion } from './client-config.js';
 

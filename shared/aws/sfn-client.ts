@@ -1,4 +1,4 @@
-// The SFNClient client of a region, made once per container (client-config.ts).
+// The Step Functions client of a region, made once per container (client-config.ts).
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { clientConfig, perRegion } from './client-config.js';
 
