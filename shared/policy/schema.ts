@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { TAG } from '../contracts.js';
 import { parseScheduleExpression } from '../schedule/expression.js';
+import { cacheFailover, databaseFailover, endpointTarget, recovery } from './recovery.js';
 import { complianceFloor, keepRules, objectiveDuration, region, retentionDuration, timeZone } from './fields.js';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
@@ -178,6 +179,10 @@ const database = z.strictObject({
   restoreTest: z.optional(restoreTest),
   pitrTest: z.optional(pitrTest),
   validation,
+  /** How region-failover brings it up in the secondary region (README, "Recovery runbooks"). */
+  failover: z.optional(databaseFailover),
+  /** Where the application finds it: what a recovery rewrites after approval. */
+  endpoint: z.optional(endpointTarget),
   /**
    * Anomalies between consecutive manifests (data corruption, mass deletion, a breach): found, alerted,
    * and the backups before them quarantined — kept by prune like a legal hold until released.
@@ -257,6 +262,8 @@ const cache = z.strictObject({
   objectives: z.optional(objectives),
   validation: cacheValidation,
   restoreTest: z.optional(cacheRestoreTest),
+  failover: z.optional(cacheFailover),
+  endpoint: z.optional(endpointTarget),
 });
 
 const bucket = z.strictObject({
@@ -421,6 +428,8 @@ export const policySchema = z
       }),
       {},
     ),
+    /** The recovery runbooks and failover (README, "Recovery runbooks"); absent: none is deployed. */
+    recovery: z.optional(recovery),
   })
   .check(
     z.superRefine((policy, ctx) => {
@@ -442,4 +451,5 @@ export type DatabaseResource = Policy['resources']['databases'][number];
 export type BucketResource = Policy['resources']['buckets'][number];
 export type CacheResource = Policy['resources']['caches'][number];
 export type CacheValidation = CacheResource['validation'];
+export type { EndpointTarget, RecoveryPolicy } from './recovery.js';
 export type ResourceRetention = DatabaseResource['retention'];

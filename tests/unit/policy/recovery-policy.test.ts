@@ -1,0 +1,74 @@
+// The policy's recovery section: defaults, and each bad value rejected naming its field.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { InvalidPolicy } from '../../../shared/errors.js';
+import { parsePolicy } from '../../../shared/policy/load.js';
+
+const DEFAULT_TEXT = readFileSync(new URL('../../../backup-policy.yml', import.meta.url), 'utf8');
+
+function withChange(change: (doc: Record<string, any>) => void): string {
+  const doc = parse(DEFAULT_TEXT) as Record<string, any>;
+  change(doc);
+  return stringify(doc);
+}
+
+function errorOf(text: string): string {
+  try {
+    parsePolicy(text, 'policy.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidPolicy);
+    return (error as Error).message;
+  }
+  throw new Error('expected the policy to be rejected');
+}
+
+const APPROVER = 'arn:aws:iam::123456789012:role/dr-approver';
+
+describe('recovery policy', () => {
+  it('is absent unless given, and fills its defaults when given', () => {
+    const none = parsePolicy(withChange((doc) => delete doc.recovery));
+    expect(none.recovery).toBeUndefined();
+    const minimal = parsePolicy(withChange((doc) => (doc.recovery = { approvers: [APPROVER] })));
+    expect(minimal.recovery).toEqual({
+      approvers: [APPROVER],
+      approvalTimeout: 3_600_000,
+      readinessSchedule: 'cron(0 8 * * ? *)',
+      rehearsal: { enabled: true, schedule: 'cron(0 3 1 * ? *)' },
+      primaryHealth: { urls: [], failuresBeforeAlert: 3, proposeFailover: false },
+      keepReplacedFor: 7 * 86_400_000,
+    });
+  });
+
+  it("holds the team's failover settings in backup-policy.yml", () => {
+    const policy = parsePolicy(DEFAULT_TEXT);
+    expect(policy.recovery?.maintenanceMode).toEqual({ parameter: '/app/prod/maintenance-mode', on: 'on', off: 'off' });
+    const db = policy.resources.databases[0];
+    expect(db?.endpoint).toEqual({ ssmParameter: '/app/prod/database/host' });
+    expect(db?.failover?.subnetGroup).toBe('app-db-dr');
+  });
+
+  it('accepts user, role and assumed-role approvers, a session wildcard only in the last part', () => {
+    const approvers = ['arn:aws:iam::123456789012:user/alice', APPROVER, 'arn:aws:sts::123456789012:assumed-role/dr-approver/*'];
+    expect(parsePolicy(withChange((doc) => (doc.recovery = { approvers }))).recovery?.approvers).toEqual(approvers);
+    expect(errorOf(withChange((doc) => (doc.recovery = { approvers: ['arn:aws:iam::123456789012:role/*'] })))).toContain('recovery.approvers[0]: must be an IAM user or role ARN');
+    expect(errorOf(withChange((doc) => (doc.recovery = { approvers: [] })))).toContain('recovery.approvers: name at least one principal');
+  });
+
+  it('names the field of each bad value', () => {
+    const cases: [(doc: Record<string, any>) => void, string][] = [
+      [(doc) => (doc.recovery = { approvers: [APPROVER], approvalTimeout: '1min' }), 'recovery.approvalTimeout: must be between 5min and 7d'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], maintenanceMode: { parameter: 'maintenance' } }), 'recovery.maintenanceMode.parameter: an SSM parameter name starts with "/"'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], rehearsal: { schedule: 'monthly' } }), 'recovery.rehearsal.schedule'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], primaryHealth: { urls: ['http://app.example.com/health'] } }), 'recovery.primaryHealth.urls[0]: must be an https:// URL'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: {}, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.lambda: give exactly one of lambda or ssmDocument'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: [] } }), 'recovery.application.healthUrls: name at least one URL'],
+      [(doc) => (doc.resources.databases[0].endpoint = { ssmParameter: '/a', route53: { hostedZoneId: 'Z123', recordName: 'db.example.com' } }), 'resources.databases[0].endpoint.ssmParameter: give exactly one of ssmParameter or route53'],
+      [(doc) => (doc.resources.databases[0].endpoint = { route53: { hostedZoneId: 'zone', recordName: 'db.example.com' } }), 'resources.databases[0].endpoint.route53.hostedZoneId: must be a Route 53 hosted zone id'],
+      [(doc) => (doc.resources.databases[0].failover = { readReplica: '1bad' }), 'resources.databases[0].failover.readReplica: must be an RDS DB instance identifier'],
+      [(doc) => (doc.resources.caches[0].failover = { nodeType: 'r7g.large' }), 'resources.caches[0].failover.nodeType: must be an ElastiCache node type'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], unknown: 1 }), 'recovery: unknown key "unknown"'],
+    ];
+    for (const [change, message] of cases) expect(errorOf(withChange(change))).toContain(message);
+  });
+});
