@@ -12,9 +12,11 @@ import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CONFIG_FAULTS, FAULTS, MEDIA_FAULTS, REDIS_FAULTS, type ConfigFault, type Fault, type MediaFault, type RedisFault } from './data-plane.js';
 
-// The handlers' structured logs and metrics go to CloudWatch in AWS; here the drill prints its own report.
+// The handlers' structured logs go to CloudWatch in AWS; here the drill prints its own report. Their
+// metrics are on, whatever the environment says: the drill takes their EMF records off stdout into the
+// CloudWatch stand-in (sandbox/aws/emf-stdout.ts), where the daily checklist reads them back.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS, ...MEDIA_FAULTS, ...CONFIG_FAULTS];
 const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …]]`;

@@ -23,6 +23,8 @@ import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handle
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
 import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
 import { systemClock } from '../sandbox/aws/clock.js';
+import { CloudWatchStandIn } from '../sandbox/aws/cloudwatch-standin.js';
+import { interceptEmf } from '../sandbox/aws/emf-stdout.js';
 import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
 import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
 import { S3StandIn } from '../sandbox/aws/s3-standin.js';
@@ -39,6 +41,7 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
+import { runChecklistDrill } from './checklist.js';
 import { runConfigDrill } from './config.js';
 import { MASS_DELETE, pgDataPlane, type ConfigFault, type Fault, type MediaFault, type PgDataPlane, type RedisFault } from './data-plane.js';
 import { runMediaDrill } from './media.js';
@@ -106,7 +109,7 @@ const worse = (a: Outcome, b: Outcome): Outcome => (a === 'failed' || b === 'fai
  */
 function drillPolicy(): Policy {
   type DatabaseDoc = { restoreTest: Record<string, unknown>; validation: Record<string, unknown> };
-  type CacheDoc = { validation: Record<string, unknown> };
+  type CacheDoc = { validation: Record<string, unknown>; restoreTest?: Record<string, unknown> };
   const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: DatabaseDoc[]; caches?: CacheDoc[] } };
   const db = doc.resources.databases[0];
   if (db === undefined) throw new DrillError('backup-policy.yml protects no database: nothing to drill');
@@ -117,6 +120,9 @@ function drillPolicy(): Policy {
   for (const cache of doc.resources.caches ?? []) {
     delete cache.validation.authSecret;
     Object.assign(cache.validation, { tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] });
+    // The drill runs the cache restore test in the secondary, from the replicated export: said here, the
+    // daily checklist looks for its figures where they are published.
+    if (cache.restoreTest !== undefined) cache.restoreTest.region = 'secondary';
   }
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
@@ -165,6 +171,9 @@ export function startDrill(options: DrillOptions): Drill {
   const s3 = new S3StandIn();
   const secrets = new SecretsStandIn();
   let kms: KmsStandIn | null = null;
+  // The metrics the handlers publish: their EMF records taken off stdout, in the Region each runs in.
+  const cloudwatch = new CloudWatchStandIn();
+  let emf: { restore(): void } | null = null;
 
   let cleaning: Promise<string[]> | null = null;
   const cleanup = () =>
@@ -208,6 +217,8 @@ export function startDrill(options: DrillOptions): Drill {
       ssm.restore();
       kms?.restore();
       secrets.restore();
+      emf?.restore();
+      cloudwatch.restore();
       setRuntime(undefined);
       if (problems.length > 0) throw new DrillError(`cleanup incomplete: ${problems.join('; ')}`);
       return removed;
@@ -261,7 +272,14 @@ export function startDrill(options: DrillOptions): Drill {
 
     const alerts: Alert[] = [];
     const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
-    const useRuntime = (role: Role) => setRuntime({ stage: STAGE, policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+    /** The Region of the handler running now: where CloudWatch Logs would take its EMF records. */
+    let metricsRegion = primary;
+    cloudwatch.install();
+    emf = interceptEmf(process.stdout, (line) => cloudwatch.ingestEmf(metricsRegion, line));
+    const useRuntime = (role: Role, overrides: { readonly policy?: Policy; readonly now?: () => number; readonly alerts?: AlertSink } = {}) => {
+      metricsRegion = policy.regions[role];
+      setRuntime({ stage: STAGE, policy: overrides.policy ?? policy, role, region: policy.regions[role], alerts: overrides.alerts ?? sink, logger, log, metrics, now: overrides.now ?? (() => Date.now()) });
+    };
 
     /** What made the drill fail besides the restore test: a pipeline step that threw. */
     const stepFailures: string[] = [];
@@ -413,9 +431,12 @@ export function startDrill(options: DrillOptions): Drill {
     const config = await runConfigDrill({ policy, stage: STAGE, account: ACCOUNT, s3, secrets, ssm, fault: configFault, alerts, useRuntime, print, signal: abort.signal });
     // Every alert of the run as the Slack notifier would post it (to a local webhook), repeats folded.
     await runSlackDrill({ policy, stage: STAGE, reportsBucket: REPORTS_BUCKET, secrets, alerts: alerts.filter((a) => a.severity !== 'info'), print });
+    // The next morning: the daily checklist from what this run published and wrote.
+    abort.signal.throwIfAborted();
+    const checklist = await runChecklistDrill({ policy, reportsBucket: REPORTS_BUCKET, cloudwatch, secrets, useRuntime, print });
     const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
-    const overall = worse(worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome), config.outcome);
-    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy, ...config.caughtBy];
+    const overall = worse(worse(worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome), config.outcome), checklist.caughtBy.length === 0 ? 'passed' : 'failed');
+    const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy, ...config.caughtBy, ...checklist.caughtBy];
     print('');
     print(`Outcome: ${overall.toUpperCase()}${caughtBy.length === 0 ? '' : ` (${caughtBy.join(', ')})`}${'skipped' in redis ? ' — Redis skipped' : ''}`);
     return { passed: overall === 'passed', outcome: overall, redis: 'skipped' in redis ? { skipped: redis.skipped } : redis.outcome, caughtBy, verdict, alerts };

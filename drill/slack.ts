@@ -2,7 +2,8 @@
 // (functions/platform/notify-slack) as the alerts topic would deliver it, to a local HTTP server on
 // 127.0.0.1 standing in for the incoming webhook, whose URL the notifier reads from the Secrets
 // Manager stand-in; what reached the server is printed as text, and what was folded into a count is
-// said. The webhook's URL (the secret) is never printed.
+// said. The webhook's URL (the secret) is never printed. The daily checklist (checklist.ts) posts to a
+// local webhook of its own the same way.
 
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -27,8 +28,15 @@ export interface SlackDrillOptions {
   readonly print: (line: string) => void;
 }
 
-/** Posts the alerts through the notifier to a local webhook; prints each message that arrived, as text. */
-export async function runSlackDrill(options: SlackDrillOptions): Promise<NotifyResult> {
+/** A local HTTP server on 127.0.0.1 standing in for the incoming webhook: every payload it received, as JSON. */
+export interface LocalWebhook {
+  /** The webhook's URL: the secret (never printed). */
+  readonly url: string;
+  readonly received: readonly Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function localWebhook(): Promise<LocalWebhook> {
   const received: Record<string, unknown>[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -39,10 +47,29 @@ export async function runSlackDrill(options: SlackDrillOptions): Promise<NotifyR
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/drill/${Date.now().toString(36)}`,
+    received,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A payload that reached the webhook, as Slack would show it (text). */
+export function printSlackMessage(payload: Record<string, unknown>, print: (line: string) => void): void {
+  print('Slack message that would be posted:');
+  for (const line of blockKitText(payload).split('\n')) print(`  > ${line}`);
+}
+
+/** Posts the alerts through the notifier to a local webhook; prints each message that arrived, as text. */
+export async function runSlackDrill(options: SlackDrillOptions): Promise<NotifyResult> {
+  const webhook = await localWebhook();
   const region = options.policy.regions.primary;
   try {
-    options.secrets.put(region, DRILL_WEBHOOK_SECRET, `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/drill/${Date.now().toString(36)}`);
-    const policy: Policy = { ...options.policy, alerts: { ...options.policy.alerts, slack: { webhookSecret: DRILL_WEBHOOK_SECRET, foldWindow: 3_600_000 } } };
+    options.secrets.put(region, DRILL_WEBHOOK_SECRET, webhook.url);
+    const policy = withDrillWebhook(options.policy);
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const result = { posted: 0, folded: 0, skipped: 0, attempts: 0 };
     for (const [index, alert] of options.alerts.entries()) {
@@ -61,15 +88,16 @@ export async function runSlackDrill(options: SlackDrillOptions): Promise<NotifyR
       for (const key of ['posted', 'folded', 'skipped', 'attempts'] as const) result[key] += one[key];
     }
     options.print('');
-    if (received.length === 0) options.print('Slack: nothing would be posted');
-    for (const payload of received) {
-      options.print('Slack message that would be posted:');
-      for (const line of blockKitText(payload).split('\n')) options.print(`  > ${line}`);
-    }
+    if (webhook.received.length === 0) options.print('Slack: nothing would be posted');
+    for (const payload of webhook.received) printSlackMessage(payload, options.print);
     if (result.folded > 0) options.print(`Slack: ${result.folded} repeat${result.folded === 1 ? '' : 's'} folded into the messages above (posted with their count after the window)`);
     return result;
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await webhook.close();
   }
+}
+
+/** The policy with the drill's webhook as its Slack channel (the team's policy has none). */
+export function withDrillWebhook(policy: Policy): Policy {
+  return { ...policy, alerts: { ...policy.alerts, slack: { webhookSecret: DRILL_WEBHOOK_SECRET, foldWindow: 3_600_000 } } };
 }

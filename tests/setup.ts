@@ -3,6 +3,7 @@
 // `isolate: false`): the project's modules evaluated afresh, the environment given back as the file found
 // it, and no SDK client class left mocked (`mockClient(RDSClient)` replaces `send` on the class itself,
 // for every instance made after it).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,7 +20,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 /** The client classes tests and stand-ins mock as a whole (`mockClient(Class)`). */
-const MOCKED_CLASSES = [KMSClient, RDSClient, S3Client, SecretsManagerClient, SNSClient];
+const MOCKED_CLASSES = [CloudWatchClient, KMSClient, RDSClient, S3Client, SecretsManagerClient, SNSClient];
 
 /** The environment as this file found it, given back when it ends (some files set Lambda variables). */
 const environment = { ...process.env };

@@ -50,6 +50,9 @@ describe('npm run drill: the configuration part', { concurrent: true }, () => {
     expect(resultOf(out)).toBe('RESULT: FAILED — the fault "config-tampered" was caught by test-configuration-restore (BundleTampered)');
     expect(code).toBe(1);
     for (const value of VALUES) expect(`${out}\n${err}`).not.toContain(value);
+    // The next morning's checklist says so: the configuration's restore test failed.
+    expect(out).toContain('  | [XX] app-config (config): config-restore restore test failed 1×\n');
+    expect(out).toContain('  |      Restore test config-restore (ap-northeast-1): 0 passed, 1 failed, 0 inconclusive\n');
   }, 240_000);
 
   it('names the fault in its usage', async () => {

@@ -95,6 +95,42 @@ describe.concurrent('npm run drill', () => {
     expect(await leftovers(runFacts(out))).toEqual([]);
   }, 240_000);
 
+  it('ends with the daily checklist of the sandbox: the real handler on what the run published, its text and its Slack message', async () => {
+    const { code, out } = await drillOnce([], 'npm');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Daily checklist \(the real daily-checklist handler, as at \d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z, the next full hour/m);
+    const samples = Number(/CloudWatch stand-in, which holds the (\d+) samples this run's handlers published/.exec(out)?.[1]);
+    expect(samples).toBeGreaterThan(10);
+    expect(out).not.toContain('an EMF record of this run yields no metric');
+    // Every resource of the drill's policy, judged on this run's figures: the restore tests that ran, the
+    // backups that were made; the live RPO the posture checks measure is missing, for they did not run.
+    expect(out).toMatch(/✓ daily-checklist +[\d.]+ s +4 resources: 0 failing, 2 need attention \(app-db, app-redis\); published to the alerts topic as info/);
+    expect(out).toMatch(/^ {2}\| Daily backup checklist — backup-dr drill, \d{4}-\d{2}-\d{2} \(Asia\/Tokyo\): 2 need attention$/m);
+    expect(out).toContain('  | [!!] app-db (rds): no PITR lag (ap-northeast-1) figure; no PITR lag (ap-southeast-1) figure; no newest verified copy (ap-southeast-1) figure\n');
+    expect(out).toMatch(/^ {2}\| {6}Restore test snapshot \(ap-northeast-1\): 1 passed, 0 failed, 0 inconclusive — RTO \d+ s, target 2 h$/m);
+    expect(out).toMatch(/^ {2}\| {6}Evidence: https:\/\/s3\.console\.aws\.amazon\.com\/s3\/object\/backup-dr-reports-drill\?region=ap-northeast-1&prefix=evidence%2Fapp-db%2F\d{4}%2F\d{2}%2Fbdr-rt-app-db-\d+\.json$/m);
+    expect(out).toContain('  | [!!] app-redis (redis): no newest verified export (ap-northeast-1) figure; no newest verified export (ap-southeast-1) figure\n');
+    expect(out).toContain('  | [ok] media (media)\n  |      Failures: none\n');
+    expect(out).toContain('  | [ok] app-config (config)\n  |      Completed: 3 backups\n  |      Failures: none\n  |      Restore test config-restore (ap-northeast-1): 1 passed, 0 failed, 0 inconclusive\n');
+    expect(out).toContain('  |   ap-northeast-1: snapshot quota no figure; pruned nothing\n');
+    // With the drill's webhook as alerts.slack: the Block Kit message the checklist posts.
+    expect(out).toMatch(/✓ daily-checklist \(alerts\.slack\) +[\d.]+ s +4 resources: 0 failing, 2 need attention \(app-db, app-redis\); posted to the webhook \(1 attempt\)\nSlack message that would be posted:\n {2}> Daily backup checklist\n/);
+    expect(out).toContain('  >   :warning: *app-db* (rds) — no PITR lag (ap-northeast-1) figure');
+    expect(out).toContain('  >   :white_check_mark: *app-config* (config)');
+    expect(out.indexOf('Daily checklist (')).toBeLessThan(out.indexOf('RESULT: PASSED'));
+  }, 240_000);
+
+  it.each([
+    { fault: 'row-loss', verdict: '1 failing (app-db), 1 need attention (app-redis)', mark: /^ {2}\| \[XX\] app-db \(rds\): snapshot restore test failed 1×; no PITR lag/m, test: '0 passed, 1 failed, 0 inconclusive' },
+    { fault: 'no-manifest', verdict: '0 failing, 2 need attention (app-db, app-redis)', mark: /^ {2}\| \[!!\] app-db \(rds\): .*; snapshot restore test inconclusive 1×$/m, test: '0 passed, 0 failed, 1 inconclusive' },
+  ])('shows --break $fault in the daily checklist where the operators would see it', async ({ fault, verdict, mark, test }) => {
+    const { out } = await drillOnce(['--break', fault]);
+    expect(out).toContain(`4 resources: ${verdict}; published to the alerts topic as info`);
+    expect(out).toMatch(mark);
+    expect(out).toContain(`  |      Restore test snapshot (ap-northeast-1): ${test}`);
+    expect(out).toContain(`  > • Restore test snapshot (ap-northeast-1): ${test}`);
+  }, 240_000);
+
   it('rejects an unknown fault with a usage line', async () => {
     const { code, err } = await drill(['--break', 'meteor']);
     expect(code).toBe(2);

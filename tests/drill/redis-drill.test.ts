@@ -86,6 +86,8 @@ describe.skipIf(!up)('npm run drill: the Redis and media parts', { concurrent: t
     expect(resultOf(out)).toBe(`RESULT: FAILED — the fault "${fault}" was caught by replication-mismatch (verify-media-replication)`);
     expect(out).toMatch(/^Media outcome: FAILED/m);
     expect(code).toBe(1);
+    // The next morning's checklist: the replication check's count of the day, the bucket failing.
+    expect(out).toContain('  | [XX] media (media): 1 objects missing or different in the replica (ap-southeast-1)\n');
   }, 240_000);
 
   it.each([
@@ -100,6 +102,15 @@ describe.skipIf(!up)('npm run drill: the Redis and media parts', { concurrent: t
     expect(out).toMatch(/^Database outcome: PASSED$/m);
     expect(code).toBe(1);
     expect(await leftovers(runFacts(out))).toEqual([]);
+    // The next morning's checklist marks the cache failing (the failed verifications of each Region, or the failed restore test).
+    expect(out).toMatch(/^ {2}\| \[XX\] app-redis \(redis\): /m);
+  }, 240_000);
+
+  it('gives the daily checklist the cache\'s figures: its restore test in the secondary, where the drill ran it, and the verifications failed per Region', async () => {
+    const [plain, truncated] = await Promise.all([drillOnce([]), drillOnce(['--break', 'redis-truncated-export'])]);
+    expect(plain.out).toMatch(/^ {2}\| {6}Restore test cache-restore \(ap-southeast-1\): 1 passed, 0 failed, 0 inconclusive — RTO \d+ s, target 30 min$/m);
+    expect(plain.out).toMatch(/^ {2}\| {6}Evidence: https:\/\/s3\.console\.aws\.amazon\.com\/s3\/object\/backup-dr-reports-drill\?region=ap-southeast-1&prefix=evidence%2Fapp-redis%2F/m);
+    expect(truncated.out).toContain('  | [XX] app-redis (redis): 1 exports failed verification (ap-northeast-1); 1 exports failed verification (ap-southeast-1); ');
   }, 240_000);
 
   it('--inject-redis runs the team\'s commands on the restored server before validation; validation catches what they did', async () => {
