@@ -28,7 +28,8 @@ import { isBackupOf } from '../../../shared/redis/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { parseScheduleExpression, typicalInterval } from '../../../shared/schedule/expression.js';
 import { tagValue } from '../../../shared/tags.js';
-import { judgeCache, judgeConfiguration, judgeDatabase, judgeKey, judgeRegion, cacheFailoverSettings, databaseFailoverSettings, type BundleFound, type KeyFound, type ResourceReadiness, type SecretFound, type SubnetGroupFound } from './plan.js';
+import { cacheFailoverSettings, databaseFailoverSettings } from '../../../shared/policy/failover-settings.js';
+import { judgeCache, judgeConfiguration, judgeDatabase, judgeKey, judgeRegion, type BundleFound, type KeyFound, type ResourceReadiness, type SecretFound, type SubnetGroupFound } from './plan.js';
 
 export const SOURCE = 'check-failover-readiness';
 /** The posture memory's component: every gap of this check, per resource, in the secondary region. */

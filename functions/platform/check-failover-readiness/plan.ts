@@ -7,6 +7,7 @@
 import type { DBInstance, DBInstanceAutomatedBackup } from '@aws-sdk/client-rds';
 import type { CacheResource, DatabaseResource } from '../../../shared/policy/schema.js';
 import { activeReplications } from '../../../shared/rds/automated-backups.js';
+import { cacheFailoverSettings, databaseFailoverSettings, READINESS_RESOURCE } from '../../../shared/policy/failover-settings.js';
 
 export interface Gap {
   readonly severity: 'critical' | 'warning';
@@ -52,34 +53,6 @@ export interface SubnetGroupFound {
 /** A secret as DescribeSecret answered: null when it does not exist. */
 export interface SecretFound {
   readonly deletedDate: number | undefined;
-}
-
-/**
- * The network and credentials failover uses for a database in the secondary: its `failover` settings,
- * else those of the database's restores there (restoreTest.secondary, the PITR test), else the primary's
- * credentials secret name (a replicated secret keeps its name).
- */
-export function databaseFailoverSettings(db: DatabaseResource): { readReplica?: string; subnetGroup?: string; securityGroups: readonly string[]; credentialsSecret?: string } {
-  const f = db.failover;
-  const secondary = db.restoreTest?.secondary;
-  const subnetGroup = f?.subnetGroup ?? secondary?.subnetGroup ?? db.pitrTest?.subnetGroup;
-  const securityGroups = f !== undefined && f.securityGroups.length > 0 ? f.securityGroups : secondary !== undefined && secondary.securityGroups.length > 0 ? secondary.securityGroups : (db.pitrTest?.securityGroups ?? []);
-  const credentialsSecret = f?.credentialsSecret ?? secondary?.credentialsSecret ?? db.pitrTest?.credentialsSecret ?? db.restoreTest?.credentialsSecret;
-  return {
-    ...(f?.readReplica === undefined ? {} : { readReplica: f.readReplica }),
-    ...(subnetGroup === undefined ? {} : { subnetGroup }),
-    securityGroups,
-    ...(credentialsSecret === undefined ? {} : { credentialsSecret }),
-  };
-}
-
-/** The network failover seeds a cache into in the secondary: its `failover` settings, else its restore test's there. */
-export function cacheFailoverSettings(cache: CacheResource): { subnetGroup?: string; securityGroups: readonly string[] } {
-  const f = cache.failover;
-  const secondary = cache.restoreTest?.secondary;
-  const subnetGroup = f?.subnetGroup ?? secondary?.subnetGroup;
-  const securityGroups = f !== undefined && f.securityGroups.length > 0 ? f.securityGroups : (secondary?.securityGroups ?? []);
-  return { ...(subnetGroup === undefined ? {} : { subnetGroup }), securityGroups };
 }
 
 export interface DatabaseInput {
@@ -309,13 +282,8 @@ export function judgeKey(keyName: string, secondary: string, found: KeyFound): R
     gap = { severity: 'critical', check: 'kms-key', summary: `backup key ${keyName} in ${secondary} is ${found.keyState ?? 'in an unknown state'}, not Enabled: nothing encrypted with it can be restored`, action: found.keyState === 'PendingDeletion' ? `Cancel the deletion now: aws kms cancel-key-deletion --region ${secondary} --key-id <key id>, then enable it.` : `Enable it: aws kms enable-key --region ${secondary} --key-id <key id>.` };
   }
   const items: ReadinessItem[] = [gap === undefined ? { check: 'kms-key', status: 'ok', summary: `backup key ${keyName} enabled` } : { check: 'kms-key', status: 'gap', summary: gap.summary }];
-  return { component: 'kms', resource: KEY_RESOURCE, items, gaps: gap === undefined ? [] : [gap], rpo: null, rpoTarget: null };
+  return { component: 'kms', resource: READINESS_RESOURCE.key, items, gaps: gap === undefined ? [] : [gap], rpo: null, rpoTarget: null };
 }
-
-/** The resource name the backup key's readiness is filed under. */
-export const KEY_RESOURCE = 'backup-key';
-/** The resource name of the region as a whole (its worst RPO against regionFailover). */
-export const REGION_RESOURCE = 'region-failover';
 
 /**
  * The region as a whole against the regionFailover objective: a gap when failover could not bring a
@@ -335,5 +303,5 @@ export function judgeRegion(resources: readonly ResourceReadiness[], secondary: 
   }
   const rpo = impossible.length > 0 ? null : (worst?.rpo ?? null);
   const summary = gaps[0]?.summary ?? (worst === null ? 'no database or cache under the regionFailover objective' : `worst RPO ${spoken(worst.rpo ?? 0)} (${worst.resource}), target ${spoken(target)}`);
-  return { component: 'region', resource: REGION_RESOURCE, items: [{ check: 'region-rpo', status: gaps.length > 0 ? 'gap' : 'ok', summary }], gaps, rpo, rpoTarget: target };
+  return { component: 'region', resource: READINESS_RESOURCE.region, items: [{ check: 'region-rpo', status: gaps.length > 0 ? 'gap' : 'ok', summary }], gaps, rpo, rpoTarget: target };
 }
