@@ -12,10 +12,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { decideRound, INITIAL_STATE, proposalName, roundFailed, type ProbeResult, type WatchState } from '../../functions/platform/watch-primary-region/plan.js';
 import { probeApi, probeUrl } from '../../functions/platform/watch-primary-region/probe.js';
 import { watchPrimaryRegion, type WatchDeps } from '../../functions/platform/watch-primary-region/watch-primary-region.js';
+import { handler } from '../../functions/platform/watch-primary-region/handler.js';
+import { lambdaContext } from '../../sandbox/lambda-context.js';
+import { log, logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../helpers/runtime.js';
 
 const PRIMARY = 'ap-northeast-1';
@@ -310,5 +313,25 @@ describe('watch-primary-region', () => {
     expect([...a.alerts, ...b.alerts].filter((x) => x.severity === 'critical')).toHaveLength(1);
     expect(JSON.parse(stored!.body).consecutiveFailures).toBe(3);
     expect(mocks.sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+});
+
+describe('watch-primary-region handler', () => {
+  afterAll(() => setRuntime(undefined));
+
+  it('refuses a bad scheduled time or an unknown field, naming it, before anything is read or probed', async () => {
+    // Every S3 client (the handler makes its own): wrapped only now, after the instance mocks above.
+    const s3Mock = mockClient(S3Client);
+    onTestFinished(() => s3Mock.restore());
+    const alerts = new RecordingAlerts();
+    setRuntime({ stage: 'test', policy: teamPolicy(), role: 'secondary', region: SECONDARY, alerts, logger, log, metrics, now: () => T0 });
+    await expect(handler({ scheduledTime: 'yesterday' }, lambdaContext('watch-primary-region'))).rejects.toMatchObject({ name: 'InvalidInput', field: 'scheduledTime' });
+    await expect(handler({ resources: ['app-db'] }, lambdaContext('watch-primary-region'))).rejects.toMatchObject({ name: 'InvalidInput', field: 'resources' });
+    expect(s3Mock.calls()).toEqual([]);
+    // The failure reaches the alerts topic like every scheduled function's.
+    expect(alerts.published.map((a) => [a.kind, a.source])).toEqual([
+      ['function-error', 'watch-primary-region'],
+      ['function-error', 'watch-primary-region'],
+    ]);
   });
 });
