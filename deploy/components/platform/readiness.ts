@@ -98,7 +98,7 @@ const FUNCTIONS = {
     roles: ['secondary'],
     deployedWhen: hasRecovery,
     invokedBy: 'async',
-    description: 'Daily and on demand: is everything region-failover needs in this region there and fresh, with the RPO it would give; each gap an alert, the verdict in readiness/latest.json',
+    description: 'Daily and on demand: is everything region-failover needs in this region there and fresh, with the RPO it would give; each gap an alert, the verdict in its report for region-failover',
     // Listings of snapshots, automated backups and exports (a tag read per export object), a few Describes per resource.
     timeout: 300,
     memorySize: 256,
