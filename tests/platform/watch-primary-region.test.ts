@@ -306,6 +306,12 @@ describe('watch-primary-region', () => {
     ]);
   });
 
+  it('refuses to run without a recovery section, before reading or probing anything', async () => {
+    const deps = { policy: teamPolicy((doc) => delete doc.recovery), stage: 'test', probeUrl: async () => up, primaryRds: rds, primaryElastiCache: elasticache, sfn, regionFailoverArn: ARN, s3, bucket: 'reports', alerts: new RecordingAlerts(), log: new RecordingLog() };
+    await expect(watchPrimaryRegion(deps, T0, T0)).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringMatching(/^recovery: /) });
+    expect([mocks.s3.calls(), mocks.rds.calls()]).toEqual([[], []]);
+  });
+
   it('two runs of one round at once count it once and alert once', async () => {
     primaryGone();
     for (let i = 0; i < 2; i++) await run(T0 + i * 5 * MIN);

@@ -12,7 +12,7 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { readStateObject, writeStateObject } from '../../../shared/aws/state-object.js';
 import { PRIMARY_WATCH_STATE_KEY, stateMachineName } from '../../../shared/contracts.js';
-import { errorName } from '../../../shared/errors.js';
+import { ConfigurationError, errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { decideRound, INITIAL_STATE, type ProbeResult, type WatchAction, type WatchState } from './plan.js';
@@ -139,7 +139,9 @@ async function rememberProposal(deps: WatchDeps, at: number, state: WatchState):
 /** One round at its scheduled time `at` (ms); `now` stamps the alerts. */
 export async function watchPrimaryRegion(deps: WatchDeps, at: number, now: number): Promise<WatchOutcome> {
   const { policy } = deps;
-  const health = policy.recovery!.primaryHealth;
+  // Deployed only with a recovery section; a policy without one is a deployment error, said plainly.
+  if (policy.recovery === undefined) throw new ConfigurationError('recovery: the policy has no recovery section, so there is no primaryHealth to watch by');
+  const health = policy.recovery.primaryHealth;
   let { state: previous, etag } = await readState(deps);
   // A duplicate of a round already counted: no probe, nothing written.
   if (at <= previous.lastRoundAt) return { counted: false, failed: false, state: previous, actions: [], results: [] };
