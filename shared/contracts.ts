@@ -72,7 +72,7 @@ export const PREFIX = {
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', readiness: 'readiness/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -122,6 +122,17 @@ export function configBundleKey(name: string): string {
   return `config/${name}/bundle.json`;
 }
 
+/** The failover readiness check's latest report (secondary's reports bucket): what region-failover's assess step may read. */
+export const READINESS_REPORT_KEY = `${REPORT_PREFIX.readiness}latest.json`;
+
+/** The watch on the primary region: its consecutive-failure state (secondary's reports bucket). */
+export const PRIMARY_WATCH_STATE_KEY = `${REPORT_PREFIX.readiness}primary-watch.json`;
+
+/** A state machine's name: `<service>-<stage>-<name>` (deploy/platform/state-machines.ts names them so). */
+export function stateMachineName(stage: string, name: string): string {
+  return `${SERVICE}-${stage}-${name}`;
+}
+
 /** The alerts topic of a stage (one per region). */
 export function alertsTopicName(stage: string): string {
   return `${SERVICE}-alerts-${stage}`;
@@ -156,6 +167,8 @@ export const ENV = {
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /** The region-failover state machine's ARN (watch-primary-region proposes a failover by starting it). */
+  regionFailoverArn: 'REGION_FAILOVER_ARN',
   /** The deployment's stage (names the service key alias, the reports buckets). */
   stage: 'BACKUP_DR_STAGE',
 } as const;

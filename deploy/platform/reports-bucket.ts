@@ -21,6 +21,8 @@ export const REPORT_RETENTION = {
   slackFoldsNoncurrentExpireAfterDays: 1,
   /** The posture checks' memory, as it was before its latest daily rewrite. */
   postureNoncurrentExpireAfterDays: 7,
+  /** The readiness report (rewritten daily) and the primary watch's state (rewritten every 5 minutes during an outage). */
+  readinessNoncurrentExpireAfterDays: 30,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -132,6 +134,14 @@ function reportsBucket(ctx: Context) {
             Status: 'Enabled',
             Prefix: REPORT_PREFIX.posture,
             NoncurrentVersionExpiration: { NoncurrentDays: r.postureNoncurrentExpireAfterDays },
+          },
+          // The failover readiness report and the primary watch's state (secondary): the current ones stay,
+          // the month of reports before them is the readiness history.
+          {
+            Id: 'readiness-old-versions',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.readiness,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.readinessNoncurrentExpireAfterDays },
           },
         ],
       },

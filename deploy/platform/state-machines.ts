@@ -3,7 +3,7 @@
 // the policy's time zone, and the EventBridge rule that brings a failed, timed-out or aborted execution
 // to the alerts topic even when its own notify step could not run.
 
-import { PREFIX, SERVICE } from '../../shared/contracts.js';
+import { PREFIX, SERVICE, stateMachineName } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
 import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
 import { alertRuleTargetFailures } from './failures.js';
@@ -49,7 +49,7 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
   const { definition, steps } = pointAtFunctions(spec.source, raw, deployed);
   const config: StateMachineConfig = {
     id: spec.id,
-    name: `${SERVICE}-${ctx.stage}-${name}`,
+    name: stateMachineName(ctx.stage, name),
     definition,
     role: getAtt(roleId(spec.id)),
     loggingConfig: { level: 'ERROR', includeExecutionData: false, destinations: [getAtt(logGroupId(spec.id))] },

@@ -75,7 +75,13 @@ describe('every alarm', () => {
             `config-app-config-backup-age-${PRIMARY}`,
             `config-billing-config-backup-age-${PRIMARY}`,
           ]
-        : [`redis-app-redis-verified-export-age-${SECONDARY}`, `redis-session-redis-verified-export-age-${SECONDARY}`];
+        : [
+            `redis-app-redis-verified-export-age-${SECONDARY}`,
+            `redis-session-redis-verified-export-age-${SECONDARY}`,
+            // check-failover-readiness's RPO figures (daily) and the primary watch's count (every 5 minutes): silence is the check stopping.
+            ...['app-db', 'ledger-db', 'app-redis', 'session-redis', 'region-failover'].map((resource) => `platform-${resource}-failover-rpo-${SECONDARY}`),
+            `platform-primary-region-not-answering-${PRIMARY}`,
+          ];
     expect(breaching.sort()).toEqual(expected.map((name) => `${SERVICE}-test-${name}`).sort());
     for (const alarm of alarms(d).filter((a) => a.TreatMissingData !== 'breaching')) expect(alarm.TreatMissingData, alarm.AlarmName).toBe('notBreaching');
   });

@@ -170,7 +170,8 @@ describe('deploy/assemble.ts', () => {
       }
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
-      ['check-cache-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS].sort(),
+      // The failover readiness check and the watch on the primary: the secondary's own (the policy has a recovery section).
+      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS].sort(),
     );
   });
 
