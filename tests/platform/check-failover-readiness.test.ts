@@ -4,6 +4,7 @@
 // alerted once per change through the posture memory, and written as readiness/latest.json.
 
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubnetGroupsCommand, RDSClient, type DBInstanceAutomatedBackup } from '@aws-sdk/client-rds';
@@ -25,6 +26,8 @@ const policy = teamPolicy();
 const db = policy.resources.databases[0]!;
 const cache = policy.resources.caches[0]!;
 const DB_RPO = policy.objectives.database.rpo;
+const DB_GROUP = db.failover!.securityGroups[0]!;
+const CACHE_GROUP = cache.failover!.securityGroups[0]!;
 const SOURCE_ARN = `arn:aws:rds:${PRIMARY}:123456789012:db:${db.instanceId}`;
 
 const replicating = (latest: number): DBInstanceAutomatedBackup => ({ DBInstanceArn: SOURCE_ARN, Status: 'replicating', RestoreWindow: { LatestTime: new Date(latest) } });
@@ -40,6 +43,7 @@ const dbInput = (over: Partial<DatabaseInput> = {}): DatabaseInput => ({
   newestVerifiedCopy: NOW - 8 * HOUR,
   subnetGroup: { status: 'Complete', vpcId: 'vpc-1' },
   secret: { deletedDate: undefined },
+  securityGroups: new Map([[DB_GROUP, { vpcId: 'vpc-1' }]]),
   ...over,
 });
 
@@ -53,7 +57,7 @@ describe('judgeDatabase', () => {
       ['automated-backups', 'ok'],
       ['snapshot-copy', 'ok'],
       ['subnet-group', 'ok'],
-      ['security-groups', 'unchecked'],
+      ['security-groups', 'ok'],
       ['credentials-secret', 'ok'],
     ]);
   });
@@ -104,6 +108,16 @@ describe('judgeDatabase', () => {
     expect(r.items.find((i) => i.check === 'credentials-secret')!.status).toBe('ok');
   });
 
+  it('security groups: each named one must exist in the secondary, in the subnet group\'s VPC', () => {
+    const missing = judgeDatabase(dbInput({ securityGroups: new Map() }));
+    expect(checks(missing)).toEqual(['critical security-groups']);
+    expect(missing.gaps[0]!.summary).toBe(`security group ${DB_GROUP} of the database app-db does not exist in ${SECONDARY}`);
+    const elsewhere = judgeDatabase(dbInput({ securityGroups: new Map([[DB_GROUP, { vpcId: 'vpc-9' }]]) }));
+    expect(elsewhere.gaps[0]!.summary).toBe(`security group ${DB_GROUP} of the database app-db is not in the subnet group's VPC vpc-1 in ${SECONDARY}: a restore there would be refused`);
+    // Without a subnet group (the VPC unknown) existence is all that can be judged.
+    expect(checks(judgeDatabase(dbInput({ subnetGroup: null, securityGroups: new Map([[DB_GROUP, { vpcId: 'vpc-9' }]]) })))).toEqual(['critical subnet-group']);
+  });
+
   describe('with a read replica to promote', () => {
     const withReplica = teamPolicy((doc) => {
       doc.resources.databases[0].failover.readReplica = 'app-db-replica';
@@ -136,7 +150,7 @@ describe('judgeDatabase', () => {
 describe('judgeCache, judgeConfiguration, judgeKey, judgeRegion', () => {
   const RPO = policy.objectives.redis.rpo;
   const ALLOW = 2 * HOUR;
-  const base = { cache, secondary: SECONDARY, now: NOW, rpoTarget: RPO, allowance: ALLOW, subnetGroup: { status: undefined, vpcId: 'vpc-1' } };
+  const base = { cache, secondary: SECONDARY, now: NOW, rpoTarget: RPO, allowance: ALLOW, subnetGroup: { status: undefined, vpcId: 'vpc-1' }, securityGroups: new Map([[CACHE_GROUP, { vpcId: 'vpc-1' }]]) };
 
   it('a cache: the newest verified export is the RPO, fresh to the RPO plus the pipeline allowance', () => {
     const at = (age: number) => ({ name: 'backup-dr-app-redis-20261203-0600', takenAt: NOW - age });
@@ -182,7 +196,8 @@ describe('check-failover-readiness', () => {
   const kms = new KMSClient({ region: SECONDARY });
   const cloudwatch = new CloudWatchClient({ region: SECONDARY });
   const s3 = new S3Client({ region: SECONDARY });
-  const mocks = { rds: mockClient(rds), ec: mockClient(elasticache), sm: mockClient(secrets), kms: mockClient(kms), cw: mockClient(cloudwatch), s3: mockClient(s3) };
+  const ec2 = new EC2Client({ region: SECONDARY });
+  const mocks = { ec2: mockClient(ec2), rds: mockClient(rds), ec: mockClient(elasticache), sm: mockClient(secrets), kms: mockClient(kms), cw: mockClient(cloudwatch), s3: mockClient(s3) };
   /** The reports bucket's objects (posture memory, the report), with ETags like S3's conditional writes. */
   let objects: Map<string, { body: string; etag: string }>;
 
@@ -198,6 +213,7 @@ describe('check-failover-readiness', () => {
     mocks.s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: `backup-dr:verified-at:${SECONDARY}`, Value: 'x' }] });
     mocks.s3.on(HeadObjectCommand, { Bucket: 'config' }).resolves({ Metadata: { 'bundle-sha256': 'abc', 'captured-at': '2026-12-02T18:00:00.000Z' }, VersionId: 'v7' });
     mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', KeyState: 'Enabled' } });
+    mocks.ec2.on(DescribeSecurityGroupsCommand).callsFake(async (input: { Filters: { Values: string[] }[] }) => ({ SecurityGroups: input.Filters[0]!.Values.map((GroupId) => ({ GroupId, VpcId: 'vpc-dr' })) }));
   }
 
   beforeEach(() => {
@@ -220,7 +236,7 @@ describe('check-failover-readiness', () => {
 
   const run = async (now = NOW, withMemory = true) => {
     const alerts = new RecordingAlerts();
-    const deps: ReadinessDeps = { policy, stage: 'test', rds, elasticache, secrets, kms, cloudwatch, s3, buckets: { exports: 'exports', config: 'config', reports: 'reports' }, alerts, ...(withMemory ? { memory: { s3, bucket: 'reports' } } : {}), log: new RecordingLog(), now: () => now };
+    const deps: ReadinessDeps = { policy, stage: 'test', rds, elasticache, secrets, kms, cloudwatch, ec2, s3, buckets: { exports: 'exports', config: 'config', reports: 'reports' }, alerts, ...(withMemory ? { memory: { s3, bucket: 'reports' } } : {}), log: new RecordingLog(), now: () => now };
     const outcome = await checkFailoverReadiness(deps);
     return { alerts: alerts.published, outcome, written: JSON.parse(objects.get('readiness/latest.json')?.body ?? 'null') as ReadinessReport | null };
   };
@@ -239,11 +255,15 @@ describe('check-failover-readiness', () => {
     expect(mocks.ec.commandCalls(DescribeCacheSubnetGroupsCommand).map((c) => c.args[0].input)).toEqual([{ CacheSubnetGroupName: 'app-redis-dr' }]);
     expect(mocks.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'config', Key: 'config/app-config/bundle.json' }]);
     expect(mocks.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: 'alias/backup-dr-test' }]);
+    expect(mocks.ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([
+      { Filters: [{ Name: 'group-id', Values: [DB_GROUP] }], MaxResults: 1000 },
+      { Filters: [{ Name: 'group-id', Values: [CACHE_GROUP] }], MaxResults: 1000 },
+    ]);
     const put = mocks.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input).find((i) => i.Key === 'readiness/latest.json');
     expect(put).toEqual(expect.objectContaining({ Bucket: 'reports', ContentType: 'application/json', ServerSideEncryption: 'aws:kms' }));
     expect(written).toEqual(outcome.report);
     expect(written).toEqual(
-      expect.objectContaining({ format: 1, checkedAt: '2026-12-03T01:00:00.000Z', primary: PRIMARY, secondary: SECONDARY, ready: true, gaps: 0, critical: 0, unchecked: 2, rpoSeconds: 240, rpoTargetSeconds: 3600 }),
+      expect.objectContaining({ format: 1, checkedAt: '2026-12-03T01:00:00.000Z', primary: PRIMARY, secondary: SECONDARY, ready: true, gaps: 0, critical: 0, unchecked: 0, rpoSeconds: 240, rpoTargetSeconds: 3600 }),
     );
     expect(written!.resources.map((r) => [r.component, r.resource, r.rpoSeconds, r.rpoTargetSeconds, r.source])).toEqual([
       ['database', 'app-db', 240, 900, 'automated-backups'],
@@ -262,7 +282,7 @@ describe('check-failover-readiness', () => {
     mocks.rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'app-db-replica', DBInstanceStatus: 'available', StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }] }] });
     mocks.cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [12, 30] }] });
     const alerts = new RecordingAlerts();
-    const outcome = await checkFailoverReadiness({ policy: withReplica, stage: 'test', rds, elasticache, secrets, kms, cloudwatch, s3, buckets: { exports: 'exports', config: 'config', reports: 'reports' }, alerts, log: new RecordingLog(), now: () => NOW + 30_000 });
+    const outcome = await checkFailoverReadiness({ policy: withReplica, stage: 'test', rds, elasticache, secrets, kms, cloudwatch, ec2, s3, buckets: { exports: 'exports', config: 'config', reports: 'reports' }, alerts, log: new RecordingLog(), now: () => NOW + 30_000 });
     expect(mocks.rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: 'app-db-replica' }]);
     expect(mocks.cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
       {

@@ -61,9 +61,11 @@ describe('failover readiness and the primary watch: deployment', () => {
     // No replica named: no instance described, no metric read.
     expect(byAction['rds:DescribeDBInstances']).toBeUndefined();
     expect(byAction['cloudwatch:GetMetricData']).toBeUndefined();
+    // The security groups named (EC2's Describe* have no resource-level permission).
+    expect(byAction['ec2:DescribeSecurityGroups']).toEqual(['*']);
     // Nothing it may change: no create, modify, delete, start or secret value.
     const actions = statements.flatMap((s) => s.Action);
-    expect(actions.filter((a) => !/^(rds|elasticache):Describe|^secretsmanager:DescribeSecret$|^kms:(DescribeKey|GenerateDataKey|Decrypt)$|^s3:(ListBucket|GetObject|GetObjectTagging|PutObject)$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => !/^(rds|elasticache):Describe|^secretsmanager:DescribeSecret$|^ec2:DescribeSecurityGroups$|^kms:(DescribeKey|GenerateDataKey|Decrypt)$|^s3:(ListBucket|GetObject|GetObjectTagging|PutObject)$/.test(a))).toEqual([]);
   });
 
   it('with a read replica named, may describe that instance only and read metrics (GetMetricData has no resource)', () => {

@@ -4,7 +4,7 @@
 // schedules, and their alarms:
 // - check-failover-readiness, daily on recovery.readinessSchedule (and by hand): reads in the secondary
 //   only — automated backups, snapshots, the named replica (and its ReplicaLag), subnet groups, the
-//   credentials secrets (DescribeSecret: metadata, never the value), the backup key (DescribeKey), the
+//   credentials secrets (DescribeSecret: metadata, never the value), the security groups, the backup key (DescribeKey), the
 //   export bucket's listing and tags, the bundles' metadata (HeadObject); writes readiness/latest.json and
 //   its posture memory. Alarms per resource: gaps found (FailoverReadinessGaps > 0) and, for databases,
 //   caches and the region as a whole, the RPO failover would give against the objective — missing data
@@ -16,7 +16,7 @@
 //
 // AWS facts relied on (service authorization reference): DescribeDBSubnetGroups authorizes on the subnet
 // group (subgrp:<name>), DescribeCacheSubnetGroups on subnetgroup:<name>, DescribeSecret on the secret,
-// DescribeKey on the key, GetMetricData on no resource ('*'); HeadObject needs s3:GetObject, and answers
+// DescribeKey on the key, GetMetricData and ec2:DescribeSecurityGroups on no resource ('*'); HeadObject needs s3:GetObject, and answers
 // 404 for a missing key only with s3:ListBucket (else 403); StartExecution authorizes on the state machine.
 
 import { configBucketName, ENV, exportBucketName, PREFIX, PRIMARY_WATCH_STATE_KEY, READINESS_REPORT_KEY, REPORT_PREFIX, SERVICE, stateMachineName } from '../../../shared/contracts.js';
@@ -53,6 +53,7 @@ function readinessStatements(ctx: Context): Statement[] {
   const dbSubnetGroups = unique(dbSettings.flatMap((s) => (s.subnetGroup === undefined ? [] : [s.subnetGroup])));
   const cacheSubnetGroups = unique(caches.flatMap((c) => cacheFailoverSettings(c).subnetGroup ?? []));
   const secrets = unique(dbSettings.flatMap((s) => (s.credentialsSecret === undefined ? [] : [s.credentialsSecret])));
+  const groupsNamed = [...dbSettings, ...caches.map(cacheFailoverSettings)].some((settings) => settings.securityGroups.length > 0);
   const exportBucket = exportBucketName(ctx.stage, ACCOUNT, region);
   const configBucket = configBucketName(ctx.stage, ACCOUNT, region);
   return nonEmpty([
@@ -65,6 +66,8 @@ function readinessStatements(ctx: Context): Statement[] {
     { Effect: 'Allow', Action: ['rds:DescribeDBSubnetGroups'], Resource: dbSubnetGroups.map((name) => rdsArn(region, `subgrp:${name}`)) },
     { Effect: 'Allow', Action: ['elasticache:DescribeCacheSubnetGroups'], Resource: cacheSubnetGroups.map((name) => elastiCacheArn(region, `subnetgroup:${name}`)) },
     { Effect: 'Allow', Action: ['secretsmanager:DescribeSecret'], Resource: secrets.map((name) => secretArn(region, name)) },
+    // Whether the named security groups exist in the secondary, and in which VPC: EC2's Describe* actions have no resource-level permission.
+    ...(groupsNamed ? [{ Effect: 'Allow' as const, Action: ['ec2:DescribeSecurityGroups'], Resource: ['*' as CfnValue] }] : []),
     // Whether the secondary's backup key is enabled (DescribeKey resolves an alias).
     ...keyStatements(ctx, ['secondary'], ['kms:DescribeKey'], false),
     // The verified exports in the secondary's export bucket: listing and our objects' tags only.

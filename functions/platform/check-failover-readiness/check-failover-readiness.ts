@@ -1,12 +1,13 @@
 // The failover readiness check (plan.ts judges): reads, in the secondary region only, what
 // region-failover would bring each resource up from — the read replica and its lag, the replicated
 // automated backups, our verified snapshot copies, the verified Redis exports, the configuration bundles
-// — and what it needs around them (subnet groups, the credentials secret, the backup key). Each gap is an
+// — and what it needs around them (subnet groups, security groups, the credentials secret, the backup key). Each gap is an
 // alert, once and again only when it changes (shared/alerts/posture-memory.ts, component "failover");
 // the whole verdict is written to readiness/latest.json in the secondary's reports bucket, where
 // region-failover's assess step may read it. Nothing is changed, and nothing in the primary is asked:
 // it must answer the day the primary is gone.
 
+import { DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeCacheSubnetGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
@@ -29,7 +30,7 @@ import type { Log } from '../../../shared/runtime/log.js';
 import { parseScheduleExpression, typicalInterval } from '../../../shared/schedule/expression.js';
 import { tagValue } from '../../../shared/tags.js';
 import { cacheFailoverSettings, databaseFailoverSettings } from '../../../shared/policy/failover-settings.js';
-import { judgeCache, judgeConfiguration, judgeDatabase, judgeKey, judgeRegion, type BundleFound, type KeyFound, type ResourceReadiness, type SecretFound, type SubnetGroupFound } from './plan.js';
+import { judgeCache, judgeConfiguration, judgeDatabase, judgeKey, judgeRegion, type BundleFound, type KeyFound, type ResourceReadiness, type SecretFound, type SecurityGroupsFound, type SubnetGroupFound } from './plan.js';
 
 export const SOURCE = 'check-failover-readiness';
 /** The posture memory's component: every gap of this check, per resource, in the secondary region. */
@@ -46,6 +47,7 @@ export interface ReadinessDeps extends PostureAlerting {
   readonly secrets: SecretsManagerClient;
   readonly kms: KMSClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly ec2: EC2Client;
   readonly s3: S3Client;
   /** The secondary's buckets: the exports (replicas of the primary's), the configuration bundles (replicas), the reports. */
   readonly buckets: { readonly exports: string; readonly config: string; readonly reports: string };
@@ -120,6 +122,23 @@ async function cacheSubnetGroup(elasticache: ElastiCacheClient, name: string | u
   }
 }
 
+/**
+ * The named security groups that exist, with their VPC. Filtered by group-id rather than asked by
+ * GroupIds: the latter fails the whole call (InvalidGroup.NotFound) at the first unknown id, the filter
+ * simply leaves it out. Paged (MaxResults 5–1000 with a filter).
+ */
+async function securityGroups(ec2: EC2Client, ids: readonly string[]): Promise<SecurityGroupsFound> {
+  const found = new Map<string, { vpcId: string | undefined }>();
+  if (ids.length === 0) return found;
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: [...ids] }], MaxResults: 1000, ...(NextToken === undefined ? {} : { NextToken }) }));
+    for (const group of page.SecurityGroups ?? []) if (group.GroupId !== undefined) found.set(group.GroupId, { vpcId: group.VpcId });
+    NextToken = page.NextToken;
+  } while (NextToken !== undefined);
+  return found;
+}
+
 /** DescribeSecret: metadata only, never the value. A secret scheduled for deletion still answers, with DeletedDate. */
 async function secret(client: SecretsManagerClient, name: string | undefined): Promise<SecretFound | null | undefined> {
   if (name === undefined) return undefined;
@@ -189,6 +208,7 @@ export async function checkFailoverReadiness(deps: ReadinessDeps): Promise<Readi
         newestVerifiedCopy: newestVerifiedCopy(db, copies),
         subnetGroup: await dbSubnetGroup(deps.rds, settings.subnetGroup),
         secret: await secret(deps.secrets, settings.credentialsSecret),
+        securityGroups: await securityGroups(deps.ec2, settings.securityGroups),
       }),
     );
   }
@@ -211,6 +231,7 @@ export async function checkFailoverReadiness(deps: ReadinessDeps): Promise<Readi
           allowance: PIPELINE_ALLOWANCE_MS,
           newestVerifiedExport: newest,
           subnetGroup: await cacheSubnetGroup(deps.elasticache, cacheFailoverSettings(cache).subnetGroup),
+          securityGroups: await securityGroups(deps.ec2, cacheFailoverSettings(cache).securityGroups),
         }),
       );
     }

@@ -1,6 +1,7 @@
 // check-failover-readiness: daily in the secondary region (recovery.readinessSchedule) and on demand (a
 // Lambda console Test with {}); gaps are alerts, each resource's gap count and RPO are metrics.
 import { cloudWatchClient } from '../../../shared/aws/cloudwatch-client.js';
+import { ec2Client } from '../../../shared/aws/ec2-client.js';
 import { elastiCacheClient } from '../../../shared/aws/elasticache-client.js';
 import { kmsClient } from '../../../shared/aws/kms-client.js';
 import { rdsClient } from '../../../shared/aws/rds-client.js';
@@ -23,6 +24,7 @@ export const handler = lambdaHandler(SOURCE, scheduleEvent, async (_event, rt) =
     secrets: secretsClient(rt.region),
     kms: kmsClient(rt.region),
     cloudwatch: cloudWatchClient(rt.region),
+    ec2: ec2Client(rt.region),
     s3: s3Client(rt.region),
     buckets: { exports: requireEnv(ENV.exportBucket), config: requireEnv(ENV.configBucket), reports },
     alerts: rt.alerts,

@@ -74,15 +74,31 @@ export interface DatabaseInput {
   readonly subnetGroup: SubnetGroupFound | null | undefined;
   /** undefined: no secret named; null: named but not found. */
   readonly secret: SecretFound | null | undefined;
+  /** The named security groups that exist in the secondary. */
+  readonly securityGroups: SecurityGroupsFound;
 }
 
-/** Security groups: their ids are listed, never judged (no EC2 client: README says so). A none named is a gap. */
-function securityGroupItem(kind: string, ids: readonly string[], field: string): { item: ReadinessItem; gap?: Gap } {
+/** Security groups as DescribeSecurityGroups answered: id → its VPC (an id missing from the map does not exist). */
+export type SecurityGroupsFound = ReadonlyMap<string, { readonly vpcId: string | undefined }>;
+
+/**
+ * Security groups: none named is a gap (the VPC's default group would be used); each named one must exist
+ * in the secondary and sit in the VPC of the subnet group failover uses (RDS and ElastiCache refuse a
+ * group of another VPC at restore time, the worst moment to learn it).
+ */
+function securityGroupItem(kind: string, ids: readonly string[], field: string, found: SecurityGroupsFound, subnetVpc: string | undefined, secondary: string): { item: ReadinessItem; gap?: Gap } {
+  let gap: Gap | undefined;
+  const missing = ids.filter((id) => !found.has(id));
+  const elsewhere = subnetVpc === undefined ? [] : ids.filter((id) => found.has(id) && found.get(id)?.vpcId !== undefined && found.get(id)?.vpcId !== subnetVpc);
   if (ids.length === 0) {
-    const gap: Gap = { severity: 'warning', check: 'security-groups', summary: `no security groups named for the ${kind} in the secondary region: failover would use the VPC's default group`, action: `Name them in ${field} of backup-policy.yml.` };
-    return { item: { check: 'security-groups', status: 'gap', summary: gap.summary }, gap };
+    gap = { severity: 'warning', check: 'security-groups', summary: `no security groups named for the ${kind} in the secondary region: failover would use the VPC's default group`, action: `Name them in ${field} of backup-policy.yml.` };
+  } else if (missing.length > 0) {
+    gap = { severity: 'critical', check: 'security-groups', summary: `security group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of the ${kind} do${missing.length > 1 ? '' : 'es'} not exist in ${secondary}`, action: `Create ${missing.length > 1 ? 'them' : 'it'} there (security group ids are per region) and fix ${field} of backup-policy.yml.` };
+  } else if (elsewhere.length > 0) {
+    gap = { severity: 'critical', check: 'security-groups', summary: `security group${elsewhere.length > 1 ? 's' : ''} ${elsewhere.join(', ')} of the ${kind} ${elsewhere.length > 1 ? 'are' : 'is'} not in the subnet group's VPC ${subnetVpc ?? ''} in ${secondary}: a restore there would be refused`, action: `Name groups of VPC ${subnetVpc ?? ''} in ${field} of backup-policy.yml.` };
   }
-  return { item: { check: 'security-groups', status: 'unchecked', summary: `${ids.join(', ')} named; their existence is not checked (no EC2 client in the service)` } };
+  if (gap !== undefined) return { item: { check: 'security-groups', status: 'gap', summary: gap.summary }, gap };
+  return { item: { check: 'security-groups', status: 'ok', summary: `${ids.join(', ')} present${subnetVpc === undefined ? '' : ` in ${subnetVpc}`}` } };
 }
 
 function subnetGroupGap(kind: 'DB' | 'cache', name: string | undefined, found: SubnetGroupFound | null | undefined, field: string, secondary: string): { item: ReadinessItem; gap?: Gap } {
@@ -176,7 +192,7 @@ export function judgeDatabase(input: DatabaseInput): ResourceReadiness {
 
   const subnet = subnetGroupGap('DB', settings.subnetGroup, input.subnetGroup, `failover.subnetGroup of "${db.name}"`, secondary);
   add(subnet.item, subnet.gap);
-  const groups = securityGroupItem(`database ${db.name}`, settings.securityGroups, `failover.securityGroups of "${db.name}"`);
+  const groups = securityGroupItem(`database ${db.name}`, settings.securityGroups, `failover.securityGroups of "${db.name}"`, input.securityGroups, input.subnetGroup?.vpcId, secondary);
   add(groups.item, groups.gap);
 
   if (settings.credentialsSecret === undefined || input.secret === undefined) {
@@ -206,6 +222,8 @@ export interface CacheInput {
   /** The newest export verified in the secondary: its snapshot name and when it was taken (ms); null when none. */
   readonly newestVerifiedExport: { readonly name: string; readonly takenAt: number } | null;
   readonly subnetGroup: SubnetGroupFound | null | undefined;
+  /** The named security groups that exist in the secondary. */
+  readonly securityGroups: SecurityGroupsFound;
 }
 
 /** A cache: the newest export verified in the secondary (what failover seeds from) and its age — the RPO — and its network. */
@@ -231,7 +249,7 @@ export function judgeCache(input: CacheInput): ResourceReadiness {
   }
   const subnet = subnetGroupGap('cache', settings.subnetGroup, input.subnetGroup, `failover.subnetGroup of "${cache.name}"`, secondary);
   add(subnet.item, subnet.gap);
-  const groups = securityGroupItem(`cache ${cache.name}`, settings.securityGroups, `failover.securityGroups of "${cache.name}"`);
+  const groups = securityGroupItem(`cache ${cache.name}`, settings.securityGroups, `failover.securityGroups of "${cache.name}"`, input.securityGroups, input.subnetGroup?.vpcId, secondary);
   add(groups.item, groups.gap);
   return { component: 'cache', resource: cache.name, items, gaps, rpo, rpoTarget, ...(newest === null ? {} : { source: newest.name }) };
 }
