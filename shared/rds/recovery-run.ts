@@ -26,6 +26,9 @@ export const recoveryPlan = z.extend(restorePlan, {
   /** Partial: the tables to copy ("schema.table"), and the schema of production they land in. */
   tables: z.array(nonEmptyString).check(z.maxLength(MAX_RECOVERY_TABLES)),
   recoverySchema: z.optional(nonEmptyString),
+  /** The new instance's Multi-AZ and parameter group: production's when it stays. */
+  multiAz: z.boolean(),
+  parameterGroup: z.optional(nonEmptyString),
   /** Full: the source instance's endpoint before the switch (what the report says to roll back to). */
   sourceAddress: z.optional(nonEmptyString),
 });

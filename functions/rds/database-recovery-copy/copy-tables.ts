@@ -13,7 +13,8 @@ import { BackupDrError } from '../../../shared/errors.js';
 import { qualifiedName, quoteIdentifier, type TableName } from '../../../shared/rds/postgres/catalog.js';
 import { openSession, type Session, type SessionOptions } from '../../../shared/rds/postgres/connection.js';
 import type { ConnectionSpec } from '../../../shared/rds/postgres/types.js';
-import { createTableSql, insertSql, mergeSql, recoveryTargets, rowsPerInsert, type ProductionColumn, type SourceColumn } from './plan.js';
+import { recoveryTargets } from '../../../shared/rds/recovery-tables.js';
+import { createTableSql, insertSql, mergeSql, rowsPerInsert, type ProductionColumn, type SourceColumn } from './plan.js';
 
 /** A table named for recovery is not in the restored database. */
 export class RecoveryTableMissing extends BackupDrError {

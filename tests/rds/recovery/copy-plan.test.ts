@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { insertSql, recoverySchemaName, recoveryTargets, rowsPerInsert } from '../../../functions/rds/database-recovery-copy/plan.js';
+import { insertSql, rowsPerInsert } from '../../../functions/rds/database-recovery-copy/plan.js';
+import { recoverySchemaName, recoveryTargets } from '../../../shared/rds/recovery-tables.js';
 
 describe('the partial recovery plan', () => {
   it('names the recovery schema by the wall clock of the policy, to the second', () => {
