@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { insertSql, rowsPerInsert } from '../../../functions/rds/database-recovery-copy/plan.js';
+import { recoveryInstanceId } from '../../../shared/rds/naming.js';
 import { recoverySchemaName, recoveryTargets } from '../../../shared/rds/recovery-tables.js';
 
 describe('the partial recovery plan', () => {
@@ -20,5 +21,14 @@ describe('the partial recovery plan', () => {
     expect(() => recoveryTargets([])).toThrow('tables: name at least one table');
     expect(() => recoveryTargets(['public.orders', '.x'])).toThrow('tables[1]: ".x" must be schema.table');
     expect(recoveryTargets(['public.Audit "Log" 2026'])).toEqual([{ source: { schema: 'public', table: 'Audit "Log" 2026' }, recoveredAs: 'Audit "Log" 2026' }]);
+  });
+});
+
+describe('the recovery instance name', () => {
+  it('keeps the whole stamp and stays a valid RDS identifier whatever the resource name', () => {
+    expect(recoveryInstanceId('app-db', Date.parse('2026-12-03T09:08:07Z'), 'Asia/Tokyo')).toBe('bdr-rec-app-db-20261203180807');
+    const long = recoveryInstanceId(`${'a'.repeat(50)}-b`, Date.parse('2026-12-03T09:08:07Z'), 'UTC');
+    expect(long).toHaveLength(63);
+    expect(long).toMatch(/^bdr-rec-a+-20261203090807$/);
   });
 });
