@@ -1,5 +1,6 @@
 // `npm run drill [-- --break <fault>] [-- --inject-sql "<SQL>" …] [-- --inject-redis "<command>" …]`: the
-// local restore drill of the database and the cache.
+// local restore drill of the database and the cache; `npm run drill -- --scenario <name>`: a recovery
+// runbook rehearsed on the same sandbox (partial-restore: drill/partial-restore.ts).
 //
 // Exit codes: 0 the drill passed; 1 it failed or was inconclusive (the verdict, printed as RESULT); 2 bad
 // arguments; 3 the drill could not reach a verdict (an injected statement failed, its PostgreSQL went
@@ -19,13 +20,15 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS, ...MEDIA_FAULTS, ...CONFIG_FAULTS];
-const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …]]`;
+/** Recovery runbooks the drill rehearses instead of the restore drill. */
+const SCENARIOS = ['partial-restore'] as const;
+const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …] | --scenario ${SCENARIOS.join('|')}]`;
 const EXIT = { passed: 0, caught: 1, usage: 2, error: 3 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-type Drill = import('./run.js').Drill;
+type Drill = Pick<import('./run.js').Drill, 'cleanup' | 'serverTrouble'>;
 let drill: Drill | null = null;
 /** Set once the drill is being stopped (signal or error): the first reason wins, later ones wait for it. */
 let stopping: Promise<never> | null = null;
@@ -69,11 +72,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 process.on('uncaughtException', onFatal);
 process.on('unhandledRejection', onFatal);
 
-async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | ConfigFault | null; injectSql: string[]; injectRedis: string[] } | null> {
+async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | ConfigFault | null; injectSql: string[]; injectRedis: string[]; scenario: (typeof SCENARIOS)[number] | null } | null> {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { break: { type: 'string' }, 'inject-sql': { type: 'string', multiple: true }, 'inject-redis': { type: 'string', multiple: true }, help: { type: 'boolean' } },
+      options: { break: { type: 'string' }, 'inject-sql': { type: 'string', multiple: true }, 'inject-redis': { type: 'string', multiple: true }, scenario: { type: 'string' }, help: { type: 'boolean' } },
       strict: true,
     });
     if (values.help === true) {
@@ -97,7 +100,13 @@ async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | Confi
         throw new Error(`--inject-redis #${index + 1}: ${(error as Error).message}`, { cause: error });
       }
     });
-    return { fault, injectSql, injectRedis };
+    let scenario: (typeof SCENARIOS)[number] | null = null;
+    if (values.scenario !== undefined) {
+      if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new Error(`--scenario: unknown scenario "${values.scenario}" (one of ${SCENARIOS.join(', ')})`);
+      if (fault !== null || injectSql.length > 0 || injectRedis.length > 0) throw new Error('--scenario runs alone: no --break, --inject-sql or --inject-redis with it');
+      scenario = values.scenario as (typeof SCENARIOS)[number];
+    }
+    return { fault, injectSql, injectRedis, scenario };
   } catch (error) {
     err(`drill: ${(error as Error).message}\n${USAGE}`);
     return null;
@@ -107,10 +116,24 @@ async function parse(): Promise<{ fault: Fault | RedisFault | MediaFault | Confi
 const args = await parse();
 if (args === null) process.exit(EXIT.usage);
 const { startDrill, DrillError } = await import('./run.js');
-if (stopping === null) {
-  drill = startDrill({ ...args, print: out });
+if (args.scenario === 'partial-restore' && stopping === null) {
+  const { startPartialRestoreDrill, DROPPED_TABLE } = await import('./partial-restore.js');
+  const scenario = startPartialRestoreDrill(out);
+  drill = scenario;
   try {
-    const result = await drill.done;
+    const result = await scenario.done;
+    const line = result.passed
+      ? `RESULT: PASSED — ${DROPPED_TABLE} recovered into ${result.schema ?? '?'} (${result.rows} rows); production's tables untouched`
+      : `RESULT: FAILED — ${result.problems.join('; ')}`;
+    if (stopping === null) stopping = finish(result.passed ? EXIT.passed : EXIT.caught, line);
+  } catch (error) {
+    onFatal(error);
+  }
+} else if (stopping === null) {
+  const restoreDrill = startDrill({ ...args, print: out });
+  drill = restoreDrill;
+  try {
+    const result = await restoreDrill.done;
     const parts = [args.fault === null ? null : `the fault "${args.fault}"`, args.injectSql.length === 0 ? null : 'the injected SQL', args.injectRedis.length === 0 ? null : 'the injected Redis commands'].filter((s) => s !== null);
     const subject = parts.join(' and ');
     const verb = parts.length > 1 || args.injectRedis.length > 0 ? 'were' : 'was';

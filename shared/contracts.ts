@@ -41,6 +41,16 @@ export const TAG = {
   exportFailed: 'backup-dr:export-failed',
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
   restoreTest: 'backup-dr:restore-test',
+  /**
+   * On an instance a database-recovery created: its run (failure teardown deletes only that run's, and
+   * only a temporary one); never a restore-test tag, so the janitor never takes it for a leak.
+   */
+  recovery: 'backup-dr:recovery',
+  /** …and the Step Functions execution that made it (the operator finds the report from the instance). */
+  recoveryExecution: 'backup-dr:recovery-execution',
+  /** On the instance a full recovery swapped out: the instance that replaced it, and until when it is kept (ISO time). */
+  replacedBy: 'backup-dr:replaced-by',
+  keepUntil: 'backup-dr:keep-until',
 } as const;
 
 export const TIER = { primary: 'primary', copy: 'copy' } as const;
@@ -64,6 +74,8 @@ export const PREFIX = {
   restoreTestInstance: 'bdr-rt-',
   /** …of a point-in-time restore test. */
   pitrTestInstance: 'bdr-pitr-',
+  /** Every instance a database-recovery creates (kept after full and point-in-time, temporary for partial). */
+  recoveryInstance: 'bdr-rec-',
   /** Every temporary replication group of a cache restore test (the only groups the service deletes). */
   cacheRestoreGroup: 'bdr-crt-',
 } as const;

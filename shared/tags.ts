@@ -42,6 +42,22 @@ export function restoreTestTags(policy: { readonly name: string; readonly tags: 
 }
 
 /**
+ * The tags of an instance a database-recovery creates: ours, this policy's, of the resource, of this run
+ * and its execution, and when it was planned. No restore-test tag: the janitor must never delete it.
+ */
+export function recoveryTags(policy: { readonly name: string; readonly tags: { readonly owner: string } }, run: { readonly resource: string; readonly runId: string; readonly plannedAt: number; readonly execution: string }): { Key: string; Value: string }[] {
+  return toAwsTags({
+    [policy.tags.owner]: OWNER_VALUE,
+    [TAG.policy]: policy.name,
+    [TAG.resource]: run.resource,
+    [TAG.recovery]: run.runId,
+    // A tag value holds at most 256 characters; an execution ARN is far shorter.
+    [TAG.recoveryExecution]: run.execution.slice(0, 256),
+    [TAG.createdAt]: new Date(run.plannedAt).toISOString(),
+  });
+}
+
+/**
  * A legal hold is read the safe way: the tag is present (its key compared without case), whatever its
  * value — `legal-hold=false` or `Legal-Hold=` still hold. Only removing the tag releases a snapshot.
  */

@@ -31,14 +31,29 @@ export function resolvedAsl(definition: AslDefinition): AslDefinition {
   return resolveGetAtt(definition) as AslDefinition;
 }
 
-/** The logical function name each Task state invokes. */
+type GetAtt = { 'Fn::GetAtt'?: [string, string] } | undefined;
+
+/**
+ * Task states that call a Lambda through the `arn:aws:states:::lambda:invoke` integration (e.g.
+ * `.waitForTaskToken`): the function is the `FunctionName` parameter, and its event is the `Payload`.
+ */
+function invokeIntegrations(definition: AslDefinition): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const fn = (state.Parameters?.FunctionName as GetAtt)?.['Fn::GetAtt'];
+    if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:states:::lambda:invoke') && fn !== undefined) out[name] = fn[0];
+  }
+  return out;
+}
+
+/** The logical function name each Task state invokes (as its Resource, or through lambda:invoke). */
 export function taskFunctions(definition: AslDefinition): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, state] of Object.entries(definition.States)) {
-    const getAtt = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    const getAtt = (state.Resource as GetAtt)?.['Fn::GetAtt'];
     if (state.Type === 'Task' && getAtt !== undefined) out[name] = getAtt[0];
   }
-  return out;
+  return { ...out, ...invokeIntegrations(definition) };
 }
 
 export type LambdaLike = (event: never, context: Context) => Promise<unknown>;
@@ -66,17 +81,20 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   const byFunction = taskFunctions(source);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  const integrations = invokeIntegrations(source);
   for (const [state, fn] of Object.entries(byFunction)) {
     const task = tasks[fn];
     if (task === undefined) throw new Error(`no local handler for function ${fn} (state "${state}")`);
-    taskResourceLocalHandlers[state] = task;
+    // A lambda:invoke integration hands the function its Payload, as Lambda would.
+    taskResourceLocalHandlers[state] = state in integrations ? async (input) => task((input as { Payload?: unknown }).Payload) : task;
     retryIntervalOverrides[state] = 0;
   }
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
   const waitTimeOverrides = Object.fromEntries(Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  // The context object's execution name ($$.Execution.Name), as Step Functions gives it.
-  const context = { Execution: { Name: options.executionName ?? 'local-execution' } };
+  // The context object ($$.Execution.Name and .Id, $$.Task.Token), as Step Functions gives it.
+  const executionName = options.executionName ?? 'local-execution';
+  const context = { Execution: { Name: executionName, Id: `arn:aws:states:local:123456789012:execution:local:${executionName}` }, Task: { Token: `local-task-token-${executionName}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;

@@ -19,3 +19,15 @@ export function restoreInstanceId(kind: 'snapshot' | 'pitr', resourceName: strin
   const prefix = kind === 'pitr' ? PREFIX.pitrTestInstance : PREFIX.restoreTestInstance;
   return `${prefix}${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}${pad(w.hour)}${pad(w.minute)}`.slice(0, 63);
 }
+
+/**
+ * "bdr-rec-app-db-20261203180807": the instance a database-recovery restores into, named from the resource
+ * and the time it was planned (to the second: two recoveries of one database never share a name).
+ */
+export function recoveryInstanceId(resourceName: string, plannedAt: number, timeZone: string): string {
+  const w = wallTime(plannedAt, timeZone);
+  const stamp = `${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}${pad(w.hour)}${pad(w.minute)}${pad(Math.floor((plannedAt % 60_000) / 1000))}`;
+  // The stamp is kept whole: a long resource name is shortened instead (RDS allows 63 characters, no trailing hyphen).
+  const head = `${PREFIX.recoveryInstance}${resourceName}`.slice(0, 63 - stamp.length - 1).replace(/-+$/, '');
+  return `${head}-${stamp}`;
+}

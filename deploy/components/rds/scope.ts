@@ -15,6 +15,8 @@ export const allSnapshots = (region: string): CfnValue => rdsArn(region, 'snapsh
 export const allInstances = (region: string): CfnValue => rdsArn(region, 'db:*');
 /** The temporary instances of restore and PITR tests in one region: the only instances the service creates or deletes. */
 export const restoreInstances = (region: string): CfnValue => rdsArn(region, `db:${PREFIX.restoreInstance}*`);
+/** The instances database-recovery creates (kept or temporary): the only instances its steps create, tag or delete. */
+export const recoveryInstances = (region: string): CfnValue => rdsArn(region, `db:${PREFIX.recoveryInstance}*`);
 /** The replicated automated backups in one region. */
 export const automatedBackups = (region: string): CfnValue => rdsArn(region, 'auto-backup:*');
 /** A database of the policy, by its instance id. */

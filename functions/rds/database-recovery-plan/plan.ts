@@ -1,0 +1,138 @@
+// Plans a database recovery, pure: checks the operator's input (by schema, then each mode's rules, then
+// against the policy) before anything is created, picks what to restore — the newest verified snapshot
+// or a named one, or a time inside the source's restorable window — and decides the new instance: named
+// deterministically, tagged as this run's, shaped like production when it stays (full, point-in-time),
+// the smallest and temporary when it only feeds a partial copy.
+
+import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
+import * as z from 'zod/mini';
+import { TAG, TIER } from '../../../shared/contracts.js';
+import { InvalidInput } from '../../../shared/errors.js';
+import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
+import { NoRestorePoint } from '../../../shared/rds/errors.js';
+import { recoveryInstanceId } from '../../../shared/rds/naming.js';
+import { MAX_RECOVERY_TABLES, recoveryMode, type RecoveryPlan } from '../../../shared/rds/recovery-run.js';
+import { copySourceArn, isVerified, newestFirst, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
+import { isoInstant, nonEmptyString, parseInput, strictInput } from '../../../shared/runtime/input.js';
+import { formatIsoInZone } from '../../../shared/time/zone.js';
+import { tagValue } from '../../../shared/tags.js';
+import { recoverySchemaName, recoveryTargets } from '../../../shared/rds/recovery-tables.js';
+
+/** What an operator starts database-recovery with (console "Start execution" input). */
+export const recoveryInput = strictInput({
+  resource: nonEmptyString,
+  mode: recoveryMode,
+  snapshot: z.optional(nonEmptyString),
+  time: z.optional(isoInstant),
+  tables: z.optional(z.array(nonEmptyString).check(z.maxLength(MAX_RECOVERY_TABLES, { error: `at most ${MAX_RECOVERY_TABLES} tables in one recovery` }))),
+  dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
+});
+export type RecoveryInput = z.output<typeof recoveryInput>;
+
+export type Recoverable = DatabaseResource & { readonly restoreTest: NonNullable<DatabaseResource['restoreTest']> };
+
+/** The input, checked field by field: the rules of each mode, then the database in the policy. */
+export function checkInput(policy: Policy, raw: unknown): { input: RecoveryInput; db: Recoverable } {
+  const input = parseInput(recoveryInput, raw ?? {});
+  const { mode } = input;
+  if (mode === 'point-in-time' && input.time === undefined) throw new InvalidInput('time', 'a point-in-time recovery needs the time to restore to (ISO-8601 with an offset)');
+  if (mode === 'point-in-time' && input.snapshot !== undefined) throw new InvalidInput('snapshot', 'a point-in-time recovery restores to a time, not a snapshot: give "time" only');
+  if (mode === 'full' && input.time !== undefined) throw new InvalidInput('time', 'a full recovery restores a snapshot: use mode "point-in-time" for a time');
+  if (mode === 'partial' && input.snapshot !== undefined && input.time !== undefined) throw new InvalidInput('time', 'give a snapshot or a time, not both');
+  if (mode !== 'partial' && input.tables !== undefined) throw new InvalidInput('tables', 'only a partial recovery copies tables');
+  if (mode === 'partial') recoveryTargets(input.tables ?? []);
+  const databases = policy.resources.databases;
+  const found = databases.find((d) => d.name === input.resource);
+  if (found === undefined) throw new InvalidInput('resource', `no database "${input.resource}" in the policy (known: ${databases.map((d) => d.name).join(', ')})`);
+  // Its network and master credentials secret are the restore test's: without them nothing can be restored and validated.
+  if (found.restoreTest === undefined) throw new InvalidInput('resource', `"${found.name}" has no restoreTest settings in the policy (its subnet group, security groups and credentials secret)`);
+  if (mode === 'full' && found.endpoint === undefined) {
+    throw new InvalidInput('mode', `a full recovery switches where the application finds "${found.name}", and the policy names no endpoint for it (resources.databases[].endpoint)`);
+  }
+  return { input, db: { ...found, restoreTest: found.restoreTest } };
+}
+
+/**
+ * The snapshot to restore in the primary region: the one named (ours, of this database, available), or
+ * the newest whose cross-region copy is verified — proven readable, as restore tests pick theirs.
+ */
+export function pickSnapshot(db: DatabaseResource, wanted: string | undefined, primaries: readonly DBSnapshot[], copies: readonly DBSnapshot[]): DBSnapshot {
+  const ofDb = (list: readonly DBSnapshot[], tier: string) => list.filter((s) => tagValue(s.TagList, TAG.resource) === db.name && tierOf(s) === tier && s.Status === 'available' && takenAt(s) !== null);
+  const candidates = ofDb(primaries, TIER.primary).sort(newestFirst);
+  if (wanted !== undefined) {
+    const named = candidates.find((s) => s.DBSnapshotIdentifier === wanted || s.DBSnapshotArn === wanted);
+    if (named === undefined) throw new InvalidInput('snapshot', `no available snapshot of ours named "${wanted}" for "${db.name}" in the primary region`);
+    return named;
+  }
+  const verified = new Set(ofDb(copies, TIER.copy).filter(isVerified).map(copySourceArn));
+  const newest = candidates.find((s) => verified.has(s.DBSnapshotArn));
+  if (newest === undefined) throw new NoRestorePoint(`no snapshot of "${db.name}" with a verified copy to restore`);
+  return newest;
+}
+
+/** The source's restorable window, as RDS reports it: the automated backups' EarliestTime to the instance's LatestRestorableTime. */
+export interface RestorableWindow {
+  readonly earliest: number | null;
+  readonly latest: number | null;
+}
+
+/** A requested time must lie inside the window; outside, the error names the field and the window. */
+export function checkInWindow(requested: number, window: RestorableWindow, timeZone: string): void {
+  const show = (ms: number | null) => (ms === null ? 'unknown' : formatIsoInZone(ms, timeZone));
+  const range = `${show(window.earliest)} … ${show(window.latest)}`;
+  if (window.latest === null || window.earliest === null) throw new InvalidInput('time', `the source has no restorable window (automated backups off?): ${range}`);
+  if (requested < window.earliest || requested > window.latest) {
+    throw new InvalidInput('time', `${formatIsoInZone(requested, timeZone)} is outside the restorable window ${range}`);
+  }
+}
+
+export interface PlanFacts {
+  readonly source: DBInstance;
+  readonly execution: string;
+  readonly now: number;
+  /** The snapshot chosen, or the point in time (checked) to restore to. */
+  readonly from: { readonly snapshot: DBSnapshot } | { readonly time: number };
+}
+
+export function recoveryPlan(policy: Policy, db: Recoverable, input: RecoveryInput, facts: PlanFacts): RecoveryPlan {
+  const { source, now } = facts;
+  const test = db.restoreTest;
+  const keep = input.mode !== 'partial';
+  const instanceId = recoveryInstanceId(db.name, now, policy.timezone);
+  // A kept instance may become production: production's class, network and parameter group. A partial
+  // recovery's only feeds the copy: the restore test's (smallest) class and network, which validate-restore reaches.
+  const shape = keep
+    ? {
+        instanceClass: source.DBInstanceClass ?? test.instanceClass,
+        ...(source.DBSubnetGroup?.DBSubnetGroupName === undefined ? {} : { subnetGroup: source.DBSubnetGroup.DBSubnetGroupName }),
+        securityGroups: (source.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId === undefined ? [] : [g.VpcSecurityGroupId])),
+        multiAz: source.MultiAZ === true,
+        ...(source.DBParameterGroups?.[0]?.DBParameterGroupName === undefined ? {} : { parameterGroup: source.DBParameterGroups[0].DBParameterGroupName }),
+      }
+    : { instanceClass: test.instanceClass, ...(test.subnetGroup === undefined ? {} : { subnetGroup: test.subnetGroup }), securityGroups: [...test.securityGroups], multiAz: false };
+  const restore =
+    'snapshot' in facts.from
+      ? { kind: 'snapshot' as const, snapshotId: facts.from.snapshot.DBSnapshotIdentifier ?? '', snapshotArn: facts.from.snapshot.DBSnapshotArn ?? '', restorePoint: takenAt(facts.from.snapshot) ?? now }
+      : { kind: 'pitr' as const, restorePoint: facts.from.time };
+  return {
+    runId: instanceId,
+    instanceId,
+    ...restore,
+    resource: db.name,
+    role: 'primary',
+    region: policy.regions.primary,
+    sourceInstanceId: db.instanceId,
+    ...shape,
+    ...(test.database === undefined ? {} : { database: test.database }),
+    credentialsSecret: test.credentialsSecret,
+    plannedAt: now,
+    waitUntil: now + test.timeout,
+    mode: input.mode,
+    execution: facts.execution,
+    dryRun: input.dryRun ?? false,
+    keep,
+    tables: input.mode === 'partial' ? [...(input.tables ?? [])] : [],
+    ...(input.mode === 'partial' ? { recoverySchema: recoverySchemaName(now, policy.timezone) } : {}),
+    ...(source.Endpoint?.Address === undefined ? {} : { sourceAddress: source.Endpoint.Address }),
+  };
+}
