@@ -19,3 +19,9 @@ export function restoreInstanceId(kind: 'snapshot' | 'pitr', resourceName: strin
   const prefix = kind === 'pitr' ? PREFIX.pitrTestInstance : PREFIX.restoreTestInstance;
   return `${prefix}${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}${pad(w.hour)}${pad(w.minute)}`.slice(0, 63);
 }
+
+/** The database of `names` a snapshot id of ours (or its copy's, the same id) is of: "backup-dr-app-db-20261125-0200" → "app-db"; null for another id. */
+export function databaseOfSnapshotId(id: string, names: readonly string[]): string | null {
+  const name = new RegExp(`^${PREFIX.snapshot}-(.+)-\\d{8}-\\d{4}$`).exec(id)?.[1];
+  return name !== undefined && names.includes(name) ? name : null;
+}
