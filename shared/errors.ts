@@ -43,7 +43,8 @@ export class RunFailed extends BackupDrError {
   override name = 'RunFailed';
   constructor(
     message: string,
-    readonly failures: readonly { resource: string; error: string }[],
+    /** Per failure its resource, the error's name, and — where a run does more than one thing — which step failed. */
+    readonly failures: readonly { resource: string; error: string; step?: string }[],
     options?: ErrorOptions,
   ) {
     super(message, options);

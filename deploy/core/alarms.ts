@@ -1,8 +1,9 @@
 // Packaging time only: how a component's alarms are built (deploy/components/<component>/alarms.ts) —
 // one AWS::CloudWatch::Alarm to this region's alerts topic, named
 // `<service>-<stage>-<component>-<resource>-<what>-<region>` (the region the measured backup or bucket is
-// in) and described with a one-line runbook; the dimensions our EMF records carry; and the windows that
-// make an alarm on a metric emitted once a day (a posture check) neither flap nor stay silent.
+// in) and described with a one-line runbook; the dimensions our EMF records carry (the metric catalog's);
+// and the windows that make an alarm on a metric emitted once a day (a posture check) neither flap nor
+// stay silent.
 //
 // Two kinds of alarm, two treatments of missing data:
 // - freshness (the dead man's switch): hourly periods over the emitting job's interval plus a grace, ALL
@@ -12,6 +13,7 @@
 //   S3 publishes replication metrics only while it replicates, a restore test runs weekly.
 
 import { METRICS_NAMESPACE, SERVICE } from '../../shared/contracts.js';
+import { metricDimensions, type MetricComponent, type MetricName, type MetricWhere } from '../../shared/runtime/metric-catalog.js';
 import { parseScheduleExpression, typicalInterval } from '../../shared/schedule/expression.js';
 import { LOGICAL_ID, ref, type CfnResource } from './cloudformation.js';
 import type { Context } from './contribution.js';
@@ -30,17 +32,21 @@ export const MAX_WINDOW_S = 7 * 24 * HOUR_S;
 /** Event counts (failures): evaluated every 5 minutes. */
 export const EVENT_PERIOD_S = 300;
 
-/** The dimensions of an EMF record of ours: Powertools adds `service` to every record (shared/runtime/container.ts). */
-export function emfDimensions(dimensions: Readonly<Record<string, string>>): { Name: string; Value: string }[] {
-  return [{ Name: 'service', Value: SERVICE }, ...Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }))];
-}
-
 /** The metric an alarm watches. */
 export interface WatchedMetric {
   readonly namespace?: string;
   readonly name: string;
   readonly dimensions: readonly { Name: string; Value: unknown }[];
   readonly statistic: 'Sum' | 'Maximum' | 'Minimum';
+}
+
+/**
+ * A metric of ours (namespace BackupDR) at `where`, with exactly the dimensions its records carry — from
+ * the catalog (shared/runtime/metric-catalog.ts), never spelt out here: `service` (Powertools adds it to
+ * every record), `component`, `resource` where per resource, the `region` of what is measured, `kind`.
+ */
+export function backupDrMetric(name: MetricName, where: MetricWhere, statistic: WatchedMetric['statistic']): WatchedMetric {
+  return { name, dimensions: Object.entries(metricDimensions(name, where)).map(([Name, Value]) => ({ Name, Value })), statistic };
 }
 
 export interface AlarmSpec {
@@ -143,8 +149,10 @@ export const seconds = (ms: number): number => Math.round(ms / 1000);
 export const spoken = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`);
 
 export interface RestoreTestAlarmInput {
-  readonly component: string;
+  readonly component: MetricComponent;
   readonly resource: string;
+  /** Where the test runs (its record step writes there, with this region). */
+  readonly region: string;
   /** The `kind` dimension the record step emits (rds: snapshot | pitr; cache-restore; config-restore). */
   readonly kind: string;
   /** What the test is called in descriptions ("restore test", "PITR test"). */
@@ -158,19 +166,20 @@ export interface RestoreTestAlarmInput {
 }
 
 /**
- * A restore test's alarms in this region, on the record step's EMF records (resource, kind): failed,
- * inconclusive (when the kind can be), and an RTO over its target. A test runs weekly or monthly:
- * silence is not breaching (the schedule's own failures reach the topic through the execution-status rule).
+ * A restore test's alarms in its region, on the record step's EMF records (component, resource, region,
+ * kind): failed, inconclusive (when the kind can be), and an RTO over its target. A test runs weekly or
+ * monthly: silence is not breaching (the schedule's own failures reach the topic through the
+ * execution-status rule).
  */
 export function restoreTestAlarms(input: RestoreTestAlarmInput): AlarmSpec[] {
-  const dimensions = emfDimensions({ resource: input.resource, kind: input.kind });
-  const base = { component: input.component, resource: input.resource };
+  const where = { component: input.component, resource: input.resource, region: input.region, kind: input.kind };
+  const base = { component: input.component, resource: input.resource, region: input.region };
   const specs: AlarmSpec[] = [
     {
       ...base,
       what: `${input.kind}-test-failed`,
       ...FAILURE_COUNT,
-      metric: { name: 'RestoreTestFailed', dimensions, statistic: 'Sum' },
+      metric: backupDrMetric('RestoreTestFailed', where, 'Sum'),
       description: `The ${input.label} of ${input.resource} failed: the backup did not restore, or the restored data did not pass validation, or RTO/RPO missed their targets. Runbook: read the verdict's failures in the evidence (${input.where}) and the execution history; fix the cause, then start the test again by hand.`,
     },
   ];
@@ -179,7 +188,7 @@ export function restoreTestAlarms(input: RestoreTestAlarmInput): AlarmSpec[] {
       ...base,
       what: `${input.kind}-test-inconclusive`,
       ...FAILURE_COUNT,
-      metric: { name: 'RestoreTestInconclusive', dimensions, statistic: 'Sum' },
+      metric: backupDrMetric('RestoreTestInconclusive', where, 'Sum'),
       description: `The ${input.label} of ${input.resource} was inconclusive: it could not judge the restore (no manifest, an unreachable restore, a check that did not run) — recovery is unproven this week. Runbook: read the evidence (${input.where}) for what was missing, fix it, and start the test again by hand.`,
     });
   }
@@ -190,9 +199,29 @@ export function restoreTestAlarms(input: RestoreTestAlarmInput): AlarmSpec[] {
       ...DAILY_SAMPLE,
       threshold: seconds(input.rtoMs),
       comparison: 'GreaterThanThreshold',
-      metric: { name: 'RestoreRtoSeconds', dimensions, statistic: 'Maximum' },
+      metric: backupDrMetric('RestoreRtoSeconds', where, 'Maximum'),
       description: `The ${input.label} of ${input.resource} took longer than its RTO of ${spoken(input.rtoMs)} to have the data back. Runbook: see which phase was slow in the evidence (${input.where}); a larger restore class, a newer snapshot or a smaller data set brings it back under target — or revise the objective with the business.`,
     });
   }
   return specs;
+}
+
+/**
+ * A backup that took longer than its window (the resource's `backupWindow`), on BackupDurationSeconds:
+ * the time a finished backup took, or the time one still running has taken so far (written on every
+ * reconcile run while it runs). Judged in the hour a figure arrives; no backup running is silence, not
+ * breaching — a backup that never starts is the snapshot-failed and freshness alarms' to catch.
+ */
+export function backupDurationAlarm(input: { component: 'rds' | 'redis'; resource: string; region: string; windowMs: number; description: string }): AlarmSpec {
+  return {
+    component: input.component,
+    resource: input.resource,
+    what: 'backup-duration',
+    region: input.region,
+    ...DAILY_SAMPLE,
+    threshold: seconds(input.windowMs),
+    comparison: 'GreaterThanThreshold',
+    metric: backupDrMetric('BackupDurationSeconds', { component: input.component, resource: input.resource, region: input.region }, 'Maximum'),
+    description: input.description,
+  };
 }

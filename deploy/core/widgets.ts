@@ -5,7 +5,8 @@
 // alarm-status widgets. Widths are grid units of the dashboard's 24 columns.
 // Body format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 
-import { METRICS_NAMESPACE, SERVICE } from '../../shared/contracts.js';
+import { METRICS_NAMESPACE } from '../../shared/contracts.js';
+import { metricDimensions, type MetricName, type MetricWhere } from '../../shared/runtime/metric-catalog.js';
 import type { BodyWidget, DashboardSection, DashboardWidget } from './contribution.js';
 
 /** One metric as a widget draws it. `dimensions` is the whole set the datapoints carry, in the order written. */
@@ -22,11 +23,11 @@ export interface MetricRef {
 }
 
 /**
- * A metric the functions publish through Powertools (namespace BackupDR): every EMF record carries the
- * `service` dimension (shared/runtime/container.ts) besides the ones the handler adds.
+ * A metric the functions publish (namespace BackupDR) at `where`, with the dimensions its records carry —
+ * from the metric catalog (shared/runtime/metric-catalog.ts), like the alarms' and the checklist's.
  */
-export function backupDrMetric(name: string, dimensions: Readonly<Record<string, string>>, options: Omit<MetricRef, 'namespace' | 'name' | 'dimensions'>): MetricRef {
-  return { namespace: METRICS_NAMESPACE, name, dimensions: { service: SERVICE, ...dimensions }, ...options };
+export function backupDrMetric(name: MetricName, where: MetricWhere, options: Omit<MetricRef, 'namespace' | 'name' | 'dimensions'>): MetricRef {
+  return { namespace: METRICS_NAMESPACE, name, dimensions: metricDimensions(name, where), ...options };
 }
 
 export type StorageClass = 'STANDARD' | 'STANDARD_IA' | 'GLACIER' | 'DEEP_ARCHIVE';
@@ -121,8 +122,8 @@ export interface GraphOptions {
   readonly title: string;
   readonly region: string;
   readonly metrics: readonly MetricRef[];
-  /** A line across the graph (a target, a quota threshold): red fill above it. */
-  readonly threshold?: { readonly label: string; readonly value: number };
+  /** Lines across the graph (a target, a quota threshold, each resource's window): red fill above. */
+  readonly threshold?: { readonly label: string; readonly value: number } | readonly { readonly label: string; readonly value: number }[];
   /** Failures drawn red. */
   readonly red?: readonly string[];
   readonly stacked?: boolean;
@@ -132,6 +133,7 @@ export interface GraphOptions {
 /** The metrics over the dashboard's time range. */
 export function graph(options: GraphOptions): BodyWidget {
   const red = new Set(options.red ?? []);
+  const thresholds = options.threshold === undefined ? [] : 'label' in options.threshold ? [options.threshold] : options.threshold;
   return {
     type: 'metric',
     width: options.width ?? 8,
@@ -143,7 +145,7 @@ export function graph(options: GraphOptions): BodyWidget {
       region: options.region,
       metrics: options.metrics.map((m) => metricLine(m, red.has(m.name) ? RED : undefined)),
       yAxis: { left: { min: 0 } },
-      ...(options.threshold === undefined ? {} : { annotations: { horizontal: [{ label: options.threshold.label, value: options.threshold.value, color: RED, fill: 'above' }] } }),
+      ...(thresholds.length === 0 ? {} : { annotations: { horizontal: thresholds.map((t) => ({ label: t.label, value: t.value, color: RED, fill: 'above' })) } }),
     },
   };
 }

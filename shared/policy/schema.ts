@@ -32,6 +32,15 @@ const retention = z.extend(keepRules, {
 });
 
 const objectives = z.strictObject({ rpo: objectiveDuration, rto: objectiveDuration });
+
+/**
+ * How long a scheduled snapshot may take, from its request until it is available — AWS Backup calls it a
+ * backup's completion window; longer sets off the resource's backup-duration alarm (README, "Alarms").
+ */
+const backupWindow = z.prefault(
+  objectiveDuration.check(z.refine((ms: number) => ms >= 300_000 && ms <= 86_400_000, { error: 'must be between 5min and 24h' })),
+  '2h',
+);
 const securityGroups = withDefault(z.array(pattern(/^sg-[0-9a-f]+$/, 'must be a security group id (sg-…)')), []);
 const bucketName = pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
 
@@ -166,6 +175,7 @@ const database = z.strictObject({
   instanceId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'),
   engine: withDefault(z.enum(['postgres']), 'postgres'),
   schedule: scheduleExpression,
+  backupWindow,
   retention,
   automatedBackups: z.prefault(
     z.strictObject({
@@ -258,6 +268,7 @@ const cache = z.strictObject({
   name: resourceName,
   replicationGroupId: pattern(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be an ElastiCache replication group id'),
   schedule: scheduleExpression,
+  backupWindow,
   retention,
   objectives: z.optional(objectives),
   validation: cacheValidation,

@@ -2,6 +2,7 @@
 // handler wrapper (a malformed event fails with InvalidInput naming the field, nothing sent).
 
 import * as z from 'zod/mini';
+import { RDS_EVENT } from '../contracts.js';
 import { InvalidInput } from '../errors.js';
 import type { DatabaseResource, Policy } from '../policy/schema.js';
 import { isoInstant, nonEmptyString, optionalEvent, strictInput } from '../runtime/input.js';
@@ -46,9 +47,24 @@ export const snapshotEventOrSchedule = optionalEvent(
   z.looseObject({
     source: z.optional(z.literal('aws.rds', { error: 'must be "aws.rds" (an RDS event) or absent (a scheduled run)' })),
     'detail-type': z.optional(z.string()),
-    detail: z.optional(z.looseObject({ SourceIdentifier: z.optional(z.string()), EventID: z.optional(z.string()) })),
+    /** EventBridge's timestamp of the event, set by RDS. */
+    time: z.optional(z.string()),
+    /** `Date`: when the RDS event happened (RDS's Event.Date), e.g. when the snapshot finished. */
+    detail: z.optional(z.looseObject({ SourceIdentifier: z.optional(z.string()), EventID: z.optional(z.string()), Date: z.optional(z.string()) })),
   }),
 );
+export type SnapshotEventOrSchedule = z.output<typeof snapshotEventOrSchedule>;
+
+/**
+ * The snapshot a "manual snapshot created" event (RDS-EVENT-0042) names, and when it was created — the
+ * detail's Date, else the event's time; null for a schedule, another event or a time that does not parse
+ * (a measurement is left out rather than the run failing).
+ */
+export function snapshotCreatedBy(event: SnapshotEventOrSchedule): { snapshotId: string; at: number } | null {
+  if (event.source !== 'aws.rds' || event.detail?.EventID !== RDS_EVENT.manualSnapshotCreated || event.detail.SourceIdentifier === undefined) return null;
+  const at = Date.parse(event.detail.Date ?? event.time ?? '');
+  return Number.isNaN(at) ? null : { snapshotId: event.detail.SourceIdentifier, at };
+}
 
 /** prune-db-snapshots, check-db-posture, replicate-db-backups: a schedule with no input, or a manual run. */
 export const scheduleEvent = optionalEvent(z.looseObject({}));

@@ -31,3 +31,9 @@ export function recoveryInstanceId(resourceName: string, plannedAt: number, time
   const head = `${PREFIX.recoveryInstance}${resourceName}`.slice(0, 63 - stamp.length - 1).replace(/-+$/, '');
   return `${head}-${stamp}`;
 }
+
+/** The database of `names` a snapshot id of ours (or its copy's, the same id) is of: "backup-dr-app-db-20261125-0200" → "app-db"; null for another id. */
+export function databaseOfSnapshotId(id: string, names: readonly string[]): string | null {
+  const name = new RegExp(`^${PREFIX.snapshot}-(.+)-\\d{8}-\\d{4}$`).exec(id)?.[1];
+  return name !== undefined && names.includes(name) ? name : null;
+}

@@ -13,3 +13,9 @@ export function cacheSnapshotName(resourceName: string, scheduledAt: number, tim
   const w = wallTime(scheduledAt, timeZone);
   return `${PREFIX.snapshot}-${resourceName}-${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}-${pad(w.hour)}${pad(w.minute)}`;
 }
+
+/** The cache of `names` a snapshot name of ours is of: "backup-dr-app-redis-20261125-0600" → "app-redis"; null for another name. */
+export function cacheOfSnapshotName(snapshotName: string, names: readonly string[]): string | null {
+  const name = new RegExp(`^${PREFIX.snapshot}-(.+)-\\d{8}-\\d{4}$`).exec(snapshotName)?.[1];
+  return name !== undefined && names.includes(name) ? name : null;
+}

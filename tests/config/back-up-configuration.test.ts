@@ -61,7 +61,7 @@ describe('back-up-configuration', () => {
     const bundle = readBundle(put.Body as string, put.Metadata!['bundle-sha256']!);
     expect(Object.keys(bundle.parameters)).toEqual(['/app/prod/api/token', '/app/prod/db/host']);
     expect(bundle.secrets['app/prod/db']).toEqual({ value: SECRET, versionId: 'sv-1' });
-    expect(outcomes).toEqual([{ resource: 'app-config', status: 'written', parameters: 2, secrets: 1, sha256: bundleChecksum(bundle), versionId: 'b1' }]);
+    expect(outcomes).toEqual([{ resource: 'app-config', status: 'written', parameters: 2, secrets: 1, sha256: bundleChecksum(bundle), versionId: 'b1', bytes: Buffer.byteLength(put.Body as string) }]);
     for (const value of [SECRET, SECURE]) {
       expect(JSON.stringify(log.lines)).not.toContain(value);
       expect(JSON.stringify(outcomes)).not.toContain(value);

@@ -1,6 +1,7 @@
 // The components' alarms (deploy/components/<component>/alarms.ts), generated from a policy with several
 // resources of every kind: per resource and region, the metric and exactly the dimensions its EMF record
-// carries (service plus resource/region/kind, tests/platform/metric-records.test.ts), the threshold from
+// carries (service, component, resource, the region of what is measured, kind — tests/platform/
+// metric-records.test.ts; tests/infra/metric-dimensions.test.ts holds every alarm to the catalog), the threshold from
 // the resource's own objectives or the policy's, the period that fits the emitting schedule, and missing
 // data breaching for freshness only (the dead man's switch) — everything else silent when nothing ran.
 // Every alarm goes to the alerts topic with a one-line runbook; every state machine has an executions
@@ -20,11 +21,12 @@ const policy = policyWith((doc) => {
     instanceId: 'ledger-db-prod',
     engine: 'postgres',
     schedule: 'cron(0 */12 * * ? *)',
+    backupWindow: '45min',
     retention: { withinDaily: '30d' },
     automatedBackups: { retentionDays: 35, replicateToSecondary: false },
     objectives: { rpo: '1h', rto: '4h' },
   });
-  doc.resources.caches.push({ name: 'session-redis', replicationGroupId: 'session-redis-prod', schedule: 'cron(0 */12 * * ? *)', retention: { within: '3d' }, objectives: { rpo: '12h', rto: '1h' } });
+  doc.resources.caches.push({ name: 'session-redis', replicationGroupId: 'session-redis-prod', schedule: 'cron(0 */12 * * ? *)', backupWindow: '3h', retention: { within: '3d' }, objectives: { rpo: '12h', rto: '1h' } });
   doc.resources.buckets.push({ name: 'uploads', bucket: 'app-uploads-prod', replicaBucket: 'app-uploads-replica-apse1', managed: false });
   doc.resources.configuration.push({ name: 'billing-config', ssmParameterPaths: ['/billing/prod/'], schedule: 'cron(0 */6 * * ? *)', retention: { withinDaily: '30d' } });
 });
@@ -102,7 +104,7 @@ describe('rds', () => {
     expect(named(primary, `rds-app-db-verified-copy-age-${SECONDARY}`)).toMatchObject({
       Namespace: 'BackupDR',
       MetricName: 'NewestVerifiedCopyAgeSeconds',
-      Dimensions: dims({ resource: 'app-db' }),
+      Dimensions: dims({ component: 'rds', resource: 'app-db', region: SECONDARY }),
       Statistic: 'Maximum',
       Threshold: 48 * HOUR,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -114,41 +116,59 @@ describe('rds', () => {
   });
 
   it('PITR lag over the RPO (its own objectives, else the policy\'s 15 min) in the primary, and in the secondary only where replicated', () => {
-    expect(named(primary, `rds-app-db-pitr-lag-${PRIMARY}`)).toMatchObject({ MetricName: 'PitrLagPrimarySeconds', Dimensions: dims({ resource: 'app-db' }), Statistic: 'Maximum', Threshold: 900, Period: HOUR, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
-    expect(named(primary, `rds-app-db-pitr-lag-${SECONDARY}`)).toMatchObject({ MetricName: 'PitrLagSecondarySeconds', Dimensions: dims({ resource: 'app-db' }), Threshold: 900 });
+    expect(named(primary, `rds-app-db-pitr-lag-${PRIMARY}`)).toMatchObject({ MetricName: 'PitrLagPrimarySeconds', Dimensions: dims({ component: 'rds', resource: 'app-db', region: PRIMARY }), Statistic: 'Maximum', Threshold: 900, Period: HOUR, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(named(primary, `rds-app-db-pitr-lag-${SECONDARY}`)).toMatchObject({ MetricName: 'PitrLagSecondarySeconds', Dimensions: dims({ component: 'rds', resource: 'app-db', region: SECONDARY }), Threshold: 900 });
     expect(named(primary, `rds-ledger-db-pitr-lag-${PRIMARY}`).Threshold).toBe(HOUR);
     expect(alarms(primary).filter((a) => a.AlarmName === `${SERVICE}-test-rds-ledger-db-pitr-lag-${SECONDARY}`)).toEqual([]);
   });
 
   it('a copy that took longer than its window: a snapshot over 6 h old without a verified copy, per database', () => {
     for (const db of ['app-db', 'ledger-db']) {
-      expect(named(primary, `rds-${db}-copy-overdue-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyOverdueFindings', Dimensions: dims({ resource: db }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Period: HOUR, TreatMissingData: 'notBreaching' });
+      expect(named(primary, `rds-${db}-copy-overdue-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyOverdueFindings', Dimensions: dims({ component: 'rds', resource: db, region: SECONDARY }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Period: HOUR, TreatMissingData: 'notBreaching' });
     }
   });
 
   it('manual-snapshot quota above 80 % in each region (dimension region)', () => {
     for (const region of [PRIMARY, SECONDARY]) {
-      expect(named(primary, `rds-manual-snapshots-quota-${region}`)).toMatchObject({ MetricName: 'ManualSnapshotQuotaPercent', Dimensions: dims({ region }), Statistic: 'Maximum', Threshold: 80, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+      expect(named(primary, `rds-manual-snapshots-quota-${region}`)).toMatchObject({ MetricName: 'ManualSnapshotQuotaPercent', Dimensions: dims({ component: 'rds', region }), Statistic: 'Maximum', Threshold: 80, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     }
   });
 
-  it('a failed snapshot (primary) and a failed copy (to the secondary) per database; copies that failed verification in the secondary', () => {
+  it('per database: a failed snapshot (primary) and a failed copy (to the secondary); a copy that failed verification, in the secondary', () => {
     for (const db of ['app-db', 'ledger-db']) {
-      expect(named(primary, `rds-${db}-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'SnapshotFailures', Dimensions: dims({ resource: db, region: PRIMARY }), ...FAILURE });
-      expect(named(primary, `rds-${db}-copy-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyFailures', Dimensions: dims({ resource: db, region: SECONDARY }), ...FAILURE });
+      expect(named(primary, `rds-${db}-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'SnapshotFailures', Dimensions: dims({ component: 'rds', resource: db, region: PRIMARY }), ...FAILURE });
+      expect(named(primary, `rds-${db}-copy-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyFailures', Dimensions: dims({ component: 'rds', resource: db, region: SECONDARY }), ...FAILURE });
+      expect(named(secondary, `rds-${db}-copy-verification-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyVerificationFailures', Dimensions: dims({ component: 'rds', resource: db, region: SECONDARY }), ...FAILURE });
     }
-    expect(named(secondary, `rds-copies-verification-failed-${SECONDARY}`)).toMatchObject({ MetricName: 'CopyVerificationFailures', Dimensions: dims({}), ...FAILURE });
+    // The restore-tested database's snapshot is requested by capture-db-manifest: the runbook says so.
+    expect(named(primary, `rds-app-db-snapshot-failed-${PRIMARY}`).AlarmDescription).toContain('invoke capture-db-manifest with {"resources": ["app-db"]}');
+    expect(named(primary, `rds-ledger-db-snapshot-failed-${PRIMARY}`).AlarmDescription).toContain('invoke take-db-snapshot with {"resources": ["ledger-db"]}');
+  });
+
+  it('per database, in the primary: a snapshot that took longer than its backup window (2 h by default, the database\'s own when given)', () => {
+    expect(named(primary, `rds-app-db-backup-duration-${PRIMARY}`)).toMatchObject({
+      MetricName: 'BackupDurationSeconds',
+      Dimensions: dims({ component: 'rds', resource: 'app-db', region: PRIMARY }),
+      Statistic: 'Maximum',
+      Threshold: 2 * HOUR,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Period: HOUR,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(named(primary, `rds-ledger-db-backup-duration-${PRIMARY}`).Threshold).toBe(45 * 60);
+    expect(alarms(secondary).filter((a) => a.MetricName === 'BackupDurationSeconds')).toEqual([]);
   });
 
   it('restore tests (both regions) and PITR tests (secondary) of the tested databases: failed, inconclusive, RTO over target', () => {
     for (const [d, region] of [[primary, PRIMARY], [secondary, SECONDARY]] as const) {
-      const dimensions = dims({ resource: 'app-db', kind: 'snapshot' });
+      const dimensions = dims({ component: 'rds', resource: 'app-db', region, kind: 'snapshot' });
       expect(named(d, `rds-app-db-snapshot-test-failed-${region}`)).toMatchObject({ MetricName: 'RestoreTestFailed', Dimensions: dimensions, ...FAILURE });
       expect(named(d, `rds-app-db-snapshot-test-inconclusive-${region}`)).toMatchObject({ MetricName: 'RestoreTestInconclusive', Dimensions: dimensions, ...FAILURE });
       expect(named(d, `rds-app-db-snapshot-test-rto-${region}`)).toMatchObject({ MetricName: 'RestoreRtoSeconds', Dimensions: dimensions, Statistic: 'Maximum', Threshold: 2 * HOUR, TreatMissingData: 'notBreaching' });
       expect(alarms(d).filter((a) => String(a.AlarmName).includes('ledger-db') && a.MetricName.startsWith('Restore'))).toEqual([]);
     }
-    expect(named(secondary, `rds-app-db-pitr-test-failed-${SECONDARY}`).Dimensions).toEqual(dims({ resource: 'app-db', kind: 'pitr' }));
+    expect(named(secondary, `rds-app-db-pitr-test-failed-${SECONDARY}`).Dimensions).toEqual(dims({ component: 'rds', resource: 'app-db', region: SECONDARY, kind: 'pitr' }));
     expect(alarms(primary).filter((a) => String(a.AlarmName).includes('pitr-test'))).toEqual([]);
   });
 });
@@ -157,31 +177,49 @@ describe('redis', () => {
   it.each(BOTH)('%s: freshness of the newest verified export there, per cache, over its RPO + 2 h (check-cache-posture, daily, each region)', (_role, d, region) => {
     expect(named(d, `redis-app-redis-verified-export-age-${region}`)).toMatchObject({
       MetricName: 'NewestVerifiedExportAgeSeconds',
-      Dimensions: dims({ resource: 'app-redis', region }),
+      Dimensions: dims({ component: 'redis', resource: 'app-redis', region }),
       Statistic: 'Maximum',
       Threshold: 8 * HOUR,
       ComparisonOperator: 'GreaterThanThreshold',
       ...DAILY_WINDOW,
     });
     expect(named(d, `redis-session-redis-verified-export-age-${region}`).Threshold).toBe(14 * HOUR);
-    expect(named(d, `redis-session-redis-export-verification-failed-${region}`)).toMatchObject({ MetricName: 'ExportVerificationFailures', Dimensions: dims({ resource: 'session-redis', region }), ...FAILURE });
+    expect(named(d, `redis-session-redis-export-verification-failed-${region}`)).toMatchObject({ MetricName: 'ExportVerificationFailures', Dimensions: dims({ component: 'redis', resource: 'session-redis', region }), ...FAILURE });
   });
 
-  it('a failed snapshot per cache and failed exports in the primary; restore tests of the tested cache in both regions', () => {
-    expect(named(primary, `redis-session-redis-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheSnapshotFailures', Dimensions: dims({ resource: 'session-redis', region: PRIMARY }), ...FAILURE });
-    expect(named(primary, `redis-exports-export-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheExportFailures', Dimensions: dims({}), ...FAILURE });
-    expect(alarms(secondary).filter((a) => a.MetricName === 'CacheSnapshotFailures' || a.MetricName === 'CacheExportFailures')).toEqual([]);
+  it('per cache in the primary: a failed snapshot, a snapshot over its backup window, a failed export; restore tests of the tested cache in both regions', () => {
+    for (const cache of ['app-redis', 'session-redis']) {
+      const at = dims({ component: 'redis', resource: cache, region: PRIMARY });
+      expect(named(primary, `redis-${cache}-snapshot-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheSnapshotFailures', Dimensions: at, ...FAILURE });
+      expect(named(primary, `redis-${cache}-export-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'CacheExportFailures', Dimensions: at, ...FAILURE });
+      expect(named(primary, `redis-${cache}-backup-duration-${PRIMARY}`)).toMatchObject({ MetricName: 'BackupDurationSeconds', Dimensions: at, Statistic: 'Maximum', Period: HOUR, TreatMissingData: 'notBreaching' });
+    }
+    expect(named(primary, `redis-app-redis-backup-duration-${PRIMARY}`).Threshold).toBe(2 * HOUR);
+    expect(named(primary, `redis-session-redis-backup-duration-${PRIMARY}`).Threshold).toBe(3 * HOUR);
+    expect(alarms(secondary).filter((a) => ['CacheSnapshotFailures', 'CacheExportFailures', 'BackupDurationSeconds'].includes(a.MetricName))).toEqual([]);
     for (const [d, region] of [[primary, PRIMARY], [secondary, SECONDARY]] as const) {
-      expect(named(d, `redis-app-redis-cache-restore-test-rto-${region}`)).toMatchObject({ MetricName: 'RestoreRtoSeconds', Dimensions: dims({ resource: 'app-redis', kind: 'cache-restore' }), Threshold: 30 * 60 });
+      expect(named(d, `redis-app-redis-cache-restore-test-rto-${region}`)).toMatchObject({ MetricName: 'RestoreRtoSeconds', Dimensions: dims({ component: 'redis', resource: 'app-redis', region, kind: 'cache-restore' }), Threshold: 30 * 60 });
       expect(alarms(d).filter((a) => String(a.AlarmName).includes('session-redis-cache-restore'))).toEqual([]);
     }
+  });
+});
+
+describe('backup windows', () => {
+  it('warns at packaging when a cache\'s window is not longer than the reconcile interval its duration is measured at', () => {
+    const tight = policyWith((doc) => {
+      doc.resources.caches[0].backupWindow = '1h';
+    });
+    expect(deployIn(tight).warnings).toContainEqual(
+      'resources.caches[0].backupWindow (1 h) is not longer than rds.reconcileSchedule\'s interval (1 h): a snapshot\'s duration is measured at those runs, so its backup-duration alarm would go off for snapshots on time',
+    );
+    expect(primary.warnings.filter((w) => w.includes('backupWindow'))).toEqual([]);
   });
 });
 
 describe('media (primary)', () => {
   it('per bucket: replication verified daily — a mismatch or a day and two hours without a check alarms', () => {
     for (const bucket of ['media', 'uploads']) {
-      expect(named(primary, `media-${bucket}-replication-verified-${SECONDARY}`)).toMatchObject({ MetricName: 'ReplicationMismatches', Dimensions: dims({ resource: bucket }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', ...DAILY_WINDOW });
+      expect(named(primary, `media-${bucket}-replication-verified-${SECONDARY}`)).toMatchObject({ MetricName: 'ReplicationMismatches', Dimensions: dims({ component: 'media', resource: bucket, region: SECONDARY }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', ...DAILY_WINDOW });
     }
     expect(alarms(secondary).filter((a) => a.Namespace === 'BackupDR' && String(a.AlarmName).startsWith(`${SERVICE}-test-media-`))).toEqual([]);
   });
@@ -201,15 +239,15 @@ describe('media (primary)', () => {
 
 describe('config (primary)', () => {
   it('per configuration: no successful backup within its schedule interval + 2 h (missing breaching), and a failed backup', () => {
-    expect(named(primary, `config-app-config-backup-age-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupsSucceeded', Dimensions: dims({ resource: 'app-config', region: PRIMARY }), Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'LessThanThreshold', ...DAILY_WINDOW });
+    expect(named(primary, `config-app-config-backup-age-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupsSucceeded', Dimensions: dims({ component: 'config', resource: 'app-config', region: PRIMARY }), Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'LessThanThreshold', ...DAILY_WINDOW });
     // Every 6 hours: 8 hourly periods.
     expect(named(primary, `config-billing-config-backup-age-${PRIMARY}`)).toMatchObject({ Period: HOUR, EvaluationPeriods: 8, DatapointsToAlarm: 8, TreatMissingData: 'breaching' });
-    expect(named(primary, `config-billing-config-backup-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupFailures', Dimensions: dims({ resource: 'billing-config', region: PRIMARY }), ...FAILURE });
+    expect(named(primary, `config-billing-config-backup-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupFailures', Dimensions: dims({ component: 'config', resource: 'billing-config', region: PRIMARY }), ...FAILURE });
     expect(alarms(secondary).filter((a) => String(a.AlarmName).startsWith(`${SERVICE}-test-config-`) && a.Namespace === 'BackupDR')).toEqual([]);
   });
 
   it('the weekly restore test of a tested configuration: failed (no inconclusive verdict, no RTO)', () => {
-    expect(named(primary, `config-app-config-config-restore-test-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'RestoreTestFailed', Dimensions: dims({ resource: 'app-config', kind: 'config-restore' }), ...FAILURE });
+    expect(named(primary, `config-app-config-config-restore-test-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'RestoreTestFailed', Dimensions: dims({ component: 'config', resource: 'app-config', region: PRIMARY, kind: 'config-restore' }), ...FAILURE });
     expect(alarms(primary).filter((a) => String(a.AlarmName).includes('config-restore-test-') && !String(a.AlarmName).includes('-failed-'))).toEqual([]);
     expect(alarms(primary).filter((a) => String(a.AlarmName).includes('billing-config-config-restore'))).toEqual([]);
   });

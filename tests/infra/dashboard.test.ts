@@ -1,19 +1,18 @@
 // The dashboard of each region (deploy/platform/dashboard.ts and deploy/components/<c>/dashboard.ts)
 // generated from a policy with several databases, caches, buckets and configurations: one live-RPO tile
 // per resource in the top row with its target, the restore tests' RTO against target, each widget's
-// metrics with exactly the dimensions their publisher sends (the handlers' addDimension calls, the
-// template's replication rules, the deployed functions and state machines), the layout on the 24-column
+// metrics with exactly the dimensions their publisher sends (the metric catalog's for ours — every line
+// held to it in metric-dimensions.test.ts —, the template's replication rules, the deployed functions and
+// state machines), the backup duration against each resource's window, the layout on the 24-column
 // grid without overlap, every alarm of the stack, and the Fn::Sub around the body. The packaged
 // templates of both regions are checked in template.test.ts ("the dashboard, packaged").
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDeployment, CONTRIBUTIONS } from '../../deploy/assemble.js';
-import { SERVICE_DIR } from '../../deploy/bundles.js';
 import { PackagingError } from '../../deploy/core/cloudformation.js';
 import type { Deployment } from '../../deploy/core/contribution.js';
 import { DASHBOARD_ID, GRID_COLUMNS, layOut, subTemplate } from '../../deploy/platform/dashboard.js';
 import { listResources } from '../../shared/policy/resources.js';
+import { dimensionNames, isMetricName, type MetricName } from '../../shared/runtime/metric-catalog.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { deployIn, policyWith } from './deployments.js';
 
@@ -24,7 +23,7 @@ function everyKind(): Policy {
   return policyWith((doc) => {
     const [db] = doc.resources.databases;
     doc.resources.databases.push(
-      { ...structuredClone(db), name: 'billing-db', instanceId: 'billing-db-prod', objectives: { rpo: '5min', rto: '1h' } },
+      { ...structuredClone(db), name: 'billing-db', instanceId: 'billing-db-prod', objectives: { rpo: '5min', rto: '1h' }, backupWindow: '45min' },
       { ...structuredClone(db), name: 'audit-db', instanceId: 'audit-db-prod', restoreTest: undefined, pitrTest: undefined, automatedBackups: { retentionDays: 7, replicateToSecondary: false, enforce: false } },
     );
     const [cache] = doc.resources.caches;
@@ -81,44 +80,6 @@ function rowOf(widgets: Widget[], startsWith: string): Widget[] {
   return widgets.filter((w) => w.y > from && w.y < to);
 }
 
-const OUTCOMES = ['RestoreTestPassed', 'RestoreTestFailed', 'RestoreTestInconclusive'];
-/** The metric names a piece of handler source adds: its string literals, and the outcome map's three. */
-const metricNames = (code: string) => [...new Set([...[...code.matchAll(/'([A-Z]\w+)'/g)].map((m) => m[1]!), ...(code.includes('OUTCOME_METRIC') ? OUTCOMES : [])])];
-
-/**
- * What each handler publishes, read from its source. A metric added on a singleMetric carries `service`
- * and the dimensions added on that singleMetric before it; one added on rt.metrics carries `service`
- * only; one written by recordMetrics(rt.metrics, {dimensions}, [figures]) (one EMF record per figure)
- * carries `service` and every key of its dimensions.
- */
-function publishedDimensions(): Map<string, { file: string; dimensions: string[] }[]> {
-  const published = new Map<string, { file: string; dimensions: string[] }[]>();
-  const add = (name: string, file: string, dimensions: string[]) => published.set(name, [...(published.get(name) ?? []), { file, dimensions: ['service', ...dimensions].sort() }]);
-  const root = join(SERVICE_DIR, 'functions');
-  for (const component of readdirSync(root)) {
-    for (const fn of readdirSync(join(root, component))) {
-      const file = `functions/${component}/${fn}/handler.ts`;
-      let source: string;
-      try {
-        source = readFileSync(join(SERVICE_DIR, file), 'utf8');
-      } catch {
-        continue;
-      }
-      for (const m of source.matchAll(/(rt\.metrics|metric)\.addMetric\(([^,]+(?:\?[^:]+:[^,]+)?),/g)) {
-        // The dimensions added on this singleMetric: between its singleMetric() and this addMetric.
-        const since = source.lastIndexOf('singleMetric()', m.index);
-        const added = m[1] === 'metric' ? [...source.slice(since, m.index).matchAll(/\.addDimension\('([^']+)'/g)].map((d) => d[1]!) : [];
-        for (const name of metricNames(m[2]!)) add(name, file, added);
-      }
-      for (const m of source.matchAll(/recordMetrics\(rt\.metrics, \{([^}]*)\}, \[([\s\S]*?)\]\);/g)) {
-        const keys = m[1]!.split(',').map((part) => part.split(':')[0]!.trim()).filter((key) => key !== '');
-        for (const name of metricNames(m[2]!)) add(name, file, keys);
-      }
-    }
-  }
-  return published;
-}
-
 describe('deploy/platform/dashboard.ts: the dashboard of a region, from the policy', () => {
   const policy = everyKind();
   const primary = deployIn(policy);
@@ -171,22 +132,22 @@ describe('deploy/platform/dashboard.ts: the dashboard of a region, from the poli
     expect(target(byName('app-config'))![0]!.value).toBe(seconds(policy.objectives.application.rpo));
     // A database: its PITR lag in the primary and, replicated, in the secondary (both measured by check-db-posture in the primary).
     expect(linesOf(byName('app-db')).map((l) => [l.name, l.dimensions, l.options.region])).toEqual([
-      ['PitrLagPrimarySeconds', { service: 'backup-dr', resource: 'app-db' }, 'ap-northeast-1'],
-      ['PitrLagSecondarySeconds', { service: 'backup-dr', resource: 'app-db' }, 'ap-northeast-1'],
+      ['PitrLagPrimarySeconds', { service: 'backup-dr', component: 'rds', resource: 'app-db', region: 'ap-northeast-1' }, 'ap-northeast-1'],
+      ['PitrLagSecondarySeconds', { service: 'backup-dr', component: 'rds', resource: 'app-db', region: 'ap-southeast-1' }, 'ap-northeast-1'],
     ]);
     expect(linesOf(byName('audit-db')).map((l) => l.name)).toEqual(['PitrLagPrimarySeconds']);
     // A cache: the newest verified export's age in each region, published there.
     expect(linesOf(byName('session-redis')).map((l) => [l.name, l.dimensions, l.options.region])).toEqual([
-      ['NewestVerifiedExportAgeSeconds', { service: 'backup-dr', resource: 'session-redis', region: 'ap-northeast-1' }, 'ap-northeast-1'],
-      ['NewestVerifiedExportAgeSeconds', { service: 'backup-dr', resource: 'session-redis', region: 'ap-southeast-1' }, 'ap-southeast-1'],
+      ['NewestVerifiedExportAgeSeconds', { service: 'backup-dr', component: 'redis', resource: 'session-redis', region: 'ap-northeast-1' }, 'ap-northeast-1'],
+      ['NewestVerifiedExportAgeSeconds', { service: 'backup-dr', component: 'redis', resource: 'session-redis', region: 'ap-southeast-1' }, 'ap-southeast-1'],
     ]);
     // A managed bucket: S3 RTC's latency of its rule to the replica; one another stack owns: the daily check's mismatches, no target.
     expect(linesOf(byName('media'))).toMatchObject([
       { namespace: 'AWS/S3', name: 'ReplicationLatency', dimensions: { SourceBucket: 'app-media-prod', DestinationBucket: 'app-media-replica-apse1', RuleId: 'to-replica' }, options: { stat: 'Maximum' } },
     ]);
-    expect(linesOf(byName('docs'))).toMatchObject([{ namespace: 'BackupDR', name: 'ReplicationMismatches', dimensions: { service: 'backup-dr', resource: 'docs' } }]);
+    expect(linesOf(byName('docs'))).toMatchObject([{ namespace: 'BackupDR', name: 'ReplicationMismatches', dimensions: { service: 'backup-dr', component: 'media', resource: 'docs', region: 'ap-southeast-1' }, options: { region: 'ap-northeast-1' } }]);
     expect(target(byName('docs'))).toBeUndefined();
-    expect(linesOf(byName('billing-config'))).toMatchObject([{ name: 'ConfigurationReplicaBehindSeconds', dimensions: { service: 'backup-dr', resource: 'billing-config', kind: 'config-restore' } }]);
+    expect(linesOf(byName('billing-config'))).toMatchObject([{ name: 'ConfigurationReplicaBehindSeconds', dimensions: { service: 'backup-dr', component: 'config', resource: 'billing-config', region: 'ap-southeast-1' } }]);
   });
 
   it('shows the last restore test RTO of every restore-tested database and cache against its RTO target, over 35 days (a monthly test stays in view)', () => {
@@ -196,36 +157,63 @@ describe('deploy/platform/dashboard.ts: the dashboard of a region, from the poli
     expect(tiles[0]!.properties.annotations.horizontal[0].value).toBe(seconds(policy.objectives.database.rto));
     expect(tiles[1]!.properties.annotations.horizontal[0].value).toBe(3600);
     expect(tiles[2]!.properties.annotations.horizontal[0].value).toBe(seconds(policy.objectives.redis.rto));
-    // The weekly snapshot restore where restoreTest.region says, the monthly PITR test in the secondary; restore-test-record adds resource and kind.
+    // The weekly snapshot restore where restoreTest.region says, the monthly PITR test in the secondary; restore-test-record writes where the test ran, with its kind.
     expect(linesOf(tiles[0]!).map((l) => [l.name, l.dimensions, l.options.region])).toEqual([
-      ['RestoreRtoSeconds', { service: 'backup-dr', resource: 'app-db', kind: 'snapshot' }, 'ap-northeast-1'],
-      ['RestoreRtoSeconds', { service: 'backup-dr', resource: 'app-db', kind: 'pitr' }, 'ap-southeast-1'],
+      ['RestoreRtoSeconds', { service: 'backup-dr', component: 'rds', resource: 'app-db', region: 'ap-northeast-1', kind: 'snapshot' }, 'ap-northeast-1'],
+      ['RestoreRtoSeconds', { service: 'backup-dr', component: 'rds', resource: 'app-db', region: 'ap-southeast-1', kind: 'pitr' }, 'ap-southeast-1'],
     ]);
-    expect(linesOf(tiles[2]!).map((l) => l.dimensions)).toEqual([{ service: 'backup-dr', resource: 'app-redis', kind: 'cache-restore' }]);
+    expect(linesOf(tiles[2]!).map((l) => l.dimensions)).toEqual([{ service: 'backup-dr', component: 'redis', resource: 'app-redis', region: 'ap-northeast-1', kind: 'cache-restore' }]);
   });
 
-  it('draws every metric of the namespace BackupDR with exactly the dimensions its handler publishes it with', () => {
-    const published = publishedDimensions();
+  it('draws every metric of the namespace BackupDR with the dimensions of the metric catalog, about resources of the policy', () => {
     const lines = widgets.flatMap(linesOf).filter((l) => l.namespace === 'BackupDR');
-    expect(new Set(lines.map((l) => l.name)).size).toBeGreaterThan(30);
+    expect(new Set(lines.map((l) => l.name)).size).toBeGreaterThan(40);
     for (const line of lines) {
-      const publishers = published.get(line.name);
-      expect(publishers, `${line.name}: no handler publishes it`).toBeDefined();
-      expect(
-        publishers!.map((p) => p.dimensions),
-        `${line.name} drawn with ${Object.keys(line.dimensions).join(', ')}`,
-      ).toContainEqual(Object.keys(line.dimensions).sort());
-      expect(line.dimensions.service).toBe('backup-dr');
+      expect(isMetricName(line.name), line.name).toBe(true);
+      expect(Object.keys(line.dimensions), line.name).toEqual(dimensionNames(line.name as MetricName));
     }
-    // The kinds are the values the handlers write.
-    const handler = (path: string) => readFileSync(join(SERVICE_DIR, 'functions', path, 'handler.ts'), 'utf8');
-    // (either style: a dimension added to the record, or recordMetrics' dimensions — shared/runtime/metric-records.ts)
-    expect(handler('redis/cache-restore-test-record')).toMatch(/addDimension\('kind', 'cache-restore'\)|kind: 'cache-restore'/);
-    expect(handler('config/test-configuration-restore')).toMatch(/addDimension\('kind', 'config-restore'\)|kind: 'config-restore'/);
-    expect(new Set(lines.filter((l) => l.name === 'RestoreRtoSeconds').map((l) => l.dimensions.kind))).toEqual(new Set(['snapshot', 'pitr', 'cache-restore']));
-    // Resources are the policy's names.
+    expect(new Set(lines.filter((l) => l.name === 'RestoreRtoSeconds').map((l) => l.dimensions.kind))).toEqual(new Set(['snapshot', 'pitr', 'cache-restore', 'prefix-restore']));
     const names = new Set(listResources(policy).map((r) => r.name));
     for (const line of lines.filter((l) => 'resource' in l.dimensions)) expect(names.has(line.dimensions.resource!), line.dimensions.resource).toBe(true);
+  });
+
+  it("draws each database's and cache's snapshot duration against its own backup window, and the size of its backups", () => {
+    const graphOf = (title: string) => widgets.find((w) => String(w.properties.title).startsWith(title) && w.properties.view === 'timeSeries')!;
+    const durations = widgets.filter((w) => String(w.properties.title).startsWith('Snapshot duration'));
+    expect(durations).toHaveLength(2);
+    const [rds, redis] = durations;
+    expect(linesOf(rds!).map((l) => [l.name, l.dimensions.component, l.dimensions.resource, l.dimensions.region, l.options.stat, l.options.region])).toEqual(
+      ['app-db', 'billing-db', 'audit-db'].map((db) => ['BackupDurationSeconds', 'rds', db, 'ap-northeast-1', 'Maximum', 'ap-northeast-1']),
+    );
+    // billing-db's own window, the others' default.
+    expect(rds!.properties.annotations.horizontal.map((a: { label: string; value: number }) => [a.label, a.value])).toEqual([
+      ['window app-db, audit-db', 7200],
+      ['window billing-db', 2700],
+    ]);
+    expect(linesOf(redis!).map((l) => l.dimensions.resource)).toEqual(['app-redis', 'session-redis']);
+    expect(linesOf(graphOf('Snapshot size')).map((l) => [l.name, l.dimensions.resource])).toEqual(['app-db', 'billing-db', 'audit-db'].map((db) => ['BackupSizeBytes', db]));
+    expect(linesOf(graphOf('Export size')).map((l) => [l.name, l.dimensions.component])).toEqual([['BackupSizeBytes', 'redis'], ['BackupSizeBytes', 'redis']]);
+    expect(linesOf(graphOf('Bundle size')).map((l) => [l.name, l.dimensions.component, l.dimensions.resource])).toEqual([['BackupSizeBytes', 'config', 'app-config'], ['BackupSizeBytes', 'config', 'billing-config']]);
+  });
+
+  it('draws the copies and exports in flight and completed, what was pruned per resource and region, and the media restores\' RTO against the media RTO', () => {
+    const lines = widgets.flatMap(linesOf);
+    const of = (name: string) => lines.filter((l) => l.name === name).map((l) => [l.dimensions.resource ?? '(run)', l.dimensions.region, l.options.region]);
+    expect(of('CopiesInFlight')).toEqual([['(run)', 'ap-southeast-1', 'ap-northeast-1']]);
+    expect(of('CopiesVerified')).toEqual(['app-db', 'billing-db', 'audit-db'].map((db) => [db, 'ap-southeast-1', 'ap-southeast-1']));
+    expect(of('CacheExportsInFlight')).toEqual([['app-redis', 'ap-northeast-1', 'ap-northeast-1'], ['session-redis', 'ap-northeast-1', 'ap-northeast-1']]);
+    expect(of('CacheExportsCompleted')).toHaveLength(2);
+    expect(of('SnapshotsDeleted')).toEqual(['ap-northeast-1', 'ap-southeast-1'].flatMap((region) => ['app-db', 'billing-db', 'audit-db'].map((db) => [db, region, region])));
+    expect(of('ConfigurationBundleAgeSeconds')).toEqual(['app-config', 'billing-config'].flatMap((c) => [[c, 'ap-northeast-1', 'ap-northeast-1'], [c, 'ap-southeast-1', 'ap-northeast-1']]));
+    const restores = widgets.find((w) => String(w.properties.title).startsWith('Point-in-time restores'))!;
+    expect(linesOf(restores).map((l) => [l.dimensions.resource, l.dimensions.kind])).toEqual([['media', 'prefix-restore'], ['docs', 'prefix-restore']]);
+    expect(restores.properties.annotations.horizontal[0].value).toBe(seconds(policy.objectives.media.rto));
+    // Each copy's posture findings with the region it is in, read where its check runs.
+    expect(of('PostureFindings').filter(([resource]) => resource === 'media')).toEqual([
+      ['media', 'ap-northeast-1', 'ap-northeast-1'],
+      ['media', 'ap-southeast-1', 'ap-southeast-1'],
+      ['media', 'ap-southeast-2', 'ap-northeast-1'],
+    ]);
   });
 
   it('draws the S3 replication metrics of the rules the template enables them on: the managed media buckets and the cache export bucket', () => {

@@ -135,8 +135,8 @@ describe('check-media-posture', () => {
   it('primary: the source and its archive copy as the policy wants them — no alert, seven reads of each, by name, in their regions', async () => {
     const report = await checkMediaPosture(deps('primary'));
     expect(report.buckets).toEqual([
-      { resource: 'media', bucket: SOURCE, side: 'source', findings: [] },
-      { resource: 'media', bucket: ARCHIVED, side: 'archive', findings: [] },
+      { resource: 'media', bucket: SOURCE, side: 'source', region: PRIMARY, findings: [] },
+      { resource: 'media', bucket: ARCHIVED, side: 'archive', region: ARCHIVE, findings: [] },
     ]);
     expect(alerts.published).toEqual([]);
     const reads = (region: string) => s3Mocks[region]!.calls().map((c) => `${c.args[0].constructor.name} ${(c.args[0].input as { Bucket: string }).Bucket}`);
@@ -151,7 +151,7 @@ describe('check-media-posture', () => {
 
   it('secondary: the replica as the policy wants it (no replication of its own) — no alert', async () => {
     const report = await checkMediaPosture(deps('secondary'));
-    expect(report.buckets).toEqual([{ resource: 'media', bucket: REPLICA, side: 'replica', findings: [] }]);
+    expect(report.buckets).toEqual([{ resource: 'media', bucket: REPLICA, side: 'replica', region: SECONDARY, findings: [] }]);
     expect(alerts.published).toEqual([]);
     expect(s3Mocks[PRIMARY]!.calls()).toEqual([]);
   });

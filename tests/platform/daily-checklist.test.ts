@@ -84,6 +84,18 @@ describe('the checklist builder', () => {
     expect(checklistText(figures([failing, silent])).split('\n')[0]).toBe('Daily backup checklist — backup-dr prod, 2026-12-03 (Asia/Tokyo): 1 failing, 1 need attention');
   });
 
+  it('shows how long the snapshots took against their backup window and how big the latest is, and fails a resource whose snapshot ran past its window', () => {
+    const onTime: ResourceFigures = { ...healthyDb, backup: { durationSeconds: series(1_500, 1_800), windowSeconds: 7_200, sizeBytes: series(100 * 1024 ** 3) } };
+    expect(judge(onTime, 'daily')).toEqual({ verdict: 'ok', reasons: [] });
+    expect(checklistText(figures([onTime])).split('\n')).toContain('     Snapshots: longest 30 min — window 2 h; size 100 GiB');
+    const late: ResourceFigures = { ...onTime, backup: { ...onTime.backup!, durationSeconds: series(600, 9_000) } };
+    expect(judge(late, 'daily')).toEqual({ verdict: 'failing', reasons: ['a snapshot took 2.5 h > its window of 2 h'] });
+    // No snapshot measured in the period (the event that times it was lost): said so, not judged.
+    const unmeasured: ResourceFigures = { ...onTime, backup: { durationSeconds: NO_DATA, windowSeconds: 7_200, sizeBytes: NO_DATA } };
+    expect(judge(unmeasured, 'daily').verdict).toBe('ok');
+    expect(checklistText(figures([unmeasured]))).toContain('     Snapshots: no duration measured — window 2 h\n');
+  });
+
   it('shows the trend of a weekly or monthly summary: latest, worst and where the period started', () => {
     const text = checklistText(figures([{ ...healthyDb, recoveryPoints: [{ label: `PITR lag (${PRIMARY})`, seconds: series(240, 600, 120), targetSeconds: 900 }] }], 'monthly'));
     expect(text).toContain('Monthly backup summary');
@@ -119,21 +131,31 @@ describe('the figures: GetMetricData in the region each metric is published in',
     secondaryMock.reset();
   });
 
-  it('names every metric with exactly the dimensions its function publishes it with', () => {
+  it('names every metric with exactly the dimensions its records carry (component, resource, the region of what is measured, kind), read where it is published', () => {
     const { queries } = planFigures(policy, regions);
     const byName = (name: string, dims: Record<string, string>) => queries.filter((q) => q.name === name && JSON.stringify(q.dimensions) === JSON.stringify({ service: 'backup-dr', ...dims }));
-    expect(byName('PitrLagPrimarySeconds', { resource: 'app-db' })).toEqual([expect.objectContaining({ region: PRIMARY, stat: 'Maximum' })]);
-    expect(byName('NewestVerifiedCopyAgeSeconds', { resource: 'app-db' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('CopyFailures', { resource: 'app-db', region: SECONDARY })).toEqual([expect.objectContaining({ region: PRIMARY, stat: 'Sum' })]);
-    expect(byName('RestoreRtoSeconds', { resource: 'app-db', kind: 'snapshot' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('RestoreRtoSeconds', { resource: 'app-db', kind: 'pitr' })).toEqual([expect.objectContaining({ region: SECONDARY })]);
-    // check-cache-posture runs in both regions and adds the region.
-    expect(byName('NewestVerifiedExportAgeSeconds', { resource: 'app-redis', region: SECONDARY })).toEqual([expect.objectContaining({ region: SECONDARY })]);
-    expect(byName('RestoreTestFailed', { resource: 'app-redis', kind: 'cache-restore' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('ReplicationMismatches', { resource: 'media' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('ConfigurationBackupFailures', { resource: 'app-config', region: PRIMARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('ManualSnapshotQuotaPercent', { region: SECONDARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
-    expect(byName('SnapshotsDeleted', {})).toEqual([expect.objectContaining({ region: PRIMARY }), expect.objectContaining({ region: SECONDARY })]);
+    const db = (region: string) => ({ component: 'rds', resource: 'app-db', region });
+    // check-db-posture (primary) measures the primary's PITR lag and the copies in the secondary.
+    expect(byName('PitrLagPrimarySeconds', db(PRIMARY))).toEqual([expect.objectContaining({ region: PRIMARY, stat: 'Maximum' })]);
+    expect(byName('NewestVerifiedCopyAgeSeconds', db(SECONDARY))).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    expect(byName('CopyFailures', db(SECONDARY))).toEqual([expect.objectContaining({ region: PRIMARY, stat: 'Sum' })]);
+    expect(byName('CopyVerificationFailures', db(SECONDARY))).toEqual([expect.objectContaining({ region: SECONDARY, stat: 'Sum' })]);
+    expect(byName('BackupDurationSeconds', db(PRIMARY))).toEqual([expect.objectContaining({ region: PRIMARY, stat: 'Maximum' })]);
+    expect(byName('BackupSizeBytes', { component: 'redis', resource: 'app-redis', region: PRIMARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    expect(byName('RestoreRtoSeconds', { ...db(PRIMARY), kind: 'snapshot' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    expect(byName('RestoreRtoSeconds', { ...db(SECONDARY), kind: 'pitr' })).toEqual([expect.objectContaining({ region: SECONDARY })]);
+    // check-cache-posture runs in both regions, each about its own exports.
+    expect(byName('NewestVerifiedExportAgeSeconds', { component: 'redis', resource: 'app-redis', region: SECONDARY })).toEqual([expect.objectContaining({ region: SECONDARY })]);
+    expect(byName('RestoreTestFailed', { component: 'redis', resource: 'app-redis', region: PRIMARY, kind: 'cache-restore' })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    // The daily replication check runs in the primary; what it checks is the replica in the secondary.
+    expect(byName('ReplicationMismatches', { component: 'media', resource: 'media', region: SECONDARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    expect(byName('ConfigurationBackupFailures', { component: 'config', resource: 'app-config', region: PRIMARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    // A configuration restore test has no inconclusive verdict and no RTO: nothing to query.
+    expect(queries.filter((q) => q.dimensions.component === 'config' && (q.name === 'RestoreTestInconclusive' || q.name === 'RestoreRtoSeconds'))).toEqual([]);
+    expect(byName('ManualSnapshotQuotaPercent', { component: 'rds', region: SECONDARY })).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    // Pruning per database, in each region.
+    expect(byName('SnapshotsDeleted', db(PRIMARY))).toEqual([expect.objectContaining({ region: PRIMARY })]);
+    expect(byName('SnapshotsDeleted', db(SECONDARY))).toEqual([expect.objectContaining({ region: SECONDARY })]);
     expect(new Set(queries.map((q) => q.id)).size).toBe(queries.length);
   });
 
@@ -155,13 +177,38 @@ describe('the figures: GetMetricData in the region each metric is published in',
     expect(calls[1]!.NextToken).toBe('page-2');
     expect(calls[0]!.MetricDataQueries).toContainEqual({
       Id: lag.id,
-      MetricStat: { Metric: { Namespace: 'BackupDR', MetricName: 'PitrLagPrimarySeconds', Dimensions: [{ Name: 'service', Value: 'backup-dr' }, { Name: 'resource', Value: 'app-db' }] }, Period: 3_600, Stat: 'Maximum' },
+      MetricStat: {
+        Metric: {
+          Namespace: 'BackupDR',
+          MetricName: 'PitrLagPrimarySeconds',
+          Dimensions: [
+            { Name: 'service', Value: 'backup-dr' },
+            { Name: 'component', Value: 'rds' },
+            { Name: 'resource', Value: 'app-db' },
+            { Name: 'region', Value: PRIMARY },
+          ],
+        },
+        Period: 3_600,
+        Stat: 'Maximum',
+      },
       ReturnData: true,
     });
     expect(calls[0]!.MetricDataQueries!.every((q) => queries.find((p) => p.id === q.Id)?.region === PRIMARY)).toBe(true);
     const secondary = secondaryMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
     expect(secondary.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.MetricName).sort()).toEqual(
-      ['CacheBackupsPruned', 'ExportVerificationFailures', 'NewestVerifiedExportAgeSeconds', 'RestoreRtoSeconds', 'RestoreTestFailed', 'RestoreTestInconclusive', 'RestoreTestPassed', 'SnapshotsDeleted'].sort(),
+      [
+        'CacheBackupsPruned',
+        'ConfigurationBundleVersionsDeleted',
+        'CopiesVerified',
+        'CopyVerificationFailures',
+        'ExportVerificationFailures',
+        'NewestVerifiedExportAgeSeconds',
+        'RestoreRtoSeconds',
+        'RestoreTestFailed',
+        'RestoreTestInconclusive',
+        'RestoreTestPassed',
+        'SnapshotsDeleted',
+      ].sort(),
     );
     expect(read.values.get(lag.id)).toEqual({ latest: 240, worst: 600, earliest: 120 });
     expect(read.sums.get(failures.id)).toBe(3);

@@ -1,8 +1,8 @@
 // Packaging time only: the media alarms (README, "Alarms"), all in the primary, where the source buckets
 // and the replication check are:
-// - per bucket, on verify-media-replication's daily record (resource): replication verified — freshness,
-//   the dead man's switch: a mismatch (an object missing or different in the replica) alarms, and so does
-//   no record for a day and two hours (the check stopped running);
+// - per bucket, on verify-media-replication's daily record (component, resource, the replica's region):
+//   replication verified — freshness, the dead man's switch: a mismatch (an object missing or different
+//   in the replica) alarms, and so does no record for a day and two hours (the check stopped running);
 // - per managed bucket, on S3's replication metrics of its "to-replica" rule (AWS/S3, dimensions
 //   SourceBucket, DestinationBucket, RuleId; published because the rule enables Metrics): latency over
 //   Replication Time Control's 15 minutes, bytes still pending after an hour without ever draining, and
@@ -12,7 +12,7 @@
 import { REPORT_PREFIX } from '../../../shared/contracts.js';
 import { RTC_MINUTES } from '../../../shared/media/protection.js';
 import type { BucketResource } from '../../../shared/policy/schema.js';
-import { alarmsOf, emfDimensions, freshnessHours, freshnessWindow, type AlarmSpec } from '../../core/alarms.js';
+import { alarmsOf, backupDrMetric, freshnessHours, freshnessWindow, type AlarmSpec } from '../../core/alarms.js';
 import type { Context, Contribution } from '../../core/contribution.js';
 import { REPLICA_RULE_ID } from './buckets.js';
 
@@ -29,7 +29,7 @@ function checkAlarm(ctx: Context, bucket: BucketResource, hours: number): AlarmS
     ...freshnessWindow(hours),
     threshold: 0,
     comparison: 'GreaterThanThreshold',
-    metric: { name: 'ReplicationMismatches', dimensions: emfDimensions({ resource: bucket.name }), statistic: 'Maximum' },
+    metric: backupDrMetric('ReplicationMismatches', { component: 'media', resource: bucket.name, region: ctx.policy.regions.secondary }, 'Maximum'),
     description:
       `verify-media-replication found objects of ${bucket.bucket} missing or different in ${bucket.replicaBucket} (${ctx.policy.regions.secondary}), or has reported nothing for ${hours} hours (the check stopped running). ` +
       `Runbook: read its alert and the report under ${REPORT_PREFIX.replication} in the reports bucket for the keys; check the bucket's replication rule and the replication role's KMS grants; re-replicate what is missing with S3 Batch Replication.`,

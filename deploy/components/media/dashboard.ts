@@ -2,18 +2,20 @@
 // its live RPO (S3 Replication Time Control's latency of the rule to the replica: how far behind the
 // copy in the secondary is) against the media RPO target, then replication health over time (bytes and
 // operations pending, operations failed), the daily check's mismatches (verify-media-replication, primary,
-// by resource), the posture findings of each side (check-media-posture: the source and the archive
-// copy from the primary, the replica from the secondary, by resource and side), and the storage of every
-// copy — bytes per storage class the lifecycle moves objects into, and objects (S3's daily metrics).
+// about the replica in the secondary), the posture findings of each copy (check-media-posture: the
+// source and the archive copy from the primary, the replica from the secondary, each with its own
+// region), the RTO of the point-in-time restores done (media-restore-record, primary) against the media
+// RTO target, and the storage of every copy — bytes per storage class the lifecycle moves objects into,
+// and objects (S3's daily metrics). Our metrics' dimensions are the metric catalog's.
 // S3 publishes the replication metrics of a rule only when the rule enables them, as the managed buckets'
 // rule does (components/media/buckets.ts); a bucket another stack owns (managed: false) is shown by the
 // daily check's mismatches instead.
 
 import { ARCHIVE_STORAGE_CLASS, expectedTransitions } from '../../../shared/media/protection.js';
 import type { Context, Contribution, DashboardWidget } from '../../core/contribution.js';
-import { backupDrMetric, bucketStorage, DAY_SECONDS, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
+import { backupDrMetric, bucketStorage, DAY_SECONDS, formatSeconds, graph, placed, tile, type MetricRef } from '../../core/widgets.js';
 
-const ROW = 'Media (S3): replication, verification, posture';
+const ROW = 'Media (S3): replication, verification, posture, restores';
 /** The managed source bucket's rule to its replica (components/media/buckets.ts). */
 const REPLICA_RULE = 'to-replica';
 
@@ -32,7 +34,7 @@ function replication(ctx: Context, bucket: Bucket, name: string, label: string):
 }
 
 const mismatches = (ctx: Context, bucket: Bucket, label: string) =>
-  backupDrMetric('ReplicationMismatches', { resource: bucket.name }, { region: ctx.primary, label, stat: 'Maximum', period: DAY_SECONDS });
+  backupDrMetric('ReplicationMismatches', { component: 'media', resource: bucket.name, region: ctx.secondary }, { region: ctx.primary, label, stat: 'Maximum', period: DAY_SECONDS });
 
 function recoveryPoint(ctx: Context, bucket: Bucket): DashboardWidget {
   const rpo = (bucket.objectives ?? ctx.policy.objectives.media).rpo / 1000;
@@ -45,10 +47,11 @@ function recoveryPoint(ctx: Context, bucket: Bucket): DashboardWidget {
 function componentRows(ctx: Context): DashboardWidget[] {
   const buckets = ctx.policy.resources.buckets;
   const managed = buckets.filter((bucket) => bucket.managed);
-  const sides = (bucket: Bucket): { side: string; region: string }[] => [
-    { side: 'source', region: ctx.primary },
-    { side: 'replica', region: ctx.secondary },
-    ...(bucket.archiveBucket !== undefined && ctx.policy.regions.archive !== undefined ? [{ side: 'archive', region: ctx.primary }] : []),
+  // Each copy: the region it is in (its records' region) and the region its check runs in (where they are published).
+  const sides = (bucket: Bucket): { side: string; region: string; checkedFrom: string }[] => [
+    { side: 'source', region: ctx.primary, checkedFrom: ctx.primary },
+    { side: 'replica', region: ctx.secondary, checkedFrom: ctx.secondary },
+    ...(bucket.archiveBucket !== undefined && ctx.policy.regions.archive !== undefined ? [{ side: 'archive', region: ctx.policy.regions.archive, checkedFrom: ctx.primary }] : []),
   ];
   const widgets = [];
   if (managed.length > 0) {
@@ -68,8 +71,18 @@ function componentRows(ctx: Context): DashboardWidget[] {
       title: 'Posture findings (versioning, replication, lifecycle, keys)',
       region: ctx.primary,
       metrics: buckets.flatMap((b) =>
-        sides(b).map(({ side, region }) => backupDrMetric('PostureFindings', { resource: b.name, side }, { region, label: `${b.name} ${side}`, stat: 'Maximum', period: DAY_SECONDS })),
+        sides(b).map(({ side, region, checkedFrom }) =>
+          backupDrMetric('PostureFindings', { component: 'media', resource: b.name, region }, { region: checkedFrom, label: `${b.name} ${side} (${region})`, stat: 'Maximum', period: DAY_SECONDS }),
+        ),
       ),
+    }),
+    graph({
+      title: 'Point-in-time restores of a prefix: RTO, seconds',
+      region: ctx.primary,
+      metrics: buckets.map((b) =>
+        backupDrMetric('RestoreRtoSeconds', { component: 'media', resource: b.name, region: ctx.primary, kind: 'prefix-restore' }, { region: ctx.primary, label: b.name, stat: 'Maximum', period: DAY_SECONDS }),
+      ),
+      threshold: [...new Set(buckets.map((b) => (b.objectives ?? ctx.policy.objectives.media).rto))].map((ms) => ({ label: `RTO target ${formatSeconds(ms / 1000)}`, value: ms / 1000 })),
     }),
   );
   const archiveRegion = ctx.policy.regions.archive;

@@ -23,7 +23,7 @@ import { configBucketName, ENV, exportBucketName, PREFIX, PRIMARY_WATCH_STATE_KE
 import type { Policy } from '../../../shared/policy/schema.js';
 import { cacheFailoverSettings, databaseFailoverSettings, READINESS_RESOURCE } from '../../../shared/policy/failover-settings.js';
 import { PIPELINE_ALLOWANCE_MS } from '../../../shared/redis/exports.js';
-import { alarmsOf, emfDimensions, freshnessHours, freshnessWindow, DAILY_SAMPLE, seconds, spoken, type AlarmSpec } from '../../core/alarms.js';
+import { alarmsOf, backupDrMetric, freshnessHours, freshnessWindow, DAILY_SAMPLE, seconds, spoken, type AlarmSpec } from '../../core/alarms.js';
 import { ACCOUNT, elastiCacheArn, LOGICAL_ID, nonEmpty, PARTITION, rdsArn, secretArn, sub, unique, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import { scheduled, type Context, type Contribution, type Deployed, type FunctionSpec } from '../../core/contribution.js';
 import { keyStatements } from '../../core/kms.js';
@@ -125,8 +125,8 @@ const FUNCTIONS = {
 
 export type ReadinessFunction = keyof typeof FUNCTIONS;
 
-/** FailoverReadinessGaps and FailoverRpoSeconds as check-failover-readiness's handler records them. */
-const readinessDimensions = (ctx: Context, component: string, resource: string) => emfDimensions({ component, resource, region: ctx.region });
+/** FailoverReadinessGaps and FailoverRpoSeconds of a resource as check-failover-readiness's handler records them (the catalog's dimensions). */
+const readinessWhere = (ctx: Context, resource: string) => ({ component: 'platform' as const, resource, region: ctx.region });
 
 function readinessAlarms(ctx: Context, now: number): AlarmSpec[] {
   const { policy } = ctx;
@@ -139,7 +139,7 @@ function readinessAlarms(ctx: Context, now: number): AlarmSpec[] {
     ...DAILY_SAMPLE,
     threshold: 0,
     comparison: 'GreaterThanThreshold',
-    metric: { name: 'FailoverReadinessGaps', dimensions: readinessDimensions(ctx, component, resource), statistic: 'Maximum' },
+    metric: backupDrMetric('FailoverReadinessGaps', readinessWhere(ctx, resource), 'Maximum'),
     description: `Region-failover to ${ctx.region} is missing something ${resource === READINESS_RESOURCE.region ? 'for the region as a whole' : `for ${resource}`} (a replica, backups, a copy, an export, a bundle, a subnet group, a secret or the key). ${runbook}`,
   });
   const rpo = (component: string, resource: string, limit: number, what: string): AlarmSpec => ({
@@ -149,7 +149,7 @@ function readinessAlarms(ctx: Context, now: number): AlarmSpec[] {
     ...freshnessWindow(hours),
     threshold: seconds(limit),
     comparison: 'GreaterThanThreshold',
-    metric: { name: 'FailoverRpoSeconds', dimensions: readinessDimensions(ctx, component, resource), statistic: 'Maximum' },
+    metric: backupDrMetric('FailoverRpoSeconds', readinessWhere(ctx, resource), 'Maximum'),
     description: `A failover to ${ctx.region} now would lose more than ${spoken(limit)} of ${what}, could not bring it up at all, or ${READINESS} has reported nothing for ${hours} hours. ${runbook}`,
   });
   return [
@@ -176,7 +176,7 @@ function watchAlarm(ctx: Context): AlarmSpec {
     missing: 'breaching',
     threshold: health.failuresBeforeAlert - 0.5,
     comparison: 'GreaterThanThreshold',
-    metric: { name: 'PrimaryConsecutiveFailures', dimensions: emfDimensions({ region: ctx.primary }), statistic: 'Maximum' },
+    metric: backupDrMetric('PrimaryConsecutiveFailures', { component: 'platform', region: ctx.primary }, 'Maximum'),
     description: `Nothing in ${ctx.primary} (health URLs, RDS and ElastiCache APIs) has answered ${WATCH} for ${health.failuresBeforeAlert} rounds in a row, or the watch itself has not run for ${health.failuresBeforeAlert * 5} minutes. Runbook: check the AWS Health Dashboard for ${ctx.primary}; read the ${WATCH} alert and logs in ${ctx.region}; if the region is down, run ${stateMachineName(ctx.stage, REGION_FAILOVER)} in ${ctx.region} with {"mode": "failover"} (it asks for approval).`,
   };
 }

@@ -1,17 +1,19 @@
 // Packaging time only: the databases' part of each region's dashboard, from the policy — per database
 // its live RPO (the point-in-time-recovery lag of the automated backups in the primary and, replicated,
 // in the secondary: the newest moment a restore can reach) against its RPO target, the last restore
-// tests' RTO against its RTO target, then snapshots and copies over time, the newest verified copy's
-// age, the manual-snapshot quota of both regions, pruning and the restore-test history. Every metric
-// with the dimensions its function publishes it with (functions/rds/*/handler.ts) and in the region the
-// function runs in: check-db-posture (PITR lag, copy age, quota of both regions), take-db-snapshot,
-// copy-db-snapshots and check-db-anomalies in the primary; verify-db-snapshots in the secondary;
-// prune-db-snapshots and restore-test-record in both.
+// tests' RTO against its RTO target, then snapshots (taken, failed, how long against the backup window,
+// how big), copies, the newest verified copy's age, the manual-snapshot quota of both regions, pruning
+// and the restore-test history. Every metric with the dimensions of the metric catalog
+// (shared/runtime/metric-catalog.ts) and read in the region its function runs in: check-db-posture (PITR
+// lag, copy age, quota of both regions), take-db-snapshot, capture-db-manifest, copy-db-snapshots and
+// check-db-anomalies in the primary; verify-db-snapshots in the secondary; prune-db-snapshots and
+// restore-test-record in both.
 
 import type { Context, Contribution, DashboardWidget } from '../../core/contribution.js';
+import type { MetricName } from '../../../shared/runtime/metric-catalog.js';
 import { backupDrMetric, DAY_SECONDS, graph, placed, RESTORE_TEST_RANGE, tile, type MetricRef } from '../../core/widgets.js';
 
-const ROW = 'Databases (RDS): snapshots, copies, quota, pruning, restore tests';
+const ROW = 'Databases (RDS): snapshots, duration and size, copies, quota, pruning, restore tests';
 const OUTCOMES = [
   ['RestoreTestPassed', 'passed'],
   ['RestoreTestFailed', 'failed'],
@@ -30,13 +32,19 @@ function restoreTestsOf(ctx: Context, db: Database): { kind: 'snapshot' | 'pitr'
   ];
 }
 
-/** RestoreRtoSeconds and the outcome counts: restore-test-record adds resource and kind. */
-const restoreMetric = (name: string, db: Database, test: { kind: string; region: string }, label: string, stat: MetricRef['stat']): MetricRef =>
-  backupDrMetric(name, { resource: db.name, kind: test.kind }, { region: test.region, label, stat, period: DAY_SECONDS });
+/** RestoreRtoSeconds and the outcome counts: restore-test-record writes them where the test runs, with its kind. */
+const restoreMetric = (name: 'RestoreTestPassed' | 'RestoreTestFailed' | 'RestoreTestInconclusive' | 'RestoreRtoSeconds', db: Database, test: { kind: string; region: string }, label: string, stat: MetricRef['stat']): MetricRef =>
+  backupDrMetric(name, { component: 'rds', resource: db.name, region: test.region, kind: test.kind }, { region: test.region, label, stat, period: DAY_SECONDS });
+
+/** A per-database figure: `region` is the measured thing's (a dimension), `publishedIn` where its function runs. */
+const perDb = (name: MetricName, db: Database, region: string, publishedIn: string, label: string, stat: MetricRef['stat'] = 'Sum', period = DAY_SECONDS): MetricRef =>
+  backupDrMetric(name, { component: 'rds', resource: db.name, region }, { region: publishedIn, label, stat, period });
 
 function recoveryPoint(ctx: Context, db: Database): DashboardWidget {
-  const lag = (name: string, region: string, where: string) => backupDrMetric(name, { resource: db.name }, { region: ctx.primary, label: `PITR lag ${where} (${region})`, stat: 'Maximum', period: DAY_SECONDS });
-  const metrics = [lag('PitrLagPrimarySeconds', ctx.primary, 'primary'), ...(db.automatedBackups.replicateToSecondary ? [lag('PitrLagSecondarySeconds', ctx.secondary, 'secondary')] : [])];
+  const metrics = [
+    perDb('PitrLagPrimarySeconds', db, ctx.primary, ctx.primary, `PITR lag primary (${ctx.primary})`, 'Maximum'),
+    ...(db.automatedBackups.replicateToSecondary ? [perDb('PitrLagSecondarySeconds', db, ctx.secondary, ctx.primary, `PITR lag secondary (${ctx.secondary})`, 'Maximum')] : []),
+  ];
   return placed('recovery-points', 'Live RPO', tile({ title: `${db.name} (database) — live RPO, seconds`, region: ctx.primary, metrics, target: { label: 'RPO target', seconds: objectivesOf(ctx, db).rpo / 1000 } }), [db.name]);
 }
 
@@ -50,43 +58,59 @@ function restoreTime(ctx: Context, db: Database): DashboardWidget[] {
 function componentRows(ctx: Context): DashboardWidget[] {
   const { primary, secondary } = ctx;
   const databases = ctx.policy.resources.databases;
-  const daily = (name: string, region: string, label: string, stat: MetricRef['stat'] = 'Sum') => backupDrMetric(name, {}, { region, label, stat, period: DAY_SECONDS });
   const quota = ctx.policy.rds.quotaWarningRatio * 100;
+  const windows = [...new Set(databases.map((db) => db.backupWindow))].map((ms) => ({ label: `window ${databases.filter((db) => db.backupWindow === ms).map((db) => db.name).join(', ')}`, value: ms / 1000 }));
   const widgets = [
     graph({
-      title: 'Snapshots: taken, failed, anomalies (per day)',
+      title: 'Snapshots: requested, failed, anomalies (per day)',
       region: primary,
-      metrics: [daily('SnapshotsRequested', primary, 'requested'), daily('SnapshotFailures', primary, 'failed'), daily('BackupAnomalies', primary, 'anomalies')],
+      metrics: databases.flatMap((db) => [
+        perDb('SnapshotsRequested', db, primary, primary, `${db.name} requested`),
+        perDb('SnapshotFailures', db, primary, primary, `${db.name} failed`),
+        perDb('BackupAnomalies', db, primary, primary, `${db.name} anomalies`),
+      ]),
       red: ['SnapshotFailures', 'BackupAnomalies'],
     }),
     graph({
-      title: `Copies to ${secondary}: started, in flight, verified, failed`,
+      title: 'Snapshot duration (longest per hour), seconds, against the backup window',
+      region: primary,
+      metrics: databases.map((db) => perDb('BackupDurationSeconds', db, primary, primary, db.name, 'Maximum', 3_600)),
+      threshold: windows,
+    }),
+    graph({ title: 'Snapshot size (allocated storage), bytes', region: primary, metrics: databases.map((db) => perDb('BackupSizeBytes', db, primary, primary, db.name, 'Maximum')) }),
+    graph({
+      title: `Copies to ${secondary}: started, waiting, in flight, verified, failed (per day)`,
       region: primary,
       metrics: [
-        daily('CopiesStarted', primary, 'started'),
-        daily('CopiesInFlight', primary, 'in flight', 'Maximum'),
-        daily('CopiesWaiting', primary, 'waiting', 'Maximum'),
-        daily('CopiesVerified', secondary, 'verified'),
-        daily('CopiesPendingVerification', secondary, 'pending verification', 'Maximum'),
-        daily('CopyVerificationFailures', secondary, 'verification failed'),
+        backupDrMetric('CopiesInFlight', { component: 'rds', region: secondary }, { region: primary, label: 'in flight (all)', stat: 'Maximum', period: DAY_SECONDS }),
+        ...databases.flatMap((db) => [
+          perDb('CopiesStarted', db, secondary, primary, `${db.name} started`),
+          perDb('CopiesWaiting', db, secondary, primary, `${db.name} waiting`, 'Maximum'),
+          perDb('CopyFailures', db, secondary, primary, `${db.name} copy failed`),
+          perDb('CopiesVerified', db, secondary, secondary, `${db.name} verified`),
+          perDb('CopiesPendingVerification', db, secondary, secondary, `${db.name} pending verification`, 'Maximum'),
+          perDb('CopyVerificationFailures', db, secondary, secondary, `${db.name} verification failed`),
+        ]),
       ],
-      red: ['CopyVerificationFailures'],
+      red: ['CopyFailures', 'CopyVerificationFailures'],
     }),
     graph({
       title: 'Newest verified copy: age, seconds',
       region: primary,
-      metrics: databases.map((db) => backupDrMetric('NewestVerifiedCopyAgeSeconds', { resource: db.name }, { region: primary, label: db.name, stat: 'Maximum', period: DAY_SECONDS })),
+      metrics: databases.map((db) => perDb('NewestVerifiedCopyAgeSeconds', db, secondary, primary, `${db.name} (${secondary})`, 'Maximum')),
     }),
     graph({
       title: 'Manual snapshot quota, % used',
       region: primary,
-      metrics: [primary, secondary].map((region) => backupDrMetric('ManualSnapshotQuotaPercent', { region }, { region: primary, label: region, stat: 'Maximum', period: DAY_SECONDS })),
+      metrics: [primary, secondary].map((region) => backupDrMetric('ManualSnapshotQuotaPercent', { component: 'rds', region }, { region: primary, label: region, stat: 'Maximum', period: DAY_SECONDS })),
       threshold: { label: `warning at ${quota} %`, value: quota },
     }),
     graph({
       title: 'Pruned: snapshots deleted and kept',
       region: primary,
-      metrics: [primary, secondary].flatMap((region) => [daily('SnapshotsDeleted', region, `deleted (${region})`), daily('SnapshotsKept', region, `kept (${region})`, 'Maximum')]),
+      metrics: [primary, secondary].flatMap((region) =>
+        databases.flatMap((db) => [perDb('SnapshotsDeleted', db, region, region, `${db.name} deleted (${region})`), perDb('SnapshotsKept', db, region, region, `${db.name} kept (${region})`, 'Maximum')]),
+      ),
     }),
   ];
   const tested = databases.flatMap((db) => restoreTestsOf(ctx, db).map((test) => ({ db, test })));

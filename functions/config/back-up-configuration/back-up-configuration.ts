@@ -36,7 +36,16 @@ export interface BackUpConfigurationDeps {
 }
 
 export type BackupOutcome =
-  | { readonly resource: string; readonly status: 'written' | 'unchanged'; readonly parameters: number; readonly secrets: number; readonly sha256: string; readonly versionId?: string }
+  | {
+      readonly resource: string;
+      readonly status: 'written' | 'unchanged';
+      readonly parameters: number;
+      readonly secrets: number;
+      readonly sha256: string;
+      readonly versionId?: string;
+      /** The stored bundle's size: the bytes written, or the current object's (HEAD's ContentLength) when unchanged. */
+      readonly bytes: number | null;
+    }
   | { readonly resource: string; readonly status: 'failed'; readonly error: string };
 
 /**
@@ -92,11 +101,11 @@ async function backUpOne(deps: BackUpConfigurationDeps, configuration: Configura
   const bundle: ConfigBundle = { format: BUNDLE_FORMAT, name: configuration.name, capturedAt: new Date(deps.now()).toISOString(), parameters, secrets };
   const sha256 = bundleChecksum(bundle);
   const key = configBundleKey(configuration.name);
-  const stored = await storedChecksum(deps, key);
+  const stored = await storedBundle(deps, key);
   const counts = { parameters: Object.keys(parameters).length, secrets: Object.keys(secrets).length };
-  if (stored === sha256) {
+  if (stored?.sha256 === sha256) {
     deps.log.info('configuration unchanged', { resource: configuration.name, ...counts, sha256 });
-    return { resource: configuration.name, status: 'unchanged', ...counts, sha256 };
+    return { resource: configuration.name, status: 'unchanged', ...counts, sha256, bytes: stored.bytes };
   }
   const body = serializeBundle(bundle);
   const written = await deps.s3.send(
@@ -114,12 +123,14 @@ async function backUpOne(deps: BackUpConfigurationDeps, configuration: Configura
     }),
   );
   deps.log.info('configuration bundle written', { resource: configuration.name, ...counts, sha256, versionId: written.VersionId ?? null });
-  return { resource: configuration.name, status: 'written', ...counts, sha256, ...(written.VersionId === undefined ? {} : { versionId: written.VersionId }) };
+  return { resource: configuration.name, status: 'written', ...counts, sha256, ...(written.VersionId === undefined ? {} : { versionId: written.VersionId }), bytes: Buffer.byteLength(body) };
 }
 
-async function storedChecksum(deps: BackUpConfigurationDeps, key: string): Promise<string | null> {
+/** The current bundle's checksum (its metadata) and size, or null when there is none. */
+async function storedBundle(deps: BackUpConfigurationDeps, key: string): Promise<{ sha256: string | null; bytes: number | null } | null> {
   try {
-    return (await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }))).Metadata?.['bundle-sha256'] ?? null;
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    return { sha256: head.Metadata?.['bundle-sha256'] ?? null, bytes: head.ContentLength ?? null };
   } catch (error) {
     if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchKey') return null;
     throw error;

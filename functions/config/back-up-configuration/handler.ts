@@ -1,7 +1,8 @@
 // back-up-configuration: daily per configuration (its schedule) and on every change of a parameter or
-// secret it covers (EventBridge), in the primary. Per configuration of the run, an EMF record
-// (resource, region): ConfigurationBackupsSucceeded when its bundle was written or found unchanged — the
-// stored bundle is the live configuration: what the freshness alarm waits for — or
+// secret it covers (EventBridge), in the primary. Per configuration of the run, EMF records (component
+// config, resource, the primary): ConfigurationBackupsSucceeded when its bundle was written or found
+// unchanged — the stored bundle is the live configuration: what the freshness alarm waits for — with
+// BackupSizeBytes (the stored bundle's size) and ConfigurationBundlesWritten; or
 // ConfigurationBackupFailures when it failed.
 import * as z from 'zod/mini';
 import { s3Client } from '../../../shared/aws/s3-client.js';
@@ -11,8 +12,8 @@ import { ENV } from '../../../shared/contracts.js';
 import { RunFailed } from '../../../shared/errors.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString } from '../../../shared/runtime/input.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
-import { recordMetrics, recordResourceFailures } from '../../../shared/runtime/metric-records.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { backUpConfiguration, configurationsForChange, configurationsOf } from './back-up-configuration.js';
 
 /** A schedule names the configurations of its run; a change event (EventBridge) names the parameter or secret that changed. */
@@ -23,6 +24,7 @@ export const handler = lambdaHandler('back-up-configuration', event, async (inpu
   // A change event (it has a `source`) backs up the configurations with `onChange` covering what changed; a schedule names its own.
   const names = input.source === undefined ? input.resources : configurationsForChange(rt.policy, { source: input.source, ...(input.detail === undefined ? {} : { detail: input.detail }) }, rt.log);
   if (names?.length === 0) return { outcomes: [] };
+  const record = metricRecorder(rt.metrics, 'config');
   const outcomes = await backUpConfiguration(
     { policy: rt.policy, ssm: ssmClient(region), secrets: secretsClient(region), s3: s3Client(region), bucket: requireEnv(ENV.configBucket), kmsKey: requireEnv(ENV.configKey), alerts: rt.alerts, log: rt.log, now: rt.now },
     names,
@@ -31,13 +33,19 @@ export const handler = lambdaHandler('back-up-configuration', event, async (inpu
     if (error instanceof RunFailed) {
       const failed = new Set(error.failures.map((f) => f.resource));
       for (const configuration of configurationsOf(rt.policy, names)) {
-        if (!failed.has(configuration.name)) recordMetrics(rt.metrics, { resource: configuration.name, region }, [['ConfigurationBackupsSucceeded', MetricUnit.Count, 1]]);
+        if (!failed.has(configuration.name)) record.resource(configuration.name, region, [['ConfigurationBackupsSucceeded', 1]]);
       }
     }
-    recordResourceFailures(rt.metrics, 'ConfigurationBackupFailures', error, region);
+    record.failures('ConfigurationBackupFailures', error, region);
     throw error;
   });
-  for (const outcome of outcomes.filter((o) => o.status !== 'failed')) recordMetrics(rt.metrics, { resource: outcome.resource, region }, [['ConfigurationBackupsSucceeded', MetricUnit.Count, 1]]);
-  rt.metrics.addMetric('ConfigurationBundlesWritten', MetricUnit.Count, outcomes.filter((o) => o.status === 'written').length);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'failed') continue;
+    record.resource(outcome.resource, region, [
+      ['ConfigurationBackupsSucceeded', 1],
+      ['ConfigurationBundlesWritten', outcome.status === 'written' ? 1 : 0],
+      ['BackupSizeBytes', outcome.bytes],
+    ]);
+  }
   return { outcomes };
 });

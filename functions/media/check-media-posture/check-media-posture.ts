@@ -41,7 +41,8 @@ export interface MediaPostureDeps extends PostureAlerting {
 }
 
 export interface MediaPostureReport {
-  readonly buckets: readonly { readonly resource: string; readonly bucket: string; readonly side: ExpectedPosture['side']; readonly findings: readonly Finding[] }[];
+  /** Per bucket checked: its side and the region it is in. */
+  readonly buckets: readonly { readonly resource: string; readonly bucket: string; readonly side: ExpectedPosture['side']; readonly region: string; readonly findings: readonly Finding[] }[];
 }
 
 /** S3's error when a setting was never configured, per setting (GetBucketVersioning answers an empty Status instead). */
@@ -164,7 +165,7 @@ export async function checkMediaPosture(deps: MediaPostureDeps): Promise<MediaPo
       })),
     });
     deps.log.info('media bucket posture', { resource: expected.resource, bucket: expected.bucket, side: expected.side, findings: findings.length });
-    buckets.push({ resource: expected.resource, bucket: expected.bucket, side: expected.side, findings });
+    buckets.push({ resource: expected.resource, bucket: expected.bucket, side: expected.side, region: expected.region, findings });
   }
   await publishPosture(deps, 'media', 'check-media-posture', scopes, now);
   return { buckets };

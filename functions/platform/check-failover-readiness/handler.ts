@@ -10,8 +10,8 @@ import { secretsClient } from '../../../shared/aws/secrets-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
-import { recordMetrics } from '../../../shared/runtime/metric-records.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { checkFailoverReadiness, SOURCE } from './check-failover-readiness.js';
 
 export const handler = lambdaHandler(SOURCE, scheduleEvent, async (_event, rt) => {
@@ -32,10 +32,11 @@ export const handler = lambdaHandler(SOURCE, scheduleEvent, async (_event, rt) =
     log: rt.log,
     now: rt.now,
   });
+  const metrics = metricRecorder(rt.metrics, 'platform');
   for (const r of outcome.resources) {
-    recordMetrics(rt.metrics, { component: r.component, resource: r.resource, region: rt.region }, [
-      ['FailoverReadinessGaps', MetricUnit.Count, r.gaps.length],
-      ['FailoverRpoSeconds', MetricUnit.Seconds, r.rpo === null ? null : r.rpo / 1000],
+    metrics.resource(r.resource, rt.region, [
+      ['FailoverReadinessGaps', r.gaps.length],
+      ['FailoverRpoSeconds', r.rpo === null ? null : r.rpo / 1000],
     ]);
   }
   return outcome.report;

@@ -2,9 +2,10 @@
 // integrity, storage, logs) and its weekly and monthly summaries (restore tests run, the RTO/RPO trend,
 // the quota trend), built from figures already measured — per resource its live RPO against the target,
 // backups and copies that failed, verification, the restore tests of the period with their RTO against
-// the target, the newest evidence; per region the manual-snapshot quota and what was pruned. Pure: figures
-// in, a Block Kit payload and the same message as plain text out (the drill prints the text). A figure
-// that is missing is said to be missing — silence is the failure this list exists to catch.
+// the target, how long the snapshots took against their window and how big they are, the newest
+// evidence; per region the manual-snapshot quota and what was pruned. Pure: figures in, a Block Kit
+// payload and the same message as plain text out (the drill prints the text). A figure that is missing
+// is said to be missing — silence is the failure this list exists to catch.
 
 import { SERVICE } from '../../../shared/contracts.js';
 import type { NoticeLink } from '../../../shared/alerts/slack-message.js';
@@ -44,10 +45,18 @@ export interface RestoreTestFigures {
   readonly rtoTargetSeconds: number;
 }
 
+/** A snapshot's duration against its backup window, and its size, over the period (databases and caches). */
+export interface BackupFigures {
+  readonly durationSeconds: Series;
+  readonly windowSeconds: number;
+  readonly sizeBytes: Series;
+}
+
 export interface ResourceFigures {
   readonly component: 'rds' | 'redis' | 'media' | 'config';
   readonly resource: string;
   readonly recoveryPoints: readonly RecoveryPoint[];
+  readonly backup?: BackupFigures;
   /** Counts over the period: what succeeded (where a success is counted). */
   readonly succeeded: readonly { readonly label: string; readonly count: number }[];
   /** Counts over the period of what went wrong: failed backups, copies, exports, verifications, mismatches. */
@@ -92,6 +101,18 @@ export function duration(seconds: number): string {
   return `${Math.round(seconds / 8_640) / 10} d`;
 }
 
+/** Bytes as an operator reads them: 512 B, 3.2 MiB, 20 GiB. */
+export function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 || value >= 10 ? Math.round(value) : Math.round(value * 10) / 10} ${units[unit]}`;
+}
+
 const sum = (counts: readonly { count: number }[]) => counts.reduce((n, c) => n + c.count, 0);
 
 /** The judgement of one resource: failing on any failure or a figure over its target, attention on missing figures or inconclusive tests. */
@@ -99,6 +120,8 @@ export function judge(figures: ResourceFigures, period: Period): ResourceVerdict
   const failing: string[] = [];
   const attention: string[] = [];
   for (const failure of figures.failures) if (failure.count > 0) failing.push(`${failure.count} ${failure.label}`);
+  const longest = figures.backup?.durationSeconds.worst ?? null;
+  if (figures.backup !== undefined && longest !== null && longest > figures.backup.windowSeconds) failing.push(`a snapshot took ${duration(longest)} > its window of ${duration(figures.backup.windowSeconds)}`);
   for (const point of figures.recoveryPoints) {
     if (point.seconds.latest === null) attention.push(`no ${point.label} figure`);
     else if (point.targetSeconds !== null && point.seconds.latest > point.targetSeconds) failing.push(`${point.label} ${duration(point.seconds.latest)} > ${duration(point.targetSeconds)}`);
@@ -134,6 +157,12 @@ function resourceLines(figures: ResourceFigures, period: Period): string[] {
   for (const point of figures.recoveryPoints) {
     const target = point.targetSeconds === null ? '' : ` — target ${duration(point.targetSeconds)}`;
     lines.push(`RPO ${point.label}: ${seriesText(point.seconds, period)}${target}`);
+  }
+  if (figures.backup !== undefined) {
+    // The longest snapshot of the period (a snapshot still running counts with the time it has taken); no figure: none measured.
+    const { durationSeconds, windowSeconds, sizeBytes } = figures.backup;
+    const took = durationSeconds.worst === null ? 'no duration measured' : `longest ${duration(durationSeconds.worst)}`;
+    lines.push(`Snapshots: ${took} — window ${duration(windowSeconds)}${sizeBytes.latest === null ? '' : `; size ${size(sizeBytes.latest)}`}`);
   }
   const done = figures.succeeded.filter((s) => s.count > 0).map((s) => `${s.count} ${s.label}`);
   if (done.length > 0) lines.push(`Completed: ${done.join(', ')}`);

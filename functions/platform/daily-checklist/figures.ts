@@ -2,21 +2,23 @@
 // "Alarms" lists each with its dimensions), read with CloudWatch GetMetricData in the region each is
 // published in — one uniform read for every resource over the day, the week or the month — and the newest
 // restore-test evidence object of each resource in the reports bucket of the region its test ran in. Every
-// metric is named with exactly the dimensions its record carries (`service` plus the handler's own): one
-// dimension more or less and CloudWatch answers with no datapoints, which the checklist would report as
-// "no figure" — so the queries are asserted one by one in tests/platform/daily-checklist.test.ts.
+// metric is named with exactly the dimensions its record carries, from the metric catalog
+// (shared/runtime/metric-catalog.ts) the records are made from: one dimension more or less and CloudWatch
+// answers with no datapoints, which the checklist would report as "no figure".
 
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { METRICS_NAMESPACE, REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
+import { METRICS_NAMESPACE, REPORT_PREFIX } from '../../../shared/contracts.js';
+import { metricDimensions, type MetricName, type MetricWhere } from '../../../shared/runtime/metric-catalog.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { NO_DATA, PERIOD_SECONDS, type ChecklistFigures, type Period, type RegionFigures, type ResourceFigures, type Series } from './checklist.js';
 
 /** One metric the checklist reads: where it is published, its exact dimensions, and how a period's values combine. */
 export interface FigureQuery {
   readonly id: string;
+  /** Where the metric is published: the region its function runs in. */
   readonly region: string;
-  readonly name: string;
+  readonly name: MetricName;
   readonly dimensions: Readonly<Record<string, string>>;
   readonly stat: 'Maximum' | 'Sum';
 }
@@ -40,9 +42,10 @@ interface Plan {
 /** Every figure the checklist shows, from the policy: per database, cache, bucket and configuration, and per region. */
 export function planFigures(policy: Policy, regions: Regions): Plan {
   const queries: FigureQuery[] = [];
-  const metric = (region: string, name: string, dimensions: Record<string, string>, stat: FigureQuery['stat']): string => {
+  /** A query of `name` at `where` (the measured thing's region), read where it is published. */
+  const metric = (publishedIn: string, name: MetricName, where: MetricWhere, stat: FigureQuery['stat']): string => {
     const id = `m${queries.length}`;
-    queries.push({ id, region, name, dimensions: { service: SERVICE, ...dimensions }, stat });
+    queries.push({ id, region: publishedIn, name, dimensions: metricDimensions(name, where), stat });
     return id;
   };
   const { primary, secondary } = regions;
@@ -50,34 +53,53 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
   type Pending = (series: (id: string) => Series, count: (id: string) => number) => ResourceFigures;
   const pending: Pending[] = [];
 
-  const restoreIds = (resource: string, kind: string, region: string) => ({
-    kind,
-    region,
-    passed: metric(region, 'RestoreTestPassed', { resource, kind }, 'Sum'),
-    failed: metric(region, 'RestoreTestFailed', { resource, kind }, 'Sum'),
-    inconclusive: metric(region, 'RestoreTestInconclusive', { resource, kind }, 'Sum'),
-    rto: metric(region, 'RestoreRtoSeconds', { resource, kind }, 'Maximum'),
-  });
+  // A test's records: where it runs, with that region. A configuration test has no inconclusive verdict.
+  const restoreIds = (component: 'rds' | 'redis' | 'config', resource: string, kind: string, region: string) => {
+    const where = { component, resource, region, kind };
+    return {
+      kind,
+      region,
+      passed: metric(region, 'RestoreTestPassed', where, 'Sum'),
+      failed: metric(region, 'RestoreTestFailed', where, 'Sum'),
+      inconclusive: component === 'config' ? null : metric(region, 'RestoreTestInconclusive', where, 'Sum'),
+      rto: component === 'config' ? null : metric(region, 'RestoreRtoSeconds', where, 'Maximum'),
+    };
+  };
   const restoreFigures = (ids: ReturnType<typeof restoreIds>, rtoTarget: number, series: (id: string) => Series, count: (id: string) => number) => ({
     kind: ids.kind,
     region: ids.region,
     passed: count(ids.passed),
     failed: count(ids.failed),
-    inconclusive: count(ids.inconclusive),
-    rtoSeconds: series(ids.rto),
+    inconclusive: ids.inconclusive === null ? 0 : count(ids.inconclusive),
+    rtoSeconds: ids.rto === null ? NO_DATA : series(ids.rto),
     rtoTargetSeconds: rtoTarget,
   });
 
+  /** A backup's duration and size in the primary (BackupDurationSeconds, BackupSizeBytes), against its window. */
+  const backupIds = (component: 'rds' | 'redis', resource: string, windowMs: number) => ({
+    duration: metric(primary, 'BackupDurationSeconds', { component, resource, region: primary }, 'Maximum'),
+    size: metric(primary, 'BackupSizeBytes', { component, resource, region: primary }, 'Maximum'),
+    windowSeconds: windowMs / 1000,
+  });
+  const backupFigures = (ids: ReturnType<typeof backupIds>, series: (id: string) => Series) => ({ durationSeconds: series(ids.duration), windowSeconds: ids.windowSeconds, sizeBytes: series(ids.size) });
+  /** What was pruned of one resource in each region: per region the ids of its records. */
+  const pruned: { region: string; label: string; id: string }[] = [];
+
   for (const db of databases) {
     const objectives = db.objectives ?? policy.objectives.database;
-    const lagPrimary = metric(primary, 'PitrLagPrimarySeconds', { resource: db.name }, 'Maximum');
-    const lagSecondary = db.automatedBackups.replicateToSecondary ? metric(primary, 'PitrLagSecondarySeconds', { resource: db.name }, 'Maximum') : null;
-    const copyAge = metric(primary, 'NewestVerifiedCopyAgeSeconds', { resource: db.name }, 'Maximum');
-    const snapshotFailures = metric(primary, 'SnapshotFailures', { resource: db.name, region: primary }, 'Sum');
-    const copyFailures = metric(primary, 'CopyFailures', { resource: db.name, region: secondary }, 'Sum');
+    const at = (region: string) => ({ component: 'rds', resource: db.name, region }) as const;
+    const lagPrimary = metric(primary, 'PitrLagPrimarySeconds', at(primary), 'Maximum');
+    const lagSecondary = db.automatedBackups.replicateToSecondary ? metric(primary, 'PitrLagSecondarySeconds', at(secondary), 'Maximum') : null;
+    const copyAge = metric(primary, 'NewestVerifiedCopyAgeSeconds', at(secondary), 'Maximum');
+    const snapshotFailures = metric(primary, 'SnapshotFailures', at(primary), 'Sum');
+    const copyFailures = metric(primary, 'CopyFailures', at(secondary), 'Sum');
+    const verificationFailures = metric(secondary, 'CopyVerificationFailures', at(secondary), 'Sum');
+    const copiesVerified = metric(secondary, 'CopiesVerified', at(secondary), 'Sum');
+    const backup = backupIds('rds', db.name, db.backupWindow);
+    for (const region of [primary, secondary]) pruned.push({ region, label: 'DB snapshots', id: metric(region, 'SnapshotsDeleted', at(region), 'Sum') });
     const tests = [
-      ...(db.restoreTest === undefined ? [] : [restoreIds(db.name, 'snapshot', db.restoreTest.region === 'secondary' ? secondary : primary)]),
-      ...(db.pitrTest === undefined ? [] : [restoreIds(db.name, 'pitr', secondary)]),
+      ...(db.restoreTest === undefined ? [] : [restoreIds('rds', db.name, 'snapshot', db.restoreTest.region === 'secondary' ? secondary : primary)]),
+      ...(db.pitrTest === undefined ? [] : [restoreIds('rds', db.name, 'pitr', secondary)]),
     ];
     pending.push((series, count) => ({
       component: 'rds',
@@ -87,10 +109,12 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
         ...(lagSecondary === null ? [] : [{ label: `PITR lag (${secondary})`, seconds: series(lagSecondary), targetSeconds: objectiveSeconds(objectives.rpo) }]),
         { label: `newest verified copy (${secondary})`, seconds: series(copyAge), targetSeconds: null },
       ],
-      succeeded: [],
+      backup: backupFigures(backup, series),
+      succeeded: [{ label: `copies verified (${secondary})`, count: count(copiesVerified) }],
       failures: [
         { label: 'snapshots failed', count: count(snapshotFailures) },
         { label: `copies to ${secondary} failed`, count: count(copyFailures) },
+        { label: `copies failed verification (${secondary})`, count: count(verificationFailures) },
       ],
       restoreTests: tests.map((t) => restoreFigures(t, objectiveSeconds(objectives.rto), series, count)),
     }));
@@ -98,22 +122,32 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
 
   for (const cache of caches) {
     const objectives = cache.objectives ?? policy.objectives.redis;
-    const ages = [primary, secondary].map((region) => ({ region, id: metric(region, 'NewestVerifiedExportAgeSeconds', { resource: cache.name, region }, 'Maximum') }));
-    const snapshotFailures = metric(primary, 'CacheSnapshotFailures', { resource: cache.name, region: primary }, 'Sum');
-    const verification = [primary, secondary].map((region) => ({ region, id: metric(region, 'ExportVerificationFailures', { resource: cache.name, region }, 'Sum') }));
-    const tests = cache.restoreTest === undefined ? [] : [restoreIds(cache.name, 'cache-restore', cache.restoreTest.region === 'secondary' ? secondary : primary)];
+    const at = (region: string) => ({ component: 'redis', resource: cache.name, region }) as const;
+    const ages = [primary, secondary].map((region) => ({ region, id: metric(region, 'NewestVerifiedExportAgeSeconds', at(region), 'Maximum') }));
+    const snapshotFailures = metric(primary, 'CacheSnapshotFailures', at(primary), 'Sum');
+    const exportFailures = metric(primary, 'CacheExportFailures', at(primary), 'Sum');
+    const verification = [primary, secondary].map((region) => ({ region, id: metric(region, 'ExportVerificationFailures', at(region), 'Sum') }));
+    const backup = backupIds('redis', cache.name, cache.backupWindow);
+    for (const region of [primary, secondary]) pruned.push({ region, label: 'cache backups', id: metric(region, 'CacheBackupsPruned', at(region), 'Sum') });
+    const tests = cache.restoreTest === undefined ? [] : [restoreIds('redis', cache.name, 'cache-restore', cache.restoreTest.region === 'secondary' ? secondary : primary)];
     pending.push((series, count) => ({
       component: 'redis',
       resource: cache.name,
       recoveryPoints: ages.map((a) => ({ label: `newest verified export (${a.region})`, seconds: series(a.id), targetSeconds: objectiveSeconds(objectives.rpo) })),
+      backup: backupFigures(backup, series),
       succeeded: [],
-      failures: [{ label: 'snapshots failed', count: count(snapshotFailures) }, ...verification.map((v) => ({ label: `exports failed verification (${v.region})`, count: count(v.id) }))],
+      failures: [
+        { label: 'snapshots failed', count: count(snapshotFailures) },
+        { label: 'exports failed', count: count(exportFailures) },
+        ...verification.map((v) => ({ label: `exports failed verification (${v.region})`, count: count(v.id) })),
+      ],
       restoreTests: tests.map((t) => restoreFigures(t, objectiveSeconds(objectives.rto), series, count)),
     }));
   }
 
   for (const bucket of buckets) {
-    const mismatches = metric(primary, 'ReplicationMismatches', { resource: bucket.name }, 'Maximum');
+    // The daily check, in the primary, of the replica in the secondary.
+    const mismatches = metric(primary, 'ReplicationMismatches', { component: 'media', resource: bucket.name, region: secondary }, 'Maximum');
     pending.push((series) => {
       const checked = series(mismatches);
       return {
@@ -131,9 +165,11 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
 
   for (const config of configuration) {
     const objectives = config.objectives ?? policy.objectives.application;
-    const succeeded = metric(primary, 'ConfigurationBackupsSucceeded', { resource: config.name, region: primary }, 'Sum');
-    const failed = metric(primary, 'ConfigurationBackupFailures', { resource: config.name, region: primary }, 'Sum');
-    const tests = config.restoreTest === undefined ? [] : [restoreIds(config.name, 'config-restore', primary)];
+    const at = (region: string) => ({ component: 'config', resource: config.name, region }) as const;
+    const succeeded = metric(primary, 'ConfigurationBackupsSucceeded', at(primary), 'Sum');
+    const failed = metric(primary, 'ConfigurationBackupFailures', at(primary), 'Sum');
+    for (const region of [primary, secondary]) pruned.push({ region, label: 'configuration bundle versions', id: metric(region, 'ConfigurationBundleVersionsDeleted', at(region), 'Sum') });
+    const tests = config.restoreTest === undefined ? [] : [restoreIds('config', config.name, 'config-restore', primary)];
     pending.push((series, count) => ({
       component: 'config',
       resource: config.name,
@@ -147,12 +183,8 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
   const regionIds = [primary, secondary].map((region) => ({
     region,
     // check-db-posture (primary) measures the quota of both regions.
-    quota: databases.length === 0 ? null : metric(primary, 'ManualSnapshotQuotaPercent', { region }, 'Maximum'),
-    pruned: [
-      ...(databases.length === 0 ? [] : [{ label: 'DB snapshots', id: metric(region, 'SnapshotsDeleted', {}, 'Sum') }]),
-      ...(caches.length === 0 ? [] : [{ label: 'cache backups', id: metric(region, 'CacheBackupsPruned', {}, 'Sum') }]),
-      ...(configuration.length === 0 || region !== primary ? [] : [{ label: 'configuration bundle versions', id: metric(region, 'ConfigurationBundleVersionsDeleted', {}, 'Sum') }]),
-    ],
+    quota: databases.length === 0 ? null : metric(primary, 'ManualSnapshotQuotaPercent', { component: 'rds', region }, 'Maximum'),
+    pruned: [...new Set(pruned.filter((p) => p.region === region).map((p) => p.label))].map((label) => ({ label, ids: pruned.filter((p) => p.region === region && p.label === label).map((p) => p.id) })),
   }));
 
   return {
@@ -166,7 +198,7 @@ export function planFigures(policy: Policy, regions: Regions): Plan {
           region: r.region,
           quotaPercent: r.quota === null ? NO_DATA : series(r.quota),
           quotaWarningPercent: Math.round(policy.rds.quotaWarningRatio * 100),
-          pruned: r.pruned.map((p) => ({ label: p.label, count: count(p.id) })).filter((p) => p.count > 0),
+          pruned: r.pruned.map((p) => ({ label: p.label, count: p.ids.reduce((n, id) => n + count(id), 0) })).filter((p) => p.count > 0),
         })),
       };
     },

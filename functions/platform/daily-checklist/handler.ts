@@ -8,7 +8,8 @@ import { secretsClient } from '../../../shared/aws/secrets-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { optionalEvent } from '../../../shared/runtime/input.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { PERIODS } from './checklist.js';
 import { runChecklist } from './daily-checklist.js';
 
@@ -30,6 +31,6 @@ export const handler = lambdaHandler('daily-checklist', checklistEvent, async (e
     now: rt.now,
     sleep,
   });
-  rt.metrics.addMetric('ChecklistResourcesFailing', MetricUnit.Count, result.failing.length);
+  metricRecorder(rt.metrics, 'platform').run(rt.region, [['ChecklistResourcesFailing', result.failing.length]]);
   return result;
 });

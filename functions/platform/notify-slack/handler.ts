@@ -8,7 +8,8 @@ import { secretsClient } from '../../../shared/aws/secrets-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString } from '../../../shared/runtime/input.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { notifySlack } from './notify-slack.js';
 
 /** An SNS event as Lambda delivers it: the notifier reads each record's message id, message and time. */
@@ -38,9 +39,11 @@ export const handler = lambdaHandler(
       now: rt.now,
       sleep,
     });
-    rt.metrics.addMetric('SlackPosted', MetricUnit.Count, result.posted);
-    rt.metrics.addMetric('SlackFolded', MetricUnit.Count, result.folded);
-    rt.metrics.addMetric('SlackDeliveryAttempts', MetricUnit.Count, result.attempts);
+    metricRecorder(rt.metrics, 'platform').run(rt.region, [
+      ['SlackPosted', result.posted],
+      ['SlackFolded', result.folded],
+      ['SlackDeliveryAttempts', result.attempts],
+    ]);
     return result;
   },
   { onError: 'lambda-only' },

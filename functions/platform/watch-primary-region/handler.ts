@@ -9,8 +9,8 @@ import { sfnClient } from '../../../shared/aws/sfn-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { isoInstant, optionalEvent, strictInput } from '../../../shared/runtime/input.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
-import { recordMetrics } from '../../../shared/runtime/metric-records.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { probeUrl } from './probe.js';
 import { SOURCE, watchPrimaryRegion } from './watch-primary-region.js';
 
@@ -44,9 +44,9 @@ export const handler = lambdaHandler(SOURCE, watchEvent, async (event, rt) => {
     now,
   );
   if (outcome.counted) {
-    recordMetrics(rt.metrics, { region: rt.policy.regions.primary }, [
-      ['PrimaryProbesFailed', MetricUnit.Count, outcome.results.filter((r) => !r.answered).length],
-      ['PrimaryConsecutiveFailures', MetricUnit.Count, outcome.state.consecutiveFailures],
+    metricRecorder(rt.metrics, 'platform').run(rt.policy.regions.primary, [
+      ['PrimaryProbesFailed', outcome.results.filter((r) => !r.answered).length],
+      ['PrimaryConsecutiveFailures', outcome.state.consecutiveFailures],
     ]);
   }
   return outcome;

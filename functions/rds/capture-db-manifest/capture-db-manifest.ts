@@ -83,6 +83,8 @@ function describeCapture(manifest: SourceManifest): Record<string, unknown> {
 interface Failure {
   readonly resource: string;
   readonly error: string;
+  /** The snapshot's request or a manifest's capture (the handler counts each apart). */
+  readonly step: 'snapshot' | 'manifest';
 }
 
 /**
@@ -119,7 +121,7 @@ async function beforeSnapshot(deps: CaptureDeps, db: RestoreTested, id: string, 
   const outcome = await requestSnapshot({ policy: deps.policy, rds: deps.rds, log: deps.log, now: deps.now }, db, scheduledAt);
   run.snapshots.push(outcome);
   if (outcome.status === 'failed') {
-    failures.push({ resource: db.name, error: outcome.error });
+    failures.push({ resource: db.name, error: outcome.error, step: 'snapshot' });
     await deps.alerts.publish(snapshotFailedAlert(deps.policy, db, outcome, 'capture-db-manifest', deps.now()));
   } else if (manifest !== null && outcome.status === 'already-exists') {
     run.skipped.push({ resource: db.name, snapshotId: id, reason: 'the snapshot existed before this capture (a retried or duplicate run): its capture could postdate the snapshot, so it is not stored' });
@@ -129,7 +131,7 @@ async function beforeSnapshot(deps: CaptureDeps, db: RestoreTested, id: string, 
     else run.skipped.push({ resource: db.name, snapshotId: id, reason: `a manifest already exists at ${stored.key}` });
   }
   if (captureError !== null) {
-    failures.push({ resource: db.name, error: errorName(captureError) });
+    failures.push({ resource: db.name, error: errorName(captureError), step: 'manifest' });
     await deps.alerts.publish(manifestFailedAlert(deps.policy, db, id, 'before', { name: errorName(captureError), message: errorMessage(captureError) }, deps.now()));
   }
 }
@@ -148,7 +150,7 @@ async function afterSnapshot(deps: CaptureDeps, db: RestoreTested, id: string, r
     deps.log.info('manifest captured after the snapshot', { resource: db.name, snapshotId: id, withBefore: bracket?.before !== null && bracket !== null, ...describeCapture(manifest) });
     run.captured.push({ resource: db.name, snapshotId: id, phase: 'after', key });
   } catch (error) {
-    failures.push({ resource: db.name, error: errorName(error) });
+    failures.push({ resource: db.name, error: errorName(error), step: 'manifest' });
     deps.log.warn('manifest capture after the snapshot failed', { resource: db.name, snapshotId: id, error: errorName(error) });
     await deps.alerts.publish(manifestFailedAlert(deps.policy, db, id, 'after', { name: errorName(error), message: errorMessage(error) }, deps.now()));
   }

@@ -1,6 +1,9 @@
 // capture-db-manifest: scheduled with each restore-tested database's snapshot (it requests the snapshot
 // between its captures), triggered by RDS "manual snapshot created" events of ours, and on the reconcile
-// schedule as the fallback for a lost event (primary region, in the VPC).
+// schedule as the fallback for a lost event (primary region, in the VPC). Per database of the run, in the
+// primary: SnapshotsRequested and ManifestsCaptured, or SnapshotFailures (a restore-tested database's
+// snapshot is requested here, not by take-db-snapshot: the snapshot-failed alarm watches both) and
+// ManifestCaptureFailures.
 import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { secretsClient } from '../../../shared/aws/secrets-client.js';
@@ -8,7 +11,8 @@ import { ENV } from '../../../shared/contracts.js';
 import { tlsSetting } from '../../../shared/rds/credentials.js';
 import { manifestCaptureEvent } from '../../../shared/rds/events.js';
 import { optionalEnv, requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { captureDbManifests } from './capture-db-manifest.js';
 
 export const handler = lambdaHandler('capture-db-manifest', manifestCaptureEvent, async (event, rt) => {
@@ -24,11 +28,14 @@ export const handler = lambdaHandler('capture-db-manifest', manifestCaptureEvent
     log: rt.log,
     now: rt.now,
   };
+  const record = metricRecorder(rt.metrics, 'rds');
   const run = await captureDbManifests(deps, event).catch((error: unknown) => {
-    rt.metrics.addMetric('ManifestCaptureFailures', MetricUnit.Count, 1);
+    record.failures('SnapshotFailures', error, primary, (f) => f.step === 'snapshot');
+    record.failures('ManifestCaptureFailures', error, primary, (f) => f.step !== 'snapshot');
     throw error;
   });
-  rt.metrics.addMetric('SnapshotsRequested', MetricUnit.Count, run.snapshots.filter((o) => o.status === 'created').length);
-  rt.metrics.addMetric('ManifestsCaptured', MetricUnit.Count, run.captured.length);
+  const covered = [...run.snapshots, ...run.captured, ...run.skipped].map((o) => o.resource).filter((name) => name !== '');
+  if (run.snapshots.length > 0) record.tally('SnapshotsRequested', primary, run.snapshots.map((o) => o.resource), run.snapshots.filter((o) => o.status === 'created').map((o) => o.resource));
+  record.tally('ManifestsCaptured', primary, covered, run.captured.map((c) => c.resource));
   return run;
 });

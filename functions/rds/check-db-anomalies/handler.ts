@@ -1,12 +1,14 @@
 // check-db-anomalies: on the reconcile schedule in the primary region; or, invoked by an operator with
-// {"release": {"resource": "app-db", "reason": "…"}}, releases a quarantine.
+// {"release": {"resource": "app-db", "reason": "…"}}, releases a quarantine. BackupAnomalies per database
+// judged, in the primary.
 import * as z from 'zod/mini';
 import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString, optionalEvent, strictInput } from '../../../shared/runtime/input.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { checkDbAnomalies, releaseQuarantine } from './check-db-anomalies.js';
 
 const anomalyEvent = optionalEvent(
@@ -28,6 +30,9 @@ export const handler = lambdaHandler('check-db-anomalies', anomalyEvent, async (
   };
   if (event.release !== undefined) return releaseQuarantine(deps, event.release.resource, event.release.reason);
   const judged = await checkDbAnomalies(deps);
-  rt.metrics.addMetric('BackupAnomalies', MetricUnit.Count, judged.reduce((n, j) => n + j.anomalies.length, 0));
+  const record = metricRecorder(rt.metrics, 'rds');
+  for (const resource of new Set(judged.map((j) => j.resource))) {
+    record.resource(resource, primary, [['BackupAnomalies', judged.filter((j) => j.resource === resource).reduce((n, j) => n + j.anomalies.length, 0)]]);
+  }
   return { judged };
 });

@@ -1,6 +1,7 @@
 // Reconciles cross-region copies (plan.ts decides which and how): copies are requested oldest first
 // until the in-flight cap is reached or a request fails; the rest wait for the next run. A request
-// that finds the copy already there is success.
+// that finds the copy already there is success. It also reports how long our snapshots took (plan.ts:
+// backupFigures), since it is the step RDS's "snapshot created" event starts.
 
 import { CopyDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
@@ -9,7 +10,7 @@ import type { Policy } from '../../../shared/policy/schema.js';
 import { isAlreadyExists, translateRdsError } from '../../../shared/rds/errors.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { copyFailureAlert, copyRequest, planCopies } from './plan.js';
+import { backupFigures, copyFailureAlert, copyRequest, planCopies, type BackupFigure, type SnapshotCreated } from './plan.js';
 
 export interface CopyDeps {
   readonly policy: Policy;
@@ -22,6 +23,11 @@ export interface CopyDeps {
   readonly alerts: AlertSink;
   readonly log: Log;
   readonly now: () => number;
+  /**
+   * Gets our snapshots' durations (the one the triggering event says was created, those still creating)
+   * before any copy is requested: a copy that fails does not lose them.
+   */
+  readonly measured: (backups: readonly BackupFigure[]) => void;
 }
 
 export interface CopyReport {
@@ -31,10 +37,13 @@ export interface CopyReport {
   readonly waiting: readonly string[];
 }
 
-export async function copyDbSnapshots(deps: CopyDeps): Promise<CopyReport> {
+/** `created`: the snapshot the triggering "manual snapshot created" event names, and when (null on a scheduled run). */
+export async function copyDbSnapshots(deps: CopyDeps, created: SnapshotCreated | null = null): Promise<CopyReport> {
   const { policy } = deps;
   const ownership = { ownerTag: policy.tags.owner, policyName: policy.name };
-  const plan = planCopies(policy, await listOwnedSnapshots(deps.source, ownership), await listOwnedSnapshots(deps.target, ownership));
+  const sources = await listOwnedSnapshots(deps.source, ownership);
+  deps.measured(backupFigures(policy, sources, created, deps.now()));
+  const plan = planCopies(policy, sources, await listOwnedSnapshots(deps.target, ownership));
   let inFlight = plan.inFlight;
   const started: string[] = [];
   const alerts: Alert[] = [];

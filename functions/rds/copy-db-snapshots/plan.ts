@@ -1,7 +1,8 @@
 // What a copy run does, pure: which of our available originals still lack a copy in the secondary
 // region (oldest first), how many more copies fit under the in-flight cap, what each copy request says
 // (same id, encrypted with the secondary's key, our tags carried over and marked as a copy), and what
-// each failure means for a person: a deferral to wait out, or a fault to fix.
+// each failure means for a person: a deferral to wait out, or a fault to fix; and how long each snapshot
+// took (or has taken so far) and how big it is.
 
 import type { CopyDBSnapshotCommandInput, DBSnapshot } from '@aws-sdk/client-rds';
 import type { Alert } from '../../../shared/alerts/alert.js';
@@ -9,7 +10,7 @@ import { TAG, TIER } from '../../../shared/contracts.js';
 import { errorMessage, errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { isThrottling } from '../../../shared/rds/errors.js';
-import { copySourceArn, tierOf } from '../../../shared/rds/snapshots.js';
+import { copySourceArn, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
 import { tagValue } from '../../../shared/tags.js';
 
 /** Copy states that count against the destination region's limit on copies in flight. */
@@ -102,4 +103,48 @@ function copyAlert(policy: Policy, snapshot: DBSnapshot, now: number, severity: 
       ...(error === undefined ? {} : { error: errorName(error), message: errorMessage(error).slice(0, 500) }),
     },
   };
+}
+
+/** A snapshot of ours RDS says it finished creating: the "manual snapshot created" event's snapshot id and time. */
+export interface SnapshotCreated {
+  readonly snapshotId: string;
+  readonly at: number;
+}
+
+/** A snapshot's duration — done (with its size), or still being created — for the BackupDuration records. */
+export interface BackupFigure {
+  readonly resource: string;
+  readonly snapshotId: string;
+  readonly state: 'completed' | 'creating';
+  readonly durationMs: number;
+  /** AllocatedStorage (GiB) in bytes: the volume the snapshot holds; null while it is being created. */
+  readonly sizeBytes: number | null;
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * The duration of our originals, measured from their start — OriginalSnapshotCreateTime, "the time of
+ * the CreateDBSnapshot operation" (RDS API reference, DBSnapshot), else our created-at tag, which is all
+ * RDS gives while a snapshot is creating — to the time RDS says the snapshot was created (the "manual
+ * snapshot created" event, RDS-EVENT-0042, which triggers this run): exact, once per snapshot. A
+ * snapshot still `creating` has taken now − start so far, measured on every run (hourly at least): one
+ * that runs past its window is seen while it does. The fallback schedule cannot tell when a snapshot
+ * whose event was lost finished, so it measures none. Size: DescribeDBSnapshots' AllocatedStorage (GiB),
+ * the allocated storage of the volume snapshotted; RDS reports no bytes per incremental snapshot.
+ */
+export function backupFigures(policy: Policy, sources: readonly DBSnapshot[], created: SnapshotCreated | null, now: number): BackupFigure[] {
+  const databases = new Set(policy.resources.databases.map((d) => d.name));
+  const figures: BackupFigure[] = [];
+  for (const snapshot of sources) {
+    const resource = tagValue(snapshot.TagList, TAG.resource) ?? '';
+    const start = takenAt(snapshot);
+    if (!databases.has(resource) || tierOf(snapshot) === TIER.copy || start === null) continue;
+    const snapshotId = snapshot.DBSnapshotIdentifier ?? '';
+    if (snapshot.Status === 'creating') figures.push({ resource, snapshotId, state: 'creating', durationMs: Math.max(0, now - start), sizeBytes: null });
+    else if (snapshot.Status === 'available' && created?.snapshotId === snapshotId) {
+      figures.push({ resource, snapshotId, state: 'completed', durationMs: Math.max(0, created.at - start), sizeBytes: snapshot.AllocatedStorage === undefined ? null : snapshot.AllocatedStorage * GIB });
+    }
+  }
+  return figures;
 }

@@ -1,7 +1,9 @@
-// prune-db-snapshots: daily, in each region, on that region's snapshots.
+// prune-db-snapshots: daily, in each region, on that region's snapshots. Per database, in this region:
+// SnapshotsDeleted and SnapshotsKept.
 import { rdsClient } from '../../../shared/aws/rds-client.js';
 import { scheduleEvent } from '../../../shared/rds/events.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { pruneDbSnapshots } from './prune-db-snapshots.js';
 
 export const handler = lambdaHandler('prune-db-snapshots', scheduleEvent, async (_event, rt) => {
@@ -15,9 +17,12 @@ export const handler = lambdaHandler('prune-db-snapshots', scheduleEvent, async 
     log: rt.log,
     now: rt.now,
   });
+  const record = metricRecorder(rt.metrics, 'rds');
   for (const d of decisions) {
-    rt.metrics.addMetric('SnapshotsDeleted', MetricUnit.Count, d.deleted.length);
-    rt.metrics.addMetric('SnapshotsKept', MetricUnit.Count, d.kept.length);
+    record.resource(d.resource, rt.region, [
+      ['SnapshotsDeleted', d.deleted.length],
+      ['SnapshotsKept', d.kept.length],
+    ]);
   }
   return { dryRun: rt.policy.dryRun, decisions };
 });

@@ -11,6 +11,7 @@ import { keyArn } from '../../../shared/aws/kms-keys.js';
 import { TAG, TIER } from '../../../shared/contracts.js';
 import { RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
+import { databaseOfSnapshotId } from '../../../shared/rds/naming.js';
 import { copySourceArn, describeSnapshot, hasVerdict, listOwnedSnapshots, tierOf } from '../../../shared/rds/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { tagValue } from '../../../shared/tags.js';
@@ -76,7 +77,9 @@ export async function verifyDbSnapshots(deps: VerifyDeps): Promise<VerifyReport>
     await deps.alerts.publish(verificationFailedAlert(policy, copy, sourceArn, verdict.problems, deps.now()));
   }
   if (report.failed.length > 0) {
-    throw new RunFailed(`${report.failed.length} copies failed verification`, report.failed.map((id) => ({ resource: id, error: 'verification-failed' })));
+    // Per database (a copy's id names it, as its source's does), so each database's alarm sees its own.
+    const databases = policy.resources.databases.map((db) => db.name);
+    throw new RunFailed(`${report.failed.length} copies failed verification: ${report.failed.join(', ')}`, report.failed.map((id) => ({ resource: databaseOfSnapshotId(id, databases) ?? id, error: 'verification-failed' })));
   }
   return report;
 }

@@ -4,8 +4,8 @@ import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { scheduleEvent } from '../../../shared/redis/events.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
-import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
-import { recordMetrics } from '../../../shared/runtime/metric-records.js';
+import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { metricRecorder } from '../../../shared/runtime/metric-records.js';
 import { checkCachePosture } from './check-cache-posture.js';
 
 export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async (_event, rt) => {
@@ -19,10 +19,11 @@ export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async
     log: rt.log,
     now: rt.now,
   });
+  const record = metricRecorder(rt.metrics, 'redis');
   for (const cache of report.caches) {
-    recordMetrics(rt.metrics, { resource: cache.resource, region: rt.region }, [
-      ['NewestVerifiedExportAgeSeconds', MetricUnit.Seconds, cache.newestVerifiedExportAge === null ? null : cache.newestVerifiedExportAge / 1000],
-      ['PostureFindings', MetricUnit.Count, cache.findings.length],
+    record.resource(cache.resource, rt.region, [
+      ['NewestVerifiedExportAgeSeconds', cache.newestVerifiedExportAge === null ? null : cache.newestVerifiedExportAge / 1000],
+      ['PostureFindings', cache.findings.length],
     ]);
   }
   return report;

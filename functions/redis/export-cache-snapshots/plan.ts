@@ -1,6 +1,7 @@
 // What export-cache-snapshots does with one of our cache snapshots, decided from DescribeSnapshots, its
 // tags and whether its export object is in the bucket: export it (CopySnapshot to S3), record an export
-// that arrived, wait for one in progress, alert on one that never arrived, or nothing. Pure.
+// that arrived, wait for one in progress, alert on one that never arrived, or nothing; and how long the
+// snapshot took. Pure.
 
 import type { Snapshot } from '@aws-sdk/client-elasticache';
 import { TAG } from '../../../shared/contracts.js';
@@ -43,4 +44,21 @@ export function exportAction({ snapshot, tags, objectExists, takenAt, now }: Exp
     return { action: 'wait', reason: `snapshot ${name} is ${snapshot.SnapshotStatus ?? 'in an unknown state'}` };
   }
   return { action: 'export' };
+}
+
+/**
+ * How long a snapshot of ours took, as this run can tell, from its request (our created-at tag, set by
+ * take-cache-snapshot): still being created — the time so far (every run measures it again, so one
+ * that runs past its window is seen while it does); first found available, as its export is requested
+ * — the time until this run, which is at most one reconcile interval after it finished (ElastiCache
+ * reports no completion time: NodeSnapshots' SnapshotCreateTime is when the data set was obtained).
+ * Null otherwise: a snapshot seen available again (an export retried after a failure, hours later)
+ * would read as a backup that took that long.
+ */
+export function snapshotDurationMs(facts: Pick<ExportFacts, 'snapshot' | 'tags' | 'now'>, action: ExportAction['action']): number | null {
+  const requested = Date.parse(facts.tags[TAG.createdAt] ?? '');
+  if (Number.isNaN(requested)) return null;
+  const elapsed = Math.max(0, facts.now - requested);
+  if (facts.snapshot.SnapshotStatus === 'creating') return elapsed;
+  return action === 'export' && elapsed < EXPORT_DEADLINE_MS ? elapsed : null;
 }

@@ -1,11 +1,11 @@
 // What a copy run decides, pure (functions/rds/copy-db-snapshots/plan.ts): which originals still need a
 // copy and in which order, what counts against the copies-in-flight cap, which tags a copy carries, and
-// what each failure means for a person.
+// what each failure means for a person; and how long each snapshot took (backupFigures).
 
 import type { DBSnapshot, Tag } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { copyFailureAlert, copyRequest, copyTags, planCopies } from '../../../functions/rds/copy-db-snapshots/plan.js';
-import { copyOf, ourTags, primarySnapshot } from '../helpers/rds-fixtures.js';
+import { backupFigures, copyFailureAlert, copyRequest, copyTags, planCopies } from '../../../functions/rds/copy-db-snapshots/plan.js';
+import { copyOf, ourTags, primarySnapshot, scheduledTags } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 const NOW = Date.parse('2026-11-25T06:00:00+09:00');
@@ -165,5 +165,31 @@ describe('copyFailureAlert', () => {
     expect(alert).toMatchObject({ resource: 'unknown', summary: 'copy of  to ap-southeast-1 failed: string', details: { snapshot: '', error: 'string', message: 'boom' } });
     // Nothing was thrown at all: no error details to give.
     expect(copyFailureAlert(policy, s1, KEY, undefined, NOW).details).toEqual({ snapshot: s1.DBSnapshotArn });
+  });
+});
+
+describe('backupFigures: how long a snapshot took, and its size', () => {
+  const GIB = 1024 ** 3;
+  const created = (id: string, iso: string) => ({ snapshotId: id, at: Date.parse(iso) });
+
+  it('times the snapshot the "snapshot created" event names from the CreateDBSnapshot operation to the event, with its allocated storage in bytes', () => {
+    // s3 was requested at 02:00; RDS says it was created at 02:25.
+    expect(backupFigures(policy, [s1, s2, s3], created(s3.DBSnapshotIdentifier!, '2026-11-25T02:25:00+09:00'), NOW)).toEqual([
+      { resource: 'app-db', snapshotId: s3.DBSnapshotIdentifier, state: 'completed', durationMs: 25 * 60_000, sizeBytes: 100 * GIB },
+    ]);
+  });
+
+  it('times a snapshot still being created from its request (our created-at tag: RDS reports no time yet) to now, on every run', () => {
+    const creating = primarySnapshot('backup-dr-app-db-20261125-0300', '2026-11-25T03:00:00+09:00', { Status: 'creating', SnapshotCreateTime: undefined, OriginalSnapshotCreateTime: undefined }, scheduledTags('app-db', '2026-11-25T03:00:00+09:00'));
+    expect(backupFigures(policy, [s1, creating], null, NOW)).toEqual([{ resource: 'app-db', snapshotId: creating.DBSnapshotIdentifier, state: 'creating', durationMs: 3 * 3_600_000, sizeBytes: null }]);
+  });
+
+  it('measures nothing on a scheduled run for finished snapshots (when they finished is unknown), nor for copies, other databases or snapshots without a time', () => {
+    const other = primarySnapshot('backup-dr-other-db-20261125-0200', '2026-11-25T02:00:00+09:00', { Status: 'creating' }, ourTags('other-db'));
+    const copy = { ...copyOf(s1, '2026-11-25T03:00:00+09:00'), Status: 'creating' };
+    const timeless = primarySnapshot('backup-dr-app-db-20261125-0400', '2026-11-25T04:00:00+09:00', { Status: 'creating', SnapshotCreateTime: undefined, OriginalSnapshotCreateTime: undefined });
+    expect(backupFigures(policy, [s1, s2, s3, other, copy, timeless], null, NOW)).toEqual([]);
+    // An event about a snapshot that is not available (deleted since) measures nothing either.
+    expect(backupFigures(policy, [{ ...s3, Status: 'deleting' }], created(s3.DBSnapshotIdentifier!, '2026-11-25T02:25:00+09:00'), NOW)).toEqual([]);
   });
 });

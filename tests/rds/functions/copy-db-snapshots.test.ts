@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyDbSnapshots } from '../../../functions/rds/copy-db-snapshots/copy-db-snapshots.js';
+import type { BackupFigure } from '../../../functions/rds/copy-db-snapshots/plan.js';
 import { RunFailed } from '../../../shared/errors.js';
 import { copyOf, ourTags, PRIMARY, primarySnapshot, SECONDARY } from '../helpers/rds-fixtures.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
@@ -23,9 +24,10 @@ const NOW = Date.parse('2026-11-25T06:00:00+09:00');
 /** The secondary deployment's own key (the team's policy names none): as the handler resolves it. */
 const KEY = 'alias/backup-dr-prod';
 
-function run(policy = teamPolicy(), key = KEY) {
+function run(policy = teamPolicy(), key = KEY, created: { snapshotId: string; at: number } | null = null) {
   const alerts = new RecordingAlerts();
-  return { alerts, result: copyDbSnapshots({ policy, source, target, key, alerts, log: new RecordingLog(), now: () => NOW }) };
+  const measured: BackupFigure[] = [];
+  return { alerts, measured, result: copyDbSnapshots({ policy, source, target, key, alerts, log: new RecordingLog(), now: () => NOW, measured: (figures) => measured.push(...figures) }, created) };
 }
 
 const s1 = primarySnapshot('backup-dr-app-db-20261123-0200', '2026-11-22T17:00:00Z');
@@ -65,6 +67,14 @@ describe('copy-db-snapshots', () => {
     expect(sourceMock).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
     expect(sourceMock).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { SnapshotType: 'manual', MaxRecords: 100 });
     expect(alerts.published).toEqual([]);
+  });
+
+  it('hands over the duration of the snapshot its event names before copying, so a copy that fails does not lose it', async () => {
+    given([s3]);
+    targetMock.on(CopyDBSnapshotCommand).rejects(new SnapshotQuotaExceededFault({ message: 'quota', $metadata: {} }));
+    const { result, measured } = run(teamPolicy(), KEY, { snapshotId: s3.DBSnapshotIdentifier!, at: Date.parse('2026-11-24T17:20:00Z') });
+    await expect(result).rejects.toBeInstanceOf(RunFailed);
+    expect(measured).toEqual([{ resource: 'app-db', snapshotId: s3.DBSnapshotIdentifier, state: 'completed', durationMs: 20 * 60_000, sizeBytes: 100 * 1024 ** 3 }]);
   });
 
   it('leaves out snapshots that are not ours, not available yet, or copies themselves', async () => {

@@ -16,7 +16,7 @@ import {
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportCacheSnapshots } from '../../../functions/redis/export-cache-snapshots/export-cache-snapshots.js';
+import { exportCacheSnapshots, type CacheBackupFigure } from '../../../functions/redis/export-cache-snapshots/export-cache-snapshots.js';
 import { EXPORT_DEADLINE_MS, exportAction } from '../../../functions/redis/export-cache-snapshots/plan.js';
 import { RunFailed } from '../../../shared/errors.js';
 import { exportPartKey } from '../../../shared/redis/exports.js';
@@ -45,8 +45,9 @@ function given(snapshots: Snapshot[], tags: Record<string, Record<string, string
 
 function run() {
   const alerts = new RecordingAlerts();
-  const result = exportCacheSnapshots({ policy: teamPolicy(), region: REGION, elasticache, s3, bucket: BUCKET, alerts, log: new RecordingLog(), now: () => NOW });
-  return { result, alerts };
+  const measured: CacheBackupFigure[] = [];
+  const result = exportCacheSnapshots({ policy: teamPolicy(), region: REGION, elasticache, s3, bucket: BUCKET, alerts, log: new RecordingLog(), now: () => NOW, measured: (figure) => measured.push(figure) });
+  return { result, alerts, measured };
 }
 
 describe('export-cache-snapshots', () => {
@@ -61,7 +62,7 @@ describe('export-cache-snapshots', () => {
 
   it('exports a new snapshot of ours to the bucket under its own name, and records the request', async () => {
     given([snapshot(NAME)], { [NAME]: ours });
-    expect(await run().result).toEqual({ requested: [NAME], arrived: [], waiting: [], failed: [] });
+    expect(await run().result).toEqual({ requested: [NAME], arrived: [], waiting: [], inFlight: [], failed: [] });
     expect(ec.commandCalls(CopySnapshotCommand).map((c) => c.args[0].input)).toEqual([{ SourceSnapshotName: NAME, TargetSnapshotName: NAME, TargetBucket: BUCKET }]);
     expect(ec.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceName: arn(NAME), Tags: [{ Key: 'backup-dr:export-requested-at', Value: new Date(NOW).toISOString() }] }]);
     expect(ec.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input).toEqual({ SnapshotSource: 'user' });
@@ -69,7 +70,7 @@ describe('export-cache-snapshots', () => {
 
   it('records an export once every node group has arrived, with the marker that says it is whole, and does not ask again', async () => {
     given([snapshot(NAME, { NumNodeGroups: 2 })], { [NAME]: { ...ours, 'backup-dr:export-requested-at': new Date(NOW - 600_000).toISOString() } }, [exportPartKey(NAME, 1), exportPartKey(NAME, 2)]);
-    expect(await run().result).toEqual({ requested: [], arrived: [NAME], waiting: [], failed: [] });
+    expect(await run().result).toEqual({ requested: [], arrived: [NAME], waiting: [], inFlight: [], failed: [] });
     expect(ec).not.toHaveReceivedCommand(CopySnapshotCommand);
     expect(s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, Key: `${NAME}.parts-0002`, Body: '' }]);
     expect(ec).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: arn(NAME), Tags: [{ Key: 'backup-dr:exported-at', Value: new Date(NOW).toISOString() }] });
@@ -77,7 +78,7 @@ describe('export-cache-snapshots', () => {
 
   it('waits while one node group of a sharded export is still missing', async () => {
     given([snapshot(NAME, { NumNodeGroups: 2 })], { [NAME]: { ...ours, 'backup-dr:export-requested-at': new Date(NOW - 600_000).toISOString() } }, [exportPartKey(NAME, 1)]);
-    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [NAME], failed: [] });
+    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [NAME], inFlight: [NAME], failed: [] });
     expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
   });
 
@@ -99,7 +100,7 @@ describe('export-cache-snapshots', () => {
       [busy]: ours,
     });
     ec.on(CopySnapshotCommand).rejects(new InvalidSnapshotStateFault({ message: 'snapshot is being copied', $metadata: {} }));
-    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [NAME, creating, busy], failed: [] });
+    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [NAME, creating, busy], inFlight: [NAME], failed: [] });
     expect(ec.commandCalls(CopySnapshotCommand).map((c) => c.args[0].input.SourceSnapshotName)).toEqual([busy]);
   });
 
@@ -114,7 +115,7 @@ describe('export-cache-snapshots', () => {
     given([snapshot(NAME)], { [NAME]: { ...ours, 'backup-dr:export-failed': new Date(NOW).toISOString() } });
     ec.resetHistory();
     const again = run();
-    expect(await again.result).toEqual({ requested: [], arrived: [], waiting: [], failed: [] });
+    expect(await again.result).toEqual({ requested: [], arrived: [], waiting: [], inFlight: [], failed: [] });
     expect(again.alerts.published).toEqual([]);
     expect(ec).not.toHaveReceivedCommand(CopySnapshotCommand);
   });
@@ -134,12 +135,47 @@ describe('export-cache-snapshots', () => {
     expect(ec).not.toHaveReceivedCommand(CopySnapshotCommand);
   });
 
+  it('measures a snapshot from its request: the time so far while it is created, the time until the run that finds it available, and the size of the export that arrives', async () => {
+    const creating = 'backup-dr-app-redis-20261125-1200';
+    const arrived = 'backup-dr-app-redis-20261124-1800';
+    const requestedAt = (msAgo: number) => ({ 'backup-dr:created-at': new Date(NOW - msAgo).toISOString() });
+    given([snapshot(NAME), snapshot(creating, { SnapshotStatus: 'creating' }), snapshot(arrived, { NumNodeGroups: 2 })], {
+      [NAME]: { ...ours, ...requestedAt(40 * 60_000) },
+      [creating]: { ...ours, ...requestedAt(3 * 3_600_000) },
+      [arrived]: { ...ours, ...requestedAt(13 * 3_600_000), 'backup-dr:export-requested-at': new Date(NOW - 12 * 3_600_000).toISOString() },
+    });
+    s3Mock.on(HeadObjectCommand, { Bucket: BUCKET, Key: exportPartKey(arrived, 1) }).resolves({ ContentLength: 4_000_000 });
+    s3Mock.on(HeadObjectCommand, { Bucket: BUCKET, Key: exportPartKey(arrived, 2) }).resolves({ ContentLength: 3_000_000 });
+    const { result, measured } = run();
+    expect(await result).toEqual({ requested: [NAME], arrived: [arrived], waiting: [creating], inFlight: [], failed: [] });
+    expect(measured).toEqual([
+      { resource: 'app-redis', snapshot: NAME, durationMs: 40 * 60_000 },
+      { resource: 'app-redis', snapshot: creating, durationMs: 3 * 3_600_000 },
+      { resource: 'app-redis', snapshot: arrived, sizeBytes: 7_000_000 },
+    ]);
+  });
+
+  it('measures no duration for a snapshot exported again long after it was taken (a retry after a failure), nor for one without a request time', async () => {
+    const untagged = 'backup-dr-app-redis-20261125-1200';
+    given([snapshot(NAME), snapshot(untagged)], { [NAME]: { ...ours, 'backup-dr:created-at': new Date(NOW - EXPORT_DEADLINE_MS).toISOString() }, [untagged]: ours });
+    const { result, measured } = run();
+    expect((await result).requested).toEqual([NAME, untagged]);
+    expect(measured).toEqual([]);
+  });
+
+  it('names the cache of each failed export in the RunFailed (its export-failed alarm is per cache)', async () => {
+    given([snapshot(NAME, { DataTiering: 'enabled' })], { [NAME]: ours });
+    const error: unknown = await run().result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailed);
+    expect((error as RunFailed).failures).toEqual([{ resource: 'app-redis', error: 'ExportFailed' }]);
+  });
+
   it('leaves alone snapshots not named like ours, of groups outside the policy, and named like ours without our owner tag', async () => {
     given(
       [snapshot('nightly-by-hand'), snapshot('backup-dr-app-redis-20261125-0600', { ReplicationGroupId: 'other-group' }), snapshot('backup-dr-app-redis-20261125-1200')],
       { 'nightly-by-hand': ours, 'backup-dr-app-redis-20261125-1200': { 'backup-dr:owner': 'someone-else' } },
     );
-    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [], failed: [] });
+    expect(await run().result).toEqual({ requested: [], arrived: [], waiting: [], inFlight: [], failed: [] });
     expect(ec).not.toHaveReceivedCommand(CopySnapshotCommand);
     expect(ec).not.toHaveReceivedCommand(AddTagsToResourceCommand);
   });

@@ -47,6 +47,8 @@ describe('backup-policy.yml', () => {
       floor: { yearly: { years: 7, months: 0, days: 0, hours: 0 } },
     });
     expect(policy.resources.caches[0]?.retention.within).toEqual({ years: 0, months: 0, days: 7, hours: 0 });
+    // Neither gives a backup window: 2 hours each, the default.
+    expect([db?.backupWindow, policy.resources.caches[0]?.backupWindow]).toEqual([2 * 3_600_000, 2 * 3_600_000]);
   });
 
   it.each([
@@ -65,6 +67,9 @@ describe('backup-policy.yml', () => {
     { name: 'a duplicate resource name', change: (d: any) => { d.resources.caches[0].name = 'app-db'; }, path: 'resources.caches[0].name: "app-db" is already used by resources.databases[0]' },
     { name: 'automated backup retention over 35 days', change: (d: any) => { d.resources.databases[0].automatedBackups.retentionDays = 36; }, path: 'resources.databases[0].automatedBackups.retentionDays' },
     { name: 'versioning turned off', change: (d: any) => { d.resources.buckets[0].versioning = false; }, path: 'resources.buckets[0].versioning: versioning must stay enabled' },
+    { name: 'a backup window under 5 minutes', change: (d: any) => { d.resources.databases[0].backupWindow = '1min'; }, path: 'resources.databases[0].backupWindow: must be between 5min and 24h' },
+    { name: 'a backup window over a day', change: (d: any) => { d.resources.caches[0].backupWindow = '2d'; }, path: 'resources.caches[0].backupWindow: must be between 5min and 24h' },
+    { name: 'a backup window that is no duration', change: (d: any) => { d.resources.caches[0].backupWindow = 'an hour'; }, path: 'resources.caches[0].backupWindow: "an hour" is not a recovery objective' },
     { name: 'configuration with nothing to back up', change: (d: any) => { d.resources.configuration[0].ssmParameterPaths = []; d.resources.configuration[0].secrets = []; }, path: 'resources.configuration[0].ssmParameterPaths: name at least one' },
   ])('rejects $name, naming the field', ({ change, path }) => {
     expect(errorOf(mutated(change))).toContain(path);
