@@ -14,6 +14,7 @@ import { SERVICE_DIR } from '../../deploy/bundles.js';
 import type { Deployment } from '../../deploy/core/contribution.js';
 import { DASHBOARD_ID } from '../../deploy/platform/dashboard.js';
 import { planFigures } from '../../functions/platform/daily-checklist/figures.js';
+import { READINESS_RESOURCE } from '../../shared/policy/failover-settings.js';
 import { listResources } from '../../shared/policy/resources.js';
 import { dimensionNames, isMetricName, METRICS, RESTORE_KINDS, type MetricName } from '../../shared/runtime/metric-catalog.js';
 import { deployIn, policyWith, resourcesOfType } from './deployments.js';
@@ -29,7 +30,8 @@ const policy = policyWith((doc) => {
 });
 const { primary: PRIMARY, secondary: SECONDARY } = policy.regions;
 const deployments = [deployIn(policy), deployIn(policy, SECONDARY)];
-const resources = new Set(listResources(policy).map((r) => r.name));
+// The policy's resources, and what the failover readiness check judges besides them (the backup key, the region as a whole).
+const resources = new Set([...listResources(policy).map((r) => r.name), ...Object.values(READINESS_RESOURCE)]);
 
 /** A read of one of our metrics: where it is read (its CloudWatch region), its name and dimensions, and what reads it. */
 interface Read {
@@ -117,7 +119,7 @@ describe('every read of our metrics — alarms, dashboards, the daily checklist 
     expect(reads.filter((r) => r.by.startsWith('alarm')).length).toBeGreaterThan(40);
     expect(reads.filter((r) => r.by.startsWith('dashboard')).length).toBeGreaterThan(100);
     expect(reads.filter((r) => r.by.startsWith('checklist')).length).toBeGreaterThan(30);
-    expect(new Set(reads.map((r) => r.dimensions.component))).toEqual(new Set(['rds', 'redis', 'media', 'config']));
+    expect(new Set(reads.map((r) => r.dimensions.component))).toEqual(new Set(['rds', 'redis', 'media', 'config', 'platform']));
   });
 
   it('names a catalog metric with exactly its dimensions, a component that writes it, a resource of the policy and a restore kind of that component', () => {

@@ -95,17 +95,17 @@ describe('failover readiness and the primary watch: deployment', () => {
       .map((r) => r.Properties as Record<string, any>);
     const row = (a: Record<string, any>) => [a.AlarmName.replace('backup-dr-test-platform-', ''), a.MetricName, a.Threshold, a.EvaluationPeriods, a.TreatMissingData, Object.fromEntries(a.Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value]))];
     expect(alarms.map(row)).toEqual([
-      [`app-db-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'database', resource: 'app-db', region: SECONDARY }],
-      [`app-db-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 900, 26, 'breaching', { service: 'backup-dr', component: 'database', resource: 'app-db', region: SECONDARY }],
-      [`app-redis-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'cache', resource: 'app-redis', region: SECONDARY }],
+      [`app-db-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'platform', resource: 'app-db', region: SECONDARY }],
+      [`app-db-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 900, 26, 'breaching', { service: 'backup-dr', component: 'platform', resource: 'app-db', region: SECONDARY }],
+      [`app-redis-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'platform', resource: 'app-redis', region: SECONDARY }],
       // Redis: its 6 h RPO plus the 2 h to export, replicate and verify.
-      [`app-redis-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 8 * 3600, 26, 'breaching', { service: 'backup-dr', component: 'cache', resource: 'app-redis', region: SECONDARY }],
-      [`app-config-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'configuration', resource: 'app-config', region: SECONDARY }],
-      [`backup-key-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'kms', resource: 'backup-key', region: SECONDARY }],
-      [`region-failover-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'region', resource: 'region-failover', region: SECONDARY }],
-      [`region-failover-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 3600, 26, 'breaching', { service: 'backup-dr', component: 'region', resource: 'region-failover', region: SECONDARY }],
+      [`app-redis-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 8 * 3600, 26, 'breaching', { service: 'backup-dr', component: 'platform', resource: 'app-redis', region: SECONDARY }],
+      [`app-config-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'platform', resource: 'app-config', region: SECONDARY }],
+      [`backup-key-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'platform', resource: 'backup-key', region: SECONDARY }],
+      [`region-failover-failover-readiness-gaps-${SECONDARY}`, 'FailoverReadinessGaps', 0, 1, 'notBreaching', { service: 'backup-dr', component: 'platform', resource: 'region-failover', region: SECONDARY }],
+      [`region-failover-failover-rpo-${SECONDARY}`, 'FailoverRpoSeconds', 3600, 26, 'breaching', { service: 'backup-dr', component: 'platform', resource: 'region-failover', region: SECONDARY }],
       // Three rounds of 5 minutes (failuresBeforeAlert) at 3 failures or more, or without any record (the watch stopped).
-      [`primary-region-not-answering-${PRIMARY}`, 'PrimaryConsecutiveFailures', 2.5, 3, 'breaching', { service: 'backup-dr', region: PRIMARY }],
+      [`primary-region-not-answering-${PRIMARY}`, 'PrimaryConsecutiveFailures', 2.5, 3, 'breaching', { service: 'backup-dr', component: 'platform', region: PRIMARY }],
     ]);
     for (const a of alarms) expect(a.AlarmDescription, a.AlarmName).toMatch(/\. Runbook: ./);
   });
