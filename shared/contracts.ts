@@ -41,6 +41,8 @@ export const TAG = {
   exportFailed: 'backup-dr:export-failed',
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
   restoreTest: 'backup-dr:restore-test',
+  /** On what region-failover (or its rehearsal) created or promoted: the run it belongs to. */
+  recovery: 'backup-dr:recovery',
 } as const;
 
 export const TIER = { primary: 'primary', copy: 'copy' } as const;
@@ -66,13 +68,15 @@ export const PREFIX = {
   pitrTestInstance: 'bdr-pitr-',
   /** Every temporary replication group of a cache restore test (the only groups the service deletes). */
   cacheRestoreGroup: 'bdr-crt-',
+  /** What a region-failover rehearsal creates (instances and replication groups), torn down at its end. */
+  rehearsal: 'bdr-rh-',
 } as const;
 
 /**
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', runs: 'runs/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {

@@ -31,12 +31,20 @@ export function resolvedAsl(definition: AslDefinition): AslDefinition {
   return resolveGetAtt(definition) as AslDefinition;
 }
 
-/** The logical function name each Task state invokes. */
-export function taskFunctions(definition: AslDefinition): Record<string, string> {
+/**
+ * The logical function name each Task state invokes — its Resource, or for a service integration
+ * (`arn:aws:states:::lambda:invoke.waitForTaskToken`) its Parameters.FunctionName — including the Tasks
+ * inside Parallel branches and Map iterators (state names are unique across a definition, as the local
+ * runner binds handlers by state name).
+ */
+export function taskFunctions(definition: Pick<AslDefinition, 'States'>): Record<string, string> {
   const out: Record<string, string> = {};
+  const getAttOf = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
   for (const [name, state] of Object.entries(definition.States)) {
-    const getAtt = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    const getAtt = getAttOf(state.Resource) ?? getAttOf(state.Parameters?.FunctionName);
     if (state.Type === 'Task' && getAtt !== undefined) out[name] = getAtt[0];
+    const nested = [...((state.Branches as AslDefinition[] | undefined) ?? []), ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined && d !== null)];
+    for (const inner of nested) Object.assign(out, taskFunctions(inner));
   }
   return out;
 }
@@ -75,8 +83,10 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
   const waitTimeOverrides = Object.fromEntries(Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  // The context object's execution name ($$.Execution.Name), as Step Functions gives it.
-  const context = { Execution: { Name: options.executionName ?? 'local-execution' } };
+  // The context object's execution name and id ($$.Execution.Name, .Id) as Step Functions gives them, and
+  // a task token ($$.Task.Token) for the waitForTaskToken integrations (their local handler answers at once).
+  const name = options.executionName ?? 'local-execution';
+  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:123456789012:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;
