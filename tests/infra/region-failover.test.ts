@@ -1,6 +1,6 @@
 // deploy/components/platform/failover.ts without packaging: the region-failover state machine and its
 // steps in the secondary only (nothing in the primary), the monthly rehearsal schedule, and the exact IAM
-// of each step. The approval part's three Lambdas (issue 14 contracts) are stood in for by a contribution
+// of each step. The approval part's Lambdas (issue 14 contracts, and its check-endpoint-change) are stood in for by a contribution
 // declaring them, as the approval part's own contribution will.
 import { describe, expect, it } from 'vitest';
 import { CONTRIBUTIONS, buildDeployment } from '../../deploy/assemble.js';
@@ -26,7 +26,7 @@ const contract = (description: string): FunctionSpec => ({ roles: ['primary', 's
 const approvalStandIn: Contribution = {
   component: 'platform',
   name: 'test/approval-contracts',
-  functions: { 'request-approval': contract('stand-in'), 'set-maintenance-mode': contract('stand-in'), 'switch-endpoint': contract('stand-in') },
+  functions: { 'request-approval': contract('stand-in'), 'set-maintenance-mode': contract('stand-in'), 'switch-endpoint': contract('stand-in'), 'check-endpoint-change': contract('stand-in') },
 };
 const deploy = (policy: Policy, region: string) =>
   buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, [...CONTRIBUTIONS, approvalStandIn, rdsFailover, platformFailover]);
@@ -40,7 +40,7 @@ describe('deploy/components/platform/failover.ts', () => {
     expect(d.functionMeta['failover-db-status']).toEqual({ component: 'rds', retriedErrors: ['RestoreNotReady'] });
     const [invoke] = roleStatementsOf(d, 'RegionFailoverStateMachineRole');
     expect(new Set(invoke!.Resource)).toEqual(
-      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'validate-restore', 'switch-endpoint', 'restore-test-teardown', 'failover-report', 'failover-notify'].map((fn) => getAtt(lambdaLogicalId(fn)))),
+      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'validate-restore', 'switch-endpoint', 'check-endpoint-change', 'restore-test-teardown', 'failover-report', 'failover-notify'].map((fn) => getAtt(lambdaLogicalId(fn)))),
     );
     const p = deploy(policyWith(), PRIMARY);
     expect(p.stateMachines['region-failover']).toBeUndefined();

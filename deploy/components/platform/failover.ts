@@ -4,7 +4,8 @@
 // schedule. In the secondary region only, and only with the policy's recovery section: nothing here
 // needs the primary (assess asks the primary's instances for their state, and does without an answer).
 // It also invokes validate-restore and restore-test-teardown (rds/restore-test) and the approval part's
-// request-approval, set-maintenance-mode and switch-endpoint (issue 14 contracts), which the secondary
+// request-approval, set-maintenance-mode, switch-endpoint (issue 14 contracts) and check-endpoint-change
+// (a Route 53 switch's wait), which the secondary
 // deploys alongside.
 // DescribeDBInstanceAutomatedBackups and DescribeDBSnapshots list on auto-backup:* / snapshot:* and db:*.
 

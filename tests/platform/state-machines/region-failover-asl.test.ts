@@ -14,8 +14,8 @@ import { teamPolicy } from '../../helpers/runtime.js';
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-/** Thrown by request-approval's answer (SendTaskFailure), the approval part's contract (issue 14). */
-const CONTRACT_ERRORS = ['ApprovalRejected'];
+/** The approval part's (issue 14): the answer's SendTaskFailure, and check-endpoint-change's "not yet". */
+const CONTRACT_ERRORS = ['ApprovalRejected', 'EndpointChangePending'];
 
 function sourceText(): string {
   const texts: string[] = [];
@@ -65,7 +65,7 @@ describe.each(DEFINITIONS)('region-failover definition %s', (_name, definition) 
 
   it('invokes exactly the steps the deployment gives it', () => {
     expect(new Set(Object.values(taskFunctions(definition)))).toEqual(
-      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'validateRestore', 'switchEndpoint', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
+      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
     );
   });
 });

@@ -58,6 +58,7 @@ let policy: Policy;
 /** What the contract fakes were asked, in order. */
 let calls: { fn: string; input: any }[];
 let approval: LocalTask;
+let changePolls = 0;
 let validate: LocalTask;
 let instances: Map<string, { status: string; polls: number; tags: { Key: string; Value: string }[] }>;
 
@@ -84,6 +85,11 @@ const tasks = (): Record<string, LocalTask> => ({
   failoverDbStatus: asTask('failover-db-status', dbStatus),
   validateRestore: async (input) => validate(input),
   switchEndpoint: recording('switchEndpoint', (i) => ({ resource: i.resource, target: 'ssm:/app/prod/database/host', previous: 'app-db-prod.tokyo', current: i.address, changed: true })),
+  checkEndpointChange: recording('checkEndpointChange', (i) => {
+    changePolls += 1;
+    if (changePolls < 3) throw Object.assign(new Error(`Route 53 change ${i.changeId} is PENDING`), { name: 'EndpointChangePending' });
+    return { changeId: i.changeId, status: 'INSYNC', insync: true };
+  }),
   restoreTestTeardown: asTask('restore-test-teardown', teardown),
   failoverReport: asTask('failover-report', report),
   failoverNotify: asTask('failover-notify', notify),
@@ -125,6 +131,7 @@ describe('region-failover state machine', () => {
     route53Mock.reset();
     objects = new Map();
     calls = [];
+    changePolls = 0;
     instances = new Map();
     process.env.REPORTS_BUCKET = BUCKET;
     policy = teamPolicy();
@@ -181,9 +188,11 @@ describe('region-failover state machine', () => {
     expect(calls.map((c) => c.fn)).toEqual(['requestApproval', 'setMaintenanceMode', 'switchEndpoint', 'setMaintenanceMode']);
     expect(calls[0]!.input).toMatchObject({ token: 'local-task-token-fo-1', runbook: 'region-failover', execution: expect.stringMatching(/:fo-1$/) });
     expect(calls[0]!.input.plan['app-db']).toMatch(/latest restorable time .* into app-db-dr; data loss ≈ 7 min \(target 15 min\)/);
-    expect(calls[1]!.input).toEqual({ mode: 'on', execution: 'fo-1' });
-    expect(calls[2]!.input).toEqual({ resource: 'app-db', address: 'app-db-dr.apse1.rds.example', port: 5432, execution: 'fo-1' });
-    expect(calls[3]!.input).toEqual({ mode: 'off', execution: 'fo-1' });
+    // The approval part's steps get the execution's ARN.
+    const arn = 'arn:aws:states:ap-northeast-1:123456789012:execution:local:fo-1';
+    expect(calls[1]!.input).toEqual({ mode: 'on', execution: arn });
+    expect(calls[2]!.input).toEqual({ resource: 'app-db', address: 'app-db-dr.apse1.rds.example', port: 5432, execution: arn });
+    expect(calls[3]!.input).toEqual({ mode: 'off', execution: arn });
     expect(rdsMock).toHaveReceivedCommandWith(RestoreDBInstanceToPointInTimeCommand, {
       TargetDBInstanceIdentifier: 'app-db-dr',
       SourceDBInstanceAutomatedBackupsArn: BACKUPS_ARN,
@@ -285,6 +294,20 @@ describe('region-failover state machine', () => {
     expect(rdsMock).not.toHaveReceivedCommand(RestoreDBInstanceToPointInTimeCommand);
     expect(records('fo-5').sort()).toEqual(['approval.json', 'assess.json', 'database-app-db.json', 'endpoint-app-db.json', 'maintenance-off.json', 'maintenance-on.json']);
     expect(evidence('fo-5')).toMatchObject({ runId: 'fo-5', outcome: 'met', components: [{ resource: 'app-db', validation: 'validated by the run resumed' }] });
+  });
+
+  it('waits for a Route 53 switch to be INSYNC before recording it (check-endpoint-change, retried while pending)', async () => {
+    tasksOverride = {
+      switchEndpoint: async (i: any) => {
+        calls.push({ fn: 'switchEndpoint', input: i });
+        return { resource: 'app-db', target: 'route53:db.internal.example.com', previous: 'old', current: i.address, changed: true, changeId: '/change/C1', insync: false };
+      },
+    };
+    const result = await runLocally(regionFailoverDefinition(policy), {}, { ...tasks(), ...tasksOverride }, { executionName: 'fo-10' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls.map((c) => c.fn)).toEqual(['requestApproval', 'setMaintenanceMode', 'switchEndpoint', 'checkEndpointChange', 'checkEndpointChange', 'checkEndpointChange', 'setMaintenanceMode']);
+    expect(calls[3]!.input).toEqual({ changeId: '/change/C1' });
+    expect(result.states.indexOf('Record endpoint')).toBeGreaterThan(result.states.lastIndexOf('Wait for endpoint'));
   });
 
   it('started again with the same input, finds its instance already there (ours) and goes on', async () => {
