@@ -1,12 +1,12 @@
 // Packaging time only: region failover — the steps of the region-failover state machine of its own
-// (assess, progress, notify, report; the database's restore and status are rds/failover.ts's) with least-privilege IAM,
-// and the state machine (state-machines/platform/region-failover.asl.json) with the monthly rehearsal's
-// schedule. In the secondary region only, and only with the policy's recovery section: nothing here
-// needs the primary (assess asks the primary's instances for their state, and does without an answer).
-// It also invokes validate-restore and restore-test-teardown (rds/restore-test) and the approval part's
-// request-approval, set-maintenance-mode, switch-endpoint (issue 14 contracts) and check-endpoint-change
-// (a Route 53 switch's wait), which the secondary
-// deploys alongside.
+// (assess, progress, notify, report; the database's restore and status are rds/failover.ts's) with
+// least-privilege IAM, and the state machine (state-machines/platform/region-failover.asl.json) with the
+// monthly rehearsal's schedule. In the secondary region only, and only with the policy's recovery
+// section: nothing here needs the primary (assess asks the primary's instances for their state, and does
+// without an answer). It also invokes validate-restore and restore-test-teardown (rds/restore-test) and
+// the approval part's request-approval, set-maintenance-mode, switch-endpoint (issue 14 contracts) and
+// check-endpoint-change (a Route 53 switch's wait), which the secondary deploys alongside.
+//
 // DescribeDBInstanceAutomatedBackups and DescribeDBSnapshots list on auto-backup:* / snapshot:* and db:*.
 
 import { relative, resolve } from 'node:path';
