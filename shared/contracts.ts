@@ -157,6 +157,8 @@ export const ENV = {
   configKey: 'CONFIG_KEY',
   /** The secondary's bucket of configuration bundles (the replicas failover restores from), read by the restore test. */
   peerConfigBucket: 'PEER_CONFIG_BUCKET',
+  /** This region's restore-configuration state machine (region-failover starts it nested). */
+  configRestoreStateMachine: 'CONFIG_RESTORE_STATE_MACHINE',
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

@@ -58,6 +58,10 @@ export const failoverDatabase = z.object({
 });
 export type FailoverDatabase = z.output<typeof failoverDatabase>;
 
+/** One configuration of the plan: its newest bundle restored into the secondary by restore-configuration. */
+export const failoverConfiguration = z.object({ resource: nonEmptyString, step: nonEmptyString, done: z.boolean() });
+export type FailoverConfiguration = z.output<typeof failoverConfiguration>;
+
 /** The steps of the run outside the components, by their name in the run record. */
 export const STEPS = { approval: 'approval', maintenanceOn: 'maintenance-on', maintenanceOff: 'maintenance-off', teardown: 'teardown' } as const;
 
@@ -72,6 +76,7 @@ export const failoverPlan = z.object({
   /** Steps outside the components that a previous run recorded as done. */
   done: z.object({ approval: z.boolean(), maintenanceOn: z.boolean(), maintenanceOff: z.boolean() }),
   databases: z.array(failoverDatabase),
+  configurations: z.array(failoverConfiguration),
   /** The primary region as far as it answered (never required). */
   primary: z.object({ reachable: z.boolean(), detail: z.string() }),
   /** Per component what will be restored and the data loss it implies: what the approver reads. */
@@ -96,4 +101,5 @@ export const REHEARSAL_PREFIX = PREFIX.rehearsal;
 export const stepName = {
   database: (resource: string) => `database-${resource}`,
   endpoint: (resource: string) => `endpoint-${resource}`,
+  configuration: (resource: string) => `configuration-${resource}`,
 };

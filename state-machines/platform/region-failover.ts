@@ -2,7 +2,8 @@
 // approval → maintenance mode on → the components recovered in parallel and validated → endpoints
 // switched → maintenance mode off → report; {"mode": "rehearsal"} stops after validation and tears down.
 // Bounded by the policy: the approval waits recovery.approvalTimeout; each wait for a recovered resource
-// retries for objectives.regionFailover.rto (the status step itself fails past it); the execution's
+// retries for objectives.regionFailover.rto (the status step itself fails past it); the configuration
+// branch is left out when the policy has no configuration; the execution's
 // timeout covers the approval, the recovery twice over (a teardown waiting for a busy instance) and 2 h
 // for validation, endpoints and report. Read at packaging time and by the local runs; never bundled.
 
@@ -17,6 +18,8 @@ export const REGION_FAILOVER_DEFINITION_FILE = join(import.meta.dirname, 'region
 export const POLL_INTERVAL_SECONDS = 60;
 const AFTER_WAIT_SECONDS = 2 * 3600;
 export const APPROVAL_STATE = 'Request approval';
+const RECOVER_STATE = 'Recover';
+const CONFIGURATIONS_BRANCH = 'Configurations';
 
 const COMMENT =
   'Region failover (secondary region): assess what the secondary holds and the data loss it implies, ask approval (recovery.approvers), maintenance mode on, ' +
@@ -55,6 +58,11 @@ export function regionFailoverDefinition(policy: Policy): AslDefinition {
   // A few polls beyond the objective: the status step's RestoreTimedOut ends the wait, not the retry budget.
   setRetry(definition, 'Wait for database', 'RestoreNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS) + 5);
   for (const teardown of ['Tear down database', 'Tear down database after failure']) setRetry(definition, teardown, 'TeardownNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS));
+  // Without a configuration there is no restore-configuration (nor its step) to run: the branch goes.
+  if (policy.resources.configuration.length === 0) {
+    const recover = stateOf(definition, RECOVER_STATE);
+    recover.Branches = (recover.Branches as AslDefinition[]).filter((branch) => branch.StartAt !== CONFIGURATIONS_BRANCH);
+  }
   definition.TimeoutSeconds = approvalSeconds + 2 * waitSeconds + AFTER_WAIT_SECONDS;
   return definition;
 }

@@ -4,6 +4,7 @@
 // declaring them, as the approval part's own contribution will.
 import { describe, expect, it } from 'vitest';
 import { CONTRIBUTIONS, buildDeployment } from '../../deploy/assemble.js';
+import { configFailover } from '../../deploy/components/config/failover.js';
 import { platformFailover } from '../../deploy/components/platform/failover.js';
 import { rdsFailover } from '../../deploy/components/rds/failover.js';
 import { lambdaLogicalId } from '../../deploy/core/cloudformation.js';
@@ -29,7 +30,7 @@ const approvalStandIn: Contribution = {
   functions: { 'request-approval': contract('stand-in'), 'set-maintenance-mode': contract('stand-in'), 'switch-endpoint': contract('stand-in'), 'check-endpoint-change': contract('stand-in') },
 };
 const deploy = (policy: Policy, region: string) =>
-  buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, [...CONTRIBUTIONS, approvalStandIn, rdsFailover, platformFailover]);
+  buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, [...CONTRIBUTIONS, approvalStandIn, rdsFailover, configFailover, platformFailover]);
 const own = (d: ReturnType<typeof deploy>, fn: string) => statementsOf(d, fn).slice(0, -ALERTS);
 
 describe('deploy/components/platform/failover.ts', () => {
@@ -40,7 +41,7 @@ describe('deploy/components/platform/failover.ts', () => {
     expect(d.functionMeta['failover-db-status']).toEqual({ component: 'rds', retriedErrors: ['RestoreNotReady'] });
     const [invoke] = roleStatementsOf(d, 'RegionFailoverStateMachineRole');
     expect(new Set(invoke!.Resource)).toEqual(
-      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'validate-restore', 'switch-endpoint', 'check-endpoint-change', 'restore-test-teardown', 'failover-report', 'failover-notify'].map((fn) => getAtt(lambdaLogicalId(fn)))),
+      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'failover-config-restore', 'validate-restore', 'switch-endpoint', 'check-endpoint-change', 'restore-test-teardown', 'failover-report', 'failover-notify'].map((fn) => getAtt(lambdaLogicalId(fn)))),
     );
     const p = deploy(policyWith(), PRIMARY);
     expect(p.stateMachines['region-failover']).toBeUndefined();
@@ -96,6 +97,16 @@ describe('deploy/components/platform/failover.ts', () => {
   it('may promote only the replica the policy names', () => {
     const d = deploy(policyWith((doc) => (doc.resources.databases[0].failover.readReplica = 'app-db-replica')), SECONDARY);
     expect(own(d, 'failover-db-restore').filter((s) => s.Action.includes('rds:PromoteReadReplica'))).toEqual([{ Effect: 'Allow', Action: ['rds:PromoteReadReplica'], Resource: [rds('db:app-db-replica')] }]);
+  });
+
+  it('lets failover-config-restore start only restore-configuration and read its executions; not deployed without a configuration', () => {
+    const d = deploy(policyWith(), SECONDARY);
+    expect(d.functions['failover-config-restore']).toMatchObject({ handler: 'functions/config/failover-config-restore/handler.handler', environment: { CONFIG_RESTORE_STATE_MACHINE: { Ref: 'ConfigRestoreStateMachine' } } });
+    expect(own(d, 'failover-config-restore')).toEqual([
+      { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'ConfigRestoreStateMachine' }] },
+      { Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:states:${SECONDARY}:\${AWS::AccountId}:execution:backup-dr-test-restore-configuration:*` }] },
+    ]);
+    expect(deploy(policyWith((doc) => (doc.resources.configuration = [])), SECONDARY).functions['failover-config-restore']).toBeUndefined();
   });
 
   it('lets validate-restore in the secondary read the credentials secret failover names', () => {

@@ -1,5 +1,5 @@
 // The Assess step of region-failover: reads what the secondary region holds for each database (the
-// replica, the replicated automated backups, our snapshot copies), the run record of the run it resumes,
+// replica, the replicated automated backups, our snapshot copies) and lists the configurations to restore, the run record of the run it resumes,
 // and the primary's state as far as it answers — then plan.ts decides. Records the run's start (the first
 // step of its record) and tells the alerts topic what it found. Changes nothing else.
 
@@ -10,7 +10,7 @@ import { errorMessage, errorName, InvalidInput } from '../../../shared/errors.js
 import type { Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
-import { failoverInput, runRecordPrefix, RUNBOOK, STEPS, stepRecord, stepRecordKey, type FailoverPlan, type StepRecord } from '../../../shared/platform/failover-run.js';
+import { failoverInput, runRecordPrefix, RUNBOOK, STEPS, stepName, stepRecord, stepRecordKey, type FailoverPlan, type StepRecord } from '../../../shared/platform/failover-run.js';
 import { parseInput } from '../../../shared/runtime/input.js';
 import { databaseSummary, failoverDatabases, planDatabase } from './plan.js';
 
@@ -90,9 +90,11 @@ export async function assessFailover(deps: AssessDeps, event: AssessEvent): Prom
     const replicated = await replicatedBackupsOf(deps.rds.secondary, policy.regions.primary, db.instanceId);
     databases.push(planDatabase(policy, db, policy.resources.databases.indexOf(db), { replica, replicated, copies }, run));
   }
+  const configurations = policy.resources.configuration.map((c) => ({ resource: c.name, step: stepName.configuration(c.name), done: records.has(stepName.configuration(c.name)) }));
   const primary = await primaryState(deps);
   const summary: Record<string, string> = { mode, primary: primary.reachable ? `answers: ${primary.detail}` : `does not answer (${primary.detail})` };
   for (const db of databases) summary[db.resource] = databaseSummary(db);
+  for (const c of configurations) summary[c.resource] = c.done ? 'already restored by this run' : `restore the newest bundle into ${policy.regions.secondary}${mode === 'rehearsal' ? ' (dry run)' : ''}`;
 
   const plan: FailoverPlan = {
     runId,
@@ -102,6 +104,7 @@ export async function assessFailover(deps: AssessDeps, event: AssessEvent): Prom
     ...(input.resume === undefined ? {} : { resumedFrom: input.resume }),
     done: { approval: records.has(STEPS.approval), maintenanceOn: records.has(STEPS.maintenanceOn), maintenanceOff: records.has(STEPS.maintenanceOff) },
     databases,
+    configurations,
     primary,
     summary,
   };

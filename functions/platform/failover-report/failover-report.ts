@@ -17,8 +17,8 @@ const recoveredDatabase = z.object({
 
 export const reportEvent = z.object({
   plan: failoverPlan,
-  /** The Parallel state's output: one array per branch (databases first). */
-  recovered: z.optional(z.array(z.array(recoveredDatabase))),
+  /** The Parallel state's output: one array per branch, databases first (the others are read from the plan). */
+  recovered: z.optional(z.tuple([z.array(recoveredDatabase)], z.unknown())),
   teardownError: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 export type ReportEvent = z.output<typeof reportEvent>;
@@ -38,7 +38,7 @@ export async function reportFailover(deps: ReportDeps, event: ReportEvent): Prom
   const report = failoverReport(deps.policy, event.plan, event.recovered?.[0] ?? [], teardownError, now);
   const month = wallTime(event.plan.startedAt, deps.policy.timezone);
   const key = evidenceKey(RUNBOOK, month.year, month.month, event.plan.runId);
-  await deps.reports.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify({ kind: RUNBOOK, ...report, primary: event.plan.primary, plan: event.plan.summary }, null, 2), ContentType: 'application/json' }));
+  await deps.reports.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify({ kind: RUNBOOK, ...report, configurations: event.plan.configurations.map((c) => c.resource), primary: event.plan.primary, plan: event.plan.summary }, null, 2), ContentType: 'application/json' }));
   await deps.alerts.publish(reportAlert(report, deps.region, `s3://${deps.bucket}/${key}`, teardownError !== null, now));
   return { outcome: report.outcome, evidenceKey: key, rtoMs: report.rtoMs, rpoMs: report.rpoMs };
 }

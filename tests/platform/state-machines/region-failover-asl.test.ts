@@ -65,7 +65,7 @@ describe.each(DEFINITIONS)('region-failover definition %s', (_name, definition) 
 
   it('invokes exactly the steps the deployment gives it', () => {
     expect(new Set(Object.values(taskFunctions(definition)))).toEqual(
-      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
+      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'failoverConfigRestore', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
     );
   });
 });
@@ -81,6 +81,12 @@ it('bounds the run by the policy: the approval, each wait and the execution', ()
   expect(state('Wait for database')?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 125, BackoffRate: 1 });
   expect(state('Tear down database')?.Retry?.find((r) => r.ErrorEquals.includes('TeardownNotReady'))?.MaxAttempts).toBe(120);
   expect(definition.TimeoutSeconds).toBe(1800 + 2 * 7200 + 7200);
+});
+
+it('leaves the configuration branch out when the policy has no configuration', () => {
+  const branches = (definition: AslDefinition) => (definition.States.Recover?.Branches as AslDefinition[]).map((b) => b.StartAt);
+  expect(branches(regionFailoverDefinition(teamPolicy()))).toEqual(['Databases', 'Configurations']);
+  expect(branches(regionFailoverDefinition(teamPolicy((d) => (d.resources.configuration = []))))).toEqual(['Databases']);
 });
 
 it('skips approval, maintenance mode and endpoints in a rehearsal: it goes from assessment to recovery, and from recovery to teardown', () => {

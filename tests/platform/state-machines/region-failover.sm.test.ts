@@ -17,6 +17,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { handler as assess } from '../../../functions/platform/failover-assess/h
 import { handler as notify } from '../../../functions/platform/failover-notify/handler.js';
 import { handler as progress } from '../../../functions/platform/failover-progress/handler.js';
 import { handler as report } from '../../../functions/platform/failover-report/handler.js';
+import { handler as configRestore } from '../../../functions/config/failover-config-restore/handler.js';
 import { handler as dbRestore } from '../../../functions/rds/failover-db-restore/handler.js';
 import { handler as dbStatus } from '../../../functions/rds/failover-db-status/handler.js';
 import { handler as teardown } from '../../../functions/rds/restore-test-teardown/handler.js';
@@ -47,6 +49,8 @@ const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 const ssmMock = mockClient(SSMClient);
 const route53Mock = mockClient(Route53Client);
+const sfnMock = mockClient(SFNClient);
+const CONFIG_MACHINE = 'arn:aws:states:ap-southeast-1:123456789012:stateMachine:backup-dr-test-restore-configuration';
 
 const snapshot = primarySnapshot('backup-dr-app-db-20261203-0200', '2026-12-03T02:00:00+09:00');
 const verifiedCopy = copyOf(snapshot, '2026-12-03T03:00:00+09:00', {}, { 'backup-dr:verified-at': '2026-12-03T03:30:00+09:00' });
@@ -83,6 +87,7 @@ const tasks = (): Record<string, LocalTask> => ({
   failoverProgress: asTask('failover-progress', progress),
   failoverDbRestore: asTask('failover-db-restore', dbRestore),
   failoverDbStatus: asTask('failover-db-status', dbStatus),
+  failoverConfigRestore: asTask('failover-config-restore', configRestore),
   validateRestore: async (input) => validate(input),
   switchEndpoint: recording('switchEndpoint', (i) => ({ resource: i.resource, target: 'ssm:/app/prod/database/host', previous: 'app-db-prod.tokyo', current: i.address, changed: true })),
   checkEndpointChange: recording('checkEndpointChange', (i) => {
@@ -129,11 +134,24 @@ describe('region-failover state machine', () => {
     snsMock.reset();
     ssmMock.reset();
     route53Mock.reset();
+    sfnMock.reset();
     objects = new Map();
     calls = [];
     changePolls = 0;
     instances = new Map();
     process.env.REPORTS_BUCKET = BUCKET;
+    process.env.CONFIG_RESTORE_STATE_MACHINE = CONFIG_MACHINE;
+    // restore-configuration: not there until started, running once, then succeeded.
+    const nested = new Map<string, string[]>();
+    sfnMock.on(StartExecutionCommand).callsFake((input) => {
+      nested.set(`${CONFIG_MACHINE.replace(':stateMachine:', ':execution:')}:${input.name}`, ['RUNNING', 'SUCCEEDED']);
+      return { executionArn: 'x', startDate: new Date() };
+    });
+    sfnMock.on(DescribeExecutionCommand).callsFake((input) => {
+      const states = nested.get(input.executionArn);
+      if (states === undefined) throw Object.assign(new Error('no such execution'), { name: 'ExecutionDoesNotExist' });
+      return { status: states.length > 1 ? states.shift() : states[0] };
+    });
     policy = teamPolicy();
     let clock = NOW - 60_000;
     setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
@@ -206,21 +224,20 @@ describe('region-failover state machine', () => {
     expect(rdsMock.commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]!.args[0].input).not.toHaveProperty('DBInstanceClass');
     expect(rdsMock).not.toHaveReceivedCommand(RestoreDBInstanceFromDBSnapshotCommand);
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
-    expect(records('fo-1').sort()).toEqual(['approval.json', 'assess.json', 'database-app-db.json', 'endpoint-app-db.json', 'maintenance-off.json', 'maintenance-on.json']);
+    expect(records('fo-1').sort()).toEqual(['approval.json', 'assess.json', 'configuration-app-config.json', 'database-app-db.json', 'endpoint-app-db.json', 'maintenance-off.json', 'maintenance-on.json']);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: CONFIG_MACHINE, name: 'fo-1-config-app-config', input: JSON.stringify({ configuration: 'app-config', region: 'secondary', dryRun: false }) });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     const e = evidence('fo-1');
     expect(e).toMatchObject({ mode: 'failover', outcome: 'met', rpoMs: 7 * 60_000, components: [{ resource: 'app-db', method: 'pitr', instanceId: 'app-db-dr', validation: 'passed', rpoMs: 7 * 60_000, rtoMs: 50 * 60_000 }] });
     expect(e?.primary).toMatchObject({ reachable: false });
     const sent = alerts();
     expect(sent.every((a) => a.severity === 'info')).toBe(true);
-    expect(sent.map((a) => a.subject)).toEqual([
-      expect.stringContaining('failover fo-1: assessed'),
-      expect.stringContaining('approval done'),
-      expect.stringContaining('maintenance-on done'),
-      expect.stringContaining('database-app-db done'),
-      expect.stringContaining('endpoint-app-db done'),
-      expect.stringContaining('maintenance-off done'),
-      expect.stringContaining('failover fo-1 finished: RTO'),
-    ]);
+    const subjects = sent.map((a) => a.subject);
+    expect(subjects).toHaveLength(8);
+    expect(subjects.slice(0, 3)).toEqual([expect.stringContaining('failover fo-1: assessed'), expect.stringContaining('approval done'), expect.stringContaining('maintenance-on done')]);
+    // The two branches report in the order they finish.
+    expect(subjects.slice(3, 5)).toEqual(expect.arrayContaining([expect.stringContaining('database-app-db done'), expect.stringContaining('configuration-app-config done')]));
+    expect(subjects.slice(5)).toEqual([expect.stringContaining('endpoint-app-db done'), expect.stringContaining('maintenance-off done'), expect.stringContaining('failover fo-1 finished: RTO')]);
   });
 
   it.each([
@@ -253,7 +270,8 @@ describe('region-failover state machine', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('FailoverFailed');
     expect(calls.map((c) => c.fn)).toEqual(['requestApproval', 'setMaintenanceMode']);
-    expect(records('fo-3').sort()).toEqual(['approval.json', 'assess.json', 'maintenance-on.json']);
+    // The configuration branch may finish beside the failed database.
+    expect(records('fo-3').filter((r) => r !== 'configuration-app-config.json').sort()).toEqual(['approval.json', 'assess.json', 'maintenance-on.json']);
     const last = alerts().at(-1)!;
     expect(last).toMatchObject({ severity: 'critical', kind: 'region-failover-failed' });
     expect(last.message).toContain('FAILED: DatabaseValidationFailed');
@@ -265,19 +283,24 @@ describe('region-failover state machine', () => {
     { step: 'assess', fail: () => rdsMock.on(DescribeDBSnapshotsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' })), done: [], fns: [] },
     { step: 'maintenance on', fail: () => (tasksOverride.setMaintenanceMode = async () => Promise.reject(Object.assign(new Error('ParameterNotFound'), { name: 'ParameterNotFound' }))), done: ['assess', 'approval'], fns: ['requestApproval'] },
     { step: 'the restore', fail: () => rdsMock.on(RestoreDBInstanceToPointInTimeCommand).rejects(Object.assign(new Error('key disabled'), { name: 'KMSKeyNotAccessibleFault' })), done: ['assess', 'approval', 'maintenance-on'], fns: ['requestApproval', 'setMaintenanceMode'] },
-    { step: 'the endpoint switch', fail: () => (tasksOverride.switchEndpoint = async () => Promise.reject(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }))), done: ['assess', 'approval', 'maintenance-on', 'database-app-db'], fns: ['requestApproval', 'setMaintenanceMode'] },
-    { step: 'maintenance off', fail: () => (tasksOverride.setMaintenanceMode = async (i: any) => (i.mode === 'off' ? Promise.reject(Object.assign(new Error('Throttled'), { name: 'ThrottlingException' })) : { changed: true })), done: ['assess', 'approval', 'maintenance-on', 'database-app-db', 'endpoint-app-db'], fns: ['requestApproval', 'switchEndpoint'] },
-  ])('a failure at $step stops there, leaves the steps before it recorded, and alerts critical', async ({ fail, done, fns }) => {
+    { step: 'the configuration restore', fail: () => sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED' }), done: ['assess', 'approval', 'maintenance-on'], fns: ['requestApproval', 'setMaintenanceMode'], parallel: true },
+    { step: 'the endpoint switch', fail: () => (tasksOverride.switchEndpoint = async () => Promise.reject(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }))), done: ['assess', 'approval', 'maintenance-on', 'database-app-db', 'configuration-app-config'], fns: ['requestApproval', 'setMaintenanceMode'] },
+    { step: 'maintenance off', fail: () => (tasksOverride.setMaintenanceMode = async (i: any) => (i.mode === 'off' ? Promise.reject(Object.assign(new Error('Throttled'), { name: 'ThrottlingException' })) : { changed: true })), done: ['assess', 'approval', 'maintenance-on', 'database-app-db', 'configuration-app-config', 'endpoint-app-db'], fns: ['requestApproval', 'switchEndpoint'] },
+  ])('a failure at $step stops there, leaves the steps before it recorded, and alerts critical', async ({ fail, done, fns, parallel }) => {
     tasksOverride = {};
     fail();
     const result = await runLocally(regionFailoverDefinition(policy), {}, { ...tasks(), ...tasksOverride }, { executionName: 'fo-4' });
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('FailoverFailed');
-    expect(records('fo-4').map((r) => r.replace(/\.json$/, ''))).toEqual(done);
+    // The branch running beside the failed one may finish its step first (database-app-db) or be stopped.
+    const recorded = records('fo-4').map((r) => r.replace(/\.json$/, ''));
+    // The branches record in the order they finish; the one beside a failed branch may finish or be stopped.
+    if (parallel === true) expect(recorded.filter((r) => r !== 'database-app-db')).toEqual(done);
+    else expect([...recorded].sort()).toEqual([...done].sort());
     expect(calls.map((c) => c.fn)).toEqual(fns);
     const last = alerts().at(-1)!;
     expect(last).toMatchObject({ severity: 'critical', kind: 'region-failover-failed' });
-    expect(last.message).toContain(`Done so far: ${done.length === 0 ? 'none' : done.join(', ')}.`);
+    expect(last.message).toContain(`Done so far: ${done.length === 0 ? 'none' : recorded.join(', ')}.`);
     expect(last.message).toContain(done.includes('maintenance-on') ? 'MAINTENANCE MODE' : 'Fix the cause');
   });
 
@@ -287,12 +310,14 @@ describe('region-failover state machine', () => {
     expect(first.status).toBe('FAILED');
     calls = [];
     rdsMock.resetHistory();
+    sfnMock.resetHistory();
     const resumed = await run({ resume: 'fo-5' }, 'fo-5-resume');
     expect(resumed.status).toBe('SUCCEEDED');
     expect(calls.map((c) => c.fn)).toEqual(['switchEndpoint', 'setMaintenanceMode']);
     expect(calls[0]!.input).toMatchObject({ resource: 'app-db', address: 'app-db-dr.apse1.rds.example', port: 5432 });
     expect(rdsMock).not.toHaveReceivedCommand(RestoreDBInstanceToPointInTimeCommand);
-    expect(records('fo-5').sort()).toEqual(['approval.json', 'assess.json', 'database-app-db.json', 'endpoint-app-db.json', 'maintenance-off.json', 'maintenance-on.json']);
+    expect(records('fo-5').sort()).toEqual(['approval.json', 'assess.json', 'configuration-app-config.json', 'database-app-db.json', 'endpoint-app-db.json', 'maintenance-off.json', 'maintenance-on.json']);
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
     expect(evidence('fo-5')).toMatchObject({ runId: 'fo-5', outcome: 'met', components: [{ resource: 'app-db', validation: 'validated by the run resumed' }] });
   });
 
@@ -370,7 +395,9 @@ describe('region-failover state machine', () => {
       expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, { DBInstanceIdentifier: 'bdr-rh-app-db-202612031800', SkipFinalSnapshot: true });
       expect(rdsMock).not.toHaveReceivedCommand(PromoteReadReplicaCommand);
       expect(evidence('rh-1')).toMatchObject({ mode: 'rehearsal', rtoMs: 50 * 60_000, rpoMs: 7 * 60_000, outcome: 'met', teardown: 'deleted what the rehearsal created' });
-      expect(records('rh-1').sort()).toEqual(['assess.json', 'database-app-db.json']);
+      expect(records('rh-1').sort()).toEqual(['assess.json', 'configuration-app-config.json', 'database-app-db.json']);
+      // The configuration is proven by a dry run: nothing is written in the secondary.
+      expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: 'rh-1-config-app-config', input: JSON.stringify({ configuration: 'app-config', region: 'secondary', dryRun: true }) });
     });
 
     it('never promotes the replica: it restores the replicated backups instead', async () => {
