@@ -87,4 +87,19 @@ const STATE_MACHINES = {
 
 export type FailoverMachine = keyof typeof STATE_MACHINES;
 
-export const platformFailover = { component: 'platform', name: 'platform/failover', functions: FUNCTIONS, stateMachines: STATE_MACHINES } as const satisfies Contribution;
+/**
+ * validate-restore (rds/restore-test) reads the secrets of the restore tests in this region; a failover
+ * secret other than those would be refused at validation, in the middle of a failover.
+ */
+function secretWarnings(ctx: Context): string[] {
+  if (ctx.role !== 'secondary' || ctx.policy.recovery === undefined) return [];
+  return ctx.policy.resources.databases.flatMap((db, index) => {
+    const secret = db.failover?.credentialsSecret;
+    const tested = db.pitrTest?.credentialsSecret ?? db.restoreTest?.secondary?.credentialsSecret ?? db.restoreTest?.credentialsSecret;
+    return secret === undefined || secret === tested
+      ? []
+      : [`resources.databases[${index}].failover.credentialsSecret (${secret}) is not a secret the restore tests use in ${ctx.region} (${tested ?? 'none'}): validate-restore may not read it, so region-failover cannot validate ${db.name}`];
+  });
+}
+
+export const platformFailover = { component: 'platform', name: 'platform/failover', functions: FUNCTIONS, stateMachines: STATE_MACHINES, warnings: secretWarnings } as const satisfies Contribution;

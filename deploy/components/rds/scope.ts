@@ -57,12 +57,5 @@ function restoreSettings(ctx: Context): RestoreSettings[] {
 /** The subnet groups restores in this region use. */
 export const restoreSubnetGroups = (ctx: Context): string[] => unique(restoreSettings(ctx).map((settings) => settings.subnetGroup ?? DEFAULT_SUBNET_GROUP));
 
-/**
- * The credentials secrets of the instances restored in this region (a replica secret keeps its name); in
- * the secondary also those region-failover validates with (failover.credentialsSecret).
- */
-export const restoreSecrets = (ctx: Context): string[] =>
-  unique([
-    ...restoreSettings(ctx).map((settings) => settings.credentialsSecret),
-    ...(ctx.role === 'secondary' && ctx.policy.recovery !== undefined ? ctx.policy.resources.databases.flatMap((db) => (db.failover?.credentialsSecret === undefined ? [] : [db.failover.credentialsSecret])) : []),
-  ]);
+/** The credentials secrets of the instances restored in this region (a replica secret keeps its name). */
+export const restoreSecrets = (ctx: Context): string[] => unique(restoreSettings(ctx).map((settings) => settings.credentialsSecret));
