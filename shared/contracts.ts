@@ -42,8 +42,9 @@ export const TAG = {
   /** On a restore test's temporary instance: the run it belongs to (teardown deletes only that run's). */
   restoreTest: 'backup-dr:restore-test',
   /**
-   * On an instance a database-recovery created: its run (failure teardown deletes only that run's, and
-   * only a temporary one); never a restore-test tag, so the janitor never takes it for a leak.
+   * On an instance a database-recovery or region-failover (or its rehearsal) created or promoted: its run
+   * (failure teardown deletes only that run's, and only a temporary one); never a restore-test tag, so the
+   * janitor never takes it for a leak.
    */
   recovery: 'backup-dr:recovery',
   /** …and the Step Functions execution that made it (the operator finds the report from the instance). */
@@ -78,13 +79,15 @@ export const PREFIX = {
   recoveryInstance: 'bdr-rec-',
   /** Every temporary replication group of a cache restore test (the only groups the service deletes). */
   cacheRestoreGroup: 'bdr-crt-',
+  /** What a region-failover rehearsal creates (instances and replication groups), torn down at its end. */
+  rehearsal: 'bdr-rh-',
 } as const;
 
 /**
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', readiness: 'readiness/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', readiness: 'readiness/', runs: 'runs/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -176,6 +179,8 @@ export const ENV = {
   configKey: 'CONFIG_KEY',
   /** The secondary's bucket of configuration bundles (the replicas failover restores from), read by the restore test. */
   peerConfigBucket: 'PEER_CONFIG_BUCKET',
+  /** This region's restore-configuration state machine (region-failover starts it nested). */
+  configRestoreStateMachine: 'CONFIG_RESTORE_STATE_MACHINE',
   /** TLS to databases: `verify`, `require` (default) or `off`. */
   dbTls: 'DB_TLS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',

@@ -31,29 +31,36 @@ export function resolvedAsl(definition: AslDefinition): AslDefinition {
   return resolveGetAtt(definition) as AslDefinition;
 }
 
-type GetAtt = { 'Fn::GetAtt'?: [string, string] } | undefined;
-
 /**
- * Task states that call a Lambda through the `arn:aws:states:::lambda:invoke` integration (e.g.
- * `.waitForTaskToken`): the function is the `FunctionName` parameter, and its event is the `Payload`.
+ * The logical function name each Task state invokes — its Resource, or for a service integration
+ * (`arn:aws:states:::lambda:invoke.waitForTaskToken`) its Parameters.FunctionName — including the Tasks
+ * inside Parallel branches and Map iterators (state names are unique across a definition, as the local
+ * runner binds handlers by state name).
  */
-function invokeIntegrations(definition: AslDefinition): Record<string, string> {
+export function taskFunctions(definition: Pick<AslDefinition, 'States'>): Record<string, string> {
   const out: Record<string, string> = {};
+  const getAttOf = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
   for (const [name, state] of Object.entries(definition.States)) {
-    const fn = (state.Parameters?.FunctionName as GetAtt)?.['Fn::GetAtt'];
-    if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:states:::lambda:invoke') && fn !== undefined) out[name] = fn[0];
+    const getAtt = getAttOf(state.Resource) ?? getAttOf(state.Parameters?.FunctionName);
+    if (state.Type === 'Task' && getAtt !== undefined) out[name] = getAtt[0];
+    const nested = [...((state.Branches as AslDefinition[] | undefined) ?? []), ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined && d !== null)];
+    for (const inner of nested) Object.assign(out, taskFunctions(inner));
   }
   return out;
 }
 
-/** The logical function name each Task state invokes (as its Resource, or through lambda:invoke). */
-export function taskFunctions(definition: AslDefinition): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * Task states (Parallel branches and Map iterators included) that call a Lambda through the
+ * `arn:aws:states:::lambda:invoke` integration (e.g. `.waitForTaskToken`): Lambda receives their `Payload`.
+ */
+function invokeIntegrations(definition: Pick<AslDefinition, 'States'>): Set<string> {
+  const out = new Set<string>();
   for (const [name, state] of Object.entries(definition.States)) {
-    const getAtt = (state.Resource as GetAtt)?.['Fn::GetAtt'];
-    if (state.Type === 'Task' && getAtt !== undefined) out[name] = getAtt[0];
+    if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:states:::lambda:invoke')) out.add(name);
+    const nested = [...((state.Branches as AslDefinition[] | undefined) ?? []), ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined && d !== null)];
+    for (const inner of nested) for (const n of invokeIntegrations(inner)) out.add(n);
   }
-  return { ...out, ...invokeIntegrations(definition) };
+  return out;
 }
 
 export type LambdaLike = (event: never, context: Context) => Promise<unknown>;
@@ -86,15 +93,16 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
     const task = tasks[fn];
     if (task === undefined) throw new Error(`no local handler for function ${fn} (state "${state}")`);
     // A lambda:invoke integration hands the function its Payload, as Lambda would.
-    taskResourceLocalHandlers[state] = state in integrations ? async (input) => task((input as { Payload?: unknown }).Payload) : task;
+    taskResourceLocalHandlers[state] = integrations.has(state) ? async (input) => task((input as { Payload?: unknown }).Payload) : task;
     retryIntervalOverrides[state] = 0;
   }
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
   const waitTimeOverrides = Object.fromEntries(Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  // The context object ($$.Execution.Name and .Id, $$.Task.Token), as Step Functions gives it.
-  const executionName = options.executionName ?? 'local-execution';
-  const context = { Execution: { Name: executionName, Id: `arn:aws:states:local:123456789012:execution:local:${executionName}` }, Task: { Token: `local-task-token-${executionName}` } };
+  // The context object's execution name and id ($$.Execution.Name, .Id) as Step Functions gives them, and
+  // a task token ($$.Task.Token) for the waitForTaskToken integrations (their local handler answers at once).
+  const name = options.executionName ?? 'local-execution';
+  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:123456789012:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;

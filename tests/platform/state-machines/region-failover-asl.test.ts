@@ -1,0 +1,97 @@
+// The region-failover definition as written and as the team's policy bounds it: valid ASL, every error
+// it names exists in the code (or is a Step Functions / Lambda service error, or the approval contract's
+// ApprovalRejected), every Task retries the Lambda service errors and no Task retries everything, and the
+// policy's bounds land where they belong.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolvedAsl, taskFunctions, type AslDefinition } from '../../../sandbox/step-functions/asl.js';
+import { allStates, REGION_FAILOVER_DEFINITION_FILE, regionFailoverDefinition } from '../../../state-machines/platform/region-failover.js';
+import { teamPolicy } from '../../helpers/runtime.js';
+
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/** The approval part's (issue 14): the answer's SendTaskFailure, and check-endpoint-change's "not yet". */
+const CONTRACT_ERRORS = ['ApprovalRejected', 'EndpointChangePending'];
+
+function sourceText(): string {
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) texts.push(readFileSync(path, 'utf8'));
+    }
+  };
+  walk(new URL('../../../functions/', import.meta.url).pathname);
+  walk(new URL('../../../shared/', import.meta.url).pathname);
+  return texts.join('\n');
+}
+
+const DEFINITIONS: [string, AslDefinition][] = [
+  ['as written', JSON.parse(readFileSync(REGION_FAILOVER_DEFINITION_FILE, 'utf8')) as AslDefinition],
+  ['for the team policy', regionFailoverDefinition(teamPolicy())],
+];
+
+describe.each(DEFINITIONS)('region-failover definition %s', (_name, definition) => {
+  it('passes asl-validator (with the deploy-time references resolved)', () => {
+    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('names only errors that exist in the code (or are Step Functions, Lambda or contract errors)', () => {
+    const code = sourceText();
+    const states = allStates(definition).map(([, s]) => s);
+    const named = new Set(states.flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
+    const unknown = [...named].filter((n) => !n.startsWith('States.') && !LAMBDA_ERRORS.includes(n) && !CONTRACT_ERRORS.includes(n) && !code.includes(`'${n}'`));
+    expect(unknown).toEqual([]);
+  });
+
+  it('retries the Lambda service errors in every Task, and never retries States.ALL', () => {
+    for (const [name, state] of allStates(definition).filter(([, s]) => s.Type === 'Task')) {
+      expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e))), name).toBe(true);
+      expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL')), name).toBe(false);
+    }
+  });
+
+  it('routes every top-level Task, Parallel and Map to a catch-all (the failure path alerts)', () => {
+    for (const [name, state] of Object.entries(definition.States).filter(([, s]) => ['Task', 'Parallel', 'Map'].includes(s.Type))) {
+      expect(state.Catch?.at(-1)?.ErrorEquals, name).toEqual(['States.ALL']);
+    }
+  });
+
+  it('invokes exactly the steps the deployment gives it', () => {
+    expect(new Set(Object.values(taskFunctions(definition)))).toEqual(
+      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'failoverConfigRestore', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
+    );
+  });
+});
+
+it('bounds the run by the policy: the approval, each wait and the execution', () => {
+  const policy = teamPolicy((d) => {
+    d.recovery.approvalTimeout = '30min';
+    d.objectives.regionFailover.rto = '2h';
+  });
+  const definition = regionFailoverDefinition(policy);
+  const state = (name: string) => allStates(definition).find(([n]) => n === name)?.[1];
+  expect(state('Request approval')?.TimeoutSeconds).toBe(1800);
+  expect(state('Wait for database')?.Retry?.find((r) => r.ErrorEquals.includes('RestoreNotReady'))).toMatchObject({ IntervalSeconds: 60, MaxAttempts: 125, BackoffRate: 1 });
+  expect(state('Tear down database')?.Retry?.find((r) => r.ErrorEquals.includes('TeardownNotReady'))?.MaxAttempts).toBe(120);
+  expect(definition.TimeoutSeconds).toBe(1800 + 2 * 7200 + 7200);
+});
+
+it('leaves the configuration branch out when the policy has no configuration', () => {
+  const branches = (definition: AslDefinition) => (definition.States.Recover?.Branches as AslDefinition[]).map((b) => b.StartAt);
+  expect(branches(regionFailoverDefinition(teamPolicy()))).toEqual(['Databases', 'Configurations']);
+  expect(branches(regionFailoverDefinition(teamPolicy((d) => (d.resources.configuration = []))))).toEqual(['Databases']);
+});
+
+it('skips approval, maintenance mode and endpoints in a rehearsal: it goes from assessment to recovery, and from recovery to teardown', () => {
+  const definition = regionFailoverDefinition(teamPolicy());
+  expect(definition.States['Rehearsal?']?.Choices).toEqual([{ Variable: '$.plan.mode', StringEquals: 'rehearsal', Next: 'Recover' }]);
+  expect(definition.States['Rehearsal ends here?']?.Choices).toEqual([{ Variable: '$.plan.mode', StringEquals: 'rehearsal', Next: 'Tear down' }]);
+  expect(definition.States['Tear down']?.Next).toBe('Report');
+});
