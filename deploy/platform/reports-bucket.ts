@@ -21,6 +21,9 @@ export const REPORT_RETENTION = {
   slackFoldsNoncurrentExpireAfterDays: 1,
   /** The posture checks' memory, as it was before its latest daily rewrite. */
   postureNoncurrentExpireAfterDays: 7,
+  /** The delayed escalation's record of an incident: needed only while that incident's executions run (at most the 7-day wait and an hour). */
+  escalationsExpireAfterDays: 30,
+  escalationsNoncurrentExpireAfterDays: 1,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -132,6 +135,15 @@ function reportsBucket(ctx: Context) {
             Status: 'Enabled',
             Prefix: REPORT_PREFIX.posture,
             NoncurrentVersionExpiration: { NoncurrentDays: r.postureNoncurrentExpireAfterDays },
+          },
+          // The delayed escalation's records, one per incident (an alarm and when it went to ALARM): no
+          // execution writes an incident's key again after its wait, so they go after a month.
+          {
+            Id: 'escalation-records-30-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.escalations,
+            ExpirationInDays: r.escalationsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.escalationsNoncurrentExpireAfterDays },
           },
         ],
       },

@@ -1,12 +1,17 @@
 // Packaging time only: what every state machine stands on — its definition with the Lambda references
 // pointed at this region's functions, a role that may invoke exactly those, a log group, schedules in
-// the policy's time zone, and the EventBridge rule that brings a failed, timed-out or aborted execution
-// to the alerts topic even when its own notify step could not run.
+// the policy's time zone, the EventBridge rules that start it on an event (with a role that may start
+// exactly those machines, retries and the rule dead-letter queue), and the EventBridge rule that brings
+// a failed, timed-out or aborted execution to the alerts topic even when its own notify step could not run.
+//
+// AWS fact relied on: an EventBridge rule targets a state machine through a role that EventBridge assumes,
+// with states:StartExecution on it; the execution's input is the matched event
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-target-sfn.html).
 
 import { PREFIX, SERVICE } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
-import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
-import { alertRuleTargetFailures } from './failures.js';
+import type { Context, Contribution, Deployed, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
+import { alertRuleTargetFailures, stateMachineRuleTargetFailures } from './failures.js';
 
 const roleId = (id: string) => `${id}Role`;
 const logGroupId = (id: string) => `${id}LogGroup`;
@@ -67,6 +72,9 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
   };
   return { config, steps };
 }
+
+/** The role EventBridge assumes to start the state machines that rules start. */
+export const STATE_MACHINE_EVENTS_ROLE = 'StateMachineEventsRole';
 
 function ownResources(ctx: Context, name: string, id: string, steps: readonly string[]): Record<string, CfnResource> {
   return {
@@ -154,6 +162,43 @@ function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): 
   };
 }
 
+/** The rules that start state machines on an event, and the one role EventBridge assumes for them (StartExecution on those machines only). */
+function startRules(ctx: Context, deployed: Deployed): Record<string, CfnResource> {
+  const rules = Object.entries(deployed.stateMachineRules).flatMap(([name, specs]) => {
+    const machine = deployed.stateMachines[name];
+    return machine === undefined ? [] : specs.map((spec) => ({ spec, machineId: machine.id }));
+  });
+  if (rules.length === 0) return {};
+  const resources: Record<string, CfnResource> = {
+    [STATE_MACHINE_EVENTS_ROLE]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `${SERVICE} ${ctx.stage}: EventBridge starts the state machines its rules target`,
+        AssumeRolePolicyDocument: assumedBy('events.amazonaws.com'),
+        Policies: [
+          {
+            PolicyName: 'start-state-machines',
+            PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: unique(rules.map((r) => r.machineId)).map((id) => ref(id)) }] },
+          },
+        ],
+      },
+    },
+  };
+  for (const { spec, machineId } of rules) {
+    resources[spec.id] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: spec.description,
+        State: 'ENABLED',
+        EventPattern: spec.pattern,
+        // The whole event is the execution's input; retried, then kept in the rule DLQ, which alarms.
+        Targets: [{ Id: 'state-machine', Arn: ref(machineId), RoleArn: getAtt(STATE_MACHINE_EVENTS_ROLE), ...stateMachineRuleTargetFailures() }],
+      },
+    };
+  }
+  return resources;
+}
+
 export const stateMachinePlumbing: Contribution = {
   component: 'platform',
   name: 'platform/state-machines',
@@ -162,6 +207,6 @@ export const stateMachinePlumbing: Contribution = {
     const resources: Record<string, CfnResource> = {};
     for (const [name, machine] of machines) Object.assign(resources, ownResources(ctx, name, machine.id, deployed.stateMachineSteps[name] ?? []));
     if (machines.length > 0) resources[LOGICAL_ID.executionFailedRule] = executionFailedRule(ctx, machines.map(([, machine]) => machine.id));
-    return { Resources: resources };
+    return { Resources: { ...resources, ...startRules(ctx, deployed) } };
   },
 };

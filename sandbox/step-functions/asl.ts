@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../../state-machines/asl.js';
-import { lambdaContext, localFunctionArn } from '../lambda-context.js';
+import { lambdaContext, LOCAL_ACCOUNT, localFunctionArn } from '../lambda-context.js';
 
 export type { AslDefinition, AslState } from '../../state-machines/asl.js';
 export const functionArn = localFunctionArn;
@@ -75,8 +75,9 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
   const waitTimeOverrides = Object.fromEntries(Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0]));
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  // The context object's execution name ($$.Execution.Name), as Step Functions gives it.
-  const context = { Execution: { Name: options.executionName ?? 'local-execution' } };
+  // The context object's execution name and ARN ($$.Execution.Name, $$.Execution.Id), as Step Functions gives them.
+  const name = options.executionName ?? 'local-execution';
+  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:${LOCAL_ACCOUNT}:execution:local:${name}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;
