@@ -122,12 +122,12 @@ function ownResources(ctx: Context, name: string, id: string, steps: readonly st
   };
 }
 
-/** EventBridge: a test execution that ends FAILED, TIMED_OUT or ABORTED reaches the alerts topic, even when its Notify step could not run. */
+/** EventBridge: an execution that ends FAILED, TIMED_OUT or ABORTED reaches the alerts topic, even when its Notify step could not run. */
 function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): CfnResource {
   return {
     Type: 'AWS::Events::Rule',
     Properties: {
-      Description: `${SERVICE} ${ctx.stage}: a restore or PITR test execution failed, timed out or was aborted`,
+      Description: `${SERVICE} ${ctx.stage}: a state machine execution (a restore or PITR test, a restore, the delayed escalation) failed, timed out or was aborted`,
       State: 'ENABLED',
       EventPattern: {
         source: ['aws.states'],
@@ -154,7 +154,8 @@ function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): 
               `"[${SERVICE} CRITICAL] <region>: execution <execution> of <stateMachine> ended <status> at <time>. ` +
               'A restore or PITR test that does not pass is a failed recovery proof. If no detailed alert from restore-test-notify ' +
               'followed, the test could not report itself: read the execution history in the Step Functions console, and check RDS in ' +
-              `<region> for a leftover temporary instance (${PREFIX.restoreInstance}*) to delete."`,
+              `<region> for a leftover temporary instance (${PREFIX.restoreInstance}*) to delete. Of escalate-unresolved: the alarm of its event may not have ` +
+              'reached the unresolved levels — check it in the CloudWatch console."',
           },
         },
       ],
