@@ -14,6 +14,7 @@ import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
 import { platformChecklist, type ChecklistFunction } from './components/platform/checklist.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
 import { platformReadiness, type ReadinessFunction } from './components/platform/readiness.js';
+import { platformEscalation, type EscalationFunction, type EscalationMachine } from './components/platform/escalation.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -47,6 +48,7 @@ import type {
   FunctionConfig,
   FunctionMeta,
   StateMachineConfig,
+  StateMachineRuleSpec,
   ValidationNetwork,
 } from './core/contribution.js';
 import { failureAlarms } from './platform/alarms.js';
@@ -70,6 +72,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   networkEndpoints,
   platformJanitor,
   platformSlack,
+  platformEscalation,
   platformChecklist,
   platformReadiness,
   rdsBackup,
@@ -96,8 +99,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction | ReadinessFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';
@@ -192,6 +195,7 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
   const deployedFunctions = new Set(Object.keys(functions));
   const stateMachines: Record<string, StateMachineConfig> = {};
   const stateMachineSteps: Record<string, string[]> = {};
+  const stateMachineRules: Record<string, StateMachineRuleSpec[]> = {};
   const machineOwners = new Map<string, string>();
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
@@ -201,10 +205,11 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
       const { config, steps } = buildStateMachine(ctx, name, spec, deployedFunctions);
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
+      stateMachineRules[name] = spec.rules?.(ctx) ?? [];
     }
   }
 
-  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules };
   const resources: Record<string, CfnResource> = {};
   const outputs: Record<string, unknown> = {};
   const resourceOwners = new Map<string, string>();

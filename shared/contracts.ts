@@ -87,7 +87,7 @@ export const PREFIX = {
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the
  * primary's bucket to the secondary's), and validate-restore's full validation reports.
  */
-export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', readiness: 'readiness/', runs: 'runs/' } as const;
+export const REPORT_PREFIX = { evidence: 'evidence/', manifests: 'manifests/', validation: 'validation/', anomalies: 'anomalies/', mediaRestores: 'media-restores/', replication: 'replication/', slackFolds: 'slack-folds/', posture: 'posture/', readiness: 'readiness/', runs: 'runs/', escalations: 'escalations/' } as const;
 
 /** Where the manifest captured with a snapshot is kept. */
 export function manifestKey(resource: string, snapshotId: string): string {
@@ -153,6 +153,11 @@ export function alertsTopicName(stage: string): string {
   return `${SERVICE}-alerts-${stage}`;
 }
 
+/** The topic the escalate-unresolved function publishes an alarm still unresolved to (one per region): the levels of alerts.escalation.unresolved. */
+export function unresolvedTopicName(stage: string): string {
+  return `${SERVICE}-escalation-unresolved-${stage}`;
+}
+
 /** The alias of the service's own KMS key in each region's deployment (stage-scoped: stages can share a region). */
 export function serviceKeyAlias(stage: string): string {
   return `alias/${SERVICE}-${stage}`;
@@ -163,6 +168,8 @@ export const ENV = {
   /** `primary` or `secondary`: the role of the region the function runs in. */
   regionRole: 'REGION_ROLE',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  /** The topic of alarms still unresolved after alerts.escalation.unresolved.after (escalate-unresolved publishes there). */
+  unresolvedTopicArn: 'UNRESOLVED_TOPIC_ARN',
   /** The policy file inside the package (relative to /var/task). */
   policyFile: 'POLICY_FILE',
   /** This region's reports bucket: evidence and manifests. */

@@ -77,8 +77,11 @@ export const pascal = (...parts: string[]): string =>
     .map((word) => word[0]!.toUpperCase() + word.slice(1))
     .join('');
 
+/** What every alarm name of the stack starts with (these, platform/alarms.ts's and the Slack notifier's queue alarm). */
+export const stackAlarmPrefix = (ctx: Pick<Context, 'stage'>): string => `${SERVICE}-${ctx.stage}-`;
+
 export const alarmName = (ctx: Context, spec: Pick<AlarmSpec, 'component' | 'resource' | 'what' | 'region'>): string =>
-  `${SERVICE}-${ctx.stage}-${spec.component}-${spec.resource}-${spec.what}-${spec.region ?? ctx.region}`;
+  `${stackAlarmPrefix(ctx)}${spec.component}-${spec.resource}-${spec.what}-${spec.region ?? ctx.region}`;
 
 /** The logical id of a spec's alarm: unique per component, resource, what and region. */
 export const alarmLogicalId = (spec: Pick<AlarmSpec, 'component' | 'resource' | 'what' | 'region'>, ctx: Context): string =>

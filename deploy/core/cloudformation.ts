@@ -64,6 +64,8 @@ export const LOGICAL_ID = {
   mediaReplicationRole: 'MediaReplicationRole',
   /** Admits 443 from the validation security groups to the interface endpoints. */
   endpointSecurityGroup: 'ApiEndpointSecurityGroup',
+  /** The delayed escalation's topic: alarms still unresolved, to the levels of alerts.escalation.unresolved. */
+  unresolvedTopic: 'EscalationUnresolvedTopic',
 } as const;
 
 /** A packaging error whose message is the whole story (no stack trace needed). */
@@ -104,6 +106,11 @@ export function assumedBy(service: string): Record<string, unknown> {
 export function lambdaLogicalId(name: string): string {
   const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
   return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+/** The logical id of a function's own role (serverless-iam-roles-per-function): "take-db-snapshot" → "TakeDashdbDashsnapshotIamRoleLambdaExecution". */
+export function functionRoleLogicalId(name: string): string {
+  return lambdaLogicalId(name).replace(/LambdaFunction$/, 'IamRoleLambdaExecution');
 }
 
 /**

@@ -122,6 +122,14 @@ export interface StateMachineScheduleSpec {
   readonly description: string;
 }
 
+/** An EventBridge rule that starts a state machine with the event it matches (platform/state-machines.ts builds it). */
+export interface StateMachineRuleSpec {
+  /** Its logical id. */
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: Readonly<Record<string, unknown>>;
+}
+
 export interface StateMachineSpec {
   readonly roles: readonly RegionRole[];
   /** Within those roles, deployed only when the policy needs it (default: always); its steps' FunctionSpecs say the same. */
@@ -133,6 +141,8 @@ export interface StateMachineSpec {
   /** The ASL definition, Lambdas referenced as `{"Fn::GetAtt": ["<camelCaseFunction>", "Arn"]}`. */
   readonly definition: (ctx: Context) => Record<string, unknown>;
   readonly schedules: (ctx: Context) => StateMachineScheduleSpec[];
+  /** EventBridge rules that start it (absent: none). */
+  readonly rules?: (ctx: Context) => StateMachineRuleSpec[];
 }
 
 /** An alarm: an AWS::CloudWatch::Alarm resource by logical id (contributed from the observability issue on). */
@@ -258,6 +268,8 @@ export interface Deployed {
   readonly stateMachines: Readonly<Record<string, StateMachineConfig>>;
   /** The functions each state machine invokes (keys of `functions`). */
   readonly stateMachineSteps: Readonly<Record<string, readonly string[]>>;
+  /** The EventBridge rules that start each state machine (StateMachineSpec.rules). */
+  readonly stateMachineRules: Readonly<Record<string, readonly StateMachineRuleSpec[]>>;
 }
 
 export interface Deployment extends Deployed {

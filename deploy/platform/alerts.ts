@@ -190,7 +190,8 @@ function alarmLevels(ctx: Context): number[] {
 }
 
 type Endpoint = { protocol: 'email' | 'sms'; endpoint: string; id: string };
-const endpointsOf = (level: { emails: readonly string[]; sms: readonly string[] }, n: number): Endpoint[] => [
+/** A level's e-mail and SMS endpoints, each with the suffix of its subscription's logical id ("Level2Email1"). */
+export const endpointsOf = (level: { emails: readonly string[]; sms: readonly string[] }, n: number): Endpoint[] => [
   ...level.emails.map((endpoint, i) => ({ protocol: 'email' as const, endpoint, id: `Level${n}Email${i + 1}` })),
   ...level.sms.map((endpoint, i) => ({ protocol: 'sms' as const, endpoint, id: `Level${n}Sms${i + 1}` })),
 ];

@@ -27,6 +27,8 @@ export const RETRY = {
   rdsEvent: { maximumEventAge: 3600, maximumRetryAttempts: 10 },
   /** The execution-failed notice to the alerts topic: as long as EventBridge allows (24 h, 185 attempts). */
   alert: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+  /** An event that starts a state machine (an alarm's ALARM to escalate-unresolved): as long as EventBridge allows too. */
+  stateMachine: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
 } as const;
 
 /** SQS keeps a message at most 14 days: the time to read, fix and redrive. */
@@ -52,7 +54,7 @@ const QUEUES = {
     id: LOGICAL_ID.ruleDeadLetterQueue,
     name: 'rule-dlq',
     runbook:
-      'an EventBridge rule could not deliver an event (an RDS snapshot event to its function, or an execution-failed notice to the alerts topic). ' +
+      'an EventBridge rule could not deliver an event (an RDS snapshot event to its function, an execution-failed notice to the alerts topic, or an alarm to the escalate-unresolved state machine). ' +
       'Runbook: read the message (RULE_ARN, TARGET_ARN, ERROR_CODE attributes), fix the target or its permissions or key, act on the event, then delete the message.',
   },
   failure: {
@@ -64,12 +66,13 @@ const QUEUES = {
   },
 } as const satisfies Record<string, FailureQueue>;
 
-/** The functions' EventBridge rules (osls logical ids) and the execution-failed rule: the rule DLQ's senders. */
+/** The functions' EventBridge rules (osls logical ids), the execution-failed rule and the rules that start state machines: the rule DLQ's senders. */
 function ruleIds(ctx: Context, deployed: Deployed): string[] {
   const functionRules = Object.entries(deployed.functions).flatMap(([name, fn]) =>
     fn.events.flatMap((event, index) => ('eventBridge' in event ? [eventBridgeRuleLogicalId(ctx.stage, name, index + 1)] : [])),
   );
-  return [...functionRules, ...(Object.keys(deployed.stateMachines).length > 0 ? [LOGICAL_ID.executionFailedRule] : [])];
+  const machineRules = Object.entries(deployed.stateMachineRules).flatMap(([name, rules]) => (deployed.stateMachines[name] === undefined ? [] : rules.map((rule) => rule.id)));
+  return [...functionRules, ...(Object.keys(deployed.stateMachines).length > 0 ? [LOGICAL_ID.executionFailedRule] : []), ...machineRules];
 }
 
 const hasSchedules = (deployed: Deployed) =>
@@ -92,6 +95,9 @@ export function scheduleTargetSettings(deployed: Deployed): ScheduleTargetSettin
 
 /** The dead-letter settings of the execution-failed rule's target. */
 export const alertRuleTargetFailures = () => ({ DeadLetterConfig: { Arn: getAtt(QUEUES.rule.id) }, RetryPolicy: RETRY.alert });
+
+/** The dead-letter settings of a rule's target that starts a state machine. */
+export const stateMachineRuleTargetFailures = () => ({ DeadLetterConfig: { Arn: getAtt(QUEUES.rule.id) }, RetryPolicy: RETRY.stateMachine });
 
 /** A producer of a queue encrypted with the service key: SendMessage, and the key through SQS in this region. */
 export function sendToQueueStatements(queueId: string): Statement[] {

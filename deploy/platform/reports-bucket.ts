@@ -23,6 +23,9 @@ export const REPORT_RETENTION = {
   postureNoncurrentExpireAfterDays: 7,
   /** The readiness report (rewritten daily) and the primary watch's state (rewritten every 5 minutes during an outage). */
   readinessNoncurrentExpireAfterDays: 30,
+  /** The delayed escalation's record of an incident: needed only while that incident's executions run (at most the 7-day wait and an hour). */
+  escalationsExpireAfterDays: 30,
+  escalationsNoncurrentExpireAfterDays: 1,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -142,6 +145,15 @@ function reportsBucket(ctx: Context) {
             Status: 'Enabled',
             Prefix: REPORT_PREFIX.readiness,
             NoncurrentVersionExpiration: { NoncurrentDays: r.readinessNoncurrentExpireAfterDays },
+          },
+          // The delayed escalation's records, one per incident (an alarm and when it went to ALARM): no
+          // execution writes an incident's key again after its wait, so they go after a month.
+          {
+            Id: 'escalation-records-30-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.escalations,
+            ExpirationInDays: r.escalationsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.escalationsNoncurrentExpireAfterDays },
           },
         ],
       },

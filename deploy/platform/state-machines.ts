@@ -1,12 +1,17 @@
 // Packaging time only: what every state machine stands on — its definition with the Lambda references
 // pointed at this region's functions, a role that may invoke exactly those, a log group, schedules in
-// the policy's time zone, and the EventBridge rule that brings a failed, timed-out or aborted execution
-// to the alerts topic even when its own notify step could not run.
+// the policy's time zone, the EventBridge rules that start it on an event (with a role that may start
+// exactly those machines, retries and the rule dead-letter queue), and the EventBridge rule that brings
+// a failed, timed-out or aborted execution to the alerts topic even when its own notify step could not run.
+//
+// AWS fact relied on: an EventBridge rule targets a state machine through a role that EventBridge assumes,
+// with states:StartExecution on it; the execution's input is the matched event
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-target-sfn.html).
 
 import { PREFIX, SERVICE, stateMachineName } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
-import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
-import { alertRuleTargetFailures } from './failures.js';
+import type { Context, Contribution, Deployed, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
+import { alertRuleTargetFailures, stateMachineRuleTargetFailures } from './failures.js';
 
 const roleId = (id: string) => `${id}Role`;
 const logGroupId = (id: string) => `${id}LogGroup`;
@@ -68,6 +73,9 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
   return { config, steps };
 }
 
+/** The role EventBridge assumes to start the state machines that rules start. */
+export const STATE_MACHINE_EVENTS_ROLE = 'StateMachineEventsRole';
+
 function ownResources(ctx: Context, name: string, id: string, steps: readonly string[]): Record<string, CfnResource> {
   return {
     // ERROR level without execution data: failures are logged with their error and cause; the inputs
@@ -114,12 +122,12 @@ function ownResources(ctx: Context, name: string, id: string, steps: readonly st
   };
 }
 
-/** EventBridge: a test execution that ends FAILED, TIMED_OUT or ABORTED reaches the alerts topic, even when its Notify step could not run. */
+/** EventBridge: an execution that ends FAILED, TIMED_OUT or ABORTED reaches the alerts topic, even when its Notify step could not run. */
 function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): CfnResource {
   return {
     Type: 'AWS::Events::Rule',
     Properties: {
-      Description: `${SERVICE} ${ctx.stage}: a restore or PITR test execution failed, timed out or was aborted`,
+      Description: `${SERVICE} ${ctx.stage}: a state machine execution (a restore or PITR test, a restore, the delayed escalation) failed, timed out or was aborted`,
       State: 'ENABLED',
       EventPattern: {
         source: ['aws.states'],
@@ -146,12 +154,50 @@ function executionFailedRule(ctx: Context, stateMachineIds: readonly string[]): 
               `"[${SERVICE} CRITICAL] <region>: execution <execution> of <stateMachine> ended <status> at <time>. ` +
               'A restore or PITR test that does not pass is a failed recovery proof. If no detailed alert from restore-test-notify ' +
               'followed, the test could not report itself: read the execution history in the Step Functions console, and check RDS in ' +
-              `<region> for a leftover temporary instance (${PREFIX.restoreInstance}*) to delete."`,
+              `<region> for a leftover temporary instance (${PREFIX.restoreInstance}*) to delete. Of escalate-unresolved: the alarm of its event may not have ` +
+              'reached the unresolved levels — check it in the CloudWatch console."',
           },
         },
       ],
     },
   };
+}
+
+/** The rules that start state machines on an event, and the one role EventBridge assumes for them (StartExecution on those machines only). */
+function startRules(ctx: Context, deployed: Deployed): Record<string, CfnResource> {
+  const rules = Object.entries(deployed.stateMachineRules).flatMap(([name, specs]) => {
+    const machine = deployed.stateMachines[name];
+    return machine === undefined ? [] : specs.map((spec) => ({ spec, machineId: machine.id }));
+  });
+  if (rules.length === 0) return {};
+  const resources: Record<string, CfnResource> = {
+    [STATE_MACHINE_EVENTS_ROLE]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `${SERVICE} ${ctx.stage}: EventBridge starts the state machines its rules target`,
+        AssumeRolePolicyDocument: assumedBy('events.amazonaws.com'),
+        Policies: [
+          {
+            PolicyName: 'start-state-machines',
+            PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: unique(rules.map((r) => r.machineId)).map((id) => ref(id)) }] },
+          },
+        ],
+      },
+    },
+  };
+  for (const { spec, machineId } of rules) {
+    resources[spec.id] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: spec.description,
+        State: 'ENABLED',
+        EventPattern: spec.pattern,
+        // The whole event is the execution's input; retried, then kept in the rule DLQ, which alarms.
+        Targets: [{ Id: 'state-machine', Arn: ref(machineId), RoleArn: getAtt(STATE_MACHINE_EVENTS_ROLE), ...stateMachineRuleTargetFailures() }],
+      },
+    };
+  }
+  return resources;
 }
 
 export const stateMachinePlumbing: Contribution = {
@@ -162,6 +208,6 @@ export const stateMachinePlumbing: Contribution = {
     const resources: Record<string, CfnResource> = {};
     for (const [name, machine] of machines) Object.assign(resources, ownResources(ctx, name, machine.id, deployed.stateMachineSteps[name] ?? []));
     if (machines.length > 0) resources[LOGICAL_ID.executionFailedRule] = executionFailedRule(ctx, machines.map(([, machine]) => machine.id));
-    return { Resources: resources };
+    return { Resources: { ...resources, ...startRules(ctx, deployed) } };
   },
 };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../../state-machines/asl.js';
-import { lambdaContext, localFunctionArn } from '../lambda-context.js';
+import { lambdaContext, LOCAL_ACCOUNT, localFunctionArn } from '../lambda-context.js';
 
 export type { AslDefinition, AslState } from '../../state-machines/asl.js';
 export const functionArn = localFunctionArn;
@@ -102,7 +102,7 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   // The context object's execution name and id ($$.Execution.Name, .Id) as Step Functions gives them, and
   // a task token ($$.Task.Token) for the waitForTaskToken integrations (their local handler answers at once).
   const name = options.executionName ?? 'local-execution';
-  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:123456789012:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
+  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:${LOCAL_ACCOUNT}:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;

@@ -1,7 +1,8 @@
 // What the Slack notifier reads off the alerts topic and what it posts: the three kinds of message the
 // topic carries — our alerts (the `lambda` JSON of shared/alerts/sns.ts), CloudWatch alarm state changes
 // (ALARM, and OK after it: a resolution) and the execution-failed notice of the EventBridge rule (a
-// quoted text line) — read into one Notice; a fingerprint saying which notices are "the same alert"
+// quoted text line), and the delayed escalation of an alarm still unresolved (shared/alerts/unresolved.ts) —
+// read into one Notice; a fingerprint saying which notices are "the same alert"
 // (folded into a count within the window); and the Block Kit message (severity, component, resource,
 // region, what happened, measured vs target, links, the runbook step) with its plain-text rendering for
 // the drill and for Slack's notification text. Pure: no I/O, no secret ever passes through here.
@@ -10,6 +11,8 @@ import { SERVICE } from '../contracts.js';
 import { InvalidInput } from '../errors.js';
 import type { Policy } from '../policy/schema.js';
 import { SEVERITIES, type Severity } from './alert.js';
+import { alarmConsoleUrl, alarmParts, arnRegion, runbookOf } from './alarm-name.js';
+import { spokenDuration, UNRESOLVED_KIND } from './unresolved.js';
 
 export interface NoticeLink {
   readonly label: string;
@@ -19,6 +22,12 @@ export interface NoticeLink {
 export interface Notice {
   /** firing: something is wrong; resolved: an alarm went back to OK. */
   readonly status: 'firing' | 'resolved';
+  /**
+   * What the message was: one of our alerts, a CloudWatch alarm's state change, a text notice (the
+   * execution-failed rule's), or the delayed escalation of an alarm still unresolved. Decides which
+   * escalation levels' channels it reaches.
+   */
+  readonly origin: 'alert' | 'alarm' | 'notice' | 'escalation';
   readonly severity: Severity;
   readonly component: string;
   readonly kind: string;
@@ -35,6 +44,8 @@ export interface Notice {
   readonly links: readonly NoticeLink[];
   /** Which notices are the same alert (folded within the window; an OK resolves its ALARM). */
   readonly fingerprint: string;
+  /** An escalation: how long the alarm had been unresolved (it shares the alarm's fingerprint, so its OK resolves it). */
+  readonly escalation?: { readonly unresolvedForMs: number };
 }
 
 /** Where the links point: the deployment's stage and region, and this region's reports bucket. */
@@ -52,7 +63,6 @@ const logGroupUrl = (region: string, group: string) =>
   `${consoleBase(region)}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${encodeURIComponent(encodeURIComponent(group)).replace(/%/g, '$')}`;
 const dashboardUrl = (ctx: LinkContext, region: string) => `${consoleBase(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName(ctx.stage, region)}`;
 const executionUrl = (arn: string) => `${consoleBase(arn.split(':')[3] ?? 'us-east-1')}/states/home?region=${arn.split(':')[3] ?? ''}#/v2/executions/details/${arn}`;
-const alarmUrl = (region: string, name: string) => `${consoleBase(region)}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name)}`;
 const evidenceUrl = (bucket: string, key: string, region: string) => `https://s3.console.aws.amazon.com/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key)}`;
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/;
@@ -96,12 +106,14 @@ function fromAlert(json: Record<string, unknown>, policy: Policy, ctx: LinkConte
   if (Number.isNaN(at)) throw new InvalidInput('Message.at', 'must be an ISO time');
   const details = (typeof json['details'] === 'object' && json['details'] !== null ? json['details'] : {}) as Record<string, unknown>;
   const [kind, resource, region, source] = [field('kind'), field('resource'), field('region'), field('source')];
+  if (kind === UNRESOLVED_KIND) return fromUnresolved({ resource, region, summary: field('summary'), action: field('action'), source }, details, ctx);
   const scalar = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined);
   const measured = scalar(details['measured']);
   const target = scalar(details['target']);
   return {
     // A posture finding that cleared (shared/alerts/posture-memory.ts) reads as a resolution.
     status: details['resolved'] === true ? 'resolved' : 'firing',
+    origin: 'alert',
     severity: severity as Severity,
     component: text(details['component']) ?? componentOf(policy, resource),
     kind,
@@ -126,45 +138,18 @@ const HEALTHY: Record<string, string> = {
   LessThanOrEqualToThreshold: '>',
 };
 
-const REGION_SUFFIX = /-([a-z]{2}(?:-gov)?-[a-z]+-\d)$/;
-const COMPONENTS = ['rds', 'redis', 'media', 'config', 'platform'];
-
-/**
- * The parts of an alarm name as deploy/ writes them — "<service>-<stage>-<component>-<resource>-<what>-<region>"
- * — the resource being one the policy names (the longest that fits); the region the name ends with (an
- * alarm of one region may watch another's copies), else `region`.
- */
-function alarmParts(name: string, stage: string, region: string, policy?: Policy): { component: string; resource: string; what?: string; region: string } {
-  const prefix = `${SERVICE}-${stage}-`;
-  let inner = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  const suffix = REGION_SUFFIX.exec(inner);
-  if (suffix !== null) inner = inner.slice(0, -suffix[0].length);
-  const about = suffix?.[1] ?? region;
-  const [first, ...rest] = inner.split('-');
-  if (first === undefined || !COMPONENTS.includes(first) || rest.length === 0) return { component: 'platform', resource: inner, region: about };
-  const tail = rest.join('-');
-  const { databases, caches, buckets, configuration } = policy?.resources ?? { databases: [], caches: [], buckets: [], configuration: [] };
-  const named = [...databases, ...caches, ...buckets, ...configuration]
-    .map((r) => r.name)
-    .filter((r) => tail === r || tail.startsWith(`${r}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  if (named === undefined || named === tail) return { component: first, resource: tail, region: about };
-  return { component: first, resource: named, what: tail.slice(named.length + 1), region: about };
-}
-
 /** A CloudWatch alarm's state change: ALARM fires, OK resolves; anything else (INSUFFICIENT_DATA) is not posted. */
 function fromAlarm(json: Record<string, unknown>, policy: Policy, ctx: LinkContext): Notice | null {
   const name = text(json['AlarmName']);
   if (name === undefined) throw new InvalidInput('Message.AlarmName', 'must be a non-empty string');
   const state = json['NewStateValue'];
   if (state !== 'ALARM' && state !== 'OK') return null;
-  const arn = text(json['AlarmArn']);
   /** Where the alarm is (its console), and what it is about. */
-  const alarmRegion = arn?.split(':')[3] ?? ctx.region;
+  const alarmRegion = arnRegion(text(json['AlarmArn'])) ?? ctx.region;
   const at = Date.parse(text(json['StateChangeTime']) ?? '');
   const reason = text(json['NewStateReason']) ?? '';
   const description = text(json['AlarmDescription']) ?? '';
-  const [happened, runbook] = description.includes('Runbook:') ? description.split(/\s*Runbook:\s*/, 2) : [description, undefined];
+  const { happened, runbook } = runbookOf(description);
   const trigger = (typeof json['Trigger'] === 'object' && json['Trigger'] !== null ? json['Trigger'] : {}) as Record<string, unknown>;
   const threshold = trigger['Threshold'];
   const healthy = HEALTHY[String(trigger['ComparisonOperator'])];
@@ -173,6 +158,7 @@ function fromAlarm(json: Record<string, unknown>, policy: Policy, ctx: LinkConte
   const { component, resource, what, region } = alarmParts(name, ctx.stage, alarmRegion, policy);
   return {
     status: state === 'OK' ? 'resolved' : 'firing',
+    origin: 'alarm',
     severity: 'critical',
     component,
     kind: what ?? 'alarm',
@@ -185,10 +171,52 @@ function fromAlarm(json: Record<string, unknown>, policy: Policy, ctx: LinkConte
     source: 'cloudwatch',
     at: Number.isNaN(at) ? 0 : at,
     links: [
-      { label: 'Alarm', url: alarmUrl(alarmRegion, name) },
+      { label: 'Alarm', url: alarmConsoleUrl(alarmRegion, name) },
       { label: 'Dashboard', url: dashboardUrl(ctx, alarmRegion) },
     ],
-    fingerprint: ['alarm', alarmRegion, name].join('|'),
+    fingerprint: alarmFingerprint(alarmRegion, name),
+  };
+}
+
+/** An alarm's fingerprint: its ALARM, its OK and its escalation are the same alert. */
+const alarmFingerprint = (alarmRegion: string, name: string) => ['alarm', alarmRegion, name].join('|');
+
+/**
+ * The delayed escalation of an alarm still unresolved (shared/alerts/unresolved.ts): posted as the alarm
+ * it escalates — same fingerprint, so the alarm's OK resolves it where it was posted — dated when the
+ * alarm went to ALARM (an escalation read after that alarm's resolution is late), with how long it had
+ * been unresolved.
+ */
+function fromUnresolved(alert: { resource: string; region: string; summary: string; action: string; source: string }, details: Record<string, unknown>, ctx: LinkContext): Notice {
+  const detail = (name: string): string => {
+    const value = text(details[name]);
+    if (value === undefined) throw new InvalidInput(`Message.details.${name}`, 'must be a non-empty string');
+    return value;
+  };
+  const name = detail('alarm');
+  const alarmRegion = arnRegion(detail('alarmArn')) ?? ctx.region;
+  const since = Date.parse(detail('since'));
+  if (Number.isNaN(since)) throw new InvalidInput('Message.details.since', 'must be an ISO time');
+  const seconds = details['unresolvedForSeconds'];
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new InvalidInput('Message.details.unresolvedForSeconds', 'must be a number of seconds');
+  return {
+    status: 'firing',
+    origin: 'escalation',
+    severity: 'critical',
+    component: text(details['component']) ?? 'platform',
+    kind: text(details['what']) ?? 'alarm',
+    resource: alert.resource,
+    region: alert.region,
+    summary: alert.summary,
+    action: alert.action,
+    source: alert.source,
+    at: since,
+    links: [
+      { label: 'Alarm', url: alarmConsoleUrl(alarmRegion, name) },
+      { label: 'Dashboard', url: dashboardUrl(ctx, alarmRegion) },
+    ],
+    fingerprint: alarmFingerprint(alarmRegion, name),
+    escalation: { unresolvedForMs: seconds * 1000 },
   };
 }
 
@@ -210,6 +238,7 @@ function fromText(message: string, ctx: LinkContext, at: number): Notice {
   if (match === null) {
     return {
       status: 'firing',
+      origin: 'notice',
       severity: 'critical',
       component: 'platform',
       kind: 'message',
@@ -228,6 +257,7 @@ function fromText(message: string, ctx: LinkContext, at: number): Notice {
   const when = Date.parse(time);
   return {
     status: 'firing',
+    origin: 'notice',
     severity: 'critical',
     component: MACHINE_COMPONENTS[machine.replace(`${SERVICE}-${ctx.stage}-`, '')] ?? 'platform',
     kind: 'execution-failed',
@@ -276,8 +306,15 @@ export interface Folded {
   readonly since?: number;
 }
 
+/** What a message starts with: Resolved, Escalated with how long, or the severity. */
+function label(notice: Notice): string {
+  if (notice.status === 'resolved') return 'Resolved';
+  if (notice.escalation !== undefined) return `Escalated: unresolved for ${spokenDuration(notice.escalation.unresolvedForMs)}`;
+  return notice.severity.toUpperCase();
+}
+
 function headline(notice: Notice): string {
-  return notice.status === 'resolved' ? `Resolved: ${notice.component} ${notice.resource} ${notice.region}` : `${notice.severity.toUpperCase()}: ${notice.component} ${notice.resource} ${notice.region}`;
+  return `${label(notice)}: ${notice.component} ${notice.resource} ${notice.region}`;
 }
 
 function foldedLine(folded: Folded): string | undefined {
@@ -297,7 +334,7 @@ export function slackPayload(notice: Notice, folded: Folded = { repeats: 0 }): {
   ];
   const repeated = foldedLine(folded);
   const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: limit(`${notice.status === 'resolved' ? 'Resolved' : notice.severity.toUpperCase()}: ${notice.kind} ${notice.resource}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: limit(`${label(notice)}: ${notice.kind} ${notice.resource}`, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: limit(`${icon} ${escape(notice.summary)}`, 3000) } },
     { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: limit(field, 2000) })) },
     { type: 'section', text: { type: 'mrkdwn', text: limit(`*What to do:* ${escape(notice.action)}`, 3000) } },

@@ -1,6 +1,6 @@
-// The Slack incoming webhook's URL, read from the Secrets Manager secret the policy names
-// (alerts.slack.webhookSecret) and kept for five minutes per container — for the notifier and the daily
-// checklist alike. Only https (plain http to this host only: the local stand-in of the tests and the
+// A Slack incoming webhook's URL, read from the Secrets Manager secret the policy names
+// (alerts.slack.webhookSecret, or an escalation level's slack.webhookSecret) and kept for five minutes per
+// container and secret — for the notifier and the daily checklist alike. Only https (plain http to this host only: the local stand-in of the tests and the
 // drill). The URL is the secret: errors name the secret, never its value.
 
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -8,16 +8,18 @@ import { ConfigurationError } from '../errors.js';
 
 /** How long a webhook URL read from Secrets Manager is used before it is read again (a rotation takes effect). */
 const URL_TTL_MS = 300_000;
-let cachedUrl: { readonly secret: string; readonly url: string; readonly until: number } | undefined;
+const cachedUrls = new Map<string, { readonly url: string; readonly until: number }>();
 
-/** Forgets the cached webhook URL (tests; a rejected webhook, so the retry reads a rotated one). */
-export function forgetWebhookUrl(): void {
-  cachedUrl = undefined;
+/** Forgets the cached webhook URL of `secret`, or all of them (tests; a rejected webhook, so the retry reads a rotated one). */
+export function forgetWebhookUrl(secret?: string): void {
+  if (secret === undefined) cachedUrls.clear();
+  else cachedUrls.delete(secret);
 }
 
 /** The webhook URL: the secret's string, or its JSON `url` member. Errors name the secret, never its value. */
 export async function webhookUrl(input: { readonly secrets: Pick<SecretsManagerClient, 'send'>; readonly now: () => number }, secret: string): Promise<string> {
-  if (cachedUrl !== undefined && cachedUrl.secret === secret && cachedUrl.until > input.now()) return cachedUrl.url;
+  const cached = cachedUrls.get(secret);
+  if (cached !== undefined && cached.until > input.now()) return cached.url;
   const response = await input.secrets.send(new GetSecretValueCommand({ SecretId: secret }));
   let value = response.SecretString?.trim() ?? '';
   if (value.startsWith('{')) {
@@ -39,6 +41,6 @@ export async function webhookUrl(input: { readonly secrets: Pick<SecretsManagerC
   if (parsed === undefined || (parsed.protocol !== 'https:' && !loopback)) {
     throw new ConfigurationError(`the secret ${secret} does not hold a webhook URL (https://…, or JSON with "url"): put the Slack incoming webhook's URL in it`);
   }
-  cachedUrl = { secret, url: value, until: input.now() + URL_TTL_MS };
+  cachedUrls.set(secret, { url: value, until: input.now() + URL_TTL_MS });
   return value;
 }

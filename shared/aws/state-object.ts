@@ -1,5 +1,5 @@
 // A small JSON state object in S3 that several runs may update at once (the Slack notifier's fold state,
-// the posture checks' memory): read with its ETag, written back only over the version read (If-Match) or
+// the posture checks' memory, the delayed escalation's record of an incident): read with its ETag, written back only over the version read (If-Match) or
 // where there was none (If-None-Match: *), so a writer that lost the race learns it and reads again.
 
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -24,8 +24,13 @@ export async function readStateObject(s3: S3Client, bucket: string, key: string)
 
 /** Writes `value` over the version read (`etag`), or where nothing was; false when another writer came first. */
 export async function writeStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<boolean> {
+  return (await putStateObject(s3, bucket, key, value, etag)).written;
+}
+
+/** The same, with the ETag of what it wrote (to write over it next without reading it back). */
+export async function putStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<{ written: true; etag: string | undefined } | { written: false }> {
   try {
-    await s3.send(
+    const response = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -35,10 +40,10 @@ export async function writeStateObject(s3: S3Client, bucket: string, key: string
         ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
       }),
     );
-    return true;
+    return { written: true, etag: response.ETag };
   } catch (error) {
     const name = errorName(error);
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return false;
+    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return { written: false };
     throw error;
   }
 }

@@ -9,6 +9,9 @@ import { cacheFailover, databaseFailover, endpointTarget, recovery } from './rec
 import { complianceFloor, keepRules, objectiveDuration, region, retentionDuration, timeZone } from './fields.js';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
+
+/** How long an alarm may stay unresolved before it escalates (alerts.escalation.unresolved.after): a sensible range for a Step Functions Wait. */
+export const UNRESOLVED_AFTER = { minMs: 5 * 60_000, maxMs: 7 * 86_400_000 } as const;
 const pattern = (re: RegExp, error: string) => z.string().check(z.regex(re, { error }));
 const withDefault = <T extends z.core.SomeType>(schema: T, value: z.core.output<T>) => z._default(schema, value as never);
 
@@ -401,7 +404,9 @@ export const policySchema = z
          * each a set of e-mail addresses and SMS numbers, and which levels each severity reaches at once.
          * Each endpoint is subscribed to the alerts topic with a filter policy on the alert's `severity`
          * attribute; a message without one (a CloudWatch alarm, an EventBridge notice) is routed as critical.
-         * Absent: the alerts topic reaches `emails` (and Slack) only, as before.
+         * Absent: the alerts topic reaches `emails` (and Slack) only, as before. A level's `slack` channel gets
+         * from the Slack notifier what reaches that level (alerts by severity, alarms as critical, and the
+         * delayed escalation of `unresolved`).
          */
         escalation: z.optional(
           z
@@ -412,6 +417,8 @@ export const policySchema = z
                     name: nonEmpty(),
                     emails: withDefault(z.array(z.email()), []),
                     sms: withDefault(z.array(pattern(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +819012345678')), []),
+                    /** The level's own Slack channel: the secret (name or ARN, in each region) holding its incoming webhook's URL. */
+                    slack: z.optional(z.strictObject({ webhookSecret: nonEmpty() })),
                   }),
                 )
                 .check(z.minLength(1), z.maxLength(4)),
@@ -423,16 +430,35 @@ export const policySchema = z
                 }),
                 {},
               ),
+              /**
+               * Delayed escalation: a CloudWatch alarm of the stack still in ALARM `after` this long (the same
+               * incident: not OK meanwhile) reaches these levels (the escalate-unresolved state machine).
+               * Absent: alarms reach only the levels `severities.critical` lists, at once.
+               */
+              unresolved: z.optional(
+                z.strictObject({
+                  after: z.prefault(
+                    objectiveDuration.check(
+                      z.refine((ms: number) => ms >= UNRESOLVED_AFTER.minMs && ms <= UNRESOLVED_AFTER.maxMs, { error: 'must be between 5min and 7d (the state machine waits that long for each alarm)' }),
+                    ),
+                    '1h',
+                  ),
+                  levels: z.array(z.int().check(z.gte(1))).check(z.minLength(1, { error: 'name at least one level to escalate to' })),
+                }),
+              ),
             })
             .check(
               z.superRefine((escalation, ctx) => {
+                const beyond = (path: (string | number)[], level: number) =>
+                  ctx.addIssue({ code: 'custom', path, message: `level ${level} is not among the ${escalation.levels.length} levels`, input: level });
                 for (const [severity, levels] of Object.entries(escalation.severities)) {
                   levels.forEach((level: number, index: number) => {
-                    if (level > escalation.levels.length) {
-                      ctx.addIssue({ code: 'custom', path: ['severities', severity, index], message: `level ${level} is not among the ${escalation.levels.length} levels`, input: level });
-                    }
+                    if (level > escalation.levels.length) beyond(['severities', severity, index], level);
                   });
                 }
+                escalation.unresolved?.levels.forEach((level: number, index: number) => {
+                  if (level > escalation.levels.length) beyond(['unresolved', 'levels', index], level);
+                });
               }),
             ),
         ),

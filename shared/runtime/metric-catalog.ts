@@ -103,6 +103,8 @@ export const METRICS = {
   SlackDeliveryAttempts: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/notify-slack'] },
   ChecklistResourcesFailing: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/daily-checklist'] },
 
+  AlarmsEscalated: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/escalate-unresolved'] },
+
   // Failover (platform, secondary): readiness per resource of the policy (and backup-key, region-failover), the watch on the primary.
   FailoverReadinessGaps: { unit: 'Count', scope: 'resource', components: ['platform'], writers: ['platform/check-failover-readiness'] },
   FailoverRpoSeconds: { unit: 'Seconds', scope: 'resource', components: ['platform'], writers: ['platform/check-failover-readiness'] },

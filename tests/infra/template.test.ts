@@ -1964,7 +1964,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day, escalation records a month', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -1984,7 +1984,9 @@ describe.each([
     expect(rules.find((r) => r.Prefix === 'slack-folds/')).toEqual({ Id: 'slack-fold-state-old-versions', Status: 'Enabled', Prefix: 'slack-folds/', NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
     // The posture checks' memory: current versions stay, replaced ones go after a week.
     expect(rules.find((r) => r.Prefix === 'posture/')).toEqual({ Id: 'posture-memory-old-versions', Status: 'Enabled', Prefix: 'posture/', NoncurrentVersionExpiration: { NoncurrentDays: 7 } });
-    expect(rules).toHaveLength(7);
+    // The delayed escalation's record of each incident: needed only while its executions run.
+    expect(rules.find((r) => r.Prefix === 'escalations/')).toEqual({ Id: 'escalation-records-30-days', Status: 'Enabled', Prefix: 'escalations/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules).toHaveLength(8);
   });
 
   it('refuses any request without TLS', () => {

@@ -1,19 +1,24 @@
-// The Slack notifier: subscribed to its region's alerts topic, it reads each message as a notice
-// (shared/alerts/slack-message.ts), decides with the alert's fold state whether to post, fold or skip
-// it (plan.ts), posts to the incoming webhook whose URL it reads from Secrets Manager
-// (shared/alerts/slack-webhook.ts), and records the state under slack-folds/ in the region's reports
-// bucket — one object per alert fingerprint, written with S3 conditional writes (If-Match on the ETag it
-// read, If-None-Match for a new one) so concurrent invocations never lose a count.
+// The Slack notifier: subscribed to its region's alerts topic (and to the unresolved topic of the delayed
+// escalation), it reads each message as a notice (shared/alerts/slack-message.ts), finds the channels it
+// goes to — the main webhook and the escalation levels' own (shared/alerts/slack-channels.ts) — decides per
+// channel with the alert's fold state there whether to post, fold or skip it (plan.ts), posts to the
+// incoming webhook whose URL it reads from Secrets Manager (shared/alerts/slack-webhook.ts), and records
+// the state under slack-folds/ in the region's reports bucket — one object per channel and alert
+// fingerprint, written with S3 conditional writes (If-Match on the ETag it read, If-None-Match for a new
+// one) so concurrent invocations never lose a count.
 //
 // It posts first and records after: a delivery that fails leaves the state as it was, so Lambda's retry
 // posts again and nothing is lost (the alert is on e-mail through SNS regardless; what still fails lands
-// in the async-failures queue, which alarms). Two invocations racing on the same new alert may both post
-// it: at least once, never none. The webhook URL never reaches a log line, an error or the result.
+// in the async-failures queue, which alarms). A channel that fails does not keep the others from being
+// posted to; Lambda's retry then skips, per channel, what was posted (the message id is remembered there).
+// Two invocations racing on the same new alert may both post it: at least once, never none. The webhook
+// URL never reaches a log line, an error or the result.
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { readNotice, slackPayload, type LinkContext } from '../../../shared/alerts/slack-message.js';
+import { channelsFor, configuredChannels, type Channel } from '../../../shared/alerts/slack-channels.js';
+import { readNotice, slackPayload, type LinkContext, type Notice } from '../../../shared/alerts/slack-message.js';
 import { forgetWebhookUrl, webhookUrl } from '../../../shared/alerts/slack-webhook-url.js';
 import { DELIVERY, postToSlack, type DeliveryOptions } from '../../../shared/alerts/slack-webhook.js';
 import { readStateObject, writeStateObject } from '../../../shared/aws/state-object.js';
@@ -44,6 +49,7 @@ export interface NotifyInput {
   readonly delivery?: Partial<Omit<DeliveryOptions, 'sleep' | 'now'>>;
 }
 
+/** Counted per delivery: a notice and one of its channels (one of each without escalation channels). */
 export interface NotifyResult {
   readonly posted: number;
   readonly folded: number;
@@ -52,7 +58,12 @@ export interface NotifyResult {
   readonly attempts: number;
 }
 
-export const foldKey = (fingerprint: string): string => `${REPORT_PREFIX.slackFolds}${createHash('sha256').update(fingerprint).digest('hex')}.json`;
+/** The fold state of an alert in a channel: the main channel's by the fingerprint alone (as it always was), a level's by its secret too. */
+export const foldKey = (fingerprint: string, channel?: Channel): string =>
+  `${REPORT_PREFIX.slackFolds}${createHash('sha256').update(channel === undefined || channel.main ? fingerprint : `${channel.secret}\n${fingerprint}`).digest('hex')}.json`;
+
+/** The default fold window when only escalation levels have channels (no alerts.slack to say another). */
+const DEFAULT_FOLD_WINDOW_MS = 3_600_000;
 
 interface StoredState {
   readonly state: FoldState | undefined;
@@ -72,20 +83,16 @@ const WRITE_ATTEMPTS = 5;
 
 type Outcome = 'posted' | 'folded' | 'skipped';
 
-async function handleRecord(input: NotifyInput, record: SnsRecord, secret: string, foldWindowMs: number, links: LinkContext): Promise<{ outcome: Outcome; attempts: number }> {
-  const published = Date.parse(record.Sns.Timestamp ?? '') || input.now();
-  const notice = readNotice(record.Sns.Message, published, input.policy, links);
-  if (notice === null) {
-    input.log.info('alarm state not posted', { messageId: record.Sns.MessageId });
-    return { outcome: 'skipped', attempts: 0 };
-  }
-  const key = foldKey(notice.fingerprint);
+/** Posts, folds or skips `notice` in one channel. */
+async function deliver(input: NotifyInput, record: SnsRecord, notice: Notice, channel: Channel, foldWindowMs: number): Promise<{ outcome: Outcome; attempts: number }> {
+  const key = foldKey(notice.fingerprint, channel);
+  const secret = channel.secret;
   let attempts = 0;
   let posted = false;
   for (let round = 1; round <= WRITE_ATTEMPTS; round += 1) {
     const { state, etag } = await readState(input, key);
     const decision = decide(notice, record.Sns.MessageId, state, input.now(), foldWindowMs);
-    const fields = { messageId: record.Sns.MessageId, kind: notice.kind, resource: notice.resource, region: notice.region, status: notice.status };
+    const fields = { messageId: record.Sns.MessageId, channel: secret, kind: notice.kind, resource: notice.resource, region: notice.region, status: notice.status };
     if (decision.action === 'skip') {
       input.log.info('notice skipped', { ...fields, reason: decision.reason });
       return { outcome: posted ? 'posted' : 'skipped', attempts };
@@ -106,24 +113,50 @@ async function handleRecord(input: NotifyInput, record: SnsRecord, secret: strin
 }
 
 /**
- * Handles the SNS records of one invocation; throws when a record could not be delivered (after the
- * others were handled): Lambda retries the invocation, and handled records are then skipped as duplicates.
+ * Handles the SNS records of one invocation, each in every channel it goes to; throws when a delivery
+ * failed (after the others were handled): Lambda retries the invocation, and what was handled is then
+ * skipped as a duplicate in its channel.
  */
 export async function notifySlack(records: readonly SnsRecord[], input: NotifyInput): Promise<NotifyResult> {
-  const slack = input.policy.alerts.slack;
-  if (slack === undefined) throw new ConfigurationError('alerts.slack is not set in the policy: the Slack notifier has nothing to post to');
+  if (configuredChannels(input.policy).length === 0) {
+    throw new ConfigurationError('neither alerts.slack nor any alerts.escalation.levels[].slack is set in the policy: the Slack notifier has nothing to post to');
+  }
+  const foldWindowMs = input.policy.alerts.slack?.foldWindow ?? DEFAULT_FOLD_WINDOW_MS;
   const links: LinkContext = { stage: input.stage, region: input.region, reportsBucket: input.reportsBucket };
   const result = { posted: 0, folded: 0, skipped: 0, attempts: 0 };
   let failure: Error | undefined;
+  const failed = (record: SnsRecord, error: unknown, channel?: Channel) => {
+    input.log.error('notice not delivered to Slack', { messageId: record.Sns.MessageId, ...(channel === undefined ? {} : { channel: channel.secret }), error: errorName(error), message: error instanceof Error ? error.message : String(error) });
+    if (errorName(error) === 'SlackDeliveryFailed') forgetWebhookUrl(channel?.secret);
+    failure ??= error instanceof Error ? error : new Error(String(error));
+  };
   for (const record of records) {
+    let notice: Notice | null;
     try {
-      const { outcome, attempts } = await handleRecord(input, record, slack.webhookSecret, slack.foldWindow, links);
-      result[outcome] += 1;
-      result.attempts += attempts;
+      notice = readNotice(record.Sns.Message, Date.parse(record.Sns.Timestamp ?? '') || input.now(), input.policy, links);
     } catch (error) {
-      input.log.error('notice not delivered to Slack', { messageId: record.Sns.MessageId, error: errorName(error), message: error instanceof Error ? error.message : String(error) });
-      if (errorName(error) === 'SlackDeliveryFailed') forgetWebhookUrl();
-      failure ??= error instanceof Error ? error : new Error(String(error));
+      failed(record, error);
+      continue;
+    }
+    if (notice === null) {
+      input.log.info('alarm state not posted', { messageId: record.Sns.MessageId });
+      result.skipped += 1;
+      continue;
+    }
+    const channels = channelsFor(notice, input.policy);
+    if (channels.length === 0) {
+      input.log.info('notice not posted: no channel takes it', { messageId: record.Sns.MessageId, kind: notice.kind, severity: notice.severity });
+      result.skipped += 1;
+      continue;
+    }
+    for (const channel of channels) {
+      try {
+        const { outcome, attempts } = await deliver(input, record, notice, channel, foldWindowMs);
+        result[outcome] += 1;
+        result.attempts += attempts;
+      } catch (error) {
+        failed(record, error, channel);
+      }
     }
   }
   if (failure !== undefined) throw failure;

@@ -1,7 +1,9 @@
 // What the Slack notifier does with one notice, given what it remembers of the same alert (its fold
 // state): post it; fold it into the count of the message already posted within the window; post the
 // resolution of an open alarm; or nothing — an SNS redelivery of a message already handled, a
-// resolution of nothing open, or a state change older than the last one seen (a late event). Pure.
+// resolution of nothing open, or a state change older than the last one seen (a late event). The
+// escalation of an alarm still unresolved shares the alarm's state: posted even within the window, and
+// resolved by the alarm's OK. Pure.
 
 import type { Folded, Notice } from '../../../shared/alerts/slack-message.js';
 
@@ -46,7 +48,8 @@ export function decide(notice: Notice, messageId: string, state: FoldState | und
 
   // A firing from before the resolution that closed it: the condition has cleared since.
   if (state !== undefined && !state.open && notice.at > 0 && notice.at < state.changedAt) return { action: 'skip', reason: 'late' };
-  if (state !== undefined && state.open && now - state.postedAt < foldWindowMs) {
+  // An escalation is never folded: it says the alarm has now been unresolved for long, which its repeats did not.
+  if (state !== undefined && state.open && now - state.postedAt < foldWindowMs && notice.escalation === undefined) {
     return {
       action: 'fold',
       next: { ...state, repeats: state.repeats + 1, firstRepeatAt: state.firstRepeatAt ?? (notice.at || now), changedAt: Math.max(state.changedAt, notice.at), messageIds: remember(seen, messageId) },
