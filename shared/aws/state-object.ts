@@ -24,8 +24,16 @@ export async function readStateObject(s3: S3Client, bucket: string, key: string)
 
 /** Writes `value` over the version read (`etag`), or where nothing was; false when another writer came first. */
 export async function writeStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<boolean> {
+  return (await putStateObject(s3, bucket, key, value, etag)) !== null;
+}
+
+/**
+ * The same, returning the ETag of the version written (for a writer that updates its own write again,
+ * such as answer-approval's claim and then its outcome); null when another writer came first.
+ */
+export async function putStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<string | null> {
   try {
-    await s3.send(
+    const response = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -35,10 +43,10 @@ export async function writeStateObject(s3: S3Client, bucket: string, key: string
         ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
       }),
     );
-    return true;
+    return response.ETag ?? '';
   } catch (error) {
     const name = errorName(error);
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return false;
+    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return null;
     throw error;
   }
 }
