@@ -13,6 +13,7 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
 import { platformChecklist, type ChecklistFunction } from './components/platform/checklist.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
+import { platformRunbookSteps, type RunbookStepFunction } from './components/platform/runbook-steps.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -70,6 +71,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformJanitor,
   platformSlack,
   platformChecklist,
+  platformRunbookSteps,
   rdsBackup,
   rdsRestoreTest,
   redisBackup,
@@ -94,7 +96,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction | RunbookStepFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
