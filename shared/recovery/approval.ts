@@ -126,3 +126,11 @@ function matchesApprover(caller: string, approver: string): boolean {
   const glob = new RegExp(`^${last.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
   return glob.test(rest);
 }
+
+/**
+ * The approval Task's TimeoutSeconds (the runbooks' `${ApprovalTimeoutSeconds}` substitution):
+ * recovery.approvalTimeout in whole seconds — the same deadline request-approval writes as expiresAt.
+ */
+export function approvalTimeoutSeconds(approvalTimeoutMs: number): number {
+  return Math.ceil(approvalTimeoutMs / 1000);
+}

@@ -106,7 +106,7 @@ describe('request-approval', () => {
     await request();
     expect(alerts.published).toHaveLength(1);
     const alert = alerts.published[0]!;
-    expect(alert).toMatchObject({ severity: 'critical', kind: 'approval-needed', resource: 'region-failover/failover-2026-12-03', region: REGION, summary: 'approval needed: region-failover failover-2026-12-03', source: 'request-approval' });
+    expect(alert).toMatchObject({ severity: 'critical', kind: 'approval-needed', resource: 'failover-2026-12-03', region: REGION, summary: 'approval needed: region-failover failover-2026-12-03', source: 'request-approval' });
     expect(alert.details).toMatchObject({
       execution: ARN,
       approve: `npx backup-dr approve ${ARN} --stage prod`,

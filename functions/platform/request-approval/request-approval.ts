@@ -100,8 +100,9 @@ export function approvalNeededAlert(request: ApprovalRequest, record: ApprovalRe
   return {
     severity: 'critical',
     kind: 'approval-needed',
-    // One alert per execution: two runbooks waiting at once are two messages, never folded into one.
-    resource: `${runbook}/${execution.name}`,
+    // One alert per execution (the Slack notifier folds repeats by resource): two requests at once, or a
+    // redrive's new request, are messages of their own.
+    resource: execution.name,
     region: deps.region,
     summary: `approval needed: ${runbook} ${execution.name}`,
     action:
