@@ -172,6 +172,22 @@ describe('the approval step (waitForTaskToken)', () => {
     expect(output['approval']).toBeUndefined();
   });
 
+  it('the function URL event: a base64 body is decoded; a method other than POST is 405 for an approver, 403 and alerted for anyone else', async () => {
+    const result = start(60);
+    await requested();
+    const base = { version: '2.0', rawPath: '/', requestContext: { http: { method: 'POST', path: '/' }, authorizer: { iam: { userArn: APPROVER } } } };
+    const call = async (event: Record<string, unknown>) => (await answerHandler(event, lambdaContext('answer-approval', { region: REGION }))) as { statusCode: number; body: string };
+    const get = await call({ ...base, requestContext: { ...base.requestContext, http: { method: 'GET', path: '/' } } });
+    expect(get.statusCode).toBe(405);
+    const stranger = await call({ ...base, requestContext: { http: { method: 'GET', path: '/' }, authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/eve' } } } });
+    expect(stranger.statusCode).toBe(403);
+    expect(snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.['kind']?.StringValue)).toEqual(['approval-needed', 'approval-refused']);
+    const encoded = await call({ ...base, isBase64Encoded: true, body: Buffer.from(JSON.stringify({ execution: ARN, decision: 'approve' })).toString('base64') });
+    expect(encoded.statusCode).toBe(200);
+    expect(JSON.parse(encoded.body)).toMatchObject({ outcome: 'approved', by: APPROVER });
+    expect((await result)['approval']).toMatchObject({ approved: true, by: APPROVER });
+  });
+
   it('the substitution is the policy\'s approval timeout in seconds, the deadline request-approval records', () => {
     expect(approvalTimeoutSeconds(teamPolicy().recovery!.approvalTimeout)).toBe(3600);
     expect(approvalTimeoutSeconds(90_500)).toBe(91);
