@@ -9,9 +9,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answerApproval, type AnswerDeps } from '../../functions/platform/answer-approval/answer-approval.js';
+import { requestApprovalInput } from '../../functions/platform/request-approval/handler.js';
 import { requestApproval, type RequestApprovalDeps } from '../../functions/platform/request-approval/request-approval.js';
 import { alertJson, alertText } from '../../shared/alerts/alert.js';
 import { approvalKey, executionOf, isApprover, parseExecutionArn, type ApprovalRecord } from '../../shared/recovery/approval.js';
+import { parseInput } from '../../shared/runtime/input.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { RecordingAlerts, RecordingLog } from '../helpers/runtime.js';
 
@@ -144,6 +146,15 @@ describe('request-approval', () => {
   it('the default stage is left out of the commands', async () => {
     await requestApproval({ token: TOKEN, execution: EXECUTION, runbook: 'region-failover', plan: {} }, { ...requestDeps(), stage: 'dev' });
     expect(alerts.published[0]?.details?.['approve']).toBe(`npx backup-dr approve ${ARN}`);
+  });
+
+  it.each([
+    [{ execution: ARN, runbook: 'region-failover', plan: {} }, 'token: must be a non-empty string'],
+    [{ token: TOKEN, execution: ARN, runbook: 'Region Failover', plan: {} }, 'runbook: must be the runbook name'],
+    [{ token: TOKEN, execution: ARN, runbook: 'region-failover', plan: 'promote' }, 'plan: must be an object'],
+    [{ token: TOKEN, execution: ARN, runbook: 'region-failover', plan: {}, approvers: ['*'] }, 'approvers: unknown input field (allowed: token, execution, runbook, plan)'],
+  ])('its Payload is checked first, naming the field: %j', (payload, message) => {
+    expect(() => parseInput(requestApprovalInput, payload)).toThrow(message);
   });
 
   it('refuses to overwrite an object under its key that is not an approval record', async () => {
