@@ -29,7 +29,7 @@ import {
   type ApprovalAnswer,
   type ApprovalRecord,
   type Decision,
-} from '../../../shared/recovery/approval.js';
+} from '../../../shared/platform/approval.js';
 import type { Log } from '../../../shared/runtime/log.js';
 
 export interface AnswerDeps {

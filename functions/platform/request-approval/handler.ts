@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
-import { executionOf } from '../../../shared/recovery/approval.js';
+import { executionOf } from '../../../shared/platform/approval.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';

@@ -15,7 +15,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Alert, AlertSink } from '../../../shared/alerts/alert.js';
 import { readStateObject, writeStateObject } from '../../../shared/aws/state-object.js';
-import { approvalKey, executionConsoleUrl, parseApprovalRecord, type ApprovalRecord, type Execution } from '../../../shared/recovery/approval.js';
+import { approvalKey, executionConsoleUrl, parseApprovalRecord, type ApprovalRecord, type Execution } from '../../../shared/platform/approval.js';
 import type { Log } from '../../../shared/runtime/log.js';
 
 export interface ApprovalRequest {

@@ -6,7 +6,7 @@ import { route53Client } from '../../../shared/aws/route53-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ssmClient } from '../../../shared/aws/ssm-client.js';
 import { ENV } from '../../../shared/contracts.js';
-import { executionOf } from '../../../shared/recovery/approval.js';
+import { executionOf } from '../../../shared/platform/approval.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
 import { stepHandler } from '../../../shared/runtime/step.js';

@@ -21,9 +21,10 @@ import { putStateObject, readStateObject } from '../../../shared/aws/state-objec
 import { REPORT_PREFIX } from '../../../shared/contracts.js';
 import { ConfigurationError, InvalidInput } from '../../../shared/errors.js';
 import type { EndpointTarget, Policy } from '../../../shared/policy/schema.js';
-import type { Execution } from '../../../shared/recovery/approval.js';
+import type { Execution } from '../../../shared/platform/approval.js';
+import { readParameter, writeParameter } from '../../../shared/platform/parameter.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { readParameter, writeParameter } from '../set-maintenance-mode/set-maintenance-mode.js';
+
 
 export interface SwitchEndpointInput {
   readonly resource: string;
