@@ -11,7 +11,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { BackupDrError, errorMessage, errorName, InvalidInput } from '../shared/errors.js';
-import { approvalUrlParameter, executionOf, type Decision, type Execution } from '../shared/recovery/approval.js';
+import { approvalUrlParameter, executionOf, type Decision, type Execution } from '../shared/platform/approval.js';
 import { escapeForTerminal, terminalSafeJson } from './input.js';
 import type { Io } from './io.js';
 import { APPROVE_USAGE, REJECT_USAGE } from './usage.js';

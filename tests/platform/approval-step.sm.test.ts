@@ -21,7 +21,7 @@ import { lambdaContext } from '../../sandbox/lambda-context.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { snsAlertSink } from '../../shared/alerts/sns.js';
 import { reportsBucketName } from '../../shared/contracts.js';
-import { approvalTimeoutSeconds } from '../../shared/recovery/approval.js';
+import { approvalTimeoutSeconds } from '../../shared/platform/approval.js';
 import { logger, metrics, setRuntime } from '../../shared/runtime/lambda.js';
 import { RecordingLog, teamPolicy } from '../helpers/runtime.js';
 

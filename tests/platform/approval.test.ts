@@ -12,7 +12,7 @@ import { answerApproval, type AnswerDeps } from '../../functions/platform/answer
 import { requestApprovalInput } from '../../functions/platform/request-approval/handler.js';
 import { requestApproval, type RequestApprovalDeps } from '../../functions/platform/request-approval/request-approval.js';
 import { alertJson, alertText } from '../../shared/alerts/alert.js';
-import { approvalKey, executionOf, isApprover, parseExecutionArn, type ApprovalRecord } from '../../shared/recovery/approval.js';
+import { approvalKey, executionOf, isApprover, parseExecutionArn, type ApprovalRecord } from '../../shared/platform/approval.js';
 import { parseInput } from '../../shared/runtime/input.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { RecordingAlerts, RecordingLog } from '../helpers/runtime.js';

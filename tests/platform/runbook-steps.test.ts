@@ -15,7 +15,7 @@ import { setMaintenanceMode } from '../../functions/platform/set-maintenance-mod
 import { switchEndpointInput } from '../../functions/platform/switch-endpoint/handler.js';
 import { endpointRecordKey, switchEndpoint, type SwitchEndpointDeps } from '../../functions/platform/switch-endpoint/switch-endpoint.js';
 import type { Policy } from '../../shared/policy/schema.js';
-import { executionOf } from '../../shared/recovery/approval.js';
+import { executionOf } from '../../shared/platform/approval.js';
 import { parseInput } from '../../shared/runtime/input.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { RecordingLog, teamPolicy } from '../helpers/runtime.js';

@@ -21,7 +21,7 @@
 
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
 import type { EndpointTarget } from '../../../shared/policy/schema.js';
-import { approvalUrlParameter } from '../../../shared/recovery/approval.js';
+import { approvalUrlParameter } from '../../../shared/platform/approval.js';
 import { ACCOUNT, getAtt, lambdaLogicalId, nonEmpty, PARTITION, sub, unique, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec } from '../../core/contribution.js';
 import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
