@@ -150,6 +150,11 @@ const configBucketName = (region: string) => `backup-dr-config-${STAGE}-\${AWS::
 const COMPONENT_OF: Readonly<Record<string, string>> = {
   janitor: 'platform',
   'daily-checklist': 'platform',
+  'request-approval': 'platform',
+  'answer-approval': 'platform',
+  'set-maintenance-mode': 'platform',
+  'switch-endpoint': 'platform',
+  'check-endpoint-change': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -2059,7 +2064,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -2185,8 +2190,10 @@ const CLIENT_MARKERS = {
   elasticache: '"com.amazonaws.elasticache"',
   kms: '"com.amazonaws.kms"',
   rds: '"com.amazonaws.rds"',
+  route53: '"com.amazonaws.route53"',
   s3: '"com.amazonaws.s3"',
   'secrets-manager': '"com.amazonaws.secretsmanager"',
+  sfn: '"com.amazonaws.sfn"',
   sns: '"com.amazonaws.sns"',
   ssm: '"com.amazonaws.ssm"',
 } as const;
@@ -2196,6 +2203,12 @@ const CLIENT_MARKERS = {
  */
 const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'daily-checklist': ['cloudwatch', 's3', 'secrets-manager', 'sns'],
+  // The runbook steps: the approval pair alerts (a refused answer; request-approval's request), the others are steps that never do.
+  'request-approval': ['s3', 'sns'],
+  'answer-approval': ['s3', 'sfn', 'sns'],
+  'set-maintenance-mode': ['ssm'],
+  'switch-endpoint': ['route53', 's3', 'ssm'],
+  'check-endpoint-change': ['route53'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],
