@@ -8,9 +8,11 @@ import { processIo } from './process-io.js';
 const load: Record<CommandName, () => Promise<Command>> = {
   'policy check': async () => (await import('./policy-check.js')).runPolicyCheck,
   'retention plan': async () => (await import('./retention-plan.js')).runRetentionPlan,
+  approve: async () => (await import('./approval.js')).runApprove,
+  reject: async () => (await import('./approval.js')).runReject,
 };
 
 const argv = process.argv.slice(2);
 const name = commandName(argv);
 const commands: Partial<Record<CommandName, Command>> = name === undefined ? {} : { [name]: await load[name]() };
-process.exitCode = dispatch(argv, processIo, commands);
+process.exitCode = await dispatch(argv, processIo, commands);

@@ -15,6 +15,7 @@ import { platformChecklist, type ChecklistFunction } from './components/platform
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
 import { platformReadiness, type ReadinessFunction } from './components/platform/readiness.js';
 import { platformEscalation, type EscalationFunction, type EscalationMachine } from './components/platform/escalation.js';
+import { platformRunbookSteps, type RunbookStepFunction } from './components/platform/runbook-steps.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -75,6 +76,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformEscalation,
   platformChecklist,
   platformReadiness,
+  platformRunbookSteps,
   rdsBackup,
   rdsRestoreTest,
   redisBackup,
@@ -99,7 +101,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

@@ -24,11 +24,14 @@ export async function readStateObject(s3: S3Client, bucket: string, key: string)
 
 /** Writes `value` over the version read (`etag`), or where nothing was; false when another writer came first. */
 export async function writeStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<boolean> {
-  return (await putStateObject(s3, bucket, key, value, etag)).written;
+  return (await putStateObject(s3, bucket, key, value, etag)) !== null;
 }
 
-/** The same, with the ETag of what it wrote (to write over it next without reading it back). */
-export async function putStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<{ written: true; etag: string | undefined } | { written: false }> {
+/**
+ * The same, returning the ETag of the version written (for a writer that updates its own write again,
+ * such as answer-approval's claim and then its outcome); null when another writer came first.
+ */
+export async function putStateObject(s3: S3Client, bucket: string, key: string, value: unknown, etag: string | undefined): Promise<string | null> {
   try {
     const response = await s3.send(
       new PutObjectCommand({
@@ -40,10 +43,10 @@ export async function putStateObject(s3: S3Client, bucket: string, key: string, 
         ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
       }),
     );
-    return { written: true, etag: response.ETag };
+    return response.ETag ?? '';
   } catch (error) {
     const name = errorName(error);
-    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return { written: false };
+    if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return null;
     throw error;
   }
 }

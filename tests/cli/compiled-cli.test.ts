@@ -115,6 +115,16 @@ describe('what a start of the compiled bin loads', () => {
     expect(start.sources).not.toContain('cli/snapshot-input.ts');
   });
 
+  it('`approve` loads its own code and not the others\'; with bad arguments it exits 2 before loading the AWS SDK', () => {
+    const start = startBin(['approve', 'not-an-arn']);
+
+    expect(start.status).toBe(2);
+    expect(start.stderr).toMatch(/^backup-dr: EXECUTION: "not-an-arn" must be a Step Functions execution ARN/);
+    expect(start.sources).toContain('cli/approval.ts');
+    expect(start.sources).not.toContain('cli/retention-plan.ts');
+    expect(start.sources.filter((source) => /node_modules\/@(aws-sdk|smithy)\//.test(source))).toEqual([]);
+  });
+
   it('reads nothing from node_modules at run time: every dependency is in the bundle', () => {
     const starts = [startBin(['--help']), startBin(['retention', 'plan', '--snapshots', 'examples/snapshots.json', '--resource', 'app-db', '--now', NOW])];
 

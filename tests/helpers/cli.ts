@@ -28,7 +28,7 @@ export interface RunOptions {
 
 export const FIXED_NOW = Date.parse('2026-11-25T09:00:00+09:00');
 
-export function run(argv: readonly string[], options: RunOptions = {}): CliResult {
+function fakeIo(options: RunOptions): { io: Io; result: (code: number) => CliResult } {
   let stdout = '';
   let stderr = '';
   let stdinReads = 0;
@@ -47,9 +47,22 @@ export function run(argv: readonly string[], options: RunOptions = {}): CliResul
     },
     now: () => options.now ?? FIXED_NOW,
   };
+  const result = (code: number): CliResult => ({ code, stdout, stderr, stderrLines: stderr === '' ? [] : stderr.replace(/\n$/, '').split('\n') });
+  return { io, result };
+}
+
+/** A synchronous command (policy check, retention plan, help, bad arguments before any AWS call). */
+export function run(argv: readonly string[], options: RunOptions = {}): CliResult {
+  const { io, result } = fakeIo(options);
   const code = runCli(argv, io);
-  const stderrLines = stderr === '' ? [] : stderr.replace(/\n$/, '').split('\n');
-  return { code, stdout, stderr, stderrLines };
+  if (typeof code !== 'number') throw new Error(`backup-dr ${argv.slice(0, 2).join(' ')} is asynchronous: use runAsync`);
+  return result(code);
+}
+
+/** Any command, the asynchronous ones (approve, reject) included. */
+export async function runAsync(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const { io, result } = fakeIo(options);
+  return result(await runCli(argv, io));
 }
 
 /** A temporary directory for one test file; call cleanup() in afterAll. */

@@ -220,6 +220,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     component['test-configuration-restore'] = 'config';
     // The steps of the configuration restore (config/restore).
     for (const step of ['config-restore-plan', 'config-restore-apply', 'config-restore-record', 'config-restore-notify']) component[step] = 'config';
+    // What every recovery runbook shares (platform/runbook-steps).
+    for (const step of ['request-approval', 'answer-approval', 'set-maintenance-mode', 'switch-endpoint', 'check-endpoint-change']) component[step] = 'platform';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -50,6 +50,8 @@ const MEDIA_POSTURE = ['check-media-posture'];
 const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles', 'test-configuration-restore'];
 /** The steps of the configuration restore (deploy/components/config/restore.ts): in both regions, when the policy has configurations. */
 const CONFIG_RESTORE_STEPS = ['config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record'];
+/** What every recovery runbook shares, in both regions (platform/runbook-steps). */
+const RUNBOOK_STEPS = ['answer-approval', 'check-endpoint-change', 'request-approval', 'set-maintenance-mode', 'switch-endpoint'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS, 'restore-configuration': CONFIG_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -149,7 +151,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -171,7 +173,7 @@ describe('deploy/assemble.ts', () => {
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
       // The failover readiness check and the watch on the primary: the secondary's own (the policy has a recovery section).
-      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS].sort(),
+      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS].sort(),
     );
   });
 

@@ -150,6 +150,11 @@ const configBucketName = (region: string) => `backup-dr-config-${STAGE}-\${AWS::
 const COMPONENT_OF: Readonly<Record<string, string>> = {
   janitor: 'platform',
   'daily-checklist': 'platform',
+  'request-approval': 'platform',
+  'answer-approval': 'platform',
+  'set-maintenance-mode': 'platform',
+  'switch-endpoint': 'platform',
+  'check-endpoint-change': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -283,6 +288,14 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
     // The daily checklist (primary only): metrics of both regions, the evidence listings of both reports buckets (no webhook secret: the team policy has no alerts.slack).
     'daily-checklist': ['cloudwatch:GetMetricData', 's3:ListBucket'],
+    // What every recovery runbook shares (both regions): the approval records under approvals/ (the service key
+    // through S3) and the answer sent back to the waiting execution; the maintenance-mode parameter; the
+    // endpoints' parameters (the team policy names SSM parameters, no Route 53 record) and their switch records.
+    'request-approval': ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+    'answer-approval': ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'states:SendTaskFailure', 'states:SendTaskSuccess'],
+    'set-maintenance-mode': ['ssm:GetParameter', 'ssm:PutParameter'],
+    'switch-endpoint': ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'ssm:GetParameter', 'ssm:PutParameter'],
+    'check-endpoint-change': [],
   };
   const own = byFunction[fn];
   if (own === undefined) throw new Error(`no expected actions for ${fn}`);
@@ -329,12 +342,13 @@ describe.each([
     'primary',
     () => primary,
     [
-      'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
-      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'config-restore-apply', 'config-restore-notify',
-      'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots',
-      'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
-      'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore',
-      'verify-cache-exports', 'verify-media-replication',
+      'alert-media-replication-failure', 'answer-approval', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
+      'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
+      'check-endpoint-change', 'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist',
+      'export-cache-snapshots', 'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles',
+      'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'set-maintenance-mode', 'switch-endpoint', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports',
+      'verify-media-replication',
     ],
     [
       'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
@@ -345,9 +359,10 @@ describe.each([
     'secondary',
     () => secondary,
     [
-      'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
-      'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
+      'answer-approval', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown',
+      'check-cache-posture', 'check-endpoint-change', 'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor',
+      'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore',
+      'restore-test-status', 'restore-test-teardown', 'set-maintenance-mode', 'switch-endpoint', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
     ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
@@ -432,8 +447,11 @@ describe.each([
           if (action.includes('*')) expect(allowedPatterns.has(action), `${fn}: ${action}`).toBe(true);
         }
         // The actions IAM authorizes on no resource: RDS's account quotas, the names (never the values) of
-        // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, and metric data.
-        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+        // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, metric data, and
+        // the answer to a waiting task (its token is the authority).
+        if (resources(s).includes('*')) {
+          expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData'], ['states:SendTaskSuccess', 'states:SendTaskFailure']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+        }
       }
     }
   });
@@ -2048,7 +2066,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -2174,8 +2192,10 @@ const CLIENT_MARKERS = {
   elasticache: '"com.amazonaws.elasticache"',
   kms: '"com.amazonaws.kms"',
   rds: '"com.amazonaws.rds"',
+  route53: '"com.amazonaws.route53"',
   s3: '"com.amazonaws.s3"',
   'secrets-manager': '"com.amazonaws.secretsmanager"',
+  sfn: '"com.amazonaws.sfn"',
   sns: '"com.amazonaws.sns"',
   ssm: '"com.amazonaws.ssm"',
 } as const;
@@ -2185,6 +2205,12 @@ const CLIENT_MARKERS = {
  */
 const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'daily-checklist': ['cloudwatch', 's3', 'secrets-manager', 'sns'],
+  // The runbook steps: the approval pair alerts (a refused answer; request-approval's request), the others are steps that never do.
+  'request-approval': ['s3', 'sns'],
+  'answer-approval': ['s3', 'sfn', 'sns'],
+  'set-maintenance-mode': ['ssm'],
+  'switch-endpoint': ['route53', 's3', 'ssm'],
+  'check-endpoint-change': ['route53'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],

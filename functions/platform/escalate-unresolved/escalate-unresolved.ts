@@ -98,12 +98,12 @@ export async function escalateUnresolved(event: AlarmEvent, input: EscalateInput
     case 'claim': {
       const claim: EscalationRecord = { alarm: alarm.name, alarmArn: arn, since, execution: event.execution, claimedAt: new Date(now).toISOString() };
       const written = await putStateObject(input.s3, input.reportsBucket, key, claim, undefined);
-      if (!written.written) {
+      if (written === null) {
         // Another execution of the same incident wrote its claim between the read and this write.
         input.log.info('escalation claimed meanwhile by another execution', { alarm: alarm.name, since, execution: event.execution });
         return { outcome: 'duplicate', alarm: alarm.name, since, unresolvedForSeconds };
       }
-      etag = written.etag;
+      etag = written;
       break;
     }
     case 'publish':
