@@ -16,6 +16,10 @@ import { platformJanitor, type PlatformFunction } from './components/platform/ja
 import { platformReadiness, type ReadinessFunction } from './components/platform/readiness.js';
 import { platformEscalation, type EscalationFunction, type EscalationMachine } from './components/platform/escalation.js';
 import { platformRunbookSteps, type RunbookStepFunction } from './components/platform/runbook-steps.js';
+import { platformFailover, type FailoverFunction, type FailoverMachine } from './components/platform/failover.js';
+import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
+import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
+import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -77,8 +81,11 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformChecklist,
   platformReadiness,
   platformRunbookSteps,
+  platformFailover,
   rdsBackup,
   rdsRestoreTest,
+  rdsRecovery,
+  rdsFailover,
   redisBackup,
   redisExports,
   redisRestoreTest,
@@ -90,6 +97,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configPrune,
   configRestoreTest,
   configRestore,
+  configFailover,
   // Each component's alarms on its own metrics (asked after everything above is collected).
   rdsAlarms,
   redisAlarms,
@@ -101,8 +109,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';

@@ -268,7 +268,7 @@ describe('state machines', () => {
       const found = alarms(d).filter((a) => a.id === `${machine.id}ExecutionsAlarm`);
       expect(found, name).toHaveLength(1);
       const alarm = found[0]!;
-      expect(alarm.AlarmName).toMatch(new RegExp(`^${SERVICE}-test-(rds|redis|media|config)-${name}-executions-failed-${region}$`));
+      expect(alarm.AlarmName).toMatch(new RegExp(`^${SERVICE}-test-(rds|redis|media|config|platform)-${name}-executions-failed-${region}$`));
       expect(alarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)']);
       for (const metric of alarm.Metrics.slice(0, 3)) expect(metric.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/States', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machine.id } }] }, Period: 300, Stat: 'Sum' });
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });

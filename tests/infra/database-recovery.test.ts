@@ -1,12 +1,9 @@
 // deploy/components/rds/recovery.ts without packaging: the database-recovery state machine and its steps
 // in the primary only, when the policy has a recovery section, with the exact IAM of each step. Its
-// full mode invokes request-approval and switch-endpoint, which their own module deploys (issue 14):
-// stand-ins for them here, until that module is in CONTRIBUTIONS beside this one.
+// full mode invokes request-approval and switch-endpoint, which platform/runbook-steps deploys.
 import { describe, expect, it } from 'vitest';
 import { buildDeployment, CONTRIBUTIONS } from '../../deploy/assemble.js';
 import { lambdaLogicalId } from '../../deploy/core/cloudformation.js';
-import type { Contribution, FunctionSpec } from '../../deploy/core/contribution.js';
-import { rdsRecovery } from '../../deploy/components/rds/recovery.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { policyWith, roleStatementsOf, statementsOf } from './deployments.js';
 
@@ -17,10 +14,7 @@ const STEPS = ['database-recovery-plan', 'database-recovery-notify', 'database-r
 const rds = (region: string, resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${resource}` });
 const owner = (kind: 'Request' | 'Resource') => ({ StringEquals: { [`aws:${kind}Tag/backup-dr:owner`]: 'backup-dr' } });
 
-const stub = (description: string): FunctionSpec => ({ roles: ['primary', 'secondary'], invokedBy: 'state-machine', events: () => [], description, timeout: 30, memorySize: 256, statements: () => [] });
-const approvalStandIn = { component: 'platform', name: 'platform/approval (stand-in)', functions: { 'request-approval': stub('stand-in'), 'switch-endpoint': stub('stand-in') } } as const satisfies Contribution;
-
-const deploy = (policy: Policy, region = PRIMARY) => buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, [...CONTRIBUTIONS, approvalStandIn, rdsRecovery]);
+const deploy = (policy: Policy, region = PRIMARY) => buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, CONTRIBUTIONS);
 const own = (d: ReturnType<typeof deploy>, fn: string) => statementsOf(d, fn).filter((s) => !s.Action.includes('sns:Publish') && !s.Action.includes('kms:GenerateDataKey*'));
 
 describe('deploy: the database-recovery runbook (rds/recovery)', () => {

@@ -52,6 +52,10 @@ const CONFIG_BACKUP = ['back-up-configuration', 'prune-configuration-bundles', '
 const CONFIG_RESTORE_STEPS = ['config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record'];
 /** What every recovery runbook shares, in both regions (platform/runbook-steps). */
 const RUNBOOK_STEPS = ['answer-approval', 'check-endpoint-change', 'request-approval', 'set-maintenance-mode', 'switch-endpoint'];
+/** database-recovery's own steps (primary; it reuses restore-test-status and validate-restore). */
+const DATABASE_RECOVERY_STEPS = ['database-recovery-plan', 'database-recovery-restore', 'database-recovery-copy', 'database-recovery-teardown', 'database-recovery-retire', 'database-recovery-notify'];
+/** region-failover's own steps (secondary). */
+const FAILOVER_STEPS = ['failover-assess', 'failover-progress', 'failover-notify', 'failover-report', 'failover-db-restore', 'failover-db-status', 'failover-config-restore'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS, 'restore-configuration': CONFIG_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -151,7 +155,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...DATABASE_RECOVERY_STEPS,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -173,7 +177,7 @@ describe('deploy/assemble.ts', () => {
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
       // The failover readiness check and the watch on the primary: the secondary's own (the policy has a recovery section).
-      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS].sort(),
+      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...FAILOVER_STEPS].sort(),
     );
   });
 
@@ -406,10 +410,11 @@ describe('deploy/assemble.ts', () => {
     // The policy's cache is still restore-tested: its schedule alone, and the Scheduler may start that machine only.
     expect(primary.stateMachines['cache-restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input])).toEqual([['cron(0 5 ? * SUN *)', { resource: 'app-redis' }]]);
     expect(roleStatementsOf(primary, 'SchedulerStartExecutionRole')[0]).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'CacheRestoreTestStateMachine' }] });
-    // …and without a restore-tested cache either: no schedule, no role to start anything.
+    // …and without a restore-tested cache (nor the monthly failover rehearsal) either: no schedule, no role to start anything.
     const untested = policyWith((doc) => {
       doc.resources.databases = [];
       delete doc.resources.caches[0].restoreTest;
+      doc.recovery.rehearsal = { enabled: false };
     });
     for (const region of [untested.regions.primary, untested.regions.secondary]) {
       const d = deploy(untested, region);
@@ -429,10 +434,12 @@ describe('deploy/assemble.ts: state machines', () => {
     const policy = policyWith();
     const primary = deploy(policy);
     const secondary = deploy(policy, policy.regions.secondary);
-    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'media-restore', 'restore-configuration', 'restore-test']);
-    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'restore-configuration', 'restore-test']);
+    expect(Object.keys(primary.stateMachines).sort()).toEqual(['cache-restore-test', 'database-recovery', 'media-restore', 'restore-configuration', 'restore-test']);
+    expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'region-failover', 'restore-configuration', 'restore-test']);
     for (const d of [primary, secondary]) {
       for (const [name, machine] of Object.entries(d.stateMachines)) {
+        // The runbooks' machines have their own deployment tests (tests/infra/database-recovery.test.ts, region-failover.test.ts).
+        if (name === 'database-recovery' || name === 'region-failover') continue;
         const targets = [...new Set(definitionTargets(machine.definition))].sort();
         expect(targets, name).toEqual(STEPS_OF[name]!.map(lambdaLogicalId).sort());
         const [invoke] = roleStatementsOf(d, `${machine.id}Role`);
@@ -467,7 +474,8 @@ describe('deploy/assemble.ts: state machines', () => {
     // Both databases have a PITR test (copied settings): two monthly schedules in the secondary.
     expect(secondary.stateMachines['pitr-test']!.events.map((e) => e.schedule.input)).toEqual([{ resource: 'app-db' }, { resource: 'billing-db' }]);
     const [start] = roleStatementsOf(secondary, 'SchedulerStartExecutionRole');
-    expect(start).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'RestoreTestStateMachine' }, { Ref: 'PitrTestStateMachine' }] });
+    // (region-failover: its monthly rehearsal)
+    expect(start).toEqual({ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [{ Ref: 'RegionFailoverStateMachine' }, { Ref: 'RestoreTestStateMachine' }, { Ref: 'PitrTestStateMachine' }] });
     // validate-restore may read both credentials secrets, in its own region.
     expect(subs(withAction(statements(secondary, 'validate-restore'), 'secretsmanager:GetSecretValue')[0])).toEqual([
       'arn:${AWS::Partition}:secretsmanager:ap-southeast-1:${AWS::AccountId}:secret:backup-dr/app-db-master-??????',
@@ -566,7 +574,7 @@ describe('deploy/assemble.ts: the cache restore test (redis/restore-test)', () =
     expect(primary.stateMachines['cache-restore-test']!.events).toEqual([]);
     expect(secondary.stateMachines['cache-restore-test']!.events.map((e) => [e.schedule.rate, e.schedule.input, e.schedule.timezone])).toEqual([['cron(0 6 ? * SAT *)', { resource: 'app-redis' }, 'Asia/Tokyo']]);
     expect(roleStatementsOf(primary, 'SchedulerStartExecutionRole')[0]!.Resource).toEqual([{ Ref: 'RestoreTestStateMachine' }]);
-    expect(roleStatementsOf(secondary, 'SchedulerStartExecutionRole')[0]!.Resource).toEqual([{ Ref: 'PitrTestStateMachine' }, { Ref: 'CacheRestoreTestStateMachine' }]);
+    expect(roleStatementsOf(secondary, 'SchedulerStartExecutionRole')[0]!.Resource).toEqual([{ Ref: 'RegionFailoverStateMachine' }, { Ref: 'PitrTestStateMachine' }, { Ref: 'CacheRestoreTestStateMachine' }]);
   });
 
   it('refuses a cache restore test in the secondary without restoreTest.secondary (its subnet and security groups there)', () => {
@@ -1113,14 +1121,14 @@ describe('deploy/assemble.ts: reports bucket and validation network', () => {
     expect(withAction(statements(deploy(policyWith()), 'capture-cache-manifest'), 'secretsmanager:GetSecretValue')).toEqual([]);
   });
 
-  it('puts validate-restore, capture-db-manifest, capture-cache-manifest and validate-cache-restore (only) in the validation VPC when given, and warns when not', () => {
+  it('puts validate-restore, capture-db-manifest, capture-cache-manifest, validate-cache-restore and database-recovery-copy (only) in the validation VPC when given, and warns when not', () => {
     const policy = policyWith();
     const network = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'], securityGroupIds: ['sg-0123abcd'] };
     // network.egress "endpoints" (the policy's): the VPC and its route tables too (tests/infra/network.test.ts).
     const d = deploy(policy, policy.regions.primary, { validationNetwork: { ...network, vpcId: 'vpc-0a1b2c3d', routeTableIds: ['rtb-0a1b2c3d'] } });
     expect(d.warnings).toEqual([]);
     for (const [name, config] of Object.entries(d.functions)) {
-      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest', 'capture-cache-manifest', 'validate-cache-restore'].includes(name) ? network : undefined);
+      expect(config.vpc, name).toEqual(['validate-restore', 'capture-db-manifest', 'capture-cache-manifest', 'validate-cache-restore', 'database-recovery-copy'].includes(name) ? network : undefined);
     }
     const bare = deploy(policy);
     expect(Object.values(bare.functions).every((config) => config.vpc === undefined)).toBe(true);

@@ -1,14 +1,10 @@
 // deploy/components/platform/failover.ts without packaging: the region-failover state machine and its
 // steps in the secondary only (nothing in the primary), the monthly rehearsal schedule, and the exact IAM
-// of each step. The approval part's Lambdas (issue 14 contracts, and its check-endpoint-change) are stood in for by a contribution
-// declaring them, as the approval part's own contribution will.
+// of each step. The approval part's Lambdas (request-approval, set-maintenance-mode, switch-endpoint,
+// check-endpoint-change) are platform/runbook-steps'.
 import { describe, expect, it } from 'vitest';
 import { CONTRIBUTIONS, buildDeployment } from '../../deploy/assemble.js';
-import { configFailover } from '../../deploy/components/config/failover.js';
-import { platformFailover } from '../../deploy/components/platform/failover.js';
-import { rdsFailover } from '../../deploy/components/rds/failover.js';
 import { lambdaLogicalId } from '../../deploy/core/cloudformation.js';
-import type { Contribution, FunctionSpec } from '../../deploy/core/contribution.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { policyWith, roleStatementsOf, statementsOf } from './deployments.js';
 
@@ -23,14 +19,8 @@ const listRuns = { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt
 const ours = { StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } };
 const ALERTS = 2;
 
-const contract = (description: string): FunctionSpec => ({ roles: ['primary', 'secondary'], invokedBy: 'state-machine', description, timeout: 30, memorySize: 256, events: () => [], statements: () => [] });
-const approvalStandIn: Contribution = {
-  component: 'platform',
-  name: 'test/approval-contracts',
-  functions: { 'request-approval': contract('stand-in'), 'set-maintenance-mode': contract('stand-in'), 'switch-endpoint': contract('stand-in'), 'check-endpoint-change': contract('stand-in') },
-};
 const deploy = (policy: Policy, region: string) =>
-  buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, [...CONTRIBUTIONS, approvalStandIn, rdsFailover, configFailover, platformFailover]);
+  buildDeployment({ policy, region, stage: 'test', policySource: 'test-policy.yml', policyFile: 'backup-policy.yml' }, CONTRIBUTIONS);
 const own = (d: ReturnType<typeof deploy>, fn: string) => statementsOf(d, fn).slice(0, -ALERTS);
 
 describe('deploy/components/platform/failover.ts', () => {
