@@ -13,6 +13,7 @@ import type { Policy } from '../shared/policy/schema.js';
 import type { RestoreTestMachine } from '../state-machines/rds/restore-test.js';
 import { platformChecklist, type ChecklistFunction } from './components/platform/checklist.js';
 import { platformJanitor, type PlatformFunction } from './components/platform/janitor.js';
+import { platformSchedules, type ScheduleCheckFunction } from './components/platform/schedules.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -36,6 +37,7 @@ import { mediaPosture, type MediaPostureFunction } from './components/media/post
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
+import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
   Context,
   Contribution,
@@ -70,6 +72,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformJanitor,
   platformSlack,
   platformChecklist,
+  platformSchedules,
   rdsBackup,
   rdsRestoreTest,
   redisBackup,
@@ -94,7 +97,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | ChecklistFunction | ScheduleCheckFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
@@ -146,7 +149,7 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[]): {
         timeout: spec.timeout,
         memorySize: spec.memorySize,
         ...(spec.invokedBy === 'async' ? { maximumRetryAttempts: 1 } : {}),
-        events: spec.events(ctx),
+        events: namedSchedules(ctx.stage, name, spec.events(ctx)),
         iamRoleStatements: [...spec.statements(ctx), ...alertStatements()],
         ...(environment === undefined ? {} : { environment }),
         ...(spec.inVpc === true && vpc !== undefined ? { vpc } : {}),
@@ -191,6 +194,9 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
   const stateMachines: Record<string, StateMachineConfig> = {};
   const stateMachineSteps: Record<string, string[]> = {};
   const machineOwners = new Map<string, string>();
+  const schedules: DeclaredSchedule[] = Object.entries(functions).flatMap(([owner, fn]) =>
+    fn.events.flatMap((event) => ('schedule' in event && event.schedule.name !== undefined ? [{ name: event.schedule.name, component: functionMeta[owner]!.component, owner }] : [])),
+  );
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
       if (machineOwners.has(name)) throw new PackagingError(`state machine "${name}" is declared by both ${machineOwners.get(name)} and ${contribution.name}`);
@@ -199,10 +205,20 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
       const { config, steps } = buildStateMachine(ctx, name, spec, deployedFunctions);
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
+      schedules.push(...config.events.map((event) => ({ name: event.schedule.name, component: contribution.component, owner: name })));
     }
   }
+  assertUniqueScheduleNames(schedules);
 
-  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, schedules };
+  // What a function is told about the whole region (check-schedules: every schedule), now that it is known.
+  for (const contribution of contributions) {
+    for (const [name, spec] of Object.entries(contribution.functions ?? {})) {
+      const fn = functions[name];
+      if (fn === undefined || spec.environmentOfDeployment === undefined) continue;
+      functions[name] = { ...fn, environment: { ...fn.environment, ...spec.environmentOfDeployment(ctx, deployed) } };
+    }
+  }
   const resources: Record<string, CfnResource> = {};
   const outputs: Record<string, unknown> = {};
   const resourceOwners = new Map<string, string>();

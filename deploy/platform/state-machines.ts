@@ -6,6 +6,7 @@
 import { PREFIX, SERVICE } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
 import type { Context, Contribution, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
+import { scheduleKey, scheduleName } from '../core/schedules.js';
 import { alertRuleTargetFailures } from './failures.js';
 
 const roleId = (id: string) => `${id}Role`;
@@ -62,6 +63,7 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
         role: getAtt(LOGICAL_ID.stateMachineSchedulerRole),
         description: s.description,
         input: s.input,
+        name: scheduleName(ctx.stage, name, scheduleKey(s.input)),
       },
     })),
   };

@@ -150,6 +150,7 @@ const configBucketName = (region: string) => `backup-dr-config-${STAGE}-\${AWS::
 const COMPONENT_OF: Readonly<Record<string, string>> = {
   janitor: 'platform',
   'daily-checklist': 'platform',
+  'check-schedules': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -184,7 +185,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'check-schedules', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -205,6 +206,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
+    // ListSchedules (no resource-level permission) and its posture memory, like the other posture checks.
+    'check-schedules': ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'scheduler:ListSchedules'],
     // Its memory of what it alerted: objects under posture/ in the reports bucket, the service key through S3;
     // the rotation of both regions' backup keys.
     'check-db-posture': ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GetKeyRotationStatus', 'rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
@@ -330,14 +333,14 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status',
-      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'config-restore-apply', 'config-restore-notify',
+      'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify',
       'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots',
       'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan',
       'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore',
       'verify-cache-exports', 'verify-media-replication',
     ],
     [
-      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
+      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'check-schedules', 'copy-db-snapshots',
       'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
@@ -346,10 +349,10 @@ describe.each([
     () => secondary,
     [
       'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-cache-posture',
-      'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
+      'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'check-media-posture', 'check-schedules', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
@@ -2173,6 +2176,7 @@ const CLIENT_MARKERS = {
   kms: '"com.amazonaws.kms"',
   rds: '"com.amazonaws.rds"',
   s3: '"com.amazonaws.s3"',
+  scheduler: '"com.amazonaws.scheduler"',
   'secrets-manager': '"com.amazonaws.secretsmanager"',
   sns: '"com.amazonaws.sns"',
   ssm: '"com.amazonaws.ssm"',
@@ -2188,6 +2192,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
   janitor: ['elasticache', 'rds', 'sns'],
+  'check-schedules': ['s3', 'scheduler', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],
   'replicate-db-backups': ['kms', 'rds', 'sns'],
   'restore-test-notify': ['sns'],

@@ -1,0 +1,30 @@
+// check-schedules: daily in each region that runs functions; a declared schedule gone or not ENABLED is an
+// alert of its component, the findings and the number checked are metrics (the latter the dead man's switch).
+import { s3Client } from '../../../shared/aws/s3-client.js';
+import { schedulerClient } from '../../../shared/aws/scheduler-client.js';
+import { ENV, scheduleNamePrefix } from '../../../shared/contracts.js';
+import { scheduleEvent } from '../../../shared/rds/events.js';
+import { requireEnv } from '../../../shared/runtime/env.js';
+import { lambdaHandler, MetricUnit } from '../../../shared/runtime/lambda.js';
+import { recordMetrics } from '../../../shared/runtime/metric-records.js';
+import { parseDeclaredSchedules } from '../../../shared/schedule/declared.js';
+import { checkSchedules, SCHEDULES_RESOURCE } from './check-schedules.js';
+
+export const handler = lambdaHandler('check-schedules', scheduleEvent, async (_event, rt) => {
+  const report = await checkSchedules({
+    scheduler: schedulerClient(rt.region),
+    stage: rt.stage,
+    region: rt.region,
+    declared: parseDeclaredSchedules(requireEnv(ENV.declaredSchedules), scheduleNamePrefix(rt.stage)),
+    alerts: rt.alerts,
+    memory: { s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket) },
+    log: rt.log,
+    now: rt.now,
+  });
+  for (const { component, findings } of report.components) {
+    recordMetrics(rt.metrics, { component, resource: SCHEDULES_RESOURCE, region: rt.region }, [['PostureFindings', MetricUnit.Count, findings.length]]);
+  }
+  // Written every run, whatever it found: its alarm treats silence as breaching (this check's own schedule disabled).
+  recordMetrics(rt.metrics, { component: 'platform', resource: SCHEDULES_RESOURCE, region: rt.region }, [['SchedulesChecked', MetricUnit.Count, report.checked]]);
+  return report;
+});
