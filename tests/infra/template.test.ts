@@ -201,7 +201,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
     // No secretsmanager:GetSecretValue: the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
     'capture-cache-manifest': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 's3:PutObject'],
-    'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
+    // The export bucket's own settings besides its exports (its policy, ownership, public access block, the primary's replication).
+    'check-cache-posture': [
+      ...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject',
+      ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket',
+    ],
     'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
@@ -435,8 +439,9 @@ describe.each([
           if (action.includes('*')) expect(allowedPatterns.has(action), `${fn}: ${action}`).toBe(true);
         }
         // The actions IAM authorizes on no resource: RDS's account quotas, the names (never the values) of
-        // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, and metric data.
-        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+        // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, metric data,
+        // and the listing of Scheduler schedules.
+        if (resources(s).includes('*')) expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData'], ['scheduler:ListSchedules']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
       }
     }
   });
