@@ -28,6 +28,7 @@ import {
   type Template,
 } from '../../deploy/bundles.js';
 import { parsePolicyJson } from '../../shared/policy/json.js';
+import { parseDeclaredSchedules } from '../../shared/schedule/declared.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { MAX_PASSES } from '../../functions/media/media-restore-pass/media-restore-pass.js';
 import { stateKey } from '../../functions/media/verify-media-replication/verify-media-replication.js';
@@ -363,6 +364,16 @@ describe.each([
     expect([...lambdas(template()).keys()].sort()).toEqual([...expected]);
   });
 
+  it('tells check-schedules exactly the schedules of its template, every one ENABLED and named', () => {
+    const schedules = ofType(template(), 'AWS::Scheduler::Schedule').map(([, r]) => props(r));
+    expect(schedules.length).toBeGreaterThan(5);
+    for (const schedule of schedules) expect(schedule.State, String(schedule.Name)).toBe('ENABLED');
+    const told = props(lambdas(template()).get('check-schedules')!.resource).Environment.Variables.DECLARED_SCHEDULES as string;
+    const declared = parseDeclaredSchedules(told, `backup-dr-${STAGE}-`);
+    expect(Object.values(declared).flat().sort()).toEqual(schedules.map((schedule) => schedule.Name as string).sort());
+    expect(declared['platform']).toContain(`backup-dr-${STAGE}-check-schedules`);
+  });
+
   it('runs them on nodejs22.x arm64 with the role, topic, policy file, service name, reports bucket and stage in the environment', () => {
     for (const [fn, { resource }] of lambdas(template())) {
       expect(props(resource).Runtime).toBe('nodejs22.x');
@@ -393,6 +404,8 @@ describe.each([
         ...(fn === 'config-restore-plan' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
         // …and the daily checklist (primary only) the secondary's reports bucket (the evidence of the tests run there).
         ...(fn === 'daily-checklist' ? { PEER_REPORTS_BUCKET: { 'Fn::Sub': `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` } } : {}),
+        // …and the schedule check every schedule of its region (below: exactly the template's).
+        ...(fn === 'check-schedules' ? { DECLARED_SCHEDULES: expect.any(String) } : {}),
       });
     }
   });
@@ -1674,7 +1687,7 @@ describe('configuration backups: back-up-configuration and the config buckets (c
 
   it('the secondary has only its config bucket and its TLS-only policy of the backup: no backup function, schedule, rule or replication role', () => {
     expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
-    expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
+    expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore|SchedulesNotEnabled)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
     expect(JSON.stringify(secondary)).not.toContain('back-up-configuration');
     // Nothing grants or replicates to the primary's bucket; only the dashboard draws its storage (S3's metrics, read in the primary).
     const granting = Object.values(secondary.Resources).filter((r) => r.Type !== 'AWS::CloudWatch::Dashboard');
@@ -2314,11 +2327,12 @@ describe('component alarms, as packaged (both regions)', () => {
       [
         `config-app-config-backup-age-${PRIMARY}`,
         `media-media-replication-verified-${SECONDARY}`,
+        `platform-schedules-not-checked-${PRIMARY}`,
         `rds-app-db-verified-copy-age-${SECONDARY}`,
         `redis-app-redis-verified-export-age-${PRIMARY}`,
       ].map((name) => `backup-dr-${STAGE}-${name}`),
     );
-    expect(breaching(secondary)).toEqual([`backup-dr-${STAGE}-redis-app-redis-verified-export-age-${SECONDARY}`]);
+    expect(breaching(secondary)).toEqual([`platform-schedules-not-checked-${SECONDARY}`, `redis-app-redis-verified-export-age-${SECONDARY}`].map((name) => `backup-dr-${STAGE}-${name}`));
     for (const alarm of alarmsOf(primary).filter((a) => a.TreatMissingData === 'breaching')) {
       expect(alarm, alarm.AlarmName).toMatchObject({ Namespace: 'BackupDR', Period: 3600, EvaluationPeriods: alarm.DatapointsToAlarm });
     }
