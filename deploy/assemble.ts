@@ -20,6 +20,7 @@ import { platformFailover, type FailoverFunction, type FailoverMachine } from '.
 import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
 import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
 import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
+import { platformSchedules, type ScheduleCheckFunction } from './components/platform/schedules.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
 import { rdsRestoreTest, type RestoreTestFunction } from './components/rds/restore-test.js';
@@ -43,6 +44,7 @@ import { mediaPosture, type MediaPostureFunction } from './components/media/post
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
+import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
   Context,
   Contribution,
@@ -82,6 +84,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformReadiness,
   platformRunbookSteps,
   platformFailover,
+  platformSchedules,
   rdsBackup,
   rdsRestoreTest,
   rdsRecovery,
@@ -109,7 +112,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
@@ -161,7 +164,7 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[]): {
         timeout: spec.timeout,
         memorySize: spec.memorySize,
         ...(spec.invokedBy === 'async' ? { maximumRetryAttempts: 1 } : {}),
-        events: spec.events(ctx),
+        events: namedSchedules(ctx.stage, name, spec.events(ctx)),
         iamRoleStatements: [...spec.statements(ctx), ...alertStatements()],
         ...(environment === undefined ? {} : { environment }),
         ...(spec.inVpc === true && vpc !== undefined ? { vpc } : {}),
@@ -207,6 +210,9 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
   const stateMachineSteps: Record<string, string[]> = {};
   const stateMachineRules: Record<string, StateMachineRuleSpec[]> = {};
   const machineOwners = new Map<string, string>();
+  const schedules: DeclaredSchedule[] = Object.entries(functions).flatMap(([owner, fn]) =>
+    fn.events.flatMap((event) => ('schedule' in event && event.schedule.name !== undefined ? [{ name: event.schedule.name, component: functionMeta[owner]!.component, owner }] : [])),
+  );
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.stateMachines ?? {})) {
       if (machineOwners.has(name)) throw new PackagingError(`state machine "${name}" is declared by both ${machineOwners.get(name)} and ${contribution.name}`);
@@ -216,10 +222,20 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
       stateMachineRules[name] = spec.rules?.(ctx) ?? [];
+      schedules.push(...config.events.map((event) => ({ name: event.schedule.name, component: contribution.component, owner: name })));
     }
   }
+  assertUniqueScheduleNames(schedules);
 
-  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules, schedules };
+  // What a function is told about the whole region (check-schedules: every schedule), now that it is known.
+  for (const contribution of contributions) {
+    for (const [name, spec] of Object.entries(contribution.functions ?? {})) {
+      const fn = functions[name];
+      if (fn === undefined || spec.environmentOfDeployment === undefined) continue;
+      functions[name] = { ...fn, environment: { ...fn.environment, ...spec.environmentOfDeployment(ctx, deployed) } };
+    }
+  }
   const resources: Record<string, CfnResource> = {};
   const outputs: Record<string, unknown> = {};
   const resourceOwners = new Map<string, string>();

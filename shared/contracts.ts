@@ -163,6 +163,17 @@ export function serviceKeyAlias(stage: string): string {
   return `alias/${SERVICE}-${stage}`;
 }
 
+/**
+ * EventBridge Scheduler schedules of a stage: every one the deployment declares is named with this prefix
+ * (deploy/core/schedules.ts) in the account's `default` group, which check-schedules lists.
+ */
+export function scheduleNamePrefix(stage: string): string {
+  return `${SERVICE}-${stage}-`;
+}
+
+/** The schedule group the schedules are created in: neither osls nor serverless-step-functions names another. */
+export const SCHEDULE_GROUP = 'default';
+
 /** Environment variables the deployment sets and the handlers read (through `requireEnv`/`optionalEnv`). */
 export const ENV = {
   /** `primary` or `secondary`: the role of the region the function runs in. */
@@ -195,6 +206,8 @@ export const ENV = {
   regionFailoverArn: 'REGION_FAILOVER_ARN',
   /** The deployment's stage (names the service key alias, the reports buckets). */
   stage: 'BACKUP_DR_STAGE',
+  /** check-schedules: the schedules the region's deployment declares, by component (shared/schedule/declared.ts). */
+  declaredSchedules: 'DECLARED_SCHEDULES',
 } as const;
 
 /** RDS event ids the pipeline reacts to (EventBridge `detail.EventID`, "RDS DB Snapshot Event"). */

@@ -6,6 +6,7 @@
 import type { RegionRole } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { PackagingError, type CfnResource, type CfnValue, type Statement, type TemplateFragment } from './cloudformation.js';
+import type { DeclaredSchedule } from './schedules.js';
 
 /**
  * The role a region's deployment plays: the primary and the secondary run functions; the archive
@@ -61,6 +62,8 @@ export interface ScheduleEvent {
     readonly roleArn: CfnValue;
     readonly description: string;
     readonly input?: Readonly<Record<string, unknown>>;
+    /** Given by the assembler (core/schedules.ts), never by a module. */
+    readonly name?: string;
   };
 }
 
@@ -111,6 +114,8 @@ export interface FunctionSpec {
   readonly retriedErrors?: readonly string[];
   /** Besides the environment every function gets (platform/environment.ts). */
   readonly environment?: (ctx: Context) => Record<string, CfnValue>;
+  /** Environment that depends on what the whole region deploys: asked once every function and state machine is collected. */
+  readonly environmentOfDeployment?: (ctx: Context, deployed: Deployed) => Record<string, CfnValue>;
   readonly events: (ctx: Context) => FunctionEvent[];
   /** Its own statements; the assembler adds what every function may do (publish alerts). */
   readonly statements: (ctx: Context) => Statement[];
@@ -238,6 +243,8 @@ export interface StateMachineScheduleEvent {
     readonly role: CfnValue;
     readonly description: string;
     readonly input: Readonly<Record<string, unknown>>;
+    /** Given by platform/state-machines.ts (core/schedules.ts). */
+    readonly name: string;
   };
 }
 
@@ -270,6 +277,8 @@ export interface Deployed {
   readonly stateMachineSteps: Readonly<Record<string, readonly string[]>>;
   /** The EventBridge rules that start each state machine (StateMachineSpec.rules). */
   readonly stateMachineRules: Readonly<Record<string, readonly StateMachineRuleSpec[]>>;
+  /** Every EventBridge Scheduler schedule of the region, by the name it is deployed with (core/schedules.ts). */
+  readonly schedules: readonly DeclaredSchedule[];
 }
 
 export interface Deployment extends Deployed {

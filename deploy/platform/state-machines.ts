@@ -12,6 +12,7 @@ import { PREFIX, SERVICE, stateMachineName } from '../../shared/contracts.js';
 import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
 import type { Context, Contribution, Deployed, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
 import { alertRuleTargetFailures, stateMachineRuleTargetFailures } from './failures.js';
+import { scheduleKey, scheduleName } from '../core/schedules.js';
 
 const roleId = (id: string) => `${id}Role`;
 const logGroupId = (id: string) => `${id}LogGroup`;
@@ -67,6 +68,7 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
         role: getAtt(LOGICAL_ID.stateMachineSchedulerRole),
         description: s.description,
         input: s.input,
+        name: scheduleName(ctx.stage, name, scheduleKey(s.input)),
       },
     })),
   };

@@ -16,6 +16,12 @@ import { SERVICE } from '../contracts.js';
 export const METRIC_COMPONENTS = ['rds', 'redis', 'media', 'config', 'platform'] as const;
 export type MetricComponent = (typeof METRIC_COMPONENTS)[number];
 
+/** A component name read from elsewhere (a declared schedule's, a contribution's), checked against the catalog's. */
+export function asMetricComponent(name: string): MetricComponent {
+  if (!(METRIC_COMPONENTS as readonly string[]).includes(name)) throw new Error(`"${name}" is not a metric component (${METRIC_COMPONENTS.join(', ')})`);
+  return name as MetricComponent;
+}
+
 /**
  * What a figure is counted per: `resource` — a resource of the policy in a region; `restore` — a
  * restore of a resource (and its kind) in a region; `run` — a function's run in a region.
@@ -90,7 +96,7 @@ export const METRICS = {
   // Shared by components: a backup's duration and size, posture findings, restores.
   BackupDurationSeconds: { unit: 'Seconds', scope: 'resource', components: ['rds', 'redis'], writers: ['rds/copy-db-snapshots', 'redis/export-cache-snapshots'] },
   BackupSizeBytes: { unit: 'Bytes', scope: 'resource', components: ['rds', 'redis', 'config'], writers: ['rds/copy-db-snapshots', 'redis/export-cache-snapshots', 'config/back-up-configuration'] },
-  PostureFindings: { unit: 'Count', scope: 'resource', components: ['rds', 'redis', 'media'], writers: ['rds/check-db-posture', 'redis/check-cache-posture', 'media/check-media-posture'] },
+  PostureFindings: { unit: 'Count', scope: 'resource', components: ['rds', 'redis', 'media', 'config', 'platform'], writers: ['rds/check-db-posture', 'redis/check-cache-posture', 'media/check-media-posture', 'platform/check-schedules'] },
   RestoreTestPassed: { unit: 'Count', scope: 'restore', components: ['rds', 'redis', 'config'], writers: [...RESTORE_RECORDS, 'config/test-configuration-restore'] },
   RestoreTestFailed: { unit: 'Count', scope: 'restore', components: ['rds', 'redis', 'config'], writers: [...RESTORE_RECORDS, 'config/test-configuration-restore'] },
   RestoreTestInconclusive: { unit: 'Count', scope: 'restore', components: ['rds', 'redis'], writers: RESTORE_RECORDS },
@@ -103,6 +109,7 @@ export const METRICS = {
   SlackDeliveryAttempts: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/notify-slack'] },
   ChecklistResourcesFailing: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/daily-checklist'] },
 
+  SchedulesChecked: { unit: 'Count', scope: 'resource', components: ['platform'], writers: ['platform/check-schedules'] },
   AlarmsEscalated: { unit: 'Count', scope: 'run', components: ['platform'], writers: ['platform/escalate-unresolved'] },
 
   // Failover (platform, secondary): readiness per resource of the policy (and backup-key, region-failover), the watch on the primary.

@@ -76,6 +76,7 @@ describe('every alarm', () => {
             `media-uploads-replication-verified-${SECONDARY}`,
             `config-app-config-backup-age-${PRIMARY}`,
             `config-billing-config-backup-age-${PRIMARY}`,
+            `platform-schedules-not-checked-${PRIMARY}`,
           ]
         : [
             `redis-app-redis-verified-export-age-${SECONDARY}`,
@@ -83,6 +84,7 @@ describe('every alarm', () => {
             // check-failover-readiness's RPO figures (daily) and the primary watch's count (every 5 minutes): silence is the check stopping.
             ...['app-db', 'ledger-db', 'app-redis', 'session-redis', 'region-failover'].map((resource) => `platform-${resource}-failover-rpo-${SECONDARY}`),
             `platform-primary-region-not-answering-${PRIMARY}`,
+            `platform-schedules-not-checked-${SECONDARY}`,
           ];
     expect(breaching.sort()).toEqual(expected.map((name) => `${SERVICE}-test-${name}`).sort());
     for (const alarm of alarms(d).filter((a) => a.TreatMissingData !== 'breaching')) expect(alarm.TreatMissingData, alarm.AlarmName).toBe('notBreaching');
@@ -221,7 +223,8 @@ describe('media (primary)', () => {
     for (const bucket of ['media', 'uploads']) {
       expect(named(primary, `media-${bucket}-replication-verified-${SECONDARY}`)).toMatchObject({ MetricName: 'ReplicationMismatches', Dimensions: dims({ component: 'media', resource: bucket, region: SECONDARY }), Statistic: 'Maximum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', ...DAILY_WINDOW });
     }
-    expect(alarms(secondary).filter((a) => a.Namespace === 'BackupDR' && String(a.AlarmName).startsWith(`${SERVICE}-test-media-`))).toEqual([]);
+    // (Its schedules' alarm is check-schedules', tests/infra/schedules.test.ts.)
+    expect(alarms(secondary).filter((a) => a.Namespace === 'BackupDR' && String(a.AlarmName).startsWith(`${SERVICE}-test-media-`) && !String(a.AlarmName).includes('-schedules-'))).toEqual([]);
   });
 
   it('per managed bucket: S3 replication latency over RTC, bytes pending an hour, failed operations, on its to-replica rule; none for a bucket another stack owns', () => {
@@ -243,7 +246,8 @@ describe('config (primary)', () => {
     // Every 6 hours: 8 hourly periods.
     expect(named(primary, `config-billing-config-backup-age-${PRIMARY}`)).toMatchObject({ Period: HOUR, EvaluationPeriods: 8, DatapointsToAlarm: 8, TreatMissingData: 'breaching' });
     expect(named(primary, `config-billing-config-backup-failed-${PRIMARY}`)).toMatchObject({ MetricName: 'ConfigurationBackupFailures', Dimensions: dims({ component: 'config', resource: 'billing-config', region: PRIMARY }), ...FAILURE });
-    expect(alarms(secondary).filter((a) => String(a.AlarmName).startsWith(`${SERVICE}-test-config-`) && a.Namespace === 'BackupDR')).toEqual([]);
+    // (Its schedules' alarm is check-schedules', tests/infra/schedules.test.ts.)
+    expect(alarms(secondary).filter((a) => String(a.AlarmName).startsWith(`${SERVICE}-test-config-`) && a.Namespace === 'BackupDR' && !String(a.AlarmName).includes('-schedules-'))).toEqual([]);
   });
 
   it('the weekly restore test of a tested configuration: failed (no inconclusive verdict, no RTO)', () => {

@@ -194,7 +194,7 @@ describe('deploy/assemble.ts: the configuration backup (config/backup)', () => {
   it('the team policy: scheduled at the configuration\'s schedule with its name as input; a parameter change under its paths and a secret change (CloudTrail) each by a rule that retries for an hour, then dead-letters', () => {
     const d = deployIn(policyWith());
     expect(schedulesOf(d)).toEqual([
-      { method: 'scheduler', rate: ['cron(0 3 * * ? *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: 'backup-dr: configuration backup of app-config', input: { resources: ['app-config'] } },
+      { method: 'scheduler', rate: ['cron(0 3 * * ? *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: 'backup-dr: configuration backup of app-config', input: { resources: ['app-config'] }, name: 'backup-dr-test-back-up-configuration-app-config' },
     ]);
     expect(rulesOf(d).map((r) => r.pattern)).toEqual([SSM_RULE(['/app/prod/']), SECRETS_RULE]);
     for (const rule of rulesOf(d)) {

@@ -39,7 +39,7 @@ describe('deploy/assemble.ts: the configuration bundle prune (config/prune)', ()
   it('the team policy: daily at the policy\'s prune time in its time zone, with no input, and nothing else triggers it', () => {
     for (const d of deployBoth()) {
       expect(d.functions[FN]!.events, d.region).toEqual([
-        { schedule: { method: 'scheduler', rate: ['cron(30 5 * * ? *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: "backup-dr: prune configuration bundles by the policy's retention" } },
+        { schedule: { method: 'scheduler', rate: ['cron(30 5 * * ? *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: "backup-dr: prune configuration bundles by the policy's retention", name: 'backup-dr-test-prune-configuration-bundles' } },
       ]);
     }
     const moved = policyWith((doc) => {

@@ -25,7 +25,7 @@ describe('deploy/assemble.ts: the configuration restore test (config/restore-tes
     expect(primary.functionMeta[FN]).toEqual({ component: 'config', retriedErrors: [] });
     expect(primary.functions[FN]!.environment).toEqual({ CONFIG_BUCKET: { 'Fn::Sub': bucketName(PRIMARY) }, PEER_CONFIG_BUCKET: { 'Fn::Sub': bucketName(SECONDARY) } });
     expect(primary.functions[FN]!.events).toEqual([
-      { schedule: { method: 'scheduler', rate: ['cron(0 6 ? * SUN *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: 'backup-dr: configuration restore test of app-config', input: { resources: ['app-config'] } } },
+      { schedule: { method: 'scheduler', rate: ['cron(0 6 ? * SUN *)'], timezone: 'Asia/Tokyo', roleArn: getAtt('SchedulerInvokeRole'), description: 'backup-dr: configuration restore test of app-config', input: { resources: ['app-config'] }, name: 'backup-dr-test-test-configuration-restore-app-config' } },
     ]);
     expect(deployIn(policy, SECONDARY).functions[FN]).toBeUndefined();
     expect(primary.warnings.filter((w) => w.includes('configuration'))).toEqual([]);

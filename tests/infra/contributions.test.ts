@@ -205,7 +205,7 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     const d = deploy(policyWith(), {}, [...CONTRIBUTIONS, { component: 'config', name: 'config/export', functions: { 'export-app-config': spec() } }]);
     expect(d.functions['export-app-config']!.handler).toBe('functions/config/export-app-config/handler.handler');
     expect(d.functionMeta['export-app-config']).toEqual({ component: 'config', retriedErrors: [] });
-    const component: Record<string, string> = { janitor: 'platform', 'daily-checklist': 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
+    const component: Record<string, string> = { janitor: 'platform', 'daily-checklist': 'platform', 'check-schedules': 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
     // The steps of the cache restore test (redis/restore-test).
     for (const step of ['cache-restore-test-plan', 'cache-restore-test-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown', 'cache-restore-test-record', 'cache-restore-test-notify']) component[step] = 'redis';
     // The steps of the point-in-time restore of a media prefix (media/restore).
@@ -279,8 +279,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     const bare = deploy(policyWith());
     const alarmIds = Object.entries(bare.resources.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarmIds.length).toBeGreaterThan(0);
-    // Platform: per function, queue and state machine; components: <Component><Resource><What><Region>Alarm (deploy/core/alarms.ts).
-    expect(alarmIds.filter((id) => !/(Errors|Throttles|Queue|Executions)Alarm$/.test(id) && !/^(Rds|Redis|Media|Config)[A-Za-z0-9]+Alarm$/.test(id))).toEqual([]);
+    // Platform: per function, queue and state machine; components (and the platform's schedule check): <Component><Resource><What><Region>Alarm (deploy/core/alarms.ts).
+    expect(alarmIds.filter((id) => !/(Errors|Throttles|Queue|Executions)Alarm$/.test(id) && !/^(Rds|Redis|Media|Config|Platform)[A-Za-z0-9]+Alarm$/.test(id))).toEqual([]);
     for (const component of ['Rds', 'Redis', 'Media', 'Config']) expect(alarmIds.some((id) => id.startsWith(component) && !/(Errors|Throttles)Alarm$/.test(id)), component).toBe(true);
     const widget = { section: 'component', row: 'Observed', widget: { type: 'text', width: 24, height: 1, properties: { markdown: 'backups' } } } as const;
     const observed: Contribution = {

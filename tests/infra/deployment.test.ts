@@ -154,7 +154,7 @@ describe('deploy/assemble.ts', () => {
     const policy = policyWith();
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
-        'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
+        'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-schedules', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
         'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...DATABASE_RECOVERY_STEPS,
       ].sort(),
     );
@@ -177,7 +177,7 @@ describe('deploy/assemble.ts', () => {
     }
     expect(Object.keys(deploy(policy, policy.regions.secondary).functions).sort()).toEqual(
       // The failover readiness check and the watch on the primary: the secondary's own (the policy has a recovery section).
-      ['check-cache-posture', 'check-failover-readiness', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...FAILOVER_STEPS].sort(),
+      ['check-cache-posture', 'check-failover-readiness', 'check-schedules', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots', 'watch-primary-region', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_POSTURE, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...FAILOVER_STEPS].sort(),
     );
   });
 
@@ -246,7 +246,7 @@ describe('deploy/assemble.ts', () => {
     // The scheduled functions only: the steps of the state machines are never invoked by the Scheduler.
     // (alert-media-replication-failure is asynchronous too, but S3 invokes it: no schedule.)
     const scheduled = [
-      'janitor', 'daily-checklist', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
+      'janitor', 'daily-checklist', 'check-schedules', 'take-db-snapshot', 'copy-db-snapshots', 'prune-db-snapshots', 'check-db-posture', 'capture-db-manifest', 'check-db-anomalies', 'take-cache-snapshot', 'capture-cache-manifest',
       'export-cache-snapshots', 'verify-cache-exports', 'prune-cache-backups', 'check-cache-posture', 'verify-media-replication', 'check-media-posture', 'back-up-configuration',
       'prune-configuration-bundles',
       'test-configuration-restore',
@@ -295,6 +295,7 @@ describe('deploy/assemble.ts', () => {
           timezone: 'Asia/Tokyo',
           roleArn: { 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] },
           description: 'backup-dr: start automated-backup replication where enforced',
+          name: 'backup-dr-test-replicate-db-backups',
         },
       },
     ]);
@@ -787,6 +788,7 @@ describe("deploy/assemble.ts: the media buckets' replication check and replicati
           timezone: 'Asia/Tokyo',
           roleArn: { 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] },
           description: 'backup-dr: replication check of the media buckets',
+          name: 'backup-dr-test-verify-media-replication',
         },
       },
     ]);

@@ -28,6 +28,7 @@ import {
   type Template,
 } from '../../deploy/bundles.js';
 import { parsePolicyJson } from '../../shared/policy/json.js';
+import { parseDeclaredSchedules } from '../../shared/schedule/declared.js';
 import { loadPolicyFile } from '../../shared/policy/load.js';
 import { MAX_PASSES } from '../../functions/media/media-restore-pass/media-restore-pass.js';
 import { stateKey } from '../../functions/media/verify-media-replication/verify-media-replication.js';
@@ -155,6 +156,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'set-maintenance-mode': 'platform',
   'switch-endpoint': 'platform',
   'check-endpoint-change': 'platform',
+  'check-schedules': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -189,7 +191,7 @@ const FAILURE_QUEUE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMe
 /** The cache export functions: they name this region's export bucket and the other region's (EXPORT_BUCKET, PEER_EXPORT_BUCKET). */
 const CACHE_EXPORT_FUNCTIONS: readonly string[] = ['check-cache-posture', 'export-cache-snapshots', 'prune-cache-backups', 'verify-cache-exports'];
 const ASYNC = [
-  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor',
+  'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'check-schedules', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor',
   'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'replicate-db-backups', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-db-snapshots', 'verify-media-replication',
 ];
 /** The actions each function's code calls (and IAM needs), per region role. */
@@ -205,11 +207,17 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'verify-cache-exports': ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
     // No secretsmanager:GetSecretValue: the team's policy names no authSecret (tests/infra/deployment.test.ts names one).
     'capture-cache-manifest': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 's3:PutObject'],
-    'check-cache-posture': [...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject', ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket'],
+    // The export bucket's own settings besides its exports (its policy, ownership, public access block, the primary's replication).
+    'check-cache-posture': [
+      ...(role === 'primary' ? ['elasticache:DescribeSnapshots'] : []), 'kms:Decrypt', 'kms:GenerateDataKey', 's3:GetBucketOwnershipControls', 's3:GetBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:GetObject', 's3:GetObjectTagging', 's3:PutObject',
+      ...(role === 'primary' ? ['s3:GetReplicationConfiguration'] : []), 's3:ListBucket',
+    ],
     'prune-cache-backups': [...(role === 'primary' ? ['elasticache:DeleteSnapshot'] : []), 'elasticache:DescribeSnapshots', 'elasticache:ListTagsForResource', 's3:DeleteObject', 's3:GetObjectTagging', 's3:ListBucket'],
     'copy-db-snapshots': ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'rds:AddTagsToResource', 'rds:CopyDBSnapshot', 'rds:DescribeDBSnapshots'],
     'verify-db-snapshots': ['kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:RemoveTagsFromResource'],
     'prune-db-snapshots': ['rds:DeleteDBSnapshot', 'rds:DescribeDBSnapshots'],
+    // ListSchedules (no resource-level permission) and its posture memory, like the other posture checks.
+    'check-schedules': ['kms:Decrypt', 'kms:GenerateDataKey', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'scheduler:ListSchedules'],
     // Its memory of what it alerted: objects under posture/ in the reports bucket, the service key through S3;
     // the rotation of both regions' backup keys.
     'check-db-posture': ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GetKeyRotationStatus', 'rds:DescribeAccountAttributes', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
@@ -344,14 +352,14 @@ describe.each([
     [
       'alert-media-replication-failure', 'answer-approval', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
       'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
-      'check-endpoint-change', 'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist',
+      'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots', 'daily-checklist',
       'export-cache-snapshots', 'janitor', 'media-restore-notify', 'media-restore-pass', 'media-restore-plan', 'media-restore-record', 'prune-cache-backups', 'prune-configuration-bundles',
       'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore', 'restore-test-status', 'restore-test-teardown',
       'set-maintenance-mode', 'switch-endpoint', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports',
       'verify-media-replication',
     ],
     [
-      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'copy-db-snapshots',
+      'alert-media-replication-failure', 'back-up-configuration', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-media-posture', 'check-schedules', 'copy-db-snapshots',
       'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot', 'test-configuration-restore', 'verify-cache-exports', 'verify-media-replication',
     ],
   ],
@@ -360,15 +368,25 @@ describe.each([
     () => secondary,
     [
       'answer-approval', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown',
-      'check-cache-posture', 'check-endpoint-change', 'check-media-posture', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor',
+      'check-cache-posture', 'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'janitor',
       'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore',
       'restore-test-status', 'restore-test-teardown', 'set-maintenance-mode', 'switch-endpoint', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
     ],
-    ['check-cache-posture', 'check-media-posture', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
+    ['check-cache-posture', 'check-media-posture', 'check-schedules', 'janitor', 'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'verify-cache-exports', 'verify-db-snapshots'],
   ],
 ] as const)('the %s deployment', (role, template, expected, asynchronous) => {
   it('has exactly the functions of its role', () => {
     expect([...lambdas(template()).keys()].sort()).toEqual([...expected]);
+  });
+
+  it('tells check-schedules exactly the schedules of its template, every one ENABLED and named', () => {
+    const schedules = ofType(template(), 'AWS::Scheduler::Schedule').map(([, r]) => props(r));
+    expect(schedules.length).toBeGreaterThan(5);
+    for (const schedule of schedules) expect(schedule.State, String(schedule.Name)).toBe('ENABLED');
+    const told = props(lambdas(template()).get('check-schedules')!.resource).Environment.Variables.DECLARED_SCHEDULES as string;
+    const declared = parseDeclaredSchedules(told, `backup-dr-${STAGE}-`);
+    expect(Object.values(declared).flat().sort()).toEqual(schedules.map((schedule) => schedule.Name as string).sort());
+    expect(declared['platform']).toContain(`backup-dr-${STAGE}-check-schedules`);
   });
 
   it('runs them on nodejs22.x arm64 with the role, topic, policy file, service name, reports bucket and stage in the environment', () => {
@@ -401,6 +419,8 @@ describe.each([
         ...(fn === 'config-restore-plan' ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(role === 'primary' ? PRIMARY : SECONDARY) } } : {}),
         // …and the daily checklist (primary only) the secondary's reports bucket (the evidence of the tests run there).
         ...(fn === 'daily-checklist' ? { PEER_REPORTS_BUCKET: { 'Fn::Sub': `backup-dr-reports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` } } : {}),
+        // …and the schedule check every schedule of its region (below: exactly the template's).
+        ...(fn === 'check-schedules' ? { DECLARED_SCHEDULES: expect.any(String) } : {}),
       });
     }
   });
@@ -448,9 +468,9 @@ describe.each([
         }
         // The actions IAM authorizes on no resource: RDS's account quotas, the names (never the values) of
         // secrets, the metadata (the KMS key of a SecureString, never a value) of parameters, metric data, and
-        // the answer to a waiting task (its token is the authority).
+        // the answer to a waiting task (its token is the authority), and the listing of Scheduler schedules.
         if (resources(s).includes('*')) {
-          expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData'], ['states:SendTaskSuccess', 'states:SendTaskFailure']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
+          expect([['rds:DescribeAccountAttributes'], ['secretsmanager:ListSecrets'], ['ssm:DescribeParameters'], ['cloudwatch:GetMetricData'], ['states:SendTaskSuccess', 'states:SendTaskFailure'], ['scheduler:ListSchedules']], `${fn}: ${actions(s).join(', ')}`).toContainEqual(actions(s));
         }
       }
     }
@@ -1684,7 +1704,7 @@ describe('configuration backups: back-up-configuration and the config buckets (c
 
   it('the secondary has only its config bucket and its TLS-only policy of the backup: no backup function, schedule, rule or replication role', () => {
     expect(lambdas(secondary).has('back-up-configuration')).toBe(false);
-    expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
+    expect(Object.keys(secondary.Resources).filter((id) => /^(Config(?!Restore|Dashrestore|SchedulesNotEnabled)|BackDashup|BackUpConfiguration|Backupdr\w*backupconfiguration)/.test(id)).sort()).toEqual(['ConfigBucket', 'ConfigBucketPolicy']);
     expect(JSON.stringify(secondary)).not.toContain('back-up-configuration');
     // Nothing grants or replicates to the primary's bucket; only the dashboard draws its storage (S3's metrics, read in the primary).
     const granting = Object.values(secondary.Resources).filter((r) => r.Type !== 'AWS::CloudWatch::Dashboard');
@@ -2194,6 +2214,7 @@ const CLIENT_MARKERS = {
   rds: '"com.amazonaws.rds"',
   route53: '"com.amazonaws.route53"',
   s3: '"com.amazonaws.s3"',
+  scheduler: '"com.amazonaws.scheduler"',
   'secrets-manager': '"com.amazonaws.secretsmanager"',
   sfn: '"com.amazonaws.sfn"',
   sns: '"com.amazonaws.sns"',
@@ -2216,6 +2237,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
   janitor: ['elasticache', 'rds', 'sns'],
+  'check-schedules': ['s3', 'scheduler', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],
   'replicate-db-backups': ['kms', 'rds', 'sns'],
   'restore-test-notify': ['sns'],
@@ -2332,11 +2354,12 @@ describe('component alarms, as packaged (both regions)', () => {
       [
         `config-app-config-backup-age-${PRIMARY}`,
         `media-media-replication-verified-${SECONDARY}`,
+        `platform-schedules-not-checked-${PRIMARY}`,
         `rds-app-db-verified-copy-age-${SECONDARY}`,
         `redis-app-redis-verified-export-age-${PRIMARY}`,
       ].map((name) => `backup-dr-${STAGE}-${name}`),
     );
-    expect(breaching(secondary)).toEqual([`backup-dr-${STAGE}-redis-app-redis-verified-export-age-${SECONDARY}`]);
+    expect(breaching(secondary)).toEqual([`platform-schedules-not-checked-${SECONDARY}`, `redis-app-redis-verified-export-age-${SECONDARY}`].map((name) => `backup-dr-${STAGE}-${name}`));
     for (const alarm of alarmsOf(primary).filter((a) => a.TreatMissingData === 'breaching')) {
       expect(alarm, alarm.AlarmName).toMatchObject({ Namespace: 'BackupDR', Period: 3600, EvaluationPeriods: alarm.DatapointsToAlarm });
     }

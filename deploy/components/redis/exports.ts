@@ -11,11 +11,13 @@
 // ACLs the owner cannot read). A cluster is seeded only from an .rdb encrypted with SSE-S3, so the
 // buckets use SSE-S3, not the service key. The caller of CopySnapshot needs s3:ListAllMyBuckets on
 // arn:aws:s3:::* besides the bucket's own actions. RTC: ReplicationTime (15 min) with Metrics (15 min).
+// The grant's actions per role are shared/redis/export-bucket.ts's, which check-cache-posture checks daily.
 
 import { ENV, EXPORT_TAG, exportBucketName, OWNER_VALUE, PREFIX, SERVICE, TAG } from '../../../shared/contracts.js';
 import { ACCOUNT, elastiCacheArn, getAtt, LOGICAL_ID, PARTITION, ref, sub, type CfnResource, type CfnValue, type TemplateFragment } from '../../core/cloudformation.js';
 import { scheduled, type Context, type Contribution, type FunctionSpec } from '../../core/contribution.js';
 import { s3ReplicationRole } from '../../core/s3.js';
+import { elastiCacheSnapshotPrincipal, ELASTICACHE_EXPORT_GRANT, TLS_ONLY_SID } from '../../../shared/redis/export-bucket.js';
 import { postureMemoryStatements } from '../../platform/reports-bucket.js';
 import { ourCacheSnapshots } from './backup.js';
 
@@ -82,6 +84,7 @@ function exportBucket(ctx: Context): CfnResource {
 }
 
 function exportBucketPolicy(ctx: Context): CfnResource {
+  const grant = ELASTICACHE_EXPORT_GRANT[ctx.role === 'primary' ? 'primary' : 'secondary'];
   const bucket = getAtt(LOGICAL_ID.exportBucket);
   const objects = sub(`\${${LOGICAL_ID.exportBucket}.Arn}/*`);
   return {
@@ -91,27 +94,15 @@ function exportBucketPolicy(ctx: Context): CfnResource {
       PolicyDocument: {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket, objects], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-          ...(ctx.role === 'primary'
-            ? [
-                {
-                  Sid: 'ElastiCacheWritesExports',
-                  Effect: 'Allow',
-                  Principal: { Service: `${ctx.region}.elasticache-snapshot.amazonaws.com` },
-                  Action: ['s3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:GetBucketAcl', 's3:ListMultipartUploadParts', 's3:ListBucketMultipartUploads'],
-                  Resource: [bucket, objects],
-                },
-              ]
-            : [
-                // A cluster seeded in the secondary reads its .rdb from here.
-                {
-                  Sid: 'ElastiCacheReadsSeeds',
-                  Effect: 'Allow',
-                  Principal: { Service: `${ctx.region}.elasticache-snapshot.amazonaws.com` },
-                  Action: ['s3:GetObject', 's3:ListBucket', 's3:GetBucketAcl'],
-                  Resource: [bucket, objects],
-                },
-              ]),
+          { Sid: TLS_ONLY_SID, Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket, objects], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          // The primary's receives exports; a cluster seeded in the secondary reads its .rdb from there.
+          {
+            Sid: grant.sid,
+            Effect: 'Allow',
+            Principal: { Service: elastiCacheSnapshotPrincipal(ctx.region) },
+            Action: [...grant.actions],
+            Resource: [bucket, objects],
+          },
         ],
       },
     },
@@ -208,18 +199,20 @@ const FUNCTIONS = {
     roles: ['primary', 'secondary'],
     deployedWhen: hasCaches,
     invokedBy: 'async',
-    description: 'Daily: a missed cache snapshot, the newest verified export against the RPO, the export replication; each finding an alert',
+    description: "Daily: a missed cache snapshot, the newest verified export against the RPO, the export bucket's grants, ownership, public access and replication; each finding an alert",
     timeout: 120,
     memorySize: 256,
     environment: bucketsEnvironment,
     events: (ctx) => [scheduled(ctx, ctx.policy.rds.postureSchedule, `${SERVICE}: posture of the cache backups`)],
     statements: (ctx) => [
-      ...(ctx.role === 'primary'
-        ? [
-            { Effect: 'Allow' as const, Action: ['elasticache:DescribeSnapshots'], Resource: [elastiCacheArn(ctx.primary, 'snapshot:*')] },
-            { Effect: 'Allow' as const, Action: ['s3:GetReplicationConfiguration'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
-          ]
-        : []),
+      ...(ctx.role === 'primary' ? [{ Effect: 'Allow' as const, Action: ['elasticache:DescribeSnapshots'], Resource: [elastiCacheArn(ctx.primary, 'snapshot:*')] }] : []),
+      // The export bucket's own settings: its policy (ElastiCache's grant, the TLS-only deny), object
+      // ownership, public access block and, in the primary, its replication — of this bucket only.
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetBucketPolicy', 's3:GetBucketOwnershipControls', 's3:GetBucketPublicAccessBlock', ...(ctx.role === 'primary' ? ['s3:GetReplicationConfiguration'] : [])],
+        Resource: [getAtt(LOGICAL_ID.exportBucket)],
+      },
       { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt(LOGICAL_ID.exportBucket)] },
       { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [sub(`\${${LOGICAL_ID.exportBucket}.Arn}/${PREFIX.snapshot}-*`)] },
       // What it last alerted (alert once per change).

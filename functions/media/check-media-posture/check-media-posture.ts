@@ -26,7 +26,8 @@ import { errorName } from '../../../shared/errors.js';
 import { ARCHIVE_NONCURRENT_DAYS, expectedTransitions, noncurrentDays } from '../../../shared/media/protection.js';
 import type { BucketResource, Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { assessBucketPosture, type BucketSettings, type ExpectedPosture, type Finding, type Reading } from './plan.js';
+import { readSetting, S3_NOT_CONFIGURED } from '../../../shared/aws/bucket-settings.js';
+import { assessBucketPosture, type BucketSettings, type ExpectedPosture, type Finding } from './plan.js';
 
 export interface MediaPostureDeps extends PostureAlerting {
   readonly policy: Policy;
@@ -45,37 +46,17 @@ export interface MediaPostureReport {
   readonly buckets: readonly { readonly resource: string; readonly bucket: string; readonly side: ExpectedPosture['side']; readonly region: string; readonly findings: readonly Finding[] }[];
 }
 
-/** S3's error when a setting was never configured, per setting (GetBucketVersioning answers an empty Status instead). */
-const NOT_CONFIGURED = {
-  replication: 'ReplicationConfigurationNotFoundError',
-  lifecycle: 'NoSuchLifecycleConfiguration',
-  encryption: 'ServerSideEncryptionConfigurationNotFoundError',
-  publicAccess: 'NoSuchPublicAccessBlockConfiguration',
-  ownership: 'OwnershipControlsNotFoundError',
-  policy: 'NoSuchBucketPolicy',
-} as const;
-
-async function read<T>(call: () => Promise<T>, notConfigured?: string): Promise<Reading<T>> {
-  try {
-    return { value: await call() };
-  } catch (error) {
-    const name = errorName(error);
-    if (notConfigured !== undefined && name === notConfigured) return { absent: name };
-    return { unreadable: name };
-  }
-}
-
 /** The seven settings of a bucket, read one after the other (seven small requests a bucket a day). */
 export async function readBucketSettings(s3: S3Client, bucket: string): Promise<BucketSettings> {
   const Bucket = bucket;
   return {
-    versioning: await read(async () => (await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status),
-    replication: await read(async () => (await s3.send(new GetBucketReplicationCommand({ Bucket }))).ReplicationConfiguration ?? { Role: undefined, Rules: [] }, NOT_CONFIGURED.replication),
-    lifecycle: await read(async () => (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], NOT_CONFIGURED.lifecycle),
-    encryption: await read(async () => (await s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration?.Rules ?? [], NOT_CONFIGURED.encryption),
-    publicAccess: await read(async () => (await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, NOT_CONFIGURED.publicAccess),
-    ownership: await read(async () => (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls ?? { Rules: [] }, NOT_CONFIGURED.ownership),
-    policy: await read(async () => (await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy ?? '{}', NOT_CONFIGURED.policy),
+    versioning: await readSetting(async () => (await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status),
+    replication: await readSetting(async () => (await s3.send(new GetBucketReplicationCommand({ Bucket }))).ReplicationConfiguration ?? { Role: undefined, Rules: [] }, S3_NOT_CONFIGURED.replication),
+    lifecycle: await readSetting(async () => (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], S3_NOT_CONFIGURED.lifecycle),
+    encryption: await readSetting(async () => (await s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration?.Rules ?? [], S3_NOT_CONFIGURED.encryption),
+    publicAccess: await readSetting(async () => (await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, S3_NOT_CONFIGURED.publicAccess),
+    ownership: await readSetting(async () => (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls ?? { Rules: [] }, S3_NOT_CONFIGURED.ownership),
+    policy: await readSetting(async () => (await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy ?? '{}', S3_NOT_CONFIGURED.policy),
   };
 }
 

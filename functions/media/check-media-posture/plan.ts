@@ -8,10 +8,10 @@
 // difference is a finding; so is a setting that could not be read (access denied: the posture is unknown).
 
 import type { LifecycleRule, OwnershipControls, PublicAccessBlockConfiguration, ReplicationConfiguration, ReplicationRule, ServerSideEncryptionRule } from '@aws-sdk/client-s3';
+import { deniesWithoutTls, namesBucket, ownershipProblem, policyStatements, publicAccessProblem, wholeBucket, type Reading } from '../../../shared/aws/bucket-settings.js';
 import type { ExpectedTransition } from '../../../shared/media/protection.js';
 
-/** A setting as read: its value, absent ("not configured": S3's error for it), or unreadable (the error's name). */
-export type Reading<T> = { readonly value: T } | { readonly absent: string } | { readonly unreadable: string };
+export type { Reading };
 
 export interface BucketSettings {
   /** GetBucketVersioning's Status (undefined: never enabled). */
@@ -79,16 +79,6 @@ const finding = (expected: ExpectedPosture, check: Check, severity: Finding['sev
   action: fix(expected),
 });
 
-/** Whole-bucket rules: no prefix and no filter narrower than the bucket. */
-const wholeBucket = (rule: { Prefix?: string | undefined; Filter?: unknown }): boolean => {
-  if ((rule.Prefix ?? '') !== '') return false;
-  const filter = rule.Filter as { Prefix?: string; Tag?: unknown; And?: unknown; ObjectSizeGreaterThan?: unknown; ObjectSizeLessThan?: unknown } | undefined;
-  if (filter === undefined) return true;
-  return (filter.Prefix ?? '') === '' && filter.Tag === undefined && filter.And === undefined && filter.ObjectSizeGreaterThan === undefined && filter.ObjectSizeLessThan === undefined;
-};
-
-const namesBucket = (arn: string | undefined, bucket: string) => arn === bucket || (arn?.endsWith(`:::${bucket}`) ?? false);
-
 function replicationProblems(expected: ExpectedPosture, config: ReplicationConfiguration): string[] {
   const wanted = expected.replication;
   if (wanted === undefined) return [];
@@ -142,39 +132,9 @@ function encryptionProblem(expected: ExpectedPosture, rules: readonly ServerSide
   return null;
 }
 
-function publicAccessProblem(config: PublicAccessBlockConfiguration): string | null {
-  const off = (['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const).filter((k) => config[k] !== true);
-  return off.length === 0 ? null : `public access block off: ${off.join(', ')}`;
-}
-
-function ownershipProblem(config: OwnershipControls): string | null {
-  const ownership = config.Rules?.[0]?.ObjectOwnership;
-  return ownership === 'BucketOwnerEnforced' ? null : `object ownership is ${ownership ?? 'unset'}, not BucketOwnerEnforced (ACLs still apply)`;
-}
-
-const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
-
-/** A statement denying every S3 action to everyone when aws:SecureTransport is false, on the bucket and its objects. */
-function deniesWithoutTls(statement: Record<string, unknown>, bucket: string): boolean {
-  if (statement.Effect !== 'Deny') return false;
-  const principal = statement.Principal;
-  const everyone = principal === '*' || asList((principal as { AWS?: unknown } | undefined)?.AWS).includes('*');
-  const actions = asList(statement.Action);
-  const condition = (statement.Condition as { Bool?: Record<string, unknown> } | undefined)?.Bool?.['aws:SecureTransport'];
-  const insecure = asList(condition).some((v) => v === false || v === 'false');
-  const resources = asList(statement.Resource).map(String);
-  const covers = (suffix: string) => resources.some((r) => r === '*' || r.endsWith(`:::${bucket}${suffix}`) || r === `arn:aws:s3:::${bucket}${suffix}`);
-  return everyone && (actions.includes('s3:*') || actions.includes('*')) && insecure && covers('') && covers('/*');
-}
-
 function tlsProblem(bucket: string, text: string): string | null {
-  let document: { Statement?: unknown };
-  try {
-    document = JSON.parse(text) as { Statement?: unknown };
-  } catch {
-    return 'its bucket policy is not JSON';
-  }
-  const statements = asList(document.Statement).filter((s): s is Record<string, unknown> => s !== null && typeof s === 'object');
+  const statements = policyStatements(text);
+  if (statements === null) return 'its bucket policy is not JSON';
   return statements.some((s) => deniesWithoutTls(s, bucket)) ? null : 'its bucket policy does not deny every request without TLS (aws:SecureTransport false) on the bucket and its objects';
 }
 

@@ -1,4 +1,5 @@
-// check-cache-posture: daily in each region; findings are alerts, the age of the newest verified export a metric.
+// check-cache-posture: daily in each region; findings are alerts, the age of the newest verified export and the
+// findings per cache and of the export bucket are metrics.
 import { elastiCacheClient } from '../../../shared/aws/elasticache-client.js';
 import { s3Client } from '../../../shared/aws/s3-client.js';
 import { ENV } from '../../../shared/contracts.js';
@@ -6,7 +7,7 @@ import { scheduleEvent } from '../../../shared/redis/events.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';
 import { metricRecorder } from '../../../shared/runtime/metric-records.js';
-import { checkCachePosture } from './check-cache-posture.js';
+import { checkCachePosture, EXPORT_BUCKET_RESOURCE } from './check-cache-posture.js';
 
 export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async (_event, rt) => {
   const report = await checkCachePosture({
@@ -14,6 +15,7 @@ export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async
     role: rt.role,
     elasticache: elastiCacheClient(rt.policy.regions.primary),
     own: { s3: s3Client(rt.region), bucket: requireEnv(ENV.exportBucket), region: rt.region },
+    peerBucket: requireEnv(ENV.peerExportBucket),
     alerts: rt.alerts,
     memory: { s3: s3Client(rt.region), bucket: requireEnv(ENV.reportsBucket) },
     log: rt.log,
@@ -26,5 +28,6 @@ export const handler = lambdaHandler('check-cache-posture', scheduleEvent, async
       ['PostureFindings', cache.findings.length],
     ]);
   }
+  record.resource(EXPORT_BUCKET_RESOURCE, rt.region, [['PostureFindings', report.exportBucket.findings.length]]);
   return report;
 });

@@ -1,10 +1,8 @@
 // The posture of one cache in one region, pure (README, "Redis"): missed snapshots (a run of the last
 // 24 hours has no snapshot of ours, or a failed one — the dead man's switch: a job that stopped running
-// is caught), the age of the newest verified export against the RPO (the live RPO: what
-// a restore in this region would lose), and, in the primary, whether the export bucket still replicates
-// to the secondary with Replication Time Control.
+// is caught) and the age of the newest verified export against the RPO (the live RPO: what a restore in
+// this region would lose). The export bucket all caches share is judged by bucket-plan.ts.
 
-import type { ReplicationConfiguration } from '@aws-sdk/client-s3';
 import type { CacheResource } from '../../../shared/policy/schema.js';
 import { cacheSnapshotName } from '../../../shared/redis/naming.js';
 import { backupTime } from '../../../shared/redis/retention.js';
@@ -17,7 +15,7 @@ export { PIPELINE_ALLOWANCE_MS };
 
 export interface Finding {
   readonly severity: 'critical' | 'warning';
-  readonly check: 'missed-snapshot' | 'stale-export' | 'no-verified-export' | 'replication';
+  readonly check: 'missed-snapshot' | 'stale-export' | 'no-verified-export' | 'replication' | 'export-grant' | 'tls-only' | 'object-ownership' | 'public-access';
   readonly summary: string;
   readonly action: string;
 }
@@ -34,8 +32,6 @@ export interface CachePostureInput {
   readonly snapshots?: ReadonlyMap<string, string>;
   /** Names of this cache's backups whose every export object carries this region's verified mark. */
   readonly verifiedExports: readonly string[];
-  /** Primary only: the export bucket's replication configuration, null when it has none. */
-  readonly replication?: ReplicationConfiguration | null;
 }
 
 export interface CachePosture {
@@ -72,10 +68,6 @@ export function assessCachePosture(input: CachePostureInput): CachePosture {
       action: 'A restore here would lose more than the RPO allows. Check take-cache-snapshot, export-cache-snapshots and verify-cache-exports (logs, alerts, failure tags).',
     });
   }
-  if (input.role === 'primary' && input.replication !== undefined) {
-    const problem = replicationProblem(input.replication);
-    if (problem !== null) findings.push({ severity: 'critical', check: 'replication', summary: `the export bucket ${problem}`, action: 'Redeploy the stack (npm run package, then deploy) to restore the replication rule; check CloudTrail for who changed it.' });
-  }
   return { findings, newestVerifiedExportAge: age };
 }
 
@@ -99,12 +91,4 @@ function missedSnapshot(input: CachePostureInput, snapshots: ReadonlyMap<string,
     summary: `${missed.length} of the ${due.length} snapshot runs of ${input.cache.replicationGroupId} in the last 24 hours (${input.timeZone}) have no snapshot: ${missed.join('; ')}`,
     action: `Check the take-cache-snapshot schedule, its logs and earlier alerts; take one now by invoking take-cache-snapshot with {"resources":["${input.cache.name}"]}.`,
   };
-}
-
-function replicationProblem(replication: ReplicationConfiguration | null): string | null {
-  if (replication === null) return 'has no replication configuration: exports no longer reach the secondary region';
-  const rule = replication.Rules?.find((r) => r.Status === 'Enabled');
-  if (rule === undefined) return 'has no enabled replication rule: exports no longer reach the secondary region';
-  if (rule.Destination?.ReplicationTime?.Status !== 'Enabled') return 'replicates without Replication Time Control: no 15-minute guarantee and no replication metrics';
-  return null;
 }
