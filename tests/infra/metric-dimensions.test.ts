@@ -14,6 +14,8 @@ import { SERVICE_DIR } from '../../deploy/bundles.js';
 import type { Deployment } from '../../deploy/core/contribution.js';
 import { DASHBOARD_ID } from '../../deploy/platform/dashboard.js';
 import { planFigures } from '../../functions/platform/daily-checklist/figures.js';
+import { SCHEDULES_RESOURCE } from '../../functions/platform/check-schedules/check-schedules.js';
+import { EXPORT_BUCKET_RESOURCE } from '../../functions/redis/check-cache-posture/check-cache-posture.js';
 import { READINESS_RESOURCE } from '../../shared/policy/failover-settings.js';
 import { listResources } from '../../shared/policy/resources.js';
 import { dimensionNames, isMetricName, METRICS, RESTORE_KINDS, type MetricName } from '../../shared/runtime/metric-catalog.js';
@@ -30,8 +32,9 @@ const policy = policyWith((doc) => {
 });
 const { primary: PRIMARY, secondary: SECONDARY } = policy.regions;
 const deployments = [deployIn(policy), deployIn(policy, SECONDARY)];
-// The policy's resources, and what the failover readiness check judges besides them (the backup key, the region as a whole).
-const resources = new Set([...listResources(policy).map((r) => r.name), ...Object.values(READINESS_RESOURCE)]);
+// The policy's resources, and what the posture checks judge besides them: the backup key and the region as a
+// whole (failover readiness), each component's schedules, a region's cache export bucket.
+const resources = new Set([...listResources(policy).map((r) => r.name), ...Object.values(READINESS_RESOURCE), SCHEDULES_RESOURCE, EXPORT_BUCKET_RESOURCE]);
 
 /** A read of one of our metrics: where it is read (its CloudWatch region), its name and dimensions, and what reads it. */
 interface Read {
