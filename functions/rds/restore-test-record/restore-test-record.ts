@@ -23,7 +23,11 @@ export interface RecordDeps {
 export function runEvidenceKey(policy: Policy, run: RestoreRun, now: number): string {
   const at = run.plan?.plannedAt ?? now;
   const w = wallTime(at, policy.timezone);
-  return evidenceKey(run.plan?.resource ?? 'unknown', w.year, w.month, run.plan?.runId ?? `failed-${at}`);
+  // A run that failed before its plan still names the database it was asked about: when that is one of the
+  // policy's, its evidence goes beside that database's (where the checklist looks for it).
+  const asked = (run.input as { resource?: unknown } | null | undefined)?.resource;
+  const known = policy.resources.databases.find((db) => db.name === asked)?.name;
+  return evidenceKey(run.plan?.resource ?? known ?? 'unknown', w.year, w.month, run.plan?.runId ?? `failed-${at}`);
 }
 
 export async function recordRestoreTest(deps: RecordDeps, run: RestoreRun): Promise<Verdict> {

@@ -4,7 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../../functions/rds/restore-test-record/plan.js';
+import { runEvidenceKey } from '../../../functions/rds/restore-test-record/restore-test-record.js';
 import type { RestorePlan, RestoreRun, ValidationSummary } from '../../../shared/rds/restore-run.js';
+import { teamPolicy } from '../../helpers/runtime.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-29T04:00:00+09:00');
@@ -145,5 +147,18 @@ describe('how a step error is told', () => {
     { error: { Error: 'Lambda.Unknown' }, failure: 'Lambda.Unknown:' },
   ])('$error.Error → "$failure"', ({ error, failure }) => {
     expect(judge(run({ error }), TARGETS).failures).toEqual([failure]);
+  });
+});
+
+describe('where a run without a plan keeps its evidence', () => {
+  const policy = teamPolicy();
+  const NOW = Date.parse('2026-12-03T04:10:00+09:00');
+
+  it("beside the database it was asked about, when that is one of the policy's; else under unknown", () => {
+    const noPlan = (input: unknown) => ({ input, error: { Error: 'NoRestorePoint', Cause: 'no snapshot' } }) as unknown as RestoreRun;
+    expect(runEvidenceKey(policy, noPlan({ resource: 'app-db' }), NOW)).toBe(`evidence/app-db/2026/12/failed-${NOW}.json`);
+    // A name the policy does not have (or none) never becomes a key of its own.
+    expect(runEvidenceKey(policy, noPlan({ resource: '../other' }), NOW)).toBe(`evidence/unknown/2026/12/failed-${NOW}.json`);
+    expect(runEvidenceKey(policy, noPlan(null), NOW)).toBe(`evidence/unknown/2026/12/failed-${NOW}.json`);
   });
 });
