@@ -2301,13 +2301,13 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   // The failover readiness check reads the secondary (its security groups with EC2), the primary watch probes the primary and may start region-failover.
   'check-failover-readiness': ['cloudwatch', 'ec2', 'elasticache', 'kms', 'rds', 's3', 'secrets-manager', 'sns'],
   'watch-primary-region': ['elasticache', 'rds', 's3', 'sfn', 'sns'],
-  // region-failover's steps (secondary): each records its step under runs/ (S3) and notifies; the configuration step only starts and reads restore-configuration.
+  // region-failover's steps (secondary): assess, progress, notify and report record under runs/ (S3) and notify; the database steps only call RDS, the configuration step Step Functions.
   'failover-assess': ['rds', 's3', 'sns'],
   'failover-progress': ['s3', 'sns'],
   'failover-notify': ['s3', 'sns'],
   'failover-report': ['s3', 'sns'],
-  'failover-db-restore': ['rds', 'sns'],
-  'failover-db-status': ['rds', 'sns'],
+  'failover-db-restore': ['rds'],
+  'failover-db-status': ['rds'],
   'failover-config-restore': ['sfn'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
