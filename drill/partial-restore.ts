@@ -6,8 +6,7 @@
 // gives, and proves production's other tables untouched. Same cleanup as the restore drill (run.ts).
 
 import type { Context } from 'aws-lambda';
-import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
 import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
 import { handler as recoveryCopyHandler } from '../functions/rds/database-recovery-copy/handler.js';
@@ -19,25 +18,17 @@ import { handler as statusHandler } from '../functions/rds/restore-test-status/h
 import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handler.js';
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
 import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
-import { systemClock } from '../sandbox/aws/clock.js';
-import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
-import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
-import { S3StandIn } from '../sandbox/aws/s3-standin.js';
-import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally, type LocalTask } from '../sandbox/step-functions/asl.js';
-import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
-import { ENV, RDS_EVENT, serviceKeyAlias } from '../shared/contracts.js';
-import { errorMessage } from '../shared/errors.js';
+import { alertText } from '../shared/alerts/alert.js';
+import { RDS_EVENT } from '../shared/contracts.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import { snapshotId } from '../shared/rds/naming.js';
-import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { databaseRecoveryDefinition } from '../state-machines/rds/database-recovery.js';
-import { pgDataPlane, type PgDataPlane } from './data-plane.js';
-import { obtainPostgres, type PostgresServer } from './postgres.js';
-import { RunDatabases } from './run-databases.js';
-import { createEmptyDatabase, fillSampleDatabase, quote, withClient } from './sample-data.js';
+import type { PostgresServer } from './postgres.js';
+import { DrillSandbox, policyDocument, SECRET, seconds } from './sandbox.js';
+import { quote, withClient } from './sample-data.js';
 
 export interface PartialRestoreResult {
   readonly passed: boolean;
@@ -53,21 +44,16 @@ export interface PartialRestoreDrill {
   serverTrouble(): Promise<string | null>;
 }
 
-const STAGE = 'drill';
-const REPORTS_BUCKET = 'backup-dr-reports-drill';
-const SECRET = 'backup-dr/drill-master';
-const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/drill-key';
 /** The incident: a table dropped by mistake (CASCADE takes the views and the foreign key that need it). */
 export const DROPPED_TABLE = 'public.orders';
 const INCIDENT_SQL = 'drop table public.orders cascade';
 /** Production's tables the recovery must leave exactly as they were. */
 const UNTOUCHED = ['public.customers', 'public.audit_log'];
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** The team's policy pointed at the sandbox, as the restore drill does (the instance's own database, the drill's secret). */
 function drillPolicy(): Policy {
-  const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: { restoreTest: Record<string, unknown> }[] } };
+  const doc = policyDocument<{ resources: { databases: { restoreTest: Record<string, unknown> }[] } }>();
   const db = doc.resources.databases[0];
   if (db === undefined) throw new Error('backup-policy.yml protects no database: nothing to recover');
   delete db.restoreTest.database;
@@ -81,87 +67,19 @@ async function digest(pg: PostgresServer, database: string, table: string): Prom
 }
 
 export function startPartialRestoreDrill(print: (line: string) => void): PartialRestoreDrill {
-  const abort = new AbortController();
-  let quiet = false;
-  const say = (line: string) => {
-    if (!quiet) print(line);
-  };
-  const runPrefix = `bdr_drill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}_`;
-  let starting: Promise<PostgresServer> | null = null;
-  let server: PostgresServer | null = null;
-  let databases: RunDatabases | null = null;
-  let plane: PgDataPlane | null = null;
-  let standIn: RdsStandIn | null = null;
-  let kms: KmsStandIn | null = null;
-  const s3 = new S3StandIn();
-  const secrets = new SecretsStandIn();
-
-  let cleaning: Promise<string[]> | null = null;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      quiet = true;
-      abort.abort();
-      const removed: string[] = [];
-      const problems: string[] = [];
-      const srv = server ?? (starting === null ? null : await starting.catch(() => null));
-      await databases?.close();
-      await plane?.release();
-      const dbs = databases;
-      try {
-        if (srv?.kind === 'local' && dbs !== null) removed.push(`dropped the run's ${(await dbs.dropAll()).length} databases (${runPrefix}*)`);
-        if (srv?.kind === 'private') {
-          await srv.stop();
-          removed.push(`stopped the private PostgreSQL (pid ${srv.pid}) and removed ${srv.dir}`);
-        }
-      } catch (error) {
-        problems.push(errorMessage(error));
-      }
-      standIn?.restore();
-      s3.restore();
-      kms?.restore();
-      secrets.restore();
-      setRuntime(undefined);
-      if (problems.length > 0) throw new Error(`cleanup incomplete: ${problems.join('; ')}`);
-      return removed;
-    })());
-
-  let onLost: (error: Error) => void = () => undefined;
-  const lost = new Promise<never>((_, reject) => (onLost = reject));
+  const sandbox = new DrillSandbox(print);
+  const say = sandbox.say;
 
   const run = async (): Promise<PartialRestoreResult> => {
     const policy = drillPolicy();
     const db = policy.resources.databases[0]!;
     const primary = policy.regions.primary;
     say(`backup-dr drill — partial restore of ${db.name}: a dropped table recovered into a recovery schema of production`);
-    say(`Databases of this run: ${runPrefix}* (all dropped at the end)`);
-    starting = obtainPostgres((line) => say(`PostgreSQL: ${line}`), abort.signal);
-    const pg = await starting;
-    server = pg;
-    void pg.lost.then((why) => onLost(new Error(why)));
-    const dbs = new RunDatabases(pg, runPrefix);
-    databases = dbs;
-    const production = `${runPrefix}app`;
-    await dbs.create(production, () => createEmptyDatabase(pg, production));
-    const rows = await fillSampleDatabase(pg, production, Date.now());
+    say(`Databases of this run: ${sandbox.prefix}* (all dropped at the end)`);
+    const { pg, production, rows, plane: dataPlane, useRuntime } = await sandbox.open({ policy });
     say(`Sample production database ${production}: ${rows.customers} customers, ${rows.orders} orders, ${rows.auditLog} rows in public.audit_log`);
-
-    const dataPlane = pgDataPlane(pg, dbs, { region: primary, id: db.instanceId, database: production }, { fault: null, injectSql: [], print: say });
-    plane = dataPlane;
-    const rds = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane });
-    standIn = rds;
-    rds.install();
-    rds.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: pg.host, port: pg.port }, dbName: production });
-    rds.addKmsKey(policy.regions.secondary, serviceKeyAlias(STAGE), KEY_ARN);
-    s3.install();
-    kms = new KmsStandIn(rds.kmsKeys);
-    kms.install();
-    secrets.put(primary, SECRET, { username: pg.user, password: pg.password });
-    secrets.install();
-    process.env[ENV.reportsBucket] = REPORTS_BUCKET;
-    process.env[ENV.dbTls] = 'off';
-    const alerts: Alert[] = [];
-    const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
-    const useRuntime = (role: 'primary' | 'secondary') => setRuntime({ stage: STAGE, policy, role, region: policy.regions[role], alerts: sink, logger, log, metrics, now: () => Date.now() });
+    const abort = { signal: sandbox.signal };
+    const alerts = sandbox.alerts;
 
     // Last night's backup, verified: what the recovery restores.
     say('');
@@ -270,7 +188,7 @@ export function startPartialRestoreDrill(print: (line: string) => void): Partial
     return { passed: problems.length === 0, problems, schema, rows: recovered };
   };
 
-  const done = Promise.race([run(), lost]);
+  const done = Promise.race([run(), sandbox.lost]);
   done.catch(() => undefined);
-  return { done, cleanup, serverTrouble: async () => (server === null ? null : server.health().catch(() => null)) };
+  return { done, cleanup: () => sandbox.cleanup(), serverTrouble: () => sandbox.serverTrouble() };
 }

@@ -419,7 +419,7 @@ export class RdsStandIn {
     return (input, getClient) => {
       const client = getClient();
       return client.config.region().then(async (region) => {
-        const fault = this.#faults.take(name);
+        const fault = this.#faults.take(name, region);
         if (fault) throw fault;
         this.#state.settle();
         const output = await handler(this.#state, region, input);

@@ -83,7 +83,26 @@ export interface LocalRun {
  * logical function name it invokes), retry pauses and Wait states skipped, and returns how it ended and which states it
  * entered, in order.
  */
-export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void; executionName?: string } = {}): Promise<LocalRun> {
+/** A state's progress as the local run reports it (for a timeline): entered, retried, exited, failed. */
+export interface LocalStateEvent {
+  readonly type: 'StateEntered' | 'StateExited' | 'StateFailed' | 'StateRetried';
+  readonly name: string;
+  /** Epoch ms, as the runner stamped it. */
+  readonly timestamp: number;
+  /** StateFailed: the error's name. */
+  readonly error?: string;
+}
+
+export interface LocalRunOptions {
+  readonly onState?: (name: string) => void;
+  /** Every state's entry, retry, exit and failure, in the order the runner logs them. */
+  readonly onStateEvent?: (event: LocalStateEvent) => void;
+  readonly executionName?: string;
+  /** The Region in the execution's ARN ($$.Execution.Id): the one the state machine is deployed in (default ap-northeast-1). */
+  readonly region?: string;
+}
+
+export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: LocalRunOptions = {}): Promise<LocalRun> {
   const definition = resolvedAsl(source);
   const byFunction = taskFunctions(source);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
@@ -102,13 +121,16 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
   // The context object's execution name and id ($$.Execution.Name, .Id) as Step Functions gives them, and
   // a task token ($$.Task.Token) for the waitForTaskToken integrations (their local handler answers at once).
   const name = options.executionName ?? 'local-execution';
-  const context = { Execution: { Name: name, Id: `arn:aws:states:ap-northeast-1:${LOCAL_ACCOUNT}:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
+  const context = { Execution: { Name: name, Id: `arn:aws:states:${options.region ?? 'ap-northeast-1'}:${LOCAL_ACCOUNT}:execution:local:${name}` }, Task: { Token: `local-task-token-${name}` } };
   const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, retryIntervalOverrides, waitTimeOverrides }, context });
   const states: string[] = [];
   let failure: { name: string; message: string } | undefined;
   const logs = (async () => {
     for await (const event of execution.eventLogs) {
-      const e = event as { type?: string; state?: { name?: string }; Error?: string; Cause?: unknown };
+      const e = event as { type?: string; timestamp?: number; state?: { name?: string }; Error?: string; Cause?: unknown };
+      if ((e.type === 'StateEntered' || e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateRetried') && e.state?.name !== undefined) {
+        options.onStateEvent?.({ type: e.type, name: e.state.name, timestamp: e.timestamp ?? Date.now(), ...(e.type === 'StateFailed' && e.Error !== undefined ? { error: e.Error } : {}) });
+      }
       if (e.type === 'StateEntered' && e.state?.name !== undefined) {
         states.push(e.state.name);
         options.onState?.(e.state.name);

@@ -16,7 +16,12 @@ export interface RdsFaults {
   failNext(command: string, errorName: string, message?: string): void;
   /** Copies into `region` (in flight now, or started before `untilMs`) stay `creating` until `untilMs`. */
   stickCopies(region: string, untilMs: number): void;
-  /** Switch every fault off; stuck copies resume their normal schedule. */
+  /**
+   * The Region stops answering (a regional outage as seen from elsewhere): every call to it fails with a
+   * network timeout, and the automated backups it replicated elsewhere get nothing newer than now.
+   */
+  isolateRegion(region: string): void;
+  /** Switch every fault off; stuck copies resume their normal schedule, isolated Regions answer again. */
   clear(): void;
 }
 
@@ -45,7 +50,12 @@ export class FaultSwitchboard implements RdsFaults {
     }
   }
 
+  isolateRegion(region: string): void {
+    if (!this.state.unreachable.has(region)) this.state.unreachable.set(region, this.state.now());
+  }
+
   clear(): void {
+    this.state.unreachable.clear();
     this.#throttles.clear();
     this.#failures.clear();
     for (const name of this.state.regionNames()) {
@@ -55,8 +65,12 @@ export class FaultSwitchboard implements RdsFaults {
     }
   }
 
-  /** The injected error for this call of `command`, if any; consumes one use of the fault. */
-  take(command: string): RDSServiceException | undefined {
+  /** The injected error for this call of `command` (to `region`), if any; consumes one use of the fault. */
+  take(command: string, region?: string): RDSServiceException | Error | undefined {
+    if (region !== undefined && this.state.unreachable.has(region)) {
+      // What the SDK reports when the Region's endpoint does not answer: a socket timeout, no service error.
+      return Object.assign(new Error(`connect ETIMEDOUT rds.${region}.amazonaws.com:443`), { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: {} });
+    }
     for (const key of [command, '*']) {
       const left = this.#throttles.get(key);
       if (left !== undefined && left > 0) {

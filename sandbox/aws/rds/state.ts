@@ -114,6 +114,8 @@ export class RdsState {
   readonly dataPlane: RdsDataPlane | undefined;
   readonly explicit: ExplicitDurations;
   readonly replications: ReplicationRecord[] = [];
+  /** Regions cut off (RdsFaults.isolateRegion), with when: their calls fail, and their replication stops there. */
+  readonly unreachable = new Map<string, number>();
   readonly history: HistoryEntry[] = [];
   readonly #regions = new Map<string, RegionState>();
 

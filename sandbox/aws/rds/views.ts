@@ -61,11 +61,14 @@ export const instanceRestoreWindow = (state: RdsState, instance: InstanceRecord)
   return { earliest: Math.max(instance.createdAt, state.now() - instance.backupRetentionPeriod * DAY_MS), latest: latest.getTime() };
 };
 
-/** A replicated backup's window: none while `pending`; frozen at the source's deletion once `retained`. */
+/**
+ * A replicated backup's window: none while `pending`; frozen at the source's deletion once `retained`, and
+ * at the moment its source Region was cut off (nothing more arrives; the destination still says `replicating`).
+ */
 export const replicationRestoreWindow = (state: RdsState, replication: ReplicationRecord): RestoreWindowMs | undefined => {
   const now = state.now();
   if (replicationStatus(replication, now) === 'pending') return undefined;
-  const edge = replication.sourceGoneAt ?? now;
+  const edge = replication.sourceGoneAt ?? state.unreachable.get(replication.sourceRegion) ?? now;
   return {
     earliest: Math.max(replication.replicatingAt, edge - replication.retentionPeriod * DAY_MS),
     latest: Math.max(replication.replicatingAt, edge - state.limits.replicationLagMs),
