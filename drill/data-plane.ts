@@ -70,6 +70,11 @@ export interface InjectionFailure {
 export interface PgDataPlane extends RdsDataPlane {
   /** The PostgreSQL database behind an instance or snapshot, by region and id. */
   databaseOf(region: string, id: string): string | undefined;
+  /**
+   * Puts `database` behind the instance or snapshot `id` of `region` from now on (e.g. what a Region's
+   * replicated automated backups hold once their source stops shipping logs: restores of it copy `database`).
+   */
+  bind(region: string, id: string, database: string): void;
   /** Sessions held open by a fault (released before cleanup). */
   release(): Promise<void>;
   /** The injected statement that failed, if one did. */
@@ -134,6 +139,7 @@ export function pgDataPlane(conn: Connection, databases: RunDatabases, sourceIns
 
   return {
     databaseOf: (region, id) => byResource.get(`${region}/${id}`),
+    bind: (region, id, database) => void byResource.set(`${region}/${id}`, database),
     injectionFailure: () => failure,
     async release() {
       await Promise.all(held.splice(0).map((c) => c.end().catch(() => undefined)));

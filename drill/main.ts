@@ -1,6 +1,7 @@
 // `npm run drill [-- --break <fault>] [-- --inject-sql "<SQL>" …] [-- --inject-redis "<command>" …]`: the
 // local restore drill of the database and the cache; `npm run drill -- --scenario <name>`: a recovery
-// runbook rehearsed on the same sandbox (partial-restore: drill/partial-restore.ts).
+// runbook rehearsed on the same sandbox (partial-restore: drill/partial-restore.ts; region-failover and
+// rehearsal: drill/region-failover.ts).
 //
 // Exit codes: 0 the drill passed; 1 it failed or was inconclusive (the verdict, printed as RESULT); 2 bad
 // arguments; 3 the drill could not reach a verdict (an injected statement failed, its PostgreSQL went
@@ -21,7 +22,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 const ALL_FAULTS: readonly string[] = [...FAULTS, ...REDIS_FAULTS, ...MEDIA_FAULTS, ...CONFIG_FAULTS];
 /** Recovery runbooks the drill rehearses instead of the restore drill. */
-const SCENARIOS = ['partial-restore'] as const;
+const SCENARIOS = ['partial-restore', 'region-failover', 'rehearsal'] as const;
 const USAGE = `usage: npm run drill [-- [--break ${ALL_FAULTS.join('|')}] [--inject-sql "<SQL>" …] [--inject-redis "<command>" …] | --scenario ${SCENARIOS.join('|')}]`;
 const EXIT = { passed: 0, caught: 1, usage: 2, error: 3 } as const;
 
@@ -124,6 +125,21 @@ if (args.scenario === 'partial-restore' && stopping === null) {
     const result = await scenario.done;
     const line = result.passed
       ? `RESULT: PASSED — ${DROPPED_TABLE} recovered into ${result.schema ?? '?'} (${result.rows} rows); production's tables untouched`
+      : `RESULT: FAILED — ${result.problems.join('; ')}`;
+    if (stopping === null) stopping = finish(result.passed ? EXIT.passed : EXIT.caught, line);
+  } catch (error) {
+    onFatal(error);
+  }
+} else if ((args.scenario === 'region-failover' || args.scenario === 'rehearsal') && stopping === null) {
+  const { startFailoverDrill } = await import('./region-failover.js');
+  const scenario = startFailoverDrill(args.scenario, out);
+  drill = scenario;
+  try {
+    const result = await scenario.done;
+    const minutes = (ms: number | null) => (ms === null ? '?' : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
+    const what = args.scenario === 'rehearsal' ? 'rehearsal' : 'failover';
+    const line = result.passed
+      ? `RESULT: PASSED — ${what} RTO ${minutes(result.rtoMs)}, RPO ${minutes(result.rpoMs)} (objectives ${result.outcome ?? '?'})${args.scenario === 'rehearsal' ? "; production untouched, the rehearsal's instances gone" : ''}`
       : `RESULT: FAILED — ${result.problems.join('; ')}`;
     if (stopping === null) stopping = finish(result.passed ? EXIT.passed : EXIT.caught, line);
   } catch (error) {

@@ -5,29 +5,21 @@
 // of production, the temporary instance deleted. It prints the rows recovered, the merge SQL the report
 // gives, and proves production's other tables untouched. Same cleanup as the restore drill (run.ts).
 
-import type { Context } from 'aws-lambda';
 import { stringify } from 'yaml';
-import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
-import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
 import { handler as recoveryCopyHandler } from '../functions/rds/database-recovery-copy/handler.js';
 import { handler as recoveryNotifyHandler } from '../functions/rds/database-recovery-notify/handler.js';
 import { handler as recoveryPlanHandler } from '../functions/rds/database-recovery-plan/handler.js';
 import { handler as recoveryRestoreHandler } from '../functions/rds/database-recovery-restore/handler.js';
 import { handler as recoveryTeardownHandler } from '../functions/rds/database-recovery-teardown/handler.js';
 import { handler as statusHandler } from '../functions/rds/restore-test-status/handler.js';
-import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handler.js';
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
-import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
-import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally, type LocalTask } from '../sandbox/step-functions/asl.js';
 import { alertText } from '../shared/alerts/alert.js';
-import { RDS_EVENT } from '../shared/contracts.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
-import { snapshotId } from '../shared/rds/naming.js';
 import { databaseRecoveryDefinition } from '../state-machines/rds/database-recovery.js';
 import type { PostgresServer } from './postgres.js';
-import { DrillSandbox, policyDocument, SECRET, seconds } from './sandbox.js';
+import { backUpDatabase, DrillSandbox, policyDocument, SECRET, seconds } from './sandbox.js';
 import { quote, withClient } from './sample-data.js';
 
 export interface PartialRestoreResult {
@@ -76,33 +68,12 @@ export function startPartialRestoreDrill(print: (line: string) => void): Partial
     const primary = policy.regions.primary;
     say(`backup-dr drill — partial restore of ${db.name}: a dropped table recovered into a recovery schema of production`);
     say(`Databases of this run: ${sandbox.prefix}* (all dropped at the end)`);
-    const { pg, production, rows, plane: dataPlane, useRuntime } = await sandbox.open({ policy });
+    const { pg, production, rows, plane: dataPlane, useRuntime } = await sandbox.open({ policy, metrics: true });
     say(`Sample production database ${production}: ${rows.customers} customers, ${rows.orders} orders, ${rows.auditLog} rows in public.audit_log`);
-    const abort = { signal: sandbox.signal };
     const alerts = sandbox.alerts;
 
     // Last night's backup, verified: what the recovery restores.
-    say('');
-    say('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');
-    const scheduledAt = Math.floor(Date.now() / 60_000) * 60_000;
-    const id = snapshotId(db.name, scheduledAt, policy.timezone);
-    type Step = { name: string; role: 'primary' | 'secondary'; handler: (e: never, c: Context) => Promise<unknown>; event: unknown };
-    const scheduled = { resources: [db.name], scheduledTime: new Date(scheduledAt).toISOString() };
-    // As in AWS (and the restore drill): the scheduled capture requests the snapshot, RDS's "snapshot created" event brings the after capture.
-    const steps: Step[] = [
-      { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, event: scheduled },
-      { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, event: { source: 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', detail: { EventID: RDS_EVENT.manualSnapshotCreated, SourceIdentifier: id } } },
-      { name: 'take-db-snapshot', role: 'primary', handler: takeHandler, event: scheduled },
-      { name: 'copy-db-snapshots', role: 'primary', handler: copyHandler, event: {} },
-      { name: 'verify-db-snapshots', role: 'secondary', handler: verifyHandler, event: {} },
-    ];
-    for (const step of steps) {
-      abort.signal.throwIfAborted();
-      useRuntime(step.role);
-      const started = Date.now();
-      await step.handler(step.event as never, lambdaContext(step.name, { region: policy.regions[step.role] }));
-      say(`  ✓ ${step.name.padEnd(22)} ${seconds(Date.now() - started)}`);
-    }
+    await backUpDatabase(sandbox, policy, useRuntime);
 
     say('');
     say(`The incident: someone runs \`${INCIDENT_SQL}\` on production`);

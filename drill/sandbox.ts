@@ -5,20 +5,27 @@
 // alerts the handlers publish, and the runtime the handlers read (setRuntime). cleanup() stops the run
 // where it is and removes all of it — once, whoever asks first (the end of the run, Ctrl-C, an error).
 
+import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
+import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
+import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handler.js';
+import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
 import { CloudWatchStandIn } from '../sandbox/aws/cloudwatch-standin.js';
 import { interceptEmf } from '../sandbox/aws/emf-stdout.js';
 import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
-import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
+import { RdsStandIn, type RdsStandInOptions } from '../sandbox/aws/rds-standin.js';
 import { S3StandIn } from '../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
 import { SsmStandIn } from '../sandbox/aws/ssm-standin.js';
 import { systemClock } from '../sandbox/aws/clock.js';
+import { lambdaContext } from '../sandbox/lambda-context.js';
 import type { Alert, AlertSink } from '../shared/alerts/alert.js';
-import { ENV, serviceKeyAlias } from '../shared/contracts.js';
+import { ENV, RDS_EVENT, serviceKeyAlias } from '../shared/contracts.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Policy } from '../shared/policy/schema.js';
+import { snapshotId } from '../shared/rds/naming.js';
 import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { pgDataPlane, type DataPlaneOptions, type PgDataPlane } from './data-plane.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
@@ -60,6 +67,8 @@ export interface OpenOptions {
   /** The sample data's newest order this long ago, and one dated this far ahead (the restore drill's faults). */
   readonly newestAgeMs?: number;
   readonly futureOrderAheadMs?: number;
+  /** RDS stand-in timings beyond the drill's (everything at once); e.g. replication that starts at once. */
+  readonly rds?: Omit<RdsStandInOptions, 'clock' | 'dataPlane'>;
   /** Take the handlers' EMF records off stdout into a CloudWatch stand-in (the daily checklist reads them). */
   readonly metrics?: boolean;
 }
@@ -146,7 +155,7 @@ export class DrillSandbox {
 
     const plane = pgDataPlane(pg, databases, { region: primary, id: db.instanceId, database: production }, { fault: null, injectSql: [], ...options.dataPlane, print: this.say });
     this.#plane = plane;
-    const rds = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane: plane });
+    const rds = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, ...options.rds, dataPlane: plane });
     this.#rds = rds;
     rds.install();
     rds.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: pg.host, port: pg.port }, dbName: production });
@@ -229,5 +238,35 @@ export class DrillSandbox {
       return removed;
     })();
     return this.#cleaning;
+  }
+}
+
+/**
+ * Last night's backup of the policy's first database, verified, with the real handlers: the scheduled
+ * capture-db-manifest captures the "before" manifest and requests the snapshot, RDS's "manual snapshot
+ * created" event brings the "after" capture, take-db-snapshot finds the snapshot there, copy-db-snapshots
+ * copies it to the secondary, verify-db-snapshots verifies the copy. A step that fails stops the drill.
+ */
+export async function backUpDatabase(sandbox: DrillSandbox, policy: Policy, useRuntime: UseRuntime): Promise<void> {
+  const db = policy.resources.databases[0]!;
+  sandbox.say('');
+  sandbox.say('Backup pipeline (real handlers; RDS, S3, KMS, Secrets Manager sandboxed)');
+  const scheduledAt = Math.floor(Date.now() / 60_000) * 60_000;
+  const id = snapshotId(db.name, scheduledAt, policy.timezone);
+  type Step = { name: string; role: Role; handler: (e: never, c: Context) => Promise<unknown>; event: unknown };
+  const scheduled = { resources: [db.name], scheduledTime: new Date(scheduledAt).toISOString() };
+  const steps: Step[] = [
+    { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, event: scheduled },
+    { name: 'capture-db-manifest', role: 'primary', handler: captureHandler, event: { source: 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', detail: { EventID: RDS_EVENT.manualSnapshotCreated, SourceIdentifier: id } } },
+    { name: 'take-db-snapshot', role: 'primary', handler: takeHandler, event: scheduled },
+    { name: 'copy-db-snapshots', role: 'primary', handler: copyHandler, event: {} },
+    { name: 'verify-db-snapshots', role: 'secondary', handler: verifyHandler, event: {} },
+  ];
+  for (const step of steps) {
+    sandbox.signal.throwIfAborted();
+    useRuntime(step.role);
+    const started = Date.now();
+    await step.handler(step.event as never, lambdaContext(step.name, { region: policy.regions[step.role] }));
+    sandbox.say(`  ✓ ${step.name.padEnd(22)} ${seconds(Date.now() - started)}`);
   }
 }

@@ -50,6 +50,8 @@ export class SsmStandIn {
   readonly #parameters = new Map<string, Map<string, ParameterVersion[]>>();
   #mock: { restore(): void } | undefined;
   readonly #now: () => number;
+  /** Every PutParameter the stand-in answered (not the setup's put()), in order: region, name, version, when. */
+  readonly #writes: { region: string; name: string; version: number; at: number }[] = [];
 
   /** `now`: the time versions are written at (default the real time). */
   constructor(options: { now?: () => number } = {}) {
@@ -62,6 +64,16 @@ export class SsmStandIn {
   }
 
   /** Every version of a parameter, oldest first (empty when there is none). */
+  /** The writes made through PutParameter (by the code under test), oldest first. */
+  writes(): readonly { readonly region: string; readonly name: string; readonly version: number; readonly at: number }[] {
+    return [...this.#writes];
+  }
+
+  /** The value of `name` in `region` now (undefined: no such parameter). */
+  current(region: string, name: string): string | undefined {
+    return this.#parameters.get(region)?.get(name)?.at(-1)?.value;
+  }
+
   history(region: string, name: string): readonly ParameterVersion[] {
     return [...(this.#parameters.get(region)?.get(name) ?? [])];
   }
@@ -126,6 +138,7 @@ export class SsmStandIn {
       const region = await getClient().config.region();
       if (input.Name === undefined || input.Value === undefined) throw validation('Name and Value are required.');
       const version = this.#write(region, input.Name, input.Value, input.Type, input.Overwrite === true);
+      this.#writes.push({ region, name: input.Name, version, at: this.#now() });
       return { Version: version, Tier: 'Standard' as const };
     });
     mock.on(GetParameterHistoryCommand).callsFake(async (input: { Name?: string; WithDecryption?: boolean; MaxResults?: number; NextToken?: string }, getClient: () => SSMClient) => {

@@ -18,9 +18,10 @@ export interface RdsFaults {
   stickCopies(region: string, untilMs: number): void;
   /**
    * The Region stops answering (a regional outage as seen from elsewhere): every call to it fails with a
-   * network timeout, and the automated backups it replicated elsewhere get nothing newer than now.
+   * network timeout, and the automated backups it replicated elsewhere get nothing newer than
+   * `replicatedUntil` (default now: the last transaction logs it shipped).
    */
-  isolateRegion(region: string): void;
+  isolateRegion(region: string, replicatedUntil?: number): void;
   /** Switch every fault off; stuck copies resume their normal schedule, isolated Regions answer again. */
   clear(): void;
 }
@@ -50,8 +51,8 @@ export class FaultSwitchboard implements RdsFaults {
     }
   }
 
-  isolateRegion(region: string): void {
-    if (!this.state.unreachable.has(region)) this.state.unreachable.set(region, this.state.now());
+  isolateRegion(region: string, replicatedUntil = this.state.now()): void {
+    if (!this.state.unreachable.has(region)) this.state.unreachable.set(region, Math.min(replicatedUntil, this.state.now()));
   }
 
   clear(): void {

@@ -114,7 +114,7 @@ export class RdsState {
   readonly dataPlane: RdsDataPlane | undefined;
   readonly explicit: ExplicitDurations;
   readonly replications: ReplicationRecord[] = [];
-  /** Regions cut off (RdsFaults.isolateRegion), with when: their calls fail, and their replication stops there. */
+  /** Regions cut off (RdsFaults.isolateRegion), with their last replicated moment: their calls fail, their replication ends there. */
   readonly unreachable = new Map<string, number>();
   readonly history: HistoryEntry[] = [];
   readonly #regions = new Map<string, RegionState>();
