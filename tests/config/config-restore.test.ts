@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyBatch, MAX_THROTTLED, NAMES_PER_BATCH, RestoreThrottled, secretRequestToken, type ApplyDeps } from '../../functions/config/config-restore-apply/config-restore-apply.js';
 import { planConfigRestore, type PlanDeps } from '../../functions/config/config-restore-plan/config-restore-plan.js';
-import { checkRequest, planChanges } from '../../functions/config/config-restore-plan/plan.js';
+import { checkRequest, planChanges, runbookParameters, withoutRunbookParameters } from '../../functions/config/config-restore-plan/plan.js';
 import { configRestoreOutcome, undoSteps } from '../../functions/config/config-restore-record/plan.js';
 import { BUNDLE_FORMAT, BundleTampered, bundleChecksum, serializeBundle, type ConfigBundle } from '../../shared/config/bundle.js';
 import type { ConfigRestoreRun } from '../../shared/config/restore-run.js';
@@ -326,6 +326,20 @@ describe('config-restore-plan', () => {
       parameters: { write: ['/b', '/c'], added: ['/c'], liveOnly: ['/z'], unchanged: 1, live: { '/b': { version: 1, type: 'SecureString' } } },
       secrets: { write: ['s', 't'], added: ['t'], liveOnly: [], unchanged: 0 },
     });
+  });
+});
+
+describe('config-restore-plan: the recovery runbooks\' own parameters', () => {
+  it('never writes maintenance mode or an endpoint back from a bundle: region-failover restores the configuration while its maintenance mode is on', () => {
+    const owned = runbookParameters(policy);
+    expect([...owned].sort()).toEqual(['/app/prod/database/host', '/app/prod/maintenance-mode', '/app/prod/redis/host']);
+    const plan = { write: ['/app/prod/api/token', '/app/prod/database/host', '/app/prod/maintenance-mode'], added: ['/app/prod/database/host'], liveOnly: [], unchanged: 2, live: { '/app/prod/api/token': { version: 3, type: 'SecureString' }, '/app/prod/maintenance-mode': { version: 9, type: 'String' } } };
+    expect(withoutRunbookParameters(plan, owned)).toEqual({
+      plan: { write: ['/app/prod/api/token'], added: [], liveOnly: [], unchanged: 2, live: { '/app/prod/api/token': { version: 3, type: 'SecureString' } } },
+      left: ['/app/prod/database/host', '/app/prod/maintenance-mode'],
+    });
+    const untouched = { write: ['/app/prod/api/token'], added: [], liveOnly: [], unchanged: 0 };
+    expect(withoutRunbookParameters(untouched, owned)).toEqual({ plan: untouched, left: [] });
   });
 });
 

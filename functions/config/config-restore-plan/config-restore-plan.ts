@@ -17,7 +17,7 @@ import { errorName, InvalidInput } from '../../../shared/errors.js';
 import type { RegionRole } from '../../../shared/policy/resources.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { checkRequest, planChanges, type ExecutionInput } from './plan.js';
+import { checkRequest, planChanges, runbookParameters, withoutRunbookParameters, type ExecutionInput } from './plan.js';
 import { planUndo } from './undo-plan.js';
 
 export interface PlanDeps {
@@ -59,7 +59,10 @@ export async function planConfigRestore(deps: PlanDeps, input: ExecutionInput, r
   const stored = await chosenBundle(deps.s3, deps.bucket, configuration.name, input.versionId);
   if (stored.bundle.name !== configuration.name) throw new InvalidInput('versionId', `that version holds the bundle of "${stored.bundle.name}", not of "${configuration.name}"`);
   const live = await readLiveConfiguration(deps.ssm, deps.secrets, configuration);
-  const { parameters, secrets } = planChanges(stored.bundle, live);
+  const changes = planChanges(stored.bundle, live);
+  const { plan: parameters, left } = withoutRunbookParameters(changes.parameters, runbookParameters(deps.policy));
+  const secrets = changes.secrets;
+  if (left.length > 0) deps.log.info('left to the recovery runbooks: maintenance mode and endpoints are not restored from a bundle', { runId, configuration: configuration.name, parameters: left });
   const run: ConfigRestoreRun = {
     runId,
     configuration: configuration.name,

@@ -64,3 +64,25 @@ export function planChanges(bundle: Pick<ConfigBundle, 'parameters' | 'secrets'>
   const before = Object.fromEntries(parameters.write.flatMap((name) => (live.parameters[name] === undefined ? [] : [[name, { version: live.parameters[name].version, type: live.parameters[name].type }]])));
   return { parameters: { ...parameters, live: before }, secrets: planKind(bundle.secrets, live.secrets, (a, b) => a.value === b.value) };
 }
+
+/**
+ * The parameters the recovery runbooks own: maintenance mode (set-maintenance-mode) and the endpoints of
+ * databases and caches (switch-endpoint). A configuration restore leaves them as they are: written back from
+ * a bundle they would end a runbook's maintenance mode, or point the application at the old database, in the
+ * middle of a recovery (region-failover restores the configuration while its maintenance mode is on).
+ */
+export function runbookParameters(policy: Policy): Set<string> {
+  const owned = new Set<string>();
+  if (policy.recovery?.maintenanceMode !== undefined) owned.add(policy.recovery.maintenanceMode.parameter);
+  for (const resource of [...policy.resources.databases, ...policy.resources.caches]) if (resource.endpoint?.ssmParameter !== undefined) owned.add(resource.endpoint.ssmParameter);
+  return owned;
+}
+
+/** The plan without writes to the runbooks' own parameters; the names left out. */
+export function withoutRunbookParameters(plan: KindPlan, owned: ReadonlySet<string>): { plan: KindPlan; left: string[] } {
+  const left = plan.write.filter((name) => owned.has(name));
+  if (left.length === 0) return { plan, left };
+  const keep = (name: string) => !owned.has(name);
+  const live = plan.live === undefined ? undefined : Object.fromEntries(Object.entries(plan.live).filter(([name]) => keep(name)));
+  return { plan: { ...plan, write: plan.write.filter(keep), added: plan.added.filter(keep), ...(live === undefined ? {} : { live }) }, left };
+}
