@@ -148,10 +148,17 @@ function timeline(): { record: (prefix: string) => (event: LocalStateEvent) => v
     }
     const entry = open.get(name)?.[0];
     if (entry === undefined) return;
-    if (event.type === 'StateRetried') entry.retries += 1;
-    else {
+    // A failure the state retries is not its end: StateRetried follows, then StateExited (or a last StateFailed).
+    if (event.type === 'StateRetried') {
+      entry.retries += 1;
+      delete entry.error;
+      entry.end = null;
+    } else if (event.type === 'StateFailed') {
       entry.end = event.timestamp;
-      if (event.type === 'StateFailed' && event.error !== undefined) entry.error = event.error;
+      if (event.error !== undefined) entry.error = event.error;
+    } else {
+      entry.end = event.timestamp;
+      delete entry.error;
       open.get(name)?.shift();
     }
   };

@@ -14,6 +14,7 @@ export const LONG_FILES: readonly string[] = [
   'tests/rds/simulation/rds-pipeline.sim.test.ts',
   'tests/rds/validation/validate-step.test.ts',
   'tests/drill/inject-sql.test.ts',
+  'tests/drill/region-failover-drill.test.ts',
   'tests/rds/validation/bracket.test.ts',
   'tests/rds/validation/capture-manifest.test.ts',
   'tests/rds/validation/validate-restore.test.ts',

@@ -23,7 +23,7 @@ describe('npm run drill -- --scenario partial-restore', () => {
   it('refuses an unknown scenario, or a scenario with a fault, as a usage error', async () => {
     const unknown = await drill(['--scenario', 'rewind']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('--scenario: unknown scenario "rewind" (one of partial-restore)');
+    expect(unknown.err).toContain('--scenario: unknown scenario "rewind" (one of partial-restore, region-failover, rehearsal)');
     const mixed = await drill(['--scenario', 'partial-restore', '--break', 'row-loss']);
     expect(mixed.code).toBe(2);
     expect(mixed.err).toContain('--scenario runs alone');
