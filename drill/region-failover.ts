@@ -220,7 +220,7 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       say(`  ✓ ${name.padEnd(22)} ${seconds(Date.now() - started).padEnd(9)} ${what}`);
     };
     await step('replicate-db-backups', 'primary', async () => {
-      const { outcomes } = await replicateHandler({} as never, lambdaContext('replicate-db-backups', { region: primary }));
+      const { outcomes } = await replicateHandler({}, lambdaContext('replicate-db-backups', { region: primary }));
       const failed = outcomes.filter((o) => o.outcome === 'failed');
       if (failed.length > 0) throw new Error(`replicate-db-backups failed: ${failed.map((o) => `${o.resource}: ${o.detail}`).join('; ')}`);
       return outcomes.map((o) => `${o.resource}: ${o.outcome} (${o.detail})`).join(', ');
@@ -303,14 +303,14 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       // request-approval records the request (with the task token) and alerts the approvers; the execution waits.
       const { token, execution } = payload as { token: string; execution: string };
       const answered = sfn.waitForTask(token);
-      await requestApprovalHandler(payload as never, lambdaContext('request-approval', { region: secondary }));
+      await requestApprovalHandler(payload, lambdaContext('request-approval', { region: secondary }));
       // An approver answers through the function URL (AWS_IAM): answer-approval sends the token back.
       const response = (await answerApprovalHandler(
         {
           body: JSON.stringify({ execution, decision: 'approve', reason: 'backup-dr drill: auto-approved' }),
           isBase64Encoded: false,
           requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: DRILL_APPROVER } } },
-        } as never,
+        },
         lambdaContext('answer-approval', { region: secondary }),
       )) as { statusCode: number; body: string };
       const body = JSON.parse(response.body) as { outcome: string; message: string };
