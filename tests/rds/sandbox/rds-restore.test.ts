@@ -235,6 +235,24 @@ describe('RestoreDBInstanceFromDBSnapshot', () => {
   });
 });
 
+describe('a Region cut off (faults.isolateRegion)', () => {
+  it('times out every call to it, leaves the others answering, and freezes what it replicated at its last shipped logs', async () => {
+    const backupArn = await replicateToSingapore();
+    const lastShipped = clock.now() - 3 * MINUTE_MS;
+    rds.faults.isolateRegion(TOKYO, lastShipped);
+    minutes(30);
+    await expect(describeInstance(tokyo, 'app-db')).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringContaining('ETIMEDOUT') });
+    const [backup] = (await singapore.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceAutomatedBackupsArn: backupArn }))).DBInstanceAutomatedBackups!;
+    // Singapore does not know the source is gone: still replicating, but nothing newer arrives.
+    expect(backup).toMatchObject({ Status: 'replicating' });
+    expect(backup!.RestoreWindow!.LatestTime!.getTime()).toBe(lastShipped - 10 * MINUTE_MS);
+    await restoreToPoint(singapore, 'app-db-dr', { SourceDBInstanceAutomatedBackupsArn: backupArn, UseLatestRestorableTime: true });
+    expect(rds.instances(SINGAPORE).find((i) => i.id === 'app-db-dr')?.restoredFrom).toMatchObject({ kind: 'pitr', restoreTime: lastShipped - 10 * MINUTE_MS });
+    rds.faults.clear();
+    expect(await describeInstance(tokyo, 'app-db')).toMatchObject({ DBInstanceStatus: 'available' });
+  });
+});
+
 describe('RestoreDBInstanceToPointInTime', () => {
   it('restores from the replicated backups inside their window, with the backups’ key', async () => {
     const backupArn = await replicateToSingapore();
