@@ -2053,7 +2053,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day, escalation records a month', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day, escalation and approval records a month, endpoint switch records 400 days', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -2077,7 +2077,10 @@ describe.each([
     expect(rules.find((r) => r.Prefix === 'escalations/')).toEqual({ Id: 'escalation-records-30-days', Status: 'Enabled', Prefix: 'escalations/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
     // The failover readiness report and the primary watch's state: the current stay, a month of old versions is the history.
     expect(rules.find((r) => r.Prefix === 'readiness/')).toEqual({ Id: 'readiness-old-versions', Status: 'Enabled', Prefix: 'readiness/', NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
-    expect(rules).toHaveLength(9);
+    // The recovery runbooks' approval records (a task token is useless after recovery.approvalTimeout, 7 d at most) and switch-endpoint's undo records.
+    expect(rules.find((r) => r.Prefix === 'approvals/')).toEqual({ Id: 'approval-records-30-days', Status: 'Enabled', Prefix: 'approvals/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules.find((r) => r.Prefix === 'endpoints/')).toEqual({ Id: 'endpoint-records-400-days', Status: 'Enabled', Prefix: 'endpoints/', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+    expect(rules).toHaveLength(11);
   });
 
   it('refuses any request without TLS', () => {
