@@ -70,7 +70,7 @@ describe('function alarms', () => {
     for (const d of [primary, secondary]) {
       for (const metric of ['Errors', 'Throttles']) {
         const description = String(lambdaAlarm(d, 'answer-approval', metric)[0]!.AlarmDescription);
-        expect(description, metric).toContain('through its function URL by `backup-dr approve|reject` (no retry)');
+        expect(description, metric).toContain('through its function URL by the CLI (approve or reject; no retry)');
         expect(description, metric).toContain('the approver answers again');
         expect(description, metric).not.toContain('state machine retried');
       }

@@ -86,7 +86,7 @@ const FUNCTIONS = {
   'answer-approval': step({
     description: 'Recovery runbooks: the approval URL (AWS_IAM) — checks the caller against recovery.approvers and sends the answer to the waiting execution',
     afterFailure:
-      'it is invoked through its function URL by `backup-dr approve|reject` (no retry): the approver was told the answer failed (HTTP 502) and the execution still waits for an answer until recovery.approvalTimeout — once fixed, the approver answers again',
+      'it is invoked through its function URL by the CLI (approve or reject; no retry): the approver was told the answer failed (HTTP 502) and the execution still waits for an answer until recovery.approvalTimeout — once fixed, the approver answers again',
     timeout: 30,
     memorySize: 256,
     statements: (ctx) => [
