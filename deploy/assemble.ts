@@ -157,7 +157,7 @@ function buildFunctions(ctx: Context, contributions: readonly Contribution[]): {
       owners.set(name, contribution.name);
       if (ctx.role === 'archive' || !spec.roles.includes(ctx.role) || spec.deployedWhen?.(ctx) === false) continue;
       const environment = spec.environment?.(ctx);
-      functionMeta[name] = { component: contribution.component, retriedErrors: spec.retriedErrors ?? [] };
+      functionMeta[name] = { component: contribution.component, retriedErrors: spec.retriedErrors ?? [], ...(spec.afterFailure === undefined ? {} : { afterFailure: spec.afterFailure }) };
       functions[name] = withFailureHandling({
         handler: `functions/${contribution.component}/${name}/handler.handler`,
         description: spec.description,

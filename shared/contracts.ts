@@ -54,7 +54,12 @@ export const TAG = {
   keepUntil: 'backup-dr:keep-until',
 } as const;
 
-export const TIER = { primary: 'primary', copy: 'copy' } as const;
+/**
+ * `final`: on the final snapshot of a replaced instance the janitor deleted (copied from the instance's
+ * tags, with the rest of ours): never a backup of the resource — pruning, copying and recovery planning
+ * read only `primary` and `copy`.
+ */
+export const TIER = { primary: 'primary', copy: 'copy', final: 'final' } as const;
 
 /**
  * Marks on an exported .rdb object, one per region: S3 replication copies tag changes from the source
@@ -81,7 +86,14 @@ export const PREFIX = {
   cacheRestoreGroup: 'bdr-crt-',
   /** What a region-failover rehearsal creates (instances and replication groups), torn down at its end. */
   rehearsal: 'bdr-rh-',
+  /** The final snapshot the janitor takes of a replaced instance or replication group of ours it deletes past keep-until. */
+  finalSnapshot: 'bdr-final-',
 } as const;
+
+/** The final snapshot's id of a replaced instance or group (deterministic: a retried delete names the same one). */
+export function finalSnapshotId(resourceId: string): string {
+  return `${PREFIX.finalSnapshot}${resourceId}`;
+}
 
 /**
  * Key prefixes in the reports bucket: restore-test evidence, snapshot manifests (replicated from the

@@ -112,6 +112,11 @@ export interface FunctionSpec {
    * metric, so the function gets no Errors alarm — an exhausted retry fails the execution, which alerts.
    */
   readonly retriedErrors?: readonly string[];
+  /**
+   * What follows a failed invocation, for its alarms' runbook, when neither a state machine nor Lambda's
+   * async retry is its caller (a function URL: the caller is told).
+   */
+  readonly afterFailure?: string;
   /** Besides the environment every function gets (platform/environment.ts). */
   readonly environment?: (ctx: Context) => Record<string, CfnValue>;
   /** Environment that depends on what the whole region deploys: asked once every function and state machine is collected. */
@@ -265,6 +270,8 @@ export interface FunctionMeta {
   /** Its component (the second level of the layout). */
   readonly component: string;
   readonly retriedErrors: readonly string[];
+  /** FunctionSpec.afterFailure. */
+  readonly afterFailure?: string;
 }
 
 /** What a region deploys, as the modules' `resources`, `alarms` and `dashboardWidgets` see it. */

@@ -46,9 +46,10 @@ function functionAlarms(ctx: Context, deployed: Deployed): Record<string, CfnRes
     const lambda = `${SERVICE}-${ctx.stage}-${fn}`;
     const dimensions = { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: ref(lambdaLogicalId(fn)) }], Statistic: 'Sum' };
     const after =
-      config.maximumRetryAttempts === undefined
+      meta?.afterFailure ??
+      (config.maximumRetryAttempts === undefined
         ? 'its state machine retried or caught it: see the execution in the Step Functions console'
-        : 'Lambda retries it once, then records the event and error in the async-failures queue: re-run it from there once fixed';
+        : 'Lambda retries it once, then records the event and error in the async-failures queue: re-run it from there once fixed');
     if ((meta?.retriedErrors ?? []).length === 0) {
       alarms[`${pascal(fn)}ErrorsAlarm`] = alarm(
         ctx,

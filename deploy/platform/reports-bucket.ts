@@ -26,6 +26,18 @@ export const REPORT_RETENTION = {
   /** The delayed escalation's record of an incident: needed only while that incident's executions run (at most the 7-day wait and an hour). */
   escalationsExpireAfterDays: 30,
   escalationsNoncurrentExpireAfterDays: 1,
+  /**
+   * A recovery runbook's pending approval (its task token, plan and expiry): useless once the execution
+   * stopped waiting, at most recovery.approvalTimeout (7 d at the most) after it was written.
+   */
+  approvalsExpireAfterDays: 30,
+  approvalsNoncurrentExpireAfterDays: 1,
+  /**
+   * switch-endpoint's record of each switch (the value it replaced: how to switch back): kept like the
+   * manifests, beyond a year of looking back at a recovery; a superseded version a month.
+   */
+  endpointsExpireAfterDays: 400,
+  endpointsNoncurrentExpireAfterDays: 30,
 } as const;
 
 /** The reports bucket's name in one region, as a CloudFormation Fn::Sub text. */
@@ -154,6 +166,22 @@ function reportsBucket(ctx: Context) {
             Prefix: REPORT_PREFIX.escalations,
             ExpirationInDays: r.escalationsExpireAfterDays,
             NoncurrentVersionExpiration: { NoncurrentDays: r.escalationsNoncurrentExpireAfterDays },
+          },
+          // The recovery runbooks' approval records: a task token is useless after recovery.approvalTimeout (7 d at most).
+          {
+            Id: 'approval-records-30-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.approvals,
+            ExpirationInDays: r.approvalsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.approvalsNoncurrentExpireAfterDays },
+          },
+          // switch-endpoint's undo records (the endpoint value each switch replaced): 400 days, like the manifests.
+          {
+            Id: 'endpoint-records-400-days',
+            Status: 'Enabled',
+            Prefix: REPORT_PREFIX.endpoints,
+            ExpirationInDays: r.endpointsExpireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: r.endpointsNoncurrentExpireAfterDays },
           },
         ],
       },

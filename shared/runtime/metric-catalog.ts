@@ -64,6 +64,10 @@ export const METRICS = {
   ManualSnapshotsUsed: { unit: 'Count', scope: 'run', components: ['rds'], writers: ['rds/check-db-posture'] },
   ManualSnapshotQuotaPercent: { unit: 'Percent', scope: 'run', components: ['rds'], writers: ['rds/check-db-posture'] },
   LeakedInstancesDeleted: { unit: 'Count', scope: 'run', components: ['rds'], writers: ['platform/janitor'] },
+  ReplacedInstancesDeleted: { unit: 'Count', scope: 'run', components: ['rds'], writers: ['platform/janitor'] },
+  ReplacedInstancesStopped: { unit: 'Count', scope: 'run', components: ['rds'], writers: ['platform/janitor'] },
+  /** Replaced instances (rds) or replication groups (redis) kept past their keep-until: not ours, or under legal hold. */
+  ReplacedKeptPastKeepUntil: { unit: 'Count', scope: 'run', components: ['rds', 'redis'], writers: ['platform/janitor'] },
 
   // Redis: snapshots, manifests, exports, verification, pruning, posture.
   CacheSnapshotsRequested: { unit: 'Count', scope: 'resource', components: ['redis'], writers: ['redis/take-cache-snapshot'] },
@@ -79,6 +83,7 @@ export const METRICS = {
   CacheBackupsPruned: { unit: 'Count', scope: 'resource', components: ['redis'], writers: ['redis/prune-cache-backups'] },
   NewestVerifiedExportAgeSeconds: { unit: 'Seconds', scope: 'resource', components: ['redis'], writers: ['redis/check-cache-posture'] },
   LeakedCacheGroupsDeleted: { unit: 'Count', scope: 'run', components: ['redis'], writers: ['platform/janitor'] },
+  ReplacedCacheGroupsDeleted: { unit: 'Count', scope: 'run', components: ['redis'], writers: ['platform/janitor'] },
 
   // Media: replication check and posture.
   ReplicationMismatches: { unit: 'Count', scope: 'resource', components: ['media'], writers: ['media/verify-media-replication'] },

@@ -1,19 +1,14 @@
 // Test doubles for the cores' dependencies: the team's policy (optionally changed), an alert sink and a
 // log that record what they receive.
-import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { Alert, AlertSink } from '../../shared/alerts/alert.js';
 import { parsePolicy } from '../../shared/policy/load.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import type { Log, LogFields } from '../../shared/runtime/log.js';
-
-const POLICY_TEXT = readFileSync(new URL('../../backup-policy.yml', import.meta.url), 'utf8');
+import { DEFAULT_POLICY_TEXT, mutated } from './policy-text.js';
 
 export function teamPolicy(change?: (doc: Record<string, any>) => void): Policy {
-  if (change === undefined) return parsePolicy(POLICY_TEXT);
-  const doc = parse(POLICY_TEXT) as Record<string, any>;
-  change(doc);
-  return parsePolicy(stringify(doc));
+  return parsePolicy(change === undefined ? DEFAULT_POLICY_TEXT : mutated(change));
 }
 
 export class RecordingAlerts implements AlertSink {

@@ -66,6 +66,19 @@ describe('function alarms', () => {
     expect(lambdaAlarm(primary, 'verify-media-replication', 'Errors')[0]!.AlarmName).toBe(`${SERVICE}-test-media-verify-media-replication-errors-${policy.regions.primary}`);
   });
 
+  it('answer-approval (behind its function URL, no state machine or Lambda retry): its alarms say the approver was told and answers again', () => {
+    for (const d of [primary, secondary]) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const description = String(lambdaAlarm(d, 'answer-approval', metric)[0]!.AlarmDescription);
+        expect(description, metric).toContain('through its function URL by the CLI (approve or reject; no retry)');
+        expect(description, metric).toContain('the approver answers again');
+        expect(description, metric).not.toContain('state machine retried');
+      }
+    }
+    // A step of a state machine keeps its own runbook.
+    expect(String(lambdaAlarm(primary, 'request-approval', 'Errors')[0]!.AlarmDescription)).toContain('its state machine retried or caught it');
+  });
+
   it('the media replication check and the replication-event alert (primary only, asynchronous): an Errors and a Throttles alarm each, an on-failure destination they may write to; none in the secondary', () => {
     for (const fn of ['verify-media-replication', 'alert-media-replication-failure']) {
       for (const metric of ['Errors', 'Throttles']) {

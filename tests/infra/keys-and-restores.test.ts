@@ -137,11 +137,13 @@ describe('the janitor', () => {
     expect(janitor).toMatchObject({
       handler: 'functions/platform/janitor/handler.handler',
       description: 'Deletes leaked restore-test instances and cache restore-test groups of ours older than the test timeout and alerts',
-      timeout: 120,
+      timeout: 300,
       memorySize: 256,
       maximumRetryAttempts: 1,
     });
     expect(janitor.events.map((e) => ('schedule' in e ? [e.schedule.rate, e.schedule.timezone] : null))).toEqual([[['rate(1 hour)'], 'Asia/Tokyo']]);
+    const rds = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${resource}` });
+    const owner = { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' };
     const own = statementsOf(d, 'janitor').filter((s) => s.Action.some((a) => a.startsWith('rds:')));
     expect(own).toEqual([
       { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:db:*` }] },
@@ -151,10 +153,16 @@ describe('the janitor', () => {
         Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:db:bdr-*` }],
         Condition: { StringEquals: { 'aws:ResourceTag/backup-dr:owner': 'backup-dr' } },
       },
+      // What full recoveries replaced: stopped again only when tagged replaced-by; prepared (bdr-rec-*, ours); the final snapshot.
+      { Effect: 'Allow', Action: ['rds:StopDBInstance'], Resource: [rds('db:*')], Condition: { Null: { 'aws:ResourceTag/backup-dr:replaced-by': 'false' } } },
+      { Effect: 'Allow', Action: ['rds:ModifyDBInstance'], Resource: [rds('db:bdr-rec-*')], Condition: { StringEquals: owner } },
+      { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [rds('db:bdr-rec-*')], Condition: { StringEquals: owner, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:tier'] } } },
+      { Effect: 'Allow', Action: ['rds:CreateDBSnapshot'], Resource: [rds('db:bdr-rec-*'), rds('snapshot:bdr-final-*')] },
+      { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [rds('snapshot:bdr-final-*')] },
     ]);
   });
 
-  it.each([PRIMARY, SECONDARY])('%s: lists the replication groups of its own region, reads the tags of and deletes only bdr-crt-* groups carrying our owner tag (the policy\'s key)', (region) => {
+  it.each([PRIMARY, SECONDARY])('%s: lists the replication groups of its own region and reads their tags, deletes only bdr-* groups carrying our owner tag (the policy\'s key), with a bdr-final-* snapshot', (region) => {
     const owned = policyWith((doc) => {
       doc.tags.owner = 'acme:backup-owner';
     });
@@ -162,14 +170,20 @@ describe('the janitor', () => {
     const own = statementsOf(deployIn(owned, region), 'janitor').filter((s) => s.Action.some((a) => a.startsWith('elasticache:')));
     expect(own).toEqual([
       { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: groups('*') },
-      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: groups('bdr-crt-*') },
-      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: groups('bdr-crt-*'), Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } } },
+      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: groups('*') },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: groups('bdr-*'), Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } } },
+      {
+        Effect: 'Allow',
+        Action: ['elasticache:CreateSnapshot'],
+        Resource: [...groups('bdr-*'), { 'Fn::Sub': `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:bdr-final-*` }],
+        Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } },
+      },
     ]);
   });
 
-  it('has no ElastiCache permission when no cache is restore-tested', () => {
+  it('has no ElastiCache permission when the policy has no cache', () => {
     const untested = policyWith((doc) => {
-      delete doc.resources.caches[0].restoreTest;
+      doc.resources.caches = [];
     });
     for (const region of [PRIMARY, SECONDARY]) {
       expect(statementsOf(deployIn(untested, region), 'janitor').flatMap((s) => s.Action).filter((a) => a.startsWith('elasticache:'))).toEqual([]);

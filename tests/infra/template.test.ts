@@ -300,7 +300,12 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'config-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'config-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
-    janitor: ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
+    // …and what full recoveries replaced: stops, prepares (ours), deletes with a final snapshot, remembers what it kept.
+    janitor: [
+      'elasticache:CreateSnapshot', 'elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
+      'kms:Decrypt', 'kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance',
+      's3:GetObject', 's3:ListBucket', 's3:PutObject',
+    ],
     // The daily checklist (primary only): metrics of both regions, the evidence listings of both reports buckets (no webhook secret: the team policy has no alerts.slack).
     'daily-checklist': ['cloudwatch:GetMetricData', 's3:ListBucket'],
     // What every recovery runbook shares (both regions): the approval records under approvals/ (the service key
@@ -570,9 +575,9 @@ describe.each([
           expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
           expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
         } else {
-          // Only the temporary groups of cache restore tests (bdr-crt-*), never a policy cache's.
+          // Only groups we name: the temporary groups of cache restore tests (bdr-crt-*; the janitor: bdr-*, also replaced groups of ours), never a policy cache's.
           expect(deletes).toEqual(['elasticache:DeleteReplicationGroup']);
-          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-crt-*`]);
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${fn === 'janitor' ? 'bdr-*' : 'bdr-crt-*'}`]);
         }
       }
     }
@@ -1040,11 +1045,12 @@ describe('IAM of the cache restore test steps', () => {
   it.each([
     ['primary', () => primary, PRIMARY],
     ['secondary', () => secondary, SECONDARY],
-  ] as const)('%s: the janitor lists the groups of its own region, and reads the tags of and deletes only bdr-crt-* groups carrying our owner tag', (_role, template, region) => {
+  ] as const)('%s: the janitor lists the groups of its own region and reads their tags (replaced ones are known by them), and deletes only bdr-* groups carrying our owner tag, with a bdr-final-* snapshot', (_role, template, region) => {
     expect(nonLogStatements(template(), 'janitor').filter((s) => actions(s).some((a) => a.startsWith('elasticache:')))).toEqual([
       { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
-      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }] },
-      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'snapshot:bdr-final-*') }], Condition: { StringEquals: OWNER_CONDITION } },
     ]);
   });
 
@@ -2053,7 +2059,7 @@ describe.each([
     expect(template().Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
   });
 
-  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day, escalation records a month', () => {
+  it('keeps evidence, validation reports and media-restore listings 5 years (Glacier after 365 days, current and noncurrent), manifests and replication checks 400 days, the Slack fold state\'s old versions a day, escalation and approval records a month, endpoint switch records 400 days', () => {
     const rules = props(bucket()).LifecycleConfiguration.Rules as Record<string, any>[];
     for (const prefix of ['evidence/', 'validation/', 'media-restores/']) {
       expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({
@@ -2077,7 +2083,10 @@ describe.each([
     expect(rules.find((r) => r.Prefix === 'escalations/')).toEqual({ Id: 'escalation-records-30-days', Status: 'Enabled', Prefix: 'escalations/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
     // The failover readiness report and the primary watch's state: the current stay, a month of old versions is the history.
     expect(rules.find((r) => r.Prefix === 'readiness/')).toEqual({ Id: 'readiness-old-versions', Status: 'Enabled', Prefix: 'readiness/', NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
-    expect(rules).toHaveLength(9);
+    // The recovery runbooks' approval records (a task token is useless after recovery.approvalTimeout, 7 d at most) and switch-endpoint's undo records.
+    expect(rules.find((r) => r.Prefix === 'approvals/')).toEqual({ Id: 'approval-records-30-days', Status: 'Enabled', Prefix: 'approvals/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules.find((r) => r.Prefix === 'endpoints/')).toEqual({ Id: 'endpoint-records-400-days', Status: 'Enabled', Prefix: 'endpoints/', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+    expect(rules).toHaveLength(11);
   });
 
   it('refuses any request without TLS', () => {
@@ -2313,7 +2322,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],
   'copy-db-snapshots': ['rds', 'sns'],
-  janitor: ['elasticache', 'rds', 'sns'],
+  janitor: ['elasticache', 'rds', 's3', 'sns'],
   'check-schedules': ['s3', 'scheduler', 'sns'],
   'prune-db-snapshots': ['rds', 'sns'],
   'replicate-db-backups': ['kms', 'rds', 'sns'],

@@ -11,8 +11,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { foldKey, forgetWebhookUrl, notifySlack, type NotifyInput, type SnsRecord } from '../../functions/platform/notify-slack/notify-slack.js';
 import { alertJson, type Alert } from '../../shared/alerts/alert.js';
@@ -24,6 +22,7 @@ import type { Policy } from '../../shared/policy/schema.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../../sandbox/aws/secrets-standin.js';
 import { RecordingLog, teamPolicy } from '../helpers/runtime.js';
+import { WebhookServer } from '../helpers/webhook-server.js';
 
 const REGION = 'ap-northeast-1';
 const BUCKET = 'backup-dr-reports-test-123456789012-ap-northeast-1';
@@ -54,30 +53,15 @@ const policy = policyWith(true);
 
 // ---- the webhooks: one server, a path per channel ----------------------------------------------------------
 
-const received: { channel: string; body: { text: string; blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[] } }[] = [];
-/** Replies queued per channel (default 200 ok). */
-const replies = new Map<string, number[]>();
-let server: Server;
-let base = '';
+const webhook = new WebhookServer<{ text: string; blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[] }>();
+/** What each channel was posted, in order. */
+const received = webhook.received;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const channel = (request.url ?? '').split('/').at(-1) ?? '';
-      received.push({ channel, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof received)[number]['body'] });
-      const status = replies.get(channel)?.shift() ?? 200;
-      response.writeHead(status, { 'content-type': 'text/plain' });
-      response.end(status === 200 ? 'ok' : 'invalid_token');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services`;
+  await webhook.start();
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await webhook.stop();
 });
 
 let s3: S3StandIn;
@@ -87,14 +71,13 @@ let log: RecordingLog;
 
 beforeEach(() => {
   clock = NOW;
-  received.length = 0;
-  replies.clear();
+  webhook.reset();
   log = new RecordingLog();
   forgetWebhookUrl();
   s3 = new S3StandIn({ now: () => clock });
   s3.install();
   secrets.install();
-  for (const [name, secret] of Object.entries(CHANNELS)) secrets.put(REGION, secret, `${base}/${name}`);
+  for (const [name, secret] of Object.entries(CHANNELS)) secrets.put(REGION, secret, webhook.urlFor(name));
 });
 afterEach(() => {
   s3.restore();
@@ -186,7 +169,7 @@ describe('our alerts', () => {
   });
 
   it("a channel that rejects the post does not keep the others from theirs; Lambda's retry posts only to it", async () => {
-    replies.set('lead', [403]);
+    webhook.channelReplies.set('lead', [{ status: 403, body: 'invalid_token' }]);
     const once = record(alertJson(alert('critical')), 'retried');
     await expect(notifySlack([once], input())).rejects.toMatchObject({ name: 'SlackDeliveryFailed', rejected: true });
     expect(postedTo()).toEqual<ChannelName[]>(['main', 'oncall', 'lead']);

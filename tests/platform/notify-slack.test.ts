@@ -9,8 +9,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { foldKey, forgetWebhookUrl, notifySlack, type NotifyInput, type SnsRecord } from '../../functions/platform/notify-slack/notify-slack.js';
 import { handler } from '../../functions/platform/notify-slack/handler.js';
@@ -25,6 +23,7 @@ import { lambdaContext } from '../../sandbox/lambda-context.js';
 import { S3StandIn } from '../../sandbox/aws/s3-standin.js';
 import { SecretsStandIn } from '../../sandbox/aws/secrets-standin.js';
 import { RecordingLog, teamPolicy } from '../helpers/runtime.js';
+import { WebhookServer } from '../helpers/webhook-server.js';
 
 const REGION = 'ap-northeast-1';
 const BUCKET = 'backup-dr-reports-test-123456789012-ap-northeast-1';
@@ -38,49 +37,9 @@ const policy = teamPolicy((d) => {
 
 // ---- the webhook stand-in ----------------------------------------------------------------------------------
 
-interface Reply {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  /** Never answer (the client's timeout must end the attempt). */
-  readonly hang?: boolean;
-}
-
-class Webhook {
-  readonly received: { path: string; contentType: string | undefined; body: Record<string, any> }[] = [];
-  replies: Reply[] = [];
-  #server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.#server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        this.received.push({ path: request.url ?? '', contentType: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any> });
-        const reply = this.replies.shift() ?? { status: 200, body: 'ok' };
-        if (reply.hang === true) return;
-        response.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-        response.end(reply.body ?? '');
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/services/${TOKEN}`;
-  }
-
-  async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
-  }
-
-  posted(): Record<string, any>[] {
-    return this.received.map((r) => r.body);
-  }
-}
-
 // ---- the world around it ----------------------------------------------------------------------------------
 
-const webhook = new Webhook();
+const webhook = new WebhookServer(`/services/${TOKEN}`);
 let s3 = new S3StandIn({ now: () => clock.now });
 const secrets = new SecretsStandIn();
 const clock = { now: NOW };
@@ -160,8 +119,7 @@ beforeEach(() => {
   clock.now = NOW;
   log = new RecordingLog();
   slept = [];
-  webhook.received.length = 0;
-  webhook.replies = [];
+  webhook.reset();
   forgetWebhookUrl();
   s3 = new S3StandIn({ now: () => clock.now });
   s3.install();

@@ -85,10 +85,13 @@ const FUNCTIONS = {
   // unexpected failure is alerted by the function and the caller is told (HTTP 502).
   'answer-approval': step({
     description: 'Recovery runbooks: the approval URL (AWS_IAM) — checks the caller against recovery.approvers and sends the answer to the waiting execution',
+    afterFailure:
+      'it is invoked through its function URL by the CLI (approve or reject; no retry): the approver was told the answer failed (HTTP 502) and the execution still waits for an answer until recovery.approvalTimeout — once fixed, the approver answers again',
     timeout: 30,
     memorySize: 256,
     statements: (ctx) => [
       ...recordStatements(ctx, REPORT_PREFIX.approvals),
+      // Service Authorization Reference, "Actions, resources, and condition keys for AWS Step Functions": SendTaskSuccess/Failure/Heartbeat list no resource type (the token is the authority), so "*".
       { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: ['*'] },
     ],
   }),

@@ -1,24 +1,20 @@
 // The janitor, hourly in each region: deletes the restore-test instances of ours that outlived every
 // execution, and the temporary replication groups of our cache restore tests that did (plan.ts decides
-// which), and alerts each one — a leaked instance or group costs money every hour. The two sweeps are
-// independent: one failing does not stop the other; the run fails afterwards (RunFailed), each failure
-// alerted. Safe to run again: an instance or group already gone or being deleted is success.
+// which), and alerts each one — a leaked instance or group costs money every hour; then handles what full
+// recoveries replaced, past or before its keep-until (replaced.ts). The sweeps are independent: one
+// failing does not stop the others; the run fails afterwards (RunFailed), each failure alerted. Safe to
+// run again: an instance or group already gone or being deleted is success.
 
-import {
-  DeleteReplicationGroupCommand,
-  DescribeReplicationGroupsCommand,
-  ListTagsForResourceCommand,
-  type ElastiCacheClient,
-  type ReplicationGroup,
-} from '@aws-sdk/client-elasticache';
-import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { DeleteReplicationGroupCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DeleteDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { allPages, markerOf } from '../../../shared/aws/pages.js';
+import type { PostureAlerting } from '../../../shared/alerts/posture-memory.js';
 import { errorMessage, errorName, RunFailed } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { isInstanceNotFound } from '../../../shared/rds/errors.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import type { AwsTag } from '../../../shared/tags.js';
+import { listInstances, listReplicationGroups, taggedGroups } from './inventory.js';
+import { sweepReplacedCacheGroups, sweepReplacedInstances, type ReplacedResult } from './replaced.js';
 import { cacheGroupCandidates, cacheGroupMaxAge, cacheLeakDeletedAlert, cacheLeakNotDeletedAlert, leakDeletedAlert, leakedCacheGroups, leakedInstances, leakNotDeletedAlert, sweepFailedAlert } from './plan.js';
 
 export interface JanitorDeps {
@@ -34,13 +30,6 @@ export interface JanitorDeps {
 export interface CacheJanitorDeps extends Omit<JanitorDeps, 'rds'> {
   /** ElastiCache in this region: called only when a cache of the policy is restore-tested. */
   readonly elasticache: ElastiCacheClient;
-}
-
-async function listInstances(rds: RDSClient): Promise<DBInstance[]> {
-  return allPages(async (marker) => {
-    const page = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...markerOf(marker) }));
-    return { items: page.DBInstances, marker: page.Marker };
-  });
 }
 
 export async function cleanUpLeakedInstances(deps: JanitorDeps): Promise<{ deleted: string[]; failed: string[] }> {
@@ -69,31 +58,10 @@ export async function cleanUpLeakedInstances(deps: JanitorDeps): Promise<{ delet
 const GROUP_NOT_FOUND = 'ReplicationGroupNotFoundFault';
 const GROUP_BUSY = 'InvalidReplicationGroupStateFault';
 
-async function listReplicationGroups(elasticache: ElastiCacheClient): Promise<ReplicationGroup[]> {
-  return allPages(async (marker) => {
-    const page = await elasticache.send(new DescribeReplicationGroupsCommand({ MaxRecords: 100, ...markerOf(marker) }));
-    return { items: page.ReplicationGroups, marker: page.Marker };
-  });
-}
-
-/** A group's tags, or null when it is gone since it was listed. */
-async function groupTags(elasticache: ElastiCacheClient, group: ReplicationGroup): Promise<AwsTag[] | null> {
-  try {
-    return (await elasticache.send(new ListTagsForResourceCommand({ ResourceName: group.ARN }))).TagList ?? [];
-  } catch (error) {
-    if (errorName(error) === GROUP_NOT_FOUND) return null;
-    throw error;
-  }
-}
-
 export async function cleanUpLeakedCacheGroups(deps: CacheJanitorDeps): Promise<{ deleted: string[]; failed: string[]; waiting: string[] }> {
   // No restore-tested cache: no cache restore test runs here, and the janitor has no ElastiCache permission.
   if (cacheGroupMaxAge(deps.policy) === null) return { deleted: [], failed: [], waiting: [] };
-  const tagged: { group: ReplicationGroup; tags: AwsTag[] }[] = [];
-  for (const group of cacheGroupCandidates(await listReplicationGroups(deps.elasticache))) {
-    const tags = await groupTags(deps.elasticache, group);
-    if (tags !== null) tagged.push({ group, tags });
-  }
+  const tagged = await taggedGroups(deps.elasticache, cacheGroupCandidates(await listReplicationGroups(deps.elasticache)));
   const leaks = leakedCacheGroups(deps.policy, tagged, deps.now());
   const deleted: string[] = [];
   const failed: string[] = [];
@@ -134,11 +102,8 @@ export interface JanitorResult {
   readonly cacheGroups: { deleted: string[]; failed: string[]; waiting: string[] };
 }
 
-/**
- * Both sweeps, each whatever the other did. A sweep's RunFailed has alerted its failures already; any
- * other error (it could not list, or lacks a permission) is alerted here. Then the run fails with all.
- */
-export async function runJanitor(deps: JanitorDeps & CacheJanitorDeps): Promise<JanitorResult> {
+/** Runs sweeps one after the other, each whatever the others did; collects their failures. */
+function sweeper(deps: Pick<JanitorDeps, 'region' | 'alerts' | 'log' | 'now'>) {
   const failures: { resource: string; error: string }[] = [];
   const sweep = async <T>(what: string, run: () => Promise<T>, none: T): Promise<T> => {
     try {
@@ -154,8 +119,40 @@ export async function runJanitor(deps: JanitorDeps & CacheJanitorDeps): Promise<
       return none;
     }
   };
+  const finish = () => {
+    if (failures.length > 0) throw new RunFailed(`janitor failed for ${failures.map((f) => f.resource).join(', ')}`, failures);
+  };
+  return { sweep, finish };
+}
+
+/**
+ * Both leak sweeps, each whatever the other did. A sweep's RunFailed has alerted its failures already; any
+ * other error (it could not list, or lacks a permission) is alerted here. Then the run fails with all.
+ */
+export async function runJanitor(deps: JanitorDeps & CacheJanitorDeps): Promise<JanitorResult> {
+  const { sweep, finish } = sweeper(deps);
   const instances = await sweep('restore-test instances', () => cleanUpLeakedInstances(deps), { deleted: [], failed: [] });
   const cacheGroups = await sweep('cache restore-test groups', () => cleanUpLeakedCacheGroups(deps), { deleted: [], failed: [], waiting: [] });
-  if (failures.length > 0) throw new RunFailed(`janitor failed for ${failures.map((f) => f.resource).join(', ')}`, failures);
+  finish();
   return { instances, cacheGroups };
+}
+
+export interface HourlyResult extends JanitorResult {
+  readonly replacedInstances: ReplacedResult;
+  readonly replacedCacheGroups: ReplacedResult;
+}
+
+/**
+ * The hourly run: the leak sweeps, then the sweeps of what full recoveries replaced (replaced.ts), each
+ * whatever the others did; the run fails afterwards with every failure.
+ */
+export async function runHourly(deps: JanitorDeps & CacheJanitorDeps & PostureAlerting): Promise<HourlyResult> {
+  const { sweep, finish } = sweeper(deps);
+  const none = (): ReplacedResult => ({ deleted: [], stopped: [], kept: [], waiting: [], failed: [] });
+  const instances = await sweep('restore-test instances', () => cleanUpLeakedInstances(deps), { deleted: [], failed: [] });
+  const cacheGroups = await sweep('cache restore-test groups', () => cleanUpLeakedCacheGroups(deps), { deleted: [], failed: [], waiting: [] });
+  const replacedInstances = await sweep('replaced instances', () => sweepReplacedInstances(deps), none());
+  const replacedCacheGroups = await sweep('replaced cache groups', () => sweepReplacedCacheGroups(deps), none());
+  finish();
+  return { instances, cacheGroups, replacedInstances, replacedCacheGroups };
 }

@@ -29,7 +29,7 @@ export function planCopies(policy: Policy, sources: readonly DBSnapshot[], copie
   const databases = new Set(policy.resources.databases.map((d) => d.name));
   const copied = new Set(copies.map(copySourceArn).filter((arn): arn is string => arn !== undefined));
   const pending = sources
-    .filter((s) => s.Status === 'available' && tierOf(s) !== TIER.copy && databases.has(tagValue(s.TagList, TAG.resource) ?? ''))
+    .filter((s) => s.Status === 'available' && tierOf(s) === TIER.primary && databases.has(tagValue(s.TagList, TAG.resource) ?? ''))
     .filter((s) => !copied.has(s.DBSnapshotArn ?? ''))
     .sort((a, b) => time(a) - time(b));
   return { pending, inFlight: copies.filter((c) => IN_FLIGHT.has(c.Status ?? '')).length };

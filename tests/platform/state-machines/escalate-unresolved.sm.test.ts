@@ -9,7 +9,6 @@
 import { DescribeAlarmsCommand, CloudWatchClient, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/platform/escalate-unresolved/handler.js';
 import { handler as notify } from '../../../functions/platform/escalate-unresolved-notify/handler.js';
@@ -20,10 +19,8 @@ import { readNotice } from '../../../shared/alerts/slack-message.js';
 import { ENV, reportsBucketName } from '../../../shared/contracts.js';
 import { logger, metrics, setRuntime } from '../../../shared/runtime/lambda.js';
 import { escalateUnresolvedDefinition, WAIT_STATE } from '../../../state-machines/platform/escalate-unresolved.js';
+import { aslValidator } from '../../helpers/asl-contract.js';
 import { RecordingLog, teamPolicy } from '../../helpers/runtime.js';
-
-const require = createRequire(import.meta.url);
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 
 const REGION = 'ap-northeast-1';
 const ACCOUNT = '123456789012';

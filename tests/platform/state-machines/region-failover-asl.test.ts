@@ -3,33 +3,15 @@
 // ApprovalRejected), every Task retries the Lambda service errors and no Task retries everything, and the
 // policy's bounds land where they belong.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resolvedAsl, taskFunctions, type AslDefinition } from '../../../sandbox/step-functions/asl.js';
 import { allStates, REGION_FAILOVER_DEFINITION_FILE, regionFailoverDefinition } from '../../../state-machines/platform/region-failover.js';
+import { aslValidator, LAMBDA_ERRORS, sourceText } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
-const require = createRequire(import.meta.url);
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
-const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 /** The approval part's (issue 14): the answer's SendTaskFailure, and check-endpoint-change's "not yet". */
 const CONTRACT_ERRORS = ['ApprovalRejected', 'EndpointChangePending'];
-
-function sourceText(): string {
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) texts.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(new URL('../../../functions/', import.meta.url).pathname);
-  walk(new URL('../../../shared/', import.meta.url).pathname);
-  return texts.join('\n');
-}
 
 const DEFINITIONS: [string, AslDefinition][] = [
   ['as written', JSON.parse(readFileSync(REGION_FAILOVER_DEFINITION_FILE, 'utf8')) as AslDefinition],

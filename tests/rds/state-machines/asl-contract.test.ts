@@ -1,13 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
 import { readDefinition, RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../../state-machines/rds/restore-test.js';
+import { aslValidator, LAMBDA_ERRORS, unknownErrorNames } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
-
-const require = createRequire(import.meta.url);
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
 
 const POLICY = teamPolicy();
 it('bounds the execution by the policy: the wait, teardown\'s wait as long again, and 2 h for the rest', () => {
@@ -24,22 +19,6 @@ const DEFINITIONS = [
   ['restore-test.asl.json (as written)', readDefinition()],
   ...Object.entries(RESTORE_TEST_MACHINES).map(([name, kind]) => [name, restoreTestDefinition(kind, POLICY)] as const),
 ] as const;
-const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-
-/** Every string literal in the code the Lambdas are built from. */
-function sourceText(): string {
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) texts.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(new URL('../../../functions/', import.meta.url).pathname);
-  walk(new URL('../../../shared/', import.meta.url).pathname);
-  return texts.join('\n');
-}
 
 describe.each(DEFINITIONS)('state machine %s', (_name, definition) => {
   const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
@@ -50,12 +29,7 @@ describe.each(DEFINITIONS)('state machine %s', (_name, definition) => {
   });
 
   it('names only errors that exist in the code (or are Step Functions / Lambda service errors)', () => {
-    const code = sourceText();
-    const names = new Set(
-      Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)),
-    );
-    const unknown = [...names].filter((name) => !name.startsWith('States.') && !LAMBDA_ERRORS.includes(name) && !code.includes(`'${name}'`));
-    expect(unknown).toEqual([]);
+    expect(unknownErrorNames(Object.values(definition.States))).toEqual([]);
   });
 
   it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {

@@ -5,7 +5,7 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RDSServiceException, type DBInstance } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { BUSY_STATUSES } from '../../../functions/rds/restore-test-teardown/plan.js';
+import { BUSY_STATUSES } from '../../../shared/rds/instance-teardown.js';
 import { handler as teardown } from '../../../functions/rds/restore-test-teardown/handler.js';
 import { lambdaContext } from '../../../sandbox/lambda-context.js';
 import type { RestorePlan } from '../../../shared/rds/restore-run.js';

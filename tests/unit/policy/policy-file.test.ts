@@ -1,32 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { InvalidPolicy } from '../../../shared/errors.js';
 import { findResource, parsePolicy, retentionPolicyFor } from '../../../shared/policy/load.js';
 import { summarisePolicy } from '../../../shared/policy/summary.js';
-
-const DEFAULT_TEXT = readFileSync(new URL('../../../backup-policy.yml', import.meta.url), 'utf8');
-
-/** The default policy with one change applied to its parsed document. */
-function mutated(change: (doc: Record<string, any>) => void): string {
-  const doc = parse(DEFAULT_TEXT) as Record<string, any>;
-  change(doc);
-  return stringify(doc);
-}
-
-function errorOf(text: string): string {
-  try {
-    parsePolicy(text, 'policy.yml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidPolicy);
-    return (error as Error).message;
-  }
-  throw new Error('expected the policy to be rejected');
-}
+import { DEFAULT_POLICY_TEXT, errorOf, mutated } from '../../helpers/policy-text.js';
 
 describe('backup-policy.yml', () => {
   it("holds the team's policy as its default content", () => {
-    const policy = parsePolicy(DEFAULT_TEXT);
+    const policy = parsePolicy(DEFAULT_POLICY_TEXT);
     expect(policy.timezone).toBe('Asia/Tokyo');
     expect(policy.regions).toEqual({ primary: 'ap-northeast-1', secondary: 'ap-southeast-1', archive: 'ap-southeast-2' });
     const db = policy.resources.databases[0];
@@ -76,11 +56,11 @@ describe('backup-policy.yml', () => {
   });
 
   it('rejects duplicate YAML keys instead of letting the last one win', () => {
-    expect(errorOf(`${DEFAULT_TEXT}\ndryRun: true\n`)).toMatch(/not valid YAML\/JSON/);
+    expect(errorOf(`${DEFAULT_POLICY_TEXT}\ndryRun: true\n`)).toMatch(/not valid YAML\/JSON/);
   });
 
   it('summarises steady-state snapshot counts per region and checks the RDS quota', () => {
-    const policy = parsePolicy(DEFAULT_TEXT);
+    const policy = parsePolicy(DEFAULT_POLICY_TEXT);
     const summary = summarisePolicy(policy, Date.parse('2026-11-25T09:00:00+09:00'));
     const appDb = summary.resources.find((r) => r.name === 'app-db');
     // 30 daily + ~8 weekly + ~11 monthly + up to 8 yearly snapshots, the DESIGN's "55–61".
@@ -120,7 +100,7 @@ describe('backup-policy.yml', () => {
 
   it('refuses a custom YAML tag at cold start too, naming where, without printing warnings', () => {
     const warnings = vi.spyOn(process, 'emitWarning');
-    const text = DEFAULT_TEXT.replace('name: production', 'name: !Ref PolicyName');
+    const text = DEFAULT_POLICY_TEXT.replace('name: production', 'name: !Ref PolicyName');
     expect(() => parsePolicy(text, 'tagged.yml')).toThrow(InvalidPolicy);
     expect(() => parsePolicy(text, 'tagged.yml')).toThrow(/^tagged\.yml: not valid YAML\/JSON: Unresolved tag: !Ref at line \d+, column \d+ \(custom YAML tags are not supported\)$/);
     expect(warnings).not.toHaveBeenCalled();

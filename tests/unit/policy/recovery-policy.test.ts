@@ -1,35 +1,15 @@
 // The policy's recovery section: defaults, and each bad value rejected naming its field.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { InvalidPolicy } from '../../../shared/errors.js';
 import { parsePolicy } from '../../../shared/policy/load.js';
-
-const DEFAULT_TEXT = readFileSync(new URL('../../../backup-policy.yml', import.meta.url), 'utf8');
-
-function withChange(change: (doc: Record<string, any>) => void): string {
-  const doc = parse(DEFAULT_TEXT) as Record<string, any>;
-  change(doc);
-  return stringify(doc);
-}
-
-function errorOf(text: string): string {
-  try {
-    parsePolicy(text, 'policy.yml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidPolicy);
-    return (error as Error).message;
-  }
-  throw new Error('expected the policy to be rejected');
-}
+import { DEFAULT_POLICY_TEXT, errorOf, mutated } from '../../helpers/policy-text.js';
 
 const APPROVER = 'arn:aws:iam::123456789012:role/dr-approver';
 
 describe('recovery policy', () => {
   it('is absent unless given, and fills its defaults when given', () => {
-    const none = parsePolicy(withChange((doc) => delete doc.recovery));
+    const none = parsePolicy(mutated((doc) => delete doc.recovery));
     expect(none.recovery).toBeUndefined();
-    const minimal = parsePolicy(withChange((doc) => (doc.recovery = { approvers: [APPROVER] })));
+    const minimal = parsePolicy(mutated((doc) => (doc.recovery = { approvers: [APPROVER] })));
     expect(minimal.recovery).toEqual({
       approvers: [APPROVER],
       approvalTimeout: 3_600_000,
@@ -41,7 +21,7 @@ describe('recovery policy', () => {
   });
 
   it("holds the team's failover settings in backup-policy.yml", () => {
-    const policy = parsePolicy(DEFAULT_TEXT);
+    const policy = parsePolicy(DEFAULT_POLICY_TEXT);
     expect(policy.recovery?.maintenanceMode).toEqual({ parameter: '/app/prod/maintenance-mode', on: 'on', off: 'off' });
     const db = policy.resources.databases[0];
     expect(db?.endpoint).toEqual({ ssmParameter: '/app/prod/database/host' });
@@ -50,9 +30,9 @@ describe('recovery policy', () => {
 
   it('accepts user, role and assumed-role approvers, a session wildcard only in the last part', () => {
     const approvers = ['arn:aws:iam::123456789012:user/alice', APPROVER, 'arn:aws:sts::123456789012:assumed-role/dr-approver/*'];
-    expect(parsePolicy(withChange((doc) => (doc.recovery = { approvers }))).recovery?.approvers).toEqual(approvers);
-    expect(errorOf(withChange((doc) => (doc.recovery = { approvers: ['arn:aws:iam::123456789012:role/*'] })))).toContain('recovery.approvers[0]: must be an IAM user or role ARN');
-    expect(errorOf(withChange((doc) => (doc.recovery = { approvers: [] })))).toContain('recovery.approvers: name at least one principal');
+    expect(parsePolicy(mutated((doc) => (doc.recovery = { approvers }))).recovery?.approvers).toEqual(approvers);
+    expect(errorOf(mutated((doc) => (doc.recovery = { approvers: ['arn:aws:iam::123456789012:role/*'] })))).toContain('recovery.approvers[0]: must be an IAM user or role ARN');
+    expect(errorOf(mutated((doc) => (doc.recovery = { approvers: [] })))).toContain('recovery.approvers: name at least one principal');
   });
 
   it('names the field of each bad value', () => {
@@ -69,6 +49,6 @@ describe('recovery policy', () => {
       [(doc) => (doc.resources.caches[0].failover = { nodeType: 'r7g.large' }), 'resources.caches[0].failover.nodeType: must be an ElastiCache node type'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], unknown: 1 }), 'recovery: unknown key "unknown"'],
     ];
-    for (const [change, message] of cases) expect(errorOf(withChange(change))).toContain(message);
+    for (const [change, message] of cases) expect(errorOf(mutated(change))).toContain(message);
   });
 });
