@@ -8,7 +8,7 @@
 
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand, type GetMetricDataCommandInput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { planFigures, readMetrics } from '../../functions/platform/daily-checklist/figures.js';
 import { CloudWatchStandIn } from '../../sandbox/aws/cloudwatch-standin.js';
 import { interceptEmf, isEmfLine } from '../../sandbox/aws/emf-stdout.js';
@@ -52,6 +52,10 @@ describe('CloudWatchStandIn', () => {
 
     it('takes the records Powertools Metrics writes to stdout — single metrics and a buffered flush with repeated values — and leaves every other line on the stream', () => {
       process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+      // Powertools stamps each record with the wall clock: pinned to the stand-in's, so the test holds on any day.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(NOW);
+      onTestFinished(() => void vi.useRealTimers());
       const written: string[] = [];
       const stream = { write: ((chunk: string) => (written.push(chunk), true)) as NodeJS.WriteStream['write'] };
       const seen: string[] = [];
