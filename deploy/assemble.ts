@@ -43,7 +43,7 @@ import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
-import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
+import { getAtt, LOGICAL_ID, PackagingError, type CfnResource, type Statement } from './core/cloudformation.js';
 import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
   Context,
@@ -209,6 +209,7 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
   const stateMachines: Record<string, StateMachineConfig> = {};
   const stateMachineSteps: Record<string, string[]> = {};
   const stateMachineRules: Record<string, StateMachineRuleSpec[]> = {};
+  const stateMachineStatements: Record<string, Statement[]> = {};
   const machineOwners = new Map<string, string>();
   const schedules: DeclaredSchedule[] = Object.entries(functions).flatMap(([owner, fn]) =>
     fn.events.flatMap((event) => ('schedule' in event && event.schedule.name !== undefined ? [{ name: event.schedule.name, component: functionMeta[owner]!.component, owner }] : [])),
@@ -222,12 +223,13 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
       stateMachineRules[name] = spec.rules?.(ctx) ?? [];
+      stateMachineStatements[name] = spec.statements?.(ctx) ?? [];
       schedules.push(...config.events.map((event) => ({ name: event.schedule.name, component: contribution.component, owner: name })));
     }
   }
   assertUniqueScheduleNames(schedules);
 
-  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules, schedules };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules, stateMachineStatements, schedules };
   // What a function is told about the whole region (check-schedules: every schedule), now that it is known.
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.functions ?? {})) {

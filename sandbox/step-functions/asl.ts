@@ -83,7 +83,21 @@ export interface LocalRun {
  * logical function name it invokes), retry pauses and Wait states skipped, and returns how it ended and which states it
  * entered, in order.
  */
-export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: { onState?: (name: string) => void; executionName?: string } = {}): Promise<LocalRun> {
+export async function runLocally(
+  source: AslDefinition,
+  input: unknown,
+  tasks: Readonly<Record<string, LocalTask>>,
+  options: {
+    onState?: (name: string) => void;
+    executionName?: string;
+    /**
+     * Task states that invoke no function of ours — a service integration (a nested execution with
+     * `states:startExecution.sync:2`, a Lambda the policy names) — bound by state name; the local
+     * function gets the Task's effective Parameters and returns what the integration would.
+     */
+    stateTasks?: Readonly<Record<string, LocalTask>>;
+  } = {},
+): Promise<LocalRun> {
   const definition = resolvedAsl(source);
   const byFunction = taskFunctions(source);
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
@@ -94,6 +108,11 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
     if (task === undefined) throw new Error(`no local handler for function ${fn} (state "${state}")`);
     // A lambda:invoke integration hands the function its Payload, as Lambda would.
     taskResourceLocalHandlers[state] = integrations.has(state) ? async (input) => task((input as { Payload?: unknown }).Payload) : task;
+    retryIntervalOverrides[state] = 0;
+  }
+  for (const [state, task] of Object.entries(options.stateTasks ?? {})) {
+    if (byFunction[state] !== undefined) throw new Error(`state "${state}" invokes the function ${byFunction[state]}: bind it by function, not by state`);
+    taskResourceLocalHandlers[state] = task;
     retryIntervalOverrides[state] = 0;
   }
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.
