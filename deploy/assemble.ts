@@ -17,6 +17,7 @@ import { platformReadiness, type ReadinessFunction } from './components/platform
 import { platformEscalation, type EscalationFunction, type EscalationMachine } from './components/platform/escalation.js';
 import { platformRunbookSteps, type RunbookStepFunction } from './components/platform/runbook-steps.js';
 import { platformFailover, type FailoverFunction, type FailoverMachine } from './components/platform/failover.js';
+import { platformApplicationRecovery, type ApplicationRecoveryFunction, type ApplicationRecoveryMachine } from './components/platform/application-recovery.js';
 import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
 import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
 import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
@@ -84,6 +85,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformReadiness,
   platformRunbookSteps,
   platformFailover,
+  platformApplicationRecovery,
   platformSchedules,
   rdsBackup,
   rdsRestoreTest,
@@ -112,8 +114,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | ApplicationRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';
