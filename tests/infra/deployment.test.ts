@@ -55,7 +55,7 @@ const RUNBOOK_STEPS = ['answer-approval', 'check-endpoint-change', 'request-appr
 /** database-recovery's own steps (primary; it reuses restore-test-status and validate-restore). */
 const DATABASE_RECOVERY_STEPS = ['database-recovery-plan', 'database-recovery-restore', 'database-recovery-copy', 'database-recovery-teardown', 'database-recovery-retire', 'database-recovery-notify'];
 /** application-recovery's steps (primary; the team policy's hook is an SSM Automation). */
-const APPLICATION_RECOVERY_STEPS = ['application-recovery-plan', 'application-recovery-progress', 'application-recovery-rollback', 'application-recovery-rollback-status', 'application-recovery-health', 'application-recovery-report'];
+const APPLICATION_RECOVERY_STEPS = ['application-recovery-plan', 'application-recovery-progress', 'application-recovery-rollback', 'application-recovery-poll', 'application-recovery-health', 'application-recovery-report'];
 /** region-failover's own steps (secondary). */
 const FAILOVER_STEPS = ['failover-assess', 'failover-progress', 'failover-notify', 'failover-report', 'failover-db-restore', 'failover-db-status', 'failover-config-restore'];
 /** The steps each state machine invokes. */

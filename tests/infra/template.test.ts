@@ -169,7 +169,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'application-recovery-progress': 'platform',
   'application-recovery-report': 'platform',
   'application-recovery-rollback': 'platform',
-  'application-recovery-rollback-status': 'platform',
+  'application-recovery-poll': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -344,7 +344,7 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'application-recovery-plan': [],
     'application-recovery-progress': [],
     'application-recovery-rollback': ['ssm:StartAutomationExecution'],
-    'application-recovery-rollback-status': ['ssm:GetAutomationExecution'],
+    'application-recovery-poll': ['ssm:GetAutomationExecution'],
     'application-recovery-health': [],
     'application-recovery-report': ['kms:GenerateDataKey', 's3:PutObject'],
   };
@@ -394,7 +394,7 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'answer-approval', 'application-recovery-health', 'application-recovery-plan', 'application-recovery-progress', 'application-recovery-report',
-      'application-recovery-rollback', 'application-recovery-rollback-status', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
+      'application-recovery-rollback', 'application-recovery-poll', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
       'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
       'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots',
       'daily-checklist', 'database-recovery-copy', 'database-recovery-notify', 'database-recovery-plan', 'database-recovery-restore', 'database-recovery-retire', 'database-recovery-teardown',
@@ -2154,7 +2154,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-rollback-status', 'application-recovery-health'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -2328,7 +2328,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'application-recovery-plan': [],
   'application-recovery-progress': ['sns'],
   'application-recovery-rollback': ['ssm'],
-  'application-recovery-rollback-status': ['ssm'],
+  'application-recovery-poll': ['ssm'],
   'application-recovery-health': [],
   'application-recovery-report': ['s3', 'sns'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],

@@ -70,7 +70,7 @@ const FUNCTIONS = {
     },
     automates,
   ),
-  'application-recovery-rollback-status': step(
+  'application-recovery-poll': step(
     {
       description: 'Application recovery: the SSM Automation rollback\'s status (RollbackNotReady while it runs)',
       timeout: 30,

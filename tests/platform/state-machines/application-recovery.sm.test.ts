@@ -19,7 +19,7 @@ import { handler as progress } from '../../../functions/platform/application-rec
 import { handler as report } from '../../../functions/platform/application-recovery-report/handler.js';
 import { clientToken } from '../../../functions/platform/application-recovery-rollback/rollback.js';
 import { handler as rollback } from '../../../functions/platform/application-recovery-rollback/handler.js';
-import { handler as rollbackStatus } from '../../../functions/platform/application-recovery-rollback-status/handler.js';
+import { handler as rollbackStatus } from '../../../functions/platform/application-recovery-poll/handler.js';
 import { handler as setMaintenanceMode } from '../../../functions/platform/set-maintenance-mode/handler.js';
 import { asTask, runLocally, type LocalTask } from '../../../sandbox/step-functions/asl.js';
 import { snsAlertSink } from '../../../shared/alerts/sns.js';
@@ -93,7 +93,7 @@ const tasks = (): Record<string, LocalTask> => ({
   },
   setMaintenanceMode: asTask('set-maintenance-mode', setMaintenanceMode),
   applicationRecoveryRollback: asTask('application-recovery-rollback', rollback),
-  applicationRecoveryRollbackStatus: asTask('application-recovery-rollback-status', rollbackStatus),
+  applicationRecoveryPoll: asTask('application-recovery-poll', rollbackStatus),
   // The real core against the local server; the handler's probe trusts the public CAs only.
   applicationRecoveryHealth: async () => {
     const application = policy.recovery!.application!;

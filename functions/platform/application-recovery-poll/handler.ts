@@ -1,4 +1,4 @@
-// application-recovery-rollback-status: the SSM Automation rollback's status (RollbackNotReady while it runs).
+// application-recovery-poll: the SSM Automation rollback's status (RollbackNotReady while it runs).
 import { ssmClient } from '../../../shared/aws/ssm-client.js';
 import { nonEmptyString, strictInput } from '../../../shared/runtime/input.js';
 import { stepHandler } from '../../../shared/runtime/step.js';
