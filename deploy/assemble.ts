@@ -17,6 +17,7 @@ import { platformReadiness, type ReadinessFunction } from './components/platform
 import { platformEscalation, type EscalationFunction, type EscalationMachine } from './components/platform/escalation.js';
 import { platformRunbookSteps, type RunbookStepFunction } from './components/platform/runbook-steps.js';
 import { platformFailover, type FailoverFunction, type FailoverMachine } from './components/platform/failover.js';
+import { platformApplicationRecovery, type ApplicationRecoveryFunction, type ApplicationRecoveryMachine } from './components/platform/application-recovery.js';
 import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
 import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
 import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
@@ -43,7 +44,7 @@ import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
-import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
+import { getAtt, LOGICAL_ID, PackagingError, type CfnResource, type Statement } from './core/cloudformation.js';
 import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
   Context,
@@ -84,6 +85,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   platformReadiness,
   platformRunbookSteps,
   platformFailover,
+  platformApplicationRecovery,
   platformSchedules,
   rdsBackup,
   rdsRestoreTest,
@@ -112,8 +114,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | ApplicationRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';
@@ -209,6 +211,7 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
   const stateMachines: Record<string, StateMachineConfig> = {};
   const stateMachineSteps: Record<string, string[]> = {};
   const stateMachineRules: Record<string, StateMachineRuleSpec[]> = {};
+  const stateMachineStatements: Record<string, Statement[]> = {};
   const machineOwners = new Map<string, string>();
   const schedules: DeclaredSchedule[] = Object.entries(functions).flatMap(([owner, fn]) =>
     fn.events.flatMap((event) => ('schedule' in event && event.schedule.name !== undefined ? [{ name: event.schedule.name, component: functionMeta[owner]!.component, owner }] : [])),
@@ -222,12 +225,13 @@ export function buildDeployment(input: DeploymentInput, everyContribution: reado
       stateMachines[name] = config;
       stateMachineSteps[name] = steps;
       stateMachineRules[name] = spec.rules?.(ctx) ?? [];
+      stateMachineStatements[name] = spec.statements?.(ctx) ?? [];
       schedules.push(...config.events.map((event) => ({ name: event.schedule.name, component: contribution.component, owner: name })));
     }
   }
   assertUniqueScheduleNames(schedules);
 
-  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules, schedules };
+  const deployed = { functions, functionMeta, stateMachines, stateMachineSteps, stateMachineRules, stateMachineStatements, schedules };
   // What a function is told about the whole region (check-schedules: every schedule), now that it is known.
   for (const contribution of contributions) {
     for (const [name, spec] of Object.entries(contribution.functions ?? {})) {

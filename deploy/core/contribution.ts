@@ -153,6 +153,11 @@ export interface StateMachineSpec {
   readonly schedules: (ctx: Context) => StateMachineScheduleSpec[];
   /** EventBridge rules that start it (absent: none). */
   readonly rules?: (ctx: Context) => StateMachineRuleSpec[];
+  /**
+   * What its role may do besides invoking its own Lambdas (which the assembler derives from the
+   * definition): the service integrations it calls — a nested execution, a Lambda the policy names.
+   */
+  readonly statements?: (ctx: Context) => Statement[];
 }
 
 /** An alarm: an AWS::CloudWatch::Alarm resource by logical id (contributed from the observability issue on). */
@@ -284,6 +289,8 @@ export interface Deployed {
   readonly stateMachineSteps: Readonly<Record<string, readonly string[]>>;
   /** The EventBridge rules that start each state machine (StateMachineSpec.rules). */
   readonly stateMachineRules: Readonly<Record<string, readonly StateMachineRuleSpec[]>>;
+  /** Each state machine's own statements besides invoking its steps (StateMachineSpec.statements; absent: none). */
+  readonly stateMachineStatements?: Readonly<Record<string, readonly Statement[]>>;
   /** Every EventBridge Scheduler schedule of the region, by the name it is deployed with (core/schedules.ts). */
   readonly schedules: readonly DeclaredSchedule[];
 }

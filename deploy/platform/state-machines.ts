@@ -9,7 +9,7 @@
 // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-target-sfn.html).
 
 import { PREFIX, SERVICE, stateMachineName } from '../../shared/contracts.js';
-import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource } from '../core/cloudformation.js';
+import { assumedBy, functionKeyOf, getAtt, lambdaLogicalId, LOGICAL_ID, PackagingError, ref, unique, type CfnResource, type Statement } from '../core/cloudformation.js';
 import type { Context, Contribution, Deployed, StateMachineConfig, StateMachineSpec } from '../core/contribution.js';
 import { alertRuleTargetFailures, stateMachineRuleTargetFailures } from './failures.js';
 import { scheduleKey, scheduleName } from '../core/schedules.js';
@@ -78,7 +78,7 @@ export function buildStateMachine(ctx: Context, name: string, spec: StateMachine
 /** The role EventBridge assumes to start the state machines that rules start. */
 export const STATE_MACHINE_EVENTS_ROLE = 'StateMachineEventsRole';
 
-function ownResources(ctx: Context, name: string, id: string, steps: readonly string[]): Record<string, CfnResource> {
+function ownResources(ctx: Context, name: string, id: string, steps: readonly string[], statements: readonly Statement[]): Record<string, CfnResource> {
   return {
     // ERROR level without execution data: failures are logged with their error and cause; the inputs
     // and outputs (database endpoints, secret names, table names, row counts, assertion results) stay in
@@ -101,6 +101,8 @@ function ownResources(ctx: Context, name: string, id: string, steps: readonly st
               Version: '2012-10-17',
               Statement: [
                 { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: steps.map((fn) => getAtt(lambdaLogicalId(fn))) },
+                // Its service integrations (StateMachineSpec.statements): a nested execution, a Lambda the policy names.
+                ...statements,
                 {
                   Effect: 'Allow',
                   Action: [
@@ -208,7 +210,7 @@ export const stateMachinePlumbing: Contribution = {
   resources: (ctx, deployed) => {
     const machines = Object.entries(deployed.stateMachines);
     const resources: Record<string, CfnResource> = {};
-    for (const [name, machine] of machines) Object.assign(resources, ownResources(ctx, name, machine.id, deployed.stateMachineSteps[name] ?? []));
+    for (const [name, machine] of machines) Object.assign(resources, ownResources(ctx, name, machine.id, deployed.stateMachineSteps[name] ?? [], deployed.stateMachineStatements?.[name] ?? []));
     if (machines.length > 0) resources[LOGICAL_ID.executionFailedRule] = executionFailedRule(ctx, machines.map(([, machine]) => machine.id));
     return { Resources: { ...resources, ...startRules(ctx, deployed) } };
   },

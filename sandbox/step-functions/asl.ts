@@ -100,6 +100,12 @@ export interface LocalRunOptions {
   readonly executionName?: string;
   /** The Region in the execution's ARN ($$.Execution.Id): the one the state machine is deployed in (default ap-northeast-1). */
   readonly region?: string;
+  /**
+   * Task states that invoke no function of ours — a service integration (a nested execution with
+   * `states:startExecution.sync:2`, a Lambda the policy names) — bound by state name; the local
+   * function gets the Task's effective Parameters and returns what the integration would.
+   */
+  readonly stateTasks?: Readonly<Record<string, LocalTask>>;
 }
 
 export async function runLocally(source: AslDefinition, input: unknown, tasks: Readonly<Record<string, LocalTask>>, options: LocalRunOptions = {}): Promise<LocalRun> {
@@ -113,6 +119,11 @@ export async function runLocally(source: AslDefinition, input: unknown, tasks: R
     if (task === undefined) throw new Error(`no local handler for function ${fn} (state "${state}")`);
     // A lambda:invoke integration hands the function its Payload, as Lambda would.
     taskResourceLocalHandlers[state] = integrations.has(state) ? async (input) => task((input as { Payload?: unknown }).Payload) : task;
+    retryIntervalOverrides[state] = 0;
+  }
+  for (const [state, task] of Object.entries(options.stateTasks ?? {})) {
+    if (byFunction[state] !== undefined) throw new Error(`state "${state}" invokes the function ${byFunction[state]}: bind it by function, not by state`);
+    taskResourceLocalHandlers[state] = task;
     retryIntervalOverrides[state] = 0;
   }
   // Wait states pass at once too: a test moves its own clock (or its stand-ins' state) in onState.

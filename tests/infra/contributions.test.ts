@@ -222,6 +222,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     for (const step of ['config-restore-plan', 'config-restore-apply', 'config-restore-record', 'config-restore-notify']) component[step] = 'config';
     // What every recovery runbook shares (platform/runbook-steps).
     for (const step of ['request-approval', 'answer-approval', 'set-maintenance-mode', 'switch-endpoint', 'check-endpoint-change']) component[step] = 'platform';
+    // application-recovery's steps (platform/application-recovery; the team policy rolls back with an SSM Automation).
+    for (const step of ['application-recovery-plan', 'application-recovery-progress', 'application-recovery-rollback', 'application-recovery-poll', 'application-recovery-health', 'application-recovery-report']) component[step] = 'platform';
     for (const [name, fn] of Object.entries(deploy(policyWith()).functions)) {
       expect(fn.handler).toBe(`functions/${component[name] ?? 'rds'}/${name}/handler.handler`);
     }

@@ -164,6 +164,12 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'failover-notify': 'platform',
   'failover-report': 'platform',
   'failover-config-restore': 'config',
+  'application-recovery-health': 'platform',
+  'application-recovery-plan': 'platform',
+  'application-recovery-progress': 'platform',
+  'application-recovery-report': 'platform',
+  'application-recovery-rollback': 'platform',
+  'application-recovery-poll': 'platform',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -339,6 +345,13 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'failover-db-restore': ['kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime'],
     'failover-db-status': ['rds:DescribeDBInstances'],
     'failover-config-restore': ['states:DescribeExecution', 'states:StartExecution'],
+    // application-recovery (primary): the SSM Automation hook of the team policy (started, then polled); the report writes its evidence; the others only alert or GET.
+    'application-recovery-plan': [],
+    'application-recovery-progress': [],
+    'application-recovery-rollback': ['ssm:StartAutomationExecution'],
+    'application-recovery-poll': ['ssm:GetAutomationExecution'],
+    'application-recovery-health': [],
+    'application-recovery-report': ['kms:GenerateDataKey', 's3:PutObject'],
   };
   const own = byFunction[fn];
   if (own === undefined) throw new Error(`no expected actions for ${fn}`);
@@ -385,7 +398,8 @@ describe.each([
     'primary',
     () => primary,
     [
-      'alert-media-replication-failure', 'answer-approval', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
+      'alert-media-replication-failure', 'answer-approval', 'application-recovery-health', 'application-recovery-plan', 'application-recovery-progress', 'application-recovery-report',
+      'application-recovery-rollback', 'application-recovery-poll', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
       'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
       'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots',
       'daily-checklist', 'database-recovery-copy', 'database-recovery-notify', 'database-recovery-plan', 'database-recovery-restore', 'database-recovery-retire', 'database-recovery-teardown',
@@ -486,7 +500,7 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', 'ConfigRestoreStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole', 'DatabaseRecoveryStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole', 'RegionFailoverStateMachineRole'])];
+    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', 'ConfigRestoreStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole', 'DatabaseRecoveryStateMachineRole', 'ApplicationRecoveryStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole', 'RegionFailoverStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
     // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's;
     // so does its config bucket to the secondary's (config/backup).
@@ -1833,6 +1847,7 @@ describe('state machines', () => {
   it('the primary has the restore test, the cache restore test and the media restore (where the media buckets are); the secondary the PITR test and both restore tests (for restores from its copies while the primary is down); both the configuration restore (each into its own region)', () => {
     const names = (t: Template) => ofType(t, 'AWS::StepFunctions::StateMachine').map(([id, r]) => [id, props(r).StateMachineName as string]).sort();
     expect(names(primary)).toEqual([
+      ['ApplicationRecoveryStateMachine', `backup-dr-${STAGE}-application-recovery`],
       ['CacheRestoreTestStateMachine', `backup-dr-${STAGE}-cache-restore-test`],
       ['ConfigRestoreStateMachine', `backup-dr-${STAGE}-restore-configuration`],
       ['DatabaseRecoveryStateMachine', `backup-dr-${STAGE}-database-recovery`],
@@ -2003,7 +2018,7 @@ describe('state machines', () => {
 
   it.each([
     // Every state machine of the region, scheduled or not (a test or a media restore started by hand alerts too).
-    ['primary', () => primary, ['RestoreTestStateMachine', 'DatabaseRecoveryStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine', 'ConfigRestoreStateMachine']],
+    ['primary', () => primary, ['ApplicationRecoveryStateMachine', 'RestoreTestStateMachine', 'DatabaseRecoveryStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine', 'ConfigRestoreStateMachine']],
     ['secondary', () => secondary, ['RegionFailoverStateMachine', 'RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine', 'ConfigRestoreStateMachine']],
   ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
     const rules = ofType(template(), 'AWS::Events::Rule')
@@ -2148,7 +2163,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -2318,6 +2333,13 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'failover-db-restore': ['rds'],
   'failover-db-status': ['rds'],
   'failover-config-restore': ['sfn'],
+  // application-recovery (primary): plan and health call no AWS API (health: node:https); the SSM hook's steps SSM; progress and report alert, the report writes its evidence.
+  'application-recovery-plan': [],
+  'application-recovery-progress': ['sns'],
+  'application-recovery-rollback': ['ssm'],
+  'application-recovery-poll': ['ssm'],
+  'application-recovery-health': [],
+  'application-recovery-report': ['s3', 'sns'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
   'check-db-anomalies': ['rds', 's3', 'sns'],
   'check-db-posture': ['kms', 'rds', 's3', 'sns'],

@@ -4,8 +4,8 @@
 // the region's API answers, and only no answer (a timeout, a refused or reset connection, DNS) or a 5xx
 // means it does not.
 
-import { request } from 'node:https';
 import { errorName } from '../../../shared/errors.js';
+import { probeHttps } from '../../../shared/http/probe-url.js';
 import type { ProbeResult } from './plan.js';
 
 export interface HttpsProbeOptions {
@@ -15,36 +15,9 @@ export interface HttpsProbeOptions {
 }
 
 /** GET `url`; answered when the status is 2xx or 3xx before `timeoutMs` ends (connect and headers). */
-export function probeUrl(url: string, options: HttpsProbeOptions): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (answered: boolean, detail: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ probe: url, answered, detail });
-    };
-    let req: ReturnType<typeof request>;
-    try {
-      req = request(url, { method: 'GET', headers: { 'user-agent': 'backup-dr-primary-watch' }, ...(options.ca === undefined ? {} : { ca: options.ca }) }, (response) => {
-        const status = response.statusCode ?? 0;
-        // The status is all we need: the body is dropped and the connection closed.
-        response.resume();
-        req.destroy();
-        done(status >= 200 && status < 400, `HTTP ${status}`);
-      });
-    } catch (error) {
-      // An URL Node refuses (not https:, malformed): never an answer.
-      resolve({ probe: url, answered: false, detail: errorName(error) });
-      return;
-    }
-    const timer = setTimeout(() => {
-      done(false, `no answer within ${options.timeoutMs} ms`);
-      req.destroy();
-    }, options.timeoutMs);
-    req.on('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? errorName(error)));
-    req.end();
-  });
+export async function probeUrl(url: string, options: HttpsProbeOptions): Promise<ProbeResult> {
+  const result = await probeHttps(url, { ...options, accept: (status) => status >= 200 && status < 400, userAgent: 'backup-dr-primary-watch' });
+  return { probe: url, answered: result.ok, detail: result.detail };
 }
 
 /** The HTTP status of an SDK error, when the service answered at all. */

@@ -1,0 +1,72 @@
+// Plans an application recovery, pure: checks the operator's input — the version handed to the rollback
+// hook, and the database part, which is database-recovery's own input checked by its own rules — before
+// anything changes, and says what the run will do, for the approvers: maintenance mode, the hook, the
+// database, the health URLs, the objective.
+
+import * as z from 'zod/mini';
+import { InvalidInput } from '../../../shared/errors.js';
+import { databaseExecutionName, type ApplicationPlan } from '../../../shared/platform/application-run.js';
+import type { Policy } from '../../../shared/policy/schema.js';
+import { checkInput } from '../../../shared/rds/recovery-input.js';
+import { parseInput, strictInput } from '../../../shared/runtime/input.js';
+import { formatIsoInZone } from '../../../shared/time/zone.js';
+
+const VERSION_LIMIT = 256;
+
+/** What an operator starts application-recovery with: `{}`, or a version and/or a database part. */
+export const applicationInput = strictInput({
+  version: z.optional(
+    z.string({ error: 'must be a string (what to roll back to, handed to the rollback hook)' }).check(z.minLength(1, { error: 'must not be empty (leave it out to let the hook choose)' }), z.maxLength(VERSION_LIMIT, { error: `at most ${VERSION_LIMIT} characters` })),
+  ),
+  database: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object: the database-recovery input ({"resource", "mode", …})' })),
+});
+
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+
+/** database-recovery's check, its fields named under `database.`. */
+function checkDatabase(policy: Policy, raw: Record<string, unknown>) {
+  if (raw['dryRun'] !== undefined) throw new InvalidInput('database.dryRun', 'application-recovery restores for real: for a dry run start database-recovery on its own');
+  try {
+    return checkInput(policy, raw);
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    const message = error.field === '' ? error.message : error.message.slice(error.field.length + 2);
+    throw new InvalidInput(error.field === '' || error.field === 'input' ? 'database' : `database.${error.field}`, message, { cause: error });
+  }
+}
+
+export function planApplicationRecovery(policy: Policy, rawInput: unknown, runId: string, execution: string, now: number): ApplicationPlan {
+  const input = parseInput(applicationInput, rawInput ?? {});
+  const recovery = policy.recovery;
+  const application = recovery?.application;
+  if (recovery === undefined || application === undefined) throw new InvalidInput('recovery.application', 'the policy has no recovery.application section: nothing says how to roll the application back');
+  const database = input.database === undefined ? null : checkDatabase(policy, input.database);
+  const hook = application.rollback.lambda !== undefined ? { kind: 'lambda' as const, target: application.rollback.lambda } : { kind: 'ssmDocument' as const, target: application.rollback.ssmDocument ?? '' };
+  const version = input.version ?? null;
+  const maintenance = recovery.maintenanceMode;
+  const restore = database?.input;
+  const summary: Record<string, string> = {
+    maintenanceMode:
+      maintenance === undefined
+        ? 'none in the policy (recovery.maintenanceMode): the application keeps serving during the rollback'
+        : `on first (${maintenance.parameter} = ${maintenance.on}), off again only once the application is healthy`,
+    rollback: `${hook.kind === 'lambda' ? `Lambda ${hook.target}` : `SSM Automation ${hook.target}`} ${version === null ? '(its own choice of version)' : `to version ${version}`}`,
+    database:
+      restore === undefined
+        ? 'not restored'
+        : `${restore.resource}: database-recovery ${restore.mode}${restore.time === undefined ? '' : ` to ${formatIsoInZone(restore.time, policy.timezone)}`}${restore.snapshot === undefined ? '' : ` from ${restore.snapshot}`}${restore.tables === undefined ? '' : ` (tables ${restore.tables.join(', ')})`}, started nested as ${databaseExecutionName(runId)}${restore.mode === 'full' ? ' (it asks its own approval before switching the endpoint)' : ''}`,
+    healthCheck: `${application.healthUrls.join(', ')} must answer 2xx (each within ${Math.round(application.healthTimeout / 1000)} s)`,
+    objective: `RTO ${minutes(policy.objectives.application.rto)} (objectives.application.rto), measured from this run's start to maintenance mode off`,
+  };
+  return {
+    runId,
+    execution,
+    startedAt: now,
+    hook,
+    version,
+    database: input.database === undefined ? null : input.database,
+    databaseExecution: database === null ? null : databaseExecutionName(runId),
+    healthUrls: application.healthUrls,
+    summary,
+  };
+}
