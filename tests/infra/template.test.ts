@@ -398,8 +398,8 @@ describe.each([
     'primary',
     () => primary,
     [
-      'alert-media-replication-failure', 'answer-approval', 'application-recovery-health', 'application-recovery-plan', 'application-recovery-progress', 'application-recovery-report',
-      'application-recovery-rollback', 'application-recovery-poll', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
+      'alert-media-replication-failure', 'answer-approval', 'application-recovery-health', 'application-recovery-plan', 'application-recovery-poll', 'application-recovery-progress', 'application-recovery-report',
+      'application-recovery-rollback', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
       'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
       'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots',
       'daily-checklist', 'database-recovery-copy', 'database-recovery-notify', 'database-recovery-plan', 'database-recovery-restore', 'database-recovery-retire', 'database-recovery-teardown',
