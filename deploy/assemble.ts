@@ -43,6 +43,7 @@ import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
+import { redisRecovery, type CacheRecoveryFunction, type RedisRecoveryMachine } from './components/redis/recovery.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource } from './core/cloudformation.js';
 import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
@@ -92,6 +93,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisBackup,
   redisExports,
   redisRestoreTest,
+  redisRecovery,
   mediaRestore,
   mediaVerify,
   mediaBuckets,
@@ -112,8 +114,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | CacheRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | RedisRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';

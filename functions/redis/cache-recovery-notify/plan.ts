@@ -35,6 +35,7 @@ const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
 function groupLeft(run: CacheRecoveryRun['run'], plan: CacheRecoveryPlan): string {
   if (run.endpoint !== undefined) return `the application already uses ${plan.groupId}: it is kept`;
   if (run.teardown !== undefined) return run.teardown.detail;
+  if (run.teardownError?.Error === 'CacheTeardownRefused') return `a group named ${plan.groupId} that is not this recovery's was left untouched`;
   if (run.teardownError !== undefined) return `the new group ${plan.groupId} may still exist (teardown failed: ${run.teardownError.Error}): delete it (aws elasticache delete-replication-group --replication-group-id ${plan.groupId})`;
   if (run.seeded === undefined) return 'nothing was created';
   return `the new group ${plan.groupId} is kept`;
