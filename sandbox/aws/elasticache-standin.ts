@@ -179,7 +179,6 @@ export class ElastiCacheStandIn {
     const status = this.#status(group);
     const endpoint = status === 'available' && group.seeded !== null && !('failed' in group.seeded) ? { Address: group.seeded.host, Port: group.seeded.port } : undefined;
     const nodes = Array.from({ length: Math.max(group.request.NumCacheClusters ?? 1, 1) }, (_, i) => `${group.id}-${String(i + 1).padStart(3, '0')}`);
-    const node = nodes[0]!;
     return {
       ReplicationGroupId: group.id,
       ARN: group.arn,
