@@ -44,6 +44,7 @@ import { mediaBuckets } from './components/media/buckets.js';
 import { mediaPosture, type MediaPostureFunction } from './components/media/posture.js';
 import { mediaVerify, type MediaVerifyFunction } from './components/media/verify.js';
 import { redisRestoreTest, type CacheRestoreTestFunction, type CacheRestoreTestMachine } from './components/redis/restore-test.js';
+import { redisRecovery, type CacheRecoveryFunction, type RedisRecoveryMachine } from './components/redis/recovery.js';
 import { getAtt, LOGICAL_ID, PackagingError, type CfnResource, type Statement } from './core/cloudformation.js';
 import { assertUniqueScheduleNames, namedSchedules, type DeclaredSchedule } from './core/schedules.js';
 import type {
@@ -94,6 +95,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisBackup,
   redisExports,
   redisRestoreTest,
+  redisRecovery,
   mediaRestore,
   mediaVerify,
   mediaBuckets,
@@ -114,8 +116,8 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
-export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | ApplicationRecoveryMachine;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | CacheRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
+export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | RedisRecoveryMachine | ApplicationRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {
   if (region === policy.regions.primary) return 'primary';

@@ -84,6 +84,8 @@ export const PREFIX = {
   recoveryInstance: 'bdr-rec-',
   /** Every temporary replication group of a cache restore test (the only groups the service deletes). */
   cacheRestoreGroup: 'bdr-crt-',
+  /** Every replication group a redis-recovery creates (kept once switched to; deleted only by its own failed run). */
+  cacheRecoveryGroup: 'bdr-rec-',
   /** What a region-failover rehearsal creates (instances and replication groups), torn down at its end. */
   rehearsal: 'bdr-rh-',
   /** The final snapshot the janitor takes of a replaced instance or replication group of ours it deletes past keep-until. */

@@ -21,6 +21,7 @@ import {
   CreateReplicationGroupCommand,
   CreateSnapshotCommand,
   DeleteReplicationGroupCommand,
+  DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
@@ -109,9 +110,12 @@ export class ElastiCacheStandIn {
     this.#exportTo = options.exportTo;
   }
 
-  /** A production group (one primary node, available) whose data plane answers at `endpoint`. */
-  addSourceGroup(region: string, id: string, endpoint: { host: string; port: number }, tags: Tag[] = []): void {
-    this.#groups.set(`${region}/${id}`, { id, region, arn: this.#arn(region, id), request: { ReplicationGroupId: id, ReplicationGroupDescription: 'production' }, tags, createdAt: this.#clock.now() - this.#seedMs, seeded: endpoint, deletingSince: null });
+  /**
+   * A production group (available) whose data plane answers at `endpoint`; `shape` is what it was created
+   * with (node type, number of nodes, failover, network, parameter group, engine version: one primary node by default).
+   */
+  addSourceGroup(region: string, id: string, endpoint: { host: string; port: number }, tags: Tag[] = [], shape: Partial<CreateReplicationGroupCommandInput> = {}): void {
+    this.#groups.set(`${region}/${id}`, { id, region, arn: this.#arn(region, id), request: { ...shape, ReplicationGroupId: id, ReplicationGroupDescription: 'production' }, tags, createdAt: this.#clock.now() - this.#seedMs, seeded: endpoint, deletingSince: null });
   }
 
   /** The RDB a snapshot holds (what seeding from it loads). */
@@ -174,7 +178,7 @@ export class ElastiCacheStandIn {
   #view(group: GroupState): ReplicationGroup {
     const status = this.#status(group);
     const endpoint = status === 'available' && group.seeded !== null && !('failed' in group.seeded) ? { Address: group.seeded.host, Port: group.seeded.port } : undefined;
-    const node = `${group.id}-001`;
+    const nodes = Array.from({ length: Math.max(group.request.NumCacheClusters ?? 1, 1) }, (_, i) => `${group.id}-${String(i + 1).padStart(3, '0')}`);
     return {
       ReplicationGroupId: group.id,
       ARN: group.arn,
@@ -185,13 +189,16 @@ export class ElastiCacheStandIn {
       TransitEncryptionEnabled: group.request.TransitEncryptionEnabled === true,
       AtRestEncryptionEnabled: group.request.AtRestEncryptionEnabled === true,
       AuthTokenEnabled: group.request.AuthToken !== undefined,
-      MemberClusters: [node],
+      MemberClusters: nodes,
+      AutomaticFailover: group.request.AutomaticFailoverEnabled === true ? 'enabled' : 'disabled',
+      MultiAZ: group.request.MultiAZEnabled === true ? 'enabled' : 'disabled',
+      SnapshotRetentionLimit: group.request.SnapshotRetentionLimit ?? 0,
       NodeGroups: [
         {
           NodeGroupId: '0001',
           Status: status === 'create-failed' ? 'creating' : status,
           ...(endpoint === undefined ? {} : { PrimaryEndpoint: endpoint, ReaderEndpoint: endpoint }),
-          NodeGroupMembers: [{ CacheClusterId: node, CacheNodeId: '0001', CurrentRole: 'primary' }],
+          NodeGroupMembers: nodes.map((id, i) => ({ CacheClusterId: id, CacheNodeId: '0001', CurrentRole: i === 0 ? 'primary' : 'replica' })),
         },
       ],
     };
@@ -327,6 +334,29 @@ export class ElastiCacheStandIn {
       const group = this.#find(region, input.ReplicationGroupId);
       if (group === undefined) throw elastiCacheError('ReplicationGroupNotFoundFault', `Replication group ${input.ReplicationGroupId} not found.`);
       return { ReplicationGroups: [this.#view(group)] };
+    });
+    // A node of a group ("<group>-NNN"): its type, engine, network and parameter group as the group was created with them.
+    mock.on(DescribeCacheClustersCommand).callsFake(async (input: { CacheClusterId?: string }, getClient: () => ElastiCacheClient) => {
+      const region = await regionOf(getClient);
+      const id = input.CacheClusterId ?? '';
+      const group = [...this.#groups.values()].find((g) => g.region === region && this.#status(g) !== 'gone' && this.#view(g).MemberClusters?.includes(id) === true);
+      if (group === undefined) throw elastiCacheError('CacheClusterNotFoundFault', `CacheCluster ${id} not found.`);
+      const r = group.request;
+      return {
+        CacheClusters: [
+          {
+            CacheClusterId: id,
+            ReplicationGroupId: group.id,
+            CacheNodeType: r.CacheNodeType,
+            Engine: r.Engine ?? 'redis',
+            EngineVersion: r.EngineVersion ?? '7.1.0',
+            CacheClusterStatus: this.#status(group),
+            CacheSubnetGroupName: r.CacheSubnetGroupName ?? 'default',
+            SecurityGroups: (r.SecurityGroupIds ?? []).map((SecurityGroupId) => ({ SecurityGroupId, Status: 'active' })),
+            CacheParameterGroup: { CacheParameterGroupName: r.CacheParameterGroupName ?? 'default.redis7', ParameterApplyStatus: 'in-sync' },
+          },
+        ],
+      };
     });
     mock.on(DeleteReplicationGroupCommand).callsFake(async (input: { ReplicationGroupId?: string }, getClient: () => ElastiCacheClient) => ({ ReplicationGroup: this.#delete(await regionOf(getClient), input.ReplicationGroupId ?? '') }));
     mock.on(ListTagsForResourceCommand).callsFake(async (input: { ResourceName?: string }) => ({ TagList: [...this.#tagsOf(input.ResourceName)] }));

@@ -208,6 +208,8 @@ describe('composing contributions (deploy/assemble.ts)', () => {
     const component: Record<string, string> = { janitor: 'platform', 'daily-checklist': 'platform', 'check-schedules': 'platform', 'take-cache-snapshot': 'redis', 'export-cache-snapshots': 'redis', 'verify-cache-exports': 'redis', 'prune-cache-backups': 'redis', 'check-cache-posture': 'redis', 'capture-cache-manifest': 'redis' };
     // The steps of the cache restore test (redis/restore-test).
     for (const step of ['cache-restore-test-plan', 'cache-restore-test-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown', 'cache-restore-test-record', 'cache-restore-test-notify']) component[step] = 'redis';
+    // The steps of the cache recovery runbook (redis/recovery).
+    for (const step of ['cache-recovery-plan', 'cache-recovery-seed', 'cache-recovery-teardown', 'cache-recovery-retire', 'cache-recovery-notify']) component[step] = 'redis';
     // The steps of the point-in-time restore of a media prefix (media/restore).
     for (const step of ['media-restore-plan', 'media-restore-pass', 'media-restore-record', 'media-restore-notify']) component[step] = 'media';
     // The replication check of the media buckets and the alert on S3's replication events (media/verify).

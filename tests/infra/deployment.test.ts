@@ -56,6 +56,8 @@ const RUNBOOK_STEPS = ['answer-approval', 'check-endpoint-change', 'request-appr
 const DATABASE_RECOVERY_STEPS = ['database-recovery-plan', 'database-recovery-restore', 'database-recovery-copy', 'database-recovery-teardown', 'database-recovery-retire', 'database-recovery-notify'];
 /** application-recovery's steps (primary; the team policy's hook is an SSM Automation). */
 const APPLICATION_RECOVERY_STEPS = ['application-recovery-plan', 'application-recovery-progress', 'application-recovery-rollback', 'application-recovery-poll', 'application-recovery-health', 'application-recovery-report'];
+/** redis-recovery's own steps (primary; it reuses cache-restore-test-status and validate-cache-restore). */
+const CACHE_RECOVERY_STEPS = ['cache-recovery-plan', 'cache-recovery-seed', 'cache-recovery-teardown', 'cache-recovery-retire', 'cache-recovery-notify'];
 /** region-failover's own steps (secondary). */
 const FAILOVER_STEPS = ['failover-assess', 'failover-progress', 'failover-notify', 'failover-report', 'failover-db-restore', 'failover-db-status', 'failover-config-restore'];
 /** The steps each state machine invokes. */
@@ -157,7 +159,7 @@ describe('deploy/assemble.ts', () => {
     expect(Object.keys(deploy(policy).functions).sort()).toEqual(
       [
         'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture', 'check-schedules', 'copy-db-snapshots', 'daily-checklist', 'export-cache-snapshots', 'janitor', 'prune-cache-backups', 'prune-db-snapshots', 'take-cache-snapshot', 'take-db-snapshot',
-        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...DATABASE_RECOVERY_STEPS, ...APPLICATION_RECOVERY_STEPS,
+        'verify-cache-exports', ...RESTORE_STEPS, ...CACHE_RESTORE_STEPS, ...MEDIA_RESTORE_STEPS, ...MEDIA_VERIFY, ...MEDIA_POSTURE, ...CONFIG_BACKUP, ...CONFIG_RESTORE_STEPS, ...RUNBOOK_STEPS, ...DATABASE_RECOVERY_STEPS, ...APPLICATION_RECOVERY_STEPS, ...CACHE_RECOVERY_STEPS,
       ].sort(),
     );
     // No cache in the policy: no cache snapshots to take, export, verify, prune or check. Like the
@@ -437,12 +439,12 @@ describe('deploy/assemble.ts: state machines', () => {
     const policy = policyWith();
     const primary = deploy(policy);
     const secondary = deploy(policy, policy.regions.secondary);
-    expect(Object.keys(primary.stateMachines).sort()).toEqual(['application-recovery', 'cache-restore-test', 'database-recovery', 'media-restore', 'restore-configuration', 'restore-test']);
+    expect(Object.keys(primary.stateMachines).sort()).toEqual(['application-recovery', 'cache-restore-test', 'database-recovery', 'media-restore', 'redis-recovery', 'restore-configuration', 'restore-test']);
     expect(Object.keys(secondary.stateMachines).sort()).toEqual(['cache-restore-test', 'pitr-test', 'region-failover', 'restore-configuration', 'restore-test']);
     for (const d of [primary, secondary]) {
       for (const [name, machine] of Object.entries(d.stateMachines)) {
         // The runbooks' machines have their own deployment tests (tests/infra/database-recovery.test.ts, region-failover.test.ts).
-        if (name === 'database-recovery' || name === 'region-failover' || name === 'application-recovery') continue;
+        if (name === 'database-recovery' || name === 'region-failover' || name === 'application-recovery' || name === 'redis-recovery') continue;
         const targets = [...new Set(definitionTargets(machine.definition))].sort();
         expect(targets, name).toEqual(STEPS_OF[name]!.map(lambdaLogicalId).sort());
         const [invoke] = roleStatementsOf(d, `${machine.id}Role`);

@@ -24,7 +24,7 @@ const lambdaAlarm = (d: Deployment, fn: string, metric: string) =>
 const componentOf = (d: Deployment, fn: string) => d.functions[fn]!.handler.split('/')[1];
 
 /** Steps whose errors the state machine retries by design ("not ready yet", declared as retriedErrors): no Errors alarm. */
-const RETRIED_BY_DESIGN = ['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'];
+const RETRIED_BY_DESIGN = ['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'cache-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'];
 
 describe('function alarms', () => {
   it.each(BOTH)('%s: every function has an Errors alarm (except steps retried by design) and a Throttles alarm, to the alerts topic', (_role, d, region) => {

@@ -179,6 +179,11 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'cache-restore-test-plan': 'redis',
   'cache-restore-test-seed': 'redis',
   'cache-restore-test-status': 'redis',
+  'cache-recovery-plan': 'redis',
+  'cache-recovery-seed': 'redis',
+  'cache-recovery-teardown': 'redis',
+  'cache-recovery-retire': 'redis',
+  'cache-recovery-notify': 'redis',
   'validate-cache-restore': 'redis',
   'cache-restore-test-teardown': 'redis',
   'cache-restore-test-record': 'redis',
@@ -331,6 +336,14 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'database-recovery-teardown': ['rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
     'database-recovery-retire': ['rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:StopDBInstance'],
     'database-recovery-notify': [],
+    // redis-recovery (primary): plan reads production's group and first node, the snapshots, the exports' marks and the
+    // manifest; seed creates bdr-rec-* groups (tag-on-create) from our snapshots or exports; teardown deletes only its
+    // own; retire tags the replaced group (never deletes it); notify writes the run record under runs/redis-recovery/.
+    'cache-recovery-plan': ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'elasticache:DescribeSnapshots', 's3:GetObject', 's3:GetObjectTagging', 's3:ListBucket'],
+    'cache-recovery-seed': ['elasticache:AddTagsToResource', 'elasticache:CreateReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 's3:GetObject'],
+    'cache-recovery-teardown': ['elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'],
+    'cache-recovery-retire': ['elasticache:AddTagsToResource', 'elasticache:DescribeReplicationGroups'],
+    'cache-recovery-notify': ['kms:GenerateDataKey', 's3:PutObject'],
     // Failover readiness and the primary watch (secondary): describe-only reads, their reports under readiness/.
     'check-failover-readiness': [
       'ec2:DescribeSecurityGroups', 'elasticache:DescribeCacheSubnetGroups', 'kms:DescribeKey', 'kms:GenerateDataKey', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSubnetGroups',
@@ -399,7 +412,8 @@ describe.each([
     () => primary,
     [
       'alert-media-replication-failure', 'answer-approval', 'application-recovery-health', 'application-recovery-plan', 'application-recovery-poll', 'application-recovery-progress', 'application-recovery-report',
-      'application-recovery-rollback', 'back-up-configuration', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
+      'application-recovery-rollback', 'back-up-configuration', 'cache-recovery-notify', 'cache-recovery-plan', 'cache-recovery-retire', 'cache-recovery-seed',
+      'cache-recovery-teardown', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed',
       'cache-restore-test-status', 'cache-restore-test-teardown', 'capture-cache-manifest', 'capture-db-manifest', 'check-cache-posture', 'check-db-anomalies', 'check-db-posture',
       'check-endpoint-change', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan', 'config-restore-record', 'copy-db-snapshots',
       'daily-checklist', 'database-recovery-copy', 'database-recovery-notify', 'database-recovery-plan', 'database-recovery-restore', 'database-recovery-retire', 'database-recovery-teardown',
@@ -461,8 +475,8 @@ describe.each([
         ...(CACHE_EXPORT_FUNCTIONS.includes(fn)
           ? { EXPORT_BUCKET: { Ref: 'CacheExportBucket' }, PEER_EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? SECONDARY : PRIMARY}` } }
           : {}),
-        // …and the cache restore test's plan this region's export bucket (by name: the policy has a restore-tested cache).
-        ...(fn === 'cache-restore-test-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
+        // …and the cache restore test's and (primary) redis-recovery's plan this region's export bucket (by name: the policy has a restore-tested cache).
+        ...(fn === 'cache-restore-test-plan' || fn === 'cache-recovery-plan' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${role === 'primary' ? PRIMARY : SECONDARY}` } } : {}),
         // …and the configuration backup (primary only) the primary's config bucket and the key bundles are written with (the service key: the policy names no kms.primary).
         ...(fn === 'back-up-configuration'
           ? { CONFIG_BUCKET: { 'Fn::Sub': configBucketName(PRIMARY) }, CONFIG_KEY: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${PRIMARY}:\${AWS::AccountId}:alias/backup-dr-${STAGE}` } }
@@ -500,7 +514,7 @@ describe.each([
     const roleIds = [...lambdas(template()).values()].map(({ resource }) => (props(resource).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roleIds).size).toBe(expected.length);
     expect(template().Resources.IamRoleLambdaExecution).toBeUndefined();
-    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', 'ConfigRestoreStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole', 'DatabaseRecoveryStateMachineRole', 'ApplicationRecoveryStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole', 'RegionFailoverStateMachineRole'])];
+    const stateMachineRoles = ['CacheRestoreTestStateMachineRole', 'ConfigRestoreStateMachineRole', ...(role === 'primary' ? ['MediaRestoreStateMachineRole', 'RestoreTestStateMachineRole', 'DatabaseRecoveryStateMachineRole', 'ApplicationRecoveryStateMachineRole', 'RedisRecoveryStateMachineRole'] : ['PitrTestStateMachineRole', 'RestoreTestStateMachineRole', 'RegionFailoverStateMachineRole'])];
     // The primary's reports bucket replicates its manifests to the secondary's, its export bucket the cache exports.
     // The primary's media bucket replicates to its replica with a role S3 assumes (media/buckets): not a function's;
     // so does its config bucket to the secondary's (config/backup).
@@ -577,27 +591,28 @@ describe.each([
     expect(statementsFor(template(), 'janitor', 'rds:DeleteDBInstance')).toHaveLength(1);
   });
 
-  it('lets only prune-cache-backups delete cache snapshots (in the primary) and only cache-restore-test-teardown and the janitor delete replication groups: ours, in its own region, carrying our owner tag', () => {
+  it('lets only prune-cache-backups delete cache snapshots (in the primary) and only cache-restore-test-teardown, the janitor and (primary) cache-recovery-teardown delete replication groups: ours, in its own region, carrying our owner tag', () => {
     const region = role === 'primary' ? PRIMARY : SECONDARY;
     for (const fn of expected) {
       for (const s of roleStatements(template(), fn)) {
         const deletes = actions(s).filter((a) => /^(elasticache:\*|elasticache:Delete.*)$/i.test(a));
         if (deletes.length === 0 || s.Effect !== 'Allow') continue;
-        expect(['prune-cache-backups', 'cache-restore-test-teardown', 'janitor'], `${fn} deletes`).toContain(fn);
+        expect(['prune-cache-backups', 'cache-restore-test-teardown', 'janitor', 'cache-recovery-teardown'], `${fn} deletes`).toContain(fn);
         expect(s.Condition).toEqual({ StringEquals: OWNER_CONDITION });
         if (fn === 'prune-cache-backups') {
           expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
           expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
         } else {
-          // Only groups we name: the temporary groups of cache restore tests (bdr-crt-*; the janitor: bdr-*, also replaced groups of ours), never a policy cache's.
+          // Only groups we name: the temporary groups of cache restore tests (bdr-crt-*), a recovery's own (bdr-rec-*; the janitor: bdr-*, also replaced groups of ours), never a policy cache's.
           expect(deletes).toEqual(['elasticache:DeleteReplicationGroup']);
-          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${fn === 'janitor' ? 'bdr-*' : 'bdr-crt-*'}`]);
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${fn === 'janitor' ? 'bdr-*' : fn === 'cache-recovery-teardown' ? 'bdr-rec-*' : 'bdr-crt-*'}`]);
         }
       }
     }
     expect(statementsFor(template(), 'prune-cache-backups', 'elasticache:DeleteSnapshot')).toHaveLength(role === 'primary' ? 1 : 0);
     expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
     expect(statementsFor(template(), 'janitor', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
+    if (role === 'primary') expect(statementsFor(template(), 'cache-recovery-teardown', 'elasticache:DeleteReplicationGroup')).toHaveLength(1);
   });
 
   it('has the KMS key (rotated every 90 days, retained), the encrypted topic with its TLS-only policy, and their outputs', () => {
@@ -1050,7 +1065,8 @@ describe('IAM of the cache restore test steps', () => {
     ]);
     for (const fn of ['cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown']) {
       const described = statementsFor(template(), fn, 'elasticache:DescribeReplicationGroups').flatMap((s) => resources(s).map(subText));
-      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*')]);
+      // redis-recovery (primary) waits for its bdr-rec-* group with the status step.
+      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*'), ...(fn === 'cache-restore-test-status' && region === PRIMARY ? [cacheArn(region, 'replicationgroup:bdr-rec-*')] : [])]);
     }
     // Neither the policy's own replication group nor any other: the cache restore test touches only its temporary groups.
     for (const fn of CACHE_STEP_FUNCTIONS) expect(JSON.stringify(nonLogStatements(template(), fn)), fn).not.toContain('app-redis-prod');
@@ -1072,8 +1088,8 @@ describe('IAM of the cache restore test steps', () => {
     for (const t of [primary, secondary]) {
       for (const fn of lambdas(t).keys()) {
         const granted = actionSet(t, fn);
-        if (fn !== 'cache-restore-test-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
-        if (fn !== 'cache-restore-test-teardown' && fn !== 'janitor') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
+        if (fn !== 'cache-restore-test-seed' && fn !== 'cache-recovery-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
+        if (fn !== 'cache-restore-test-teardown' && fn !== 'janitor' && fn !== 'cache-recovery-teardown') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
         expect(granted.filter((a) => /^elasticache:(Modify|Delete(?!Snapshot$|ReplicationGroup$))/.test(a)), fn).toEqual([]);
       }
     }
@@ -1852,6 +1868,7 @@ describe('state machines', () => {
       ['ConfigRestoreStateMachine', `backup-dr-${STAGE}-restore-configuration`],
       ['DatabaseRecoveryStateMachine', `backup-dr-${STAGE}-database-recovery`],
       ['MediaRestoreStateMachine', `backup-dr-${STAGE}-media-restore`],
+      ['RedisRecoveryStateMachine', `backup-dr-${STAGE}-redis-recovery`],
       ['RestoreTestStateMachine', `backup-dr-${STAGE}-restore-test`],
     ]);
     expect(names(secondary)).toEqual([
@@ -2018,7 +2035,7 @@ describe('state machines', () => {
 
   it.each([
     // Every state machine of the region, scheduled or not (a test or a media restore started by hand alerts too).
-    ['primary', () => primary, ['ApplicationRecoveryStateMachine', 'RestoreTestStateMachine', 'DatabaseRecoveryStateMachine', 'CacheRestoreTestStateMachine', 'MediaRestoreStateMachine', 'ConfigRestoreStateMachine']],
+    ['primary', () => primary, ['ApplicationRecoveryStateMachine', 'RestoreTestStateMachine', 'DatabaseRecoveryStateMachine', 'CacheRestoreTestStateMachine', 'RedisRecoveryStateMachine', 'MediaRestoreStateMachine', 'ConfigRestoreStateMachine']],
     ['secondary', () => secondary, ['RegionFailoverStateMachine', 'RestoreTestStateMachine', 'PitrTestStateMachine', 'CacheRestoreTestStateMachine', 'ConfigRestoreStateMachine']],
   ] as const)('%s: a FAILED, TIMED_OUT or ABORTED execution reaches the alerts topic as a readable message', (_role, template, machines) => {
     const rules = ofType(template(), 'AWS::Events::Rule')
@@ -2163,7 +2180,7 @@ describe.each([
       const of = (metric: string) => alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId } }]));
       expect(of('Throttles'), fn).toHaveLength(1);
       // The steps whose "not ready yet" errors the state machine retries by design have no Errors alarm.
-      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'].includes(fn) ? 0 : 1);
+      expect(of('Errors'), fn).toHaveLength(['restore-test-status', 'restore-test-teardown', 'cache-restore-test-status', 'cache-restore-test-teardown', 'check-endpoint-change', 'database-recovery-teardown', 'cache-recovery-teardown', 'failover-db-status', 'failover-config-restore', 'application-recovery-poll', 'application-recovery-health'].includes(fn) ? 0 : 1);
     }
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
@@ -2368,6 +2385,12 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'cache-restore-test-teardown': ['elasticache'],
   'cache-restore-test-record': ['s3'],
   'cache-restore-test-notify': ['sns'],
+  // redis-recovery's steps (primary): notify also writes the run record.
+  'cache-recovery-plan': ['elasticache', 's3'],
+  'cache-recovery-seed': ['elasticache', 'secrets-manager'],
+  'cache-recovery-teardown': ['elasticache'],
+  'cache-recovery-retire': ['elasticache'],
+  'cache-recovery-notify': ['s3', 'sns'],
   // The media restore's steps (primary): the plan is pure; the pass and record read and write S3 (the
   // pass in both regions, one client each); only notify alerts.
   'media-restore-plan': [],

@@ -17,6 +17,7 @@ import { CACHE_DEFINITION_FILE, cacheRestoreTestDefinition } from '../../../stat
 import { ACCOUNT, elastiCacheArn, nonEmpty, PARTITION, secretArn, sub, unique, type CfnValue } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
 import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { recoveryGroups, recoversCaches } from './recovery.js';
 
 const DEFINITION_SOURCE = relative(resolve(import.meta.dirname, '..', '..', '..'), CACHE_DEFINITION_FILE);
 
@@ -96,7 +97,9 @@ const FUNCTIONS = {
     timeout: 30,
     memorySize: 256,
     retriedErrors: ['CacheRestoreNotReady'],
-    statements: (ctx) => (tested(ctx).length === 0 ? [] : [{ Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [restoreGroups(ctx.region)] }]),
+    // redis-recovery (redis/recovery.ts) waits for its bdr-rec-* group with this step too.
+    statements: (ctx) =>
+      tested(ctx).length === 0 ? [] : [{ Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [restoreGroups(ctx.region), ...(ctx.role === 'primary' && recoversCaches(ctx) ? [recoveryGroups(ctx.region)] : [])] }],
   }),
   'validate-cache-restore': step({
     description: 'Cache restore test: connects to the temporary group and judges it against the manifest captured with the snapshot',

@@ -1,0 +1,85 @@
+// The redis-recovery definition as written and as the policy bounds it: valid ASL, deliberate retries,
+// error names that exist, the approval's contract, and failure paths that delete the new group only
+// while the application cannot be using it.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import { readRedisRecoveryDefinition, redisRecoveryDefinition } from '../../../state-machines/redis/redis-recovery.js';
+import { teamPolicy } from '../../helpers/runtime.js';
+
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/** request-approval's contract (issue 14): a rejection fails the task with this name; its code lives with answer-approval. */
+const CONTRACT_ERRORS = ['ApprovalRejected'];
+
+function sourceText(): string {
+  const texts: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) texts.push(readFileSync(path, 'utf8'));
+    }
+  };
+  walk(new URL('../../../functions/', import.meta.url).pathname);
+  walk(new URL('../../../shared/', import.meta.url).pathname);
+  return texts.join('\n');
+}
+
+it('bounds the run by the policy: the group wait, teardown as long again, the approval timeout, 2 h for the rest', () => {
+  const policy = teamPolicy((d) => {
+    d.resources.caches[0].restoreTest.timeout = '90min';
+    d.recovery.approvalTimeout = '30min';
+  });
+  const definition = redisRecoveryDefinition(policy);
+  expect(definition.States['Request approval']?.TimeoutSeconds).toBe(1800);
+  expect(definition.States['Wait for group']?.Retry?.find((r) => r.ErrorEquals.includes('CacheRestoreNotReady'))?.MaxAttempts).toBe(95);
+  for (const state of ['Teardown after failure', 'Teardown after rejection']) expect(definition.States[state]?.Retry?.find((r) => r.ErrorEquals.includes('CacheTeardownNotReady'))?.MaxAttempts).toBe(90);
+  expect(definition.TimeoutSeconds).toBe(90 * 60 + 90 * 60 + 1800 + 2 * 3600);
+});
+
+describe.each([
+  ['redis-recovery.asl.json (as written)', readRedisRecoveryDefinition()],
+  ['redis-recovery', redisRecoveryDefinition(teamPolicy())],
+] as const)('state machine %s', (_name, definition) => {
+  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+
+  it('passes asl-validator (with the deploy-time references resolved)', () => {
+    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('names only errors that exist in the code, Step Functions, Lambda, or the approval contract', () => {
+    const code = sourceText();
+    const names = new Set(Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
+    const unknown = [...names].filter((n) => !n.startsWith('States.') && !LAMBDA_ERRORS.includes(n) && !CONTRACT_ERRORS.includes(n) && !code.includes(`'${n}'`));
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {
+    const state = definition.States[name] as AslState;
+    expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)))).toBe(true);
+    expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL'))).toBe(false);
+    expect(state.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
+  });
+
+  it('asks for approval by the request-approval contract; a rejection and a timeout both delete the new group', () => {
+    const approval = definition.States['Request approval'] as AslState;
+    expect(approval.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(approval.Parameters).toEqual({
+      FunctionName: { 'Fn::GetAtt': ['requestApproval', 'Arn'] },
+      Payload: { 'token.$': '$$.Task.Token', 'execution.$': '$$.Execution.Id', runbook: 'redis-recovery', plan: expect.objectContaining({ 'newGroup.$': '$.plan.groupId', 'verified.$': '$.plan.verified', 'validation.$': '$.validation.outcome' }) },
+    });
+    expect(approval.Catch?.[0]).toEqual({ ErrorEquals: ['ApprovalRejected', 'States.Timeout'], ResultPath: '$.rejection', Next: 'Teardown after rejection' });
+  });
+
+  it('deletes the new group after a failure before the switch, and never once the application may use it', () => {
+    for (const name of ['Seed', 'Wait for group', 'Validate', 'Request approval']) expect(definition.States[name]?.Catch?.at(-1)?.Next, name).toBe('Tear down after failure');
+    for (const name of ['Plan', 'Switch endpoint', 'Check endpoint change', 'Retire replaced group']) expect(definition.States[name]?.Catch?.at(-1)?.Next, name).toBe('Notify failure');
+    expect((definition.States['Tear down after failure'] as AslState).Choices).toEqual([{ Variable: '$.plan', IsPresent: true, Next: 'Teardown after failure' }]);
+  });
+});
