@@ -27,6 +27,12 @@ const partitionOf = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : r
 /** How the restore authenticates: the source's AUTH token, or its RBAC users through the policy's user group. */
 export type RestoreAuth = { readonly kind: 'none' } | { readonly kind: 'token'; readonly token: string } | { readonly kind: 'user-group'; readonly userGroupId: string };
 
+/** ElastiCache's EngineVersion ("7.1") of the version INFO reported ("7.1.0"): an .rdb seeds with the source's. */
+export function engineVersionOf(version: string): string | undefined {
+  const match = /^(\d+)\.(\d+)/.exec(version);
+  return match === null ? undefined : `${match[1]}.${match[2]}`;
+}
+
 /** What differs between the groups seeded: their tags (ours and the run's), what they are for, their own backups and key. */
 export interface SeedOptions {
   readonly tags: readonly { Key: string; Value: string }[];
