@@ -20,6 +20,7 @@ import { platformFailover, type FailoverFunction, type FailoverMachine } from '.
 import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
 import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
 import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
+import { redisFailover, type RedisFailoverFunction } from './components/redis/failover.js';
 import { platformSchedules, type ScheduleCheckFunction } from './components/platform/schedules.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
@@ -92,6 +93,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisBackup,
   redisExports,
   redisRestoreTest,
+  redisFailover,
   mediaRestore,
   mediaVerify,
   mediaBuckets,
@@ -112,7 +114,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | RedisFailoverFunction | ScheduleCheckFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

@@ -164,6 +164,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'failover-notify': 'platform',
   'failover-report': 'platform',
   'failover-config-restore': 'config',
+  'failover-cache-seed': 'redis',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -327,10 +328,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     ],
     'watch-primary-region': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 'rds:DescribeDBInstances', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     // region-failover's steps (secondary): each records under runs/; the database steps restore (the team policy names no replica to promote) and wait; the configuration step starts restore-configuration.
-    'failover-assess': ['kms:GenerateDataKey', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+    'failover-assess': ['kms:GenerateDataKey', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObject'],
     'failover-progress': ['kms:GenerateDataKey', 's3:PutObject'],
     'failover-notify': ['s3:ListBucket'],
     'failover-report': ['kms:GenerateDataKey', 's3:PutObject'],
+    'failover-cache-seed': ['elasticache:AddTagsToResource', 'elasticache:CreateReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 's3:GetObject'],
     'failover-db-restore': ['kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime'],
     'failover-db-status': ['rds:DescribeDBInstances'],
     'failover-config-restore': ['states:DescribeExecution', 'states:StartExecution'],
@@ -401,7 +403,7 @@ describe.each([
     [
       'answer-approval', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown',
       'check-cache-posture', 'check-endpoint-change', 'check-failover-readiness', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan',
-      'config-restore-record', 'failover-assess', 'failover-config-restore', 'failover-db-restore', 'failover-db-status', 'failover-notify', 'failover-progress', 'failover-report', 'janitor',
+      'config-restore-record', 'failover-assess', 'failover-cache-seed', 'failover-config-restore', 'failover-db-restore', 'failover-db-status', 'failover-notify', 'failover-progress', 'failover-report', 'janitor',
       'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore',
       'restore-test-status', 'restore-test-teardown', 'set-maintenance-mode', 'switch-endpoint', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
       'watch-primary-region',
@@ -570,9 +572,10 @@ describe.each([
           expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
           expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
         } else {
-          // Only the temporary groups of cache restore tests (bdr-crt-*), never a policy cache's.
+          // Only the temporary groups of cache restore tests (bdr-crt-*) and, in the secondary, of failover rehearsals (bdr-rh-*), never a policy cache's.
           expect(deletes).toEqual(['elasticache:DeleteReplicationGroup']);
-          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-crt-*`]);
+          const rehearsal = role === 'secondary' && fn === 'cache-restore-test-teardown' ? [`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-rh-*`] : [];
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-crt-*`, ...rehearsal]);
         }
       }
     }
@@ -1025,13 +1028,22 @@ describe('IAM of the cache restore test steps', () => {
   it.each([
     ['primary', () => primary, PRIMARY],
     ['secondary', () => secondary, SECONDARY],
-  ] as const)('%s: cache-restore-test-teardown deletes only bdr-crt-* groups carrying our owner tag; it and the status step describe only those', (_role, template, region) => {
+  ] as const)('%s: cache-restore-test-teardown deletes only bdr-crt-* groups (and a failover rehearsal\'s bdr-rh-* in the secondary) carrying our owner tag; it and the status step describe only those (and the failover group)', (role, template, region) => {
+    const rehearsal = role === 'secondary' ? [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-rh-*') }] : [];
     expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toEqual([
-      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }, ...rehearsal], Condition: { StringEquals: OWNER_CONDITION } },
     ]);
-    for (const fn of ['cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown']) {
+    const failover = role === 'secondary' ? [cacheArn(region, 'replicationgroup:app-redis-dr'), cacheArn(region, 'replicationgroup:bdr-rh-*')] : [];
+    for (const [fn, more] of [['cache-restore-test-seed', []], ['cache-restore-test-status', failover], ['cache-restore-test-teardown', role === 'secondary' ? [cacheArn(region, 'replicationgroup:bdr-rh-*')] : []]] as const) {
       const described = statementsFor(template(), fn, 'elasticache:DescribeReplicationGroups').flatMap((s) => resources(s).map(subText));
-      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*')]);
+      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*'), ...more]);
+    }
+    if (role === 'secondary') {
+      // region-failover seeds only the policy's failover group and a rehearsal's, tagged as ours.
+      const [create] = statementsFor(template(), 'failover-cache-seed', 'elasticache:CreateReplicationGroup');
+      expect(resources(create!).map(subText)).toEqual(expect.arrayContaining([cacheArn(region, 'replicationgroup:app-redis-dr'), cacheArn(region, 'replicationgroup:bdr-rh-*')]));
+      expect(JSON.stringify(resources(create!))).not.toContain('app-redis-prod');
+      expect(create!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
     }
     // Neither the policy's own replication group nor any other: the cache restore test touches only its temporary groups.
     for (const fn of CACHE_STEP_FUNCTIONS) expect(JSON.stringify(nonLogStatements(template(), fn)), fn).not.toContain('app-redis-prod');
@@ -1052,7 +1064,7 @@ describe('IAM of the cache restore test steps', () => {
     for (const t of [primary, secondary]) {
       for (const fn of lambdas(t).keys()) {
         const granted = actionSet(t, fn);
-        if (fn !== 'cache-restore-test-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
+        if (fn !== 'cache-restore-test-seed' && fn !== 'failover-cache-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
         if (fn !== 'cache-restore-test-teardown' && fn !== 'janitor') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
         expect(granted.filter((a) => /^elasticache:(Modify|Delete(?!Snapshot$|ReplicationGroup$))/.test(a)), fn).toEqual([]);
       }
@@ -2307,6 +2319,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'failover-notify': ['s3', 'sns'],
   'failover-report': ['s3', 'sns'],
   'failover-db-restore': ['rds'],
+  'failover-cache-seed': ['elasticache', 'secrets-manager'],
   'failover-db-status': ['rds'],
   'failover-config-restore': ['sfn'],
   'capture-db-manifest': ['rds', 's3', 'secrets-manager', 'sns'],
