@@ -461,6 +461,8 @@ describe.each([
         // …and the schedule check every schedule of its region (below: exactly the template's).
         ...(fn === 'check-schedules' ? { DECLARED_SCHEDULES: expect.any(String) } : {}),
         // …and the failover readiness check (secondary only) its region's export and config buckets (the replicas it judges),
+        // failover-assess reads the secondary's exports of the caches it fails over.
+        ...(fn === 'failover-assess' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` } } : {}),
         ...(fn === 'check-failover-readiness' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` }, CONFIG_BUCKET: { 'Fn::Sub': configBucketName(SECONDARY) } } : {}),
         // …the primary watch the region-failover it may propose, and failover's configuration step the restore it starts.
         ...(fn === 'watch-primary-region' ? { REGION_FAILOVER_ARN: { 'Fn::Sub': `arn:\${AWS::Partition}:states:${SECONDARY}:\${AWS::AccountId}:stateMachine:backup-dr-${STAGE}-region-failover` } } : {}),
