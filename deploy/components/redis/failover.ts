@@ -51,7 +51,7 @@ const FUNCTIONS = {
     deployedWhen: hasRecovery,
     invokedBy: 'state-machine',
     events: () => [],
-    description: 'Region failover: seeds a cache in the secondary from its newest verified export (the policy\'s group, or a rehearsal\'s bdr-rh-*), tagged as ours and this run\'s',
+    description: `Region failover: seeds a cache in the secondary from its newest verified export (the policy's group, or a rehearsal's ${PREFIX.rehearsal}*), tagged as ours and this run's`,
     timeout: 60,
     memorySize: 256,
     statements: (ctx) => {
