@@ -21,6 +21,7 @@ import { platformApplicationRecovery, type ApplicationRecoveryFunction, type App
 import { rdsRecovery, type DatabaseRecoveryFunction, type DatabaseRecoveryMachine } from './components/rds/recovery.js';
 import { rdsFailover, type RdsFailoverFunction } from './components/rds/failover.js';
 import { configFailover, type ConfigFailoverFunction } from './components/config/failover.js';
+import { redisFailover, type RedisFailoverFunction } from './components/redis/failover.js';
 import { platformSchedules, type ScheduleCheckFunction } from './components/platform/schedules.js';
 import { platformSlack, type SlackFunction } from './components/platform/slack.js';
 import { rdsBackup, type RdsBackupFunction } from './components/rds/backup.js';
@@ -96,6 +97,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   redisExports,
   redisRestoreTest,
   redisRecovery,
+  redisFailover,
   mediaRestore,
   mediaVerify,
   mediaBuckets,
@@ -116,7 +118,7 @@ export const CONTRIBUTIONS: readonly Contribution[] = [
   configDashboard,
 ];
 
-export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | CacheRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
+export type FunctionName = RdsBackupFunction | RestoreTestFunction | RedisBackupFunction | RedisExportFunction | CacheRestoreTestFunction | MediaRestoreFunction | MediaVerifyFunction | MediaPostureFunction | ConfigBackupFunction | ConfigPruneFunction | ConfigRestoreTestFunction | ConfigRestoreFunction | PlatformFunction | SlackFunction | EscalationFunction | ChecklistFunction | ReadinessFunction | RunbookStepFunction | FailoverFunction | DatabaseRecoveryFunction | CacheRecoveryFunction | RdsFailoverFunction | ConfigFailoverFunction | RedisFailoverFunction | ScheduleCheckFunction | ApplicationRecoveryFunction;
 export type StateMachineName = RestoreTestMachine | CacheRestoreTestMachine | MediaRestoreMachine | ConfigRestoreMachine | EscalationMachine | FailoverMachine | DatabaseRecoveryMachine | RedisRecoveryMachine | ApplicationRecoveryMachine;
 
 export function roleOf(policy: Policy, region: string, policySource: string): DeployRole {

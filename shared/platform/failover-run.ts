@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { PREFIX, REPORT_PREFIX, TAG } from '../contracts.js';
 import { restorePlan } from '../rds/restore-run.js';
+import { cacheReady, cacheRestorePlan } from '../redis/restore-run.js';
 import { nonEmptyString } from '../runtime/input.js';
 
 const epochMs = z.number({ error: 'must be a time in epoch milliseconds' });
@@ -62,6 +63,30 @@ export type FailoverDatabase = z.output<typeof failoverDatabase>;
 export const failoverConfiguration = z.object({ resource: nonEmptyString, step: nonEmptyString, done: z.boolean() });
 export type FailoverConfiguration = z.output<typeof failoverConfiguration>;
 
+/**
+ * One cache of the plan: seeded from the newest export verified in the secondary into the policy's
+ * group (a rehearsal's bdr-rh-* one). `plan` is a cache restore-test plan (the restore test's status,
+ * validation and teardown steps take it unchanged); absent when there is no verified export, and then
+ * `missing` says why — the Caches branch fails on it (NoCacheRestorePoint) and the plan says so beforehand.
+ */
+export const failoverCache = z.object({
+  resource: nonEmptyString,
+  step: nonEmptyString,
+  plan: z.optional(cacheRestorePlan),
+  missing: z.optional(nonEmptyString),
+  /** Recorded done by a previous run: skipped, its endpoint taken from the record. */
+  done: z.boolean(),
+  hasEndpoint: z.boolean(),
+  endpointDone: z.boolean(),
+  /** The export's age when the run started (the data the cache loses); null without an export. */
+  rpoMs: z.nullable(z.number()),
+  rpoTargetMs: z.number(),
+  rtoTargetMs: z.number(),
+  /** The seeded group's endpoint (from the record of a previous run that did it). */
+  group: z.optional(cacheReady),
+});
+export type FailoverCache = z.output<typeof failoverCache>;
+
 /** The steps of the run outside the components, by their name in the run record. */
 export const STEPS = { approval: 'approval', maintenanceOn: 'maintenance-on', maintenanceOff: 'maintenance-off', teardown: 'teardown' } as const;
 
@@ -76,6 +101,8 @@ export const failoverPlan = z.object({
   /** Steps outside the components that a previous run recorded as done. */
   done: z.object({ approval: z.boolean(), maintenanceOn: z.boolean(), maintenanceOff: z.boolean() }),
   databases: z.array(failoverDatabase),
+  /** The caches with a `failover` section (absent in a run record of before caches were recovered: none). */
+  caches: z._default(z.array(failoverCache), []),
   configurations: z.array(failoverConfiguration),
   /** The primary region as far as it answered (never required). */
   primary: z.object({ reachable: z.boolean(), detail: z.string() }),
@@ -102,4 +129,5 @@ export const stepName = {
   database: (resource: string) => `database-${resource}`,
   endpoint: (resource: string) => `endpoint-${resource}`,
   configuration: (resource: string) => `configuration-${resource}`,
+  cache: (resource: string) => `cache-${resource}`,
 };

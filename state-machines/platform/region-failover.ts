@@ -1,5 +1,5 @@
 // The region-failover state machine (region-failover.asl.json), in the secondary region only: assess →
-// approval → maintenance mode on → the components recovered in parallel and validated → endpoints
+// approval → maintenance mode on → the components (databases, caches, configurations) recovered in parallel and validated → endpoints
 // switched → maintenance mode off → report; {"mode": "rehearsal"} stops after validation and tears down.
 // Bounded by the policy: the approval waits recovery.approvalTimeout; each wait for a recovered resource
 // retries for objectives.regionFailover.rto (the status step itself fails past it); the configuration
@@ -23,7 +23,7 @@ const CONFIGURATIONS_BRANCH = 'Configurations';
 
 const COMMENT =
   'Region failover (secondary region): assess what the secondary holds and the data loss it implies, ask approval (recovery.approvers), maintenance mode on, ' +
-  'bring the databases up (promote the replica, else the replicated automated backups at their latest restorable time, else the newest verified copy), validate them, ' +
+  'bring the databases up (promote the replica, else the replicated automated backups at their latest restorable time, else the newest verified copy) and seed the caches from their newest verified export, validate them, ' +
   'switch the endpoints, maintenance mode off, report RTO/RPO. Every step notifies the alerts topic and is recorded; a failure alerts with what was done. ' +
   'Input: {} (failover), {"mode": "rehearsal"} (the monthly rehearsal: no approval, no endpoint, no maintenance mode; torn down), {"resume": "<execution name>"} (skips the steps that run recorded).';
 
@@ -57,7 +57,9 @@ export function regionFailoverDefinition(policy: Policy): AslDefinition {
   const waitSeconds = Math.ceil(policy.objectives.regionFailover.rto / 1000);
   // A few polls beyond the objective: the status step's RestoreTimedOut ends the wait, not the retry budget.
   setRetry(definition, 'Wait for database', 'RestoreNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS) + 5);
+  setRetry(definition, 'Wait for cache', 'CacheRestoreNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS) + 5);
   for (const teardown of ['Tear down database', 'Tear down database after failure']) setRetry(definition, teardown, 'TeardownNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS));
+  for (const teardown of ['Tear down cache', 'Tear down cache after failure']) setRetry(definition, teardown, 'CacheTeardownNotReady', Math.ceil(waitSeconds / POLL_INTERVAL_SECONDS));
   // Without a configuration there is no restore-configuration (nor its step) to run: the branch goes.
   if (policy.resources.configuration.length === 0) {
     const recover = stateOf(definition, RECOVER_STATE);

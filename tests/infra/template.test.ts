@@ -170,6 +170,7 @@ const COMPONENT_OF: Readonly<Record<string, string>> = {
   'application-recovery-report': 'platform',
   'application-recovery-rollback': 'platform',
   'application-recovery-poll': 'platform',
+  'failover-cache-seed': 'redis',
   'take-cache-snapshot': 'redis',
   'export-cache-snapshots': 'redis',
   'verify-cache-exports': 'redis',
@@ -351,10 +352,11 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     ],
     'watch-primary-region': ['elasticache:DescribeReplicationGroups', 'kms:GenerateDataKey', 'rds:DescribeDBInstances', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
     // region-failover's steps (secondary): each records under runs/; the database steps restore (the team policy names no replica to promote) and wait; the configuration step starts restore-configuration.
-    'failover-assess': ['kms:GenerateDataKey', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+    'failover-assess': ['kms:GenerateDataKey', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 's3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObject'],
     'failover-progress': ['kms:GenerateDataKey', 's3:PutObject'],
     'failover-notify': ['s3:ListBucket'],
     'failover-report': ['kms:GenerateDataKey', 's3:PutObject'],
+    'failover-cache-seed': ['elasticache:AddTagsToResource', 'elasticache:CreateReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 's3:GetObject'],
     'failover-db-restore': ['kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime'],
     'failover-db-status': ['rds:DescribeDBInstances'],
     'failover-config-restore': ['states:DescribeExecution', 'states:StartExecution'],
@@ -434,7 +436,7 @@ describe.each([
     [
       'answer-approval', 'cache-restore-test-notify', 'cache-restore-test-plan', 'cache-restore-test-record', 'cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown',
       'check-cache-posture', 'check-endpoint-change', 'check-failover-readiness', 'check-media-posture', 'check-schedules', 'config-restore-apply', 'config-restore-notify', 'config-restore-plan',
-      'config-restore-record', 'failover-assess', 'failover-config-restore', 'failover-db-restore', 'failover-db-status', 'failover-notify', 'failover-progress', 'failover-report', 'janitor',
+      'config-restore-record', 'failover-assess', 'failover-cache-seed', 'failover-config-restore', 'failover-db-restore', 'failover-db-status', 'failover-notify', 'failover-progress', 'failover-report', 'janitor',
       'prune-cache-backups', 'prune-configuration-bundles', 'prune-db-snapshots', 'request-approval', 'restore-test-notify', 'restore-test-plan', 'restore-test-record', 'restore-test-restore',
       'restore-test-status', 'restore-test-teardown', 'set-maintenance-mode', 'switch-endpoint', 'validate-cache-restore', 'validate-restore', 'verify-cache-exports', 'verify-db-snapshots',
       'watch-primary-region',
@@ -492,6 +494,8 @@ describe.each([
         // …and the schedule check every schedule of its region (below: exactly the template's).
         ...(fn === 'check-schedules' ? { DECLARED_SCHEDULES: expect.any(String) } : {}),
         // …and the failover readiness check (secondary only) its region's export and config buckets (the replicas it judges),
+        // failover-assess reads the secondary's exports of the caches it fails over.
+        ...(fn === 'failover-assess' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` } } : {}),
         ...(fn === 'check-failover-readiness' ? { EXPORT_BUCKET: { 'Fn::Sub': `backup-dr-exports-${STAGE}-\${AWS::AccountId}-${SECONDARY}` }, CONFIG_BUCKET: { 'Fn::Sub': configBucketName(SECONDARY) } } : {}),
         // …the primary watch the region-failover it may propose, and failover's configuration step the restore it starts.
         ...(fn === 'watch-primary-region' ? { REGION_FAILOVER_ARN: { 'Fn::Sub': `arn:\${AWS::Partition}:states:${SECONDARY}:\${AWS::AccountId}:stateMachine:backup-dr-${STAGE}-region-failover` } } : {}),
@@ -603,9 +607,10 @@ describe.each([
           expect(deletes).toEqual(['elasticache:DeleteSnapshot']);
           expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:backup-dr-*`]);
         } else {
-          // Only groups we name: the temporary groups of cache restore tests (bdr-crt-*), a recovery's own (bdr-rec-*; the janitor: bdr-*, also replaced groups of ours), never a policy cache's.
+          // Only groups we name: the temporary groups of cache restore tests (bdr-crt-*) and, in the secondary, of failover rehearsals (bdr-rh-*), a recovery's own (bdr-rec-*; the janitor: bdr-*, also replaced groups of ours), never a policy cache's.
           expect(deletes).toEqual(['elasticache:DeleteReplicationGroup']);
-          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${fn === 'janitor' ? 'bdr-*' : fn === 'cache-recovery-teardown' ? 'bdr-rec-*' : 'bdr-crt-*'}`]);
+          const rehearsal = role === 'secondary' && fn === 'cache-restore-test-teardown' ? [`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:bdr-rh-*`] : [];
+          expect(resources(s).map(subText)).toEqual([`arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:replicationgroup:${fn === 'janitor' ? 'bdr-*' : fn === 'cache-recovery-teardown' ? 'bdr-rec-*' : 'bdr-crt-*'}`, ...rehearsal]);
         }
       }
     }
@@ -1059,14 +1064,23 @@ describe('IAM of the cache restore test steps', () => {
   it.each([
     ['primary', () => primary, PRIMARY],
     ['secondary', () => secondary, SECONDARY],
-  ] as const)('%s: cache-restore-test-teardown deletes only bdr-crt-* groups carrying our owner tag; it and the status step describe only those', (_role, template, region) => {
+  ] as const)('%s: cache-restore-test-teardown deletes only bdr-crt-* groups (and a failover rehearsal\'s bdr-rh-* in the secondary) carrying our owner tag; it and the status step describe only those (and the failover group)', (role, template, region) => {
+    const rehearsal = role === 'secondary' ? [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-rh-*') }] : [];
     expect(statementsFor(template(), 'cache-restore-test-teardown', 'elasticache:DeleteReplicationGroup')).toEqual([
-      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-crt-*') }, ...rehearsal], Condition: { StringEquals: OWNER_CONDITION } },
     ]);
-    for (const fn of ['cache-restore-test-seed', 'cache-restore-test-status', 'cache-restore-test-teardown']) {
+    const failover = role === 'secondary' ? [cacheArn(region, 'replicationgroup:app-redis-dr'), cacheArn(region, 'replicationgroup:bdr-rh-*')] : [];
+    for (const [fn, more] of [['cache-restore-test-seed', []], ['cache-restore-test-status', failover], ['cache-restore-test-teardown', role === 'secondary' ? [cacheArn(region, 'replicationgroup:bdr-rh-*')] : []]] as const) {
       const described = statementsFor(template(), fn, 'elasticache:DescribeReplicationGroups').flatMap((s) => resources(s).map(subText));
       // redis-recovery (primary) waits for its bdr-rec-* group with the status step.
-      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*'), ...(fn === 'cache-restore-test-status' && region === PRIMARY ? [cacheArn(region, 'replicationgroup:bdr-rec-*')] : [])]);
+      expect(described, fn).toEqual([cacheArn(region, 'replicationgroup:bdr-crt-*'), ...(fn === 'cache-restore-test-status' && region === PRIMARY ? [cacheArn(region, 'replicationgroup:bdr-rec-*')] : []), ...more]);
+    }
+    if (role === 'secondary') {
+      // region-failover seeds only the policy's failover group and a rehearsal's, tagged as ours.
+      const [create] = statementsFor(template(), 'failover-cache-seed', 'elasticache:CreateReplicationGroup');
+      expect(resources(create!).map(subText)).toEqual(expect.arrayContaining([cacheArn(region, 'replicationgroup:app-redis-dr'), cacheArn(region, 'replicationgroup:bdr-rh-*')]));
+      expect(JSON.stringify(resources(create!))).not.toContain('app-redis-prod');
+      expect(create!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/backup-dr:owner': 'backup-dr' } });
     }
     // Neither the policy's own replication group nor any other: the cache restore test touches only its temporary groups.
     for (const fn of CACHE_STEP_FUNCTIONS) expect(JSON.stringify(nonLogStatements(template(), fn)), fn).not.toContain('app-redis-prod');
@@ -1088,7 +1102,7 @@ describe('IAM of the cache restore test steps', () => {
     for (const t of [primary, secondary]) {
       for (const fn of lambdas(t).keys()) {
         const granted = actionSet(t, fn);
-        if (fn !== 'cache-restore-test-seed' && fn !== 'cache-recovery-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
+        if (fn !== 'cache-restore-test-seed' && fn !== 'cache-recovery-seed' && fn !== 'failover-cache-seed') expect(granted, fn).not.toContain('elasticache:CreateReplicationGroup');
         if (fn !== 'cache-restore-test-teardown' && fn !== 'janitor' && fn !== 'cache-recovery-teardown') expect(granted, fn).not.toContain('elasticache:DeleteReplicationGroup');
         expect(granted.filter((a) => /^elasticache:(Modify|Delete(?!Snapshot$|ReplicationGroup$))/.test(a)), fn).toEqual([]);
       }
@@ -2348,6 +2362,7 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'failover-notify': ['s3', 'sns'],
   'failover-report': ['s3', 'sns'],
   'failover-db-restore': ['rds'],
+  'failover-cache-seed': ['elasticache', 'secrets-manager'],
   'failover-db-status': ['rds'],
   'failover-config-restore': ['sfn'],
   // application-recovery (primary): plan and health call no AWS API (health: node:https); the SSM hook's steps SSM; progress and report alert, the report writes its evidence.

@@ -10,12 +10,13 @@
 // DescribeDBInstanceAutomatedBackups and DescribeDBSnapshots list on auto-backup:* / snapshot:* and db:*.
 
 import { relative, resolve } from 'node:path';
-import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
+import { ENV, exportBucketName, PREFIX, REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
 import { REGION_FAILOVER_DEFINITION_FILE, regionFailoverDefinition } from '../../../state-machines/platform/region-failover.js';
-import { nonEmpty, type Statement } from '../../core/cloudformation.js';
+import { ACCOUNT, nonEmpty, PARTITION, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
 import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import { failoverInstances } from '../rds/failover.js';
+import { failoverCachesOf } from '../redis/failover.js';
 import { allInstances, allSnapshots, automatedBackups, instanceArn } from '../rds/scope.js';
 
 const DEFINITION_SOURCE = relative(resolve(import.meta.dirname, '..', '..', '..'), REGION_FAILOVER_DEFINITION_FILE);
@@ -31,11 +32,22 @@ const step = (spec: Omit<FunctionSpec, 'roles' | 'invokedBy' | 'events' | 'deplo
 
 const FUNCTIONS = {
   'failover-assess': step({
-    description: 'Region failover: what the secondary holds per database (replica, replicated automated backups, verified copies), the data loss each implies, the plan; records the run',
+    description: 'Region failover: what the secondary holds per database (replica, replicated automated backups, verified copies) and cache (verified exports), the data loss each implies, the plan; records the run',
     timeout: 60,
     memorySize: 256,
+    // This region's export bucket by its deterministic name, when caches are failed over.
+    environment: (ctx): Record<string, CfnValue> => (failoverCachesOf(ctx).length === 0 ? {} : { [ENV.exportBucket]: sub(exportBucketName(ctx.stage, ACCOUNT, ctx.region)) }),
     statements: (ctx) =>
       nonEmpty([
+        // The caches' exports (listing and the verified marks) and the manifests captured with them.
+        ...(failoverCachesOf(ctx).length === 0
+          ? []
+          : [
+              { Effect: 'Allow' as const, Action: ['s3:ListBucket'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketName(ctx.stage, ACCOUNT, ctx.region)}`)] },
+              { Effect: 'Allow' as const, Action: ['s3:GetObjectTagging'], Resource: [sub(`arn:${PARTITION}:s3:::${exportBucketName(ctx.stage, ACCOUNT, ctx.region)}/${PREFIX.snapshot}-*`)] },
+              { Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
+              { Effect: 'Allow' as const, Action: ['s3:ListBucket'], Resource: [reportsBucketArn()] },
+            ]),
         // Our copies (with their tags), the replica, the replicated automated backups: this region.
         { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: [allSnapshots(ctx.region), allInstances(ctx.region)] },
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: failoverInstances(ctx) },

@@ -18,6 +18,7 @@ import { ACCOUNT, elastiCacheArn, nonEmpty, PARTITION, secretArn, sub, unique, t
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
 import { reportsBucketArn, reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
 import { recoveryGroups, recoversCaches } from './recovery.js';
+import { failoverCacheGroups, failoverCacheSecrets, failoverCachesOf } from './failover.js';
 
 const DEFINITION_SOURCE = relative(resolve(import.meta.dirname, '..', '..', '..'), CACHE_DEFINITION_FILE);
 
@@ -97,20 +98,23 @@ const FUNCTIONS = {
     timeout: 30,
     memorySize: 256,
     retriedErrors: ['CacheRestoreNotReady'],
-    // redis-recovery (redis/recovery.ts) waits for its bdr-rec-* group with this step too.
+    // redis-recovery (redis/recovery.ts) waits for its bdr-rec-* group with this step too, region-failover for the groups it seeds (failover.ts).
     statements: (ctx) =>
-      tested(ctx).length === 0 ? [] : [{ Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [restoreGroups(ctx.region), ...(ctx.role === 'primary' && recoversCaches(ctx) ? [recoveryGroups(ctx.region)] : [])] }],
+      tested(ctx).length === 0 && failoverCachesOf(ctx).length === 0
+        ? []
+        : [{ Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [restoreGroups(ctx.region), ...(ctx.role === 'primary' && recoversCaches(ctx) ? [recoveryGroups(ctx.region)] : []), ...failoverCacheGroups(ctx)] }],
   }),
   'validate-cache-restore': step({
     description: 'Cache restore test: connects to the temporary group and judges it against the manifest captured with the snapshot',
     timeout: 900,
     memorySize: 512,
     inVpc: true,
+    // Also region-failover's validation of the caches it seeds (their AUTH secrets).
     statements: (ctx) =>
-      tested(ctx).length === 0
+      tested(ctx).length === 0 && failoverCachesOf(ctx).length === 0
         ? []
         : nonEmpty([
-            { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: authSecrets(ctx).map((s) => secretArn(ctx.region, s)) },
+            { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: unique([...authSecrets(ctx), ...failoverCacheSecrets(ctx)]).map((s) => secretArn(ctx.region, s)) },
             { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reportsObjects(REPORT_PREFIX.manifests)] },
             { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [reportsBucketArn()] },
             { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [reportsObjects(REPORT_PREFIX.validation)] },
@@ -122,14 +126,17 @@ const FUNCTIONS = {
     timeout: 60,
     memorySize: 256,
     retriedErrors: ['CacheTeardownNotReady'],
-    statements: (ctx) =>
-      tested(ctx).length === 0
+    // Also a region-failover rehearsal's bdr-rh-* groups (never a failover's: the state machine tears down only in a rehearsal, and the step only a group tagged as this run's restore test).
+    statements: (ctx) => {
+      const rehearsal = failoverCachesOf(ctx).length === 0 ? [] : [elastiCacheArn(ctx.region, `replicationgroup:${PREFIX.rehearsal}*`)];
+      return tested(ctx).length === 0 && rehearsal.length === 0
         ? []
         : [
-            { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'], Resource: [restoreGroups(ctx.region)] },
+            { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource'], Resource: [restoreGroups(ctx.region), ...rehearsal] },
             // The only replication-group delete in the service: temporary groups, in this region, carrying our owner tag.
-            { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [restoreGroups(ctx.region)], Condition: { StringEquals: { [`aws:ResourceTag/${ctx.ownerTag}`]: OWNER_VALUE } } },
-          ],
+            { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [restoreGroups(ctx.region), ...rehearsal], Condition: { StringEquals: { [`aws:ResourceTag/${ctx.ownerTag}`]: OWNER_VALUE } } },
+          ];
+    },
   }),
   'cache-restore-test-record': step({
     description: "Cache restore test: judges the run and writes the evidence to this region's reports bucket",

@@ -1,17 +1,22 @@
 // The Assess step of region-failover: reads what the secondary region holds for each database (the
-// replica, the replicated automated backups, our snapshot copies) and lists the configurations to restore, the run record of the run it resumes,
+// replica, the replicated automated backups, our snapshot copies) and each cache (the exports verified in
+// its export bucket, the manifest captured with the newest) and lists the configurations to restore, the run record of the run it resumes,
 // and the primary's state as far as it answers — then plan.ts decides. Records the run's start (the first
 // step of its record) and tells the alerts topic what it found. Changes nothing else.
 
 import { DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AlertSink } from '../../../shared/alerts/alert.js';
-import { errorMessage, errorName, InvalidInput } from '../../../shared/errors.js';
+import { ConfigurationError, errorMessage, errorName, InvalidInput } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
 import { listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
 import { failoverInput, runRecordPrefix, RUNBOOK, STEPS, stepName, stepRecord, stepRecordKey, type FailoverPlan, type StepRecord } from '../../../shared/platform/failover-run.js';
+import { EXPORT_TAG, manifestKey } from '../../../shared/contracts.js';
+import { exportCandidates, newestVerified } from '../../../shared/redis/export-candidates.js';
+import { readCacheManifest } from '../../../shared/redis/manifest-store.js';
 import { parseInput } from '../../../shared/runtime/input.js';
+import { cacheSummary, failoverCaches, planCache } from './cache-plan.js';
 import { databaseSummary, failoverDatabases, planDatabase } from './plan.js';
 
 export interface AssessDeps {
@@ -21,6 +26,8 @@ export interface AssessDeps {
   /** This region's reports bucket: the run record. */
   readonly reports: S3Client;
   readonly bucket: string;
+  /** This region's export bucket (the primary's exports replicated), read through `reports`' S3 client; absent without caches to fail over. */
+  readonly exportBucket?: string | undefined;
   readonly alerts: AlertSink;
   readonly now: () => number;
   /** How long the primary may take to answer before it counts as unreachable. */
@@ -90,10 +97,21 @@ export async function assessFailover(deps: AssessDeps, event: AssessEvent): Prom
     const replicated = await replicatedBackupsOf(deps.rds.secondary, policy.regions.primary, db.instanceId);
     databases.push(planDatabase(policy, db, policy.resources.databases.indexOf(db), { replica, replicated, copies }, run));
   }
+  const caches = [];
+  for (const cache of failoverCaches(policy)) {
+    const index = policy.resources.caches.indexOf(cache);
+    if (deps.exportBucket === undefined) throw new ConfigurationError('failover-assess has no export bucket (EXPORT_BUCKET) but the policy fails over caches');
+    const side = { s3: deps.reports, bucket: deps.exportBucket, region: policy.regions.secondary };
+    const newest = records.has(stepName.cache(cache.name)) ? null : newestVerified(await exportCandidates(side, cache, policy.timezone, EXPORT_TAG.verifiedIn(policy.regions.secondary)), cache.name, policy.timezone);
+    // Only for the engine an .rdb seeds with: a manifest that cannot be read is validation's to report.
+    const manifest = newest === null ? null : await readCacheManifest(deps.reports, deps.bucket, manifestKey(cache.name, newest.snapshotName)).catch(() => null);
+    caches.push(planCache(policy, cache, index, { newest, manifest, bucket: deps.exportBucket }, run));
+  }
   const configurations = policy.resources.configuration.map((c) => ({ resource: c.name, step: stepName.configuration(c.name), done: records.has(stepName.configuration(c.name)) }));
   const primary = await primaryState(deps);
   const summary: Record<string, string> = { mode, primary: primary.reachable ? `answers: ${primary.detail}` : `does not answer (${primary.detail})` };
   for (const db of databases) summary[db.resource] = databaseSummary(db);
+  for (const c of caches) summary[c.resource] = cacheSummary(c, failoverCaches(policy).some((p) => p.name === c.resource && p.failover.nodeType !== undefined));
   for (const c of configurations) summary[c.resource] = c.done ? 'already restored by this run' : `restore the newest bundle into ${policy.regions.secondary}${mode === 'rehearsal' ? ' (dry run)' : ''}`;
 
   const plan: FailoverPlan = {
@@ -104,6 +122,7 @@ export async function assessFailover(deps: AssessDeps, event: AssessEvent): Prom
     ...(input.resume === undefined ? {} : { resumedFrom: input.resume }),
     done: { approval: records.has(STEPS.approval), maintenanceOn: records.has(STEPS.maintenanceOn), maintenanceOff: records.has(STEPS.maintenanceOff) },
     databases,
+    caches,
     configurations,
     primary,
     summary,

@@ -6,6 +6,7 @@ import { ENV } from '../../../shared/contracts.js';
 import { nonEmptyString } from '../../../shared/runtime/input.js';
 import { requireEnv } from '../../../shared/runtime/env.js';
 import { lambdaHandler } from '../../../shared/runtime/lambda.js';
+import { failoverCaches } from './cache-plan.js';
 import { assessFailover } from './failover-assess.js';
 
 const event = z.object({ input: z.optional(z.unknown()), execution: nonEmptyString });
@@ -20,6 +21,7 @@ export const handler = lambdaHandler(
         rds: { secondary: rdsClient(rt.region), primary: rdsClient(rt.policy.regions.primary) },
         reports: s3Client(rt.region),
         bucket: requireEnv(ENV.reportsBucket),
+        exportBucket: failoverCaches(rt.policy).length === 0 ? undefined : requireEnv(ENV.exportBucket),
         alerts: rt.alerts,
         now: rt.now,
         primaryTimeoutMs: 5_000,

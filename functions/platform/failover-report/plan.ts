@@ -1,15 +1,22 @@
-// What a region-failover (or its rehearsal) achieved, pure: per database the measured RTO (the run's
-// start → the database up; validation end when it was validated in this execution) and the RPO its
-// restore point implies, each against the database objectives; overall against objectives.regionFailover
+// What a region-failover (or its rehearsal) achieved, pure: per database and cache the measured RTO (the
+// run's start → the resource up; validation end when it was validated in this execution) and the RPO its
+// restore point implies, each against its own objectives (database; redis, or the cache's own); overall
+// against objectives.regionFailover (the overall RPO over the resources whose own RPO target is within
+// it, as the readiness check judges: a cache's 6 h snapshot interval is not the region's 1 h)
 // — for a failover until the end of the run (maintenance mode off), for a rehearsal until the last
 // component was validated (the teardown is not part of a recovery).
 
 import type { Alert } from '../../../shared/alerts/alert.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { RUNBOOK, type FailoverDatabase, type FailoverPlan } from '../../../shared/platform/failover-run.js';
+import { RUNBOOK, type FailoverCache, type FailoverDatabase, type FailoverPlan } from '../../../shared/platform/failover-run.js';
 
 export interface RecoveredDatabase {
   readonly database: FailoverDatabase;
+  readonly validation?: { readonly outcome: string; readonly finishedAt: number; readonly reportKey: string } | undefined;
+}
+
+export interface RecoveredCache {
+  readonly cache: FailoverCache;
   readonly validation?: { readonly outcome: string; readonly finishedAt: number; readonly reportKey: string } | undefined;
 }
 
@@ -66,13 +73,35 @@ function component(db: RecoveredDatabase, startedAt: number): ComponentResult {
   };
 }
 
-export function failoverReport(policy: Policy, plan: FailoverPlan, recovered: readonly RecoveredDatabase[], teardownError: string | null, now: number): FailoverReport {
-  const components = recovered.map((db) => component(db, plan.startedAt));
+function cacheComponent(c: RecoveredCache, startedAt: number): ComponentResult {
+  const d = c.cache;
+  const upAt = c.validation?.finishedAt ?? d.group?.availableAt;
+  const rtoMs = upAt === undefined ? null : upAt - startedAt;
+  const misses: string[] = [];
+  if (rtoMs !== null && rtoMs > d.rtoTargetMs) misses.push(`${d.resource}: RTO ${minutes(rtoMs)} exceeds ${minutes(d.rtoTargetMs)}`);
+  if (d.rpoMs !== null && d.rpoMs > d.rpoTargetMs) misses.push(`${d.resource}: RPO ${minutes(d.rpoMs)} exceeds ${minutes(d.rpoTargetMs)}`);
+  return {
+    resource: d.resource,
+    method: 'seed-from-export',
+    instanceId: d.plan?.groupId ?? 'none',
+    restorePoint: d.plan === undefined ? 'none' : new Date(d.plan.restorePoint).toISOString(),
+    validation: c.validation?.outcome ?? (d.done ? 'validated by the run resumed' : 'not validated'),
+    validationReport: c.validation?.reportKey ?? null,
+    rtoMs,
+    rtoTargetMs: d.rtoTargetMs,
+    rpoMs: d.rpoMs,
+    rpoTargetMs: d.rpoTargetMs,
+    misses,
+  };
+}
+
+export function failoverReport(policy: Policy, plan: FailoverPlan, recovered: readonly RecoveredDatabase[], teardownError: string | null, now: number, caches: readonly RecoveredCache[] = []): FailoverReport {
+  const components = [...recovered.map((db) => component(db, plan.startedAt)), ...caches.map((c) => cacheComponent(c, plan.startedAt))];
   const ups = components.map((c) => c.rtoMs ?? now - plan.startedAt);
   const rtoMs = plan.mode === 'rehearsal' && ups.length > 0 ? Math.max(...ups) : now - plan.startedAt;
-  const rpos = components.map((c) => c.rpoMs);
-  const rpoMs = rpos.length === 0 || rpos.includes(null) ? null : Math.max(...(rpos as number[]));
   const target = policy.objectives.regionFailover;
+  const rpos = components.filter((c) => c.rpoTargetMs <= target.rpo).map((c) => c.rpoMs);
+  const rpoMs = rpos.length === 0 || rpos.includes(null) ? null : Math.max(...(rpos as number[]));
   const misses = components.flatMap((c) => c.misses);
   if (rtoMs > target.rto) misses.push(`overall RTO ${minutes(rtoMs)} exceeds objectives.regionFailover.rto ${minutes(target.rto)}`);
   if (rpoMs !== null && rpoMs > target.rpo) misses.push(`overall RPO ${minutes(rpoMs)} exceeds objectives.regionFailover.rpo ${minutes(target.rpo)}`);
@@ -97,7 +126,7 @@ export function reportAlert(report: FailoverReport, region: string, evidence: st
   const summary = `${report.mode} ${report.runId} finished: RTO ${minutes(report.rtoMs)}, ${rpo}${report.outcome === 'missed' ? ' — objectives MISSED' : ''}${teardownFailed ? ' — TEARDOWN FAILED' : ''}`;
   const actions = [
     ...(report.outcome === 'missed' ? [`Objectives missed: ${report.misses.join('; ')}.`] : []),
-    ...(teardownFailed ? [`Delete the rehearsal's bdr-rh-* instances in ${region} by hand (${report.teardown ?? ''}).`] : []),
+    ...(teardownFailed ? [`Delete the rehearsal's bdr-rh-* instances and replication groups in ${region} by hand (${report.teardown ?? ''}).`] : []),
   ];
   return {
     severity: report.outcome === 'missed' || teardownFailed ? 'warning' : 'info',

@@ -8,8 +8,7 @@ import type { CreateReplicationGroupCommandInput } from '@aws-sdk/client-elastic
 import type { CacheValidation, Policy } from '../../../shared/policy/schema.js';
 import type { CacheRecoveryPlan } from '../../../shared/redis/recovery-run.js';
 import { recoveryTags } from '../../../shared/tags.js';
-// The seed routine is being moved to shared/redis/ (issue 14 item 1); the import follows it on merge.
-import { seedRequest, type RestoreAuth } from '../cache-restore-test-seed/plan.js';
+import { seedRequest, type RestoreAuth } from '../../../shared/redis/seed.js';
 
 export type { RestoreAuth };
 

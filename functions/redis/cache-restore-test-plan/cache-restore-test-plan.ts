@@ -7,13 +7,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { EXPORT_TAG, manifestKey } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { exportSets, isVerifiedHere } from '../../../shared/redis/export-objects.js';
-import { isWhole, parseExportKey } from '../../../shared/redis/exports.js';
+import { exportCandidates } from '../../../shared/redis/export-candidates.js';
 import { readCacheManifest } from '../../../shared/redis/manifest-store.js';
-import { isBackupOf } from '../../../shared/redis/snapshots.js';
 import type { CacheRestorePlan } from '../../../shared/redis/restore-run.js';
 import { parseInput } from '../../../shared/runtime/input.js';
-import { cacheFor, cachePlan, executionInput, pickExport, restoreRole, type ExportCandidate } from './plan.js';
+import { cacheFor, cachePlan, executionInput, pickExport, restoreRole } from './plan.js';
 
 export interface CachePlanDeps {
   readonly policy: Policy;
@@ -35,17 +33,7 @@ export async function planCacheRestoreTest(deps: CachePlanDeps, rawInput: unknow
   const cache = cacheFor(policy, input.resource);
   const role = restoreRole(policy, input.region, deps.role);
   const side = { s3: deps.s3, bucket: deps.exportBucket, region: deps.region };
-  const verifiedTag = EXPORT_TAG.verifiedIn(deps.region);
-  const candidates: ExportCandidate[] = [];
-  for (const [snapshotName, set] of await exportSets(side)) {
-    if (!isBackupOf(snapshotName, cache, policy.timezone)) continue;
-    const whole = isWhole(set);
-    let verified = whole;
-    // Tags are read only of whole exports: nothing else can be restored.
-    for (const key of whole ? set.keys : []) verified &&= await isVerifiedHere(side, key, verifiedTag);
-    const keys = [...set.keys].sort((a, b) => Number(parseExportKey(a)?.part) - Number(parseExportKey(b)?.part));
-    candidates.push({ snapshotName, keys, whole, verified });
-  }
+  const candidates = await exportCandidates(side, cache, policy.timezone, EXPORT_TAG.verifiedIn(deps.region));
   const wanted = input.backup ?? 'latest';
   const chosen = pickExport(cache, role, wanted, candidates, policy.timezone);
   const snapshotAvailable = role === 'primary' && (await snapshotIsAvailable(deps.elasticache, chosen.snapshotName));

@@ -9,6 +9,8 @@ import { manifestKey, PREFIX } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
 import { NoCacheRestorePoint } from '../../../shared/redis/errors.js';
+import type { ExportCandidate } from '../../../shared/redis/export-candidates.js';
+import { engineVersionOf } from '../../../shared/redis/seed.js';
 import { backupTime } from '../../../shared/redis/retention.js';
 import type { CacheRestorePlan, CacheSeed } from '../../../shared/redis/restore-run.js';
 import type { RedisManifest } from '../../../shared/redis/types.js';
@@ -42,16 +44,6 @@ export function restoreRole(policy: Policy, requested: 'primary' | 'secondary' |
   return role;
 }
 
-/** One export of the cache in this region's bucket, as the plan judges it. */
-export interface ExportCandidate {
-  readonly snapshotName: string;
-  /** Its .rdb objects, in node-group order. */
-  readonly keys: readonly string[];
-  /** Whole (its marker and every node group) and verified here. */
-  readonly whole: boolean;
-  readonly verified: boolean;
-}
-
 /** The backup to restore: the newest whole, verified export; or the one named (whole, verified or not: the operator asked). */
 export function pickExport(cache: CacheResource, role: 'primary' | 'secondary', wanted: string, exports: readonly ExportCandidate[], timeZone: string): ExportCandidate & { readonly takenAt: number } {
   const dated = exports.flatMap((e) => {
@@ -76,12 +68,6 @@ export function restoreGroupId(cacheName: string, at: number, timeZone: string):
   const stamp = `${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}${pad(w.hour)}${pad(w.minute)}`;
   const room = 40 - PREFIX.cacheRestoreGroup.length - stamp.length - 1;
   return `${PREFIX.cacheRestoreGroup}${cacheName.slice(0, room).replace(/-+$/, '')}-${stamp}`;
-}
-
-/** ElastiCache's EngineVersion ("7.1") of the version INFO reported ("7.1.0"). */
-export function engineVersionOf(version: string): string | undefined {
-  const match = /^(\d+)\.(\d+)/.exec(version);
-  return match === null ? undefined : `${match[1]}.${match[2]}`;
 }
 
 export interface PlanChoice {
@@ -132,3 +118,6 @@ export function cachePlan(policy: Policy, cache: RestoreTestedCache, choice: Pla
     waitUntil: choice.now + test.timeout,
   };
 }
+
+export type { ExportCandidate } from '../../../shared/redis/export-candidates.js';
+export { engineVersionOf } from '../../../shared/redis/seed.js';

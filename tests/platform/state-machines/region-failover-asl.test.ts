@@ -47,7 +47,7 @@ describe.each(DEFINITIONS)('region-failover definition %s', (_name, definition) 
 
   it('invokes exactly the steps the deployment gives it', () => {
     expect(new Set(Object.values(taskFunctions(definition)))).toEqual(
-      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'failoverConfigRestore', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify']),
+      new Set(['failoverAssess', 'requestApproval', 'failoverProgress', 'setMaintenanceMode', 'failoverDbRestore', 'failoverDbStatus', 'failoverConfigRestore', 'validateRestore', 'switchEndpoint', 'checkEndpointChange', 'restoreTestTeardown', 'failoverReport', 'failoverNotify', 'failoverCacheSeed', 'cacheRestoreTestStatus', 'validateCacheRestore', 'cacheRestoreTestTeardown']),
     );
   });
 });
@@ -67,13 +67,17 @@ it('bounds the run by the policy: the approval, each wait and the execution', ()
 
 it('leaves the configuration branch out when the policy has no configuration', () => {
   const branches = (definition: AslDefinition) => (definition.States.Recover?.Branches as AslDefinition[]).map((b) => b.StartAt);
-  expect(branches(regionFailoverDefinition(teamPolicy()))).toEqual(['Databases', 'Configurations']);
-  expect(branches(regionFailoverDefinition(teamPolicy((d) => (d.resources.configuration = []))))).toEqual(['Databases']);
+  // Databases first, caches second: Switch endpoints and Report read them by position.
+  expect(branches(regionFailoverDefinition(teamPolicy()))).toEqual(['Databases', 'Caches', 'Configurations']);
+  expect(branches(regionFailoverDefinition(teamPolicy((d) => (d.resources.configuration = []))))).toEqual(['Databases', 'Caches']);
 });
 
 it('skips approval, maintenance mode and endpoints in a rehearsal: it goes from assessment to recovery, and from recovery to teardown', () => {
   const definition = regionFailoverDefinition(teamPolicy());
   expect(definition.States['Rehearsal?']?.Choices).toEqual([{ Variable: '$.plan.mode', StringEquals: 'rehearsal', Next: 'Recover' }]);
   expect(definition.States['Rehearsal ends here?']?.Choices).toEqual([{ Variable: '$.plan.mode', StringEquals: 'rehearsal', Next: 'Tear down' }]);
-  expect(definition.States['Tear down']?.Next).toBe('Report');
+  expect(definition.States['Tear down']?.Next).toBe('Tear down caches');
+  expect(definition.States['Tear down caches']?.Next).toBe('Report');
+  expect(definition.States['Tear down after failure']?.Next).toBe('Tear down caches after failure');
+  expect(definition.States['Tear down caches after failure']?.Next).toBe('Notify');
 });

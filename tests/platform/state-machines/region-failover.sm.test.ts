@@ -29,6 +29,10 @@ import { handler as configRestore } from '../../../functions/config/failover-con
 import { handler as dbRestore } from '../../../functions/rds/failover-db-restore/handler.js';
 import { handler as dbStatus } from '../../../functions/rds/failover-db-status/handler.js';
 import { handler as teardown } from '../../../functions/rds/restore-test-teardown/handler.js';
+import { handler as cacheSeed } from '../../../functions/redis/failover-cache-seed/handler.js';
+import { handler as cacheStatus } from '../../../functions/redis/cache-restore-test-status/handler.js';
+import { handler as cacheTeardown } from '../../../functions/redis/cache-restore-test-teardown/handler.js';
+import { handler as validateCache } from '../../../functions/redis/validate-cache-restore/handler.js';
 import { asTask, runLocally, type LocalTask } from '../../../sandbox/step-functions/asl.js';
 import { snsAlertSink } from '../../../shared/alerts/sns.js';
 import { BackupDrError } from '../../../shared/errors.js';
@@ -97,6 +101,10 @@ const tasks = (): Record<string, LocalTask> => ({
   }),
   restoreTestTeardown: asTask('restore-test-teardown', teardown),
   failoverReport: asTask('failover-report', report),
+  failoverCacheSeed: asTask('failover-cache-seed', cacheSeed),
+  cacheRestoreTestStatus: asTask('cache-restore-test-status', cacheStatus),
+  validateCacheRestore: asTask('validate-cache-restore', validateCache),
+  cacheRestoreTestTeardown: asTask('cache-restore-test-teardown', cacheTeardown),
   failoverNotify: asTask('failover-notify', notify),
 });
 
@@ -152,7 +160,8 @@ describe('region-failover state machine', () => {
       if (states === undefined) throw Object.assign(new Error('no such execution'), { name: 'ExecutionDoesNotExist' });
       return { status: states.length > 1 ? states.shift() : states[0] };
     });
-    policy = teamPolicy();
+    // The caches' branch has its own executions (region-failover-cache.sm.test.ts): here the cache is not failed over.
+    policy = teamPolicy(withoutCacheFailover);
     let clock = NOW - 60_000;
     setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => (clock += 60_000) });
     approval = async () => ({ approved: true, by: 'arn:aws:sts::123456789012:assumed-role/dr-approver/alice', at: '2026-12-03T09:05:00Z' });
@@ -359,7 +368,10 @@ describe('region-failover state machine', () => {
   });
 
   it('promotes the named read replica in a failover', async () => {
-    policy = teamPolicy((d) => (d.resources.databases[0].failover.readReplica = 'app-db-replica'));
+    policy = teamPolicy((d) => {
+      withoutCacheFailover(d);
+      d.resources.databases[0].failover.readReplica = 'app-db-replica';
+    });
     setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
     instances.set('app-db-replica', { status: 'available', polls: 0, tags: [] });
     let promoted = false;
@@ -401,7 +413,10 @@ describe('region-failover state machine', () => {
     });
 
     it('never promotes the replica: it restores the replicated backups instead', async () => {
-      policy = teamPolicy((d) => (d.resources.databases[0].failover.readReplica = 'app-db-replica'));
+      policy = teamPolicy((d) => {
+      withoutCacheFailover(d);
+      d.resources.databases[0].failover.readReplica = 'app-db-replica';
+    });
       setRuntime({ stage: 'test', policy, role: 'secondary', region: SECONDARY, alerts: snsAlertSink(new SNSClient({ region: SECONDARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => NOW });
       instances.set('app-db-replica', { status: 'available', polls: 0, tags: [] });
       const result = await run({ mode: 'rehearsal' }, 'rh-2');
@@ -423,3 +438,7 @@ describe('region-failover state machine', () => {
 });
 
 let tasksOverride: Record<string, LocalTask> = {};
+
+function withoutCacheFailover(d: Record<string, any>): void {
+  delete d.resources.caches[0].failover;
+}
