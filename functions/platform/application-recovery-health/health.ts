@@ -4,7 +4,7 @@
 // its answer; the state machine asks again a few times (the rollout may still be settling), then stops
 // with maintenance mode left on.
 
-import { probeHttps, type HttpsProbeResult } from '../../../shared/http/probe-url.js';
+import { probeHttps, type HttpsProbeResult } from '../../../shared/platform/probe-url.js';
 import { ApplicationUnhealthy } from '../../../shared/platform/application-run.js';
 
 export type HealthProbe = (url: string, timeoutMs: number) => Promise<HttpsProbeResult>;

@@ -5,7 +5,7 @@
 // means it does not.
 
 import { errorName } from '../../../shared/errors.js';
-import { probeHttps } from '../../../shared/http/probe-url.js';
+import { probeHttps } from '../../../shared/platform/probe-url.js';
 import type { ProbeResult } from './plan.js';
 
 export interface HttpsProbeOptions {
