@@ -59,7 +59,7 @@ const APPLICATION_RECOVERY_STEPS = ['application-recovery-plan', 'application-re
 /** redis-recovery's own steps (primary; it reuses cache-restore-test-status and validate-cache-restore). */
 const CACHE_RECOVERY_STEPS = ['cache-recovery-plan', 'cache-recovery-seed', 'cache-recovery-teardown', 'cache-recovery-retire', 'cache-recovery-notify'];
 /** region-failover's own steps (secondary). */
-const FAILOVER_STEPS = ['failover-assess', 'failover-progress', 'failover-notify', 'failover-report', 'failover-db-restore', 'failover-db-status', 'failover-config-restore'];
+const FAILOVER_STEPS = ['failover-assess', 'failover-progress', 'failover-notify', 'failover-report', 'failover-db-restore', 'failover-db-status', 'failover-config-restore', 'failover-cache-seed'];
 /** The steps each state machine invokes. */
 const STEPS_OF: Record<string, readonly string[]> = { 'restore-test': RESTORE_STEPS, 'pitr-test': RESTORE_STEPS, 'cache-restore-test': CACHE_RESTORE_STEPS, 'media-restore': MEDIA_RESTORE_STEPS, 'restore-configuration': CONFIG_RESTORE_STEPS };
 /** What every function may do (publish to the encrypted alerts topic): all a step gets when it has nothing to act on. */
@@ -427,7 +427,17 @@ describe('deploy/assemble.ts', () => {
       expect(Object.values(d.stateMachines).flatMap((machine) => machine.events), region).toEqual([]);
       expect(d.resources.Resources.SchedulerStartExecutionRole, region).toBeUndefined();
       for (const step of CACHE_RESTORE_STEPS) {
-        expect(d.functions[step]!.iamRoleStatements.flatMap((s) => s.Action), `${region} ${step}`).toEqual(step === 'cache-restore-test-record' ? RECORD_ACTIONS : ALERT_ONLY);
+        // In the secondary, region-failover waits for the cache's failover group with the status step, and a
+        // rehearsal (scheduled or started by hand) deletes its bdr-rh-* group with the teardown: untested, still granted.
+        const secondary = region === untested.regions.secondary;
+        const failover: Record<string, string[]> = {
+          'cache-restore-test-status': ['elasticache:DescribeReplicationGroups'],
+          'cache-restore-test-teardown': ['elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'elasticache:DeleteReplicationGroup'],
+          // The failover's validation reads the manifest and writes its report.
+          'validate-cache-restore': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'kms:GenerateDataKey'],
+        };
+        const waits = secondary ? (failover[step] ?? []) : [];
+        expect(d.functions[step]!.iamRoleStatements.flatMap((s) => s.Action), `${region} ${step}`).toEqual(step === 'cache-restore-test-record' ? RECORD_ACTIONS : [...waits, ...ALERT_ONLY]);
       }
       expect(d.functions['cache-restore-test-plan']!.environment ?? {}, region).toEqual({});
     }

@@ -31,7 +31,7 @@ describe('deploy/components/platform/failover.ts', () => {
     expect(d.functionMeta['failover-db-status']).toEqual({ component: 'rds', retriedErrors: ['RestoreNotReady'] });
     const [invoke] = roleStatementsOf(d, 'RegionFailoverStateMachineRole');
     expect(new Set(invoke!.Resource)).toEqual(
-      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'failover-config-restore', 'validate-restore', 'switch-endpoint', 'check-endpoint-change', 'restore-test-teardown', 'failover-report', 'failover-notify'].map((fn) => getAtt(lambdaLogicalId(fn)))),
+      new Set(['failover-assess', 'request-approval', 'failover-progress', 'set-maintenance-mode', 'failover-db-restore', 'failover-db-status', 'failover-config-restore', 'validate-restore', 'switch-endpoint', 'check-endpoint-change', 'restore-test-teardown', 'failover-report', 'failover-notify', 'failover-cache-seed', 'cache-restore-test-status', 'validate-cache-restore', 'cache-restore-test-teardown'].map((fn) => getAtt(lambdaLogicalId(fn)))),
     );
     const p = deploy(policyWith(), PRIMARY);
     expect(p.stateMachines['region-failover']).toBeUndefined();
@@ -54,7 +54,14 @@ describe('deploy/components/platform/failover.ts', () => {
   it('gives each step exactly its IAM: the run record under runs/, the evidence, RDS on the failover instance names and bdr-rh-*, restores only when tagged ours', () => {
     const d = deploy(policyWith(), SECONDARY);
     const instances = [rds('db:app-db-dr'), rds('db:bdr-rh-*')];
+    const exportBucket = `arn:\${AWS::Partition}:s3:::backup-dr-exports-test-\${AWS::AccountId}-${SECONDARY}`;
     expect(own(d, 'failover-assess')).toEqual([
+      // The cache's exports in this region (listing, the verified marks), the manifests captured with them;
+      // s3:ListBucket on the reports bucket makes a missing manifest NoSuchKey, not AccessDenied.
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [{ 'Fn::Sub': exportBucket }] },
+      { Effect: 'Allow', Action: ['s3:GetObjectTagging'], Resource: [{ 'Fn::Sub': `${exportBucket}/backup-dr-*` }] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [reports('manifests/')] },
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [getAtt('ReportsBucket')] },
       { Effect: 'Allow', Action: ['rds:DescribeDBSnapshots'], Resource: [rds('snapshot:*'), rds('db:*')] },
       { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: instances },
       { Effect: 'Allow', Action: ['rds:DescribeDBInstanceAutomatedBackups'], Resource: [rds('auto-backup:*'), rds('db:*')] },
