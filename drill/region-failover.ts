@@ -308,7 +308,8 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       const redisDrill = new RedisDrill({ policy, stage: STAGE, account: ACCOUNT, reportsBucket: REPORTS_BUCKET, s3, fault: null, injectRedis: [], alerts: sandbox.alerts, useRuntime, print: say, signal: sandbox.signal });
       sandbox.onCleanup('stop the Redis servers', () => redisDrill.cleanup());
       say('');
-      redis = await redisDrill.backUp(`Cache ${cache.name} (${primary}): its backup with the real handlers, the export seeding ${cache.failover?.replicationGroupId ?? cache.replicationGroupId} in ${secondary}`);
+      const seeds = rehearsal ? `a temporary bdr-rh-* group in ${secondary}` : `${cache.failover?.replicationGroupId ?? cache.replicationGroupId} in ${secondary}`;
+      redis = await redisDrill.backUp(`Cache ${cache.name} (${primary}): backed up with the real handlers; the failover seeds ${seeds} from the replicated export`);
       if (redis.stepFailures.length > 0) throw new Error(`the Redis pipeline failed: ${redis.stepFailures.join(', ')}`);
       // failover-assess and failover-cache-seed read the secondary's export bucket (the replica).
       process.env[ENV.exportBucket] = redis.buckets.secondary;
