@@ -106,7 +106,7 @@ export async function cacheFingerprint(redis: Redis): Promise<{ keys: number; di
       cursor = next.toString();
       names.push(...batch);
     } while (cursor !== '0');
-    names.sort(Buffer.compare);
+    names.sort((a, b) => Buffer.compare(a, b));
     for (const name of names) {
       const seen = await observeKey(redis, name, Number.MAX_SAFE_INTEGER);
       digest.update(`${database}\n${name.toString('base64')}\n${JSON.stringify(seen)}\n`);
