@@ -8,6 +8,7 @@
 // validation. Everything it starts it stops (cleanup(), also on Ctrl-C).
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { Redis } from 'ioredis';
@@ -32,7 +33,9 @@ import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
 import type { Alert } from '../shared/alerts/alert.js';
 import { ENV, exportBucketName, REPORT_PREFIX } from '../shared/contracts.js';
 import { errorMessage, errorName } from '../shared/errors.js';
-import type { Policy } from '../shared/policy/schema.js';
+import type { CacheResource, Policy } from '../shared/policy/schema.js';
+import { observeKey } from '../shared/redis/key-observation.js';
+import { keyspaceOf } from '../shared/redis/manifest.js';
 import type { CacheOutcome, CacheVerdict } from '../shared/redis/restore-run.js';
 import { cacheRestoreTestDefinition } from '../state-machines/redis/restore-test.js';
 
@@ -60,6 +63,59 @@ export interface RedisDrillOptions {
 export type RedisDrillResult =
   | { readonly skipped: string }
   | { readonly outcome: CacheOutcome; readonly caughtBy: readonly string[]; readonly verdict: CacheVerdict | null };
+
+/** The cache's production and its backup, as backUp() leaves them: everything the restore test or a failover seeds from. */
+export interface CacheBackup {
+  readonly cache: CacheResource;
+  /** The private "production" redis-server, and a client of it. */
+  readonly production: TestRedis;
+  readonly client: Redis;
+  /** Keys written into production. */
+  readonly keys: number;
+  /** Installed on the SDK; its groups seeded by `plane` (a redis-server each). */
+  readonly standIn: ElastiCacheStandIn;
+  readonly plane: RedisDataPlane;
+  /** The export buckets of the primary and the secondary (the export replicated to the second). */
+  readonly buckets: { readonly primary: string; readonly secondary: string };
+  /** Pipeline steps that failed ("<name> (<error>)"). */
+  readonly stepFailures: readonly string[];
+  /** The first `--inject-redis` command that failed on a seeded server, once one did. */
+  readonly injection: { failure: string | null };
+}
+
+/** A cache of the team's policy as the drill runs it: a local redis-server without TLS or AUTH, whose restore must hold the schema version the application reads. */
+export function pointCacheAtSandbox(cache: { validation: Record<string, unknown> }): void {
+  delete cache.validation.authSecret;
+  Object.assign(cache.validation, { tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] });
+}
+
+/**
+ * Every key of every database, read as the manifest reads a key (type, absolute expiry, size, a hash of
+ * the value in canonical form: independent of the server's encodings), hashed together in key order:
+ * equal fingerprints, equal contents. With the number of keys.
+ */
+export async function cacheFingerprint(redis: Redis): Promise<{ keys: number; digest: string }> {
+  const digest = createHash('sha256');
+  let keys = 0;
+  for (const [database] of keyspaceOf(await redis.info('keyspace'))) {
+    await redis.select(database);
+    const names: Buffer[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scanBuffer(cursor, 'COUNT', 1000);
+      cursor = next.toString();
+      names.push(...batch);
+    } while (cursor !== '0');
+    names.sort((a, b) => Buffer.compare(a, b));
+    for (const name of names) {
+      const seen = await observeKey(redis, name, Number.MAX_SAFE_INTEGER);
+      digest.update(`${database}\n${name.toString('base64')}\n${JSON.stringify(seen)}\n`);
+    }
+    keys += names.length;
+  }
+  await redis.select(0);
+  return { keys, digest: digest.digest('hex') };
+}
 
 /** A command of `--inject-redis` that failed: the drill reports it instead of a verdict. */
 export class RedisInjectionFailed extends Error {
@@ -143,104 +199,9 @@ export class RedisDrill {
       if (fault !== null || this.#options.injectRedis.length > 0) throw new RedisInjectionFailed(`cannot rehearse ${fault === null ? '--inject-redis' : `--break ${fault}`}: ${missing}`);
       return this.#skip(missing);
     }
-    const primary = policy.regions.primary;
     const secondary = policy.regions.secondary;
-    const buckets = { primary: exportBucketName(this.#options.stage, this.#options.account, primary), secondary: exportBucketName(this.#options.stage, this.#options.account, secondary) };
-
-    const production = await startRedis();
-    this.#production = production;
-    // Stopped while it was starting: cleanup() may have run already, and must not miss it.
-    if (signal.aborted) await this.cleanup();
-    signal.throwIfAborted();
-    const prod = await production.client();
-    const keys = await fillProduction(prod);
-    print(`Redis — restore test of ${cache.name} on a local sandbox${fault === null ? '' : ` with the fault "${fault}"`}${this.#options.injectRedis.length === 0 ? '' : ` with ${this.#options.injectRedis.length} injected Redis command${this.#options.injectRedis.length === 1 ? '' : 's'}`}`);
-    print(`Sample production cache ${cache.replicationGroupId}: a private redis-server on 127.0.0.1:${production.port} (in ${production.dir}) with ${keys} keys (strings, hashes, lists, sets, sorted sets, streams; databases 0 and 1; some expiring)`);
-
-    const injection: { failure: string | null } = { failure: null };
-    const plane = new RedisDataPlane({
-      snapshot: async () => bgsave(production, prod),
-      snapshotRdb: (name) => this.#standIn?.snapshotBytes(name),
-      // --break redis-seed-fails: the bytes ElastiCache reads to seed are not an RDB redis-server will load.
-      objectBytes: (bucket, key) => (fault === 'redis-seed-fails' ? Buffer.from('REDIS0011 damaged in transit') : s3.object(bucket, key)?.bytes),
-      afterSeed: async (groupId, restored, server) => {
-        print(`             · ${groupId} seeded: a redis-server on 127.0.0.1:${server.port} (in ${server.dir}) loaded the export's RDB`);
-        if (fault === 'redis-key-loss') {
-          const lost = (await restored.keys('user:*')).filter((_, i) => i % 4 === 0);
-          await restored.del(...lost);
-          print(`             ! --break redis-key-loss: ${lost.length} of the user:* hashes deleted on ${groupId}`);
-        }
-        for (const [index, text] of this.#options.injectRedis.entries()) {
-          try {
-            const [command, ...args] = parseRedisCommand(text);
-            const reply = await restored.call(command!, ...args);
-            print(`             ! --inject-redis #${index + 1} on ${groupId}: ${text} → ${JSON.stringify(reply)}`);
-          } catch (error) {
-            injection.failure ??= `--inject-redis #${index + 1} failed on the restored server: ${errorMessage(error)}`;
-            print(`             ✗ --inject-redis #${index + 1} on ${groupId}: ${text} → ${errorMessage(error)}`);
-          }
-        }
-      },
-    });
-    this.#plane = plane;
-    const standIn = new ElastiCacheStandIn(systemClock(), {
-      seedMs: 0,
-      deleteMs: 0,
-      dataPlane: plane,
-      exportTo: (_region, bucket, key, bytes) => {
-        // --break redis-truncated-export: the object ends 60 % of the way through, as an interrupted upload would.
-        const written = fault === 'redis-truncated-export' ? bytes.subarray(0, Math.floor(bytes.length * 0.6)) : bytes;
-        s3.put(bucket, key, written);
-      },
-    });
-    this.#standIn = standIn;
-    standIn.addSourceGroup(primary, cache.replicationGroupId, { host: '127.0.0.1', port: production.port });
-    for (const network of [cache.restoreTest, cache.restoreTest?.secondary]) if (network?.subnetGroup !== undefined) standIn.addSubnetGroup(network.subnetGroup);
-    standIn.install();
-
-    const stepFailures: string[] = [];
-    const scheduledTime = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-    const step = async (name: string, role: Role, handler: Handler, event: unknown, describe: (result: unknown) => string) => {
-      signal.throwIfAborted();
-      this.#options.useRuntime(role);
-      process.env[ENV.exportBucket] = buckets[role];
-      process.env[ENV.peerExportBucket] = buckets[role === 'primary' ? 'secondary' : 'primary'];
-      const started = Date.now();
-      const label = `${name}${role === 'secondary' ? ' (secondary)' : ''}`;
-      try {
-        const result = await handler(event as never, lambdaContext(name, { region: policy.regions[role] }));
-        print(`  ✓ ${pad(label, 34)} ${pad(seconds(Date.now() - started), 9)} ${describe(result)}`);
-      } catch (error) {
-        signal.throwIfAborted();
-        stepFailures.push(`${name} (${errorName(error)})`);
-        print(`  ✗ ${pad(label, 34)} ${pad(seconds(Date.now() - started), 9)} ${errorName(error)}: ${errorMessage(error)}`);
-      }
-    };
-
-    print('');
-    print('Redis pipeline (real handlers; ElastiCache and S3 sandboxed: a snapshot is a BGSAVE, an export its RDB in S3)');
-    const scheduled = { resources: [cache.name], scheduledTime };
-    await step('capture-cache-manifest', 'primary', captureHandler, scheduled, (r) => (r as { outcomes: { key?: string; keys?: number; status: string }[] }).outcomes.map((o) => `${o.key ?? ''} (${o.status}, ${o.keys ?? 0} keys)`).join(', '));
-    await step('take-cache-snapshot', 'primary', takeHandler, scheduled, (r) => (r as { outcomes: { snapshotName: string; status: string; source?: string }[] }).outcomes.map((o) => `${o.snapshotName} (${o.status}${o.source === undefined ? '' : `, ${o.source}`}): BGSAVE`).join(', '));
-    await standIn.settled();
-    const exported = (r: unknown) => {
-      const report = r as { requested: string[]; arrived: string[]; waiting: string[] };
-      return [report.requested.length > 0 ? `export requested: ${report.requested.join(', ')}` : '', report.arrived.length > 0 ? `arrived (marker written): ${report.arrived.join(', ')}` : '', report.waiting.length > 0 ? `waiting: ${report.waiting.join(', ')}` : '']
-        .filter((part) => part !== '')
-        .join('; ') || 'nothing to export';
-    };
-    await step('export-cache-snapshots', 'primary', exportHandler, {}, exported);
-    await step('export-cache-snapshots', 'primary', exportHandler, {}, exported);
-    // S3 replication with RTC: every new object of the primary's bucket, as it is, into the secondary's.
-    const replicated = s3.objects().filter((o) => o.bucket === buckets.primary);
-    for (const object of replicated) s3.put(buckets.secondary, object.key, object.bytes);
-    print(`  ✓ ${pad('S3 replication (RTC)', 34)} ${pad(seconds(0), 9)} ${replicated.length} objects to ${buckets.secondary}`);
-    const verified = (r: unknown) => {
-      const report = r as { verified: { key: string; compared: string }[]; waiting: string[] };
-      return report.verified.map((v) => `${v.key}: ${v.compared}, RDB CRC64 intact`).join('; ') || `nothing verified (${report.waiting.length} waiting)`;
-    };
-    await step('verify-cache-exports', 'primary', verifyHandler, {}, verified);
-    await step('verify-cache-exports', 'secondary', verifyHandler, {}, verified);
+    const backup = await this.backUp(`Redis — restore test of ${cache.name} on a local sandbox${fault === null ? '' : ` with the fault "${fault}"`}${this.#options.injectRedis.length === 0 ? '' : ` with ${this.#options.injectRedis.length} injected Redis command${this.#options.injectRedis.length === 1 ? '' : 's'}`}`);
+    const { standIn, plane, buckets, stepFailures, injection } = backup;
 
     print('');
     print(`Cache restore test (state-machines/redis/restore-test.asl.json, in ${secondary} from the replicated export, run locally with aws-local-stepfunctions)`);
@@ -324,6 +285,118 @@ export class RedisDrill {
     print('');
     print(`Redis outcome: ${outcome.toUpperCase()}${outcome === 'passed' ? '' : ` (${[...new Set(caughtBy)].join(', ')})`}`);
     return { outcome, caughtBy: [...new Set(caughtBy)], verdict };
+  }
+
+  /**
+   * The cache's production and its backup, with the real handlers: a private "production" redis-server
+   * filled with sample keys behind the ElastiCache stand-in (installed), its manifest captured, a snapshot
+   * taken (BGSAVE) and exported, the export replicated to the secondary's bucket and verified in both
+   * Regions. A step that fails is reported and counted (stepFailures), not thrown. Needs the policy's first
+   * cache and redis-server (redisServerMissing()).
+   */
+  async backUp(title: string): Promise<CacheBackup> {
+    const { policy, print, fault, s3, signal } = this.#options;
+    const cache = policy.resources.caches[0];
+    if (cache === undefined) throw new Error('the policy protects no cache');
+    const primary = policy.regions.primary;
+    const secondary = policy.regions.secondary;
+    const buckets = { primary: exportBucketName(this.#options.stage, this.#options.account, primary), secondary: exportBucketName(this.#options.stage, this.#options.account, secondary) };
+
+    const production = await startRedis();
+    this.#production = production;
+    // Stopped while it was starting: cleanup() may have run already, and must not miss it.
+    if (signal.aborted) await this.cleanup();
+    signal.throwIfAborted();
+    const prod = await production.client();
+    const keys = await fillProduction(prod);
+    print(title);
+    print(`Sample production cache ${cache.replicationGroupId}: a private redis-server on 127.0.0.1:${production.port} (in ${production.dir}) with ${keys} keys (strings, hashes, lists, sets, sorted sets, streams; databases 0 and 1; some expiring)`);
+
+    const injection: { failure: string | null } = { failure: null };
+    const plane = new RedisDataPlane({
+      snapshot: async () => bgsave(production, prod),
+      snapshotRdb: (name) => this.#standIn?.snapshotBytes(name),
+      // --break redis-seed-fails: the bytes ElastiCache reads to seed are not an RDB redis-server will load.
+      objectBytes: (bucket, key) => (fault === 'redis-seed-fails' ? Buffer.from('REDIS0011 damaged in transit') : s3.object(bucket, key)?.bytes),
+      afterSeed: async (groupId, restored, server) => {
+        print(`             · ${groupId} seeded: a redis-server on 127.0.0.1:${server.port} (in ${server.dir}) loaded the export's RDB`);
+        if (fault === 'redis-key-loss') {
+          const lost = (await restored.keys('user:*')).filter((_, i) => i % 4 === 0);
+          await restored.del(...lost);
+          print(`             ! --break redis-key-loss: ${lost.length} of the user:* hashes deleted on ${groupId}`);
+        }
+        for (const [index, text] of this.#options.injectRedis.entries()) {
+          try {
+            const [command, ...args] = parseRedisCommand(text);
+            const reply = await restored.call(command!, ...args);
+            print(`             ! --inject-redis #${index + 1} on ${groupId}: ${text} → ${JSON.stringify(reply)}`);
+          } catch (error) {
+            injection.failure ??= `--inject-redis #${index + 1} failed on the restored server: ${errorMessage(error)}`;
+            print(`             ✗ --inject-redis #${index + 1} on ${groupId}: ${text} → ${errorMessage(error)}`);
+          }
+        }
+      },
+    });
+    this.#plane = plane;
+    const standIn = new ElastiCacheStandIn(systemClock(), {
+      seedMs: 0,
+      deleteMs: 0,
+      dataPlane: plane,
+      exportTo: (_region, bucket, key, bytes) => {
+        // --break redis-truncated-export: the object ends 60 % of the way through, as an interrupted upload would.
+        const written = fault === 'redis-truncated-export' ? bytes.subarray(0, Math.floor(bytes.length * 0.6)) : bytes;
+        s3.put(bucket, key, written);
+      },
+    });
+    this.#standIn = standIn;
+    standIn.addSourceGroup(primary, cache.replicationGroupId, { host: '127.0.0.1', port: production.port });
+    for (const network of [cache.restoreTest, cache.restoreTest?.secondary, cache.failover]) if (network?.subnetGroup !== undefined) standIn.addSubnetGroup(network.subnetGroup);
+    standIn.install();
+
+    const stepFailures: string[] = [];
+    const scheduledTime = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+    const step = async (name: string, role: Role, handler: Handler, event: unknown, describe: (result: unknown) => string) => {
+      signal.throwIfAborted();
+      this.#options.useRuntime(role);
+      process.env[ENV.exportBucket] = buckets[role];
+      process.env[ENV.peerExportBucket] = buckets[role === 'primary' ? 'secondary' : 'primary'];
+      const started = Date.now();
+      const label = `${name}${role === 'secondary' ? ' (secondary)' : ''}`;
+      try {
+        const result = await handler(event as never, lambdaContext(name, { region: policy.regions[role] }));
+        print(`  ✓ ${pad(label, 34)} ${pad(seconds(Date.now() - started), 9)} ${describe(result)}`);
+      } catch (error) {
+        signal.throwIfAborted();
+        stepFailures.push(`${name} (${errorName(error)})`);
+        print(`  ✗ ${pad(label, 34)} ${pad(seconds(Date.now() - started), 9)} ${errorName(error)}: ${errorMessage(error)}`);
+      }
+    };
+
+    print('');
+    print('Redis pipeline (real handlers; ElastiCache and S3 sandboxed: a snapshot is a BGSAVE, an export its RDB in S3)');
+    const scheduled = { resources: [cache.name], scheduledTime };
+    await step('capture-cache-manifest', 'primary', captureHandler, scheduled, (r) => (r as { outcomes: { key?: string; keys?: number; status: string }[] }).outcomes.map((o) => `${o.key ?? ''} (${o.status}, ${o.keys ?? 0} keys)`).join(', '));
+    await step('take-cache-snapshot', 'primary', takeHandler, scheduled, (r) => (r as { outcomes: { snapshotName: string; status: string; source?: string }[] }).outcomes.map((o) => `${o.snapshotName} (${o.status}${o.source === undefined ? '' : `, ${o.source}`}): BGSAVE`).join(', '));
+    await standIn.settled();
+    const exported = (r: unknown) => {
+      const report = r as { requested: string[]; arrived: string[]; waiting: string[] };
+      return [report.requested.length > 0 ? `export requested: ${report.requested.join(', ')}` : '', report.arrived.length > 0 ? `arrived (marker written): ${report.arrived.join(', ')}` : '', report.waiting.length > 0 ? `waiting: ${report.waiting.join(', ')}` : '']
+        .filter((part) => part !== '')
+        .join('; ') || 'nothing to export';
+    };
+    await step('export-cache-snapshots', 'primary', exportHandler, {}, exported);
+    await step('export-cache-snapshots', 'primary', exportHandler, {}, exported);
+    // S3 replication with RTC: every new object of the primary's bucket, as it is, into the secondary's.
+    const replicated = s3.objects().filter((o) => o.bucket === buckets.primary);
+    for (const object of replicated) s3.put(buckets.secondary, object.key, object.bytes);
+    print(`  ✓ ${pad('S3 replication (RTC)', 34)} ${pad(seconds(0), 9)} ${replicated.length} objects to ${buckets.secondary}`);
+    const verified = (r: unknown) => {
+      const report = r as { verified: { key: string; compared: string }[]; waiting: string[] };
+      return report.verified.map((v) => `${v.key}: ${v.compared}, RDB CRC64 intact`).join('; ') || `nothing verified (${report.waiting.length} waiting)`;
+    };
+    await step('verify-cache-exports', 'primary', verifyHandler, {}, verified);
+    await step('verify-cache-exports', 'secondary', verifyHandler, {}, verified);
+    return { cache, production, client: prod, keys, standIn, plane, buckets, stepFailures, injection };
   }
 
   #skip(reason: string): RedisDrillResult {

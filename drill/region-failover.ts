@@ -2,27 +2,34 @@
 // machine (state-machines/platform/region-failover.asl.json) run locally (aws-local-stepfunctions) with
 // the real handlers of every step, on the drill's sandbox with two "regions" of real PostgreSQL databases:
 // the primary's production database, and in the secondary what RDS restores there (each restore a real
-// copy). Before the run: last night's backup verified (snapshot copied to the secondary), the automated
+// copy); and, when redis-server is on PATH, the policy's cache: a private "production" redis-server behind
+// the ElastiCache stand-in, whose group seeded in the secondary is a second redis-server started on the
+// replicated export's RDB (drill/redis.ts). Before the run: last night's backup verified (snapshot copied to the secondary), the automated
 // backups replicated to the secondary (replicate-db-backups), the configuration backed up and its bundle
-// replicated, the secondary's parameters (maintenance mode, the database endpoint) as the application
-// reads them there.
+// replicated, the cache's snapshot exported, replicated and verified in both Regions (the real Redis
+// pipeline), the secondary's parameters (maintenance mode, the database and cache endpoints) as the
+// application reads them there.
 //
 // region-failover: the primary Region is lost — its last transaction logs shipped at T0, a few orders
 // written after that never reach the secondary, then it stops answering. The failover is auto-approved:
 // request-approval records the request and alerts, and the real answer-approval handler answers it as an
 // approver (the function URL's IAM principal), sending the task token back through the Step Functions
 // stand-in. The database comes up from the replicated backups at their latest restorable time (T0), is
-// validated, the configuration is restored by the nested restore-configuration execution, the endpoint
-// parameter switched, maintenance mode on and off. The drill proves the recovered database holds every
-// order up to T0 and none written after, the endpoint points at it, and prints the timeline and RTO/RPO.
+// validated, the cache is seeded from its verified export and validated (validate-cache-restore), the
+// configuration is restored by the nested restore-configuration execution, the endpoint parameters
+// switched, maintenance mode on and off. The drill proves the recovered database holds every order up to
+// T0 and none written after, the recovered cache every key of its snapshot and none written after, the
+// endpoints point at them, and prints the timeline and RTO/RPO.
 //
 // rehearsal ({"mode": "rehearsal"}): production stays up; the drill proves nothing in "production" was
 // touched — no SSM parameter written (maintenance mode, endpoint), no Route 53 call, no secret written, the
-// production database's content fingerprint the same before and after — and that the rehearsal's
-// temporary instance (and its database) is gone.
+// production database's and cache's content fingerprints the same before and after — and that the
+// rehearsal's temporary instance (and its database) and bdr-rh-* cache group (and its redis-server) are gone.
 
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Redis } from 'ioredis';
+import { connect } from 'node:net';
 import { stringify } from 'yaml';
 import { handler as answerApprovalHandler } from '../functions/platform/answer-approval/handler.js';
 import { handler as checkEndpointChangeHandler } from '../functions/platform/check-endpoint-change/handler.js';
@@ -44,20 +51,25 @@ import { handler as dbStatusHandler } from '../functions/rds/failover-db-status/
 import { handler as replicateHandler } from '../functions/rds/replicate-db-backups/handler.js';
 import { handler as teardownHandler } from '../functions/rds/restore-test-teardown/handler.js';
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
+import { handler as cacheStatusHandler } from '../functions/redis/cache-restore-test-status/handler.js';
+import { handler as cacheTeardownHandler } from '../functions/redis/cache-restore-test-teardown/handler.js';
+import { handler as cacheSeedHandler } from '../functions/redis/failover-cache-seed/handler.js';
+import { handler as validateCacheHandler } from '../functions/redis/validate-cache-restore/handler.js';
 import { SfnStandIn } from '../sandbox/aws/sfn-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally, type LocalStateEvent, type LocalTask } from '../sandbox/step-functions/asl.js';
 import { alertText } from '../shared/alerts/alert.js';
-import { configBucketName, configBundleKey, ENV, REPORT_PREFIX } from '../shared/contracts.js';
+import { configBucketName, configBundleKey, ENV, REPORT_PREFIX, TAG } from '../shared/contracts.js';
 import { errorMessage, errorName } from '../shared/errors.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
-import { runRecordPrefix, RUNBOOK } from '../shared/platform/failover-run.js';
+import { runRecordPrefix, RUNBOOK, stepName } from '../shared/platform/failover-run.js';
 import { configRestoreDefinition } from '../state-machines/config/restore-configuration.js';
 import { regionFailoverDefinition } from '../state-machines/platform/region-failover.js';
 import { SAMPLE_CONFIGURATION } from './config.js';
 import type { PostgresServer } from './postgres.js';
-import { ACCOUNT, backUpDatabase, DrillSandbox, policyDocument, SECRET, seconds, STAGE, type Role } from './sandbox.js';
+import { cacheFingerprint, pointCacheAtSandbox, RedisDrill, redisServerMissing, type CacheBackup } from './redis.js';
+import { ACCOUNT, backUpDatabase, DrillSandbox, policyDocument, REPORTS_BUCKET, SECRET, seconds, STAGE, type Role } from './sandbox.js';
 import { copyDatabase, quote, withClient } from './sample-data.js';
 
 export type FailoverScenario = 'region-failover' | 'rehearsal';
@@ -84,17 +96,47 @@ export const DRILL_APPROVER = `arn:aws:sts::${ACCOUNT}:assumed-role/dr-approver/
 export const LOST_ORDERS = 25;
 /** Where the application in the primary finds its database: what the secondary's endpoint parameter reads before the switch. */
 const PRIMARY_HOST = 'app-db-prod.c1drill.ap-northeast-1.rds.amazonaws.com';
+/** Keys written to the primary's cache after its last export: a failover loses exactly these. */
+export const LOST_KEYS = 10;
+/** Where the application in the primary finds its cache: what the secondary's cache endpoint parameter reads before the switch. */
+const PRIMARY_CACHE_HOST = 'app-redis-prod.c1drill.ng.0001.apne1.cache.amazonaws.com:6379';
+
+/** Whether something accepts connections on 127.0.0.1:port (a seeded server not stopped). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The content fingerprint of the Redis server at host:port (a switched endpoint), read with a client of its own. */
+async function fingerprintAt(host: string, port: number): Promise<Awaited<ReturnType<typeof cacheFingerprint>>> {
+  const client = new Redis({ host, port, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await cacheFingerprint(client);
+  } finally {
+    client.disconnect();
+  }
+}
 
 /**
  * The team's policy pointed at the sandbox: every credentials secret is the drill's master secret (in both
  * Regions), the database validated is the instance's own, replication of the automated backups enforced
- * (replicate-db-backups starts it), and no cache fails over (the Caches branch stays empty).
+ * (replicate-db-backups starts it); the caches a local redis-server without TLS or AUTH (pointCacheAtSandbox).
+ * Without redis-server (`withCaches` false) no cache fails over: caches[].failover is left out and the
+ * Caches branch stays empty.
  */
-export function failoverDrillPolicy(): Policy {
+export function failoverDrillPolicy(withCaches: boolean): Policy {
   type Doc = {
     resources: {
       databases: { restoreTest: Record<string, unknown> & { secondary?: Record<string, unknown> }; automatedBackups?: Record<string, unknown>; failover?: Record<string, unknown> }[];
-      caches?: { failover?: unknown }[];
+      caches?: { failover?: unknown; validation: Record<string, unknown> }[];
     };
   };
   const doc = policyDocument<Doc>();
@@ -106,7 +148,10 @@ export function failoverDrillPolicy(): Policy {
   if (db.failover === undefined) throw new Error('backup-policy.yml: the first database has no failover section: region-failover does not bring it up');
   db.failover.credentialsSecret = SECRET;
   db.automatedBackups = { ...db.automatedBackups, replicateToSecondary: true, enforce: true };
-  for (const cache of doc.resources.caches ?? []) delete cache.failover;
+  for (const cache of doc.resources.caches ?? []) {
+    if (withCaches) pointCacheAtSandbox(cache);
+    else delete cache.failover;
+  }
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
 
@@ -180,16 +225,24 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
   const rehearsal = scenario === 'rehearsal';
 
   const run = async (): Promise<FailoverDrillResult> => {
-    const policy = failoverDrillPolicy();
+    // "Redis when available": without redis-server the caches stay out of the drill's policy, said so.
+    const redisMissing = redisServerMissing();
+    const policy = failoverDrillPolicy(redisMissing === null);
     const db = policy.resources.databases[0]!;
     const configuration = policy.resources.configuration[0];
+    const cache = policy.resources.caches.find((c) => c.failover !== undefined);
     const { primary, secondary } = policy.regions;
+    const names = [db.name, cache?.name, configuration?.name].filter((n) => n !== undefined);
+    const subjects = `${names.slice(0, -1).join(', ')}${names.length > 1 ? ' and ' : ''}${names.at(-1) ?? ''}`;
     say(
       rehearsal
-        ? `backup-dr drill — the monthly region-failover rehearsal of ${db.name}${configuration === undefined ? '' : ` and ${configuration.name}`} in ${secondary}: nothing in production may change`
-        : `backup-dr drill — region failover of ${db.name}${configuration === undefined ? '' : ` and ${configuration.name}`} from ${primary} to ${secondary}, auto-approved`,
+        ? `backup-dr drill — the monthly region-failover rehearsal of ${subjects} in ${secondary}: nothing in production may change`
+        : `backup-dr drill — region failover of ${subjects} from ${primary} to ${secondary}, auto-approved`,
     );
     say(`Databases of this run: ${sandbox.prefix}* (all dropped at the end)`);
+    if (redisMissing !== null && policy.resources.caches.length > 0) {
+      say(`Redis: SKIPPED — ${redisMissing}: the drill's policy leaves caches[].failover out, so ${policy.resources.caches.map((c) => c.name).join(', ')} do${policy.resources.caches.length === 1 ? 'es' : ''} not fail over; install redis-server to fail the cache over too.`);
+    }
     // Replication of the automated backups starts at once and trails by nothing: the restore point is the last log shipped.
     const { pg, databases, production, rows, plane, rds, useRuntime } = await sandbox.open({ policy, metrics: true, rds: { replicationStartMinutes: 0, replicationLagMinutes: 0, restorableLagMinutes: 0 } });
     say(`Sample production database ${production} (${primary}): ${rows.customers} customers, ${rows.orders} orders, ${rows.auditLog} rows in public.audit_log`);
@@ -206,9 +259,11 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
     // What the application reads in each Region: maintenance mode and where the database is.
     const maintenance = policy.recovery?.maintenanceMode;
     const endpointParameter = db.endpoint?.ssmParameter;
+    const cacheParameter = cache?.endpoint?.ssmParameter;
     for (const region of [primary, secondary]) {
       if (maintenance !== undefined) ssm.put(region, maintenance.parameter, maintenance.off);
       if (endpointParameter !== undefined) ssm.put(region, endpointParameter, PRIMARY_HOST);
+      if (cacheParameter !== undefined) ssm.put(region, cacheParameter, PRIMARY_CACHE_HOST);
     }
 
     await backUpDatabase(sandbox, policy, useRuntime);
@@ -247,6 +302,19 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       process.env[ENV.configRestoreStateMachine] = stateMachineArn;
     }
 
+    // The cache: production behind the ElastiCache stand-in, its snapshot exported, replicated and verified (drill/redis.ts).
+    let redis: CacheBackup | null = null;
+    if (cache !== undefined) {
+      const redisDrill = new RedisDrill({ policy, stage: STAGE, account: ACCOUNT, reportsBucket: REPORTS_BUCKET, s3, fault: null, injectRedis: [], alerts: sandbox.alerts, useRuntime, print: say, signal: sandbox.signal });
+      sandbox.onCleanup('stop the Redis servers', () => redisDrill.cleanup());
+      say('');
+      const seeds = rehearsal ? `a temporary bdr-rh-* group in ${secondary}` : `${cache.failover?.replicationGroupId ?? cache.replicationGroupId} in ${secondary}`;
+      redis = await redisDrill.backUp(`Cache ${cache.name} (${primary}): backed up with the real handlers; the failover seeds ${seeds} from the replicated export`);
+      if (redis.stepFailures.length > 0) throw new Error(`the Redis pipeline failed: ${redis.stepFailures.join(', ')}`);
+      // failover-assess and failover-cache-seed read the secondary's export bucket (the replica).
+      process.env[ENV.exportBucket] = redis.buckets.secondary;
+    }
+
     // The nested restore-configuration executions, run from their ASL file with the real handlers.
     const clock = timeline();
     sfn.register(stateMachineArn, (input, execution) =>
@@ -268,6 +336,8 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
     const secretVersions = () => [primary, secondary].flatMap((region) => SAMPLE_CONFIGURATION.secrets.map((s) => secrets.versions(region, s.name).length)).join(',');
     const secretsBefore = secretVersions();
     const prints = await fingerprint(pg, production);
+    /** Production's cache as its export holds it (nothing writes to it between the snapshot and now). */
+    const cacheAtExport = redis === null ? null : await cacheFingerprint(redis.client);
     let restorePoint: number | null = null;
     let ordersAtRestorePoint: number | null = null;
     if (!rehearsal) {
@@ -284,6 +354,12 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
         c.query(`insert into public.orders (customer_id, total_cents, created_at) select (select min(id) from public.customers), 100 + g, now() from generate_series(1, ${LOST_ORDERS}) g`),
       );
       say(`  ${new Date().toISOString()}  ${lost.rowCount ?? 0} more orders written in ${primary}: their logs never ship`);
+      if (redis !== null && cache !== undefined) {
+        const batch = redis.client.pipeline();
+        for (let i = 0; i < LOST_KEYS; i++) batch.set(`cart:after-export:${i}`, `written after the last export ${i}`);
+        await batch.exec();
+        say(`  ${new Date().toISOString()}  ${LOST_KEYS} more keys written to ${cache.replicationGroupId} in ${primary}: no export holds them`);
+      }
       rds.faults.isolateRegion(primary, restorePoint);
       say(`  ${new Date().toISOString()}  ${primary} stops answering (every RDS call there times out)`);
     }
@@ -346,6 +422,18 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
         switchEndpoint: counted('switch-endpoint', asTask('switch-endpoint', switchEndpointHandler)),
         checkEndpointChange: counted('check-endpoint-change', asTask('check-endpoint-change', checkEndpointChangeHandler)),
         restoreTestTeardown: asTask('restore-test-teardown', teardownHandler),
+        failoverCacheSeed: asTask('failover-cache-seed', cacheSeedHandler),
+        // The state machine asks again every minute; here the next ask waits for the seeded server to be up.
+        cacheRestoreTestStatus: async (i) => {
+          await redis?.standIn.settled();
+          return asTask('cache-restore-test-status', cacheStatusHandler)(i);
+        },
+        validateCacheRestore: asTask('validate-cache-restore', validateCacheHandler),
+        cacheRestoreTestTeardown: async (i) => {
+          const result = await asTask('cache-restore-test-teardown', cacheTeardownHandler)(i);
+          await redis?.standIn.settled();
+          return result;
+        },
         failoverReport: asTask('failover-report', reportHandler),
         failoverNotify: asTask('failover-notify', notifyHandler),
       },
@@ -403,6 +491,10 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
     };
     const parameterWrites = ssm.writes().slice(writesBefore);
     const instanceOf = (c: Evidence['components'][number] | undefined) => rds.instances(secondary).find((i) => i.id === c?.instanceId);
+    const cacheComponent = evidence?.components.find((c) => c.resource === cache?.name);
+    // Where the seeded group answered, as the run recorded it ("Record cache").
+    const cacheRecord = cache === undefined ? undefined : s3.objects().find((o) => o.key === `${runRecordPrefix(executionName)}${stepName.cache(cache.name)}.json`);
+    const seededAt = cacheRecord === undefined ? undefined : (JSON.parse(cacheRecord.body) as { result?: { group?: { host: string; port: number } } }).result?.group;
     say('');
     if (rehearsal) {
       say('Production untouched');
@@ -415,13 +507,27 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       const after = await fingerprint(pg, production);
       const changed = Object.keys({ ...prints, ...after }).filter((t) => prints[t] !== after[t]);
       check(changed.length === 0, `production's ${Object.keys(prints).length} tables have the same content fingerprint before and after`, `production tables changed: ${changed.join(', ')}`);
-      const temporary = evidence?.components.map((c) => c.instanceId) ?? [];
+      const temporary = evidence?.components.filter((c) => c.resource === db.name).map((c) => c.instanceId) ?? [];
       const leftInstances = rds.instances(secondary).filter((i) => temporary.includes(i.id) && i.status !== 'deleting');
       const leftDatabases = temporary.filter((id) => plane.databaseOf(secondary, id) !== undefined);
       check(temporary.length > 0 && leftInstances.length === 0 && leftDatabases.length === 0, `the rehearsal's temporary instance${temporary.length === 1 ? '' : 's'} ${temporary.join(', ')} gone (teardown: ${evidence?.teardown ?? '?'})`, `left behind: ${[...leftInstances.map((i) => i.id), ...leftDatabases].join(', ') || 'no rehearsal instance was made'}`);
+      if (redis !== null && cache !== undefined && cacheAtExport !== null) {
+        const group = cacheComponent?.instanceId;
+        check(group?.startsWith('bdr-rh-') === true && cacheComponent?.validation === 'passed', `${group ?? '?'} seeded in ${secondary} from the verified export and validated by validate-cache-restore: passed`, `the rehearsal's cache group: ${group ?? 'none was seeded'}, validation ${cacheComponent?.validation ?? 'not run'}`);
+        const left = redis.standIn.groups().filter((g) => g.id === group && g.status !== 'deleting');
+        const running = group !== undefined && redis.plane.running().includes(group);
+        const answering = seededAt !== undefined && (await listening(seededAt.port));
+        check(
+          group !== undefined && seededAt !== undefined && left.length === 0 && !running && !answering,
+          `the rehearsal's cache group ${group ?? '?'} deleted and its redis-server (127.0.0.1:${seededAt?.port ?? '?'}) stopped`,
+          `the rehearsal's cache group ${group ?? '?'} left behind: ${[...left.map((g) => `${g.id} ${g.status}`), running ? 'its redis-server still running' : '', answering ? `127.0.0.1:${seededAt?.port ?? '?'} still answers` : '', seededAt === undefined ? 'no record of where it answered' : ''].filter((x) => x !== '').join(', ')}`,
+        );
+        const after = await cacheFingerprint(redis.client);
+        check(after.digest === cacheAtExport.digest, `production's cache ${cache.replicationGroupId}: its ${after.keys} keys have the same content fingerprint before and after`, `production's cache ${cache.replicationGroupId} changed: ${cacheAtExport.keys} keys before, ${after.keys} after, fingerprints differ`);
+      }
     } else {
       say('After the failover');
-      const component = evidence?.components[0];
+      const component = evidence?.components.find((c) => c.resource === db.name);
       const instance = instanceOf(component);
       const recovered = component === undefined ? undefined : plane.databaseOf(secondary, component.instanceId);
       if (recovered !== undefined && ordersAtRestorePoint !== null) {
@@ -442,8 +548,10 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
         const history = ssm.history(secondary, maintenance.parameter).slice(1).map((v) => v.value);
         const writes = parameterWrites.filter((w) => w.region === secondary);
         const maintenanceWrites = writes.map((w, i) => (w.name === maintenance.parameter ? i : -1)).filter((i) => i >= 0);
-        const switched = writes.findIndex((w) => w.name === endpointParameter);
-        const inOrder = history.join(',') === `${maintenance.on},${maintenance.off}` && maintenanceWrites.length === 2 && (switched < 0 || (maintenanceWrites[0]! < switched && maintenanceWrites[1]! > switched));
+        const endpoints = [endpointParameter, cacheParameter].filter((p) => p !== undefined);
+        const switches = writes.map((w, i) => (endpoints.includes(w.name) ? i : -1)).filter((i) => i >= 0);
+        const switched = switches.length === 0 ? -1 : Math.max(...switches);
+        const inOrder = history.join(',') === `${maintenance.on},${maintenance.off}` && maintenanceWrites.length === 2 && (switches.length === 0 || (maintenanceWrites[0]! < Math.min(...switches) && maintenanceWrites[1]! > switched));
         check(
           inOrder,
           `${maintenance.parameter} (${secondary}): ${maintenance.on} before the recovery, ${maintenance.off} only after the endpoint switch`,
@@ -457,6 +565,27 @@ export function startFailoverDrill(scenario: FailoverScenario, print: (line: str
       }
       check(route53Calls.length === 0, 'no Route 53 call (the policy switches the endpoint in SSM)', `${route53Calls.length} Route 53 call(s)`);
       check(instance?.deletionProtection === true, `${instance?.id ?? '?'} is production now: deletion protection on, tagged as ours`, `${instance?.id ?? '?'} lacks deletion protection`);
+      if (redis !== null && cache !== undefined && cacheAtExport !== null) {
+        const group = redis.standIn.groups().find((g) => g.region === secondary && g.id === cacheComponent?.instanceId);
+        const expectedCache = seededAt === undefined ? undefined : `${seededAt.host}:${seededAt.port}`;
+        if (cacheParameter !== undefined) {
+          const now = ssm.current(secondary, cacheParameter);
+          check(expectedCache !== undefined && now === expectedCache, `${cacheParameter} (${secondary}) now reads ${now ?? '?'}, the seeded ${group?.id ?? '?'} (before: ${PRIMARY_CACHE_HOST})`, `${cacheParameter} reads ${now ?? '(nothing)'}, expected ${expectedCache ?? 'the seeded group'}`);
+        }
+        // What the application now reads through the switched endpoint: the export's keys, and only those.
+        const found = seededAt === undefined ? null : await fingerprintAt(seededAt.host, seededAt.port).catch(() => null);
+        check(
+          found !== null && found.digest === cacheAtExport.digest,
+          `${group?.id ?? '?'} holds the ${found?.keys ?? 0} keys of the export (restore point ${cacheComponent?.restorePoint ?? '?'}), content fingerprint equal to production's then, not the ${LOST_KEYS} written after it`,
+          found === null ? `${group?.id ?? 'the seeded group'} could not be read at ${expectedCache ?? '(no recorded endpoint)'}` : `${group?.id ?? '?'} holds ${found.keys} keys whose fingerprint differs from the export's ${cacheAtExport.keys}`,
+        );
+        const tags = new Map((group?.request.Tags ?? []).map((t) => [t.Key, t.Value]));
+        check(
+          group?.status === 'available' && tags.get(policy.tags.owner) !== undefined && tags.get(TAG.recovery) === executionName && !tags.has(TAG.restoreTest) && (group.request.SnapshotRetentionLimit ?? 0) > 0,
+          `${group?.id ?? '?'} is production now: available, tagged as ours and this run's (no restore-test tag: no teardown or janitor deletes it), daily backups on`,
+          `${group?.id ?? 'the seeded group'}: ${group?.status ?? 'missing'}, tags ${JSON.stringify([...tags])}, SnapshotRetentionLimit ${group?.request.SnapshotRetentionLimit ?? 0}`,
+        );
+      }
     }
 
     say('');

@@ -47,7 +47,7 @@ import { MASS_DELETE, pgDataPlane, type ConfigFault, type Fault, type MediaFault
 import { runMediaDrill } from './media.js';
 import { obtainPostgres, type PostgresServer } from './postgres.js';
 import { RunDatabases } from './run-databases.js';
-import { RedisDrill } from './redis.js';
+import { pointCacheAtSandbox, RedisDrill } from './redis.js';
 import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
 import { runSlackDrill } from './slack.js';
 
@@ -118,8 +118,7 @@ function drillPolicy(): Policy {
   // Short, so that the validation-timeout fault is caught in seconds.
   db.validation.statementTimeout = '2s';
   for (const cache of doc.resources.caches ?? []) {
-    delete cache.validation.authSecret;
-    Object.assign(cache.validation, { tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] });
+    pointCacheAtSandbox(cache);
     // The drill runs the cache restore test in the secondary, from the replicated export: said here, the
     // daily checklist looks for its figures where they are published.
     if (cache.restoreTest !== undefined) cache.restoreTest.region = 'secondary';

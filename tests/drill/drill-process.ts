@@ -4,8 +4,10 @@
 // that run created (databases with its prefix, its private server's pid, port and directory).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import pg from 'pg';
 import { DRILL_ENTRY } from '../../drill/build.js';
 
@@ -215,4 +217,29 @@ export async function closedPort(): Promise<number> {
 /** Exit code ⇔ RESULT line: 0 with PASSED, 1 with FAILED or INCONCLUSIVE. */
 export function resultOf(out: string): string | undefined {
   return /^RESULT: (\w+)/m.exec(out)?.[1];
+}
+
+/**
+ * An environment whose PATH has everything this machine has but redis-server (its directories' entries
+ * linked one by one into a temporary directory, removed by remove()): a drill run in it finds no Redis.
+ */
+export function pathWithoutRedis(): { env: NodeJS.ProcessEnv; remove(): void } {
+  const bin = mkdtempSync(join(tmpdir(), 'backup-dr-no-redis-'));
+  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d !== '')) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of entries) {
+      if (name.startsWith('redis-')) continue;
+      try {
+        symlinkSync(join(dir, name), join(bin, basename(name)));
+      } catch {
+        // an earlier directory of PATH has it: that one wins, as for the shell
+      }
+    }
+  }
+  return { env: { PATH: `${ROOT}node_modules/.bin:${bin}` }, remove: () => rmSync(bin, { recursive: true, force: true }) };
 }

@@ -4,13 +4,10 @@
 // without redis-server reports the Redis part skipped and still passes; the media replication check and a
 // point-in-time restore of a prefix on the S3 stand-in, and its faults; nothing left behind.
 
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRedisCommand } from '../../drill/redis-command.js';
 import { redisServerAvailable } from '../helpers/redis.js';
-import { drill, drillOnce, leftovers, ROOT, runFacts } from './drill-process.js';
+import { drill, drillOnce, leftovers, pathWithoutRedis, runFacts } from './drill-process.js';
 
 const up = redisServerAvailable();
 /** The drill's last word: its RESULT line, whole. */
@@ -28,25 +25,8 @@ describe('--inject-redis: a command as redis-cli reads it', () => {
   });
 });
 
-// A PATH with everything this machine has but redis-server (its directories linked one by one).
-const bin = mkdtempSync(join(tmpdir(), 'backup-dr-no-redis-'));
-for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d !== '')) {
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    continue;
-  }
-  for (const name of entries) {
-    if (name.startsWith('redis-')) continue;
-    try {
-      symlinkSync(join(dir, name), join(bin, basename(name)));
-    } catch {
-      // an earlier directory of PATH has it: that one wins, as for the shell
-    }
-  }
-}
-const env = { PATH: `${ROOT}node_modules/.bin:${bin}` };
+const noRedis = pathWithoutRedis();
+const env = noRedis.env;
 
 describe.skipIf(!up)('npm run drill: the Redis and media parts', { concurrent: true }, () => {
   it('backs up the cache through the real pipeline and proves the replicated export by seeding a second server from it', async () => {
@@ -145,4 +125,4 @@ describe.skipIf(!up)('npm run drill: the Redis and media parts', { concurrent: t
   }, 240_000);
 });
 
-afterAll(() => rmSync(bin, { recursive: true, force: true }));
+afterAll(() => noRedis.remove());
