@@ -44,7 +44,7 @@ describe('the plan for a cache', () => {
         restorePoint: Date.parse('2026-12-03T06:00:00+09:00'),
         seed: { kind: 'export', bucket: BUCKET, keys: ['backup-dr-app-redis-20261203-0600-0001.rdb'] },
         groupId: 'app-redis-dr',
-        nodeType: 'cache.t4g.micro',
+        nodeType: 'cache.r7g.large', // failover.nodeType (absent: the restore test's)
         subnetGroup: 'app-redis-dr',
         securityGroups: ['sg-0e1f2a3b4c5d6e7f8'],
         manifestKey: 'manifests/app-redis/backup-dr-app-redis-20261203-0600.json',
@@ -82,8 +82,18 @@ describe('the plan for a cache', () => {
     expect(cacheSummary(resumed, true)).toBe('already seeded by this run into app-redis-dr');
   });
 
+  it("takes the restore test's node type when failover.nodeType is absent", () => {
+    const noType = teamPolicy((d) => delete d.resources.caches[0].failover.nodeType);
+    const newest = { ...candidate('backup-dr-app-redis-20261203-0600'), takenAt: NOW - 3_600_000 };
+    const planned = planCache(noType, failoverCaches(noType)[0]!, 0, { newest, manifest: null, bucket: BUCKET }, run('failover'));
+    expect(planned.plan?.nodeType).toBe('cache.t4g.micro');
+  });
+
   it('refuses a cache whose node type the policy names nowhere, naming the field', () => {
-    const bare = teamPolicy((d) => delete d.resources.caches[0].restoreTest);
+    const bare = teamPolicy((d) => {
+      delete d.resources.caches[0].restoreTest;
+      delete d.resources.caches[0].failover.nodeType;
+    });
     expect(() => planCache(bare, failoverCaches(bare)[0]!, 0, { newest: null, manifest: null, bucket: BUCKET }, run('failover'))).toThrow(
       expect.objectContaining({ name: 'InvalidInput', message: expect.stringContaining('resources.caches[0].failover.nodeType') }),
     );

@@ -179,6 +179,8 @@ describe.skipIf(!up)('region-failover: the caches branch (ElastiCache stand-in, 
     // Only the database and the cache: the configuration branch has its own executions.
     policy = teamPolicy((d) => {
       d.resources.configuration = [];
+      // No failover node type: the restore test's, which the approver is told.
+      delete d.resources.caches[0].failover.nodeType;
       d.resources.caches[0].validation = { ...d.resources.caches[0].validation, tls: false, requiredKeys: ['config:schema-version'] };
     });
     process.env.REPORTS_BUCKET = REPORTS;
