@@ -268,6 +268,82 @@ describe('application-recovery state machine', () => {
     if (hookKind === 'ssmDocument') expect(last.message).toContain('ended Failed: Step deploy failed: image not found');
   });
 
+  it('without maintenance mode in the policy, a failure after the rollback says the application was rolled back (never "nothing irreversible")', async () => {
+    use(teamPolicy((d) => {
+      delete d.recovery.maintenanceMode;
+      d.recovery.application = { rollback: { lambda: 'app-rollback' }, healthUrls: [`${base}/health`], healthTimeout: '2s' };
+    }));
+    nested = async () => Promise.reject(Object.assign(new Error('{"Status":"FAILED","Error":"RecoveryFailed"}'), { name: 'States.TaskFailed' }));
+    const result = await run({ version: 'v41', database: { resource: 'app-db', mode: 'full' } }, 'ar-11');
+    expect(result.status).toBe('FAILED');
+    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).not.toContain('MAINTENANCE MODE');
+    expect(last.message).not.toContain('Nothing irreversible');
+    expect(last.message).not.toContain('Nothing was changed');
+    expect(last.message).toContain('No maintenance mode in the policy: the application kept serving throughout.');
+    expect(last.message).toContain('Changed so far: the application rolled back by Lambda app-rollback (version v41); the database restore ar-11-database possibly started, with no result.');
+    expect(last.message).toContain('in full mode it switches the endpoint');
+    expect(evidence('ar-11')).toMatchObject({ outcome: 'failed', maintenance: 'none', maintenanceLeftOn: false, changed: ['the application rolled back by Lambda app-rollback (version v41)', 'the database restore ar-11-database possibly started, with no result'] });
+  });
+
+  it('a "Maintenance on" that fails leaves maintenance mode unknown: the alert says so and how to check it', async () => {
+    ssmMock.on(PutParameterCommand).callsFake(() => {
+      throw Object.assign(new Error('internal error'), { name: 'InternalServerError' });
+    });
+    const result = await run({}, 'ar-12');
+    expect(result.status).toBe('FAILED');
+    expect(calls.map((c) => c.fn)).toEqual(['requestApproval']);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).toContain('FAILED: InternalServerError');
+    expect(last.message).toContain('ar-12 FAILED: InternalServerError — MAINTENANCE MODE UNKNOWN');
+    expect(last.message).toContain('MAINTENANCE MODE STATE UNKNOWN: "Maintenance on" failed, possibly after writing.');
+    expect(last.message).toContain(`aws ssm get-parameter --name ${MAINTENANCE} --query Parameter.Value --output text --region ${PRIMARY}`);
+    expect(last.message).toContain(`aws ssm put-parameter --name ${MAINTENANCE} --value 'off'`);
+    expect(last.message).not.toContain('Nothing');
+    expect(evidence('ar-12')).toMatchObject({ outcome: 'failed', maintenance: 'unknown', maintenanceLeftOn: false });
+  });
+
+  it('a failure before any change (the approval request could not be sent) says nothing was changed in production', async () => {
+    const result = await runLocally(applicationRecoveryDefinition(policy), {}, { ...tasks(), requestApproval: async () => Promise.reject(Object.assign(new Error('SNS down'), { name: 'InternalError' })) }, { executionName: 'ar-13', stateTasks: stateTasks() });
+    expect(result.status).toBe('FAILED');
+    expect(alerts().at(-1)!.message).toContain('Nothing was changed in production');
+    expect(evidence('ar-13')).toMatchObject({ maintenance: 'off', changed: [] });
+  });
+
+  it('a report that fails is not a success: the failure path alerts that the recovery completed but has no evidence', async () => {
+    let puts = 0;
+    s3Mock.on(PutObjectCommand).callsFake((input) => {
+      puts += 1;
+      if (puts === 1) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+      objects.set(input.Key, String(input.Body));
+      return {};
+    });
+    const result = await run({}, 'ar-14');
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('ApplicationRecoveryFailed');
+    expect(result.states.slice(-3)).toEqual(['Report', 'Notify failure', 'Failed']);
+    expect(maintenanceWrites()).toEqual(['on', 'off']);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).toContain('FAILED: InternalError');
+    expect(last.message).toContain('The recovery itself completed (rolled back, healthy, maintenance mode off): only its report failed');
+    expect(evidence('ar-14')).toMatchObject({ outcome: 'failed', maintenance: 'off', maintenanceLeftOn: false });
+  });
+
+  it('a report that fails, and its failure alert too, still ends the execution FAILED (the execution-failed rule alerts)', async () => {
+    s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const result = await run({}, 'ar-15');
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('ApplicationRecoveryFailed');
+    expect(result.states).not.toContain('Recovered');
+    const definition = applicationRecoveryDefinition(policy);
+    // No path from the report to a success state but its own success.
+    expect(definition.States['Report']?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify failure' }]);
+  });
+
   it('an application still unhealthy after the retries stops with maintenance mode ON, and says what to do', async () => {
     healthStatuses = [503];
     const result = await run({}, 'ar-6');
