@@ -17,6 +17,7 @@
 import { relative, resolve } from 'node:path';
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
 import { RUNBOOK } from '../../../shared/platform/application-run.js';
+import { HEALTH_FUNCTION_TIMEOUT_S } from '../../../shared/policy/recovery.js';
 import { APPLICATION_RECOVERY_DEFINITION_FILE, applicationRecoveryDefinition, DATABASE_RECOVERY_MACHINE_ID, restoresDatabases } from '../../../state-machines/platform/application-recovery.js';
 import { ACCOUNT, PARTITION, ref, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
@@ -83,7 +84,8 @@ const FUNCTIONS = {
   ),
   'application-recovery-health': step({
     description: "Application recovery: GETs the policy's health URLs (2xx within healthTimeout; ApplicationUnhealthy otherwise)",
-    timeout: 60,
+    // The URLs are probed at once, each within healthTimeout (at most HEALTH_TIMEOUT_MAX_MS, the policy schema's bound).
+    timeout: HEALTH_FUNCTION_TIMEOUT_S,
     memorySize: 256,
     // Retried a few times while the rollout settles: an unhealthy end fails the execution, which alerts.
     retriedErrors: ['ApplicationUnhealthy'],

@@ -213,6 +213,21 @@ describe('application-recovery state machine', () => {
     expect(evidence('ar-2')).toMatchObject({ outcome: 'recovered', hook: { kind: 'ssmDocument', target: 'app-rollback' } });
   });
 
+  it('probes the health URLs at once (the check lasts one healthTimeout, not one per URL: the schema bounds it below the function timeout)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const probe = async (url: string) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return { url, ok: true, status: 200, detail: 'HTTP 200' };
+    };
+    const urls = ['https://a.example.com/health', 'https://b.example.com/health', 'https://c.example.com/health'];
+    await expect(checkHealth({ probe }, urls, 45_000)).resolves.toMatchObject({ healthy: true });
+    expect(most).toBe(urls.length);
+  });
+
   it('gives the same ClientToken to the same execution and another to the next (a UUID, as SSM requires)', () => {
     const a = clientToken('arn:aws:states:ap-northeast-1:123456789012:execution:backup-dr-test-application-recovery:ar-1');
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
