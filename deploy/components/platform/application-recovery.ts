@@ -12,7 +12,10 @@
 // (a qualified name: on that qualifier's ARN). ssm:StartAutomationExecution authorizes on the
 // automation-definition (`automation-definition/<document>:<version>`), GetAutomationExecution on
 // `automation-execution/<id>`. The automation runs with the document's AutomationAssumeRole: without one
-// it would run with the caller's — this Lambda's — permissions, which allow nothing else.
+// it would run with the caller's — this Lambda's — permissions, which allow nothing else. The caller of
+// StartAutomationExecution that hands the automation a role needs iam:PassRole on that role (Systems
+// Manager User Guide, "Configure a service role (assume role) access for automations"): granted on the
+// policy's recovery.application.rollback.assumeRole only, with iam:PassedToService ssm.amazonaws.com.
 
 import { relative, resolve } from 'node:path';
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
@@ -67,7 +70,12 @@ const FUNCTIONS = {
       description: "Application recovery: starts the policy's SSM Automation rollback document (ClientToken from the execution)",
       timeout: 30,
       memorySize: 256,
-      statements: (ctx) => [{ Effect: 'Allow', Action: ['ssm:StartAutomationExecution'], Resource: [automationDefinitionArn(ctx, rollback(ctx)?.ssmDocument ?? '')] }],
+      statements: (ctx) => {
+        const start: Statement = { Effect: 'Allow', Action: ['ssm:StartAutomationExecution'], Resource: [automationDefinitionArn(ctx, rollback(ctx)?.ssmDocument ?? '')] };
+        const role = rollback(ctx)?.assumeRole;
+        // Passing AutomationAssumeRole is passing a role: exactly the policy's, and only to SSM.
+        return role === undefined ? [start] : [start, { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role], Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } } }];
+      },
     },
     automates,
   ),

@@ -74,7 +74,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-function policyWith(rollbackHook: { lambda: string } | { ssmDocument: string }): Policy {
+function policyWith(rollbackHook: { lambda: string } | { ssmDocument: string; assumeRole?: string }): Policy {
   return teamPolicy((d) => (d.recovery.application = { rollback: rollbackHook, healthUrls: [`${base}/health`], healthTimeout: '2s' }));
 }
 
@@ -226,6 +226,21 @@ describe('application-recovery state machine', () => {
     const urls = ['https://a.example.com/health', 'https://b.example.com/health', 'https://c.example.com/health'];
     await expect(checkHealth({ probe }, urls, 45_000)).resolves.toMatchObject({ healthy: true });
     expect(most).toBe(urls.length);
+  });
+
+  it('passes the policy\'s assume role as the document\'s AutomationAssumeRole parameter, and says so to the approvers', async () => {
+    const role = 'arn:aws:iam::123456789012:role/app-rollback-automation';
+    use(policyWith({ ssmDocument: 'app-rollback', assumeRole: role }));
+    const result = await run({}, 'ar-16');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
+    expect(ssmMock.commandCalls(StartAutomationExecutionCommand)[0]!.args[0].input).toEqual({ DocumentName: 'app-rollback', ClientToken: expect.any(String), Parameters: { AutomationAssumeRole: [role] } });
+    expect(calls[0]!.input.plan.rollback).toBe(`SSM Automation app-rollback as ${role} (its own choice of version)`);
+    use(policyWith({ ssmDocument: 'app-rollback' }));
+    ssmMock.resetHistory();
+    await run({}, 'ar-17');
+    // Neither a version nor a role: no Parameters at all (the document's defaults).
+    expect(ssmMock.commandCalls(StartAutomationExecutionCommand)[0]!.args[0].input).toEqual({ DocumentName: 'app-rollback', ClientToken: expect.any(String) });
   });
 
   it('gives the same ClientToken to the same execution and another to the next (a UUID, as SSM requires)', () => {

@@ -27,6 +27,7 @@ describe('recovery policy', () => {
     const db = policy.resources.databases[0];
     expect(db?.endpoint).toEqual({ ssmParameter: '/app/prod/database/host' });
     expect(db?.failover?.subnetGroup).toBe('app-db-dr');
+    expect(policy.recovery?.application?.rollback).toEqual({ ssmDocument: 'app-rollback', assumeRole: 'arn:aws:iam::123456789012:role/app-rollback-automation' });
   });
 
   it('accepts user, role and assumed-role approvers, a session wildcard only in the last part', () => {
@@ -52,6 +53,9 @@ describe('recovery policy', () => {
       [(doc) => (doc.recovery = { approvers: [APPROVER], primaryHealth: { urls: ['http://app.example.com/health'] } }), 'recovery.primaryHealth.urls[0]: must be an https:// URL'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: {}, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.lambda: give exactly one of lambda or ssmDocument'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: [] } }), 'recovery.application.healthUrls: name at least one URL'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { ssmDocument: 'app-rollback', assumeRole: 'app-rollback-automation' }, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: must be an IAM role ARN'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { ssmDocument: 'app-rollback', assumeRole: 'arn:aws:iam::123456789012:user/alice' } , healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: must be an IAM role ARN'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback', assumeRole: 'arn:aws:iam::123456789012:role/app-rollback-automation' }, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: only an SSM Automation document (ssmDocument) runs as an assume role'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: ['https://app.example.com/health'], healthTimeout: '50s' } }), 'recovery.application.healthTimeout: must be between 1s and 45s (the URLs are probed at once in a 60 s Lambda)'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: ['https://app.example.com/health'], healthTimeout: '2min' } }), 'recovery.application.healthTimeout: must be between 1s and 45s'],
       [(doc) => (doc.resources.databases[0].endpoint = { ssmParameter: '/a', route53: { hostedZoneId: 'Z123', recordName: 'db.example.com' } }), 'resources.databases[0].endpoint.ssmParameter: give exactly one of ssmParameter or route53'],
