@@ -405,7 +405,7 @@ describe('config-restore: the runbooks\' parameters left alone are named in the 
     expect(configRestoreOutcome({ run: planned }).summary).toContain('2 left to the recovery runbooks, not written (/app/prod/maintenance-mode, /app/prod/database/host)');
     s3.on(PutObjectCommand).resolves({});
     await recordConfigRestore({ policy, s3: new S3Client({ region: REGION }), bucket: REPORTS, log, now: () => NOW }, { run: planned, execution: 'undo-left' });
-    const recorded = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body)) as Record<string, unknown>;
+    const recorded = JSON.parse(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string) as Record<string, unknown>;
     expect(recorded['leftToRunbooks']).toEqual(['/app/prod/maintenance-mode', '/app/prod/database/host']);
     expect(recorded['undo']).toEqual([]);
     const failed = { run: { ...planned, failed: [{ kind: 'parameter' as const, name: '/app/prod/db/host', error: 'AccessDeniedException' }] } };
