@@ -74,6 +74,11 @@ export const configRestoreRun = z.object({
   /** Names the plan listed that were already equal when their turn came (a run repeated, a change since the plan). */
   skipped: names,
   failed: z.array(nameFailure),
+  /**
+   * Parameters the bundle (or the undone run) would write but the recovery runbooks own — maintenance mode,
+   * the endpoints switch-endpoint writes: left as they are, and named so the operator knows (absent: none).
+   */
+  leftToRunbooks: z.optional(names),
   /** Set on a run that undoes another ({"undo": "<execution name>"}): it writes the recorded versions back, not the bundle. */
   undo: z.optional(undoPlan),
 });

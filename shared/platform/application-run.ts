@@ -27,7 +27,8 @@ export const applicationPlan = z.object({
   /** The execution's ARN (handed to the hook, recorded by the runbook steps). */
   execution: nonEmptyString,
   startedAt: z.number(),
-  hook: z.object({ kind: hookKind, target: nonEmptyString }),
+  /** The rollback hook; an SSM document's `assumeRole` is passed as its AutomationAssumeRole parameter. */
+  hook: z.object({ kind: hookKind, target: nonEmptyString, assumeRole: z.optional(nonEmptyString) }),
   /** What to roll back to, handed to the hook as given; null: the hook's own choice (its previous version). */
   version: z.nullable(z.string()),
   /** The nested database-recovery's input; null: no database restore. */

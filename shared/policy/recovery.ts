@@ -75,6 +75,15 @@ export const cacheFailover = z.strictObject({
 });
 
 /**
+ * The longest a health URL may take to answer: application-recovery-health GETs the URLs at once (in
+ * parallel, each within healthTimeout) inside a Lambda that runs 60 s, so one probe's timeout plus the
+ * function's start must fit in those 60 s.
+ */
+export const HEALTH_TIMEOUT_MAX_MS = 45_000;
+/** application-recovery-health's Lambda timeout: the longest probe and a margin for a cold start. */
+export const HEALTH_FUNCTION_TIMEOUT_S = 60;
+
+/**
  * Who may approve: IAM principals as the caller's ARN reads — a user, a role, or an assumed-role session
  * (`arn:aws:sts::<account>:assumed-role/<role>/*` for any session of that role). `*` matches any run of
  * characters within the last part only.
@@ -134,10 +143,23 @@ export const recovery = z.strictObject({
           .strictObject({
             lambda: z.optional(pattern(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[a-zA-Z0-9-_]{1,64}(:[a-zA-Z0-9-_$]+)?$/, 'must be a Lambda function name or ARN')),
             ssmDocument: z.optional(pattern(/^[a-zA-Z0-9_.-]{3,128}$|^arn:aws[a-z-]*:ssm:/, 'must be an SSM Automation document name or ARN')),
+            /**
+             * The role the automation runs as, passed as the document's AutomationAssumeRole parameter (the
+             * document declares it and says `assumeRole: "{{ AutomationAssumeRole }}"`); the rollback step may
+             * pass exactly this role, to SSM only (iam:PassRole). Absent: the automation runs with the starting
+             * Lambda's permissions, which allow nothing but starting it.
+             */
+            assumeRole: z.optional(pattern(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')),
           })
-          .check(z.refine((r) => (r.lambda === undefined) !== (r.ssmDocument === undefined), { error: 'give exactly one of lambda or ssmDocument', path: ['lambda'] })),
+          .check(
+            z.refine((r) => (r.lambda === undefined) !== (r.ssmDocument === undefined), { error: 'give exactly one of lambda or ssmDocument', path: ['lambda'] }),
+            z.refine((r) => r.assumeRole === undefined || r.ssmDocument !== undefined, { error: 'only an SSM Automation document (ssmDocument) runs as an assume role: a Lambda hook runs with its own execution role', path: ['assumeRole'] }),
+          ),
         healthUrls: z.array(httpsUrl).check(z.minLength(1, { error: 'name at least one URL that answers when the application is healthy' })),
-        healthTimeout: z.prefault(objectiveDuration, '10s'),
+        healthTimeout: z.prefault(
+          objectiveDuration.check(z.refine((ms: number) => ms >= 1000 && ms <= HEALTH_TIMEOUT_MAX_MS, { error: `must be between 1s and ${HEALTH_TIMEOUT_MAX_MS / 1000}s (the URLs are probed at once in a ${HEALTH_FUNCTION_TIMEOUT_S} s Lambda)` })),
+          '10s',
+        ),
       }),
   ),
 });

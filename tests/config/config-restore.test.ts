@@ -5,7 +5,7 @@
 // bundle changed since the plan refused before any write, unknown configurations and versions refused
 // naming the field — and no secret value in any result, error or log line.
 
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,6 +14,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { applyBatch, MAX_THROTTLED, NAMES_PER_BATCH, RestoreThrottled, secretRequestToken, type ApplyDeps } from '../../functions/config/config-restore-apply/config-restore-apply.js';
 import { planConfigRestore, type PlanDeps } from '../../functions/config/config-restore-plan/config-restore-plan.js';
 import { checkRequest, planChanges, runbookParameters, withoutRunbookParameters } from '../../functions/config/config-restore-plan/plan.js';
+import { configRestoreAlert } from '../../functions/config/config-restore-notify/plan.js';
+import { recordConfigRestore } from '../../functions/config/config-restore-record/config-restore-record.js';
 import { configRestoreOutcome, undoSteps } from '../../functions/config/config-restore-record/plan.js';
 import { BUNDLE_FORMAT, BundleTampered, bundleChecksum, serializeBundle, type ConfigBundle } from '../../shared/config/bundle.js';
 import type { ConfigRestoreRun } from '../../shared/config/restore-run.js';
@@ -340,6 +342,76 @@ describe('config-restore-plan: the recovery runbooks\' own parameters', () => {
     });
     const untouched = { write: ['/app/prod/api/token'], added: [], liveOnly: [], unchanged: 0 };
     expect(withoutRunbookParameters(untouched, owned)).toEqual({ plan: untouched, left: [] });
+  });
+});
+
+describe('config-restore: the runbooks\' parameters left alone are named in the run, the evidence\'s summary and the alert', () => {
+  const REPORTS = 'backup-dr-reports-test-123456789012-ap-northeast-1';
+  const deps = (log = new RecordingLog()): PlanDeps => ({ policy, role: 'primary', s3: new S3Client({ region: REGION }), bucket: BUCKET, reportsBucket: REPORTS, ssm: new SSMClient({ region: REGION }), secrets: new SecretsManagerClient({ region: REGION }), log, now: () => NOW });
+
+  beforeEach(() => {
+    s3.reset();
+    ssm.reset();
+    sm.reset();
+  });
+
+  it('a restore leaves maintenance mode and an endpoint in the bundle unwritten, and says which', async () => {
+    const bundle: ConfigBundle = {
+      ...BUNDLE,
+      parameters: { ...BUNDLE.parameters, '/app/prod/maintenance-mode': { type: 'String', value: 'off', version: 3 }, '/app/prod/database/host': { type: 'String', value: 'old-db.internal', version: 5 } },
+    };
+    storeBundle(bundle);
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        { Name: '/app/prod/api/token', Type: 'SecureString', Value: TOKEN_VALUE, Version: 4 },
+        { Name: '/app/prod/db/host', Type: 'String', Value: 'db.internal', Version: 2 },
+        { Name: '/app/prod/hosts', Type: 'StringList', Value: 'a,b', Version: 1 },
+        { Name: '/app/prod/maintenance-mode', Type: 'String', Value: 'on', Version: 9 },
+        { Name: '/app/prod/database/host', Type: 'String', Value: 'bdr-rec-app-db.internal', Version: 12 },
+      ],
+    });
+    sm.on(ListSecretsCommand).resolves({ SecretList: [{ Name: 'app/prod/db' }] });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: PASSWORD, VersionId: 'sv-1' });
+    const planned = await planConfigRestore(deps(), { configuration: 'app-config', dryRun: false }, 'exec-left');
+    expect(planned.parameters.write).toEqual([]);
+    expect(planned.leftToRunbooks).toEqual(['/app/prod/database/host', '/app/prod/maintenance-mode']);
+    expect(planned.remaining).toBe(0);
+    const { outcome, summary } = configRestoreOutcome({ run: planned });
+    expect(outcome).toBe('restored');
+    expect(summary).toContain('2 left to the recovery runbooks, not written (/app/prod/database/host, /app/prod/maintenance-mode)');
+  });
+
+  it('an undo never puts back a runbook parameter an older run wrote: it is named, not read, not written', async () => {
+    const evidenceKey = 'evidence/app-config/2026/11/old-run.json';
+    const evidence = {
+      schema: 'backup-dr/config-restore-evidence/v1',
+      outcome: 'restored',
+      run: { runId: 'old-run', configuration: 'app-config', bundle: { bucket: BUCKET, key: KEY, versionId: 'b-0', sha256: SHA, capturedAt: BUNDLE.capturedAt }, target: { role: 'primary', region: REGION }, dryRun: false },
+      written: [
+        { kind: 'parameter', name: '/app/prod/maintenance-mode', previousVersion: 8, newVersion: 9, previousType: 'String', type: 'String' },
+        { kind: 'parameter', name: '/app/prod/database/host', previousVersion: 11, newVersion: 12, previousType: 'String', type: 'String' },
+        { kind: 'parameter', name: '/app/prod/db/host', previousVersion: 1, newVersion: 2, previousType: 'String', type: 'String' },
+      ],
+    };
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: evidenceKey }] });
+    s3.on(GetObjectCommand, { Bucket: REPORTS, Key: evidenceKey }).resolves({ Body: { transformToString: async () => JSON.stringify(evidence) } as never });
+    ssm.on(GetParameterCommand, { Name: '/app/prod/db/host' }).resolves({ Parameter: { Name: '/app/prod/db/host', Version: 2 } });
+    const log = new RecordingLog();
+    const planned = await planConfigRestore(deps(log), { undo: 'old-run', dryRun: false }, 'undo-left');
+    expect(planned.parameters.write).toEqual(['/app/prod/db/host']);
+    expect(planned.undo?.steps).toEqual({ '/app/prod/db/host': { restoreVersion: 1, undoneVersion: 2 } });
+    expect(planned.leftToRunbooks).toEqual(['/app/prod/maintenance-mode', '/app/prod/database/host']);
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toEqual(['/app/prod/db/host']);
+    expect(configRestoreOutcome({ run: planned }).summary).toContain('2 left to the recovery runbooks, not written (/app/prod/maintenance-mode, /app/prod/database/host)');
+    s3.on(PutObjectCommand).resolves({});
+    await recordConfigRestore({ policy, s3: new S3Client({ region: REGION }), bucket: REPORTS, log, now: () => NOW }, { run: planned, execution: 'undo-left' });
+    const recorded = JSON.parse(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string) as Record<string, unknown>;
+    expect(recorded['leftToRunbooks']).toEqual(['/app/prod/maintenance-mode', '/app/prod/database/host']);
+    expect(recorded['undo']).toEqual([]);
+    const failed = { run: { ...planned, failed: [{ kind: 'parameter' as const, name: '/app/prod/db/host', error: 'AccessDeniedException' }] } };
+    const alert = configRestoreAlert(policy, REGION, { ...failed, verdict: { ...configRestoreOutcome(failed), evidenceKey: null } }, REPORTS, NOW);
+    expect(alert.action).toContain('Not written, left to the recovery runbooks (set-maintenance-mode, switch-endpoint): /app/prod/maintenance-mode, /app/prod/database/host');
+    expect(alert.details).toMatchObject({ leftToRunbooks: '/app/prod/maintenance-mode, /app/prod/database/host' });
   });
 });
 

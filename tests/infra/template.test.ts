@@ -360,10 +360,10 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'failover-db-restore': ['kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime'],
     'failover-db-status': ['rds:DescribeDBInstances'],
     'failover-config-restore': ['states:DescribeExecution', 'states:StartExecution'],
-    // application-recovery (primary): the SSM Automation hook of the team policy (started, then polled); the report writes its evidence; the others only alert or GET.
+    // application-recovery (primary): the SSM Automation hook of the team policy (started as its assume role, then polled); the report writes its evidence; the others only alert or GET.
     'application-recovery-plan': [],
     'application-recovery-progress': [],
-    'application-recovery-rollback': ['ssm:StartAutomationExecution'],
+    'application-recovery-rollback': ['iam:PassRole', 'ssm:StartAutomationExecution'],
     'application-recovery-poll': ['ssm:GetAutomationExecution'],
     'application-recovery-health': [],
     'application-recovery-report': ['kms:GenerateDataKey', 's3:PutObject'],

@@ -12,11 +12,15 @@
 // (a qualified name: on that qualifier's ARN). ssm:StartAutomationExecution authorizes on the
 // automation-definition (`automation-definition/<document>:<version>`), GetAutomationExecution on
 // `automation-execution/<id>`. The automation runs with the document's AutomationAssumeRole: without one
-// it would run with the caller's — this Lambda's — permissions, which allow nothing else.
+// it would run with the caller's — this Lambda's — permissions, which allow nothing else. The caller of
+// StartAutomationExecution that hands the automation a role needs iam:PassRole on that role (Systems
+// Manager User Guide, "Configure a service role (assume role) access for automations"): granted on the
+// policy's recovery.application.rollback.assumeRole only, with iam:PassedToService ssm.amazonaws.com.
 
 import { relative, resolve } from 'node:path';
 import { REPORT_PREFIX, SERVICE } from '../../../shared/contracts.js';
 import { RUNBOOK } from '../../../shared/platform/application-run.js';
+import { HEALTH_FUNCTION_TIMEOUT_S } from '../../../shared/policy/recovery.js';
 import { APPLICATION_RECOVERY_DEFINITION_FILE, applicationRecoveryDefinition, DATABASE_RECOVERY_MACHINE_ID, restoresDatabases } from '../../../state-machines/platform/application-recovery.js';
 import { ACCOUNT, PARTITION, ref, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
@@ -66,7 +70,12 @@ const FUNCTIONS = {
       description: "Application recovery: starts the policy's SSM Automation rollback document (ClientToken from the execution)",
       timeout: 30,
       memorySize: 256,
-      statements: (ctx) => [{ Effect: 'Allow', Action: ['ssm:StartAutomationExecution'], Resource: [automationDefinitionArn(ctx, rollback(ctx)?.ssmDocument ?? '')] }],
+      statements: (ctx) => {
+        const start: Statement = { Effect: 'Allow', Action: ['ssm:StartAutomationExecution'], Resource: [automationDefinitionArn(ctx, rollback(ctx)?.ssmDocument ?? '')] };
+        const role = rollback(ctx)?.assumeRole;
+        // Passing AutomationAssumeRole is passing a role: exactly the policy's, and only to SSM.
+        return role === undefined ? [start] : [start, { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role], Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } } }];
+      },
     },
     automates,
   ),
@@ -83,7 +92,8 @@ const FUNCTIONS = {
   ),
   'application-recovery-health': step({
     description: "Application recovery: GETs the policy's health URLs (2xx within healthTimeout; ApplicationUnhealthy otherwise)",
-    timeout: 60,
+    // The URLs are probed at once, each within healthTimeout (at most HEALTH_TIMEOUT_MAX_MS, the policy schema's bound).
+    timeout: HEALTH_FUNCTION_TIMEOUT_S,
     memorySize: 256,
     // Retried a few times while the rollout settles: an unhealthy end fails the execution, which alerts.
     retriedErrors: ['ApplicationUnhealthy'],

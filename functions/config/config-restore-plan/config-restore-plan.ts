@@ -62,7 +62,6 @@ export async function planConfigRestore(deps: PlanDeps, input: ExecutionInput, r
   const changes = planChanges(stored.bundle, live);
   const { plan: parameters, left } = withoutRunbookParameters(changes.parameters, runbookParameters(deps.policy));
   const secrets = changes.secrets;
-  if (left.length > 0) deps.log.info('left to the recovery runbooks: maintenance mode and endpoints are not restored from a bundle', { runId, configuration: configuration.name, parameters: left });
   const run: ConfigRestoreRun = {
     runId,
     configuration: configuration.name,
@@ -78,6 +77,7 @@ export async function planConfigRestore(deps: PlanDeps, input: ExecutionInput, r
     written: [],
     skipped: [],
     failed: [],
+    ...(left.length === 0 ? {} : { leftToRunbooks: left }),
   };
   deps.log.info('configuration restore planned', {
     runId,
@@ -89,6 +89,7 @@ export async function planConfigRestore(deps: PlanDeps, input: ExecutionInput, r
     secretsToWrite: secrets.write.length,
     liveOnly: parameters.liveOnly.length + secrets.liveOnly.length,
     unchanged: parameters.unchanged + secrets.unchanged,
+    leftToRunbooks: left,
   });
   return run;
 }

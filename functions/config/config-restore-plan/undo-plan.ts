@@ -3,7 +3,9 @@
 // run that wrote this region, and, per name it wrote, whether the name is still at the version the run made
 // (DescribeSecret's AWSCURRENT; the parameter's version, read without decryption). Those are undone; one
 // changed since is left alone and reported; a parameter the run created has nothing to go back to (the
-// functions may not delete: its delete-parameter command is in the evidence). Names and versions only.
+// functions may not delete: its delete-parameter command is in the evidence); the recovery runbooks' own
+// parameters (maintenance mode, endpoints) are left to them, as by a restore, and named in the run.
+// Names and versions only.
 
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,7 +16,7 @@ import { errorName, InvalidInput } from '../../../shared/errors.js';
 import type { RegionRole } from '../../../shared/policy/resources.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import type { Log } from '../../../shared/runtime/log.js';
-import { checkRegion, type ExecutionInput } from './plan.js';
+import { checkRegion, runbookParameters, type ExecutionInput } from './plan.js';
 
 export interface UndoPlanDeps {
   readonly policy: Policy;
@@ -91,7 +93,15 @@ export async function planUndo(deps: UndoPlanDeps, input: ExecutionInput & { und
   const created: string[] = [];
   const write = { parameter: [] as string[], secret: [] as string[] };
   let already = 0;
+  // The runbooks' own parameters are never written back, by an undo either: putting back maintenance mode or
+  // an endpoint as a restore found it would undo what a runbook did since (or is doing) — reported instead.
+  const owned = runbookParameters(deps.policy);
+  const leftToRunbooks: string[] = [];
   for (const w of evidence.written ?? []) {
+    if (w.kind === 'parameter' && owned.has(w.name)) {
+      leftToRunbooks.push(w.name);
+      continue;
+    }
     if (w.previousVersion === null) {
       created.push(w.name);
       continue;
@@ -119,8 +129,9 @@ export async function planUndo(deps: UndoPlanDeps, input: ExecutionInput & { und
     written: [],
     skipped: [],
     failed: [],
+    ...(leftToRunbooks.length === 0 ? {} : { leftToRunbooks }),
     undo: { of: input.undo, evidenceKey: key, steps, changedSince, created },
   };
-  deps.log.info('configuration undo planned', { runId, of: input.undo, configuration: run.configuration, toUndo: plan.remaining, changedSince: changedSince.length, created: created.length, dryRun: plan.dryRun });
+  deps.log.info('configuration undo planned', { runId, of: input.undo, configuration: run.configuration, toUndo: plan.remaining, changedSince: changedSince.length, created: created.length, leftToRunbooks, dryRun: plan.dryRun });
   return plan;
 }

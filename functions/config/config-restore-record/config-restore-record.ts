@@ -52,6 +52,8 @@ export async function recordConfigRestore(deps: { policy: Policy; s3: S3Client; 
     written: run?.written ?? [],
     skipped: run?.skipped ?? [],
     failed: run?.failed ?? [],
+    /** The recovery runbooks' parameters the run did not write (maintenance mode, endpoints). */
+    leftToRunbooks: run?.leftToRunbooks ?? [],
     undo: run === undefined ? [] : undoSteps(run),
     error: state.error ?? null,
     recorded: formatIsoInZone(now, deps.policy.timezone),

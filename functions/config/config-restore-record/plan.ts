@@ -5,11 +5,17 @@
 
 import type { ConfigRestoreRun, ConfigRestoreState, Written } from '../../../shared/config/restore-run.js';
 
+/** The runbooks' parameters the run left alone, for the summary (empty when none). */
+function leftText(run: ConfigRestoreRun): string {
+  const left = run.leftToRunbooks ?? [];
+  return left.length === 0 ? '' : `; ${left.length} left to the recovery runbooks, not written (${left.join(', ')}): maintenance mode and endpoints are set by set-maintenance-mode and switch-endpoint only`;
+}
+
 export function configRestoreOutcome(state: ConfigRestoreState): { outcome: 'restored' | 'dry-run' | 'failed'; summary: string } {
   const run = state.run;
   if (state.error !== undefined || run === undefined) {
     const done = run === undefined || run.written.length === 0 ? '' : ` (${run.written.length} names were written before it: see the evidence's undo)`;
-    return { outcome: 'failed', summary: `${state.error?.Error ?? 'no plan'}: ${(state.error?.Cause ?? '').slice(0, 300)}${done}`.trim() };
+    return { outcome: 'failed', summary: `${state.error?.Error ?? 'no plan'}: ${(state.error?.Cause ?? '').slice(0, 300)}${done}${run === undefined ? '' : leftText(run)}`.trim() };
   }
   if (run.undo !== undefined) return undoOutcome(run, run.undo);
   const p = run.parameters;
@@ -17,7 +23,7 @@ export function configRestoreOutcome(state: ConfigRestoreState): { outcome: 'res
   const plan =
     `${run.configuration} (bundle version ${run.bundle.versionId} of ${run.bundle.capturedAt}) into ${run.target.region}: ` +
     `${p.write.length} parameters and ${s.write.length} secrets to write (${p.added.length + s.added.length} not there now), ` +
-    `${p.unchanged + s.unchanged} unchanged, ${p.liveOnly.length + s.liveOnly.length} live but not in the bundle (left alone)`;
+    `${p.unchanged + s.unchanged} unchanged, ${p.liveOnly.length + s.liveOnly.length} live but not in the bundle (left alone)${leftText(run)}`;
   if (run.dryRun) return { outcome: 'dry-run', summary: `dry run — ${plan}. The names are in the evidence; start again with "dryRun": false to write them.` };
   const done = `${run.written.length} written, ${run.skipped.length} already equal`;
   if (run.failed.length > 0) return { outcome: 'failed', summary: `${run.failed.length} names could not be written (${run.failed.map((f) => `${f.name}: ${f.error}`).join(', ')})`.slice(0, 240) + `; ${done} — ${plan}` };
@@ -27,7 +33,7 @@ export function configRestoreOutcome(state: ConfigRestoreState): { outcome: 'res
 function undoOutcome(run: ConfigRestoreRun, undo: NonNullable<ConfigRestoreRun['undo']>): { outcome: 'restored' | 'dry-run' | 'failed'; summary: string } {
   const plan =
     `undo of ${undo.of} (${run.configuration} in ${run.target.region}): ${run.parameters.write.length} parameters and ${run.secrets.write.length} secrets to put back, ` +
-    `${undo.changedSince.length} changed since (left alone), ${undo.created.length} created by it (delete by hand: see its evidence's undo)`;
+    `${undo.changedSince.length} changed since (left alone), ${undo.created.length} created by it (delete by hand: see its evidence's undo)${leftText(run)}`;
   if (run.dryRun) return { outcome: 'dry-run', summary: `dry run — ${plan}. Start again with "dryRun": false to put them back.` };
   if (run.failed.length > 0) return { outcome: 'failed', summary: `${run.failed.length} names could not be put back (${run.failed.map((f) => `${f.name}: ${f.error}`).join(', ')})`.slice(0, 240) + ` — ${plan}` };
   return { outcome: 'restored', summary: `undone — ${run.written.length} put back, ${run.skipped.length} already equal; ${plan}` };

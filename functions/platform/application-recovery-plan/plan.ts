@@ -41,7 +41,9 @@ export function planApplicationRecovery(policy: Policy, rawInput: unknown, runId
   const application = recovery?.application;
   if (recovery === undefined || application === undefined) throw new InvalidInput('recovery.application', 'the policy has no recovery.application section: nothing says how to roll the application back');
   const database = input.database === undefined ? null : checkDatabase(policy, input.database);
-  const hook = application.rollback.lambda !== undefined ? { kind: 'lambda' as const, target: application.rollback.lambda } : { kind: 'ssmDocument' as const, target: application.rollback.ssmDocument ?? '' };
+  const { lambda, ssmDocument, assumeRole } = application.rollback;
+  const hook: ApplicationPlan['hook'] =
+    lambda !== undefined ? { kind: 'lambda', target: lambda } : { kind: 'ssmDocument', target: ssmDocument ?? '', ...(assumeRole === undefined ? {} : { assumeRole }) };
   const version = input.version ?? null;
   const maintenance = recovery.maintenanceMode;
   const restore = database?.input;
@@ -50,7 +52,7 @@ export function planApplicationRecovery(policy: Policy, rawInput: unknown, runId
       maintenance === undefined
         ? 'none in the policy (recovery.maintenanceMode): the application keeps serving during the rollback'
         : `on first (${maintenance.parameter} = ${maintenance.on}), off again only once the application is healthy`,
-    rollback: `${hook.kind === 'lambda' ? `Lambda ${hook.target}` : `SSM Automation ${hook.target}`} ${version === null ? '(its own choice of version)' : `to version ${version}`}`,
+    rollback: `${hook.kind === 'lambda' ? `Lambda ${hook.target}` : `SSM Automation ${hook.target}${hook.assumeRole === undefined ? '' : ` as ${hook.assumeRole}`}`} ${version === null ? '(its own choice of version)' : `to version ${version}`}`,
     database:
       restore === undefined
         ? 'not restored'

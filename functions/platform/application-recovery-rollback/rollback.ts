@@ -1,6 +1,7 @@
 // Starts the SSM Automation document the policy names to roll the application back
 // (recovery.application.rollback.ssmDocument), with the run's version as its `version` parameter when one
-// was given. Idempotent: the ClientToken derives from the execution, so a retried start returns the
+// was given and the policy's assumeRole as its `AutomationAssumeRole` parameter (the role the automation
+// runs as; passing it needs iam:PassRole on it, which this function has for that role only). Idempotent: the ClientToken derives from the execution, so a retried start returns the
 // automation already started instead of a second one (SSM tokens are UUIDs and never reused across runs).
 
 import { createHash } from 'node:crypto';
@@ -26,11 +27,15 @@ export interface StartedRollback {
 export async function startRollback(deps: { ssm: SSMClient; log: Log }, plan: ApplicationPlan): Promise<StartedRollback> {
   if (plan.hook.kind !== 'ssmDocument') throw new InvalidInput('plan.hook.kind', `this step starts an SSM Automation, not a ${plan.hook.kind} hook`);
   const token = clientToken(plan.execution);
+  const parameters: Record<string, string[]> = {
+    ...(plan.version === null ? {} : { version: [plan.version] }),
+    ...(plan.hook.assumeRole === undefined ? {} : { AutomationAssumeRole: [plan.hook.assumeRole] }),
+  };
   const response = await deps.ssm.send(
     new StartAutomationExecutionCommand({
       DocumentName: plan.hook.target,
       ClientToken: token,
-      ...(plan.version === null ? {} : { Parameters: { version: [plan.version] } }),
+      ...(Object.keys(parameters).length === 0 ? {} : { Parameters: parameters }),
     }),
   );
   const id = response.AutomationExecutionId;

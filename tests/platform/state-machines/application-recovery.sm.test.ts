@@ -74,7 +74,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-function policyWith(rollbackHook: { lambda: string } | { ssmDocument: string }): Policy {
+function policyWith(rollbackHook: { lambda: string } | { ssmDocument: string; assumeRole?: string }): Policy {
   return teamPolicy((d) => (d.recovery.application = { rollback: rollbackHook, healthUrls: [`${base}/health`], healthTimeout: '2s' }));
 }
 
@@ -213,6 +213,36 @@ describe('application-recovery state machine', () => {
     expect(evidence('ar-2')).toMatchObject({ outcome: 'recovered', hook: { kind: 'ssmDocument', target: 'app-rollback' } });
   });
 
+  it('probes the health URLs at once (the check lasts one healthTimeout, not one per URL: the schema bounds it below the function timeout)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const probe = async (url: string) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return { url, ok: true, status: 200, detail: 'HTTP 200' };
+    };
+    const urls = ['https://a.example.com/health', 'https://b.example.com/health', 'https://c.example.com/health'];
+    await expect(checkHealth({ probe }, urls, 45_000)).resolves.toMatchObject({ healthy: true });
+    expect(most).toBe(urls.length);
+  });
+
+  it('passes the policy\'s assume role as the document\'s AutomationAssumeRole parameter, and says so to the approvers', async () => {
+    const role = 'arn:aws:iam::123456789012:role/app-rollback-automation';
+    use(policyWith({ ssmDocument: 'app-rollback', assumeRole: role }));
+    const result = await run({}, 'ar-16');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(ssmMock).toHaveReceivedCommandTimes(StartAutomationExecutionCommand, 1);
+    expect(ssmMock.commandCalls(StartAutomationExecutionCommand)[0]!.args[0].input).toEqual({ DocumentName: 'app-rollback', ClientToken: expect.any(String), Parameters: { AutomationAssumeRole: [role] } });
+    expect(calls[0]!.input.plan.rollback).toBe(`SSM Automation app-rollback as ${role} (its own choice of version)`);
+    use(policyWith({ ssmDocument: 'app-rollback' }));
+    ssmMock.resetHistory();
+    await run({}, 'ar-17');
+    // Neither a version nor a role: no Parameters at all (the document's defaults).
+    expect(ssmMock.commandCalls(StartAutomationExecutionCommand)[0]!.args[0].input).toEqual({ DocumentName: 'app-rollback', ClientToken: expect.any(String) });
+  });
+
   it('gives the same ClientToken to the same execution and another to the next (a UUID, as SSM requires)', () => {
     const a = clientToken('arn:aws:states:ap-northeast-1:123456789012:execution:backup-dr-test-application-recovery:ar-1');
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -266,6 +296,82 @@ describe('application-recovery state machine', () => {
     expect(last.subject).toContain(`FAILED: ${error}`);
     expect(last.message).toContain('MAINTENANCE MODE IS STILL ON');
     if (hookKind === 'ssmDocument') expect(last.message).toContain('ended Failed: Step deploy failed: image not found');
+  });
+
+  it('without maintenance mode in the policy, a failure after the rollback says the application was rolled back (never "nothing irreversible")', async () => {
+    use(teamPolicy((d) => {
+      delete d.recovery.maintenanceMode;
+      d.recovery.application = { rollback: { lambda: 'app-rollback' }, healthUrls: [`${base}/health`], healthTimeout: '2s' };
+    }));
+    nested = async () => Promise.reject(Object.assign(new Error('{"Status":"FAILED","Error":"RecoveryFailed"}'), { name: 'States.TaskFailed' }));
+    const result = await run({ version: 'v41', database: { resource: 'app-db', mode: 'full' } }, 'ar-11');
+    expect(result.status).toBe('FAILED');
+    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).not.toContain('MAINTENANCE MODE');
+    expect(last.message).not.toContain('Nothing irreversible');
+    expect(last.message).not.toContain('Nothing was changed');
+    expect(last.message).toContain('No maintenance mode in the policy: the application kept serving throughout.');
+    expect(last.message).toContain('Changed so far: the application rolled back by Lambda app-rollback (version v41); the database restore ar-11-database possibly started, with no result.');
+    expect(last.message).toContain('in full mode it switches the endpoint');
+    expect(evidence('ar-11')).toMatchObject({ outcome: 'failed', maintenance: 'none', maintenanceLeftOn: false, changed: ['the application rolled back by Lambda app-rollback (version v41)', 'the database restore ar-11-database possibly started, with no result'] });
+  });
+
+  it('a "Maintenance on" that fails leaves maintenance mode unknown: the alert says so and how to check it', async () => {
+    ssmMock.on(PutParameterCommand).callsFake(() => {
+      throw Object.assign(new Error('internal error'), { name: 'InternalServerError' });
+    });
+    const result = await run({}, 'ar-12');
+    expect(result.status).toBe('FAILED');
+    expect(calls.map((c) => c.fn)).toEqual(['requestApproval']);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).toContain('FAILED: InternalServerError');
+    expect(last.message).toContain('ar-12 FAILED: InternalServerError — MAINTENANCE MODE UNKNOWN');
+    expect(last.message).toContain('MAINTENANCE MODE STATE UNKNOWN: "Maintenance on" failed, possibly after writing.');
+    expect(last.message).toContain(`aws ssm get-parameter --name ${MAINTENANCE} --query Parameter.Value --output text --region ${PRIMARY}`);
+    expect(last.message).toContain(`aws ssm put-parameter --name ${MAINTENANCE} --value 'off'`);
+    expect(last.message).not.toContain('Nothing');
+    expect(evidence('ar-12')).toMatchObject({ outcome: 'failed', maintenance: 'unknown', maintenanceLeftOn: false });
+  });
+
+  it('a failure before any change (the approval request could not be sent) says nothing was changed in production', async () => {
+    const result = await runLocally(applicationRecoveryDefinition(policy), {}, { ...tasks(), requestApproval: async () => Promise.reject(Object.assign(new Error('SNS down'), { name: 'InternalError' })) }, { executionName: 'ar-13', stateTasks: stateTasks() });
+    expect(result.status).toBe('FAILED');
+    expect(alerts().at(-1)!.message).toContain('Nothing was changed in production');
+    expect(evidence('ar-13')).toMatchObject({ maintenance: 'off', changed: [] });
+  });
+
+  it('a report that fails is not a success: the failure path alerts that the recovery completed but has no evidence', async () => {
+    let puts = 0;
+    s3Mock.on(PutObjectCommand).callsFake((input) => {
+      puts += 1;
+      if (puts === 1) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+      objects.set(input.Key, String(input.Body));
+      return {};
+    });
+    const result = await run({}, 'ar-14');
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('ApplicationRecoveryFailed');
+    expect(result.states.slice(-3)).toEqual(['Report', 'Notify failure', 'Failed']);
+    expect(maintenanceWrites()).toEqual(['on', 'off']);
+    const last = alerts().at(-1)!;
+    expect(last).toMatchObject({ severity: 'critical', kind: 'application-recovery-failed' });
+    expect(last.subject).toContain('FAILED: InternalError');
+    expect(last.message).toContain('The recovery itself completed (rolled back, healthy, maintenance mode off): only its report failed');
+    expect(evidence('ar-14')).toMatchObject({ outcome: 'failed', maintenance: 'off', maintenanceLeftOn: false });
+  });
+
+  it('a report that fails, and its failure alert too, still ends the execution FAILED (the execution-failed rule alerts)', async () => {
+    s3Mock.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const result = await run({}, 'ar-15');
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('ApplicationRecoveryFailed');
+    expect(result.states).not.toContain('Recovered');
+    const definition = applicationRecoveryDefinition(policy);
+    // No path from the report to a success state but its own success.
+    expect(definition.States['Report']?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify failure' }]);
   });
 
   it('an application still unhealthy after the retries stops with maintenance mode ON, and says what to do', async () => {

@@ -1,6 +1,7 @@
 // The policy's recovery section: defaults, and each bad value rejected naming its field.
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../shared/policy/load.js';
+import { HEALTH_FUNCTION_TIMEOUT_S, HEALTH_TIMEOUT_MAX_MS } from '../../../shared/policy/recovery.js';
 import { DEFAULT_POLICY_TEXT, errorOf, mutated } from '../../helpers/policy-text.js';
 
 const APPROVER = 'arn:aws:iam::123456789012:role/dr-approver';
@@ -26,6 +27,7 @@ describe('recovery policy', () => {
     const db = policy.resources.databases[0];
     expect(db?.endpoint).toEqual({ ssmParameter: '/app/prod/database/host' });
     expect(db?.failover?.subnetGroup).toBe('app-db-dr');
+    expect(policy.recovery?.application?.rollback).toEqual({ ssmDocument: 'app-rollback', assumeRole: 'arn:aws:iam::123456789012:role/app-rollback-automation' });
   });
 
   it('accepts user, role and assumed-role approvers, a session wildcard only in the last part', () => {
@@ -33,6 +35,14 @@ describe('recovery policy', () => {
     expect(parsePolicy(mutated((doc) => (doc.recovery = { approvers }))).recovery?.approvers).toEqual(approvers);
     expect(errorOf(mutated((doc) => (doc.recovery = { approvers: ['arn:aws:iam::123456789012:role/*'] })))).toContain('recovery.approvers[0]: must be an IAM user or role ARN');
     expect(errorOf(mutated((doc) => (doc.recovery = { approvers: [] })))).toContain('recovery.approvers: name at least one principal');
+  });
+
+  it('bounds healthTimeout so that the probes, run at once, end within the health Lambda\'s timeout', () => {
+    const application = (healthTimeout: string) => parsePolicy(mutated((doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: ['https://a.example.com/health', 'https://b.example.com/health'], healthTimeout } }))).recovery?.application;
+    expect(application('45s')?.healthTimeout).toBe(HEALTH_TIMEOUT_MAX_MS);
+    expect(application('1s')?.healthTimeout).toBe(1000);
+    // The probes run in parallel: the longest one plus a cold start's margin fits the function's timeout, whatever the number of URLs.
+    expect(HEALTH_TIMEOUT_MAX_MS / 1000 + 10).toBeLessThanOrEqual(HEALTH_FUNCTION_TIMEOUT_S);
   });
 
   it('names the field of each bad value', () => {
@@ -43,6 +53,11 @@ describe('recovery policy', () => {
       [(doc) => (doc.recovery = { approvers: [APPROVER], primaryHealth: { urls: ['http://app.example.com/health'] } }), 'recovery.primaryHealth.urls[0]: must be an https:// URL'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: {}, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.lambda: give exactly one of lambda or ssmDocument'],
       [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: [] } }), 'recovery.application.healthUrls: name at least one URL'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { ssmDocument: 'app-rollback', assumeRole: 'app-rollback-automation' }, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: must be an IAM role ARN'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { ssmDocument: 'app-rollback', assumeRole: 'arn:aws:iam::123456789012:user/alice' } , healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: must be an IAM role ARN'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback', assumeRole: 'arn:aws:iam::123456789012:role/app-rollback-automation' }, healthUrls: ['https://app.example.com/health'] } }), 'recovery.application.rollback.assumeRole: only an SSM Automation document (ssmDocument) runs as an assume role'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: ['https://app.example.com/health'], healthTimeout: '50s' } }), 'recovery.application.healthTimeout: must be between 1s and 45s (the URLs are probed at once in a 60 s Lambda)'],
+      [(doc) => (doc.recovery = { approvers: [APPROVER], application: { rollback: { lambda: 'rollback' }, healthUrls: ['https://app.example.com/health'], healthTimeout: '2min' } }), 'recovery.application.healthTimeout: must be between 1s and 45s'],
       [(doc) => (doc.resources.databases[0].endpoint = { ssmParameter: '/a', route53: { hostedZoneId: 'Z123', recordName: 'db.example.com' } }), 'resources.databases[0].endpoint.ssmParameter: give exactly one of ssmParameter or route53'],
       [(doc) => (doc.resources.databases[0].endpoint = { route53: { hostedZoneId: 'zone', recordName: 'db.example.com' } }), 'resources.databases[0].endpoint.route53.hostedZoneId: must be a Route 53 hosted zone id'],
       [(doc) => (doc.resources.databases[0].failover = { readReplica: '1bad' }), 'resources.databases[0].failover.readReplica: must be an RDS DB instance identifier'],
