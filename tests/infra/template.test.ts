@@ -312,10 +312,10 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'config-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'config-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
-    // …and what full recoveries replaced: stops, prepares (ours), deletes with a final snapshot, remembers what it kept.
+    // …and what full recoveries replaced: stops, starts and prepares (ours), deletes with a final snapshot, remembers what it kept.
     janitor: [
       'elasticache:CreateSnapshot', 'elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
-      'kms:Decrypt', 'kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance',
+      'kms:Decrypt', 'kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StartDBInstance', 'rds:StopDBInstance',
       's3:GetObject', 's3:ListBucket', 's3:PutObject',
     ],
     // The daily checklist (primary only): metrics of both regions, the evidence listings of both reports buckets (no webhook secret: the team policy has no alerts.slack).
