@@ -1094,7 +1094,8 @@ describe('IAM of the cache restore test steps', () => {
       { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
       { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
       { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }], Condition: { StringEquals: OWNER_CONDITION } },
-      { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'snapshot:bdr-final-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      // The final snapshot: DeleteReplicationGroup needs CreateSnapshot on the group, its node and the snapshot — no tag condition, which the snapshot it creates cannot meet.
+      { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'cluster:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'snapshot:bdr-final-*') }] },
     ]);
   });
 
