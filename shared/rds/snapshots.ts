@@ -62,10 +62,17 @@ export function takenAt(snapshot: DBSnapshot): number | null {
 /** Newest first; snapshots of unknown time last. */
 export const newestFirst = (a: DBSnapshot, b: DBSnapshot): number => (takenAt(b) ?? Number.NEGATIVE_INFINITY) - (takenAt(a) ?? Number.NEGATIVE_INFINITY);
 
-/** Original (`primary`) or cross-region copy (`copy`); untagged snapshots of ours are originals. */
+/** Original (`primary`), cross-region copy (`copy`) or a replaced instance's final snapshot (`final`); untagged snapshots of ours are originals. */
 export function tierOf(snapshot: DBSnapshot): string {
   return tagValue(snapshot.TagList, TAG.tier) ?? TIER.primary;
 }
+
+/**
+ * A backup of ours — an original or a copy — as opposed to the final snapshot the janitor leaves of a
+ * replaced instance (tier `final`, bdr-final-*: it carries the instance's tags, resource included, but no
+ * step manages it and our snapshot IAM, backup-dr-*, does not reach it).
+ */
+export const isBackupTier = (snapshot: DBSnapshot): boolean => tierOf(snapshot) === TIER.primary || tierOf(snapshot) === TIER.copy;
 
 /** verify-db-snapshots has judged this copy (verified, or failed and tagged so). */
 export const hasVerdict = (snapshot: DBSnapshot): boolean => tagValue(snapshot.TagList, TAG.verifiedAt) !== undefined;

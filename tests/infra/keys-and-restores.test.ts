@@ -156,13 +156,15 @@ describe('the janitor', () => {
       // What full recoveries replaced: stopped again only when tagged replaced-by; prepared (bdr-rec-*, ours); the final snapshot.
       { Effect: 'Allow', Action: ['rds:StopDBInstance'], Resource: [rds('db:*')], Condition: { Null: { 'aws:ResourceTag/backup-dr:replaced-by': 'false' } } },
       { Effect: 'Allow', Action: ['rds:ModifyDBInstance'], Resource: [rds('db:bdr-rec-*')], Condition: { StringEquals: owner } },
+      // A stopped one is started first: RDS modifies no stopped instance.
+      { Effect: 'Allow', Action: ['rds:StartDBInstance'], Resource: [rds('db:bdr-rec-*')], Condition: { StringEquals: owner } },
       { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [rds('db:bdr-rec-*')], Condition: { StringEquals: owner, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['backup-dr:tier'] } } },
       { Effect: 'Allow', Action: ['rds:CreateDBSnapshot'], Resource: [rds('db:bdr-rec-*'), rds('snapshot:bdr-final-*')] },
       { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [rds('snapshot:bdr-final-*')] },
     ]);
   });
 
-  it.each([PRIMARY, SECONDARY])('%s: lists the replication groups of its own region and reads their tags, deletes only bdr-* groups carrying our owner tag (the policy\'s key), with a bdr-final-* snapshot', (region) => {
+  it.each([PRIMARY, SECONDARY])('%s: lists the replication groups of its own region and reads their tags, deletes only bdr-* groups carrying our owner tag (the policy\'s key), with a bdr-final-* snapshot (CreateSnapshot without a tag condition)', (region) => {
     const owned = policyWith((doc) => {
       doc.tags.owner = 'acme:backup-owner';
     });
@@ -172,11 +174,15 @@ describe('the janitor', () => {
       { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: groups('*') },
       { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: groups('*') },
       { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: groups('bdr-*'), Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } } },
+      // The final snapshot: on the group, its nodes and the snapshot it creates — no tag condition, which a snapshot not yet made cannot meet.
       {
         Effect: 'Allow',
         Action: ['elasticache:CreateSnapshot'],
-        Resource: [...groups('bdr-*'), { 'Fn::Sub': `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:bdr-final-*` }],
-        Condition: { StringEquals: { 'aws:ResourceTag/acme:backup-owner': 'backup-dr' } },
+        Resource: [
+          ...groups('bdr-*'),
+          { 'Fn::Sub': `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:cluster:bdr-*` },
+          { 'Fn::Sub': `arn:\${AWS::Partition}:elasticache:${region}:\${AWS::AccountId}:snapshot:bdr-final-*` },
+        ],
       },
     ]);
   });

@@ -312,10 +312,10 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'config-restore-record': ['kms:GenerateDataKey', 's3:PutObject'],
     'config-restore-notify': [],
     // The team's policy restore-tests a cache: the janitor also sweeps its leaked temporary groups.
-    // …and what full recoveries replaced: stops, prepares (ours), deletes with a final snapshot, remembers what it kept.
+    // …and what full recoveries replaced: stops, starts and prepares (ours), deletes with a final snapshot, remembers what it kept.
     janitor: [
       'elasticache:CreateSnapshot', 'elasticache:DeleteReplicationGroup', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource',
-      'kms:Decrypt', 'kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance',
+      'kms:Decrypt', 'kms:GenerateDataKey', 'rds:AddTagsToResource', 'rds:CreateDBSnapshot', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StartDBInstance', 'rds:StopDBInstance',
       's3:GetObject', 's3:ListBucket', 's3:PutObject',
     ],
     // The daily checklist (primary only): metrics of both regions, the evidence listings of both reports buckets (no webhook secret: the team policy has no alerts.slack).
@@ -1094,7 +1094,8 @@ describe('IAM of the cache restore test steps', () => {
       { Effect: 'Allow', Action: ['elasticache:DescribeReplicationGroups'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
       { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:*') }] },
       { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }], Condition: { StringEquals: OWNER_CONDITION } },
-      { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'snapshot:bdr-final-*') }], Condition: { StringEquals: OWNER_CONDITION } },
+      // The final snapshot: DeleteReplicationGroup needs CreateSnapshot on the group, its node and the snapshot — no tag condition, which the snapshot it creates cannot meet.
+      { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [{ 'Fn::Sub': cacheArn(region, 'replicationgroup:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'cluster:bdr-*') }, { 'Fn::Sub': cacheArn(region, 'snapshot:bdr-final-*') }] },
     ]);
   });
 

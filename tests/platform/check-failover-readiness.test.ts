@@ -241,6 +241,15 @@ describe('check-failover-readiness', () => {
     return { alerts: alerts.published, outcome, written: JSON.parse(objects.get('readiness/latest.json')?.body ?? 'null') as ReadinessReport | null };
   };
 
+  it('takes a verified copy only for a copy (tier copy), not for a replaced instance\'s final snapshot in the secondary', async () => {
+    healthy();
+    const final = { ...copy, DBSnapshotIdentifier: 'bdr-final-bdr-rec-app-db-202612030300', OriginalSnapshotCreateTime: new Date(NOW - HOUR), TagList: copy.TagList.map((t) => (t.Key === 'backup-dr:tier' ? { ...t, Value: 'final' } : t)) };
+    mocks.rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [final] });
+    const { outcome } = await run();
+    const db = outcome.resources.find((r) => r.component === 'database' && r.resource === 'app-db');
+    expect(db?.items.find((i) => i.check === 'snapshot-copy')).toMatchObject({ status: 'gap', summary: `no verified snapshot copy of app-db in ${SECONDARY}` });
+  });
+
   it('asks the secondary exactly what failover needs, alerts nothing when all is there, and writes the report', async () => {
     healthy();
     const { alerts, outcome, written } = await run();

@@ -1,11 +1,13 @@
 // The janitor's sweep of what full recoveries replaced, with aws-sdk-client-mock for RDS and ElastiCache and
 // the S3 stand-in for the posture memory: past keep-until an instance of ours is tagged tier=final, made
-// deletable (deletion protection off, tags copied to snapshots) and deleted with a deterministic final
-// snapshot the next hour; the team's original instance, or one under legal hold, is never deleted but
-// alerted once (and again only when it changes); one RDS restarted before keep-until is stopped again;
-// replication groups alike (no stop). Retries and duplicates are no-ops.
+// deletable (deletion protection off, tags copied to snapshots — a stopped one started first, RDS modifies
+// no stopped instance) and deleted with a deterministic final snapshot the next hour; the team's original
+// instance, or one under legal hold, is never deleted but alerted once (and again only when it changes), as
+// is one of ours in a status it never leaves or still not deleted a day after keep-until; one found running
+// before keep-until is stopped again, with a warning; replication groups alike (no stop). Retries and
+// duplicates are no-ops.
 import { DeleteReplicationGroupCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, ListTagsForResourceCommand, type ReplicationGroup } from '@aws-sdk/client-elasticache';
-import { AddTagsToResourceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, StartDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +46,7 @@ beforeEach(() => {
   s3.install();
   rdsMock.on(DeleteDBInstanceCommand).resolves({});
   rdsMock.on(StopDBInstanceCommand).resolves({});
+  rdsMock.on(StartDBInstanceCommand).resolves({});
   rdsMock.on(ModifyDBInstanceCommand).resolves({});
   rdsMock.on(AddTagsToResourceCommand).resolves({});
 });
@@ -60,18 +63,84 @@ describe('replaced instances', () => {
     expect(alerts.published).toEqual([expect.objectContaining({ severity: 'info', kind: 'replaced-deleted', resource: 'app-db', summary: expect.stringContaining(`deleted the replaced instance ${OLD}`) })]);
   });
 
-  it('(a) first tags it tier=final and turns deletion protection off (ours only), then deletes it the next hour', async () => {
-    instancesAre(instance(OLD, 'stopped', { ...OURS, ...replacedTags(NOW - DAY) }, { DeletionProtection: true, CopyTagsToSnapshot: false }));
-    expect(await sweepReplacedInstances(deps())).toMatchObject({ deleted: [], waiting: [OLD] });
-    expect(inputs(AddTagsToResourceCommand)).toEqual([{ ResourceName: `arn:aws:rds:${REGION}:123456789012:db:${OLD}`, Tags: [{ Key: 'backup-dr:tier', Value: 'final' }] }]);
-    expect(inputs(ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: OLD, DeletionProtection: false, CopyTagsToSnapshot: true, ApplyImmediately: true }]);
-    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
-    // The next hour: modified, tagged.
-    rdsMock.resetHistory();
-    instancesAre(instance(OLD, 'stopped', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }));
-    expect(await sweepReplacedInstances(deps())).toMatchObject({ deleted: [OLD] });
+  it('(a) a stopped one (RDS modifies no stopped instance): tags it tier=final and starts it, modifies it once available, deletes it the hour after', async () => {
+    const arn = `arn:aws:rds:${REGION}:123456789012:db:${OLD}`;
+    const protectedOne = { DeletionProtection: true, CopyTagsToSnapshot: false };
+    instancesAre(instance(OLD, 'stopped', { ...OURS, ...replacedTags(NOW - DAY) }, protectedOne));
+    expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [], stopped: [], kept: [], waiting: [OLD], failed: [] });
+    expect(inputs(AddTagsToResourceCommand)).toEqual([{ ResourceName: arn, Tags: [{ Key: 'backup-dr:tier', Value: 'final' }] }]);
+    expect(inputs(StartDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: OLD }]);
     expect(rdsMock).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    // The next hour: still starting — nothing sent.
+    rdsMock.resetHistory();
+    instancesAre(instance(OLD, 'starting', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }, protectedOne));
+    expect(await sweepReplacedInstances(deps())).toMatchObject({ waiting: [OLD] });
+    expect(rdsMock.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeDBInstancesCommand']);
+    // Available: deletion protection off, tags copied to snapshots.
+    instancesAre(instance(OLD, 'available', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }, protectedOne));
+    expect(await sweepReplacedInstances(deps())).toMatchObject({ deleted: [], waiting: [OLD] });
+    expect(inputs(ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: OLD, DeletionProtection: false, CopyTagsToSnapshot: true, ApplyImmediately: true }]);
+    expect(rdsMock).not.toHaveReceivedCommand(StartDBInstanceCommand);
     expect(rdsMock).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    // Modified: deleted with its final snapshot (running, past keep-until: not stopped again).
+    rdsMock.resetHistory();
+    instancesAre(instance(OLD, 'available', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }));
+    expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [OLD], stopped: [], kept: [], waiting: [], failed: [] });
+    expect(inputs(DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: OLD, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: `bdr-final-${OLD}`, DeleteAutomatedBackups: true }]);
+    expect(rdsMock).not.toHaveReceivedCommand(StopDBInstanceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    expect(alerts.published.map((a) => [a.severity, a.kind])).toEqual([['info', 'replaced-deleted']]);
+  });
+
+  it('(a) an available one that needs it is modified at once (no start)', async () => {
+    instancesAre(instance(OLD, 'available', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }, { CopyTagsToSnapshot: false }));
+    expect(await sweepReplacedInstances(deps())).toMatchObject({ deleted: [], waiting: [OLD] });
+    expect(inputs(ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: OLD, DeletionProtection: false, CopyTagsToSnapshot: true, ApplyImmediately: true }]);
+    expect(rdsMock).not.toHaveReceivedCommand(StartDBInstanceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+  });
+
+  it('one of ours past keep-until in a status it never leaves (storage-full, failed, incompatible-*) is a finding, alerted once, with what to do; nothing is sent to it', async () => {
+    const full = 'bdr-rec-app-db-202611010300';
+    instancesAre(instance(OLD, 'storage-full', { ...OURS, ...replacedTags(NOW - DAY), 'backup-dr:tier': 'final' }), instance(full, 'incompatible-parameters', { ...OURS, ...replacedTags(NOW - 2 * DAY) }));
+    expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [], stopped: [], kept: [OLD, full], waiting: [], failed: [] });
+    expect(rdsMock.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeDBInstancesCommand']);
+    expect(alerts.published.map((a) => [a.severity, a.kind, a.details?.['check'], a.details?.['reason'], a.details?.['status']])).toEqual([
+      ['warning', 'posture', `past-keep-until-not-deletable:${OLD}`, 'not-deletable', 'storage-full'],
+      ['warning', 'posture', `past-keep-until-not-deletable:${full}`, 'not-deletable', 'incompatible-parameters'],
+    ]);
+    expect(alerts.published[0]!.summary).toContain('status storage-full');
+    expect(alerts.published[0]!.action).toContain(`aws rds delete-db-instance --region ${REGION} --db-instance-identifier ${OLD} --skip-final-snapshot`);
+    // The next hour: the same, nothing alerted.
+    await sweepReplacedInstances(deps());
+    expect(alerts.published).toHaveLength(2);
+  });
+
+  it('one of ours still not deleted a day after keep-until (a status or a refusal that does not go away) is a finding, alerted once; before that only waited on', async () => {
+    const refused = 'bdr-rec-app-db-202611010300';
+    rdsMock.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'Instance is not in a valid state', $metadata: {} }));
+    const ready = { ...OURS, 'backup-dr:tier': 'final' };
+    // Within the day: waited on, no finding.
+    instancesAre(instance(OLD, 'modifying', { ...ready, ...replacedTags(NOW - DAY / 2) }), instance(refused, 'available', { ...ready, ...replacedTags(NOW - DAY / 2) }));
+    expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [], stopped: [], kept: [], waiting: [OLD, refused], failed: [] });
+    expect(alerts.published).toEqual([]);
+    // Two days on: a finding each, once.
+    instancesAre(instance(OLD, 'modifying', { ...ready, ...replacedTags(NOW - 2 * DAY) }), instance(refused, 'available', { ...ready, ...replacedTags(NOW - 2 * DAY) }));
+    expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [], stopped: [], kept: [], waiting: [OLD, refused], failed: [] });
+    expect(inputs(DeleteDBInstanceCommand)).toHaveLength(2);
+    expect(alerts.published.map((a) => [a.severity, a.details?.['check'], a.details?.['reason']])).toEqual([
+      ['warning', `past-keep-until-not-deletable:${OLD}`, 'still-waiting'],
+      ['warning', `past-keep-until-not-deletable:${refused}`, 'still-waiting'],
+    ]);
+    await sweepReplacedInstances(deps());
+    expect(alerts.published).toHaveLength(2);
+    // Deleted at last: resolved.
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    instancesAre(instance(OLD, 'deleting', { ...ready, ...replacedTags(NOW - 2 * DAY) }));
+    await sweepReplacedInstances(deps());
+    expect(alerts.published.slice(2).map((a) => [a.severity, a.summary.startsWith('resolved: ')])).toEqual([['info', true], ['info', true]]);
   });
 
   it('is a no-op when it is already being deleted or gone (retry, duplicate run)', async () => {
@@ -114,6 +183,18 @@ describe('replaced instances', () => {
     expect(await sweepReplacedInstances(deps())).toEqual({ deleted: [], stopped: ['app-db-prod'], kept: [], waiting: [], failed: [] });
     expect(inputs(StopDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'app-db-prod' }]);
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    expect(rdsMock).not.toHaveReceivedCommand(StartDBInstanceCommand);
+  });
+
+  it('(c) warns on each stop, naming the tag to remove if the start was deliberate (a fail-back)', async () => {
+    instancesAre(instance('app-db-prod', 'available', replacedTags(NOW + 3 * DAY)));
+    await sweepReplacedInstances(deps());
+    expect(alerts.published).toEqual([expect.objectContaining({ severity: 'warning', kind: 'replaced-stopped', resource: 'app-db-prod', details: expect.objectContaining({ instance: 'app-db-prod' }) })]);
+    expect(alerts.published[0]!.summary).toContain('stopped the replaced instance app-db-prod');
+    expect(alerts.published[0]!.action).toContain(`aws rds remove-tags-from-resource --region ${REGION} --resource-name arn:aws:rds:${REGION}:123456789012:db:app-db-prod --tag-keys backup-dr:replaced-by backup-dr:keep-until`);
+    // Started again (RDS after 7 days, or a person): stopped and warned again — not a posture finding.
+    await sweepReplacedInstances(deps());
+    expect(alerts.published.map((a) => a.kind)).toEqual(['replaced-stopped', 'replaced-stopped']);
   });
 
   it('alerts critical and fails the run when one cannot be deleted, after doing the rest', async () => {
@@ -121,7 +202,7 @@ describe('replaced instances', () => {
     rdsMock.on(DeleteDBInstanceCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
     await expect(sweepReplacedInstances(deps())).rejects.toMatchObject({ name: 'RunFailed', failures: [{ resource: OLD, error: 'replaced-instances' }] });
     expect(inputs(StopDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'app-db-prod' }]);
-    expect(alerts.published.map((a) => [a.severity, a.kind])).toEqual([['critical', 'replaced-not-handled']]);
+    expect(alerts.published.map((a) => [a.severity, a.kind])).toEqual([['critical', 'replaced-not-handled'], ['warning', 'replaced-stopped']]);
   });
 });
 
@@ -148,6 +229,23 @@ describe('replaced replication groups', () => {
     ecMock.resetHistory();
     await sweepReplacedCacheGroups(deps());
     expect(ecMock).not.toHaveReceivedCommand(DeleteReplicationGroupCommand);
+    expect(alerts.published).toHaveLength(2);
+  });
+
+  it('one of ours past keep-until that failed to create is a finding (alerted once); one still modifying a day after keep-until too', async () => {
+    groupsAre(
+      { id: 'bdr-rec-app-redis-1', status: 'create-failed', tags: { ...OURS, ...replacedTags(NOW - DAY / 2) } },
+      { id: 'bdr-rec-app-redis-2', status: 'modifying', tags: { ...OURS, ...replacedTags(NOW - 2 * DAY) } },
+      { id: 'bdr-rec-app-redis-3', status: 'snapshotting', tags: { ...OURS, ...replacedTags(NOW - DAY / 2) } },
+    );
+    expect(await sweepReplacedCacheGroups(deps())).toEqual({ deleted: [], stopped: [], kept: ['bdr-rec-app-redis-1'], waiting: ['bdr-rec-app-redis-2', 'bdr-rec-app-redis-3'], failed: [] });
+    expect(ecMock).not.toHaveReceivedCommand(DeleteReplicationGroupCommand);
+    expect(alerts.published.map((a) => [a.severity, a.details?.['check'], a.details?.['reason']])).toEqual([
+      ['warning', 'past-keep-until-not-deletable:bdr-rec-app-redis-1', 'not-deletable'],
+      ['warning', 'past-keep-until-not-deletable:bdr-rec-app-redis-2', 'still-waiting'],
+    ]);
+    expect(alerts.published[0]!.action).toContain(`aws elasticache delete-replication-group --region ${REGION} --replication-group-id bdr-rec-app-redis-1.`);
+    await sweepReplacedCacheGroups(deps());
     expect(alerts.published).toHaveLength(2);
   });
 

@@ -4,7 +4,7 @@
 // restore tests, and alerts. Least privilege like restore-test-teardown and cache-restore-test-teardown:
 // it lists every instance and every replication group of its region, and may delete only our temporary
 // ones carrying our owner tag. It also sweeps what full recoveries replaced (tagged replaced-by and
-// keep-until): stops an instance RDS restarted, deletes one of ours past keep-until with a final snapshot,
+// keep-until): stops an instance found running again, deletes one of ours past keep-until with a final snapshot (started first when stopped),
 // keeps its posture memory of what it kept. No ElastiCache permission at all when the policy has no cache.
 
 import { PREFIX, SERVICE, TAG } from '../../../shared/contracts.js';
@@ -27,8 +27,16 @@ function cacheStatements(ctx: Context): Statement[] {
     { Effect: 'Allow', Action: ['elasticache:ListTagsForResource'], Resource: [elastiCacheArn(ctx.region, 'replicationgroup:*')] },
     // Only groups we name, in this region, carrying our owner tag (as cache-restore-test-teardown).
     { Effect: 'Allow', Action: ['elasticache:DeleteReplicationGroup'], Resource: [ourGroups(ctx.region)], Condition: ownerResourceTag(ctx) },
-    // A replaced group's final snapshot (FinalSnapshotIdentifier): ElastiCache authorizes the snapshot it creates.
-    { Effect: 'Allow', Action: ['elasticache:CreateSnapshot'], Resource: [ourGroups(ctx.region), elastiCacheArn(ctx.region, `snapshot:${PREFIX.finalSnapshot}*`)], Condition: ownerResourceTag(ctx) },
+    // A replaced group's final snapshot (FinalSnapshotIdentifier) needs CreateSnapshot (DeleteReplicationGroup's
+    // API reference), which ElastiCache authorizes on the group, the node it snapshots (a cluster:
+    // "<group>-001" …) and the snapshot it creates (as take-cache-snapshot's, deploy/components/redis/backup.ts).
+    // No tag condition: the snapshot does not exist yet and the nodes carry no tags of ours — the delete
+    // statement above is what holds it to groups of ours.
+    {
+      Effect: 'Allow',
+      Action: ['elasticache:CreateSnapshot'],
+      Resource: [ourGroups(ctx.region), elastiCacheArn(ctx.region, `cluster:${PREFIX.restoreInstance}*`), elastiCacheArn(ctx.region, `snapshot:${PREFIX.finalSnapshot}*`)],
+    },
   ];
 }
 
@@ -43,8 +51,10 @@ function replacedInstanceStatements(ctx: Context): Statement[] {
   return [
     // Stopped again when RDS restarted it (7 days): any instance, only one tagged replaced-by.
     { Effect: 'Allow', Action: ['rds:StopDBInstance'], Resource: [allInstances(ctx.region)], Condition: { Null: { [`aws:ResourceTag/${TAG.replacedBy}`]: 'false' } } },
-    // Prepared for deletion, only ours (bdr-rec-*, our owner tag): deletion protection off, tags copied to snapshots, tier=final.
+    // Prepared for deletion, only ours (bdr-rec-*, our owner tag): deletion protection off, tags copied to snapshots, tier=final;
+    // started first when stopped (the RDS user guide, stopping limitations: a stopped instance cannot be modified).
     { Effect: 'Allow', Action: ['rds:ModifyDBInstance'], Resource: [recoveryInstances(ctx.region)], Condition: ownerResourceTag(ctx) },
+    { Effect: 'Allow', Action: ['rds:StartDBInstance'], Resource: [recoveryInstances(ctx.region)], Condition: ownerResourceTag(ctx) },
     { Effect: 'Allow', Action: ['rds:AddTagsToResource'], Resource: [recoveryInstances(ctx.region)], Condition: { ...ownerResourceTag(ctx), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.tier] } } },
     // The final snapshot (bdr-final-*), with the instance's tags.
     { Effect: 'Allow', Action: ['rds:CreateDBSnapshot'], Resource: [recoveryInstances(ctx.region), finalSnapshots] },

@@ -16,19 +16,18 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Alert } from '../../../shared/alerts/alert.js';
 import { publishPosture, type PostureAlerting, type PostureOutcome, type PostureScope } from '../../../shared/alerts/posture-memory.js';
-import { configBundleKey, EXPORT_TAG, READINESS_REPORT_KEY, serviceKeyAlias, TAG } from '../../../shared/contracts.js';
+import { configBundleKey, EXPORT_TAG, READINESS_REPORT_KEY, serviceKeyAlias } from '../../../shared/contracts.js';
 import { captureTime } from '../../../shared/config/retention.js';
 import { errorName } from '../../../shared/errors.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
 import { describeInstance, replicatedBackupsOf } from '../../../shared/rds/automated-backups.js';
-import { isVerified, listOwnedSnapshots } from '../../../shared/rds/snapshots.js';
+import { isVerified, listOwnedSnapshots, snapshotsOf } from '../../../shared/rds/snapshots.js';
 import { exportStates } from '../../../shared/redis/export-objects.js';
 import { PIPELINE_ALLOWANCE_MS } from '../../../shared/redis/exports.js';
 import { backupTime } from '../../../shared/redis/retention.js';
 import { isBackupOf } from '../../../shared/redis/snapshots.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { parseScheduleExpression, typicalInterval } from '../../../shared/schedule/expression.js';
-import { tagValue } from '../../../shared/tags.js';
 import { cacheFailoverSettings, databaseFailoverSettings } from '../../../shared/policy/failover-settings.js';
 import { judgeCache, judgeConfiguration, judgeDatabase, judgeKey, judgeRegion, type BundleFound, type KeyFound, type ResourceReadiness, type SecretFound, type SecurityGroupsFound, type SubnetGroupFound } from './plan.js';
 
@@ -96,7 +95,8 @@ function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number): numb
 
 /** When the data of the newest verified copy of `db` was taken, null when there is none. */
 function newestVerifiedCopy(db: DatabaseResource, copies: readonly DBSnapshot[]): number | null {
-  const times = copies.filter((c) => tagValue(c.TagList, TAG.resource) === db.name && isVerified(c)).map((c) => c.OriginalSnapshotCreateTime?.getTime() ?? c.SnapshotCreateTime?.getTime() ?? 0);
+  // Copies only (tier copy): a replaced instance's final snapshot in this region is no backup.
+  const times = snapshotsOf(db, 'secondary', copies).filter(isVerified).map((c) => c.OriginalSnapshotCreateTime?.getTime() ?? c.SnapshotCreateTime?.getTime() ?? 0);
   return times.length === 0 ? null : Math.max(...times);
 }
 

@@ -11,7 +11,7 @@ import type { Alert } from '../../../shared/alerts/alert.js';
 import { TAG } from '../../../shared/contracts.js';
 import type { DatabaseResource, Policy } from '../../../shared/policy/schema.js';
 import type { SourceManifest, TableContent } from '../../../shared/rds/postgres/types.js';
-import { takenAt } from '../../../shared/rds/snapshots.js';
+import { isBackupTier, takenAt } from '../../../shared/rds/snapshots.js';
 import { tagValue } from '../../../shared/tags.js';
 
 export interface Anomaly {
@@ -81,11 +81,12 @@ export function compareManifests(before: SourceManifest, after: SourceManifest, 
 /**
  * The snapshots to quarantine for an anomaly first seen in the manifest of `anomalyAt` (epoch ms of its
  * capture): every snapshot of ours of the database — originals and copies — taken before it, not yet
- * quarantined. A snapshot whose time is unknown is quarantined too (it might be the good one).
+ * quarantined. A snapshot whose time is unknown is quarantined too (it might be the good one). Not a
+ * replaced instance's final snapshot (tier final): no retention prunes it, and tagging it is refused.
  */
 export function quarantineTargets(db: DatabaseResource, owned: readonly DBSnapshot[], anomalyAt: number): DBSnapshot[] {
   return owned.filter((s) => {
-    if (tagValue(s.TagList, TAG.resource) !== db.name || tagValue(s.TagList, TAG.quarantine) !== undefined) return false;
+    if (tagValue(s.TagList, TAG.resource) !== db.name || !isBackupTier(s) || tagValue(s.TagList, TAG.quarantine) !== undefined) return false;
     const at = takenAt(s);
     return at === null || at < anomalyAt;
   });

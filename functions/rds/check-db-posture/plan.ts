@@ -102,10 +102,10 @@ export function copyAgeLimit(db: DatabaseResource, timeZone: string, now: number
   return Number.isFinite(interval) ? 2 * interval : 2 * 86_400_000;
 }
 
-/** When the data of the newest verified copy of `db` was taken, or null when it has none. */
+/** When the data of the newest verified copy of `db` was taken, or null when it has none (copies only: a final snapshot is no backup). */
 export function newestVerifiedCopy(db: DatabaseResource, copies: readonly DBSnapshot[]): number | null {
-  return copies
-    .filter((c) => tagValue(c.TagList, TAG.resource) === db.name && isVerified(c))
+  return snapshotsOf(db, 'secondary', copies)
+    .filter(isVerified)
     .map((c) => c.OriginalSnapshotCreateTime?.getTime() ?? c.SnapshotCreateTime?.getTime() ?? 0)
     .reduce<number | null>((a, b) => (a === null || b > a ? b : a), null);
 }
@@ -117,8 +117,8 @@ export function newestVerifiedCopy(db: DatabaseResource, copies: readonly DBSnap
 export function missedBackup(db: DatabaseResource, primaryOwned: readonly DBSnapshot[], timeZone: string, now: number): Finding | null {
   const due = occurrencesBetween(parseScheduleExpression(db.schedule), timeZone, now - 3 * 86_400_000, now - 3_600_000).at(-1);
   if (due === undefined) return null;
-  const ofRun = primaryOwned.filter((s) => {
-    if (tagValue(s.TagList, TAG.resource) !== db.name) return false;
+  // Originals only: a replaced instance's final snapshot (tier final) carries the resource and a created-at but is no scheduled backup.
+  const ofRun = snapshotsOf(db, 'primary', primaryOwned).filter((s) => {
     const scheduled = Date.parse(tagValue(s.TagList, TAG.scheduledAt) ?? '');
     const created = Date.parse(tagValue(s.TagList, TAG.createdAt) ?? '');
     return (!Number.isNaN(scheduled) && scheduled >= due) || (!Number.isNaN(created) && created >= due);

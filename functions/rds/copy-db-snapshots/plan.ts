@@ -139,7 +139,8 @@ export function backupFigures(policy: Policy, sources: readonly DBSnapshot[], cr
   for (const snapshot of sources) {
     const resource = tagValue(snapshot.TagList, TAG.resource) ?? '';
     const start = takenAt(snapshot);
-    if (!databases.has(resource) || tierOf(snapshot) === TIER.copy || start === null) continue;
+    // Originals only: not a copy, nor a replaced instance's final snapshot (tier final), which is no scheduled backup.
+    if (!databases.has(resource) || tierOf(snapshot) !== TIER.primary || start === null) continue;
     const snapshotId = snapshot.DBSnapshotIdentifier ?? '';
     if (snapshot.Status === 'creating') figures.push({ resource, snapshotId, state: 'creating', durationMs: Math.max(0, now - start), sizeBytes: null });
     else if (snapshot.Status === 'available' && created?.snapshotId === snapshotId) {

@@ -6,7 +6,7 @@ import { checkDbAnomalies, releaseQuarantine } from '../../../functions/rds/chec
 import { compareManifests, quarantineTargets } from '../../../functions/rds/check-db-anomalies/plan.js';
 import { InvalidInput } from '../../../shared/errors.js';
 import { planPrune } from '../../../shared/rds/retention.js';
-import { copyOf, ourTags, primarySnapshot } from '../helpers/rds-fixtures.js';
+import { copyOf, finalSnapshot, ourTags, primarySnapshot, SECONDARY } from '../helpers/rds-fixtures.js';
 import { RecordingAlerts, RecordingLog, teamPolicy } from '../../helpers/runtime.js';
 
 const policy = teamPolicy();
@@ -40,6 +40,12 @@ describe('anomalies between consecutive manifests', () => {
     const already = primarySnapshot(id(-1), '2026-11-19T02:00:00+09:00', {}, ourTags('app-db', { 'backup-dr:quarantine': '2026-11-19T10:00:00Z' }));
     const targets = quarantineTargets(db, [early, later, other, already, copyOf(early, '2026-11-20T03:00:00+09:00')], T0 + 1 * DAY);
     expect(targets.map((t) => t.DBSnapshotArn)).toEqual([early.DBSnapshotArn, copyOf(early, '2026-11-20T03:00:00+09:00').DBSnapshotArn]);
+  });
+
+  it('never quarantines a replaced instance\'s final snapshot (tier final): it carries the resource tag, but no retention prunes it and tagging it is refused', () => {
+    const early = primarySnapshot(id(0), '2026-11-20T02:00:00+09:00');
+    const final = finalSnapshot('bdr-rec-app-db-202611150300', '2026-11-19T12:00:00+09:00');
+    expect(quarantineTargets(db, [final, early], T0 + 1 * DAY).map((t) => t.DBSnapshotArn)).toEqual([early.DBSnapshotArn]);
   });
 
   it('makes prune keep a quarantined snapshot and its copy, like a legal hold', () => {
@@ -114,6 +120,24 @@ describe('check-db-anomalies', () => {
     expect(tagged(secondaryMock).map((t) => t.ResourceName)).toEqual([early, middle].map((s) => verified(s).DBSnapshotArn));
     expect(alerts.published).toEqual([expect.objectContaining({ severity: 'critical', kind: 'backup-anomaly', resource: 'app-db', summary: `anomaly in the backup ${id(2)}: public.orders lost 84 % of its rows (5100 → 800; limit 20 %)` })]);
     expect(JSON.parse(stored[`anomalies/app-db/${id(2)}.json`] ?? '{}')).toMatchObject({ snapshotId: id(2), previousId: id(1), quarantined: 4 });
+  });
+
+  it('leaves the final snapshots of replaced instances alone (in either region) and still alerts the anomaly', async () => {
+    const finalHere = finalSnapshot('bdr-rec-app-db-202611150300', '2026-11-19T12:00:00+09:00');
+    const finalThere = finalSnapshot('bdr-rec-app-db-202611160300', '2026-11-19T13:00:00+09:00', SECONDARY);
+    primaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [finalHere, early, middle, latest] });
+    secondaryMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [finalThere, ...[early, middle, latest].map(verified)] });
+    // As the role's IAM (snapshot:backup-dr-*) would answer a tag on bdr-final-*.
+    const denied = Object.assign(new Error('not authorized to perform rds:AddTagsToResource'), { name: 'AccessDenied' });
+    primaryMock.on(AddTagsToResourceCommand, { ResourceName: finalHere.DBSnapshotArn }).rejects(denied);
+    secondaryMock.on(AddTagsToResourceCommand, { ResourceName: finalThere.DBSnapshotArn }).rejects(denied);
+    given({ [id(1)]: manifest(1, { 'public.orders': 5100 }), [id(2)]: manifest(2, { 'public.orders': 800 }) });
+    const { result, alerts } = run();
+    expect((await result).map((j) => [j.snapshotId, j.quarantined])).toEqual([[id(2), 4]]);
+    const tagged = (mock: typeof primaryMock) => mock.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input.ResourceName);
+    expect(tagged(primaryMock)).toEqual([early.DBSnapshotArn, middle.DBSnapshotArn]);
+    expect(tagged(secondaryMock)).toEqual([early, middle].map((s) => verified(s).DBSnapshotArn));
+    expect(alerts.published.map((a) => [a.severity, a.kind])).toEqual([['critical', 'backup-anomaly']]);
   });
 
   it('judges each snapshot once: a duplicate or later run is a no-op', async () => {

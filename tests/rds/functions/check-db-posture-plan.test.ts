@@ -16,7 +16,7 @@ import {
   type Finding,
   type PostureInput,
 } from '../../../functions/rds/check-db-posture/plan.js';
-import { copyOf, ourTags, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
+import { copyOf, finalSnapshot, ourTags, PRIMARY, primarySnapshot, scheduledTags, SECONDARY } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 const MIN = 60_000;
@@ -251,6 +251,12 @@ describe('copyAgeLimit and newestVerifiedCopy', () => {
     expect(newestVerifiedCopy(db, [other, unverified])).toBeNull();
   });
 
+  it('counts copies only: not a replaced instance\'s final snapshot in the secondary, whatever tags the instance handed it', () => {
+    const final = finalSnapshot('bdr-rec-app-db-202611230300', '2026-11-24T12:00:00+09:00', SECONDARY, {}, { 'backup-dr:verified-at': '2026-11-24T13:00:00Z' });
+    expect(newestVerifiedCopy(db, [verified('21'), final])).toBe(Date.parse('2026-11-21T02:00:00+09:00'));
+    expect(newestVerifiedCopy(db, [final])).toBeNull();
+  });
+
   it('counts a verified copy whose time RDS reports not at all as taken at the epoch: as old as can be', () => {
     const timeless = verified('22', { OriginalSnapshotCreateTime: undefined, SnapshotCreateTime: undefined });
     expect(newestVerifiedCopy(db, [timeless])).toBe(0);
@@ -292,6 +298,12 @@ describe('missedBackup: the dead man\'s switch', () => {
     { name: 'a snapshot of another database', snapshot: () => taken('2026-11-25T02:00:00+09:00', 'other-db') },
   ])('does not count the run as covered by $name', ({ snapshot }) => {
     expect(missedBackup(db, [snapshot()], 'Asia/Tokyo', NOW)?.check).toBe('missed-backup');
+  });
+
+  it('does not count the run as covered by a replaced instance\'s final snapshot (tier final), whose created-at is the recovery\'s', () => {
+    // A recovery planned at 02:30, replaced with a short keep-until: its final snapshot carries created-at 02:30, after the missed 02:00 run.
+    const final = finalSnapshot('bdr-rec-app-db-202611250230', '2026-11-25T02:30:00+09:00');
+    expect(missedBackup(db, [final], 'Asia/Tokyo', NOW)?.check).toBe('missed-backup');
   });
 
   it('gives a run an hour of grace before calling it missed', () => {

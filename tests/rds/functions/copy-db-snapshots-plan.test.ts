@@ -5,7 +5,7 @@
 import type { DBSnapshot, Tag } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { backupFigures, copyFailureAlert, copyRequest, copyTags, planCopies } from '../../../functions/rds/copy-db-snapshots/plan.js';
-import { copyOf, ourTags, primarySnapshot, scheduledTags } from '../helpers/rds-fixtures.js';
+import { copyOf, finalSnapshot, ourTags, primarySnapshot, scheduledTags } from '../helpers/rds-fixtures.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 const NOW = Date.parse('2026-11-25T06:00:00+09:00');
@@ -182,6 +182,13 @@ describe('backupFigures: how long a snapshot took, and its size', () => {
   it('times a snapshot still being created from its request (our created-at tag: RDS reports no time yet) to now, on every run', () => {
     const creating = primarySnapshot('backup-dr-app-db-20261125-0300', '2026-11-25T03:00:00+09:00', { Status: 'creating', SnapshotCreateTime: undefined, OriginalSnapshotCreateTime: undefined }, scheduledTags('app-db', '2026-11-25T03:00:00+09:00'));
     expect(backupFigures(policy, [s1, creating], null, NOW)).toEqual([{ resource: 'app-db', snapshotId: creating.DBSnapshotIdentifier, state: 'creating', durationMs: 3 * 3_600_000, sizeBytes: null }]);
+  });
+
+  it('neither copies nor times a replaced instance\'s final snapshot (tier final): it is no scheduled backup', () => {
+    const creating = finalSnapshot('bdr-rec-app-db-202611200300', '2026-11-25T02:30:00+09:00', undefined, { Status: 'creating', SnapshotCreateTime: undefined, OriginalSnapshotCreateTime: undefined });
+    const done = finalSnapshot('bdr-rec-app-db-202611190300', '2026-11-24T12:00:00+09:00');
+    expect(backupFigures(policy, [s1, creating, done], { snapshotId: done.DBSnapshotIdentifier!, at: Date.parse('2026-11-24T12:20:00+09:00') }, NOW)).toEqual([]);
+    expect(planCopies(policy, [done, s1], []).pending.map((s) => s.DBSnapshotIdentifier)).toEqual([s1.DBSnapshotIdentifier]);
   });
 
   it('measures nothing on a scheduled run for finished snapshots (when they finished is unknown), nor for copies, other databases or snapshots without a time', () => {

@@ -56,3 +56,24 @@ export function copyOf(source: DBSnapshot, copied: string, overrides: Partial<DB
     ...overrides,
   };
 }
+
+/**
+ * The final snapshot the janitor leaves of a replaced recovery instance (bdr-final-<id>): RDS copies the
+ * instance's tags to it (CopyTagsToSnapshot) — ours, the resource, the recovery's created-at, replaced-by,
+ * keep-until, and tier=final.
+ */
+export function finalSnapshot(instanceId: string, created: string, region = PRIMARY, overrides: Partial<DBSnapshot> = {}, extraTags: Record<string, string> = {}): DBSnapshot {
+  const id = `bdr-final-${instanceId}`;
+  return {
+    ...primarySnapshot(id, created, {}, ourTags('app-db', {
+      [TAG.tier]: 'final',
+      [TAG.createdAt]: new Date(created).toISOString(),
+      [TAG.replacedBy]: 'bdr-rec-app-db-202611250300',
+      [TAG.keepUntil]: new Date(created).toISOString(),
+      ...extraTags,
+    })),
+    DBSnapshotArn: `arn:aws:rds:${region}:${ACCOUNT}:snapshot:${id}`,
+    DBInstanceIdentifier: instanceId,
+    ...overrides,
+  };
+}
