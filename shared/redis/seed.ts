@@ -33,11 +33,17 @@ export function engineVersionOf(version: string): string | undefined {
   return match === null ? undefined : `${match[1]}.${match[2]}`;
 }
 
-/** What differs between the groups seeded: their tags (ours and the run's), what they are for, their own backups and key. */
+/** What differs between the groups seeded: their tags (ours and the run's), what they are for, their shape, their own backups and key. */
 export interface SeedOptions {
   readonly tags: readonly { Key: string; Value: string }[];
   /** The tag (key and value) that marks a group as this run's: a retried step goes on with it, refuses any other. */
   readonly runTag: { readonly key: string; readonly value: string };
+  /** Whose group the run tag marks, in the refusal of anyone else's ("this run's" unless said). */
+  readonly whose?: string;
+  /** A production-shaped group (a recovery's): as many nodes as the group it replaces, its failover, Multi-AZ and parameter group. Absent: one node, no failover. */
+  readonly shape?: { readonly numCacheClusters: number; readonly automaticFailover: boolean; readonly multiAz: boolean; readonly parameterGroup?: string | undefined };
+  /** What the log says once the create was sent (absent: "cache restore seeding"), and fields it adds. */
+  readonly logged?: { readonly message: string; readonly fields: Readonly<Record<string, unknown>> };
   readonly description?: string;
   /** ElastiCache's own daily backups of the group, in days (0: none). */
   readonly snapshotRetentionLimit?: number;
@@ -51,8 +57,8 @@ export function restoreTestSeedOptions(policy: Policy, plan: CacheRestorePlan): 
 }
 
 /**
- * One node of the plan's type, no failover, encrypted at rest, TLS and AUTH as the source has them, in the
- * plan's subnet and security groups, tagged (tag-on-create: the only way IAM lets the step create a group).
+ * One node of the plan's type, no failover (or the options' production shape), encrypted at rest, TLS and
+ * AUTH as the source has them, in the plan's subnet and security groups, tagged (tag-on-create: the only way IAM lets the step create a group).
  * From the snapshot by name, or from the export's .rdb objects by their S3 ARNs (one per node group).
  */
 export function seedRequest(policy: Policy, plan: CacheRestorePlan, validation: Pick<CacheValidation, 'tls'>, auth: RestoreAuth, options: SeedOptions = restoreTestSeedOptions(policy, plan)): CreateReplicationGroupCommandInput {
@@ -69,9 +75,10 @@ export function seedRequest(policy: Policy, plan: CacheRestorePlan, validation: 
     ReplicationGroupId: plan.groupId,
     ReplicationGroupDescription: (options.description ?? `backup-dr restore test of ${plan.resource} from ${plan.snapshotName}`).slice(0, 255),
     CacheNodeType: plan.nodeType,
-    NumCacheClusters: 1,
-    AutomaticFailoverEnabled: false,
-    MultiAZEnabled: false,
+    NumCacheClusters: options.shape?.numCacheClusters ?? 1,
+    AutomaticFailoverEnabled: options.shape?.automaticFailover ?? false,
+    MultiAZEnabled: options.shape?.multiAz ?? false,
+    ...(options.shape?.parameterGroup === undefined ? {} : { CacheParameterGroupName: options.shape.parameterGroup }),
     SnapshotRetentionLimit: options.snapshotRetentionLimit ?? 0,
     AtRestEncryptionEnabled: true,
     ...(options.kmsKeyId === undefined ? {} : { KmsKeyId: options.kmsKeyId }),
@@ -105,12 +112,12 @@ export async function seedCacheRestore(deps: SeedDeps, plan: CacheRestorePlan, o
   const requestedAt = deps.now();
   try {
     await deps.elasticache.send(new CreateReplicationGroupCommand(seedRequest(deps.policy, plan, cache.validation, auth, options)));
-    deps.log.info('cache restore seeding', { runId: plan.runId, groupId: plan.groupId, from: plan.seed.kind, snapshotName: plan.snapshotName, region: plan.region });
+    deps.log.info(options.logged?.message ?? 'cache restore seeding', { runId: plan.runId, groupId: plan.groupId, from: plan.seed.kind, snapshotName: plan.snapshotName, region: plan.region, ...options.logged?.fields });
     return { requestedAt, alreadyExisted: false };
   } catch (error) {
     if (errorName(error) === 'ReplicationGroupAlreadyExistsFault') {
       if (await isThisRunsGroup(deps, plan, options.runTag)) return { requestedAt, alreadyExisted: true };
-      throw new CacheRestoreFailed(`a replication group named ${plan.groupId} exists and is not this run's: refusing to use it`, { cause: error });
+      throw new CacheRestoreFailed(`a replication group named ${plan.groupId} exists and is not ${options.whose ?? "this run's"}: refusing to use it`, { cause: error });
     }
     if (RETRIED.has(errorName(error))) throw error;
     throw new CacheRestoreFailed(`ElastiCache refused to seed ${plan.groupId} from ${plan.snapshotName}: ${errorName(error)}: ${errorMessage(error)}`, { cause: error });

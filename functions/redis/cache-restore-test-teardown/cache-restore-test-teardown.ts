@@ -1,42 +1,18 @@
 // Deletes the temporary group of a cache restore test — on success and on every failure path — but only
-// a group carrying our tags for this very run (plan.ts decides). Safe to retry: a group already gone or
-// being deleted is success; one that cannot be deleted yet is CacheTeardownNotReady, which the state
-// machine retries. No final snapshot: the group holds a copy of a backup we already have.
+// a group carrying our tags for this very run (plan.ts decides; shared/redis/group-teardown.ts deletes and
+// translates). Safe to retry; CacheTeardownNotReady is retried by the state machine.
 
-import { DeleteReplicationGroupCommand, DescribeReplicationGroupsCommand, ListTagsForResourceCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { errorMessage, errorName } from '../../../shared/errors.js';
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { CacheTeardownNotReady, CacheTeardownRefused } from '../../../shared/redis/errors.js';
+import { teardownGroup } from '../../../shared/redis/group-teardown.js';
 import type { CacheRestorePlan } from '../../../shared/redis/restore-run.js';
 import type { Log } from '../../../shared/runtime/log.js';
 import { cacheTeardownDecision } from './plan.js';
 
-const NOT_FOUND = 'ReplicationGroupNotFoundFault';
-
 export async function teardownCacheRestore(deps: { policy: Policy; elasticache: ElastiCacheClient; log: Log }, plan: CacheRestorePlan | undefined): Promise<{ deleted: boolean; detail: string }> {
   if (plan === undefined) return { deleted: false, detail: 'nothing was planned, so nothing was seeded' };
-  let group;
-  try {
-    group = (await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: plan.groupId }))).ReplicationGroups?.[0];
-  } catch (error) {
-    if (errorName(error) === NOT_FOUND) return { deleted: false, detail: `${plan.groupId} does not exist: nothing to delete` };
-    throw error;
-  }
-  const tags = group?.ARN === undefined ? [] : ((await deps.elasticache.send(new ListTagsForResourceCommand({ ResourceName: group.ARN }))).TagList ?? []);
-  const decision = cacheTeardownDecision(deps.policy, plan, group, tags);
-  if (decision.action === 'refuse') throw new CacheTeardownRefused(decision.reason);
-  if (decision.action === 'none') return { deleted: decision.deleted, detail: decision.detail };
-  if (decision.action === 'wait') throw new CacheTeardownNotReady(decision.reason);
-  try {
-    await deps.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: plan.groupId, RetainPrimaryCluster: false }));
-  } catch (error) {
-    if (errorName(error) === NOT_FOUND) return { deleted: false, detail: `${plan.groupId} was already gone` };
-    if (errorName(error) === 'InvalidReplicationGroupStateFault') {
-      if (/deleting/i.test(errorMessage(error))) return { deleted: true, detail: `${plan.groupId} is already being deleted` };
-      throw new CacheTeardownNotReady(`${plan.groupId} cannot be deleted yet (it was "${group?.Status ?? 'unknown'}"): ${errorMessage(error)}`, { cause: error });
-    }
-    throw error;
-  }
-  deps.log.info('temporary cache group deleted', { runId: plan.runId, groupId: plan.groupId, region: plan.region });
-  return { deleted: true, detail: `${plan.groupId} deleted` };
+  return teardownGroup(deps, plan.groupId, (group, tags) => cacheTeardownDecision(deps.policy, plan, group, tags), {
+    message: 'temporary cache group deleted',
+    fields: { runId: plan.runId, region: plan.region },
+  });
 }

@@ -1,29 +1,14 @@
 // Whether teardown may delete the group it found, pure: only a group carrying our tags for this very run;
-// one already being deleted needs nothing more; one in the middle of an operation (creating, modifying,
-// snapshotting: ElastiCache refuses DeleteReplicationGroup then with InvalidReplicationGroupState) waits
-// for it to end — the state machine retries CacheTeardownNotReady, the Lambda never sleeps.
+// one already being deleted needs nothing more; one in the middle of an operation waits for it to end —
+// the state machine retries CacheTeardownNotReady, the Lambda never sleeps (shared/redis/group-teardown.ts).
 
 import type { ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { TAG } from '../../../shared/contracts.js';
 import type { Policy } from '../../../shared/policy/schema.js';
+import { runGroupTeardownDecision, type GroupTeardownDecision } from '../../../shared/redis/group-teardown.js';
 import type { CacheRestorePlan } from '../../../shared/redis/restore-run.js';
-import { isOwned, tagValue, type AwsTag } from '../../../shared/tags.js';
+import type { AwsTag } from '../../../shared/tags.js';
 
-export const BUSY = new Set(['creating', 'modifying', 'snapshotting']);
-
-export type CacheTeardownDecision =
-  | { readonly action: 'delete' }
-  | { readonly action: 'wait'; readonly reason: string }
-  | { readonly action: 'none'; readonly deleted: boolean; readonly detail: string }
-  | { readonly action: 'refuse'; readonly reason: string };
-
-export function cacheTeardownDecision(policy: Policy, plan: CacheRestorePlan, group: ReplicationGroup | undefined, tags: readonly AwsTag[]): CacheTeardownDecision {
-  if (group === undefined) return { action: 'none', deleted: false, detail: `${plan.groupId} does not exist: nothing to delete` };
-  if (!isOwned(tags, policy.tags.owner, policy.name) || tagValue(tags, TAG.restoreTest) !== plan.runId) {
-    return { action: 'refuse', reason: `${plan.groupId} is not this restore test's group: refusing to delete it` };
-  }
-  const status = group.Status ?? 'unknown';
-  if (status === 'deleting') return { action: 'none', deleted: true, detail: `${plan.groupId} is already being deleted` };
-  if (BUSY.has(status)) return { action: 'wait', reason: `${plan.groupId} is "${status}": ElastiCache deletes it once that ends (the state machine retries)` };
-  return { action: 'delete' };
+export function cacheTeardownDecision(policy: Policy, plan: CacheRestorePlan, group: ReplicationGroup | undefined, tags: readonly AwsTag[]): GroupTeardownDecision {
+  return runGroupTeardownDecision(policy, { groupId: plan.groupId, runTag: TAG.restoreTest, runId: plan.runId, whose: "this restore test's" }, group, tags);
 }

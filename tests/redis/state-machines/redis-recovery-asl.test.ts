@@ -2,33 +2,14 @@
 // error names that exist, the approval's contract, and failure paths that delete the new group only
 // while the application cannot be using it.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
 import { readRedisRecoveryDefinition, redisRecoveryDefinition } from '../../../state-machines/redis/redis-recovery.js';
+import { aslValidator, LAMBDA_ERRORS, unknownErrorNames } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
-const require = createRequire(import.meta.url);
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
-const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 /** request-approval's contract (issue 14): a rejection fails the task with this name; its code lives with answer-approval. */
 const CONTRACT_ERRORS = ['ApprovalRejected'];
-
-function sourceText(): string {
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) texts.push(readFileSync(path, 'utf8'));
-    }
-  };
-  walk(new URL('../../../functions/', import.meta.url).pathname);
-  walk(new URL('../../../shared/', import.meta.url).pathname);
-  return texts.join('\n');
-}
 
 it('bounds the run by the policy: the group wait, teardown as long again, the approval timeout, 2 h for the rest', () => {
   const policy = teamPolicy((d) => {
@@ -54,10 +35,7 @@ describe.each([
   });
 
   it('names only errors that exist in the code, Step Functions, Lambda, or the approval contract', () => {
-    const code = sourceText();
-    const names = new Set(Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
-    const unknown = [...names].filter((n) => !n.startsWith('States.') && !LAMBDA_ERRORS.includes(n) && !CONTRACT_ERRORS.includes(n) && !code.includes(`'${n}'`));
-    expect(unknown).toEqual([]);
+    expect(unknownErrorNames(Object.values(definition.States), CONTRACT_ERRORS)).toEqual([]);
   });
 
   it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {
