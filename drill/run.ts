@@ -8,8 +8,7 @@
 // it created; main.ts calls that at the end, on Ctrl-C and on any error.
 
 import type { Context } from 'aws-lambda';
-import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { handler as captureHandler } from '../functions/rds/capture-db-manifest/handler.js';
 import { handler as anomaliesHandler } from '../functions/rds/check-db-anomalies/handler.js';
 import { handler as copyHandler } from '../functions/rds/copy-db-snapshots/handler.js';
@@ -22,33 +21,23 @@ import { handler as teardownHandler } from '../functions/rds/restore-test-teardo
 import { handler as takeHandler } from '../functions/rds/take-db-snapshot/handler.js';
 import { handler as validateHandler } from '../functions/rds/validate-restore/handler.js';
 import { handler as verifyHandler } from '../functions/rds/verify-db-snapshots/handler.js';
-import { systemClock } from '../sandbox/aws/clock.js';
-import { CloudWatchStandIn } from '../sandbox/aws/cloudwatch-standin.js';
-import { interceptEmf } from '../sandbox/aws/emf-stdout.js';
-import { KmsStandIn } from '../sandbox/aws/kms-standin.js';
-import { RdsStandIn } from '../sandbox/aws/rds-standin.js';
-import { S3StandIn } from '../sandbox/aws/s3-standin.js';
-import { SecretsStandIn } from '../sandbox/aws/secrets-standin.js';
-import { SsmStandIn } from '../sandbox/aws/ssm-standin.js';
 import { lambdaContext } from '../sandbox/lambda-context.js';
 import { asTask, runLocally } from '../sandbox/step-functions/asl.js';
-import { ENV, RDS_EVENT, REPORT_PREFIX, serviceKeyAlias } from '../shared/contracts.js';
+import { RDS_EVENT, REPORT_PREFIX } from '../shared/contracts.js';
 import { snapshotId } from '../shared/rds/naming.js';
-import { alertText, type Alert, type AlertSink } from '../shared/alerts/alert.js';
+import { alertText, type Alert } from '../shared/alerts/alert.js';
 import { errorMessage, errorName } from '../shared/errors.js';
 import { parsePolicy } from '../shared/policy/load.js';
 import type { Policy } from '../shared/policy/schema.js';
 import type { Outcome, Verdict } from '../shared/rds/restore-run.js';
-import { log, logger, metrics, setRuntime } from '../shared/runtime/lambda.js';
 import { restoreTestDefinition } from '../state-machines/rds/restore-test.js';
 import { runChecklistDrill } from './checklist.js';
 import { runConfigDrill } from './config.js';
-import { MASS_DELETE, pgDataPlane, type ConfigFault, type Fault, type MediaFault, type PgDataPlane, type RedisFault } from './data-plane.js';
+import { MASS_DELETE, type ConfigFault, type Fault, type MediaFault, type RedisFault } from './data-plane.js';
 import { runMediaDrill } from './media.js';
-import { obtainPostgres, type PostgresServer } from './postgres.js';
-import { RunDatabases } from './run-databases.js';
 import { pointCacheAtSandbox, RedisDrill } from './redis.js';
-import { createEmptyDatabase, fillSampleDatabase, SAMPLE_OBJECTS, withClient } from './sample-data.js';
+import { ACCOUNT, DrillError, DrillSandbox, policyDocument, REPORTS_BUCKET, SECRET, seconds, STAGE, type Role } from './sandbox.js';
+import { SAMPLE_OBJECTS, withClient } from './sample-data.js';
 import { runSlackDrill } from './slack.js';
 
 export interface DrillOptions {
@@ -71,13 +60,8 @@ export interface DrillResult {
   readonly alerts: readonly Alert[];
 }
 
-/** The drill could not reach a verdict: the run says nothing about the backup (its own exit code, not "caught"). */
-export class DrillError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DrillError';
-  }
-}
+/** The drill could not reach a verdict (main.ts gives it its own exit code): the sandbox's, shared by every drill. */
+export { DrillError };
 
 export interface Drill {
   /** The verdict; rejects when the drill cannot reach one (DrillError), or when it is being cleaned up. */
@@ -92,14 +76,8 @@ export interface Drill {
   serverTrouble(): Promise<string | null>;
 }
 
-const STAGE = 'drill';
-const REPORTS_BUCKET = 'backup-dr-reports-drill';
-const SECRET = 'backup-dr/drill-master';
-const KEY_ARN = 'arn:aws:kms:ap-southeast-1:123456789012:key/drill-key';
-const ACCOUNT = '123456789012';
 const DAY = 86_400_000;
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pad = (text: string, width: number) => text.padEnd(width);
 const worse = (a: Outcome, b: Outcome): Outcome => (a === 'failed' || b === 'failed' ? 'failed' : a === 'inconclusive' || b === 'inconclusive' ? 'inconclusive' : 'passed');
 
@@ -110,7 +88,7 @@ const worse = (a: Outcome, b: Outcome): Outcome => (a === 'failed' || b === 'fai
 function drillPolicy(): Policy {
   type DatabaseDoc = { restoreTest: Record<string, unknown>; validation: Record<string, unknown> };
   type CacheDoc = { validation: Record<string, unknown>; restoreTest?: Record<string, unknown> };
-  const doc = parse(readFileSync(new URL('../backup-policy.yml', import.meta.url), 'utf8')) as { resources: { databases: DatabaseDoc[]; caches?: CacheDoc[] } };
+  const doc = policyDocument<{ resources: { databases: DatabaseDoc[]; caches?: CacheDoc[] } }>();
   const db = doc.resources.databases[0];
   if (db === undefined) throw new DrillError('backup-policy.yml protects no database: nothing to drill');
   delete db.restoreTest.database;
@@ -126,7 +104,6 @@ function drillPolicy(): Policy {
   return parsePolicy(stringify(doc), 'backup-policy.yml (drill)');
 }
 
-type Role = 'primary' | 'secondary';
 type Handler = (e: never, c: Context) => Promise<unknown>;
 
 /** The backup pipeline's functions, in the order a day runs them; their alerts count in the drill's outcome. */
@@ -151,134 +128,31 @@ export function startDrill(options: DrillOptions): Drill {
   const isConfigFault = (f: DrillOptions['fault']): f is ConfigFault => f !== null && f.startsWith('config-');
   const fault: Fault | null = isRedisFault(options.fault) || isMediaFault(options.fault) || isConfigFault(options.fault) ? null : options.fault;
   const configFault: ConfigFault | null = isConfigFault(options.fault) ? options.fault : null;
-  const ssm = new SsmStandIn();
   const redisFault: RedisFault | null = isRedisFault(options.fault) ? options.fault : null;
   const mediaFault: MediaFault | null = isMediaFault(options.fault) ? options.fault : null;
+  // The run's PostgreSQL, databases and stand-ins; from cleanup on, the run says nothing more.
+  const sandbox = new DrillSandbox(options.print);
+  const { s3, secrets, ssm, alerts, signal } = sandbox;
+  const print = sandbox.say;
   let redisDrill: RedisDrill | null = null;
-  const abort = new AbortController();
-  let quiet = false;
-  const print = (line: string) => {
-    if (!quiet) options.print(line);
-  };
-  const runPrefix = `bdr_drill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}_`;
-
-  let starting: Promise<PostgresServer> | null = null;
-  let server: PostgresServer | null = null;
-  let databases: RunDatabases | null = null;
-  let plane: PgDataPlane | null = null;
-  let standIn: RdsStandIn | null = null;
-  const s3 = new S3StandIn();
-  const secrets = new SecretsStandIn();
-  let kms: KmsStandIn | null = null;
-  // The metrics the handlers publish: their EMF records taken off stdout, in the Region each runs in.
-  const cloudwatch = new CloudWatchStandIn();
-  let emf: { restore(): void } | null = null;
-
-  let cleaning: Promise<string[]> | null = null;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      // From here on the run says nothing more: whatever it was doing is being undone.
-      quiet = true;
-      abort.abort();
-      const removed: string[] = [];
-      const problems: string[] = [];
-      const attempt = async (what: string, work: () => Promise<void>) => {
-        try {
-          await work();
-        } catch (error) {
-          problems.push(`${what}: ${errorMessage(error)}`);
-        }
-      };
-      // A server still being started: a private one being made removes itself once aborted; one that
-      // was ready a moment ago is stopped below like any other.
-      const srv = server ?? (starting === null ? null : await starting.catch(() => null));
-      // No new database; a copy under way finishes first (a template cannot be dropped mid-copy).
-      await databases?.close();
-      await plane?.release();
-      const db = databases;
-      if (srv?.kind === 'local' && db !== null) {
-        await attempt(`drop the run's databases (${runPrefix}*) on ${srv.host}:${srv.port}`, async () => {
-          const dropped = await db.dropAll();
-          removed.push(`dropped the run's ${dropped.length} databases (${runPrefix}*)`);
-        });
-      }
-      if (srv?.kind === 'private') {
-        await attempt(`stop the private PostgreSQL (pid ${srv.pid}) and remove ${srv.dir}`, async () => {
-          await srv.stop();
-          removed.push(`stopped the private PostgreSQL (pid ${srv.pid}) and removed ${srv.dir}`);
-        });
-      }
-      await attempt('stop the Redis servers', async () => {
-        removed.push(...((await redisDrill?.cleanup()) ?? []));
-      });
-      standIn?.restore();
-      s3.restore();
-      ssm.restore();
-      kms?.restore();
-      secrets.restore();
-      emf?.restore();
-      cloudwatch.restore();
-      setRuntime(undefined);
-      if (problems.length > 0) throw new DrillError(`cleanup incomplete: ${problems.join('; ')}`);
-      return removed;
-    })());
-
-  let onLost: (error: DrillError) => void = () => undefined;
-  const lost = new Promise<never>((_, reject) => (onLost = reject));
+  // The Redis servers go once the PostgreSQL server is dealt with.
+  sandbox.onCleanup('stop the Redis servers', async () => (await redisDrill?.cleanup()) ?? [], 'last');
 
   const run = async (): Promise<DrillResult> => {
     const policy = drillPolicy();
     const db = policy.resources.databases[0]!;
     const primary = policy.regions.primary;
-    const secondary = policy.regions.secondary;
     const subject = [fault === null ? '' : ` with the fault "${fault}"`, injectSql.length === 0 ? '' : ` with ${injectSql.length} injected SQL statement${injectSql.length === 1 ? '' : 's'}`].join('');
     print(`backup-dr drill — restore test of ${db.name} on a local sandbox${subject}`);
-    print(`Databases of this run: ${runPrefix}* (all dropped at the end)`);
+    print(`Databases of this run: ${sandbox.prefix}* (all dropped at the end)`);
 
-    starting = obtainPostgres((line) => print(`PostgreSQL: ${line}`), abort.signal);
-    const pg = await starting;
-    server = pg;
-    void pg.lost.then((why) => onLost(new DrillError(why)));
-    abort.signal.throwIfAborted();
-    const dbs = new RunDatabases(pg, runPrefix);
-    databases = dbs;
-
-    const sourceDb = `${runPrefix}app`;
-    const now = Date.now();
     const stale = fault === 'stale-data' || fault === 'future-data';
-    await dbs.create(sourceDb, () => createEmptyDatabase(pg, sourceDb));
-    const rows = await fillSampleDatabase(pg, sourceDb, now, stale ? 2 * 3_600_000 : 60_000, fault === 'future-data' ? 86_400_000 : undefined);
+    // metrics: the handlers' EMF records taken off stdout into CloudWatch, where the daily checklist reads them.
+    const { pg, production: sourceDb, rows, plane: dataPlane, cloudwatch, useRuntime } = await sandbox.open({ policy, dataPlane: { fault, injectSql }, newestAgeMs: stale ? 2 * 3_600_000 : 60_000, futureOrderAheadMs: fault === 'future-data' ? DAY : undefined, metrics: true });
     const note = fault === 'future-data' ? ' (newest order 2 h old, and one dated a day ahead)' : stale ? ' (newest order 2 h old)' : '';
     print(`Sample production database ${sourceDb}: ${rows.customers} customers, ${rows.orders} orders${note}, ${rows.auditLog} rows in the append-only ${SAMPLE_OBJECTS.appendOnly}`);
     print(`  also: sequence ${SAMPLE_OBJECTS.sequences.join(', ')}; view ${SAMPLE_OBJECTS.views.join(', ')}; materialized view ${SAMPLE_OBJECTS.materializedViews.join(', ')}; functions ${SAMPLE_OBJECTS.functions.join(', ')}; triggers ${SAMPLE_OBJECTS.triggers.join(', ')}`);
     print(`  extension ${SAMPLE_OBJECTS.extensions.join(', ')}; grants ${SAMPLE_OBJECTS.grants.join(', ')}`);
-
-    const dataPlane = pgDataPlane(pg, dbs, { region: primary, id: db.instanceId, database: sourceDb }, { fault, injectSql, print });
-    plane = dataPlane;
-    const rds = new RdsStandIn({ clock: systemClock(), snapshotMinutes: 0, copyMinutes: 0, incrementalCopyMinutes: 0, restoreMinutes: 0, deleteMinutes: 0, dataPlane });
-    standIn = rds;
-    rds.install();
-    rds.addInstance(primary, { id: db.instanceId, backupRetentionPeriod: 35, endpoint: { address: pg.host, port: pg.port }, dbName: sourceDb });
-    rds.addKmsKey(secondary, serviceKeyAlias(STAGE), KEY_ARN);
-    s3.install();
-    kms = new KmsStandIn(rds.kmsKeys);
-    kms.install();
-    secrets.put(primary, SECRET, { username: pg.user, password: pg.password });
-    secrets.install();
-    // One region's reports bucket: manifests (replicated there in AWS), anomaly records, validation reports and evidence.
-    process.env[ENV.reportsBucket] = REPORTS_BUCKET;
-    process.env[ENV.dbTls] = 'off';
-
-    const alerts: Alert[] = [];
-    const sink: AlertSink = { publish: async (alert) => void alerts.push(alert) };
-    /** The Region of the handler running now: where CloudWatch Logs would take its EMF records. */
-    let metricsRegion = primary;
-    cloudwatch.install();
-    emf = interceptEmf(process.stdout, (line) => cloudwatch.ingestEmf(metricsRegion, line));
-    const useRuntime = (role: Role, overrides: { readonly policy?: Policy; readonly now?: () => number; readonly alerts?: AlertSink } = {}) => {
-      metricsRegion = policy.regions[role];
-      setRuntime({ stage: STAGE, policy: overrides.policy ?? policy, role, region: policy.regions[role], alerts: overrides.alerts ?? sink, logger, log, metrics, now: overrides.now ?? (() => Date.now()) });
-    };
 
     /** What made the drill fail besides the restore test: a pipeline step that threw. */
     const stepFailures: string[] = [];
@@ -291,7 +165,7 @@ export function startDrill(options: DrillOptions): Drill {
           print(`  - ${pad(step.name, 22)} ${pad('', 9)} not run (--break no-manifest): no manifest for this snapshot`);
           continue;
         }
-        abort.signal.throwIfAborted();
+        signal.throwIfAborted();
         useRuntime(step.role);
         const started = Date.now();
         const event =
@@ -305,7 +179,7 @@ export function startDrill(options: DrillOptions): Drill {
           const what = step.scheduled === 'snapshot-created' ? `after the snapshot: ${summarise(step.name, result)}` : step.name === 'capture-db-manifest' ? `before the snapshot, then requested it: ${summarise(step.name, result)}` : summarise(step.name, result);
           print(`  ✓ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${what}`);
         } catch (error) {
-          abort.signal.throwIfAborted();
+          signal.throwIfAborted();
           stepFailures.push(`${step.name} (${errorName(error)})`);
           print(`  ✗ ${pad(step.name, 22)} ${pad(seconds(Date.now() - started), 9)} ${errorName(error)}: ${errorMessage(error)}`);
         }
@@ -330,7 +204,7 @@ export function startDrill(options: DrillOptions): Drill {
 
     print('');
     print('Restore test (state-machines/rds/restore-test.asl.json as the restore-test state machine, run locally with aws-local-stepfunctions)');
-    abort.signal.throwIfAborted();
+    signal.throwIfAborted();
     useRuntime('primary');
     // Each state as it is entered, with the time since the execution started: what happens inside it (a
     // fault, an injected statement) is printed beneath it, as it happens.
@@ -355,7 +229,7 @@ export function startDrill(options: DrillOptions): Drill {
       },
     );
     print(`  → execution ${execution.status}${execution.error === undefined ? '' : ` (${execution.error.name})`} in ${seconds(Date.now() - (started ?? Date.now()))}`);
-    abort.signal.throwIfAborted();
+    signal.throwIfAborted();
 
     // A server that went away explains whatever failed after it: no verdict on the backup.
     const unhealthy = await pg.health();
@@ -413,12 +287,12 @@ export function startDrill(options: DrillOptions): Drill {
 
     // The cache: its own pipeline and restore test; its alerts are printed with its outcome.
     const seen = alerts.length;
-    redisDrill = new RedisDrill({ policy, stage: STAGE, account: ACCOUNT, reportsBucket: REPORTS_BUCKET, s3, fault: redisFault, injectRedis: options.injectRedis, alerts, useRuntime, print, signal: abort.signal });
+    redisDrill = new RedisDrill({ policy, stage: STAGE, account: ACCOUNT, reportsBucket: REPORTS_BUCKET, s3, fault: redisFault, injectRedis: options.injectRedis, alerts, useRuntime, print, signal: signal });
     let redis: Awaited<ReturnType<RedisDrill['run']>>;
     try {
       redis = await redisDrill.run();
     } catch (error) {
-      abort.signal.throwIfAborted();
+      signal.throwIfAborted();
       if (error instanceof Error && error.name === 'RedisInjectionFailed') throw new DrillError(error.message);
       throw error;
     }
@@ -426,13 +300,13 @@ export function startDrill(options: DrillOptions): Drill {
       print('Alert that would be sent to the alerts topic:');
       for (const line of alertText(alert, policy.timezone).split('\n')) print(`  | ${line}`);
     }
-    const media = await runMediaDrill({ policy, s3, fault: mediaFault, alerts, useRuntime, print, signal: abort.signal });
-    const config = await runConfigDrill({ policy, stage: STAGE, account: ACCOUNT, s3, secrets, ssm, fault: configFault, alerts, useRuntime, print, signal: abort.signal });
+    const media = await runMediaDrill({ policy, s3, fault: mediaFault, alerts, useRuntime, print, signal: signal });
+    const config = await runConfigDrill({ policy, stage: STAGE, account: ACCOUNT, s3, secrets, ssm, fault: configFault, alerts, useRuntime, print, signal: signal });
     // Every alert of the run as the Slack notifier would post it (to a local webhook), repeats folded.
     await runSlackDrill({ policy, stage: STAGE, reportsBucket: REPORTS_BUCKET, secrets, alerts: alerts.filter((a) => a.severity !== 'info'), print });
     // The next morning: the daily checklist from what this run published and wrote.
-    abort.signal.throwIfAborted();
-    const checklist = await runChecklistDrill({ policy, reportsBucket: REPORTS_BUCKET, cloudwatch, secrets, useRuntime, print });
+    signal.throwIfAborted();
+    const checklist = await runChecklistDrill({ policy, reportsBucket: REPORTS_BUCKET, cloudwatch: cloudwatch!, secrets, useRuntime, print });
     const redisOutcome: Outcome | null = 'skipped' in redis ? null : redis.outcome;
     const overall = worse(worse(worse(redisOutcome === null ? outcome : worse(outcome, redisOutcome), media.outcome), config.outcome), checklist.caughtBy.length === 0 ? 'passed' : 'failed');
     const caughtBy = [...dbCaughtBy, ...('skipped' in redis ? [] : redis.caughtBy), ...media.caughtBy, ...config.caughtBy, ...checklist.caughtBy];
@@ -441,10 +315,10 @@ export function startDrill(options: DrillOptions): Drill {
     return { passed: overall === 'passed', outcome: overall, redis: 'skipped' in redis ? { skipped: redis.skipped } : redis.outcome, caughtBy, verdict, alerts };
   };
 
-  const done = Promise.race([run(), lost]);
+  const done = Promise.race([run(), sandbox.lost]);
   // A cleanup that interrupts the run makes it reject: main.ts owns that path; the rejection is not news.
   done.catch(() => undefined);
-  return { done, cleanup, serverTrouble: async () => (server === null ? null : server.health().catch(() => null)) };
+  return { done, cleanup: () => sandbox.cleanup(), serverTrouble: () => sandbox.serverTrouble() };
 }
 
 /** The names that made the outcome what it is, most specific first, without repeats. */

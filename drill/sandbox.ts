@@ -108,8 +108,11 @@ export class DrillSandbox {
   #kms: KmsStandIn | null = null;
   #cloudwatch: CloudWatchStandIn | null = null;
   #emf: { restore(): void } | null = null;
-  /** More to undo at cleanup (a scenario's own stand-ins, servers): run in order, before the databases go. */
-  readonly #extra: { what: string; undo: () => Promise<string[] | void> }[] = [];
+  /**
+   * More to undo at cleanup (a scenario's own stand-ins, servers), run in order: those registered `first`
+   * before the databases go, those registered `last` once the PostgreSQL server is dealt with.
+   */
+  readonly #extra: { what: string; undo: () => Promise<string[] | void>; when: 'first' | 'last' }[] = [];
   #cleaning: Promise<string[]> | null = null;
   #onLost: (error: DrillError) => void = () => undefined;
 
@@ -128,9 +131,12 @@ export class DrillSandbox {
     return this.#abort.signal;
   }
 
-  /** Something more cleanup must undo (before the run's databases are dropped); its lines are reported. */
-  onCleanup(what: string, undo: () => Promise<string[] | void>): void {
-    this.#extra.push({ what, undo });
+  /**
+   * Something more cleanup must undo; its lines are reported. By default before the run's databases are
+   * dropped; `last`: after the PostgreSQL server (its databases, a private one itself) is dealt with.
+   */
+  onCleanup(what: string, undo: () => Promise<string[] | void>, when: 'first' | 'last' = 'first'): void {
+    this.#extra.push({ what, undo, when });
   }
 
   /**
@@ -210,7 +216,10 @@ export class DrillSandbox {
       };
       // A server still being started: a private one being made removes itself once aborted.
       const srv = this.#server ?? (this.#starting === null ? null : await this.#starting.catch(() => null));
-      for (const extra of this.#extra) await attempt(extra.what, async () => void removed.push(...((await extra.undo()) ?? [])));
+      const undo = async (when: 'first' | 'last') => {
+        for (const extra of this.#extra.filter((e) => e.when === when)) await attempt(extra.what, async () => void removed.push(...((await extra.undo()) ?? [])));
+      };
+      await undo('first');
       // No new database; a copy under way finishes first (a template cannot be dropped mid-copy).
       await this.#databases?.close();
       await this.#plane?.release();
@@ -226,6 +235,7 @@ export class DrillSandbox {
           removed.push(`stopped the private PostgreSQL (pid ${srv.pid}) and removed ${srv.dir}`);
         });
       }
+      await undo('last');
       this.#rds?.restore();
       this.s3.restore();
       this.ssm.restore();
