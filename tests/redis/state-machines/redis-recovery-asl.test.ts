@@ -23,6 +23,13 @@ it('bounds the run by the policy: the group wait, teardown as long again, the ap
   expect(definition.TimeoutSeconds).toBe(90 * 60 + 90 * 60 + 1800 + 2 * 3600);
 });
 
+it('waits for the group as long as the cache\'s RTO where it is longer than restoreTest.timeout', () => {
+  const definition = redisRecoveryDefinition(teamPolicy((d) => (d.objectives.redis.rto = '3h')));
+  expect(definition.States['Wait for group']?.Retry?.find((r) => r.ErrorEquals.includes('CacheRestoreNotReady'))?.MaxAttempts).toBe(185);
+  for (const state of ['Teardown after failure', 'Teardown after rejection']) expect(definition.States[state]?.Retry?.find((r) => r.ErrorEquals.includes('CacheTeardownNotReady'))?.MaxAttempts).toBe(180);
+  expect(definition.TimeoutSeconds).toBe(3 * 3600 + 3 * 3600 + 3600 + 2 * 3600);
+});
+
 describe.each([
   ['redis-recovery.asl.json (as written)', readRedisRecoveryDefinition()],
   ['redis-recovery', redisRecoveryDefinition(teamPolicy())],
