@@ -4,7 +4,7 @@
 import { InvalidPolicy } from '../errors.js';
 import type { ComplianceFloor } from '../retention/floor.js';
 import type { RetentionPolicy } from '../retention/plan.js';
-import type { Policy, ResourceRetention } from './schema.js';
+import type { CacheResource, Policy, ResourceRetention } from './schema.js';
 
 export type ResourceKind = 'databases' | 'caches' | 'configuration' | 'buckets';
 export type RegionRole = 'primary' | 'secondary';
@@ -29,6 +29,18 @@ export function listResources(policy: Policy): ResourceRef[] {
 
 export function findResource(policy: Policy, name: string): ResourceRef | undefined {
   return listResources(policy).find((r) => r.name === name);
+}
+
+/** restoreTest.timeout's default (schema.ts). */
+const DEFAULT_CACHE_WAIT_MS = 3_600_000;
+
+/**
+ * How long a cache recovery waits for its new group (ms): the restore test's timeout — sized for the test's
+ * one-node group — or, where it is longer, the cache's recovery time objective (resources.caches[].objectives.rto,
+ * else objectives.redis.rto): a production-shaped group with replicas takes longer to create.
+ */
+export function cacheRecoveryWait(policy: Policy, cache: CacheResource): number {
+  return Math.max(cache.restoreTest?.timeout ?? DEFAULT_CACHE_WAIT_MS, (cache.objectives ?? policy.objectives.redis).rto);
 }
 
 /** The retention policy of a snapshot-based resource in a region (the secondary may differ). */

@@ -1,15 +1,17 @@
 // The redis-recovery definition (redis-recovery.asl.json), bounded by the policy: the wait for the new
-// group retries as long as the longest caches[].restoreTest.timeout (the status step itself ends a run's
-// wait with CacheRestoreTimedOut), teardown waits for a busy group as long again, the approval request
-// times out after recovery.approvalTimeout (a timeout is a rejection), and the execution's timeout covers
-// them all with room for validation, the switch and the report. Read at packaging time and by the local
-// runs (tests, drill); never bundled into a Lambda.
+// group retries as long as the longest cache recovery wait — a cache's restoreTest.timeout or its RTO,
+// whichever is longer (shared/policy/resources.ts cacheRecoveryWait; the status step itself ends a run's
+// wait with CacheRestoreTimedOut at the plan's waitUntil), teardown waits for a busy group as long again,
+// the approval request times out after recovery.approvalTimeout (a timeout is a rejection), and the
+// execution's timeout covers them all with room for validation, the switch and the report. Read at
+// packaging time and by the local runs (tests, drill); never bundled into a Lambda.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../shared/policy/schema.js';
 import type { AslDefinition } from '../asl.js';
-import { CACHE_POLL_INTERVAL_SECONDS, longestCacheWait } from './restore-test.js';
+import { cacheRecoveryWait } from '../../shared/policy/resources.js';
+import { CACHE_POLL_INTERVAL_SECONDS } from './restore-test.js';
 
 export const REDIS_RECOVERY_DEFINITION_FILE = join(import.meta.dirname, 'redis-recovery.asl.json');
 
@@ -31,9 +33,15 @@ function retrier(definition: AslDefinition, state: string, error: string) {
   return found;
 }
 
+/** The longest any recoverable cache (one with restoreTest settings) of the policy waits for its new group (ms); 1 h with none. */
+export function longestCacheRecoveryWait(policy: Policy): number {
+  const waits = policy.resources.caches.flatMap((cache) => (cache.restoreTest === undefined ? [] : [cacheRecoveryWait(policy, cache)]));
+  return waits.length === 0 ? 3_600_000 : Math.max(...waits);
+}
+
 export function redisRecoveryDefinition(policy: Policy): AslDefinition {
   const definition = readRedisRecoveryDefinition();
-  const waitSeconds = Math.ceil(longestCacheWait(policy) / 1000);
+  const waitSeconds = Math.ceil(longestCacheRecoveryWait(policy) / 1000);
   Object.assign(retrier(definition, WAIT_STATE, 'CacheRestoreNotReady'), { IntervalSeconds: CACHE_POLL_INTERVAL_SECONDS, BackoffRate: 1, MaxAttempts: Math.ceil(waitSeconds / CACHE_POLL_INTERVAL_SECONDS) + 5 });
   const teardownAttempts = Math.ceil(waitSeconds / CACHE_POLL_INTERVAL_SECONDS);
   for (const state of TEARDOWN_STATES) Object.assign(retrier(definition, state, 'CacheTeardownNotReady'), { IntervalSeconds: CACHE_POLL_INTERVAL_SECONDS, BackoffRate: 1, MaxAttempts: teardownAttempts });

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { AslState } from '../../sandbox/step-functions/asl.js';
+import { expect, it } from 'vitest';
+import { resolvedAsl, type AslDefinition, type AslState } from '../../sandbox/step-functions/asl.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,4 +41,51 @@ export function unknownErrorNames(states: readonly AslState[], contract: readonl
   const code = sourceText();
   const named = new Set(states.flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
   return [...named].filter((n) => !n.startsWith('States.') && !LAMBDA_ERRORS.includes(n) && !contract.includes(n) && !code.includes(`'${n}'`));
+}
+
+export interface AslContractOptions {
+  /** Error names another part's code raises (the approval's ApprovalRejected...). */
+  contract?: readonly string[];
+  /** Every state the definition holds, nested ones included; the top-level States when absent. */
+  states?: readonly (readonly [string, AslState])[];
+}
+
+/**
+ * Registers, in the calling describe, the checks every state machine's definition keeps: it passes
+ * asl-validator with the deploy-time references resolved; every error name it retries or catches
+ * exists (unknownErrorNames); every Task that invokes a Lambda (nested ones included) retries the Lambda
+ * service errors; no Task retries States.ALL; every top-level Task, Parallel and Map ends its Catch list with States.ALL (the
+ * failure path that alerts).
+ */
+export function itKeepsTheAslContract(definition: AslDefinition, options: AslContractOptions = {}): void {
+  const states = options.states ?? Object.entries(definition.States);
+  const tasks = states.filter(([, s]) => s.Type === 'Task').map(([name, state]) => [name, state] as const);
+  const lambdaTasks = tasks.filter(([, s]) => invokesLambda(s));
+  const caught = Object.entries(definition.States).filter(([, s]) => ['Task', 'Parallel', 'Map'].includes(s.Type));
+
+  it('passes asl-validator (with the deploy-time references resolved)', () => {
+    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('names only errors that exist in the code, Step Functions, Lambda, or the contract', () => {
+    expect(unknownErrorNames(states.map(([, s]) => s), options.contract)).toEqual([]);
+  });
+
+  it.each(lambdaTasks)('Task "%s" retries the Lambda service errors', (_name, state) => {
+    expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)))).toBe(true);
+  });
+
+  it.each(tasks)('Task "%s" never retries States.ALL', (_name, state) => {
+    expect((state.Retry ?? []).some((r) => r.ErrorEquals.includes('States.ALL'))).toBe(false);
+  });
+
+  it.each(caught)('"%s" ends its Catch list with States.ALL (the failure path alerts)', (_name, state) => {
+    expect(state.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
+  });
+}
+
+/** A Task that invokes a Lambda: a function's ARN (a deploy-time reference) or the lambda:invoke integration — not, say, a nested execution. */
+function invokesLambda(state: AslState): boolean {
+  return typeof state.Resource !== 'string' || !state.Resource.startsWith('arn:aws:states:::') || state.Resource.startsWith('arn:aws:states:::lambda:');
 }

@@ -360,8 +360,8 @@ function expectedActions(role: 'primary' | 'secondary', fn: string): string[] {
     'failover-db-restore': ['kms:CreateGrant', 'kms:DescribeKey', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime'],
     'failover-db-status': ['rds:DescribeDBInstances'],
     'failover-config-restore': ['states:DescribeExecution', 'states:StartExecution'],
-    // application-recovery (primary): the SSM Automation hook of the team policy (started as its assume role, then polled); the report writes its evidence; the others only alert or GET.
-    'application-recovery-plan': [],
+    // application-recovery (primary): the plan reads a database time's restorable window; the SSM Automation hook of the team policy (started as its assume role, then polled); the report writes its evidence; the others only alert or GET.
+    'application-recovery-plan': ['rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances'],
     'application-recovery-progress': [],
     'application-recovery-rollback': ['iam:PassRole', 'ssm:StartAutomationExecution'],
     'application-recovery-poll': ['ssm:GetAutomationExecution'],
@@ -2366,8 +2366,8 @@ const SDK_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'failover-cache-seed': ['elasticache', 'secrets-manager'],
   'failover-db-status': ['rds'],
   'failover-config-restore': ['sfn'],
-  // application-recovery (primary): plan and health call no AWS API (health: node:https); the SSM hook's steps SSM; progress and report alert, the report writes its evidence.
-  'application-recovery-plan': [],
+  // application-recovery (primary): plan reads a database time's restorable window (RDS), health calls no AWS API (health: node:https); the SSM hook's steps SSM; progress and report alert, the report writes its evidence.
+  'application-recovery-plan': ['rds'],
   'application-recovery-progress': ['sns'],
   'application-recovery-rollback': ['ssm'],
   'application-recovery-poll': ['ssm'],

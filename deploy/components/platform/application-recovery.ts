@@ -25,6 +25,7 @@ import { APPLICATION_RECOVERY_DEFINITION_FILE, applicationRecoveryDefinition, DA
 import { ACCOUNT, PARTITION, ref, sub, type CfnValue, type Statement } from '../../core/cloudformation.js';
 import type { Context, Contribution, FunctionSpec, StateMachineSpec } from '../../core/contribution.js';
 import { reportsObjects, serviceKeyViaS3 } from '../../platform/reports-bucket.js';
+import { automatedBackups, instanceArn, restoreTested } from '../rds/scope.js';
 
 const DEFINITION_SOURCE = relative(resolve(import.meta.dirname, '..', '..', '..'), APPLICATION_RECOVERY_DEFINITION_FILE);
 
@@ -54,10 +55,20 @@ export function automationDefinitionArn(ctx: Context, document: string): CfnValu
 
 const FUNCTIONS = {
   'application-recovery-plan': step({
-    description: 'Application recovery: checks the input (the database part by database-recovery\'s rules) and says what the run will do; nothing changes',
+    description: 'Application recovery: checks the input (the database part by database-recovery\'s rules, a time against the restorable window) and says what the run will do; nothing changes',
     timeout: 30,
     memorySize: 256,
-    statements: () => [],
+    // A database time's restorable window (shared/rds/restorable-window.ts), as database-recovery-plan
+    // reads it: the restore-tested sources (the only databases a database part may name) and their automated backups.
+    statements: (ctx) => {
+      const sources = restoreTested(ctx).map((db) => instanceArn(ctx.primary, db));
+      return sources.length === 0
+        ? []
+        : [
+            { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: sources },
+            { Effect: 'Allow', Action: ['rds:DescribeDBInstanceAutomatedBackups'], Resource: [...sources, automatedBackups(ctx.primary)] },
+          ];
+    },
   }),
   'application-recovery-progress': step({
     description: 'Application recovery: a step done, reported to the alerts topic (info)',

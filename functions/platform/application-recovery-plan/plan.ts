@@ -1,6 +1,7 @@
 // Plans an application recovery, pure: checks the operator's input — the version handed to the rollback
 // hook, and the database part, which is database-recovery's own input checked by its own rules — before
-// anything changes, and says what the run will do, for the approvers: maintenance mode, the hook, the
+// anything changes (application-recovery-plan.ts adds the restorable window's check of a database time),
+// and says what the run will do, for the approvers: maintenance mode, the hook, the
 // database, the health URLs, the objective.
 
 import * as z from 'zod/mini';
@@ -23,24 +24,42 @@ export const applicationInput = strictInput({
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
 
+/** database-recovery's error, its field named under `database.` (an error of another kind unchanged). */
+export function asDatabaseError(error: unknown): unknown {
+  if (!(error instanceof InvalidInput)) return error;
+  const message = error.field === '' ? error.message : error.message.slice(error.field.length + 2);
+  return new InvalidInput(error.field === '' || error.field === 'input' ? 'database' : `database.${error.field}`, message, { cause: error });
+}
+
 /** database-recovery's check, its fields named under `database.`. */
 function checkDatabase(policy: Policy, raw: Record<string, unknown>) {
   if (raw['dryRun'] !== undefined) throw new InvalidInput('database.dryRun', 'application-recovery restores for real: for a dry run start database-recovery on its own');
   try {
     return checkInput(policy, raw);
   } catch (error) {
-    if (!(error instanceof InvalidInput)) throw error;
-    const message = error.field === '' ? error.message : error.message.slice(error.field.length + 2);
-    throw new InvalidInput(error.field === '' || error.field === 'input' ? 'database' : `database.${error.field}`, message, { cause: error });
+    throw asDatabaseError(error);
   }
 }
 
-export function planApplicationRecovery(policy: Policy, rawInput: unknown, runId: string, execution: string, now: number): ApplicationPlan {
+export interface CheckedApplicationInput {
+  readonly input: z.output<typeof applicationInput>;
+  /** The database part checked by database-recovery's rules; null without one. */
+  readonly database: ReturnType<typeof checkInput> | null;
+}
+
+/** The operator's input, checked field by field by its own rules and the database part by database-recovery's. */
+export function checkApplicationInput(policy: Policy, rawInput: unknown): CheckedApplicationInput {
   const input = parseInput(applicationInput, rawInput ?? {});
+  const application = policy.recovery?.application;
+  if (application === undefined) throw new InvalidInput('recovery.application', 'the policy has no recovery.application section: nothing says how to roll the application back');
+  return { input, database: input.database === undefined ? null : checkDatabase(policy, input.database) };
+}
+
+export function planApplicationRecovery(policy: Policy, checked: CheckedApplicationInput, runId: string, execution: string, now: number): ApplicationPlan {
+  const { input, database } = checked;
   const recovery = policy.recovery;
   const application = recovery?.application;
   if (recovery === undefined || application === undefined) throw new InvalidInput('recovery.application', 'the policy has no recovery.application section: nothing says how to roll the application back');
-  const database = input.database === undefined ? null : checkDatabase(policy, input.database);
   const { lambda, ssmDocument, assumeRole } = application.rollback;
   const hook: ApplicationPlan['hook'] =
     lambda !== undefined ? { kind: 'lambda', target: lambda } : { kind: 'ssmDocument', target: ssmDocument ?? '', ...(assumeRole === undefined ? {} : { assumeRole }) };

@@ -12,12 +12,12 @@ import { NoRestorePoint } from '../../../shared/rds/errors.js';
 import { recoveryInstanceId } from '../../../shared/rds/naming.js';
 import type { RecoveryPlan } from '../../../shared/rds/recovery-run.js';
 import { copySourceArn, isVerified, newestFirst, takenAt, tierOf } from '../../../shared/rds/snapshots.js';
-import { formatIsoInZone } from '../../../shared/time/zone.js';
 import { tagValue } from '../../../shared/tags.js';
 import { recoverySchemaName } from '../../../shared/rds/recovery-tables.js';
 import type { Recoverable, RecoveryInput } from '../../../shared/rds/recovery-input.js';
 
 export { checkInput, recoveryInput, type Recoverable, type RecoveryInput } from '../../../shared/rds/recovery-input.js';
+export { checkInWindow, type RestorableWindow } from '../../../shared/rds/restorable-window.js';
 
 /**
  * The snapshot to restore in the primary region: the one named (ours, of this database, available), or
@@ -35,22 +35,6 @@ export function pickSnapshot(db: DatabaseResource, wanted: string | undefined, p
   const newest = candidates.find((s) => verified.has(s.DBSnapshotArn));
   if (newest === undefined) throw new NoRestorePoint(`no snapshot of "${db.name}" with a verified copy to restore`);
   return newest;
-}
-
-/** The source's restorable window, as RDS reports it: the automated backups' EarliestTime to the instance's LatestRestorableTime. */
-export interface RestorableWindow {
-  readonly earliest: number | null;
-  readonly latest: number | null;
-}
-
-/** A requested time must lie inside the window; outside, the error names the field and the window. */
-export function checkInWindow(requested: number, window: RestorableWindow, timeZone: string): void {
-  const show = (ms: number | null) => (ms === null ? 'unknown' : formatIsoInZone(ms, timeZone));
-  const range = `${show(window.earliest)} … ${show(window.latest)}`;
-  if (window.latest === null || window.earliest === null) throw new InvalidInput('time', `the source has no restorable window (automated backups off?): ${range}`);
-  if (requested < window.earliest || requested > window.latest) {
-    throw new InvalidInput('time', `${formatIsoInZone(requested, timeZone)} is outside the restorable window ${range}`);
-  }
 }
 
 export interface PlanFacts {

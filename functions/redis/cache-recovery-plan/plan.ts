@@ -10,6 +10,7 @@ import type { CacheCluster, ReplicationGroup } from '@aws-sdk/client-elasticache
 import * as z from 'zod/mini';
 import { manifestKey, PREFIX } from '../../../shared/contracts.js';
 import { InvalidInput } from '../../../shared/errors.js';
+import { cacheRecoveryWait } from '../../../shared/policy/resources.js';
 import type { CacheResource, Policy } from '../../../shared/policy/schema.js';
 import { NoCacheRestorePoint } from '../../../shared/redis/errors.js';
 import { parseExportKey } from '../../../shared/redis/exports.js';
@@ -212,7 +213,7 @@ export function cacheRecoveryPlan(policy: Policy, cache: RecoverableCache, input
     manifestKey: manifestKey(cache.name, facts.backup.snapshotName),
     newest: facts.backup.chosenBy === 'newest',
     plannedAt: facts.now,
-    waitUntil: facts.now + cache.restoreTest.timeout,
+    waitUntil: facts.now + cacheRecoveryWait(policy, cache),
     execution: facts.execution,
     chosenBy: facts.backup.chosenBy,
     verified: facts.backup.verified,

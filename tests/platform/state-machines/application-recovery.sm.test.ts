@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetAutomationExecutionCommand, GetParameterCommand, PutParameterCommand, SSMClient, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
@@ -37,6 +38,10 @@ const MAINTENANCE = '/app/prod/maintenance-mode';
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 const ssmMock = mockClient(SSMClient);
+const rdsMock = mockClient(RDSClient);
+/** app-db's restorable window as RDS reports it: automated backups from a week back, restorable up to 5 min ago. */
+const EARLIEST = NOW - 7 * 86_400_000;
+const LATEST = NOW - 5 * 60_000;
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 const cert = readFileSync(new URL('localhost-cert.pem', fixtures));
@@ -136,6 +141,7 @@ describe('application-recovery state machine', () => {
     s3Mock.reset();
     snsMock.reset();
     ssmMock.reset();
+    rdsMock.reset();
     calls = [];
     objects = new Map();
     parameters = new Map([[MAINTENANCE, 'off']]);
@@ -165,6 +171,8 @@ describe('application-recovery state machine', () => {
       return {};
     });
     snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+    rdsMock.on(DescribeDBInstancesCommand).callsFake((input) => ({ DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, LatestRestorableTime: new Date(LATEST) }] }));
+    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake((input) => ({ DBInstanceAutomatedBackups: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, RestoreWindow: { EarliestTime: new Date(EARLIEST), LatestTime: new Date(LATEST) } }] }));
   });
 
   it('rolls back with the Lambda hook: approval, maintenance on, the hook with the version, healthy, maintenance off, evidence with the RTO', async () => {
@@ -261,6 +269,29 @@ describe('application-recovery state machine', () => {
     expect(calls[0]!.input.plan.database).toContain('app-db: database-recovery point-in-time to 2026-12-03');
     expect(alerts().find((a) => a.subject.includes('database done'))?.message).toContain('execution:backup-dr-test-database-recovery:ar-3-database (SUCCEEDED): app-db restored');
     expect(evidence('ar-3')).toMatchObject({ outcome: 'recovered', database, steps: expect.arrayContaining(['database (arn:aws:states:ap-northeast-1:123456789012:execution:backup-dr-test-database-recovery:ar-3-database)']) });
+  });
+
+  it('checks a database time against the restorable window at Plan: outside it stops there, naming database.time — no maintenance mode, no rollback', async () => {
+    const instanceId = policy.resources.databases.find((db) => db.name === 'app-db')!.instanceId;
+    const result = await run({ database: { resource: 'app-db', mode: 'point-in-time', time: '2026-12-03T17:58:00+09:00' } }, 'ar-11');
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('ApplicationRecoveryFailed');
+    expect(result.states).not.toContain('Request approval');
+    expect(result.states).not.toContain('Maintenance on');
+    expect(calls).toEqual([]);
+    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: instanceId }]);
+    expect(rdsMock.commandCalls(DescribeDBInstanceAutomatedBackupsCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: instanceId }]);
+    const sent = alerts();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.message).toMatch(/InvalidInput: database\.time: 2026-12-03.*17:58.* is outside the restorable window/);
+    expect(sent[0]!.message).toContain('Nothing was done');
+  });
+
+  it('reads no restorable window for a database part without a time', async () => {
+    const result = await run({ database: { resource: 'app-db', mode: 'full' } }, 'ar-12');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(rdsMock.calls()).toHaveLength(0);
   });
 
   it('a failed nested database-recovery stops the run with maintenance mode left on: critical alert, what to do', async () => {

@@ -5,9 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolvedAsl, taskFunctions, type AslDefinition } from '../../../sandbox/step-functions/asl.js';
+import { taskFunctions, type AslDefinition } from '../../../sandbox/step-functions/asl.js';
 import { allStates, REGION_FAILOVER_DEFINITION_FILE, regionFailoverDefinition } from '../../../state-machines/platform/region-failover.js';
-import { aslValidator, LAMBDA_ERRORS, sourceText } from '../../helpers/asl-contract.js';
+import { itKeepsTheAslContract } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 /** The approval part's (issue 14): the answer's SendTaskFailure, and check-endpoint-change's "not yet". */
@@ -19,31 +19,7 @@ const DEFINITIONS: [string, AslDefinition][] = [
 ];
 
 describe.each(DEFINITIONS)('region-failover definition %s', (_name, definition) => {
-  it('passes asl-validator (with the deploy-time references resolved)', () => {
-    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
-    expect(isValid, errorsText('\n')).toBe(true);
-  });
-
-  it('names only errors that exist in the code (or are Step Functions, Lambda or contract errors)', () => {
-    const code = sourceText();
-    const states = allStates(definition).map(([, s]) => s);
-    const named = new Set(states.flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
-    const unknown = [...named].filter((n) => !n.startsWith('States.') && !LAMBDA_ERRORS.includes(n) && !CONTRACT_ERRORS.includes(n) && !code.includes(`'${n}'`));
-    expect(unknown).toEqual([]);
-  });
-
-  it('retries the Lambda service errors in every Task, and never retries States.ALL', () => {
-    for (const [name, state] of allStates(definition).filter(([, s]) => s.Type === 'Task')) {
-      expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e))), name).toBe(true);
-      expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL')), name).toBe(false);
-    }
-  });
-
-  it('routes every top-level Task, Parallel and Map to a catch-all (the failure path alerts)', () => {
-    for (const [name, state] of Object.entries(definition.States).filter(([, s]) => ['Task', 'Parallel', 'Map'].includes(s.Type))) {
-      expect(state.Catch?.at(-1)?.ErrorEquals, name).toEqual(['States.ALL']);
-    }
-  });
+  itKeepsTheAslContract(definition, { contract: CONTRACT_ERRORS, states: allStates(definition) });
 
   it('invokes exactly the steps the deployment gives it', () => {
     expect(new Set(Object.values(taskFunctions(definition)))).toEqual(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import type { AslState } from '../../../sandbox/step-functions/asl.js';
 import { readDefinition, RESTORE_TEST_MACHINES, restoreTestDefinition } from '../../../state-machines/rds/restore-test.js';
-import { aslValidator, LAMBDA_ERRORS, unknownErrorNames } from '../../helpers/asl-contract.js';
+import { itKeepsTheAslContract, LAMBDA_ERRORS } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 const POLICY = teamPolicy();
@@ -23,21 +23,7 @@ const DEFINITIONS = [
 describe.each(DEFINITIONS)('state machine %s', (_name, definition) => {
   const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 
-  it('passes asl-validator (with the deploy-time references resolved)', () => {
-    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
-    expect(isValid, errorsText('\n')).toBe(true);
-  });
-
-  it('names only errors that exist in the code (or are Step Functions / Lambda service errors)', () => {
-    expect(unknownErrorNames(Object.values(definition.States))).toEqual([]);
-  });
-
-  it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {
-    const state = definition.States[name] as AslState;
-    expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)))).toBe(true);
-    expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL'))).toBe(false);
-    expect(state.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
-  });
+  itKeepsTheAslContract(definition);
 
   it('succeeds only on a verdict whose outcome is "passed"; an inconclusive one ends with its own error', () => {
     expect((definition.States['Passed?'] as AslState).Choices).toEqual([{ Variable: '$.verdict.outcome', StringEquals: 'passed', Next: 'Passed' }]);

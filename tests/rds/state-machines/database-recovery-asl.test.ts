@@ -3,9 +3,9 @@
 // is not yet serving production.
 
 import { describe, expect, it } from 'vitest';
-import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import type { AslState } from '../../../sandbox/step-functions/asl.js';
 import { databaseRecoveryDefinition, readDatabaseRecoveryDefinition } from '../../../state-machines/rds/database-recovery.js';
-import { aslValidator, LAMBDA_ERRORS, unknownErrorNames } from '../../helpers/asl-contract.js';
+import { itKeepsTheAslContract } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 /** request-approval's contract (issue 14): a rejection fails the task with this name; its code lives with request-approval. */
@@ -27,23 +27,7 @@ describe.each([
   ['database-recovery.asl.json (as written)', readDatabaseRecoveryDefinition()],
   ['database-recovery', databaseRecoveryDefinition(teamPolicy())],
 ] as const)('state machine %s', (_name, definition) => {
-  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
-
-  it('passes asl-validator (with the deploy-time references resolved)', () => {
-    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
-    expect(isValid, errorsText('\n')).toBe(true);
-  });
-
-  it('names only errors that exist in the code, Step Functions, Lambda, or the approval contract', () => {
-    expect(unknownErrorNames(Object.values(definition.States), CONTRACT_ERRORS)).toEqual([]);
-  });
-
-  it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {
-    const state = definition.States[name] as AslState;
-    expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)))).toBe(true);
-    expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL'))).toBe(false);
-    expect(state.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
-  });
+  itKeepsTheAslContract(definition, { contract: CONTRACT_ERRORS });
 
   it('asks for approval by the request-approval contract, and treats a rejection and a timeout alike', () => {
     const approval = definition.States['Request approval'] as AslState;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseBackup, groupShape, recoveryGroupId, type ExportCandidate } from '../../../functions/redis/cache-recovery-plan/plan.js';
 import { recoveryTeardownDecision } from '../../../functions/redis/cache-recovery-teardown/plan.js';
 import { TAG } from '../../../shared/contracts.js';
+import { cacheRecoveryWait } from '../../../shared/policy/resources.js';
 import type { CacheRecoveryPlan } from '../../../shared/redis/recovery-run.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
@@ -64,5 +65,18 @@ describe('recoveryTeardownDecision', () => {
     { why: 'a group that is not ours', status: 'available', tags: [{ Key: TAG.recovery, Value: plan.runId }], action: 'refuse' },
   ])('$why: $action', ({ status, tags, action }) => {
     expect(recoveryTeardownDecision(policy, plan, { Status: status }, tags).action).toBe(action);
+  });
+});
+
+describe('cacheRecoveryWait', () => {
+  it('is restoreTest.timeout, or the cache\'s RTO (its own, else objectives.redis) where that is longer', () => {
+    const wait = (change: (d: Record<string, any>) => void) => {
+      const policy = teamPolicy(change);
+      return cacheRecoveryWait(policy, policy.resources.caches[0]!);
+    };
+    expect(wait((d) => (d.objectives.redis.rto = '30min'))).toBe(3_600_000);
+    expect(wait((d) => (d.objectives.redis.rto = '3h'))).toBe(3 * 3_600_000);
+    expect(wait((d) => (d.resources.caches[0].objectives = { rpo: '6h', rto: '2h' }))).toBe(2 * 3_600_000);
+    expect(wait((d) => ((d.resources.caches[0].restoreTest.timeout = '4h'), (d.objectives.redis.rto = '3h')))).toBe(4 * 3_600_000);
   });
 });

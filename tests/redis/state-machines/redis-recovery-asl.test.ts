@@ -3,9 +3,9 @@
 // while the application cannot be using it.
 
 import { describe, expect, it } from 'vitest';
-import { resolvedAsl, type AslState } from '../../../sandbox/step-functions/asl.js';
+import type { AslState } from '../../../sandbox/step-functions/asl.js';
 import { readRedisRecoveryDefinition, redisRecoveryDefinition } from '../../../state-machines/redis/redis-recovery.js';
-import { aslValidator, LAMBDA_ERRORS, unknownErrorNames } from '../../helpers/asl-contract.js';
+import { itKeepsTheAslContract } from '../../helpers/asl-contract.js';
 import { teamPolicy } from '../../helpers/runtime.js';
 
 /** request-approval's contract (issue 14): a rejection fails the task with this name; its code lives with answer-approval. */
@@ -23,27 +23,18 @@ it('bounds the run by the policy: the group wait, teardown as long again, the ap
   expect(definition.TimeoutSeconds).toBe(90 * 60 + 90 * 60 + 1800 + 2 * 3600);
 });
 
+it('waits for the group as long as the cache\'s RTO where it is longer than restoreTest.timeout', () => {
+  const definition = redisRecoveryDefinition(teamPolicy((d) => (d.objectives.redis.rto = '3h')));
+  expect(definition.States['Wait for group']?.Retry?.find((r) => r.ErrorEquals.includes('CacheRestoreNotReady'))?.MaxAttempts).toBe(185);
+  for (const state of ['Teardown after failure', 'Teardown after rejection']) expect(definition.States[state]?.Retry?.find((r) => r.ErrorEquals.includes('CacheTeardownNotReady'))?.MaxAttempts).toBe(180);
+  expect(definition.TimeoutSeconds).toBe(3 * 3600 + 3 * 3600 + 3600 + 2 * 3600);
+});
+
 describe.each([
   ['redis-recovery.asl.json (as written)', readRedisRecoveryDefinition()],
   ['redis-recovery', redisRecoveryDefinition(teamPolicy())],
 ] as const)('state machine %s', (_name, definition) => {
-  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
-
-  it('passes asl-validator (with the deploy-time references resolved)', () => {
-    const { isValid, errorsText } = aslValidator(structuredClone(resolvedAsl(definition)));
-    expect(isValid, errorsText('\n')).toBe(true);
-  });
-
-  it('names only errors that exist in the code, Step Functions, Lambda, or the approval contract', () => {
-    expect(unknownErrorNames(Object.values(definition.States), CONTRACT_ERRORS)).toEqual([]);
-  });
-
-  it.each(tasks.map(([name]) => name))('Task "%s" retries the Lambda service errors and ends its Catch list with States.ALL', (name) => {
-    const state = definition.States[name] as AslState;
-    expect(state.Retry?.some((r) => LAMBDA_ERRORS.every((e) => r.ErrorEquals.includes(e)))).toBe(true);
-    expect(state.Retry?.some((r) => r.ErrorEquals.includes('States.ALL'))).toBe(false);
-    expect(state.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
-  });
+  itKeepsTheAslContract(definition, { contract: CONTRACT_ERRORS });
 
   it('asks for approval by the request-approval contract; a rejection and a timeout both delete the new group', () => {
     const approval = definition.States['Request approval'] as AslState;

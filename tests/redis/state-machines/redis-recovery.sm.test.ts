@@ -143,6 +143,15 @@ describe.skipIf(!up)('redis-recovery state machine (ElastiCache stand-in, real r
     standIn.install();
   }
 
+  /** The team's policy with validation the local Redis can meet, changed as a test needs; the Lambdas' runtime reads it. */
+  function usePolicy(change?: (d: Record<string, any>) => void): void {
+    policy = teamPolicy((d) => {
+      d.resources.caches[0].validation = { ...d.resources.caches[0].validation, tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] };
+      change?.(d);
+    });
+    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => clock.now() });
+  }
+
   beforeEach(() => {
     s3Mock.reset();
     snsMock.reset();
@@ -160,12 +169,9 @@ describe.skipIf(!up)('redis-recovery state machine (ElastiCache stand-in, real r
     exported(NEWEST, rdb, true);
     exported(UNVERIFIED, rdb, false);
     put(REPORTS, manifestKey('app-redis', NEWEST), manifestBody);
-    policy = teamPolicy((d) => {
-      d.resources.caches[0].validation = { ...d.resources.caches[0].validation, tls: false, requiredKeys: ['config:schema-version'], assertions: [{ name: 'schema version', command: ['GET', 'config:schema-version'], expect: '42' }] };
-    });
+    usePolicy();
     process.env.REPORTS_BUCKET = REPORTS;
     process.env.EXPORT_BUCKET = EXPORTS;
-    setRuntime({ stage: 'test', policy, role: 'primary', region: PRIMARY, alerts: snsAlertSink(new SNSClient({ region: PRIMARY }), TOPIC, policy.timezone), logger, log, metrics, now: () => clock.now() });
     fakes = {
       approve: async () => ({ approved: true, by: 'arn:aws:sts::123456789012:assumed-role/dr-approver/alice', at: '2026-12-03T09:30:00Z' }),
       switchEndpoint: async (input) => ({ resource: 'app-redis', target: 'ssm:/app/prod/redis/host', previous: `${SOURCE}.example.internal`, current: (input as { address: string }).address, changed: true }),
@@ -371,6 +377,17 @@ describe.skipIf(!up)('redis-recovery state machine (ElastiCache stand-in, real r
       expect(counts.teardown).toBe(29);
       expect(created()[0]?.status).toBe('deleting');
       expect(alerts()[0]!.summary).toContain('CacheRestoreTimedOut');
+    });
+
+    it('Wait for group: waits up to the cache\'s RTO where it is longer than restoreTest.timeout (a production-shaped group takes longer)', async () => {
+      usePolicy((d) => (d.resources.caches[0].objectives = { rpo: '6h', rto: '2h' }));
+      install(90 * 60_000);
+      const run = await recover();
+      expect(run.error).toBeUndefined();
+      expect(run.states).toContain('Switch endpoint');
+      expect(counts.status).toBeGreaterThan(60);
+      expect(counts.status).toBeLessThan(120);
+      expect(created()[0]?.status).toBe('available');
     });
 
     it('Validate: data lost in the restore fails validation, the group is deleted before anyone is asked', async () => {
