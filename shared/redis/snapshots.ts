@@ -4,6 +4,7 @@
 
 import { DescribeSnapshotsCommand, ListTagsForResourceCommand, type ElastiCacheClient, type Snapshot } from '@aws-sdk/client-elasticache';
 import { PREFIX } from '../contracts.js';
+import { errorName } from '../errors.js';
 import type { CacheResource } from '../policy/schema.js';
 import type { AwsTag } from '../tags.js';
 import { ofGroup } from './exports.js';
@@ -34,3 +35,14 @@ export function cacheOf(snapshot: Snapshot, caches: readonly CacheResource[], ti
 }
 
 export const isBackupOf = (name: string, cache: Pick<CacheResource, 'name'>, timeZone: string): boolean => backupTime(name, cache.name, timeZone) !== null;
+
+/** Whether our snapshot of this name is available in the client's region (a restore may seed from it). */
+export async function snapshotIsAvailable(elasticache: ElastiCacheClient, snapshotName: string): Promise<boolean> {
+  try {
+    const found = (await elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }))).Snapshots?.[0];
+    return found?.SnapshotStatus === 'available';
+  } catch (error) {
+    if (errorName(error) === 'SnapshotNotFoundFault') return false;
+    throw error;
+  }
+}

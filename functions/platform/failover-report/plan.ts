@@ -51,48 +51,47 @@ export interface FailoverReport {
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
 
-function component(db: RecoveredDatabase, startedAt: number): ComponentResult {
-  const d = db.database;
-  const upAt = db.validation?.finishedAt ?? d.instance?.availableAt;
+/** What one recovered resource reached, against its own objectives. */
+function result(
+  fields: Pick<ComponentResult, 'resource' | 'method' | 'instanceId' | 'restorePoint' | 'validation' | 'validationReport' | 'rtoTargetMs' | 'rpoMs' | 'rpoTargetMs'>,
+  upAt: number | undefined,
+  startedAt: number,
+): ComponentResult {
   const rtoMs = upAt === undefined ? null : upAt - startedAt;
   const misses: string[] = [];
-  if (rtoMs !== null && rtoMs > d.rtoTargetMs) misses.push(`${d.resource}: RTO ${minutes(rtoMs)} exceeds ${minutes(d.rtoTargetMs)}`);
-  if (d.rpoMs !== null && d.rpoMs > d.rpoTargetMs) misses.push(`${d.resource}: RPO ${minutes(d.rpoMs)} exceeds ${minutes(d.rpoTargetMs)}`);
-  return {
-    resource: d.resource,
-    method: d.method,
-    instanceId: d.instanceId,
-    restorePoint: new Date(d.restorePoint).toISOString(),
-    validation: db.validation?.outcome ?? (d.done ? 'validated by the run resumed' : 'not validated'),
-    validationReport: db.validation?.reportKey ?? null,
-    rtoMs,
-    rtoTargetMs: d.rtoTargetMs,
-    rpoMs: d.rpoMs,
-    rpoTargetMs: d.rpoTargetMs,
-    misses,
-  };
+  if (rtoMs !== null && rtoMs > fields.rtoTargetMs) misses.push(`${fields.resource}: RTO ${minutes(rtoMs)} exceeds ${minutes(fields.rtoTargetMs)}`);
+  if (fields.rpoMs !== null && fields.rpoMs > fields.rpoTargetMs) misses.push(`${fields.resource}: RPO ${minutes(fields.rpoMs)} exceeds ${minutes(fields.rpoTargetMs)}`);
+  return { ...fields, rtoMs, misses };
+}
+
+const validationOf = (validation: { readonly outcome: string } | undefined, done: boolean): string => validation?.outcome ?? (done ? 'validated by the run resumed' : 'not validated');
+
+function component(db: RecoveredDatabase, startedAt: number): ComponentResult {
+  const d = db.database;
+  return result(
+    { resource: d.resource, method: d.method, instanceId: d.instanceId, restorePoint: new Date(d.restorePoint).toISOString(), validation: validationOf(db.validation, d.done), validationReport: db.validation?.reportKey ?? null, rtoTargetMs: d.rtoTargetMs, rpoMs: d.rpoMs, rpoTargetMs: d.rpoTargetMs },
+    db.validation?.finishedAt ?? d.instance?.availableAt,
+    startedAt,
+  );
 }
 
 function cacheComponent(c: RecoveredCache, startedAt: number): ComponentResult {
   const d = c.cache;
-  const upAt = c.validation?.finishedAt ?? d.group?.availableAt;
-  const rtoMs = upAt === undefined ? null : upAt - startedAt;
-  const misses: string[] = [];
-  if (rtoMs !== null && rtoMs > d.rtoTargetMs) misses.push(`${d.resource}: RTO ${minutes(rtoMs)} exceeds ${minutes(d.rtoTargetMs)}`);
-  if (d.rpoMs !== null && d.rpoMs > d.rpoTargetMs) misses.push(`${d.resource}: RPO ${minutes(d.rpoMs)} exceeds ${minutes(d.rpoTargetMs)}`);
-  return {
-    resource: d.resource,
-    method: 'seed-from-export',
-    instanceId: d.plan?.groupId ?? 'none',
-    restorePoint: d.plan === undefined ? 'none' : new Date(d.plan.restorePoint).toISOString(),
-    validation: c.validation?.outcome ?? (d.done ? 'validated by the run resumed' : 'not validated'),
-    validationReport: c.validation?.reportKey ?? null,
-    rtoMs,
-    rtoTargetMs: d.rtoTargetMs,
-    rpoMs: d.rpoMs,
-    rpoTargetMs: d.rpoTargetMs,
-    misses,
-  };
+  return result(
+    {
+      resource: d.resource,
+      method: 'seed-from-export',
+      instanceId: d.plan?.groupId ?? 'none',
+      restorePoint: d.plan === undefined ? 'none' : new Date(d.plan.restorePoint).toISOString(),
+      validation: validationOf(c.validation, d.done),
+      validationReport: c.validation?.reportKey ?? null,
+      rtoTargetMs: d.rtoTargetMs,
+      rpoMs: d.rpoMs,
+      rpoTargetMs: d.rpoTargetMs,
+    },
+    c.validation?.finishedAt ?? d.group?.availableAt,
+    startedAt,
+  );
 }
 
 export function failoverReport(policy: Policy, plan: FailoverPlan, recovered: readonly RecoveredDatabase[], teardownError: string | null, now: number, caches: readonly RecoveredCache[] = []): FailoverReport {

@@ -3,17 +3,16 @@
 // exports of the cache with their verified marks, whether the snapshot that may seed is available, the
 // manifest captured with it (the engine an .rdb seeds with) — and lets plan.ts decide. Nothing is changed.
 
-import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, DescribeSnapshotsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EXPORT_TAG, manifestKey } from '../../../shared/contracts.js';
 import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
-import { exportSets, isVerifiedHere } from '../../../shared/redis/export-objects.js';
-import { isWhole, parseExportKey } from '../../../shared/redis/exports.js';
+import { exportCandidates, newestVerified } from '../../../shared/redis/export-candidates.js';
 import { readCacheManifest } from '../../../shared/redis/manifest-store.js';
 import type { CacheRecoveryPlan } from '../../../shared/redis/recovery-run.js';
-import { isBackupOf } from '../../../shared/redis/snapshots.js';
-import { cacheRecoveryPlan, checkInput, chooseBackup, type ExportCandidate, type SourceFacts } from './plan.js';
+import { snapshotIsAvailable } from '../../../shared/redis/snapshots.js';
+import { cacheRecoveryPlan, checkInput, chooseBackup, type SourceFacts } from './plan.js';
 
 export interface CacheRecoveryPlanDeps {
   readonly policy: Policy;
@@ -33,17 +32,9 @@ export async function planCacheRecovery(deps: CacheRecoveryPlanDeps, rawInput: u
   const source = await describeSource(deps.elasticache, cache.replicationGroupId);
   const side = { s3: deps.s3, bucket: deps.exportBucket, region: deps.region };
   const verifiedTag = EXPORT_TAG.verifiedIn(deps.region);
-  const exports: ExportCandidate[] = [];
-  for (const [snapshotName, set] of await exportSets(side)) {
-    if (!isBackupOf(snapshotName, cache, policy.timezone)) continue;
-    const whole = isWhole(set);
-    let verified = whole;
-    for (const key of whole ? set.keys : []) verified &&= await isVerifiedHere(side, key, verifiedTag);
-    const keys = [...set.keys].sort((a, b) => Number(parseExportKey(a)?.part) - Number(parseExportKey(b)?.part));
-    exports.push({ snapshotName, keys, whole, verified });
-  }
+  const exports = await exportCandidates(side, cache, policy.timezone, verifiedTag);
   // Only the snapshot that may seed is asked about: the one named, or the newest verified one's.
-  const wanted = input.snapshot ?? newestVerified(exports);
+  const wanted = input.snapshot ?? newestVerified(exports, cache.name, policy.timezone)?.snapshotName;
   const available = wanted === undefined ? false : await snapshotIsAvailable(deps.elasticache, wanted);
   const backup = chooseBackup(cache, input, { exports, bucket: deps.exportBucket, snapshotAvailable: (name) => name === wanted && available }, policy.timezone);
   // Only for the engine an .rdb seeds with when the source is gone: a manifest that cannot be read is validation's to report.
@@ -51,14 +42,6 @@ export async function planCacheRecovery(deps: CacheRecoveryPlanDeps, rawInput: u
   return cacheRecoveryPlan(policy, cache, input, { execution, now, backup, source, manifest });
 }
 
-function newestVerified(exports: readonly ExportCandidate[]): string | undefined {
-  // Our names sort by time ("backup-dr-<cache>-<YYYYMMDD>-<HHmm>"): the greatest is the newest.
-  return exports
-    .filter((e) => e.whole && e.verified)
-    .map((e) => e.snapshotName)
-    .sort()
-    .at(-1);
-}
 
 async function describeSource(elasticache: ElastiCacheClient, groupId: string): Promise<SourceFacts> {
   let group;
@@ -74,12 +57,3 @@ async function describeSource(elasticache: ElastiCacheClient, groupId: string): 
   return { group, node: node ?? null };
 }
 
-async function snapshotIsAvailable(elasticache: ElastiCacheClient, snapshotName: string): Promise<boolean> {
-  try {
-    const found = (await elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }))).Snapshots?.[0];
-    return found?.SnapshotStatus === 'available';
-  } catch (error) {
-    if (errorName(error) === 'SnapshotNotFoundFault') return false;
-    throw error;
-  }
-}

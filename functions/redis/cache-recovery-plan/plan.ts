@@ -20,6 +20,9 @@ import { backupTime } from '../../../shared/redis/retention.js';
 import type { RedisManifest } from '../../../shared/redis/types.js';
 import { nonEmptyString, parseInput, strictInput } from '../../../shared/runtime/input.js';
 import { wallTime } from '../../../shared/time/zone.js';
+import type { ExportCandidate } from '../../../shared/redis/export-candidates.js';
+
+export type { ExportCandidate };
 
 /** What an operator starts redis-recovery with (console "Start execution" input). */
 export const recoveryInput = strictInput({
@@ -75,13 +78,6 @@ export function recoveryGroupId(cacheName: string, at: number, timeZone: string)
 }
 
 /** One export of the cache in this region's bucket, as the plan judges it. */
-export interface ExportCandidate {
-  readonly snapshotName: string;
-  /** Its .rdb objects, in node-group order. */
-  readonly keys: readonly string[];
-  readonly whole: boolean;
-  readonly verified: boolean;
-}
 
 export interface BackupChoice {
   readonly snapshotName: string;

@@ -2,13 +2,13 @@
 // exports of the cache with their marks, in the primary whether the snapshot itself is still there, and
 // the manifest captured with it (the engine to seed) — and lets plan.ts decide. Nothing is changed.
 
-import { DescribeSnapshotsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EXPORT_TAG, manifestKey } from '../../../shared/contracts.js';
-import { errorName } from '../../../shared/errors.js';
 import type { Policy } from '../../../shared/policy/schema.js';
 import { exportCandidates } from '../../../shared/redis/export-candidates.js';
 import { readCacheManifest } from '../../../shared/redis/manifest-store.js';
+import { snapshotIsAvailable } from '../../../shared/redis/snapshots.js';
 import type { CacheRestorePlan } from '../../../shared/redis/restore-run.js';
 import { parseInput } from '../../../shared/runtime/input.js';
 import { cacheFor, cachePlan, executionInput, pickExport, restoreRole } from './plan.js';
@@ -42,12 +42,3 @@ export async function planCacheRestoreTest(deps: CachePlanDeps, rawInput: unknow
   return cachePlan(policy, cache, { role, chosen, newest: wanted === 'latest', bucket: deps.exportBucket, snapshotAvailable, manifest, now });
 }
 
-async function snapshotIsAvailable(elasticache: ElastiCacheClient, snapshotName: string): Promise<boolean> {
-  try {
-    const found = (await elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }))).Snapshots?.[0];
-    return found?.SnapshotStatus === 'available';
-  } catch (error) {
-    if (errorName(error) === 'SnapshotNotFoundFault') return false;
-    throw error;
-  }
-}
